@@ -1,0 +1,31 @@
+import { BlockList } from '../features/blocks/BlockList';
+import { TimestepControls } from '../features/timestep/TimestepPanel';
+import { Panel } from '../ui/Panel';
+import { Jobs } from './Jobs';
+import { ModelControls } from './ModelControls';
+import { Notices } from './Notices';
+import { StatusLine } from './StatusLine';
+
+export function App() {
+  return (
+    <div className="app">
+      <header className="app-header">
+        <h1>DiffProbe</h1>
+        <StatusLine />
+        <ModelControls />
+      </header>
+      <Notices />
+      <Jobs />
+      <main className="panels">
+        <Panel id="images" title="Images" />
+        <Panel id="timestep-blocks" title="Timestep & Blocks">
+          <TimestepControls />
+          <BlockList />
+        </Panel>
+        <Panel id="feature-maps" title="Feature maps" />
+        <Panel id="embedding" title="Embedding" />
+        <Panel id="probe" title="Probe" />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,267 @@
+/**
+ * @file The one manifest validator (see docs/manifest.md). The CLI exposes it to the Python
+ * tools, so the rules live only here.
+ */
+
+import { DiffProbeError } from '../errors';
+import { at, Checker, formatProblems } from './checker';
+import type {
+  BlockStage,
+  Manifest,
+  ManifestBlock,
+  ManifestInput,
+  ManifestModel,
+  ManifestPrediction,
+  ManifestPreprocessing,
+  ManifestSchedule,
+  ManifestSkip,
+  ManifestTimestep,
+} from './types';
+
+const MAX_SIZE = 1024;
+const MAX_STEPS = 100_000;
+const MAX_BLOCKS = 256;
+const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+
+/**
+ * Check untrusted JSON against every rule in docs/manifest.md and return a typed copy
+ * (unknown keys dropped, `preprocessing.invert` defaulting to false).
+ *
+ * @throws DiffProbeError('manifest-invalid') listing every problem; `detail.problems` holds
+ *   `{ path, value, expected }` for each.
+ * @example const manifest = validateManifest(await (await fetch(url)).json());
+ */
+export function validateManifest(json: unknown): Manifest {
+  const c = new Checker();
+  const m = c.object('', json);
+  if (m === undefined) throw toError(c);
+
+  c.oneOf('format', m.format, ['diffprobe-manifest']);
+  c.oneOf('version', m.version, [1]);
+  const name = c.string('name', m.name);
+  const description = m.description === undefined ? undefined : c.text('description', m.description);
+  const model = checkModel(c, m.model);
+  const input = checkInput(c, m.input);
+  const timestep = checkTimestep(c, m.timestep);
+  const preprocessing = checkPreprocessing(c, m.preprocessing, input?.channels);
+  const prediction = checkPrediction(c, m.prediction);
+  const schedule = checkSchedule(c, m.schedule);
+  const classes = m.classes === undefined ? undefined : checkClasses(c, m.classes);
+  const dataset = m.dataset === undefined ? undefined : c.string('dataset', m.dataset);
+  const blocks = checkBlocks(c, m.blocks, prediction?.output);
+  const skips = m.skips === undefined ? undefined : checkSkips(c, m.skips, blocks);
+
+  if (c.problems.length > 0) throw toError(c);
+  // Every field was checked above; a problem would have thrown, so the `!`s cannot be undefined.
+  return {
+    format: 'diffprobe-manifest',
+    version: 1,
+    name: name!,
+    ...(description !== undefined && { description }),
+    model: model!,
+    input: input!,
+    timestep: timestep!,
+    preprocessing: preprocessing!,
+    prediction: prediction!,
+    schedule: schedule!,
+    ...(classes !== undefined && { classes }),
+    ...(dataset !== undefined && { dataset }),
+    blocks: blocks!,
+    ...(skips !== undefined && { skips }),
+  };
+}
+
+function toError(c: Checker): DiffProbeError {
+  const n = c.problems.length;
+  return new DiffProbeError(
+    'manifest-invalid',
+    `invalid manifest (${n} problem${n === 1 ? '' : 's'}):\n${formatProblems(c.problems)}`,
+    { problems: c.problems },
+  );
+}
+
+function checkModel(c: Checker, v: unknown): ManifestModel | undefined {
+  const o = c.object('model', v);
+  if (!o) return undefined;
+  const file = c.string('model.file', o.file);
+  const bytes = c.integer('model.bytes', o.bytes, 1);
+  const sha256 = SHA256_HEX.test(String(o.sha256))
+    ? (o.sha256 as string).toLowerCase()
+    : c.fail('model.sha256', o.sha256, '64 hexadecimal characters');
+  return file && bytes && sha256 ? { file, bytes, sha256 } : undefined;
+}
+
+function checkInput(c: Checker, v: unknown): ManifestInput | undefined {
+  const o = c.object('input', v);
+  if (!o) return undefined;
+  const name = c.string('input.name', o.name);
+  const channels = c.oneOf('input.channels', o.channels, [1, 3] as const);
+  const height = c.integer('input.height', o.height, 1, MAX_SIZE);
+  const width = c.integer('input.width', o.width, 1, MAX_SIZE);
+  const range = checkRange(c, o.range);
+  if (!name || !channels || !height || !width || !range) return undefined;
+  return { name, channels, height, width, range };
+}
+
+function checkRange(c: Checker, v: unknown): readonly [number, number] | undefined {
+  const a = c.array('input.range', v, 2, 2);
+  if (!a) return undefined;
+  const lo = c.number('input.range[0]', a[0]);
+  const hi = c.number('input.range[1]', a[1]);
+  if (lo === undefined || hi === undefined) return undefined;
+  if (!(lo < hi)) return c.fail('input.range', v, 'low < high');
+  return [lo, hi];
+}
+
+function checkTimestep(c: Checker, v: unknown): ManifestTimestep | undefined {
+  const o = c.object('timestep', v);
+  if (!o) return undefined;
+  const name = c.string('timestep.name', o.name);
+  const dtype = c.oneOf('timestep.dtype', o.dtype, ['float32', 'int64'] as const);
+  return name && dtype ? { name, dtype } : undefined;
+}
+
+function checkPreprocessing(
+  c: Checker,
+  v: unknown,
+  channels: 1 | 3 | undefined,
+): ManifestPreprocessing | undefined {
+  const o = c.object('preprocessing', v);
+  if (!o) return undefined;
+  const resize = c.oneOf('preprocessing.resize', o.resize, ['shorter-side-center-crop'] as const);
+  const color = c.oneOf('preprocessing.color', o.color, ['grayscale', 'rgb'] as const);
+  // A grayscale model with 3 input channels (or the reverse) cannot be fed correctly.
+  if (color && channels && (color === 'grayscale') !== (channels === 1)) {
+    c.fail('preprocessing.color', color, `${channels === 1 ? '"grayscale"' : '"rgb"'} for ${channels} channel(s)`);
+  }
+  const mean = checkPerChannel(c, 'preprocessing.mean', o.mean, channels, false);
+  const std = checkPerChannel(c, 'preprocessing.std', o.std, channels, true);
+  const invert = o.invert === undefined ? false : c.boolean('preprocessing.invert', o.invert);
+  if (!resize || !color || !mean || !std || invert === undefined) return undefined;
+  return { resize, color, mean, std, invert };
+}
+
+function checkPerChannel(
+  c: Checker,
+  path: string,
+  v: unknown,
+  channels: number | undefined,
+  positive: boolean,
+): number[] | undefined {
+  const n = channels ?? 1;
+  const a = channels === undefined ? c.array(path, v, 1, 3) : c.array(path, v, n, n);
+  if (!a) return undefined;
+  const before = c.problems.length;
+  const out = a.map((x, i) => {
+    const num = c.number(at(path, i), x);
+    if (positive && num !== undefined && num <= 0) c.fail(at(path, i), num, 'a number > 0');
+    return num ?? Number.NaN;
+  });
+  return c.problems.length === before ? out : undefined;
+}
+
+function checkPrediction(c: Checker, v: unknown): ManifestPrediction | undefined {
+  const o = c.object('prediction', v);
+  if (!o) return undefined;
+  const type = c.oneOf('prediction.type', o.type, ['epsilon'] as const);
+  const output = c.string('prediction.output', o.output);
+  return type && output ? { type, output } : undefined;
+}
+
+function checkSchedule(c: Checker, v: unknown): ManifestSchedule | undefined {
+  const o = c.object('schedule', v);
+  if (!o) return undefined;
+  const type = c.oneOf('schedule.type', o.type, ['linear', 'alphasCumprod'] as const);
+  if (type === 'linear') {
+    const betaStart = c.number('schedule.betaStart', o.betaStart);
+    const betaEnd = c.number('schedule.betaEnd', o.betaEnd);
+    const steps = c.integer('schedule.steps', o.steps, 1, MAX_STEPS);
+    if (betaStart !== undefined && !(betaStart > 0)) c.fail('schedule.betaStart', betaStart, 'a number > 0');
+    if (betaEnd !== undefined && !(betaEnd < 1)) c.fail('schedule.betaEnd', betaEnd, 'a number < 1');
+    if (betaStart !== undefined && betaEnd !== undefined && betaStart > betaEnd)
+      c.fail('schedule.betaEnd', betaEnd, `a number ≥ betaStart (${betaStart})`);
+    if (betaStart === undefined || betaEnd === undefined || steps === undefined) return undefined;
+    return { type, betaStart, betaEnd, steps };
+  }
+  if (type === 'alphasCumprod') return checkAlphasCumprod(c, o.alphasCumprod);
+  return undefined;
+}
+
+function checkAlphasCumprod(c: Checker, v: unknown): ManifestSchedule | undefined {
+  const path = 'schedule.alphasCumprod';
+  const a = c.array(path, v, 1, MAX_STEPS);
+  if (!a) return undefined;
+  const before = c.problems.length;
+  let prev = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0 || x > 1) {
+      c.fail(at(path, i), x, 'a finite number in (0, 1]');
+      continue;
+    }
+    if (x > prev) c.fail(at(path, i), x, `a number ≤ the previous entry (${prev}): ᾱ must be non-increasing`);
+    prev = x;
+    // One bad entry usually means a bad export: don't bury the other problems under 100000 lines.
+    if (c.problems.length - before >= 5) break;
+  }
+  return c.problems.length === before ? { type: 'alphasCumprod', alphasCumprod: a as number[] } : undefined;
+}
+
+function checkClasses(c: Checker, v: unknown): string[] | undefined {
+  const a = c.array('classes', v, 1, Number.MAX_SAFE_INTEGER);
+  if (!a) return undefined;
+  const ok = a.map((x, i) => c.string(at('classes', i), x) !== undefined).every(Boolean);
+  return ok ? (a as string[]) : undefined;
+}
+
+function checkBlocks(c: Checker, v: unknown, predictionOutput: string | undefined): ManifestBlock[] | undefined {
+  const a = c.array('blocks', v, 1, MAX_BLOCKS);
+  if (!a) return undefined;
+  const names = new Set<string>();
+  const outputs = new Set<string>();
+  const blocks = a.map((b, i) => checkBlock(c, at('blocks', i), b));
+  blocks.forEach((b, i) => {
+    if (!b) return;
+    const path = at('blocks', i);
+    if (names.has(b.name)) c.fail(`${path}.name`, b.name, 'a name not used by an earlier block');
+    if (outputs.has(b.output)) c.fail(`${path}.output`, b.output, 'an output not used by an earlier block');
+    if (b.output === predictionOutput)
+      c.fail(`${path}.output`, b.output, 'an output different from prediction.output');
+    names.add(b.name);
+    outputs.add(b.output);
+  });
+  return blocks.every((b) => b !== undefined) ? (blocks as ManifestBlock[]) : undefined;
+}
+
+function checkBlock(c: Checker, path: string, v: unknown): ManifestBlock | undefined {
+  const o = c.object(path, v);
+  if (!o) return undefined;
+  const name = c.string(`${path}.name`, o.name);
+  const output = c.string(`${path}.output`, o.output);
+  const stage = c.oneOf<BlockStage>(`${path}.stage`, o.stage, ['down', 'mid', 'up']);
+  const level = c.integer(`${path}.level`, o.level, 0);
+  const channels = c.integer(`${path}.channels`, o.channels, 1);
+  const res = c.array(`${path}.resolution`, o.resolution, 2, 2);
+  const h = res && c.integer(`${path}.resolution[0]`, res[0], 1);
+  const w = res && c.integer(`${path}.resolution[1]`, res[1], 1);
+  if (!name || !output || !stage || level === undefined || !channels || !h || !w) return undefined;
+  return { name, output, stage, level, resolution: [h, w], channels };
+}
+
+function checkSkips(c: Checker, v: unknown, blocks: ManifestBlock[] | undefined): ManifestSkip[] | undefined {
+  const a = c.array('skips', v, 0, Number.MAX_SAFE_INTEGER);
+  if (!a) return undefined;
+  const names = blocks ? new Set(blocks.map((b) => b.name)) : undefined;
+  const skips = a.map((s, i) => {
+    const path = at('skips', i);
+    const o = c.object(path, s);
+    if (!o) return undefined;
+    const from = c.string(`${path}.from`, o.from);
+    const to = c.string(`${path}.to`, o.to);
+    // Without valid blocks there is nothing to resolve against; those problems are already listed.
+    if (names && from && !names.has(from)) c.fail(`${path}.from`, from, 'the name of a block');
+    if (names && to && !names.has(to)) c.fail(`${path}.to`, to, 'the name of a block');
+    return from && to ? { from, to } : undefined;
+  });
+  return skips.every((s) => s !== undefined) ? (skips as ManifestSkip[]) : undefined;
+}

@@ -1,0 +1,117 @@
+/**
+ * @file The DDPM forward process, x̂_0 recovery and DDIM sampling steps on flat float32 images.
+ *
+ * Arithmetic is float64 per element and rounded once to float32 on store, so results match a
+ * float64 reference to float32 precision regardless of how the caller batches images.
+ */
+
+import { DiffProbeError, quote } from './errors';
+
+function checkSameLength(a: Float32Array, b: Float32Array, what: string): void {
+  if (a.length !== b.length) {
+    throw new DiffProbeError('internal', `${what}: lengths differ (${quote(a.length)} vs ${quote(b.length)})`);
+  }
+}
+
+function checkAlphaBar(alphaBar: number, name = 'alphaBar'): void {
+  if (!(alphaBar > 0 && alphaBar <= 1)) {
+    throw new DiffProbeError('internal', `invalid ${name} ${quote(alphaBar)}; expected a number in (0, 1]`);
+  }
+}
+
+/**
+ * Forward diffusion q(x_t | x_0): x_t = √ᾱ·x_0 + √(1−ᾱ)·ε.
+ *
+ * @param x0 clean image(s), any shape, flat.
+ * @param eps noise of the same length (e.g. from `imageNoise`).
+ * @param alphaBar ᾱ_t in (0, 1].
+ * @example noiseImage(x0, imageNoise(seed, x0), schedule.alphasCumprod[t])
+ */
+export function noiseImage(x0: Float32Array, eps: Float32Array, alphaBar: number): Float32Array {
+  checkSameLength(x0, eps, 'noiseImage');
+  checkAlphaBar(alphaBar);
+  const a = Math.sqrt(alphaBar);
+  const b = Math.sqrt(1 - alphaBar);
+  const out = new Float32Array(x0.length);
+  for (let i = 0; i < x0.length; i++) out[i] = a * x0[i] + b * eps[i];
+  return out;
+}
+
+/**
+ * Estimate of the clean image from an ε-prediction: x̂_0 = (x_t − √(1−ᾱ)·ε̂) / √ᾱ.
+ * Not clipped: at large t the estimate can leave the data range, and showing that is the point.
+ */
+export function predictX0(xt: Float32Array, epsHat: Float32Array, alphaBar: number): Float32Array {
+  checkSameLength(xt, epsHat, 'predictX0');
+  checkAlphaBar(alphaBar);
+  const a = Math.sqrt(alphaBar);
+  const b = Math.sqrt(1 - alphaBar);
+  const out = new Float32Array(xt.length);
+  for (let i = 0; i < xt.length; i++) out[i] = (xt[i] - b * epsHat[i]) / a;
+  return out;
+}
+
+/**
+ * One DDIM update (Song et al. 2021, eq. 12) from ᾱ_t to ᾱ_prev:
+ *
+ *   σ = η·√((1−ᾱ_prev)/(1−ᾱ_t))·√(1−ᾱ_t/ᾱ_prev)
+ *   x_prev = √ᾱ_prev·x̂_0 + √(1−ᾱ_prev−σ²)·ε̂ + σ·z
+ *
+ * with x̂_0 computed in float64 (not via the float32 `predictX0`). η = 0 is deterministic and
+ * needs no `rngGaussian`; η > 0 draws z = rngGaussian(n). For the last step pass abarPrev = 1.
+ *
+ * @param abarT ᾱ at the current timestep; @param abarPrev ᾱ at the next (less noisy) one, ≥ abarT.
+ * @param rngGaussian returns n standard normals, e.g. `(n) => gaussian(rng, n)`.
+ */
+export function ddimStep(
+  xt: Float32Array,
+  epsHat: Float32Array,
+  abarT: number,
+  abarPrev: number,
+  eta: number,
+  rngGaussian?: (n: number) => Float32Array,
+): Float32Array {
+  checkSameLength(xt, epsHat, 'ddimStep');
+  checkAlphaBar(abarT, 'abarT');
+  checkAlphaBar(abarPrev, 'abarPrev');
+  if (!(eta >= 0)) throw new DiffProbeError('internal', `invalid eta ${quote(eta)}; expected a number ≥ 0`);
+  const sigma =
+    eta > 0 && abarT < 1 ? eta * Math.sqrt((1 - abarPrev) / (1 - abarT)) * Math.sqrt(1 - abarT / abarPrev) : 0;
+  let z: Float32Array | undefined;
+  if (sigma > 0) {
+    if (!rngGaussian) throw new DiffProbeError('internal', `ddimStep with eta ${quote(eta)} needs rngGaussian`);
+    z = rngGaussian(xt.length);
+    checkSameLength(xt, z, 'ddimStep noise');
+  }
+  const sa = Math.sqrt(abarT);
+  const sb = Math.sqrt(1 - abarT);
+  const sPrev = Math.sqrt(abarPrev);
+  // max(0, …) guards against −1e-17 from rounding when σ² ≈ 1−ᾱ_prev (η = 1 at the last step).
+  const dirCoef = Math.sqrt(Math.max(0, 1 - abarPrev - sigma * sigma));
+  const out = new Float32Array(xt.length);
+  for (let i = 0; i < xt.length; i++) {
+    const x0 = (xt[i] - sb * epsHat[i]) / sa;
+    out[i] = sPrev * x0 + dirCoef * epsHat[i] + (z ? sigma * z[i] : 0);
+  }
+  return out;
+}
+
+/**
+ * `numSteps` timesteps evenly spaced over 0…T−1, descending and ending at 0, for DDIM sampling.
+ * Uses round(i·(T−1)/(numSteps−1)), so the first is T−1 and the last is 0 exactly
+ * (numSteps = 1 gives [T−1]).
+ *
+ * @returns integers, strictly descending, length min(numSteps, T).
+ * @example ddimTimesteps(1000, 5) // [999, 749, 500, 250, 0]
+ */
+export function ddimTimesteps(T: number, numSteps: number): number[] {
+  if (!Number.isInteger(T) || T < 1) throw new DiffProbeError('internal', `invalid T ${quote(T)}`);
+  if (!Number.isInteger(numSteps) || numSteps < 1)
+    throw new DiffProbeError('internal', `invalid numSteps ${quote(numSteps)}; expected an integer ≥ 1`);
+  const n = Math.min(numSteps, T);
+  // A single step has to start from the noisiest timestep to sample anything at all.
+  if (n === 1) return [T - 1];
+  const out: number[] = [];
+  for (let i = n - 1; i >= 0; i--) out.push(Math.round((i * (T - 1)) / (n - 1)));
+  return out;
+}

@@ -1,0 +1,44 @@
+import { useId } from 'react';
+import { maxT, useStore } from '../../state/store';
+
+/** Timestep slider + number field, and the noise seed with "New noise". */
+export function TimestepControls() {
+  const t = useStore((s) => s.view.t);
+  const seed = useStore((s) => s.view.seed);
+  const model = useStore((s) => s.model);
+  const setT = useStore((s) => s.setT);
+  const setSeed = useStore((s) => s.setSeed);
+  const sliderId = useId();
+  const numberId = useId();
+  const seedId = useId();
+  const max = model ? maxT(model) : 999;
+  return (
+    <div className="timestep">
+      <label htmlFor={sliderId}>Timestep</label>
+      <input id={sliderId} type="range" min={0} max={max} step={1} value={t} onChange={(e) => setT(Number(e.target.value))} />
+      <label htmlFor={numberId} className="visually-hidden">
+        Timestep value
+      </label>
+      <input
+        id={numberId}
+        type="number"
+        min={0}
+        max={max}
+        value={t}
+        onChange={(e) => e.target.value !== '' && setT(Number(e.target.value))}
+      />
+      <label htmlFor={seedId}>Noise seed</label>
+      <input
+        id={seedId}
+        type="number"
+        min={0}
+        max={4294967295}
+        value={seed}
+        onChange={(e) => e.target.value !== '' && setSeed(Number(e.target.value))}
+      />
+      <button type="button" onClick={() => setSeed((seed + 1) >>> 0)}>
+        New noise
+      </button>
+    </div>
+  );
+}

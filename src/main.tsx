@@ -1,0 +1,22 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './app/App';
+import { detectEnvironment, loadDefaultModel } from './app/commands';
+import { loadPreferences, savePreferences } from './state/persistence';
+import { getState, subscribe } from './state/store';
+import { startUrlSync } from './state/url-sync';
+import './app/app.css';
+
+getState().setPrefs(loadPreferences(window.localStorage));
+subscribe((s, prev) => {
+  if (s.prefs !== prev.prefs) savePreferences(window.localStorage, s.prefs);
+});
+startUrlSync();
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);
+
+void detectEnvironment().then(() => loadDefaultModel());

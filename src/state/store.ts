@@ -1,0 +1,104 @@
+/**
+ * @file The app's one zustand store (the only file that imports zustand). Three parts:
+ * `view` (what a link reopens; mirrored in the URL), `prefs` (this browser's preferences) and
+ * runtime state that is never persisted (environment, model, jobs, notices).
+ */
+import { create } from 'zustand';
+import type { EnvironmentInfo, ModelInfo } from '../worker/jobs';
+import type { Progress } from '../worker/protocol';
+import { DEFAULT_PREFERENCES, type Preferences } from './persistence';
+import { DEFAULT_VIEW, type PoolingId, type ViewState } from './view';
+
+export type NoticeLevel = 'error' | 'warning' | 'info';
+export interface Notice {
+  id: number;
+  level: NoticeLevel;
+  title: string;
+  text: string;
+}
+
+export interface JobState {
+  label: string;
+  progress: Progress | null;
+  cancel: () => void;
+}
+
+export interface AppState {
+  view: ViewState;
+  prefs: Preferences;
+  env: EnvironmentInfo | null;
+  model: ModelInfo | null;
+  modelStatus: 'idle' | 'loading' | 'ready' | 'error';
+  notices: Notice[];
+  jobs: Record<string, JobState>;
+
+  setView: (patch: Partial<ViewState>) => void;
+  replaceView: (view: ViewState) => void;
+  setT: (t: number) => void;
+  selectBlock: (name: string, additive: boolean) => void;
+  setPooling: (pooling: PoolingId) => void;
+  setSeed: (seed: number) => void;
+  setPrefs: (patch: Partial<Preferences>) => void;
+  setEnv: (env: EnvironmentInfo) => void;
+  setModel: (model: ModelInfo | null, status: AppState['modelStatus']) => void;
+  notify: (level: NoticeLevel, title: string, text: string) => number;
+  dismiss: (id: number) => void;
+  startJob: (key: string, label: string, cancel: () => void) => void;
+  updateJob: (key: string, progress: Progress) => void;
+  endJob: (key: string) => void;
+}
+
+let noticeId = 1;
+
+export const useStore = create<AppState>()((set, get) => ({
+  view: DEFAULT_VIEW,
+  prefs: DEFAULT_PREFERENCES,
+  env: null,
+  model: null,
+  modelStatus: 'idle',
+  notices: [],
+  jobs: {},
+
+  setView: (patch) => set((s) => ({ view: { ...s.view, ...patch } })),
+  replaceView: (view) => set({ view }),
+  setT: (t) => {
+    const steps = get().model?.manifest.schedule ? maxT(get().model!) : 999;
+    set((s) => ({ view: { ...s.view, t: Math.max(0, Math.min(steps, Math.round(t))) } }));
+  },
+  selectBlock: (name, additive) =>
+    set((s) => {
+      const blocks = s.view.blocks;
+      if (!additive) return { view: { ...s.view, blocks: [name] } };
+      const next = blocks.includes(name) ? blocks.filter((b) => b !== name) : [...blocks, name];
+      return { view: { ...s.view, blocks: next.length ? next : [name] } };
+    }),
+  setPooling: (pooling) => set((s) => ({ view: { ...s.view, pooling } })),
+  setSeed: (seed) => set((s) => ({ view: { ...s.view, seed: seed >>> 0 } })),
+  setPrefs: (patch) => set((s) => ({ prefs: { ...s.prefs, ...patch } })),
+  setEnv: (env) => set({ env }),
+  setModel: (model, modelStatus) => set({ model, modelStatus }),
+  notify: (level, title, text) => {
+    const id = noticeId++;
+    set((s) => ({ notices: [...s.notices.slice(-9), { id, level, title, text }] }));
+    return id;
+  },
+  dismiss: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
+  startJob: (key, label, cancel) => set((s) => ({ jobs: { ...s.jobs, [key]: { label, progress: null, cancel } } })),
+  updateJob: (key, progress) =>
+    set((s) => (s.jobs[key] ? { jobs: { ...s.jobs, [key]: { ...s.jobs[key], progress } } } : {})),
+  endJob: (key) =>
+    set((s) => {
+      const { [key]: _, ...rest } = s.jobs;
+      return { jobs: rest };
+    }),
+}));
+
+/** Largest valid timestep of a model. */
+export function maxT(model: ModelInfo): number {
+  const s = model.manifest.schedule;
+  return (s.type === 'linear' ? s.steps : s.alphasCumprod.length) - 1;
+}
+
+/** Subscribe outside React (URL sync, persistence). */
+export const subscribe = useStore.subscribe;
+export const getState = useStore.getState;

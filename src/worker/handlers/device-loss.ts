@@ -1,0 +1,27 @@
+/**
+ * @file When the WebGPU device is lost (driver reset, GPU process crash, tab backgrounded too long),
+ * rebuild the current model on WASM from the bytes we kept and tell the UI. Features computed so far
+ * live on the main thread and in the cache, so nothing is lost.
+ */
+import { webgpuDevice } from '../../engine/onnx-web';
+import { post } from '../post';
+import { currentModel, type LoadedModel } from '../model-state';
+import { openOnBestBackend } from './load-model';
+
+export function watchDeviceLoss(model: LoadedModel): void {
+  webgpuDevice()
+    ?.then((device) => device.lost)
+    .then(async (info) => {
+      if (currentModel() !== model) return; // already replaced
+      const reason = `the WebGPU device was lost (${info.message || info.reason}); switched to WASM`;
+      await recoverOnWasm(model, reason);
+    })
+    .catch(() => {});
+}
+
+export async function recoverOnWasm(model: LoadedModel, reason: string): Promise<void> {
+  const opened = await openOnBestBackend('wasm', model.bytes, model.unet.manifest);
+  model.unet = opened.unet;
+  model.info = { ...model.info, backend: 'wasm', threads: opened.threads, fallbackReason: reason };
+  post({ kind: 'event', id: 0, event: { type: 'backend-changed', backend: 'wasm', reason } });
+}

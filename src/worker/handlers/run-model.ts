@@ -1,0 +1,72 @@
+/**
+ * @file forward and extractFeatures: run the current model. A device loss mid-run moves the model
+ * to WASM and retries the same batch once, so a long extraction survives it.
+ */
+import { DiffProbeError } from '../../core/errors';
+import { extractFeatures as extract, forwardOne } from '../../pipeline/extract';
+import type { JobContext } from '../context';
+import { toWireError } from '../dispatch';
+import type { ExtractParams, FeatureChunk, ForwardParams, ForwardResult } from '../jobs';
+import { currentModel, type LoadedModel } from '../model-state';
+import { recoverOnWasm } from './device-loss';
+
+function requireModel(): LoadedModel {
+  const model = currentModel();
+  if (!model) throw new DiffProbeError('model-missing', 'no model is loaded yet');
+  return model;
+}
+
+function checkTimestep(model: LoadedModel, t: number): void {
+  const steps = model.alphasCumprod.length;
+  if (!Number.isInteger(t) || t < 0 || t >= steps)
+    throw new DiffProbeError('internal', `timestep ${JSON.stringify(t)} is outside 0…${steps - 1}`);
+}
+
+/** Runs `fn`; if WebGPU fails with a device loss, rebuilds on WASM and runs it once more. */
+async function withRecovery<T>(model: LoadedModel, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    const code = toWireError(error).code;
+    if (model.info.backend !== 'webgpu' || (code !== 'device-lost' && code !== 'out-of-memory')) throw error;
+    await recoverOnWasm(model, `WebGPU failed during a run (${code}); switched to WASM`);
+    return fn();
+  }
+}
+
+export async function forward(params: ForwardParams, _ctx: JobContext): Promise<ForwardResult> {
+  const model = requireModel();
+  checkTimestep(model, params.t);
+  const started = performance.now();
+  const { xt, x0Pred, maps } = await withRecovery(model, () =>
+    forwardOne(model.unet, params.x0, params.t, params.seed, params.blocks, model.alphasCumprod),
+  );
+  const out: ForwardResult['maps'] = {};
+  for (const block of params.blocks) {
+    const { data, dims } = maps[block];
+    out[block] = { data, shape: [dims[1], dims[2], dims[3]] };
+  }
+  return { t: params.t, xt, x0Pred, maps: out, ms: performance.now() - started };
+}
+
+export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
+  const model = requireModel();
+  checkTimestep(model, params.t);
+  const { count } = params.images;
+  ctx.progress(0, count, `t=${params.t}`);
+  let done = 0;
+  const dims = await extract(
+    model.unet,
+    params.images.data,
+    count,
+    { ...params, alphasCumprod: model.alphasCumprod },
+    (batch) => {
+      const chunk: FeatureChunk = batch;
+      ctx.partial(chunk, Object.values(chunk.features).map((f) => f.buffer as ArrayBuffer));
+      done += batch.count;
+      ctx.progress(done, count, `t=${params.t} on ${model.info.backend.toUpperCase()}`);
+    },
+    () => ctx.checkpoint(),
+  );
+  return { count, dims };
+}

@@ -1,0 +1,81 @@
+/**
+ * @file The jobs the compute worker can run: for each, its parameters, its result and (when it
+ * streams) its partial results. Adding a job means adding an entry here and a handler in
+ * handlers/; the types keep both sides of the protocol in step.
+ */
+import type { Manifest } from '../core/manifest/types';
+import type { Pooling } from '../core/pooling';
+
+export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
+export type Backend = 'webgpu' | 'wasm';
+
+export interface EnvironmentInfo {
+  crossOriginIsolated: boolean;
+  hardwareConcurrency: number;
+  webgpu: { available: boolean; adapter: string | null; reason: string | null };
+}
+
+export type ModelSource =
+  | { kind: 'url'; manifestUrl: string }
+  | { kind: 'files'; manifestText: string; modelBytes: ArrayBuffer; modelName: string };
+
+export interface ModelInfo {
+  /** sha256 of the ONNX bytes (hex); keys the feature cache. */
+  hash: string;
+  manifest: Manifest;
+  backend: Backend;
+  threads: number;
+  /** Why the requested or preferred backend was not used, if it was not. */
+  fallbackReason: string | null;
+  loadMs: number;
+}
+
+/** A batch of images already converted to the model's input (x_0), NCHW float32. */
+export interface ImageBatch {
+  data: Float32Array;
+  count: number;
+}
+
+export interface ExtractParams {
+  images: ImageBatch;
+  t: number;
+  seed: number;
+  blocks: string[];
+  pooling: Pooling;
+  batchSize: number;
+}
+
+/** Pooled features for images [start, start+count), one [count, dim] matrix per block. */
+export interface FeatureChunk {
+  start: number;
+  count: number;
+  features: Record<string, Float32Array>;
+  dims: Record<string, number>;
+}
+
+export interface ForwardParams {
+  x0: Float32Array;
+  t: number;
+  seed: number;
+  blocks: string[];
+}
+
+/** One image at one t: the noisy input, the model's x̂_0 and the raw maps of the requested blocks. */
+export interface ForwardResult {
+  t: number;
+  xt: Float32Array;
+  x0Pred: Float32Array;
+  maps: Record<string, { data: Float32Array; shape: [number, number, number] }>;
+  ms: number;
+}
+
+export interface Jobs {
+  environment: { params: Record<string, never>; result: EnvironmentInfo };
+  loadModel: { params: { source: ModelSource; backend: BackendChoice }; result: ModelInfo };
+  forward: { params: ForwardParams; result: ForwardResult };
+  extractFeatures: {
+    params: ExtractParams;
+    result: { count: number; dims: Record<string, number> };
+    partial: FeatureChunk;
+  };
+}
