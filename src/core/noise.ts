@@ -9,7 +9,10 @@ import { DiffProbeError, quote } from './errors';
 
 function checkSameLength(a: Float32Array, b: Float32Array, what: string): void {
   if (a.length !== b.length) {
-    throw new DiffProbeError('internal', `${what}: lengths differ (${quote(a.length)} vs ${quote(b.length)})`);
+    throw new DiffProbeError(
+      'internal',
+      `${what}: lengths differ (${quote(a.length)} vs ${quote(b.length)})`,
+    );
   }
 }
 
@@ -76,10 +79,13 @@ export function ddimStep(
   checkAlphaBar(abarPrev, 'abarPrev');
   if (!(eta >= 0)) throw new DiffProbeError('internal', `invalid eta ${quote(eta)}; expected a number ≥ 0`);
   const sigma =
-    eta > 0 && abarT < 1 ? eta * Math.sqrt((1 - abarPrev) / (1 - abarT)) * Math.sqrt(1 - abarT / abarPrev) : 0;
+    eta > 0 && abarT < 1
+      ? eta * Math.sqrt((1 - abarPrev) / (1 - abarT)) * Math.sqrt(1 - abarT / abarPrev)
+      : 0;
   let z: Float32Array | undefined;
   if (sigma > 0) {
-    if (!rngGaussian) throw new DiffProbeError('internal', `ddimStep with eta ${quote(eta)} needs rngGaussian`);
+    if (!rngGaussian)
+      throw new DiffProbeError('internal', `ddimStep with eta ${quote(eta)} needs rngGaussian`);
     z = rngGaussian(xt.length);
     checkSameLength(xt, z, 'ddimStep noise');
   }

@@ -73,7 +73,8 @@ function parseHeader(header: string): { descr: string; fortran: boolean; shape: 
   const shapeText = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined) {
     // A list descr means a structured dtype; say so rather than "bad header".
-    if (/['"]descr['"]\s*:\s*\[/.test(header)) throw invalid(`unsupported structured dtype in header ${quote(header)}`);
+    if (/['"]descr['"]\s*:\s*\[/.test(header))
+      throw invalid(`unsupported structured dtype in header ${quote(header)}`);
     throw invalid(`malformed .npy header ${quote(header)}`, { header });
   }
   const parts = shapeText
@@ -123,16 +124,20 @@ export function readNpy(bytes: Uint8Array): NpyArray {
   const header = major === 3 ? new TextDecoder().decode(headerBytes) : latin1(headerBytes);
   const { descr, fortran, shape } = parseHeader(header);
 
-  if (fortran) throw invalid(`unsupported Fortran-order .npy (fortran_order ${quote(true)}); save with C order`);
+  if (fortran)
+    throw invalid(`unsupported Fortran-order .npy (fortran_order ${quote(true)}); save with C order`);
   const order = descr[0];
   const key = descr.slice(1);
   const ctor = READ_TYPES[key];
   // One-byte types have no byte order ('|'); wider ones must be little-endian ('<').
   const orderOk = ctor?.BYTES_PER_ELEMENT === 1 ? '|<>='.includes(order) : order === '<';
   if (!ctor || !orderOk) {
-    throw invalid(`unsupported .npy dtype ${quote(descr)}; expected one of <f4 <f8 <i2 <i4 <i8 <u2 <u4 <u8 |i1 |u1 |b1`, {
-      descr,
-    });
+    throw invalid(
+      `unsupported .npy dtype ${quote(descr)}; expected one of <f4 <f8 <i2 <i4 <i8 <u2 <u4 <u8 |i1 |u1 |b1`,
+      {
+        descr,
+      },
+    );
   }
   const count = size(shape);
   const byteLength = count * ctor.BYTES_PER_ELEMENT;
@@ -152,7 +157,10 @@ function descrOf(data: NpyWritable): string {
   if (data instanceof Float64Array) return '<f8';
   if (data instanceof Int32Array) return '<i4';
   if (data instanceof Uint8Array) return '|u1';
-  throw new DiffProbeError('internal', `writeNpy: unsupported array type ${quote(Object.prototype.toString.call(data))}`);
+  throw new DiffProbeError(
+    'internal',
+    `writeNpy: unsupported array type ${quote(Object.prototype.toString.call(data))}`,
+  );
 }
 
 function pyTuple(shape: Shape): string {
@@ -170,9 +178,13 @@ function pyTuple(shape: Shape): string {
 export function writeNpy(data: NpyWritable, shape: Shape): Uint8Array {
   const descr = descrOf(data);
   if (!shape.every((d) => Number.isInteger(d) && d >= 0) || size(shape) !== data.length) {
-    throw new DiffProbeError('internal', `writeNpy: shape ${quote(shape)} does not fit ${data.length} values`, {
-      shape,
-    });
+    throw new DiffProbeError(
+      'internal',
+      `writeNpy: shape ${quote(shape)} does not fit ${data.length} values`,
+      {
+        shape,
+      },
+    );
   }
   let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${pyTuple(shape)}, }`;
   if (shape.length > 0) header += ' '.repeat(GROWTH_AXIS_MAX_DIGITS - String(shape[0]).length);
@@ -180,7 +192,8 @@ export function writeNpy(data: NpyWritable, shape: Shape): Uint8Array {
   // a full 64 when it is already aligned (no modulo), and we copy that to stay byte-identical.
   const pad = ALIGN - ((PREAMBLE_V1 + header.length + 1) % ALIGN);
   header += `${' '.repeat(pad)}\n`;
-  if (header.length > 0xffff) throw new DiffProbeError('internal', `writeNpy: header too long for format 1.0`);
+  if (header.length > 0xffff)
+    throw new DiffProbeError('internal', `writeNpy: header too long for format 1.0`);
 
   const out = new Uint8Array(PREAMBLE_V1 + header.length + data.byteLength);
   out.set(MAGIC, 0);

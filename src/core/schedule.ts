@@ -27,10 +27,14 @@ export interface Schedule {
  */
 export function toTimestep(t: number, steps: number): Timestep {
   if (!Number.isInteger(t) || t < 0 || t >= steps) {
-    throw new DiffProbeError('internal', `invalid timestep ${quote(t)}; expected an integer in 0…${steps - 1}`, {
-      t,
-      steps,
-    });
+    throw new DiffProbeError(
+      'internal',
+      `invalid timestep ${quote(t)}; expected an integer in 0…${steps - 1}`,
+      {
+        t,
+        steps,
+      },
+    );
   }
   return t as Timestep;
 }

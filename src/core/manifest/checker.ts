@@ -23,7 +23,9 @@ export function at(path: string, key: string | number): string {
 
 /** Format problems one per line: `- path: got <value>, expected <what>`. */
 export function formatProblems(problems: readonly Problem[]): string {
-  return problems.map((p) => `- ${p.path || '(root)'}: got ${quote(p.value)}, expected ${p.expected}`).join('\n');
+  return problems
+    .map((p) => `- ${p.path || '(root)'}: got ${quote(p.value)}, expected ${p.expected}`)
+    .join('\n');
 }
 
 export class Checker {
@@ -42,7 +44,8 @@ export class Checker {
 
   array(path: string, v: unknown, min: number, max: number): unknown[] | undefined {
     if (!Array.isArray(v)) return this.fail(path, v, 'an array');
-    if (v.length < min || v.length > max) return this.fail(`${path}.length`, v.length, `${min}…${max} entries`);
+    if (v.length < min || v.length > max)
+      return this.fail(`${path}.length`, v.length, `${min}…${max} entries`);
     return v;
   }
 

@@ -132,7 +132,11 @@ function checkPreprocessing(
   const color = c.oneOf('preprocessing.color', o.color, ['grayscale', 'rgb'] as const);
   // A grayscale model with 3 input channels (or the reverse) cannot be fed correctly.
   if (color && channels && (color === 'grayscale') !== (channels === 1)) {
-    c.fail('preprocessing.color', color, `${channels === 1 ? '"grayscale"' : '"rgb"'} for ${channels} channel(s)`);
+    c.fail(
+      'preprocessing.color',
+      color,
+      `${channels === 1 ? '"grayscale"' : '"rgb"'} for ${channels} channel(s)`,
+    );
   }
   const mean = checkPerChannel(c, 'preprocessing.mean', o.mean, channels, false);
   const std = checkPerChannel(c, 'preprocessing.std', o.std, channels, true);
@@ -214,7 +218,11 @@ function checkClasses(c: Checker, v: unknown): string[] | undefined {
   return ok ? (a as string[]) : undefined;
 }
 
-function checkBlocks(c: Checker, v: unknown, predictionOutput: string | undefined): ManifestBlock[] | undefined {
+function checkBlocks(
+  c: Checker,
+  v: unknown,
+  predictionOutput: string | undefined,
+): ManifestBlock[] | undefined {
   const a = c.array('blocks', v, 1, MAX_BLOCKS);
   if (!a) return undefined;
   const names = new Set<string>();

@@ -1,0 +1,36 @@
+/**
+ * Shared e2e helpers: a `test` whose page records console errors and remote requests, and
+ * helpers that read like user steps.
+ */
+import { test as base, expect, type Page } from '@playwright/test';
+
+export interface AppPage {
+  page: Page;
+  consoleErrors: string[];
+  /** Requests to anything but the app's own origin (must stay empty: nothing leaves the machine). */
+  remoteRequests: string[];
+}
+
+export const test = base.extend<{ app: AppPage }>({
+  app: async ({ page, baseURL }, use) => {
+    const consoleErrors: string[] = [];
+    const remoteRequests: string[] = [];
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') consoleErrors.push(msg.text());
+    });
+    page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
+    page.on('request', (req) => {
+      const url = req.url();
+      if (!url.startsWith(baseURL!) && !url.startsWith('blob:') && !url.startsWith('data:')) remoteRequests.push(url);
+    });
+    await use({ page, consoleErrors, remoteRequests });
+  },
+});
+
+export { expect };
+
+/** Opens the app (optionally with a query string) and waits until a model is loaded. */
+export async function openApp(page: Page, query = ''): Promise<void> {
+  await page.goto(`/${query}`);
+  await expect(page.getByRole('status')).toContainText(/WebGPU|WASM/, { timeout: 90_000 });
+}

@@ -1,0 +1,55 @@
+/**
+ * @file Node-side loading of a model (manifest + ONNX) and of its bundled data set, using the same
+ * validators as the browser.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { checkSplit, type DatasetIndex, type DatasetSplit, validateDatasetIndex } from '../core/dataset/index-file';
+import { DiffProbeError } from '../core/errors';
+import type { Manifest } from '../core/manifest/types';
+import { validateManifest } from '../core/manifest/validate';
+import { scheduleFromManifest } from '../core/schedule';
+import { nodeRuntime } from '../engine/onnx-node';
+import { UNetSession } from '../engine/unet-session';
+
+export interface NodeModel {
+  manifest: Manifest;
+  unet: UNetSession;
+  alphasCumprod: Float64Array;
+  manifestPath: string;
+}
+
+export async function loadManifestFile(path: string): Promise<Manifest> {
+  return validateManifest(JSON.parse(await readFile(path, 'utf8')));
+}
+
+export async function loadNodeModel(manifestPath: string, threads = 1): Promise<NodeModel> {
+  const manifest = await loadManifestFile(manifestPath);
+  const modelPath = resolve(dirname(manifestPath), manifest.model.file);
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(modelPath));
+  } catch (error) {
+    throw new DiffProbeError('model-missing', `cannot read ${modelPath}: ${(error as Error).message}`);
+  }
+  const unet = await UNetSession.create(nodeRuntime(threads), bytes, manifest);
+  return { manifest, unet, alphasCumprod: scheduleFromManifest(manifest.schedule).alphasCumprod, manifestPath };
+}
+
+export async function loadNodeDataset(
+  manifest: Manifest,
+  manifestPath: string,
+  splitName: string,
+): Promise<{ index: DatasetIndex; split: DatasetSplit }> {
+  if (!manifest.dataset) throw new DiffProbeError('dataset-invalid', 'the manifest names no bundled data set');
+  const indexPath = resolve(dirname(manifestPath), manifest.dataset);
+  const index = validateDatasetIndex(JSON.parse(await readFile(indexPath, 'utf8')));
+  const files = index.splits[splitName];
+  if (!files) throw new DiffProbeError('dataset-invalid', `no split "${splitName}" in ${indexPath}`);
+  const dir = dirname(indexPath);
+  const [images, labels] = await Promise.all([
+    readFile(resolve(dir, files.images)),
+    readFile(resolve(dir, files.labels)),
+  ]);
+  return { index, split: checkSplit(index, splitName, new Uint8Array(images), new Uint8Array(labels)) };
+}

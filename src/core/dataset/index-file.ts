@@ -1,0 +1,114 @@
+/**
+ * @file The bundled data-set index (`dataset.json`, format `diffprobe-dataset` v1; see
+ * docs/data-format.md) and the raw uint8 files it names. Validation quotes what is wrong.
+ */
+import { DiffProbeError } from '../errors';
+
+export interface DatasetSplitFiles {
+  count: number;
+  images: string;
+  labels: string;
+}
+
+export interface DatasetIndex {
+  format: 'diffprobe-dataset';
+  version: 1;
+  name: string;
+  classes: string[];
+  channels: 1 | 3;
+  height: number;
+  width: number;
+  splits: Record<string, DatasetSplitFiles>;
+  sha256?: Record<string, string>;
+}
+
+/** A loaded split: `count` images of channels×height×width bytes (HWC when channels = 3), and labels. */
+export interface DatasetSplit {
+  images: Uint8Array;
+  labels: Uint8Array;
+  count: number;
+}
+
+function fail(message: string, detail?: Record<string, unknown>): never {
+  throw new DiffProbeError('dataset-invalid', message, detail);
+}
+
+export function validateDatasetIndex(json: unknown): DatasetIndex {
+  if (typeof json !== 'object' || json === null) fail(`dataset index must be an object, got ${JSON.stringify(json)}`);
+  const d = json as Record<string, unknown>;
+  if (d.format !== 'diffprobe-dataset' || d.version !== 1)
+    fail(`dataset index format must be "diffprobe-dataset" v1, got ${JSON.stringify(d.format)} v${JSON.stringify(d.version)}`);
+  if (!Array.isArray(d.classes) || d.classes.length < 1 || d.classes.length > 256 || !d.classes.every((c) => typeof c === 'string'))
+    fail('dataset "classes" must be 1…256 strings');
+  if (d.channels !== 1 && d.channels !== 3) fail(`dataset "channels" must be 1 or 3, got ${JSON.stringify(d.channels)}`);
+  for (const key of ['height', 'width'] as const) {
+    const v = d[key];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 1024)
+      fail(`dataset "${key}" must be an integer in 1…1024, got ${JSON.stringify(v)}`);
+  }
+  if (typeof d.splits !== 'object' || d.splits === null || !Object.keys(d.splits).length) fail('dataset has no "splits"');
+  for (const [name, split] of Object.entries(d.splits as Record<string, unknown>)) {
+    const s = split as Record<string, unknown>;
+    if (typeof s?.count !== 'number' || !Number.isInteger(s.count) || s.count < 1 || s.count > 1_000_000)
+      fail(`split "${name}": "count" must be an integer in 1…1000000, got ${JSON.stringify(s?.count)}`);
+    if (typeof s.images !== 'string' || typeof s.labels !== 'string') fail(`split "${name}" must name its images and labels files`);
+  }
+  return { name: typeof d.name === 'string' ? d.name : 'data set', ...(d as object) } as DatasetIndex;
+}
+
+/** Checks the raw files of a split against the index (sizes and label range). */
+export function checkSplit(index: DatasetIndex, splitName: string, images: Uint8Array, labels: Uint8Array): DatasetSplit {
+  const split = index.splits[splitName];
+  if (!split) fail(`no split "${splitName}" (have ${Object.keys(index.splits).join(', ')})`);
+  const pixels = index.channels * index.height * index.width;
+  if (images.length !== split.count * pixels)
+    fail(`"${split.images}" has ${images.length} bytes, expected ${split.count} × ${pixels} = ${split.count * pixels}`);
+  if (labels.length !== split.count)
+    fail(`"${split.labels}" has ${labels.length} bytes, expected ${split.count}`);
+  for (let i = 0; i < labels.length; i++)
+    if (labels[i] >= index.classes.length)
+      fail(`label ${labels[i]} of image ${i} in "${split.labels}" is not a class index (0…${index.classes.length - 1})`);
+  return { images, labels, count: split.count };
+}
+
+/**
+ * Converts `count` images starting at `start` to model input x_0 (NCHW float32) with the manifest's
+ * normalisation: x = (v/255 − mean[c]) / std[c]. Bundled data is already at the model's size.
+ */
+export function datasetToModelInput(
+  split: DatasetSplit,
+  index: Pick<DatasetIndex, 'channels' | 'height' | 'width'>,
+  start: number,
+  count: number,
+  norm: { mean: readonly number[]; std: readonly number[] },
+): Float32Array {
+  const { channels: C, height: H, width: W } = index;
+  const pixels = C * H * W;
+  const out = new Float32Array(count * pixels);
+  for (let n = 0; n < count; n++) {
+    const src = (start + n) * pixels;
+    for (let c = 0; c < C; c++) {
+      const scale = 1 / (255 * norm.std[c]);
+      const shift = norm.mean[c] / norm.std[c];
+      for (let p = 0; p < H * W; p++) {
+        // Stored HWC (interleaved) when there are 3 channels; plain HW for one.
+        const v = split.images[src + p * C + c];
+        out[n * pixels + c * H * W + p] = v * scale - shift;
+      }
+    }
+  }
+  return out;
+}
+
+/** Converts images picked by index (any order) to model input. */
+export function datasetRowsToModelInput(
+  split: DatasetSplit,
+  index: Pick<DatasetIndex, 'channels' | 'height' | 'width'>,
+  rows: readonly number[],
+  norm: { mean: readonly number[]; std: readonly number[] },
+): Float32Array {
+  const pixels = index.channels * index.height * index.width;
+  const out = new Float32Array(rows.length * pixels);
+  rows.forEach((row, i) => out.set(datasetToModelInput(split, index, row, 1, norm), i * pixels));
+  return out;
+}

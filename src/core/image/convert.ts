@@ -1,0 +1,177 @@
+/**
+ * @file Pixels → model input x_0 and back. The steps are documented in docs/images.md:
+ * composite alpha over white → grayscale (BT.601) or RGB → resize so the image just covers the
+ * target (area average down, bilinear up) → centre-crop → optional invert → (v/255 − mean)/std.
+ *
+ * No ImageData or canvas: callers decode to RGBA bytes themselves, so this runs in a worker,
+ * in Node and in tests alike. All intermediate values are floats (never re-quantised to bytes).
+ */
+
+import { DiffProbeError, quote } from '../errors';
+import { type Shape, size } from '../tensor';
+import { rgbaToPlanes } from './color';
+import { centerCrop, coverSize, resizePlanes } from './resize';
+
+/** What the model wants (from the manifest's `input` and `preprocessing`). */
+export interface ModelInputSpec {
+  readonly channels: 1 | 3;
+  readonly height: number;
+  readonly width: number;
+  /** Per channel, in units of pixel/255. */
+  readonly mean: readonly number[];
+  readonly std: readonly number[];
+  /** Map v → 255 − v before normalising (light-on-dark data, dark-on-light photos). */
+  readonly invert?: boolean;
+}
+
+/** Refuse images above this many pixels: the float planes alone would take ~0.5 GB. */
+export const MAX_IMAGE_PIXELS = 40_000_000;
+
+function checkSpec(target: ModelInputSpec): void {
+  const { channels, mean, std } = target;
+  if (mean.length !== channels || std.length !== channels || !std.every((s) => s > 0)) {
+    throw new DiffProbeError('internal', `invalid preprocessing mean ${quote(mean)} / std ${quote(std)}`, {
+      channels,
+    });
+  }
+}
+
+/**
+ * Normalise planar 0…255 values into a new array: optional invert, then
+ * (v/255 − mean[c])/std[c] in float64, stored float32. Shared by both entry points so that a
+ * data-set image and the same image uploaded as a PNG give bit-identical x_0 (and noise).
+ */
+function normalise(planes: Float32Array | Uint8Array, target: ModelInputSpec): Float32Array {
+  const plane = target.height * target.width;
+  const out = new Float32Array(planes.length);
+  for (let c = 0; c < target.channels; c++) {
+    const m = target.mean[c];
+    const s = target.std[c];
+    for (let i = c * plane; i < (c + 1) * plane; i++) {
+      const v = target.invert ? 255 - planes[i] : planes[i];
+      out[i] = (v / 255 - m) / s;
+    }
+  }
+  return out;
+}
+
+/**
+ * Decoded RGBA bytes of any size → model input x_0.
+ *
+ * @param rgba interleaved RGBA, row-major, length 4·width·height (e.g. `ImageData.data`).
+ * @returns Float32Array in CHW order, length channels·height·width of the target.
+ * @throws DiffProbeError('image-empty') for a 0-pixel image, ('image-too-large') above MAX_IMAGE_PIXELS.
+ * @example rgbaToModelInput(imageData.data, 640, 480, { channels: 1, height: 28, width: 28, mean: [0.5], std: [0.5], invert: true })
+ */
+export function rgbaToModelInput(
+  rgba: Uint8ClampedArray | Uint8Array,
+  width: number,
+  height: number,
+  target: ModelInputSpec,
+): Float32Array {
+  checkSpec(target);
+  if (!(width >= 1 && height >= 1)) {
+    throw new DiffProbeError('image-empty', `image has no pixels (${quote(width)}×${quote(height)})`, {
+      width,
+      height,
+    });
+  }
+  if (width * height > MAX_IMAGE_PIXELS) {
+    throw new DiffProbeError(
+      'image-too-large',
+      `image of ${width}×${height} pixels exceeds ${MAX_IMAGE_PIXELS}`,
+      {
+        width,
+        height,
+      },
+    );
+  }
+  if (rgba.length !== 4 * width * height) {
+    throw new DiffProbeError(
+      'internal',
+      `RGBA length ${quote(rgba.length)} does not match ${width}×${height}×4`,
+    );
+  }
+  const { channels } = target;
+  const planes = rgbaToPlanes(rgba, width, height, channels);
+  const [rh, rw] = coverSize(height, width, target.height, target.width);
+  const resized = resizePlanes(planes, channels, height, width, rh, rw);
+  const cropped = centerCrop(resized, channels, rh, rw, target.height, target.width);
+  return normalise(cropped, target);
+}
+
+/**
+ * Data-set pixels already at the target size → model input x_0 (no resize, no luma).
+ *
+ * @param pixels unsigned bytes in HWC order (interleaved for 3 channels), as in docs/data-format.md.
+ * @returns Float32Array in CHW order.
+ */
+export function pixelsToModelInput(pixels: Uint8Array, target: ModelInputSpec): Float32Array {
+  checkSpec(target);
+  const { channels, height, width } = target;
+  const expected: Shape = [height, width, channels];
+  if (pixels.length !== size(expected)) {
+    throw new DiffProbeError(
+      'internal',
+      `pixel count ${quote(pixels.length)} does not match HWC ${quote(expected)}`,
+    );
+  }
+  if (channels === 1) return normalise(pixels, target);
+  const n = height * width;
+  const planar = new Uint8Array(pixels.length);
+  for (let p = 0; p < n; p++) for (let c = 0; c < channels; c++) planar[c * n + p] = pixels[p * channels + c];
+  return normalise(planar, target);
+}
+
+/** Map model-space values to bytes: `range` [lo, hi] → 0…255, clamped and rounded. */
+function toByte(v: number, lo: number, hi: number): number {
+  const b = Math.round(((v - lo) / (hi - lo)) * 255);
+  return Math.min(255, Math.max(0, b));
+}
+
+/**
+ * Model-space CHW image → 8-bit grayscale for thumbnails. 3-channel inputs go through BT.601
+ * luma. Shows what the model sees, so an inverted data set stays inverted.
+ *
+ * @param range the manifest's `input.range`, e.g. [-1, 1].
+ * @returns Uint8ClampedArray of length h·w, row-major.
+ */
+export function modelInputToGray8(
+  x: Float32Array,
+  channels: 1 | 3,
+  h: number,
+  w: number,
+  range: readonly [number, number],
+): Uint8ClampedArray {
+  const n = h * w;
+  const [lo, hi] = range;
+  const out = new Uint8ClampedArray(n);
+  for (let p = 0; p < n; p++) {
+    const v = channels === 1 ? x[p] : (299 * x[p] + 587 * x[n + p] + 114 * x[2 * n + p]) / 1000;
+    out[p] = toByte(v, lo, hi);
+  }
+  return out;
+}
+
+/**
+ * Model-space CHW image → opaque RGBA bytes (ready for `new ImageData(out, w, h)`).
+ * 1 channel is replicated to R, G and B.
+ *
+ * @returns Uint8ClampedArray of length 4·h·w.
+ */
+export function modelInputToRgba(
+  x: Float32Array,
+  channels: 1 | 3,
+  h: number,
+  w: number,
+  range: readonly [number, number],
+): Uint8ClampedArray {
+  const n = h * w;
+  const [lo, hi] = range;
+  const out = new Uint8ClampedArray(4 * n);
+  for (let p = 0; p < n; p++) {
+    for (let c = 0; c < 3; c++) out[4 * p + c] = toByte(x[channels === 1 ? p : c * n + p], lo, hi);
+    out[4 * p + 3] = 255;
+  }
+  return out;
+}
