@@ -40,7 +40,10 @@ function cspMeta(): Plugin {
     transformIndexHtml(html) {
       // frame-ancestors is ignored in a meta tag; it is sent as a header by preview and in docs/deploy.md.
       const policy = contentSecurityPolicy.replace("; frame-ancestors 'none'", '');
-      return html.replace('<head>', `<head>\n    <meta http-equiv="Content-Security-Policy" content="${policy}" />`);
+      return html.replace(
+        '<head>',
+        `<head>\n    <meta http-equiv="Content-Security-Policy" content="${policy}" />`,
+      );
     },
   };
 }

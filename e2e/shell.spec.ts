@@ -37,8 +37,14 @@ test('the view lives in the URL: a link reopens it, Back and Forward work', asyn
   const { page } = app;
   await openApp(page, '?t=250&blocks=mid,up1_0&seed=7');
   await expect(page.getByLabel('Timestep', { exact: true })).toHaveValue('250');
-  await expect(page.getByRole('button', { name: 'mid', exact: true })).toHaveAttribute('aria-pressed', 'true');
-  await expect(page.getByRole('button', { name: 'up1_0', exact: true })).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByRole('button', { name: 'mid', exact: true })).toHaveAttribute(
+    'aria-pressed',
+    'true',
+  );
+  await expect(page.getByRole('button', { name: 'up1_0', exact: true })).toHaveAttribute(
+    'aria-pressed',
+    'true',
+  );
   await expect(page.getByLabel('Noise seed')).toHaveValue('7');
 
   await page.getByRole('button', { name: 'down1_1', exact: true }).click();
@@ -49,9 +55,18 @@ test('the view lives in the URL: a link reopens it, Back and Forward work', asyn
 
   await page.goBack();
   await expect(page.getByLabel('Noise seed')).toHaveValue('7');
-  await expect(page.getByRole('button', { name: 'down1_1', exact: true })).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByRole('button', { name: 'down1_1', exact: true })).toHaveAttribute(
+    'aria-pressed',
+    'true',
+  );
   await page.goBack();
-  await expect(page.getByRole('button', { name: 'mid', exact: true })).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByRole('button', { name: 'mid', exact: true })).toHaveAttribute(
+    'aria-pressed',
+    'true',
+  );
   await page.goForward();
-  await expect(page.getByRole('button', { name: 'down1_1', exact: true })).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByRole('button', { name: 'down1_1', exact: true })).toHaveAttribute(
+    'aria-pressed',
+    'true',
+  );
 });

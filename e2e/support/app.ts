@@ -21,7 +21,8 @@ export const test = base.extend<{ app: AppPage }>({
     page.on('pageerror', (err) => consoleErrors.push(`pageerror: ${err.message}`));
     page.on('request', (req) => {
       const url = req.url();
-      if (!url.startsWith(baseURL!) && !url.startsWith('blob:') && !url.startsWith('data:')) remoteRequests.push(url);
+      if (!url.startsWith(baseURL!) && !url.startsWith('blob:') && !url.startsWith('data:'))
+        remoteRequests.push(url);
     });
     await use({ page, consoleErrors, remoteRequests });
   },

@@ -7,10 +7,10 @@ export function Jobs() {
   const entries = Object.entries(jobs);
   if (!entries.length) return null;
   return (
-    <div className="jobs" aria-label="Running jobs">
+    <section className="jobs" aria-label="Running jobs">
       {entries.map(([key, job]) => (
         <ProgressBar key={key} label={job.label} progress={job.progress} onStop={job.cancel} />
       ))}
-    </div>
+    </section>
   );
 }

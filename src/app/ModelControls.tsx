@@ -12,7 +12,12 @@ export function ModelControls() {
   return (
     <div className="model-controls">
       <label htmlFor={backendId}>Backend</label>
-      <select id={backendId} value={backend} onChange={(e) => setBackend(e.target.value as BackendChoice)} disabled={busy}>
+      <select
+        id={backendId}
+        value={backend}
+        onChange={(e) => setBackend(e.target.value as BackendChoice)}
+        disabled={busy}
+      >
         <option value="auto">Auto (WebGPU, else WASM)</option>
         <option value="webgpu">WebGPU</option>
         <option value="wasm">WASM</option>

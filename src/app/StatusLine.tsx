@@ -8,13 +8,15 @@ export function StatusLine() {
   let text: string;
   if (model) {
     const backend = model.backend === 'webgpu' ? 'WebGPU' : 'WASM';
-    const threads = model.backend === 'wasm' ? ` (${model.threads} thread${model.threads === 1 ? '' : 's'})` : '';
+    const threads =
+      model.backend === 'wasm' ? ` (${model.threads} thread${model.threads === 1 ? '' : 's'})` : '';
     text = `${backend}${threads} · ${model.manifest.name}`;
     if (status === 'loading') text += ' · loading another model…';
   } else if (status === 'loading') text = 'Loading model…';
   else if (status === 'error') text = 'No model loaded';
   else text = 'Starting…';
-  const isolation = env && !env.crossOriginIsolated ? ' · not cross-origin isolated: single-threaded WASM' : '';
+  const isolation =
+    env && !env.crossOriginIsolated ? ' · not cross-origin isolated: single-threaded WASM' : '';
   return (
     <p role="status" className="status" title={model?.fallbackReason ?? undefined}>
       {text}

@@ -51,7 +51,11 @@ export async function detectEnvironment(): Promise<void> {
 /** How to re-read the current model's source, so a backend change can reload it. */
 let reopen: { read: () => Promise<ModelSource>; label: string } | null = null;
 
-async function loadModelFrom(read: () => Promise<ModelSource>, label: string, backend: BackendChoice): Promise<boolean> {
+async function loadModelFrom(
+  read: () => Promise<ModelSource>,
+  label: string,
+  backend: BackendChoice,
+): Promise<boolean> {
   const s = getState();
   const previous = s.model;
   s.setModel(previous, 'loading');
@@ -73,7 +77,8 @@ async function loadModelFrom(read: () => Promise<ModelSource>, label: string, ba
   }
   reopen = { read, label };
   getState().setModel(info, 'ready');
-  if (info.fallbackReason) getState().notify('info', `Running on ${info.backend.toUpperCase()}`, info.fallbackReason);
+  if (info.fallbackReason)
+    getState().notify('info', `Running on ${info.backend.toUpperCase()}`, info.fallbackReason);
   return true;
 }
 

@@ -8,7 +8,10 @@ let client: WorkerClient | null = null;
 
 export function compute(): WorkerClient {
   if (!client) {
-    const worker = new Worker(new URL('../worker/worker.ts', import.meta.url), { type: 'module', name: 'compute' });
+    const worker = new Worker(new URL('../worker/worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'compute',
+    });
     client = new WorkerClient(worker);
   }
   return client;

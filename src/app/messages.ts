@@ -38,7 +38,10 @@ export const ERROR_MESSAGES: { [K in ErrorCode]: { title: string; action: string
     title: 'The bundled data set could not be loaded',
     action: 'Reload the page; if it persists, rebuild the data with tools/model/make_data.py.',
   },
-  'npy-invalid': { title: 'This .npy file cannot be read', action: 'Save it with numpy.save as a C-ordered array.' },
+  'npy-invalid': {
+    title: 'This .npy file cannot be read',
+    action: 'Save it with numpy.save as a C-ordered array.',
+  },
   cancelled: { title: 'Stopped', action: 'Results computed before stopping are kept.' },
   'backend-unavailable': {
     title: 'That backend is not available here',

@@ -20,7 +20,18 @@ export const POOLING_BY_NAME: Record<string, Pooling> = {
 };
 
 export async function runExtract(args: string[]): Promise<number> {
-  const flags = parseFlags(args, ['manifest', 'out', 'split', 'count', 't', 'blocks', 'pooling', 'seed', 'batch', 'threads']);
+  const flags = parseFlags(args, [
+    'manifest',
+    'out',
+    'split',
+    'count',
+    't',
+    'blocks',
+    'pooling',
+    'seed',
+    'batch',
+    'threads',
+  ]);
   if (!flags.manifest || !flags.out) throw new Error('extract needs --manifest and --out');
   const threads = intFlag(flags, 'threads', 1, 1, 64);
   const model = await loadNodeModel(flags.manifest, threads);
@@ -50,7 +61,9 @@ export async function runExtract(args: string[]): Promise<number> {
       for (const b of blocks) chunks[b].push(batch.features[b]);
       done += batch.count;
       const elapsed = performance.now() - started;
-      process.stderr.write(`\r${done}/${count} images, ${((done / elapsed) * 1000).toFixed(1)} img/s, ETA ${formatDuration(((count - done) * elapsed) / done)}   `);
+      process.stderr.write(
+        `\r${done}/${count} images, ${((done / elapsed) * 1000).toFixed(1)} img/s, ETA ${formatDuration(((count - done) * elapsed) / done)}   `,
+      );
     },
   );
   process.stderr.write('\n');
@@ -65,7 +78,9 @@ export async function runExtract(args: string[]): Promise<number> {
     await writeFile(join(flags.out, `${b}.npy`), writeNpy(data, [count, dims[b]]));
   }
   await writeFile(join(flags.out, 'labels.npy'), writeNpy(split.labels.slice(0, count), [count]));
-  console.log(`wrote ${blocks.length} feature files + labels.npy to ${flags.out} (t=${t}, ${flags.pooling ?? 'avg'} pooling)`);
+  console.log(
+    `wrote ${blocks.length} feature files + labels.npy to ${flags.out} (t=${t}, ${flags.pooling ?? 'avg'} pooling)`,
+  );
   await model.unet.release();
   return 0;
 }

@@ -4,7 +4,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { checkSplit, type DatasetIndex, type DatasetSplit, validateDatasetIndex } from '../core/dataset/index-file';
+import {
+  checkSplit,
+  type DatasetIndex,
+  type DatasetSplit,
+  validateDatasetIndex,
+} from '../core/dataset/index-file';
 import { DiffProbeError } from '../core/errors';
 import type { Manifest } from '../core/manifest/types';
 import { validateManifest } from '../core/manifest/validate';
@@ -33,7 +38,12 @@ export async function loadNodeModel(manifestPath: string, threads = 1): Promise<
     throw new DiffProbeError('model-missing', `cannot read ${modelPath}: ${(error as Error).message}`);
   }
   const unet = await UNetSession.create(nodeRuntime(threads), bytes, manifest);
-  return { manifest, unet, alphasCumprod: scheduleFromManifest(manifest.schedule).alphasCumprod, manifestPath };
+  return {
+    manifest,
+    unet,
+    alphasCumprod: scheduleFromManifest(manifest.schedule).alphasCumprod,
+    manifestPath,
+  };
 }
 
 export async function loadNodeDataset(
@@ -41,7 +51,8 @@ export async function loadNodeDataset(
   manifestPath: string,
   splitName: string,
 ): Promise<{ index: DatasetIndex; split: DatasetSplit }> {
-  if (!manifest.dataset) throw new DiffProbeError('dataset-invalid', 'the manifest names no bundled data set');
+  if (!manifest.dataset)
+    throw new DiffProbeError('dataset-invalid', 'the manifest names no bundled data set');
   const indexPath = resolve(dirname(manifestPath), manifest.dataset);
   const index = validateDatasetIndex(JSON.parse(await readFile(indexPath, 'utf8')));
   const files = index.splits[splitName];

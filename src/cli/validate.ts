@@ -16,6 +16,8 @@ export async function runValidate(args: string[]): Promise<number> {
     return 1;
   }
   const manifest = validateManifest(json);
-  console.log(`ok: ${manifest.name} — ${manifest.blocks.length} blocks, input ${manifest.input.channels}×${manifest.input.height}×${manifest.input.width}`);
+  console.log(
+    `ok: ${manifest.name} — ${manifest.blocks.length} blocks, input ${manifest.input.channels}×${manifest.input.height}×${manifest.input.width}`,
+  );
   return 0;
 }

@@ -59,7 +59,7 @@ export class DiffProbeError extends Error {
     super(message);
     this.name = 'DiffProbeError';
     this.code = code;
-    if (detail !== undefined) this.detail = detail;
+    this.detail = detail;
   }
 }
 

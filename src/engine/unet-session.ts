@@ -50,7 +50,12 @@ export class UNetSession {
    * Runs one batch. `xt` is [count, C, H, W]; `t` holds one timestep per image.
    * `outputs` are block names and/or 'eps'. Returns a map from those names to tensors.
    */
-  async run(xt: Float32Array, count: number, t: ArrayLike<number>, outputs: string[]): Promise<Record<string, OutputMap>> {
+  async run(
+    xt: Float32Array,
+    count: number,
+    t: ArrayLike<number>,
+    outputs: string[],
+  ): Promise<Record<string, OutputMap>> {
     const { input, timestep, prediction } = this.manifest;
     const dims = [count, input.channels, input.height, input.width];
     const feeds: Record<string, OrtTensor> = {
@@ -61,7 +66,9 @@ export class UNetSession {
           : this.runtime.float32(Float32Array.from(t), [count]),
     };
     const byBlock = new Map(this.manifest.blocks.map((b) => [b.name, b]));
-    const fetchNames = outputs.map((name) => (name === 'eps' ? prediction.output : byBlock.get(name)?.output ?? name));
+    const fetchNames = outputs.map((name) =>
+      name === 'eps' ? prediction.output : (byBlock.get(name)?.output ?? name),
+    );
     for (const [i, name] of fetchNames.entries()) {
       if (!this.session.outputNames.includes(name))
         throw new DiffProbeError('model-mismatch', `no output ${JSON.stringify(outputs[i])} in the model`);
@@ -107,9 +114,13 @@ function checkGraphAgainstManifest(session: OrtSession, manifest: Manifest): voi
   if (meta?.isTensor && meta.shape.length !== 4)
     problems.push(`input "${manifest.input.name}" has rank ${meta.shape.length}, expected 4 (NCHW)`);
   if (problems.length)
-    throw new DiffProbeError('model-mismatch', `the model does not match its manifest: ${problems.join('; ')}`, {
-      problems,
-    });
+    throw new DiffProbeError(
+      'model-mismatch',
+      `the model does not match its manifest: ${problems.join('; ')}`,
+      {
+        problems,
+      },
+    );
 }
 
 function checkShapesAgainstManifest(out: Record<string, OutputMap>, manifest: Manifest, count: number): void {
@@ -126,7 +137,11 @@ function checkShapesAgainstManifest(out: Record<string, OutputMap>, manifest: Ma
   if (eps && eps.dims.join() !== [count, channels, height, width].join())
     problems.push(`ε output gives [${eps.dims}], expected [${[count, channels, height, width]}]`);
   if (problems.length)
-    throw new DiffProbeError('model-mismatch', `output shapes do not match the manifest: ${problems.join('; ')}`, {
-      problems,
-    });
+    throw new DiffProbeError(
+      'model-mismatch',
+      `output shapes do not match the manifest: ${problems.join('; ')}`,
+      {
+        problems,
+      },
+    );
 }

@@ -3,8 +3,9 @@
  * for each batch of clean images x_0, draw per-image noise ε (seeded, content-keyed), form
  * x_t = √ᾱ_t·x_0 + √(1−ᾱ_t)·ε, run the U-Net once, and pool the requested blocks' maps.
  */
-import { poolFeatures, type Pooling } from '../core/pooling';
+
 import { noiseImage, predictX0 } from '../core/noise';
+import { type Pooling, poolFeatures } from '../core/pooling';
 import { imageNoise } from '../core/rng';
 import type { UNetSession } from '../engine/unet-session';
 
@@ -53,7 +54,7 @@ export async function extractFeatures(
   x0: Float32Array,
   count: number,
   options: ExtractOptions,
-  onBatch: (batch: BatchFeatures) => void,
+  onBatch: (batch: BatchFeatures) => void | Promise<void>,
   checkpoint: () => Promise<void> = async () => {},
 ): Promise<Record<string, number>> {
   const { input } = unet.manifest;
@@ -73,7 +74,7 @@ export async function extractFeatures(
       features[block] = pooled.data;
       dims[block] = pooled.dim;
     }
-    onBatch({ start, count: n, features, dims: { ...dims } });
+    await onBatch({ start, count: n, features, dims: { ...dims } });
   }
   return dims;
 }

@@ -83,7 +83,8 @@ export const useStore = create<AppState>()((set, get) => ({
     return id;
   },
   dismiss: (id) => set((s) => ({ notices: s.notices.filter((n) => n.id !== id) })),
-  startJob: (key, label, cancel) => set((s) => ({ jobs: { ...s.jobs, [key]: { label, progress: null, cancel } } })),
+  startJob: (key, label, cancel) =>
+    set((s) => ({ jobs: { ...s.jobs, [key]: { label, progress: null, cancel } } })),
   updateJob: (key, progress) =>
     set((s) => (s.jobs[key] ? { jobs: { ...s.jobs, [key]: { ...s.jobs[key], progress } } } : {})),
   endJob: (key) =>

@@ -32,16 +32,28 @@ export const DEFAULT_VIEW: ViewState = {
 const ID = /^[A-Za-z0-9_.:-]{1,128}$/;
 
 /** Coerces an untrusted partial view (from a URL, storage…) into a valid one, field by field. */
-export function sanitizeView(input: Partial<Record<keyof ViewState, unknown>>, base: ViewState = DEFAULT_VIEW): ViewState {
+export function sanitizeView(
+  input: Partial<Record<keyof ViewState, unknown>>,
+  base: ViewState = DEFAULT_VIEW,
+): ViewState {
   const out = { ...base };
   if (typeof input.model === 'string' && ID.test(input.model)) out.model = input.model;
-  if (Array.isArray(input.images)) out.images = input.images.filter((s) => typeof s === 'string' && ID.test(s)).slice(0, 64);
-  if (typeof input.t === 'number' && Number.isInteger(input.t) && input.t >= 0 && input.t < 100_000) out.t = input.t;
+  if (Array.isArray(input.images))
+    out.images = input.images.filter((s) => typeof s === 'string' && ID.test(s)).slice(0, 64);
+  if (typeof input.t === 'number' && Number.isInteger(input.t) && input.t >= 0 && input.t < 100_000)
+    out.t = input.t;
   if (Array.isArray(input.blocks))
-    out.blocks = [...new Set(input.blocks.filter((s): s is string => typeof s === 'string' && ID.test(s)))].slice(0, 256);
+    out.blocks = [
+      ...new Set(input.blocks.filter((s): s is string => typeof s === 'string' && ID.test(s))),
+    ].slice(0, 256);
   if (typeof input.pooling === 'string' && (POOLINGS as readonly string[]).includes(input.pooling))
     out.pooling = input.pooling as PoolingId;
-  if (typeof input.seed === 'number' && Number.isInteger(input.seed) && input.seed >= 0 && input.seed <= 0xffffffff)
+  if (
+    typeof input.seed === 'number' &&
+    Number.isInteger(input.seed) &&
+    input.seed >= 0 &&
+    input.seed <= 0xffffffff
+  )
     out.seed = input.seed;
   return out;
 }

@@ -2,10 +2,19 @@ import { formatDuration } from '../core/progress';
 import type { Progress } from '../worker/protocol';
 
 /** A labelled progress bar with done/total, ETA and a Stop button. */
-export function ProgressBar({ label, progress, onStop }: { label: string; progress: Progress | null; onStop?: () => void }) {
+export function ProgressBar({
+  label,
+  progress,
+  onStop,
+}: {
+  label: string;
+  progress: Progress | null;
+  onStop?: () => void;
+}) {
   const done = progress?.done ?? 0;
   const total = progress?.total ?? 0;
-  const eta = progress?.etaMs != null && done < total ? ` · about ${formatDuration(progress.etaMs)} left` : '';
+  const eta =
+    progress?.etaMs != null && done < total ? ` · about ${formatDuration(progress.etaMs)} left` : '';
   return (
     <div className="progress">
       <span className="progress-label">

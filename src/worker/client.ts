@@ -46,7 +46,10 @@ export class WorkerClient {
     port.addEventListener('message', (event) => this.receive(event.data));
     port.addEventListener('error', (event) => {
       // A crashed worker cannot answer anything still pending: fail those loudly, not silently.
-      const error = new DiffProbeError('internal', `compute worker crashed: ${event.message || 'unknown error'}`);
+      const error = new DiffProbeError(
+        'internal',
+        `compute worker crashed: ${event.message || 'unknown error'}`,
+      );
       for (const [id, p] of this.pending) {
         this.pending.delete(id);
         p.cleanup();
@@ -59,7 +62,8 @@ export class WorkerClient {
   run<K extends JobName>(job: K, params: JobParams<K>, options: RunOptions<K> = {}): Promise<JobResult<K>> {
     const id = this.nextId++;
     const { signal } = options;
-    if (signal?.aborted) return Promise.reject(new DiffProbeError('cancelled', `${job} cancelled before start`));
+    if (signal?.aborted)
+      return Promise.reject(new DiffProbeError('cancelled', `${job} cancelled before start`));
     return new Promise<JobResult<K>>((resolve, reject) => {
       const onAbort = () => this.port.postMessage({ kind: 'cancel', id });
       signal?.addEventListener('abort', onAbort, { once: true });

@@ -21,7 +21,12 @@ export type Post = (message: WorkerResponse, transfer?: Transferable[]) => void;
 /** Yield to the macrotask queue so queued `cancel` messages are delivered. */
 const yieldToLoop = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
-export function createJobContext(id: number, post: Post, controller: AbortController, now = () => Date.now()) {
+export function createJobContext(
+  id: number,
+  post: Post,
+  controller: AbortController,
+  now = () => Date.now(),
+) {
   const eta = new EtaEstimator(now);
   let lastPost = 0;
   const ctx: JobContext = {

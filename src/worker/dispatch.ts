@@ -11,7 +11,8 @@ export type Handler<K extends JobName> = (params: JobParams<K>, ctx: JobContext)
 export type Handlers = { [K in JobName]: Handler<K> };
 
 export function toWireError(error: unknown): WireError {
-  if (error instanceof DiffProbeError) return { code: error.code, message: error.message, detail: error.detail };
+  if (error instanceof DiffProbeError)
+    return { code: error.code, message: error.message, detail: error.detail };
   const message = error instanceof Error ? error.message : String(error);
   // WebGPU/ORT failures arrive as plain errors; classify the ones the UI must explain differently.
   if (/out of memory|OOM|allocation failed|Failed to allocate/i.test(message))
@@ -45,7 +46,11 @@ export function createDispatcher(handlers: Handlers, post: Post) {
     }
     if (message.kind !== 'request' || !(message.job in handlers)) {
       const id = (message as { id?: number }).id ?? -1;
-      post({ kind: 'error', id, error: { code: 'internal', message: `unknown message ${JSON.stringify(message)}` } });
+      post({
+        kind: 'error',
+        id,
+        error: { code: 'internal', message: `unknown message ${JSON.stringify(message)}` },
+      });
       return;
     }
     const controller = new AbortController();

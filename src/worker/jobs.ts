@@ -5,6 +5,7 @@
  */
 import type { Manifest } from '../core/manifest/types';
 import type { Pooling } from '../core/pooling';
+import type { CacheStats } from './cache/feature-cache';
 
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
 export type Backend = 'webgpu' | 'wasm';
@@ -45,10 +46,9 @@ export interface ExtractParams {
   batchSize: number;
 }
 
-/** Pooled features for images [start, start+count), one [count, dim] matrix per block. */
+/** Pooled features for the images at `rows` (indices into the request), one [rows.length, dim] matrix per block. */
 export interface FeatureChunk {
-  start: number;
-  count: number;
+  rows: number[];
   features: Record<string, Float32Array>;
   dims: Record<string, number>;
 }
@@ -75,7 +75,10 @@ export interface Jobs {
   forward: { params: ForwardParams; result: ForwardResult };
   extractFeatures: {
     params: ExtractParams;
-    result: { count: number; dims: Record<string, number> };
+    /** `cached`: how many images came from the feature cache. */
+    result: { count: number; dims: Record<string, number>; cached: number };
     partial: FeatureChunk;
   };
+  cacheStats: { params: Record<string, never>; result: CacheStats | null };
+  clearCache: { params: Record<string, never>; result: CacheStats | null };
 }

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DiffProbeError } from '../core/errors';
-import { WorkerClient, type MessagePortLike } from './client';
+import { type MessagePortLike, WorkerClient } from './client';
 import type { JobContext } from './context';
 import { createDispatcher, type Handlers } from './dispatch';
 import type { FeatureChunk } from './jobs';
@@ -32,7 +32,11 @@ function fakeExtract(total: number, onBatch?: (done: number) => void) {
   return async (_params: unknown, ctx: JobContext) => {
     for (let start = 0; start < total; start += 2) {
       await ctx.checkpoint();
-      const chunk: FeatureChunk = { start, count: 2, features: { mid: new Float32Array([start, start + 1]) }, dims: { mid: 1 } };
+      const chunk: FeatureChunk = {
+        rows: [start, start + 1],
+        features: { mid: new Float32Array([start, start + 1]) },
+        dims: { mid: 1 },
+      };
       ctx.partial(chunk);
       ctx.progress(start + 2, total);
       onBatch?.(start + 2);
@@ -42,7 +46,14 @@ function fakeExtract(total: number, onBatch?: (done: number) => void) {
   };
 }
 
-const params = { images: { data: new Float32Array(0), count: 0 }, t: 0, seed: 0, blocks: [], pooling: { kind: 'avg' as const }, batchSize: 2 };
+const params = {
+  images: { data: new Float32Array(0), count: 0 },
+  t: 0,
+  seed: 0,
+  blocks: [],
+  pooling: { kind: 'avg' as const },
+  batchSize: 2,
+};
 
 describe('worker protocol', () => {
   it('delivers progress and partials, then the result', async () => {
@@ -51,7 +62,7 @@ describe('worker protocol', () => {
     const partials: number[] = [];
     const result = await client.run('extractFeatures', params, {
       onProgress: (p) => progress.push(p.done),
-      onPartial: (c) => partials.push(c.start),
+      onPartial: (c) => partials.push(c.rows[0]),
     });
     expect(result).toEqual({ count: 6, dims: { mid: 1 } });
     expect(partials).toEqual([0, 2, 4]);
@@ -62,10 +73,16 @@ describe('worker protocol', () => {
   it('cancels at the next checkpoint and keeps the partials already sent', async () => {
     const controller = new AbortController();
     const client = wire({
-      extractFeatures: fakeExtract(100, (done) => done === 4 && controller.abort()) as unknown as Handlers['extractFeatures'],
+      extractFeatures: fakeExtract(
+        100,
+        (done) => done === 4 && controller.abort(),
+      ) as unknown as Handlers['extractFeatures'],
     });
     const partials: number[] = [];
-    const run = client.run('extractFeatures', params, { signal: controller.signal, onPartial: (c) => partials.push(c.start) });
+    const run = client.run('extractFeatures', params, {
+      signal: controller.signal,
+      onPartial: (c) => partials.push(c.rows[0]),
+    });
     await expect(run).rejects.toMatchObject({ code: 'cancelled' });
     expect(partials.slice(0, 2)).toEqual([0, 2]);
     expect(partials.length).toBeLessThan(50);
@@ -83,8 +100,13 @@ describe('worker protocol', () => {
         throw new Error('Failed to allocate 2GB buffer: out of memory');
       },
     });
-    await expect(client.run('environment', {})).rejects.toMatchObject({ code: 'backend-unavailable', message: 'no adapter' });
-    await expect(client.run('forward', { x0: new Float32Array(1), t: 0, seed: 0, blocks: [] })).rejects.toMatchObject({
+    await expect(client.run('environment', {})).rejects.toMatchObject({
+      code: 'backend-unavailable',
+      message: 'no adapter',
+    });
+    await expect(
+      client.run('forward', { x0: new Float32Array(1), t: 0, seed: 0, blocks: [] }),
+    ).rejects.toMatchObject({
       code: 'device-lost',
     });
     await expect(
@@ -100,8 +122,14 @@ describe('worker protocol', () => {
       order.push(`end ${name}`);
       return {} as never;
     };
-    const client = wire({ environment: slow('a', 30), forward: slow('b', 1) } as unknown as Partial<Handlers>);
-    await Promise.all([client.run('environment', {}), client.run('forward', { x0: new Float32Array(1), t: 0, seed: 0, blocks: [] })]);
+    const client = wire({
+      environment: slow('a', 30),
+      forward: slow('b', 1),
+    } as unknown as Partial<Handlers>);
+    await Promise.all([
+      client.run('environment', {}),
+      client.run('forward', { x0: new Float32Array(1), t: 0, seed: 0, blocks: [] }),
+    ]);
     expect(order).toEqual(['start a', 'end a', 'start b', 'end b']);
   });
 
@@ -109,6 +137,8 @@ describe('worker protocol', () => {
     const controller = new AbortController();
     controller.abort();
     const client = wire({});
-    await expect(client.run('environment', {}, { signal: controller.signal })).rejects.toBeInstanceOf(DiffProbeError);
+    await expect(client.run('environment', {}, { signal: controller.signal })).rejects.toBeInstanceOf(
+      DiffProbeError,
+    );
   });
 });

@@ -34,40 +34,60 @@ function fail(message: string, detail?: Record<string, unknown>): never {
 }
 
 export function validateDatasetIndex(json: unknown): DatasetIndex {
-  if (typeof json !== 'object' || json === null) fail(`dataset index must be an object, got ${JSON.stringify(json)}`);
+  if (typeof json !== 'object' || json === null)
+    fail(`dataset index must be an object, got ${JSON.stringify(json)}`);
   const d = json as Record<string, unknown>;
   if (d.format !== 'diffprobe-dataset' || d.version !== 1)
-    fail(`dataset index format must be "diffprobe-dataset" v1, got ${JSON.stringify(d.format)} v${JSON.stringify(d.version)}`);
-  if (!Array.isArray(d.classes) || d.classes.length < 1 || d.classes.length > 256 || !d.classes.every((c) => typeof c === 'string'))
+    fail(
+      `dataset index format must be "diffprobe-dataset" v1, got ${JSON.stringify(d.format)} v${JSON.stringify(d.version)}`,
+    );
+  if (
+    !Array.isArray(d.classes) ||
+    d.classes.length < 1 ||
+    d.classes.length > 256 ||
+    !d.classes.every((c) => typeof c === 'string')
+  )
     fail('dataset "classes" must be 1…256 strings');
-  if (d.channels !== 1 && d.channels !== 3) fail(`dataset "channels" must be 1 or 3, got ${JSON.stringify(d.channels)}`);
+  if (d.channels !== 1 && d.channels !== 3)
+    fail(`dataset "channels" must be 1 or 3, got ${JSON.stringify(d.channels)}`);
   for (const key of ['height', 'width'] as const) {
     const v = d[key];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 1024)
       fail(`dataset "${key}" must be an integer in 1…1024, got ${JSON.stringify(v)}`);
   }
-  if (typeof d.splits !== 'object' || d.splits === null || !Object.keys(d.splits).length) fail('dataset has no "splits"');
+  if (typeof d.splits !== 'object' || d.splits === null || !Object.keys(d.splits).length)
+    fail('dataset has no "splits"');
   for (const [name, split] of Object.entries(d.splits as Record<string, unknown>)) {
     const s = split as Record<string, unknown>;
     if (typeof s?.count !== 'number' || !Number.isInteger(s.count) || s.count < 1 || s.count > 1_000_000)
       fail(`split "${name}": "count" must be an integer in 1…1000000, got ${JSON.stringify(s?.count)}`);
-    if (typeof s.images !== 'string' || typeof s.labels !== 'string') fail(`split "${name}" must name its images and labels files`);
+    if (typeof s.images !== 'string' || typeof s.labels !== 'string')
+      fail(`split "${name}" must name its images and labels files`);
   }
   return { name: typeof d.name === 'string' ? d.name : 'data set', ...(d as object) } as DatasetIndex;
 }
 
 /** Checks the raw files of a split against the index (sizes and label range). */
-export function checkSplit(index: DatasetIndex, splitName: string, images: Uint8Array, labels: Uint8Array): DatasetSplit {
+export function checkSplit(
+  index: DatasetIndex,
+  splitName: string,
+  images: Uint8Array,
+  labels: Uint8Array,
+): DatasetSplit {
   const split = index.splits[splitName];
   if (!split) fail(`no split "${splitName}" (have ${Object.keys(index.splits).join(', ')})`);
   const pixels = index.channels * index.height * index.width;
   if (images.length !== split.count * pixels)
-    fail(`"${split.images}" has ${images.length} bytes, expected ${split.count} × ${pixels} = ${split.count * pixels}`);
+    fail(
+      `"${split.images}" has ${images.length} bytes, expected ${split.count} × ${pixels} = ${split.count * pixels}`,
+    );
   if (labels.length !== split.count)
     fail(`"${split.labels}" has ${labels.length} bytes, expected ${split.count}`);
   for (let i = 0; i < labels.length; i++)
     if (labels[i] >= index.classes.length)
-      fail(`label ${labels[i]} of image ${i} in "${split.labels}" is not a class index (0…${index.classes.length - 1})`);
+      fail(
+        `label ${labels[i]} of image ${i} in "${split.labels}" is not a class index (0…${index.classes.length - 1})`,
+      );
   return { images, labels, count: split.count };
 }
 
@@ -109,6 +129,6 @@ export function datasetRowsToModelInput(
 ): Float32Array {
   const pixels = index.channels * index.height * index.width;
   const out = new Float32Array(rows.length * pixels);
-  rows.forEach((row, i) => out.set(datasetToModelInput(split, index, row, 1, norm), i * pixels));
+  for (const [i, row] of rows.entries()) out.set(datasetToModelInput(split, index, row, 1, norm), i * pixels);
   return out;
 }

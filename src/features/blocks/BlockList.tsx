@@ -11,7 +11,8 @@ export function BlockList() {
   if (!blocks) return <p className="muted">Blocks appear once a model is loaded.</p>;
   const stages = ['down', 'mid', 'up'] as const;
   return (
-    <div className="block-list" role="group" aria-label="U-Net blocks">
+    <fieldset className="block-list">
+      <legend>U-Net blocks</legend>
       {stages.map((stage) => (
         <div key={stage} className={`block-stage block-stage-${stage}`}>
           {blocks
@@ -33,6 +34,6 @@ export function BlockList() {
             ))}
         </div>
       ))}
-    </div>
+    </fieldset>
   );
 }

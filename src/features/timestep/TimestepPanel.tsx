@@ -15,7 +15,15 @@ export function TimestepControls() {
   return (
     <div className="timestep">
       <label htmlFor={sliderId}>Timestep</label>
-      <input id={sliderId} type="range" min={0} max={max} step={1} value={t} onChange={(e) => setT(Number(e.target.value))} />
+      <input
+        id={sliderId}
+        type="range"
+        min={0}
+        max={max}
+        step={1}
+        value={t}
+        onChange={(e) => setT(Number(e.target.value))}
+      />
       <label htmlFor={numberId} className="visually-hidden">
         Timestep value
       </label>

@@ -4,8 +4,8 @@
  * live on the main thread and in the cache, so nothing is lost.
  */
 import { webgpuDevice } from '../../engine/onnx-web';
-import { post } from '../post';
 import { currentModel, type LoadedModel } from '../model-state';
+import { post } from '../post';
 import { openOnBestBackend } from './load-model';
 
 export function watchDeviceLoss(model: LoadedModel): void {

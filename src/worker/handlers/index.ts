@@ -1,12 +1,21 @@
 /** Every job the worker understands, by name (see ../jobs.ts for their types). */
+
+import { featureCache } from '../cache/shared';
 import type { Handlers } from '../dispatch';
 import { environment } from './environment';
+import { extractFeatures } from './extract';
 import { loadModel } from './load-model';
-import { extractFeatures, forward } from './run-model';
+import { forward } from './run-model';
 
 export const handlers: Handlers = {
   environment: () => environment(),
   loadModel,
   forward,
   extractFeatures,
+  cacheStats: async () => (await featureCache())?.stats() ?? null,
+  clearCache: async () => {
+    const cache = await featureCache();
+    await cache?.clear();
+    return cache?.stats() ?? null;
+  },
 };

@@ -3,26 +3,30 @@
  * backend (WebGPU first unless told otherwise, else WASM), warm it up, then make it current.
  */
 import { DiffProbeError } from '../../core/errors';
-import { validateManifest } from '../../core/manifest/validate';
 import type { Manifest } from '../../core/manifest/types';
+import { validateManifest } from '../../core/manifest/validate';
 import { scheduleFromManifest } from '../../core/schedule';
 import { configureWasm, webRuntime } from '../../engine/onnx-web';
 import { UNetSession } from '../../engine/unet-session';
 import type { JobContext } from '../context';
-import type { Backend, BackendChoice, ModelSource, ModelInfo } from '../jobs';
-import { currentModel, setCurrentModel, type LoadedModel } from '../model-state';
-import { environment } from './environment';
+import type { Backend, BackendChoice, ModelInfo, ModelSource } from '../jobs';
+import { currentModel, type LoadedModel, setCurrentModel } from '../model-state';
 import { watchDeviceLoss } from './device-loss';
+import { environment } from './environment';
 
 async function fetchBytes(url: string, what: string): Promise<Uint8Array> {
   let response: Response;
   try {
     response = await fetch(url);
   } catch (error) {
-    throw new DiffProbeError('model-missing', `could not fetch the ${what} at ${url}: ${String(error)}`, { url });
+    throw new DiffProbeError('model-missing', `could not fetch the ${what} at ${url}: ${String(error)}`, {
+      url,
+    });
   }
   if (!response.ok)
-    throw new DiffProbeError('model-missing', `the ${what} at ${url} answered HTTP ${response.status}`, { url });
+    throw new DiffProbeError('model-missing', `the ${what} at ${url} answered HTTP ${response.status}`, {
+      url,
+    });
   return new Uint8Array(await response.arrayBuffer());
 }
 
@@ -31,7 +35,10 @@ function parseManifest(text: string): Manifest {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new DiffProbeError('manifest-invalid', `the manifest is not valid JSON: ${(error as Error).message}`);
+    throw new DiffProbeError(
+      'manifest-invalid',
+      `the manifest is not valid JSON: ${(error as Error).message}`,
+    );
   }
   return validateManifest(json);
 }
@@ -78,7 +85,12 @@ export async function openOnBestBackend(
       fallbackReason = env.webgpu.reason;
     } else {
       try {
-        return { unet: await openSession('webgpu', bytes, manifest), backend: 'webgpu', fallbackReason, threads };
+        return {
+          unet: await openSession('webgpu', bytes, manifest),
+          backend: 'webgpu',
+          fallbackReason,
+          threads,
+        };
       } catch (error) {
         // A model that is itself broken fails on WASM too; only backend trouble is worth a fallback.
         if (error instanceof DiffProbeError && error.code !== 'out-of-memory') throw error;

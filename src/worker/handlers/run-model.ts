@@ -3,20 +3,20 @@
  * to WASM and retries the same batch once, so a long extraction survives it.
  */
 import { DiffProbeError } from '../../core/errors';
-import { extractFeatures as extract, forwardOne } from '../../pipeline/extract';
+import { forwardOne } from '../../pipeline/extract';
 import type { JobContext } from '../context';
 import { toWireError } from '../dispatch';
-import type { ExtractParams, FeatureChunk, ForwardParams, ForwardResult } from '../jobs';
+import type { ForwardParams, ForwardResult } from '../jobs';
 import { currentModel, type LoadedModel } from '../model-state';
 import { recoverOnWasm } from './device-loss';
 
-function requireModel(): LoadedModel {
+export function requireModel(): LoadedModel {
   const model = currentModel();
   if (!model) throw new DiffProbeError('model-missing', 'no model is loaded yet');
   return model;
 }
 
-function checkTimestep(model: LoadedModel, t: number): void {
+export function checkTimestep(model: LoadedModel, t: number): void {
   const steps = model.alphasCumprod.length;
   if (!Number.isInteger(t) || t < 0 || t >= steps)
     throw new DiffProbeError('internal', `timestep ${JSON.stringify(t)} is outside 0…${steps - 1}`);
@@ -47,26 +47,4 @@ export async function forward(params: ForwardParams, _ctx: JobContext): Promise<
     out[block] = { data, shape: [dims[1], dims[2], dims[3]] };
   }
   return { t: params.t, xt, x0Pred, maps: out, ms: performance.now() - started };
-}
-
-export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
-  const model = requireModel();
-  checkTimestep(model, params.t);
-  const { count } = params.images;
-  ctx.progress(0, count, `t=${params.t}`);
-  let done = 0;
-  const dims = await extract(
-    model.unet,
-    params.images.data,
-    count,
-    { ...params, alphasCumprod: model.alphasCumprod },
-    (batch) => {
-      const chunk: FeatureChunk = batch;
-      ctx.partial(chunk, Object.values(chunk.features).map((f) => f.buffer as ArrayBuffer));
-      done += batch.count;
-      ctx.progress(done, count, `t=${params.t} on ${model.info.backend.toUpperCase()}`);
-    },
-    () => ctx.checkpoint(),
-  );
-  return { count, dims };
 }

@@ -1,0 +1,119 @@
+/**
+ * @file extractFeatures with the feature cache: answer what the cache has first, then run the U-Net
+ * on the rest (fetching every block, so the cache can serve later requests for other blocks),
+ * streaming each batch as a partial so a cancelled run keeps everything already computed.
+ */
+import type { Pooling } from '../../core/pooling';
+import { extractFeatures as extract } from '../../pipeline/extract';
+import type { CachedFeatures, CacheKey } from '../cache/feature-cache';
+import { featureCache, imageHashes } from '../cache/shared';
+import type { JobContext } from '../context';
+import type { ExtractParams, FeatureChunk } from '../jobs';
+import { checkTimestep, requireModel } from './run-model';
+
+/** Cache key part for a pooling; raw maps are too large to cache. */
+export function poolingKey(p: Pooling): string | null {
+  if (p.kind === 'raw') return null;
+  return p.kind === 'adaptive' ? `avg${p.size}` : p.kind;
+}
+
+function pick(features: Record<string, Float32Array>, blocks: string[]): Record<string, Float32Array> {
+  return Object.fromEntries(blocks.map((b) => [b, features[b]]));
+}
+
+/** Stacks per-image vectors into one [rows, dim] matrix per block. */
+function stack(
+  rows: CachedFeatures[],
+  blocks: string[],
+): { features: Record<string, Float32Array>; dims: Record<string, number> } {
+  const features: Record<string, Float32Array> = {};
+  const dims: Record<string, number> = {};
+  for (const b of blocks) {
+    const dim = rows[0].features[b].length;
+    const m = new Float32Array(rows.length * dim);
+    for (const [i, r] of rows.entries()) m.set(r.features[b], i * dim);
+    features[b] = m;
+    dims[b] = dim;
+  }
+  return { features, dims };
+}
+
+export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
+  const model = requireModel();
+  checkTimestep(model, params.t);
+  const { count, data } = params.images;
+  const { channels, height, width } = model.unet.manifest.input;
+  const pixels = channels * height * width;
+  const send = (chunk: FeatureChunk) =>
+    ctx.partial(
+      chunk,
+      Object.values(chunk.features).map((f) => f.buffer as ArrayBuffer),
+    );
+
+  const pool = poolingKey(params.pooling);
+  const cache = pool ? await featureCache() : null;
+  const hashes = cache ? await imageHashes(data, count, pixels) : [];
+  const keyOf = (row: number): CacheKey => ({
+    model: model.info.hash,
+    t: params.t,
+    seed: params.seed,
+    pooling: pool!,
+    image: hashes[row],
+  });
+  const hits = cache ? await cache.getMany(hashes.map((_, row) => keyOf(row))) : [];
+
+  let done = 0;
+  const dims: Record<string, number> = {};
+  const hitRows = hits.flatMap((h, row) => (h && params.blocks.every((b) => b in h.features) ? [row] : []));
+  for (let i = 0; i < hitRows.length; i += 256) {
+    const rows = hitRows.slice(i, i + 256);
+    const stacked = stack(
+      rows.map((r) => hits[r]!),
+      params.blocks,
+    );
+    Object.assign(dims, stacked.dims);
+    send({ rows, ...stacked });
+    done += rows.length;
+  }
+  ctx.progress(done, count, hitRows.length ? `${hitRows.length} from cache` : `t=${params.t}`);
+
+  const hitSet = new Set(hitRows);
+  const missRows = Array.from({ length: count }, (_, r) => r).filter((r) => !hitSet.has(r));
+  if (missRows.length) {
+    const x0 = new Float32Array(missRows.length * pixels);
+    for (const [i, r] of missRows.entries()) x0.set(data.subarray(r * pixels, (r + 1) * pixels), i * pixels);
+    const computeBlocks = cache ? model.unet.blockNames : params.blocks;
+    await extract(
+      model.unet,
+      x0,
+      missRows.length,
+      { ...params, blocks: computeBlocks, alphasCumprod: model.alphasCumprod },
+      async (batch) => {
+        const rows = missRows.slice(batch.start, batch.start + batch.count);
+        if (cache) {
+          const entries = rows.map((row, i) => ({
+            key: keyOf(row),
+            features: Object.fromEntries(
+              computeBlocks.map((b) => [
+                b,
+                batch.features[b].slice(i * batch.dims[b], (i + 1) * batch.dims[b]),
+              ]),
+            ),
+          }));
+          // A full or failing cache must not fail the extraction.
+          await cache.putMany(entries).catch(() => {});
+        }
+        for (const b of params.blocks) dims[b] = batch.dims[b];
+        send({
+          rows,
+          features: pick(batch.features, params.blocks),
+          dims: pick(batch.dims as never, params.blocks) as never,
+        });
+        done += rows.length;
+        ctx.progress(done, count, `t=${params.t} on ${model.info.backend.toUpperCase()}`);
+      },
+      () => ctx.checkpoint(),
+    );
+  }
+  return { count, dims, cached: hitRows.length };
+}
