@@ -2,6 +2,8 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
 import { detectEnvironment, loadDefaultModel } from './app/commands';
+import { exposeConsoleApi } from './app/console-api';
+import { startForwardSync } from './app/forward';
 import { loadPreferences, savePreferences } from './state/persistence';
 import { getState, subscribe } from './state/store';
 import { startUrlSync } from './state/url-sync';
@@ -12,6 +14,8 @@ subscribe((s, prev) => {
   if (s.prefs !== prev.prefs) savePreferences(window.localStorage, s.prefs);
 });
 startUrlSync();
+startForwardSync();
+exposeConsoleApi();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

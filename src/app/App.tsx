@@ -1,4 +1,6 @@
 import { BlockList } from '../features/blocks/BlockList';
+import { FeatureMapsPanel } from '../features/featuremaps/FeatureMapsPanel';
+import { ImagesPanel } from '../features/images/ImagesPanel';
 import { TimestepControls } from '../features/timestep/TimestepPanel';
 import { Panel } from '../ui/Panel';
 import { Jobs } from './Jobs';
@@ -17,12 +19,16 @@ export function App() {
       <Notices />
       <Jobs />
       <main className="panels">
-        <Panel id="images" title="Images" />
+        <Panel id="images" title="Images">
+          <ImagesPanel />
+        </Panel>
         <Panel id="timestep-blocks" title="Timestep & Blocks">
           <TimestepControls />
           <BlockList />
         </Panel>
-        <Panel id="feature-maps" title="Feature maps" />
+        <Panel id="feature-maps" title="Feature maps">
+          <FeatureMapsPanel />
+        </Panel>
         <Panel id="embedding" title="Embedding" />
         <Panel id="probe" title="Probe" />
       </main>

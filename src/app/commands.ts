@@ -3,6 +3,7 @@
  * each one talks to the worker and patches the store. Components never call the worker directly.
  */
 import { DiffProbeError } from '../core/errors';
+import { loadBundledDataset } from '../data/bundled';
 import { getState } from '../state/store';
 import type { RunOptions } from '../worker/client';
 import type { BackendChoice, ModelSource } from '../worker/jobs';
@@ -69,7 +70,8 @@ async function loadModelFrom(
     return false;
   }
   const transfer = source.kind === 'files' ? [source.modelBytes] : [];
-  const info = await runJob('model', label, 'loadModel', { source, backend }, { transfer });
+  const wasmThreads = getState().prefs.wasmThreads;
+  const info = await runJob('model', label, 'loadModel', { source, backend, wasmThreads }, { transfer });
   if (!info) {
     // A failed load leaves the previous model (if any) in place and usable.
     getState().setModel(previous, previous ? 'ready' : 'error');
@@ -82,9 +84,23 @@ async function loadModelFrom(
   return true;
 }
 
-export function loadDefaultModel(backend: BackendChoice = getState().prefs.backend): Promise<boolean> {
+export async function loadDefaultModel(backend: BackendChoice = getState().prefs.backend): Promise<boolean> {
   const manifestUrl = new URL(DEFAULT_MANIFEST_URL, document.baseURI).href;
-  return loadModelFrom(async () => ({ kind: 'url', manifestUrl }), 'Loading the default model', backend);
+  const ok = await loadModelFrom(
+    async () => ({ kind: 'url', manifestUrl }),
+    'Loading the default model',
+    backend,
+  );
+  const model = getState().model;
+  if (ok && model && !getState().dataset) {
+    try {
+      getState().setDataset(await loadBundledDataset(model.manifest, manifestUrl));
+    } catch (error) {
+      const { title, text } = describeError(error);
+      getState().notify('error', title, text);
+    }
+  }
+  return ok;
 }
 
 /** Opens a user's model from a manifest (.json) and an ONNX file picked together. */

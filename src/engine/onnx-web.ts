@@ -17,9 +17,10 @@ let configuredThreads: number | null = null;
  * SharedArrayBuffer ORT would silently drop to one thread and log a warning. ORT reads this once,
  * at the first session, so it is fixed for the life of the worker.
  */
-export function configureWasm(isolated: boolean, hardwareConcurrency: number): number {
+export function configureWasm(isolated: boolean, hardwareConcurrency: number, requested = 0): number {
   if (configuredThreads === null) {
-    configuredThreads = isolated ? Math.max(1, Math.min(4, hardwareConcurrency || 1)) : 1;
+    const auto = Math.max(1, Math.min(4, hardwareConcurrency || 1));
+    configuredThreads = isolated ? (requested > 0 ? requested : auto) : 1;
     ort.env.wasm.numThreads = configuredThreads;
     ort.env.logLevel = 'error';
   }

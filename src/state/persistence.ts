@@ -19,13 +19,16 @@ export const VIEW_PERSISTENCE: { [K in keyof ViewState]: Persistence } = {
 export interface Preferences {
   /** Forced backend; 'auto' tries WebGPU, then WASM. */
   backend: 'auto' | 'webgpu' | 'wasm';
+  /** WASM threads; 0 = automatic (min(4, hardwareConcurrency) when cross-origin isolated). */
+  wasmThreads: number;
 }
 
-export const DEFAULT_PREFERENCES: Preferences = { backend: 'auto' };
+export const DEFAULT_PREFERENCES: Preferences = { backend: 'auto', wasmThreads: 0 };
 
 /** Preferences persist in this browser only (they describe the machine, not the view). */
 export const PREFERENCE_PERSISTENCE: { [K in keyof Preferences]: Persistence } = {
   backend: 'local',
+  wasmThreads: 'local',
 };
 
 const PREFS_KEY = 'diffprobe.preferences.v1';
@@ -34,7 +37,9 @@ export function loadPreferences(storage: Pick<Storage, 'getItem'> | undefined): 
   try {
     const raw = JSON.parse(storage?.getItem(PREFS_KEY) ?? '{}') as Partial<Preferences>;
     const backend = ['auto', 'webgpu', 'wasm'].includes(raw.backend as string) ? raw.backend! : 'auto';
-    return { backend };
+    const threads = Number(raw.wasmThreads);
+    const wasmThreads = Number.isInteger(threads) && threads >= 0 && threads <= 16 ? threads : 0;
+    return { backend, wasmThreads };
   } catch {
     return { ...DEFAULT_PREFERENCES };
   }

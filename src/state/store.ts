@@ -4,7 +4,8 @@
  * runtime state that is never persisted (environment, model, jobs, notices).
  */
 import { create } from 'zustand';
-import type { EnvironmentInfo, ModelInfo } from '../worker/jobs';
+import type { BundledDataset } from '../data/bundled';
+import type { EnvironmentInfo, ForwardResult, ModelInfo } from '../worker/jobs';
 import type { Progress } from '../worker/protocol';
 import { DEFAULT_PREFERENCES, type Preferences } from './persistence';
 import { DEFAULT_VIEW, type PoolingId, type ViewState } from './view';
@@ -31,6 +32,10 @@ export interface AppState {
   modelStatus: 'idle' | 'loading' | 'ready' | 'error';
   notices: Notice[];
   jobs: Record<string, JobState>;
+  /** The bundled data set of the default model (raw bytes; never persisted). */
+  dataset: BundledDataset | null;
+  /** The latest single-image forward pass (x_t, x̂_0, every block's map) and what it was for. */
+  forward: { key: string; result: ForwardResult } | null;
 
   setView: (patch: Partial<ViewState>) => void;
   replaceView: (view: ViewState) => void;
@@ -46,6 +51,8 @@ export interface AppState {
   startJob: (key: string, label: string, cancel: () => void) => void;
   updateJob: (key: string, progress: Progress) => void;
   endJob: (key: string) => void;
+  setDataset: (dataset: BundledDataset | null) => void;
+  setForward: (forward: AppState['forward']) => void;
 }
 
 let noticeId = 1;
@@ -58,12 +65,15 @@ export const useStore = create<AppState>()((set, get) => ({
   modelStatus: 'idle',
   notices: [],
   jobs: {},
+  dataset: null,
+  forward: null,
 
   setView: (patch) => set((s) => ({ view: { ...s.view, ...patch } })),
   replaceView: (view) => set({ view }),
   setT: (t) => {
-    const steps = get().model?.manifest.schedule ? maxT(get().model!) : 999;
-    set((s) => ({ view: { ...s.view, t: Math.max(0, Math.min(steps, Math.round(t))) } }));
+    const model = get().model;
+    const last = model ? maxT(model) : 999;
+    set((s) => ({ view: { ...s.view, t: Math.max(0, Math.min(last, Math.round(t))) } }));
   },
   selectBlock: (name, additive) =>
     set((s) => {
@@ -87,6 +97,8 @@ export const useStore = create<AppState>()((set, get) => ({
     set((s) => ({ jobs: { ...s.jobs, [key]: { label, progress: null, cancel } } })),
   updateJob: (key, progress) =>
     set((s) => (s.jobs[key] ? { jobs: { ...s.jobs, [key]: { ...s.jobs[key], progress } } } : {})),
+  setDataset: (dataset) => set({ dataset }),
+  setForward: (forward) => set({ forward }),
   endJob: (key) =>
     set((s) => {
       const { [key]: _, ...rest } = s.jobs;

@@ -44,6 +44,8 @@ export interface ExtractParams {
   blocks: string[];
   pooling: Pooling;
   batchSize: number;
+  /** Use the feature cache (default true); benchmarks turn it off. */
+  cache?: boolean;
 }
 
 /** Pooled features for the images at `rows` (indices into the request), one [rows.length, dim] matrix per block. */
@@ -71,7 +73,11 @@ export interface ForwardResult {
 
 export interface Jobs {
   environment: { params: Record<string, never>; result: EnvironmentInfo };
-  loadModel: { params: { source: ModelSource; backend: BackendChoice }; result: ModelInfo };
+  /** `wasmThreads` 0 = automatic; ORT fixes the thread count at the worker's first session. */
+  loadModel: {
+    params: { source: ModelSource; backend: BackendChoice; wasmThreads?: number };
+    result: ModelInfo;
+  };
   forward: { params: ForwardParams; result: ForwardResult };
   extractFeatures: {
     params: ExtractParams;

@@ -15,14 +15,17 @@ import path from 'node:path';
 import ort from 'onnxruntime-node';
 
 function usage(code) {
-  console.log('usage: node tools/model/check_onnx.mjs <model.onnx> <case-dir> [--tol 1e-3] [--json] [--threads 1]');
+  console.log(
+    'usage: node tools/model/check_onnx.mjs <model.onnx> <case-dir> [--tol 1e-3] [--json] [--threads 1]',
+  );
   process.exit(code);
 }
 
 /** Minimal .npy reader: float32 (<f4) or int64 (<i8, returned as float32), C order. */
 function readNpy(file) {
   const buf = fs.readFileSync(file);
-  if (buf.readUInt8(0) !== 0x93 || buf.toString('latin1', 1, 6) !== 'NUMPY') throw new Error(`${file}: not .npy`);
+  if (buf.readUInt8(0) !== 0x93 || buf.toString('latin1', 1, 6) !== 'NUMPY')
+    throw new Error(`${file}: not .npy`);
   const major = buf.readUInt8(6);
   const hlen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
   const hstart = major === 1 ? 10 : 12;
@@ -30,7 +33,10 @@ function readNpy(file) {
   const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
   if (/'fortran_order':\s*True/.test(header)) throw new Error(`${file}: fortran order unsupported`);
   const shape = (/'shape':\s*\(([^)]*)\)/.exec(header)?.[1] ?? '')
-    .split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map(Number);
   const n = shape.reduce((a, b) => a * b, 1);
   const off = hstart + hlen;
   const bytes = buf.buffer.slice(buf.byteOffset + off, buf.byteOffset + off + n * (descr === '<i8' ? 8 : 4));
@@ -57,7 +63,10 @@ const pos = args.filter((a) => !a.startsWith('--'));
 if (pos.length !== 2) usage(2);
 const [modelPath, dir] = pos;
 
-const session = await ort.InferenceSession.create(modelPath, { intraOpNumThreads: threads, interOpNumThreads: 1 });
+const session = await ort.InferenceSession.create(modelPath, {
+  intraOpNumThreads: threads,
+  interOpNumThreads: 1,
+});
 const xt = readNpy(path.join(dir, 'x_t.npy'));
 const t = readNpy(path.join(dir, 't.npy'));
 const feeds = {
@@ -74,7 +83,9 @@ const ms = performance.now() - t0;
 const rows = [];
 let ok = true;
 for (const name of names) {
-  const cand = [`${name}.npy`, `block_${name}.npy`].map((f) => path.join(dir, f)).find((f) => fs.existsSync(f));
+  const cand = [`${name}.npy`, `block_${name}.npy`]
+    .map((f) => path.join(dir, f))
+    .find((f) => fs.existsSync(f));
   const got = out[name];
   if (!cand || !got) {
     ok = false;
@@ -114,8 +125,13 @@ if (json) {
 } else {
   for (const r of rows) {
     if (r.error) console.log(`${r.name.padEnd(8)} ERROR ${r.error}`);
-    else console.log(`${r.name.padEnd(8)} ${JSON.stringify(r.shape).padEnd(16)} max|err| ${r.maxAbsErr.toExponential(2)}  max|ref| ${r.maxAbsRef.toPrecision(3)}`);
+    else
+      console.log(
+        `${r.name.padEnd(8)} ${JSON.stringify(r.shape).padEnd(16)} max|err| ${r.maxAbsErr.toExponential(2)}  max|ref| ${r.maxAbsRef.toPrecision(3)}`,
+      );
   }
-  console.log(`worst ${report.worstAbsErr.toExponential(2)} (tol ${tol}) ${ok ? 'OK' : 'FAIL'}  [batch ${report.batch}, ${report.runMs} ms]`);
+  console.log(
+    `worst ${report.worstAbsErr.toExponential(2)} (tol ${tol}) ${ok ? 'OK' : 'FAIL'}  [batch ${report.batch}, ${report.runMs} ms]`,
+  );
 }
 process.exit(ok ? 0 : 1);

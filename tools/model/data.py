@@ -38,5 +38,9 @@ def load(split: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def to_model_input(images_u8: np.ndarray) -> np.ndarray:
-    """uint8 [N,28,28] -> float32 [N,1,28,28] in [-1, 1] (the manifest's preprocessing)."""
-    return (images_u8.astype(np.float32) / 127.5 - 1.0)[:, None]
+    """uint8 [N,28,28] -> float32 [N,1,28,28] in [-1, 1] (the manifest's preprocessing).
+
+    Computed as float32((v/255 - mean)/std) in float64, exactly as the browser does: the noise is
+    seeded from x0's bytes, so even a last-bit difference would change the noise completely.
+    """
+    return ((images_u8.astype(np.float64) / 255.0 - 0.5) / 0.5).astype(np.float32)[:, None]

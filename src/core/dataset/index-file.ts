@@ -108,12 +108,14 @@ export function datasetToModelInput(
   for (let n = 0; n < count; n++) {
     const src = (start + n) * pixels;
     for (let c = 0; c < C; c++) {
-      const scale = 1 / (255 * norm.std[c]);
-      const shift = norm.mean[c] / norm.std[c];
+      const mean = norm.mean[c];
+      const std = norm.std[c];
       for (let p = 0; p < H * W; p++) {
-        // Stored HWC (interleaved) when there are 3 channels; plain HW for one.
+        // Stored HWC (interleaved) when there are 3 channels; plain HW for one. The arithmetic is
+        // exactly (v/255 − mean)/std in float64, as in tools/model/data.py: noise is seeded from
+        // x0's bytes, so any other rounding would change the noise.
         const v = split.images[src + p * C + c];
-        out[n * pixels + c * H * W + p] = v * scale - shift;
+        out[n * pixels + c * H * W + p] = (v / 255 - mean) / std;
       }
     }
   }

@@ -197,16 +197,16 @@ function checkAlphasCumprod(c: Checker, v: unknown): ManifestSchedule | undefine
   if (!a) return undefined;
   const before = c.problems.length;
   let prev = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < a.length; i++) {
+  // One bad entry usually means a bad export: report the first 5, not 100000 lines.
+  for (let i = 0; i < a.length && c.problems.length - before < 5; i++) {
     const x = a[i];
     if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0 || x > 1) {
       c.fail(at(path, i), x, 'a finite number in (0, 1]');
-      continue;
+    } else {
+      if (x > prev)
+        c.fail(at(path, i), x, `a number ≤ the previous entry (${prev}): ᾱ must be non-increasing`);
+      prev = x;
     }
-    if (x > prev) c.fail(at(path, i), x, `a number ≤ the previous entry (${prev}): ᾱ must be non-increasing`);
-    prev = x;
-    // One bad entry usually means a bad export: don't bury the other problems under 100000 lines.
-    if (c.problems.length - before >= 5) break;
   }
   return c.problems.length === before ? { type: 'alphasCumprod', alphasCumprod: a as number[] } : undefined;
 }

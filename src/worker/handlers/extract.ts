@@ -51,7 +51,7 @@ export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
     );
 
   const pool = poolingKey(params.pooling);
-  const cache = pool ? await featureCache() : null;
+  const cache = pool && params.cache !== false ? await featureCache() : null;
   const hashes = cache ? await imageHashes(data, count, pixels) : [];
   const keyOf = (row: number): CacheKey => ({
     model: model.info.hash,

@@ -76,9 +76,10 @@ export async function openOnBestBackend(
   choice: BackendChoice,
   bytes: Uint8Array,
   manifest: Manifest,
+  wasmThreads = 0,
 ): Promise<{ unet: UNetSession; backend: Backend; fallbackReason: string | null; threads: number }> {
   const env = await environment();
-  const threads = configureWasm(env.crossOriginIsolated, env.hardwareConcurrency);
+  const threads = configureWasm(env.crossOriginIsolated, env.hardwareConcurrency, wasmThreads);
   let fallbackReason: string | null = null;
   if (choice !== 'wasm') {
     if (!env.webgpu.available) {
@@ -106,7 +107,7 @@ export async function openOnBestBackend(
 }
 
 export async function loadModel(
-  params: { source: ModelSource; backend: BackendChoice },
+  params: { source: ModelSource; backend: BackendChoice; wasmThreads?: number },
   ctx: JobContext,
 ): Promise<ModelInfo> {
   const started = performance.now();
@@ -122,7 +123,7 @@ export async function loadModel(
     );
   await ctx.checkpoint();
   ctx.progress(2, 3, 'creating session');
-  const opened = await openOnBestBackend(params.backend, bytes, manifest);
+  const opened = await openOnBestBackend(params.backend, bytes, manifest, params.wasmThreads);
   const info: ModelInfo = {
     hash,
     manifest,

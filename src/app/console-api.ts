@@ -1,0 +1,23 @@
+/**
+ * @file `window.diffprobe`: a small console API for power users (and the e2e suite) to run worker
+ * jobs directly and read the app state, e.g.
+ *   await diffprobe.run('forward', { x0, t: 100, seed: 0, blocks: ['mid'] })
+ */
+import { getState } from '../state/store';
+import type { JobName, JobParams, JobResult } from '../worker/protocol';
+import { compute } from './compute';
+
+export interface ConsoleApi {
+  run<K extends JobName>(job: K, params: JobParams<K>): Promise<JobResult<K>>;
+  state: typeof getState;
+}
+
+declare global {
+  interface Window {
+    diffprobe: ConsoleApi;
+  }
+}
+
+export function exposeConsoleApi(): void {
+  window.diffprobe = { run: (job, params) => compute().run(job, params), state: getState };
+}

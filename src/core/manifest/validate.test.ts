@@ -1,0 +1,247 @@
+import { describe, expect, it } from 'vitest';
+import { DiffProbeError } from '../errors';
+import type { Problem } from './checker';
+import { validateManifest } from './validate';
+
+const BLOCKS = [
+  ['down0_0', 'down', 0, 28, 32],
+  ['down0_1', 'down', 0, 28, 32],
+  ['down1_0', 'down', 1, 14, 64],
+  ['down1_1', 'down', 1, 14, 64],
+  ['down2_0', 'down', 2, 7, 64],
+  ['down2_1', 'down', 2, 7, 64],
+  ['mid', 'mid', 2, 7, 64],
+  ['up2_0', 'up', 2, 7, 64],
+  ['up1_0', 'up', 1, 14, 64],
+  ['up0_0', 'up', 0, 28, 32],
+] as const;
+
+/** Manifest JSON that tests mutate freely, including into invalid shapes. */
+// biome-ignore lint/suspicious/noExplicitAny: the point of these tests is to write wrong types into it
+type Json = Record<string, any>;
+
+/** A fresh valid manifest (plain JSON, safe to mutate). */
+function valid(): Json {
+  return {
+    format: 'diffprobe-manifest',
+    version: 1,
+    name: 'Fashion-MNIST DDPM (DiffProbe default)',
+    description: 'test',
+    model: { file: 'model.onnx', bytes: 6_500_000, sha256: 'ab'.repeat(32) },
+    input: { name: 'x_t', channels: 1, height: 28, width: 28, range: [-1, 1] },
+    timestep: { name: 't', dtype: 'float32' },
+    preprocessing: {
+      resize: 'shorter-side-center-crop',
+      color: 'grayscale',
+      mean: [0.5],
+      std: [0.5],
+      invert: true,
+    },
+    prediction: { type: 'epsilon', output: 'eps' },
+    schedule: { type: 'linear', betaStart: 0.0001, betaEnd: 0.02, steps: 1000 },
+    classes: ['T-shirt/top', 'Trouser'],
+    dataset: '../../data/fashion-mnist/dataset.json',
+    blocks: BLOCKS.map(([name, stage, level, r, channels]) => ({
+      name,
+      output: name,
+      stage,
+      level,
+      resolution: [r, r],
+      channels,
+    })),
+    skips: [{ from: 'down2_1', to: 'up2_0' }],
+  };
+}
+
+/** Validate a mutated manifest and return the problems it reports (path → value). */
+function problems(mutate: (m: Json) => void): Problem[] {
+  const m = valid();
+  mutate(m);
+  try {
+    validateManifest(m);
+  } catch (e) {
+    expect(e).toBeInstanceOf(DiffProbeError);
+    expect((e as DiffProbeError).code).toBe('manifest-invalid');
+    return (e as DiffProbeError).detail!.problems as Problem[];
+  }
+  throw new Error('expected validateManifest to throw');
+}
+
+const paths = (mutate: (m: Json) => void) => problems(mutate).map((p) => p.path);
+
+describe('validateManifest: valid input', () => {
+  it('accepts the documented example and returns a typed copy', () => {
+    const m = valid();
+    m.extra = 'ignored';
+    const out = validateManifest(m);
+    expect(out.name).toBe(m.name);
+    expect(out.blocks).toHaveLength(BLOCKS.length);
+    expect(out.schedule).toEqual(m.schedule);
+    expect(out).not.toHaveProperty('extra');
+    expect(out.skips).toEqual(m.skips);
+  });
+
+  it('accepts a minimal manifest: optional fields absent, invert defaults to false', () => {
+    const m = valid();
+    for (const key of ['description', 'classes', 'dataset', 'skips']) delete m[key];
+    delete m.preprocessing.invert;
+    const out = validateManifest(m);
+    expect(out.preprocessing.invert).toBe(false);
+    expect(out).not.toHaveProperty('skips');
+    expect(out).not.toHaveProperty('classes');
+  });
+
+  it('accepts an alphasCumprod schedule and RGB input', () => {
+    const m = valid();
+    m.schedule = { type: 'alphasCumprod', alphasCumprod: [1, 0.9, 0.9, 0.5, 1e-5] };
+    m.input.channels = 3;
+    m.preprocessing = { ...m.preprocessing, color: 'rgb', mean: [0.5, 0.5, 0.5], std: [0.2, 0.3, 0.4] };
+    expect(validateManifest(m).schedule).toEqual(m.schedule);
+  });
+});
+
+describe('validateManifest: each rule', () => {
+  it('rejects non-objects', () => {
+    for (const bad of [null, [], 'manifest', 3]) expect(() => validateManifest(bad)).toThrow(/\(root\)/);
+  });
+
+  it('format and version', () => {
+    expect(paths((m) => (m.format = 'diffprobe'))).toEqual(['format']);
+    expect(paths((m) => (m.version = 2))).toEqual(['version']);
+  });
+
+  it('input.channels is 1 or 3', () => {
+    expect(paths((m) => (m.input.channels = 2))).toContain('input.channels');
+  });
+
+  it('height / width are integers in 1…1024', () => {
+    expect(paths((m) => (m.input.height = 0))).toEqual(['input.height']);
+    expect(paths((m) => (m.input.width = 1025))).toEqual(['input.width']);
+    expect(paths((m) => (m.input.height = 27.5))).toEqual(['input.height']);
+  });
+
+  it('range is two finite numbers, low < high', () => {
+    expect(paths((m) => (m.input.range = [1, -1]))).toEqual(['input.range']);
+    expect(paths((m) => (m.input.range = [0, 0]))).toEqual(['input.range']);
+    expect(paths((m) => (m.input.range = [0, 'x']))).toEqual(['input.range[1]']);
+    expect(paths((m) => (m.input.range = [0, 1, 2]))).toEqual(['input.range.length']);
+  });
+
+  it('mean / std have one entry per channel and std > 0', () => {
+    expect(paths((m) => (m.preprocessing.mean = [0.5, 0.5]))).toEqual(['preprocessing.mean.length']);
+    expect(paths((m) => (m.preprocessing.std = [0]))).toEqual(['preprocessing.std[0]']);
+    expect(paths((m) => (m.preprocessing.std = [-1]))).toEqual(['preprocessing.std[0]']);
+    expect(paths((m) => (m.preprocessing.mean = [Number.NaN]))).toEqual(['preprocessing.mean[0]']);
+  });
+
+  it('preprocessing enums and color/channel agreement', () => {
+    expect(paths((m) => (m.preprocessing.resize = 'stretch'))).toEqual(['preprocessing.resize']);
+    expect(paths((m) => (m.preprocessing.color = 'rgb'))).toEqual(['preprocessing.color']);
+    expect(paths((m) => (m.preprocessing.invert = 'yes'))).toEqual(['preprocessing.invert']);
+  });
+
+  it('linear schedule: 0 < betaStart ≤ betaEnd < 1, 1 ≤ steps ≤ 100000', () => {
+    expect(paths((m) => (m.schedule.betaStart = 0))).toEqual(['schedule.betaStart']);
+    expect(paths((m) => (m.schedule.betaEnd = 1))).toEqual(['schedule.betaEnd']);
+    expect(paths((m) => Object.assign(m.schedule, { betaStart: 0.03, betaEnd: 0.02 }))).toEqual([
+      'schedule.betaEnd',
+    ]);
+    expect(paths((m) => (m.schedule.steps = 0))).toEqual(['schedule.steps']);
+    expect(paths((m) => (m.schedule.steps = 100_001))).toEqual(['schedule.steps']);
+    expect(paths((m) => (m.schedule.steps = 10.5))).toEqual(['schedule.steps']);
+    expect(paths((m) => (m.schedule.type = 'cosine'))).toEqual(['schedule.type']);
+  });
+
+  it('alphasCumprod: 1…100000 finite numbers in (0, 1], non-increasing', () => {
+    const set = (a: unknown) => (m: Json) => (m.schedule = { type: 'alphasCumprod', alphasCumprod: a });
+    expect(paths(set([]))).toEqual(['schedule.alphasCumprod.length']);
+    expect(paths(set(new Array(100_001).fill(0.5)))).toEqual(['schedule.alphasCumprod.length']);
+    expect(paths(set([1.1, 0.5]))).toEqual(['schedule.alphasCumprod[0]']);
+    expect(paths(set([0.5, 0]))).toEqual(['schedule.alphasCumprod[1]']);
+    expect(paths(set([0.5, null]))).toEqual(['schedule.alphasCumprod[1]']);
+    expect(paths(set([0.9, 0.5, 0.6]))).toEqual(['schedule.alphasCumprod[2]']);
+    expect(paths(set('0.9,0.5'))).toEqual(['schedule.alphasCumprod']);
+    // Capped at 5 reports so a bad export doesn't produce 100000 lines.
+    expect(paths(set(new Array(1000).fill(2)))).toHaveLength(5);
+  });
+
+  it('blocks: 1…256 entries', () => {
+    expect(paths((m) => (m.blocks = []))).toEqual(['blocks.length']);
+    expect(
+      paths(
+        (m) =>
+          (m.blocks = Array.from({ length: 257 }, (_, i) => ({
+            ...m.blocks[0],
+            name: `b${i}`,
+            output: `b${i}`,
+          }))),
+      ),
+    ).toEqual(['blocks.length']);
+  });
+
+  it('blocks: unique names and outputs', () => {
+    expect(paths((m) => (m.blocks[1].name = 'down0_0'))).toEqual(['blocks[1].name']);
+    expect(paths((m) => (m.blocks[2].output = 'down0_0'))).toEqual(['blocks[2].output']);
+  });
+
+  it('blocks: stage, level, resolution, channels', () => {
+    expect(paths((m) => (m.blocks[0].stage = 'side'))).toEqual(['blocks[0].stage']);
+    expect(paths((m) => (m.blocks[0].level = -1))).toEqual(['blocks[0].level']);
+    expect(paths((m) => (m.blocks[0].level = 0.5))).toEqual(['blocks[0].level']);
+    expect(paths((m) => (m.blocks[0].resolution = [0, 28]))).toEqual(['blocks[0].resolution[0]']);
+    expect(paths((m) => (m.blocks[0].resolution = [28]))).toEqual(['blocks[0].resolution.length']);
+    expect(paths((m) => (m.blocks[0].channels = 0))).toEqual(['blocks[0].channels']);
+    expect(paths((m) => (m.blocks[0] = 'down0_0'))).toEqual(['blocks[0]']);
+  });
+
+  it('no block output may equal the prediction output', () => {
+    expect(paths((m) => (m.blocks[6].output = 'eps'))).toEqual(['blocks[6].output']);
+  });
+
+  it('skips name existing blocks', () => {
+    expect(paths((m) => (m.skips = [{ from: 'down9', to: 'up2_0' }]))).toEqual(['skips[0].from']);
+    expect(paths((m) => (m.skips = [{ from: 'down2_1', to: 'nope' }]))).toEqual(['skips[0].to']);
+    expect(paths((m) => (m.skips = {}))).toEqual(['skips']);
+  });
+
+  it('input and output names are non-empty strings', () => {
+    expect(paths((m) => (m.input.name = ''))).toEqual(['input.name']);
+    expect(paths((m) => (m.timestep.name = 7))).toEqual(['timestep.name']);
+    expect(paths((m) => (m.prediction.output = ''))).toEqual(['prediction.output']);
+    expect(paths((m) => (m.blocks[3].output = ''))).toEqual(['blocks[3].output']);
+  });
+
+  it('timestep dtype, prediction type, model fields, optional fields', () => {
+    expect(paths((m) => (m.timestep.dtype = 'int32'))).toEqual(['timestep.dtype']);
+    expect(paths((m) => (m.prediction.type = 'v'))).toEqual(['prediction.type']);
+    expect(paths((m) => (m.model.sha256 = 'xyz'))).toEqual(['model.sha256']);
+    expect(paths((m) => (m.model.bytes = -1))).toEqual(['model.bytes']);
+    expect(paths((m) => (m.model.file = ''))).toEqual(['model.file']);
+    expect(paths((m) => (m.classes = ['a', '']))).toEqual(['classes[1]']);
+    expect(paths((m) => (m.dataset = 3))).toEqual(['dataset']);
+    expect(paths((m) => delete m.input)).toEqual(['input']);
+  });
+});
+
+describe('validateManifest: reporting', () => {
+  it('lists all problems at once, each with path, bad value and expectation', () => {
+    const m = valid();
+    m.version = 3;
+    m.input.channels = 2;
+    m.schedule.betaEnd = 1.5;
+    m.blocks[0].stage = 'sideways';
+    let error: DiffProbeError | undefined;
+    try {
+      validateManifest(m);
+    } catch (e) {
+      error = e as DiffProbeError;
+    }
+    expect(error?.message).toMatch(/^invalid manifest \(4 problems\):/);
+    expect(error?.message).toContain('- version: got 3, expected one of 1');
+    expect(error?.message).toContain('- input.channels: got 2, expected one of 1, 3');
+    expect(error?.message).toContain('- schedule.betaEnd: got 1.5, expected a number < 1');
+    expect(error?.message).toContain(
+      '- blocks[0].stage: got "sideways", expected one of "down", "mid", "up"',
+    );
+  });
+});

@@ -1,0 +1,120 @@
+import * as chromatic from 'd3-scale-chromatic';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import { bundledPixels } from '../../data/bundled';
+import { useStore } from '../../state/store';
+import { floatsToBytes } from '../../ui/draw-image';
+import { PixelCanvas } from '../../ui/PixelCanvas';
+import { colormapTable, drawTiles } from './draw-tiles';
+import type { ChannelOrder, Normalisation } from './tiles';
+
+const COLORMAPS = {
+  Viridis: chromatic.interpolateViridis,
+  Magma: chromatic.interpolateMagma,
+  Inferno: chromatic.interpolateInferno,
+  Cividis: chromatic.interpolateCividis,
+  'Red–Blue': (t: number) => chromatic.interpolateRdBu(1 - t),
+  Greys: (t: number) => chromatic.interpolateGreys(1 - t),
+} as const;
+type ColormapName = keyof typeof COLORMAPS;
+
+/** x_0, x_t and x̂_0 of the selected image, and every channel of the selected block as a heat map. */
+export function FeatureMapsPanel() {
+  const forward = useStore((s) => s.forward);
+  const model = useStore((s) => s.model);
+  const dataset = useStore((s) => s.dataset);
+  const imageId = useStore((s) => s.view.images[0]);
+  const block = useStore((s) => s.view.blocks[0]);
+  const [colormap, setColormap] = useState<ColormapName>('Viridis');
+  const [norm, setNorm] = useState<Normalisation>('shared');
+  const [order, setOrder] = useState<ChannelOrder>('index');
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const ids = { cmap: useId(), norm: useId(), order: useId() };
+  const table = useMemo(() => colormapTable(COLORMAPS[colormap]), [colormap]);
+
+  const map = forward && block ? forward.result.maps[block] : undefined;
+  useEffect(() => {
+    if (canvasRef.current && map) drawTiles(canvasRef.current, map, { order, norm, table });
+  }, [map, order, norm, table]);
+
+  if (!model || !dataset)
+    return <p className="muted">Feature maps appear once the model and images are loaded.</p>;
+  if (!imageId) return <p className="muted">Select an image to see what each block sees.</p>;
+  const { channels, height, width, range } = model.manifest.input;
+  const original = bundledPixels(dataset, imageId);
+  const r = forward?.result;
+  return (
+    <div className="featuremaps">
+      <div className="triptych">
+        {original && (
+          <figure>
+            <PixelCanvas
+              bytes={original.bytes}
+              width={width}
+              height={height}
+              channels={channels}
+              size={84}
+              label="Original image x₀"
+            />
+            <figcaption>x₀</figcaption>
+          </figure>
+        )}
+        {r && (
+          <>
+            <figure>
+              <PixelCanvas
+                bytes={floatsToBytes(r.xt, channels, height, width, range)}
+                width={width}
+                height={height}
+                channels={channels}
+                size={84}
+                label={`Noisy image at t = ${r.t}`}
+              />
+              <figcaption>x_t (t = {r.t})</figcaption>
+            </figure>
+            <figure>
+              <PixelCanvas
+                bytes={floatsToBytes(r.x0Pred, channels, height, width, range)}
+                width={width}
+                height={height}
+                channels={channels}
+                size={84}
+                label="Predicted clean image"
+              />
+              <figcaption>x̂₀ (predicted)</figcaption>
+            </figure>
+          </>
+        )}
+      </div>
+      <div className="featuremap-controls">
+        <label htmlFor={ids.cmap}>Colormap</label>
+        <select id={ids.cmap} value={colormap} onChange={(e) => setColormap(e.target.value as ColormapName)}>
+          {Object.keys(COLORMAPS).map((c) => (
+            <option key={c}>{c}</option>
+          ))}
+        </select>
+        <label htmlFor={ids.norm}>Normalisation</label>
+        <select id={ids.norm} value={norm} onChange={(e) => setNorm(e.target.value as Normalisation)}>
+          <option value="shared">Shared across channels</option>
+          <option value="channel">Per channel</option>
+        </select>
+        <label htmlFor={ids.order}>Sort</label>
+        <select id={ids.order} value={order} onChange={(e) => setOrder(e.target.value as ChannelOrder)}>
+          <option value="index">Channel index</option>
+          <option value="mean">Mean activation</option>
+          <option value="variance">Variance</option>
+        </select>
+      </div>
+      {map ? (
+        <canvas
+          ref={canvasRef}
+          className="tiles"
+          role="img"
+          aria-label={`${map.shape[0]} channel maps of block ${block} at t = ${r?.t}`}
+          data-channels={map.shape[0]}
+        />
+      ) : (
+        <p className="muted">{block ? 'Running the U-Net…' : 'Select a block.'}</p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,113 @@
+import { useId, useMemo, useState } from 'react';
+import { bundledPixels, parseDatasetId } from '../../data/bundled';
+import { useStore } from '../../state/store';
+import { PixelCanvas } from '../../ui/PixelCanvas';
+
+const PAGE = 48;
+
+/**
+ * The bundled data set as a gallery with a class filter. Click selects an image; shift-click
+ * adds it to (or removes it from) the selection.
+ */
+export function ImagesPanel() {
+  const dataset = useStore((s) => s.dataset);
+  const selected = useStore((s) => s.view.images);
+  const setView = useStore((s) => s.setView);
+  const [cls, setCls] = useState(-1);
+  const [page, setPage] = useState(0);
+  const filterId = useId();
+  const split = dataset?.splits.test;
+
+  const rows = useMemo(() => {
+    if (!split) return [];
+    const out: number[] = [];
+    for (let i = 0; i < split.count; i++) if (cls < 0 || split.labels[i] === cls) out.push(i);
+    return out;
+  }, [split, cls]);
+
+  if (!dataset || !split) return <p className="muted">Loading the bundled images…</p>;
+  const { classes, height, width, channels } = dataset.index;
+  const pages = Math.max(1, Math.ceil(rows.length / PAGE));
+  const shown = rows.slice(page * PAGE, (page + 1) * PAGE);
+
+  const select = (id: string, additive: boolean) => {
+    if (!additive) return setView({ images: [id] });
+    setView({ images: selected.includes(id) ? selected.filter((s) => s !== id) : [...selected, id] });
+  };
+
+  return (
+    <div className="images">
+      <div className="images-toolbar">
+        <label htmlFor={filterId}>Class</label>
+        <select
+          id={filterId}
+          value={cls}
+          onChange={(e) => {
+            setCls(Number(e.target.value));
+            setPage(0);
+          }}
+        >
+          <option value={-1}>All classes</option>
+          {classes.map((c, i) => (
+            <option key={c} value={i}>
+              {c}
+            </option>
+          ))}
+        </select>
+        <span className="muted">
+          {rows.length} test images · {selected.length} selected
+        </span>
+        <button
+          type="button"
+          disabled={page === 0}
+          onClick={() => setPage(page - 1)}
+          aria-label="Previous page of images"
+        >
+          ‹
+        </button>
+        <span>
+          {page + 1}/{pages}
+        </span>
+        <button
+          type="button"
+          disabled={page >= pages - 1}
+          onClick={() => setPage(page + 1)}
+          aria-label="Next page of images"
+        >
+          ›
+        </button>
+      </div>
+      <ul className="gallery" aria-label="Bundled images">
+        {shown.map((row) => {
+          const id = `test:${row}`;
+          const px = bundledPixels(dataset, id)!;
+          const name = `Test image ${row}: ${classes[px.label]}`;
+          return (
+            <li key={id}>
+              <button
+                type="button"
+                className="thumb"
+                aria-pressed={selected.includes(id)}
+                aria-label={name}
+                title={name}
+                onClick={(e) => select(id, e.shiftKey || e.ctrlKey || e.metaKey)}
+              >
+                <PixelCanvas
+                  bytes={px.bytes}
+                  width={width}
+                  height={height}
+                  channels={channels}
+                  size={48}
+                  label=""
+                />
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+      {selected.some((id) => !parseDatasetId(id)) && (
+        <p className="muted">Some selected images are not in this data set.</p>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,35 @@
+import { useEffect, useRef } from 'react';
+import { drawBytes } from './draw-image';
+
+/** A small image drawn pixel-exact and scaled up with CSS (`image-rendering: pixelated`). */
+export function PixelCanvas({
+  bytes,
+  width,
+  height,
+  channels = 1,
+  size = 56,
+  label,
+}: {
+  bytes: Uint8Array;
+  width: number;
+  height: number;
+  channels?: number;
+  size?: number;
+  label: string;
+}) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    if (ref.current) drawBytes(ref.current, bytes, width, height, channels);
+  }, [bytes, width, height, channels]);
+  return label ? (
+    <canvas
+      ref={ref}
+      className="pixel-canvas"
+      role="img"
+      aria-label={label}
+      style={{ width: size, height: size }}
+    />
+  ) : (
+    <canvas ref={ref} className="pixel-canvas" aria-hidden="true" style={{ width: size, height: size }} />
+  );
+}
