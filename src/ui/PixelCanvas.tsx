@@ -30,6 +30,6 @@ export function PixelCanvas({
       style={{ width: size, height: size }}
     />
   ) : (
-    <canvas ref={ref} className="pixel-canvas" aria-hidden="true" style={{ width: size, height: size }} />
+    <canvas ref={ref} className="pixel-canvas" role="presentation" style={{ width: size, height: size }} />
   );
 }

@@ -67,7 +67,7 @@ export function channelRanges(summary: ChannelSummary, norm: Normalisation): [nu
 export function unit(v: number, lo: number, hi: number): number {
   if (!(hi > lo)) return 0.5;
   const u = (v - lo) / (hi - lo);
-  return u < 0 ? 0 : u > 1 ? 1 : u;
+  return Math.min(1, Math.max(0, u));
 }
 
 /** Grid columns for `n` tiles: close to square, wider than tall. */
