@@ -52,9 +52,8 @@ describe('parity with PyTorch (onnxruntime-node)', () => {
     const pixels = 28 * 28;
     const x0 = fx.arrays.x0.data;
     const xt = new Float32Array(cases.length * pixels);
-    cases.forEach((c, k) =>
-      xt.set(noisyBatch(x0, k, 1, pixels, fx.index.seed, model.alphasCumprod[c.t]), k * pixels),
-    );
+    for (const [k, c] of cases.entries())
+      xt.set(noisyBatch(x0, k, 1, pixels, fx.index.seed, model.alphasCumprod[c.t]), k * pixels);
     const outputs = fx.index.outputs;
     const got = await model.unet.run(
       xt,

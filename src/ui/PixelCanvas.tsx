@@ -21,7 +21,7 @@ export function PixelCanvas({
   useEffect(() => {
     if (ref.current) drawBytes(ref.current, bytes, width, height, channels);
   }, [bytes, width, height, channels]);
-  return label ? (
+  return (
     <canvas
       ref={ref}
       className="pixel-canvas"
@@ -29,7 +29,5 @@ export function PixelCanvas({
       aria-label={label}
       style={{ width: size, height: size }}
     />
-  ) : (
-    <canvas ref={ref} className="pixel-canvas" role="presentation" style={{ width: size, height: size }} />
   );
 }
