@@ -1,7 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
-import { detectEnvironment, loadDefaultModel } from './app/commands';
+import { detectEnvironment, listenToWorker, loadDefaultModel } from './app/commands';
 import { exposeConsoleApi } from './app/console-api';
 import { startForwardSync } from './app/forward';
 import { loadPreferences, savePreferences } from './state/persistence';
@@ -14,6 +14,7 @@ subscribe((s, prev) => {
   if (s.prefs !== prev.prefs) savePreferences(window.localStorage, s.prefs);
 });
 startUrlSync();
+listenToWorker();
 startForwardSync();
 exposeConsoleApi();
 

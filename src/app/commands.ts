@@ -44,6 +44,20 @@ export async function runJob<K extends JobName>(
   }
 }
 
+/** Worker events: WebGPU lost or failing → the model now runs on WASM; say so, keep everything. */
+export function listenToWorker(): () => void {
+  return compute().onEvent((event) => {
+    if (event.type !== 'backend-changed') return;
+    const { model, setModel, notify } = getState();
+    if (model) setModel({ ...model, backend: event.backend, fallbackReason: event.reason }, 'ready');
+    notify(
+      'warning',
+      `Switched to ${event.backend === 'wasm' ? 'WASM' : 'WebGPU'}`,
+      `${event.reason}. Results computed so far are kept.`,
+    );
+  });
+}
+
 export async function detectEnvironment(): Promise<void> {
   const env = await compute().run('environment', {});
   getState().setEnv(env);

@@ -85,6 +85,12 @@ export interface Jobs {
     result: { count: number; dims: Record<string, number>; cached: number };
     partial: FeatureChunk;
   };
+  /**
+   * Fault injection for the e2e suite and for checking a deployment: 'lose-device' destroys the
+   * real WebGPU device (the browser then reports a genuine device loss); 'out-of-memory' makes the
+   * next WebGPU run fail the way an allocation failure does.
+   */
+  simulateFault: { params: { kind: 'lose-device' | 'out-of-memory' }; result: { backend: Backend } };
   cacheStats: { params: Record<string, never>; result: CacheStats | null };
   clearCache: { params: Record<string, never>; result: CacheStats | null };
 }

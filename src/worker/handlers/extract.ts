@@ -3,13 +3,14 @@
  * on the rest (fetching every block, so the cache can serve later requests for other blocks),
  * streaming each batch as a partial so a cancelled run keeps everything already computed.
  */
+import { DiffProbeError } from '../../core/errors';
 import type { Pooling } from '../../core/pooling';
 import { extractFeatures as extract } from '../../pipeline/extract';
 import type { CachedFeatures, CacheKey } from '../cache/feature-cache';
 import { featureCache, imageHashes } from '../cache/shared';
 import type { JobContext } from '../context';
 import type { ExtractParams, FeatureChunk } from '../jobs';
-import { checkTimestep, requireModel } from './run-model';
+import { checkTimestep, requireModel, withRecovery } from './run-model';
 
 /** Cache key part for a pooling; raw maps are too large to cache. */
 export function poolingKey(p: Pooling): string | null {
@@ -77,43 +78,51 @@ export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
   }
   ctx.progress(done, count, hitRows.length ? `${hitRows.length} from cache` : `t=${params.t}`);
 
-  const hitSet = new Set(hitRows);
-  const missRows = Array.from({ length: count }, (_, r) => r).filter((r) => !hitSet.has(r));
-  if (missRows.length) {
+  const finished = new Set(hitRows);
+  // Runs the model on every row not finished yet. If WebGPU fails mid-way (device lost, out of
+  // memory), the model moves to WASM and the loop continues with the rows still missing.
+  for (let attempt = 0; finished.size < count; attempt++) {
+    if (attempt > 1)
+      throw new DiffProbeError('internal', `extraction stopped with ${count - finished.size} images missing`);
+    const missRows = Array.from({ length: count }, (_, r) => r).filter((r) => !finished.has(r));
     const x0 = new Float32Array(missRows.length * pixels);
     for (const [i, r] of missRows.entries()) x0.set(data.subarray(r * pixels, (r + 1) * pixels), i * pixels);
     const computeBlocks = cache ? model.unet.blockNames : params.blocks;
-    await extract(
-      model.unet,
-      x0,
-      missRows.length,
-      { ...params, blocks: computeBlocks, alphasCumprod: model.alphasCumprod },
-      async (batch) => {
-        const rows = missRows.slice(batch.start, batch.start + batch.count);
-        if (cache) {
-          const entries = rows.map((row, i) => ({
-            key: keyOf(row),
-            features: Object.fromEntries(
-              computeBlocks.map((b) => [
-                b,
-                batch.features[b].slice(i * batch.dims[b], (i + 1) * batch.dims[b]),
-              ]),
-            ),
-          }));
-          // A full or failing cache must not fail the extraction.
-          await cache.putMany(entries).catch(() => {});
-        }
-        for (const b of params.blocks) dims[b] = batch.dims[b];
-        send({
-          rows,
-          features: pick(batch.features, params.blocks),
-          dims: pick(batch.dims as never, params.blocks) as never,
-        });
-        done += rows.length;
-        ctx.progress(done, count, `t=${params.t} on ${model.info.backend.toUpperCase()}`);
-      },
-      () => ctx.checkpoint(),
-    );
+    const run = () =>
+      extract(
+        model.unet,
+        x0,
+        missRows.length,
+        { ...params, blocks: computeBlocks, alphasCumprod: model.alphasCumprod },
+        async (batch) => {
+          const rows = missRows.slice(batch.start, batch.start + batch.count);
+          if (cache) {
+            const entries = rows.map((row, i) => ({
+              key: keyOf(row),
+              features: Object.fromEntries(
+                computeBlocks.map((b) => [
+                  b,
+                  batch.features[b].slice(i * batch.dims[b], (i + 1) * batch.dims[b]),
+                ]),
+              ),
+            }));
+            // A full or failing cache must not fail the extraction.
+            await cache.putMany(entries).catch(() => {});
+          }
+          for (const b of params.blocks) dims[b] = batch.dims[b];
+          send({
+            rows,
+            features: pick(batch.features, params.blocks),
+            dims: pick(batch.dims as never, params.blocks) as never,
+          });
+          for (const r of rows) finished.add(r);
+          done += rows.length;
+          ctx.progress(done, count, `t=${params.t} on ${model.info.backend.toUpperCase()}`);
+        },
+        () => ctx.checkpoint(),
+      );
+    if (attempt === 0) await withRecovery(model, run, false);
+    else await run();
   }
   return { count, dims, cached: hitRows.length };
 }

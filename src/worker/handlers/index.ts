@@ -4,6 +4,7 @@ import { featureCache } from '../cache/shared';
 import type { Handlers } from '../dispatch';
 import { environment } from './environment';
 import { extractFeatures } from './extract';
+import { simulateFault } from './faults';
 import { loadModel } from './load-model';
 import { forward } from './run-model';
 
@@ -12,6 +13,7 @@ export const handlers: Handlers = {
   loadModel,
   forward,
   extractFeatures,
+  simulateFault,
   cacheStats: async () => (await featureCache())?.stats() ?? null,
   clearCache: async () => {
     const cache = await featureCache();

@@ -9,6 +9,7 @@ import { toWireError } from '../dispatch';
 import type { ForwardParams, ForwardResult } from '../jobs';
 import { currentModel, type LoadedModel } from '../model-state';
 import { recoverOnWasm } from './device-loss';
+import { takeInjectedFault } from './faults';
 
 export function requireModel(): LoadedModel {
   const model = currentModel();
@@ -22,15 +23,23 @@ export function checkTimestep(model: LoadedModel, t: number): void {
     throw new DiffProbeError('internal', `timestep ${JSON.stringify(t)} is outside 0…${steps - 1}`);
 }
 
+export { withRecovery };
+
 /** Runs `fn`; if WebGPU fails with a device loss, rebuilds on WASM and runs it once more. */
-async function withRecovery<T>(model: LoadedModel, fn: () => Promise<T>): Promise<T> {
+async function withRecovery<T>(
+  model: LoadedModel,
+  fn: () => Promise<T>,
+  retry = true,
+): Promise<T | undefined> {
   try {
+    const injected = model.info.backend === 'webgpu' ? takeInjectedFault() : null;
+    if (injected) throw injected;
     return await fn();
   } catch (error) {
     const code = toWireError(error).code;
     if (model.info.backend !== 'webgpu' || (code !== 'device-lost' && code !== 'out-of-memory')) throw error;
     await recoverOnWasm(model, `WebGPU failed during a run (${code}); switched to WASM`);
-    return fn();
+    return retry ? fn() : undefined;
   }
 }
 
@@ -38,9 +47,9 @@ export async function forward(params: ForwardParams, _ctx: JobContext): Promise<
   const model = requireModel();
   checkTimestep(model, params.t);
   const started = performance.now();
-  const { xt, x0Pred, maps } = await withRecovery(model, () =>
+  const { xt, x0Pred, maps } = (await withRecovery(model, () =>
     forwardOne(model.unet, params.x0, params.t, params.seed, params.blocks, model.alphasCumprod),
-  );
+  ))!;
   const out: ForwardResult['maps'] = {};
   for (const block of params.blocks) {
     const { data, dims } = maps[block];
