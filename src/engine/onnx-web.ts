@@ -33,13 +33,20 @@ export function webRuntime(backend: Backend): OrtRuntime {
   return {
     name: backend,
     createSession: (model, options) =>
-      ort.InferenceSession.create(model, { graphOptimizationLevel: 'all', ...options, executionProviders }),
+      ort.InferenceSession.create(model, {
+        graphOptimizationLevel: 'all',
+        // ORT logs warnings (e.g. shape ops placed on CPU) through console.error; keep real errors only.
+        logSeverityLevel: 3,
+        ...options,
+        executionProviders,
+      }),
     float32: (data, dims) => new ort.Tensor('float32', data, dims),
     int64: (data, dims) => new ort.Tensor('int64', data, dims),
   };
 }
 
 /** The GPUDevice ORT created, once a WebGPU session exists (used to watch for device loss). */
-export function webgpuDevice(): Promise<GPUDevice> | undefined {
-  return ort.env.webgpu?.device as Promise<GPUDevice> | undefined;
+export async function webgpuDevice(): Promise<GPUDevice | undefined> {
+  // Depending on the execution provider this is the device itself or a promise of it.
+  return (await (ort.env.webgpu?.device as unknown)) as GPUDevice | undefined;
 }

@@ -129,7 +129,7 @@ def table(title: str, res: dict, meta: dict, blocks: list[str], ts: list[int], e
     for b in blocks:
         m = meta[b]
         size = f"{m['channels']}×{m['resolution'][0]}×{m['resolution'][1]}"
-        row = [fmt(res[b][str(t)]["acc"], (b, t) == best[1:]) for t in ts]
+        row = [fmt(res[b][str(t)]["acc"], res[b][str(t)]["acc"] == best[0]) for t in ts]  # ties all bold
         lines.append(f"| {b} | {size} | " + " | ".join(row) + " |")
     if extra:
         lines.append(f"| {extra['label']} | {extra['size']} | " + " | ".join(fmt(extra['res'][str(t)]['acc'])
@@ -223,7 +223,7 @@ def main() -> None:
           f"(`rng.image_noise`, seed {args.seed}), run the U-Net once, pool one block's feature map, standardise, "
           f"and fit multinomial logistic regression ({args.solver}, C={args.C:g}, max_iter {args.max_iter}). "
           f"Train: first {args.train:,} Fashion-MNIST training images; test: first {args.test:,} test images. "
-          f"Rows are blocks in forward order; the best cell of each table is bold.", "",
+          f"Rows are blocks in forward order; the best cell of each table (ties included) is bold.", "",
           f"- **Raw pixels** (same split, same classifier): {fmt(raw['acc'])}",
           f"- **Best block**: {best[2]} at t={best[3]} with {pname[best[1]].split(' (')[0]}: {fmt(best[0])}, "
           f"{'+' if best[0] >= raw['acc'] else '−'}{abs(best[0] - raw['acc']) * 100:.1f} points versus raw pixels"]

@@ -17,7 +17,7 @@ export type Colormap = (t: number) => string;
 export function colormapTable(interpolate: Colormap): Uint8Array {
   const table = new Uint8Array(256 * 3);
   const canvas = new OffscreenCanvas(1, 1);
-  const ctx = canvas.getContext('2d')!;
+  const ctx = canvas.getContext('2d', { willReadFrequently: true })!;
   for (let i = 0; i < 256; i++) {
     ctx.fillStyle = interpolate(i / 255);
     ctx.fillRect(0, 0, 1, 1);

@@ -10,7 +10,7 @@ import { openOnBestBackend } from './load-model';
 
 export function watchDeviceLoss(model: LoadedModel): void {
   webgpuDevice()
-    ?.then((device) => device.lost)
+    .then((device) => device?.lost ?? new Promise<never>(() => {}))
     .then(async (info) => {
       if (currentModel() !== model) return; // already replaced
       const reason = `the WebGPU device was lost (${info.message || info.reason}); switched to WASM`;
@@ -19,7 +19,20 @@ export function watchDeviceLoss(model: LoadedModel): void {
     .catch(() => {});
 }
 
-export async function recoverOnWasm(model: LoadedModel, reason: string): Promise<void> {
+const recovering = new WeakMap<LoadedModel, Promise<void>>();
+
+/** Moves `model` to WASM once, however many failures (device.lost, failed runs) ask for it. */
+export function recoverOnWasm(model: LoadedModel, reason: string): Promise<void> {
+  if (model.info.backend === 'wasm') return Promise.resolve();
+  let pending = recovering.get(model);
+  if (!pending) {
+    pending = moveToWasm(model, reason);
+    recovering.set(model, pending);
+  }
+  return pending;
+}
+
+async function moveToWasm(model: LoadedModel, reason: string): Promise<void> {
   const opened = await openOnBestBackend('wasm', model.bytes, model.unet.manifest);
   model.unet = opened.unet;
   model.info = { ...model.info, backend: 'wasm', threads: opened.threads, fallbackReason: reason };

@@ -19,7 +19,7 @@ export async function simulateFault(params: {
   kind: 'lose-device' | 'out-of-memory';
 }): Promise<{ backend: Backend }> {
   const model = currentModel();
-  if (!model || model.info.backend !== 'webgpu')
+  if (model?.info.backend !== 'webgpu')
     throw new DiffProbeError('backend-unavailable', 'fault injection needs a model running on WebGPU');
   if (params.kind === 'out-of-memory') failNextRun = true;
   else (await webgpuDevice())?.destroy();

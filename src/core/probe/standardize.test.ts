@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { loadProbeFixture } from './probe-fixture';
+import { applyStandardizer, fitStandardizer } from './standardize';
+
+describe('fitStandardizer / applyStandardizer', () => {
+  it('matches sklearn StandardScaler fitted on the training rows', () => {
+    const f = loadProbeFixture();
+    const rows = Array.from({ length: f.nTrain }, (_, i) => i);
+    const s = fitStandardizer(f.X, f.n, f.d, rows);
+    for (let j = 0; j < f.d; j++) {
+      expect(s.mean[j]).toBeCloseTo(f.scalerMean[j], 10);
+      expect(Math.abs(s.scale[j] / f.scalerScale[j] - 1)).toBeLessThan(1e-12);
+    }
+    const Z = applyStandardizer(f.X, f.n, f.d, s, new Float64Array(f.n * f.d));
+    let m0 = 0;
+    for (let i = 0; i < f.nTrain; i++) m0 += Z[i * f.d];
+    expect(Math.abs(m0 / f.nTrain)).toBeLessThan(1e-12);
+  });
+
+  it('keeps scale 1 for constant columns (no division by zero)', () => {
+    const X = new Float32Array([1, 5, 2, 5, 3, 5]);
+    const s = fitStandardizer(X, 3, 2);
+    expect(Array.from(s.mean)).toEqual([2, 5]);
+    expect(s.scale[1]).toBe(1);
+    expect(s.scale[0]).toBeCloseTo(Math.sqrt(2 / 3), 12);
+    const Z = applyStandardizer(X, 3, 2, s);
+    expect(Array.from(Z.filter((_, i) => i % 2 === 1))).toEqual([0, 0, 0]);
+    expect(Z).toBeInstanceOf(Float32Array);
+  });
+
+  it('rejects an empty row set', () => {
+    expect(() => fitStandardizer(new Float32Array(4), 2, 2, [])).toThrow(/no rows/);
+  });
+});
