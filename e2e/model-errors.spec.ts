@@ -12,8 +12,13 @@ const MODEL_DIR = join(import.meta.dirname, '../public/models/fashion-mnist-ddpm
 const manifest = JSON.parse(readFileSync(join(MODEL_DIR, 'manifest.json'), 'utf8'));
 const onnx = readFileSync(join(MODEL_DIR, manifest.model.file));
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-const file = (name: string, buffer: Buffer, mimeType = 'application/octet-stream') => ({ name, mimeType, buffer });
-const json = (name: string, value: unknown) => file(name, Buffer.from(JSON.stringify(value)), 'application/json');
+const file = (name: string, buffer: Buffer, mimeType = 'application/octet-stream') => ({
+  name,
+  mimeType,
+  buffer,
+});
+const json = (name: string, value: unknown) =>
+  file(name, Buffer.from(JSON.stringify(value)), 'application/json');
 
 async function openModel(page: Page, files: ReturnType<typeof file>[]) {
   await page.getByLabel('Open model…').setInputFiles(files);
@@ -42,7 +47,10 @@ test.describe('bad models', () => {
 
   test('a manifest that is not JSON', async ({ app }) => {
     const { page } = app;
-    await openModel(page, [file('manifest.json', Buffer.from('{"format": "diffprobe-manifest",')), file('model.onnx', onnx)]);
+    await openModel(page, [
+      file('manifest.json', Buffer.from('{"format": "diffprobe-manifest",')),
+      file('model.onnx', onnx),
+    ]);
     await expect(page.getByRole('alert').filter({ hasText: 'not valid JSON' })).toBeVisible();
     await expectDefaultModelStillLoaded(page);
   });
@@ -51,10 +59,15 @@ test.describe('bad models', () => {
     const { page } = app;
     const junk = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251));
     await openModel(page, [
-      json('manifest.json', { ...manifest, model: { ...manifest.model, bytes: junk.length, sha256: sha(junk) } }),
+      json('manifest.json', {
+        ...manifest,
+        model: { ...manifest.model, bytes: junk.length, sha256: sha(junk) },
+      }),
       file('model.onnx', junk),
     ]);
-    await expect(page.getByRole('alert').filter({ hasText: 'The model file is damaged or not an ONNX model' })).toBeVisible();
+    await expect(
+      page.getByRole('alert').filter({ hasText: 'The model file is damaged or not an ONNX model' }),
+    ).toBeVisible();
     await expectDefaultModelStillLoaded(page);
   });
 
@@ -82,7 +95,10 @@ test.describe('bad models', () => {
 
   test('block shapes that disagree with the manifest', async ({ app }) => {
     const { page } = app;
-    const wrong = { ...manifest, blocks: manifest.blocks.map((b: { name: string }) => (b.name === 'mid' ? { ...b, channels: 99 } : b)) };
+    const wrong = {
+      ...manifest,
+      blocks: manifest.blocks.map((b: { name: string }) => (b.name === 'mid' ? { ...b, channels: 99 } : b)),
+    };
     await openModel(page, [json('manifest.json', wrong), file('model.onnx', onnx)]);
     await expect(page.getByRole('alert').filter({ hasText: 'block "mid"' })).toBeVisible();
     await expectDefaultModelStillLoaded(page);
@@ -97,7 +113,10 @@ test.describe('bad models', () => {
 
   test('a user model that loads replaces the default, and names itself in the status', async ({ app }) => {
     const { page } = app;
-    await openModel(page, [json('my-manifest.json', { ...manifest, name: 'My copy' }), file('my.onnx', onnx)]);
+    await openModel(page, [
+      json('my-manifest.json', { ...manifest, name: 'My copy' }),
+      file('my.onnx', onnx),
+    ]);
     await expect(page.getByRole('status')).toContainText('My copy');
     expect(app.consoleErrors).toEqual([]);
   });
@@ -105,18 +124,26 @@ test.describe('bad models', () => {
 
 test('a missing default model file: a message, and the app stays usable', async ({ app }) => {
   const { page } = app;
-  await page.route('**/models/fashion-mnist-ddpm/model.onnx', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await page.route('**/models/fashion-mnist-ddpm/model.onnx', (route) =>
+    route.fulfill({ status: 404, body: 'not found' }),
+  );
   await page.goto('/');
-  await expect(page.getByRole('alert').filter({ hasText: 'The model could not be found' })).toContainText('404');
+  await expect(page.getByRole('alert').filter({ hasText: 'The model could not be found' })).toContainText(
+    '404',
+  );
   await expect(page.getByRole('status')).toContainText('No model loaded');
   // Still usable: a model can be opened by hand.
   await page.unroute('**/models/fashion-mnist-ddpm/model.onnx');
-  await page.getByLabel('Open model…').setInputFiles([json('manifest.json', manifest), file('model.onnx', onnx)]);
+  await page
+    .getByLabel('Open model…')
+    .setInputFiles([json('manifest.json', manifest), file('model.onnx', onnx)]);
   await expect(page.getByRole('status')).toContainText(/(WASM|WebGPU).*Fashion-MNIST/, { timeout: 90_000 });
 });
 
 for (const kind of ['lose-device', 'out-of-memory'] as const) {
-  test(`WebGPU ${kind === 'lose-device' ? 'device loss' : 'out of memory'}: falls back to WASM and keeps going`, async ({ app }) => {
+  test(`WebGPU ${kind === 'lose-device' ? 'device loss' : 'out of memory'}: falls back to WASM and keeps going`, async ({
+    app,
+  }) => {
     const { page } = app;
     await useBackend(page, 'webgpu');
     await openApp(page);
@@ -124,7 +151,12 @@ for (const kind of ['lose-device', 'out-of-memory'] as const) {
     await page.evaluate((k) => window.diffprobe.run('simulateFault', { kind: k }), kind);
     // The next run (or the device-lost event) moves the model to WASM; the run still succeeds.
     const ok = await page.evaluate(async () => {
-      const r = await window.diffprobe.run('forward', { x0: new Float32Array(784), t: 10, seed: 0, blocks: ['mid'] });
+      const r = await window.diffprobe.run('forward', {
+        x0: new Float32Array(784),
+        t: 10,
+        seed: 0,
+        blocks: ['mid'],
+      });
       return r.maps.mid.shape.join('x');
     });
     expect(ok).toBe('64x7x7');

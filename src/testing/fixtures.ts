@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { readNpy } from '../core/npy';
 
-export const FIXTURE_DIR = resolve(__dirname, '../../tools/model/fixtures/fashion-mnist-ddpm');
+export const FIXTURE_DIR = resolve(import.meta.dirname, '../../tools/model/fixtures/fashion-mnist-ddpm');
 
 export interface ParityFixtures {
   index: {
