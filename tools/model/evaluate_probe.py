@@ -35,15 +35,18 @@ from sklearn.preprocessing import StandardScaler
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data  # noqa: E402
 import rng  # noqa: E402
-from common import DEFAULT_CKPT, DEFAULT_SNAPSHOT, ROOT, be_nice, load_net, random_net  # noqa: E402
+from common import (DEFAULT_CKPT, DEFAULT_SNAPSHOT, ROOT, be_nice, load_net, random_net,  # noqa: E402
+                    sha256_state)
 from unet import UNet, alphas_cumprod  # noqa: E402
 
 T0 = time.time()
 
 
 def log(msg: str) -> None:
-    el = time.time() - T0
-    print(f"[{int(el // 60):3d}:{el % 60:04.1f}] {msg}", flush=True)
+    """Progress line with wall time and this process's CPU time (the CPU time is what to scale
+    from when the machine is shared)."""
+    el, cpu = time.time() - T0, time.process_time()
+    print(f"[{int(el // 60):3d}:{el % 60:04.1f} wall, {cpu:6.0f}s cpu] {msg}", flush=True)
 
 
 def noise_for(x0: np.ndarray, seed: int) -> np.ndarray:
@@ -77,7 +80,7 @@ def extract(net: UNet, x0: np.ndarray, noise: np.ndarray, t: int, blocks: list[s
 
 
 def probe(xtr: np.ndarray, ytr: np.ndarray, xte: np.ndarray, yte: np.ndarray, args) -> dict:
-    t0 = time.time()
+    t0, c0 = time.time(), time.process_time()
     scaler = StandardScaler().fit(xtr)
     clf = LogisticRegression(solver=args.solver, max_iter=args.max_iter, C=args.C, multi_class="multinomial")
     with warnings.catch_warnings():
@@ -85,17 +88,30 @@ def probe(xtr: np.ndarray, ytr: np.ndarray, xte: np.ndarray, yte: np.ndarray, ar
         clf.fit(scaler.transform(xtr), ytr)
     acc = float((clf.predict(scaler.transform(xte)) == yte).mean())
     return {"acc": round(acc, 5), "dim": int(xtr.shape[1]), "iters": int(np.max(clf.n_iter_)),
-            "converged": bool(np.max(clf.n_iter_) < args.max_iter), "seconds": round(time.time() - t0, 2)}
+            "converged": bool(np.max(clf.n_iter_) < args.max_iter), "seconds": round(time.time() - t0, 2),
+            "cpuSeconds": round(time.process_time() - c0, 2)}
 
 
-def run_net(tag: str, net: UNet, x0, noise, ytr, ntr, ts, blocks, pools, concat: bool, args) -> dict:
+def run_net(tag: str, net: UNet, x0, noise, ytr, ntr, ts, blocks, pools, concat: bool, args, cache: dict) -> dict:
+    """Probes for every (block, pool, t) of one network. `cache` holds finished t's of an interrupted
+    run with the same settings (--resume); it is updated and saved after every t."""
     res: dict = {p: {b: {} for b in blocks} for p in pools}
     if concat:
         res["concatGap"] = {}
     for t in ts:
-        t_start = time.time()
+        key = f"{tag}/t={t}"
+        if key in cache["done"]:
+            for p, v in cache["done"][key].items():
+                if p == "concatGap":
+                    res[p][str(t)] = v["all"]
+                else:
+                    for b, r in v.items():
+                        res[p][b][str(t)] = r
+            log(f"{tag} t={t}: reused from {args.out}.partial")
+            continue
+        t_start, c_start = time.time(), time.process_time()
         feats = extract(net, x0, noise, t, blocks, pools, args.batch)
-        fwd = time.time() - t_start
+        fwd, fwd_cpu = time.time() - t_start, time.process_time() - c_start
         fit = 0.0
         for b in blocks:
             for p in pools:
@@ -108,10 +124,35 @@ def run_net(tag: str, net: UNet, x0, noise, ytr, ntr, ts, blocks, pools, concat:
             r = probe(f[:ntr], ytr[0], f[ntr:], ytr[1], args)
             res["concatGap"][str(t)] = r
             fit += r["seconds"]
+        done = {p: {b: res[p][b][str(t)] for b in blocks} for p in pools}
+        if concat:
+            done["concatGap"] = {"all": res["concatGap"][str(t)]}
+        cache["done"][key] = done
+        save_cache(args, cache)
         best = max((res[p][b][str(t)]["acc"], b, p) for b in blocks for p in pools)
-        log(f"{tag} t={t}: forward {fwd:.1f}s, probes {fit:.1f}s; best {best[1]}/{best[2]} {best[0]:.3f}"
+        log(f"{tag} t={t}: forward {fwd:.1f}s ({fwd_cpu:.1f}s cpu, {len(x0)} images), probes {fit:.1f}s; "
+            f"best {best[1]}/{best[2]} {best[0]:.3f}"
             + (f", concat {res['concatGap'][str(t)]['acc']:.3f}" if concat else ""))
     return res
+
+
+def save_cache(args, cache: dict) -> None:
+    path = args.out + ".partial"
+    with open(path + ".tmp", "w") as f:
+        json.dump(cache, f)
+    os.replace(path + ".tmp", path)
+
+
+def load_cache(args, signature: dict) -> dict:
+    path = args.out + ".partial"
+    if args.resume and os.path.exists(path):
+        with open(path) as f:
+            cache = json.load(f)
+        if cache.get("signature") == signature:
+            log(f"resuming: {len(cache['done'])} (network, t) results in {path}")
+            return cache
+        log(f"not resuming: {path} was made with other settings")
+    return {"signature": signature, "done": {}}
 
 
 def fmt(v: float | None, bold: bool = False) -> str:
@@ -156,6 +197,9 @@ def main() -> None:
     ap.add_argument("--max-iter", type=int, default=1000)
     ap.add_argument("--solver", default="lbfgs")
     ap.add_argument("--batch", type=int, default=250, help="forward batch size")
+    ap.add_argument("--resume", action="store_true",
+                    help="reuse finished (network, t) results of an interrupted run with the same settings "
+                         "(kept in <out>.partial)")
     ap.add_argument("--out", default=os.path.join(ROOT, "build", "eval", "probe.json"))
     ap.add_argument("--md", default=os.path.join(ROOT, "docs", "model-card-probe.md"))
     args = ap.parse_args()
@@ -181,15 +225,24 @@ def main() -> None:
     noise = noise_for(x0, args.seed)
     log(f"noise for {len(x0)} images ready")
 
-    flat = x0.reshape(len(x0), -1)
-    raw = probe(flat[:args.train], ys[0], flat[args.train:], ys[1], args)
-    log(f"raw pixels: {raw['acc']:.3f} ({raw['seconds']}s)")
+    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
+    signature = {"weights": sha256_state(net.state_dict()), "train": args.train, "test": args.test,
+                 "seed": args.seed, "randomSeed": args.random_seed, "blocks": blocks, "pools": pools,
+                 "C": args.C, "maxIter": args.max_iter, "solver": args.solver}
+    cache = load_cache(args, signature)
 
-    trained = run_net("trained", net, x0, noise, ys, args.train, ts, blocks, pools, True, args)
+    raw = cache["done"].get("raw")
+    if raw is None:
+        flat = x0.reshape(len(x0), -1)
+        raw = probe(flat[:args.train], ys[0], flat[args.train:], ys[1], args)
+        cache["done"]["raw"] = raw
+        save_cache(args, cache)
+    log(f"raw pixels: {raw['acc']:.3f} ({raw['seconds']}s, {raw['cpuSeconds']}s cpu)")
+    trained = run_net("trained", net, x0, noise, ys, args.train, ts, blocks, pools, True, args, cache)
     random = None
     if not args.no_random:
         rnet = random_net(args.random_seed, net.ch)
-        random = run_net("random-init", rnet, x0, noise, ys, args.train, ts, blocks, ["gap"], True, args)
+        random = run_net("random-init", rnet, x0, noise, ys, args.train, ts, blocks, ["gap"], True, args, cache)
 
     best = max((trained[p][b][str(t)]["acc"], p, b, t) for p in pools for b in blocks for t in ts)
     out = {
@@ -208,11 +261,12 @@ def main() -> None:
         "best": {"acc": best[0], "pool": best[1], "block": best[2], "t": best[3],
                  "minusRawPixels": round(best[0] - raw["acc"], 5)},
         "seconds": round(time.time() - T0, 1),
+        "cpuSeconds": round(time.process_time(), 1),
     }
-    os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as f:
         json.dump(out, f, indent=1)
         f.write("\n")
+    os.remove(args.out + ".partial")
 
     pname = {"gap": "global average pooling (C features)", "2x2": "2×2 adaptive average pooling (4C features)"}
     md = ["# Model card: linear probes on U-Net blocks", "",
