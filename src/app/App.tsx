@@ -3,6 +3,7 @@ import { FeatureMapsPanel } from '../features/featuremaps/FeatureMapsPanel';
 import { ImagesPanel } from '../features/images/ImagesPanel';
 import { TimestepControls } from '../features/timestep/TimestepPanel';
 import { Panel } from '../ui/Panel';
+import { CacheControls } from './CacheControls';
 import { Jobs } from './Jobs';
 import { ModelControls } from './ModelControls';
 import { Notices } from './Notices';
@@ -15,6 +16,7 @@ export function App() {
         <h1>DiffProbe</h1>
         <StatusLine />
         <ModelControls />
+        <CacheControls />
       </header>
       <Notices />
       <Jobs />

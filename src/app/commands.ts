@@ -41,6 +41,7 @@ export async function runJob<K extends JobName>(
   } finally {
     // A newer job under the same key may have replaced this one; leave its entry alone.
     if (getState().jobs[key]?.cancel === cancel) getState().endJob(key);
+    if (job === 'extractFeatures') void refreshCacheStats().catch(() => {});
   }
 }
 
@@ -139,4 +140,12 @@ export async function openModelFiles(files: File[]): Promise<boolean> {
 export async function setBackend(backend: BackendChoice): Promise<void> {
   getState().setPrefs({ backend });
   if (reopen) await loadModelFrom(reopen.read, reopen.label, backend);
+}
+
+export async function refreshCacheStats(): Promise<void> {
+  getState().setCacheStats(await compute().run('cacheStats', {}));
+}
+
+export async function clearFeatureCache(): Promise<void> {
+  getState().setCacheStats(await compute().run('clearCache', {}));
 }

@@ -5,6 +5,7 @@
  */
 import { create } from 'zustand';
 import type { BundledDataset } from '../data/bundled';
+import type { CacheStats } from '../worker/cache/feature-cache';
 import type { EnvironmentInfo, ForwardResult, ModelInfo } from '../worker/jobs';
 import type { Progress } from '../worker/protocol';
 import { DEFAULT_PREFERENCES, type Preferences } from './persistence';
@@ -36,6 +37,8 @@ export interface AppState {
   dataset: BundledDataset | null;
   /** The latest single-image forward pass (x_t, x̂_0, every block's map) and what it was for. */
   forward: { key: string; result: ForwardResult } | null;
+  /** undefined: not asked yet; null: no IndexedDB here. */
+  cacheStats: CacheStats | null | undefined;
 
   setView: (patch: Partial<ViewState>) => void;
   replaceView: (view: ViewState) => void;
@@ -53,6 +56,7 @@ export interface AppState {
   endJob: (key: string) => void;
   setDataset: (dataset: BundledDataset | null) => void;
   setForward: (forward: AppState['forward']) => void;
+  setCacheStats: (stats: CacheStats | null) => void;
 }
 
 let noticeId = 1;
@@ -67,6 +71,7 @@ export const useStore = create<AppState>()((set, get) => ({
   jobs: {},
   dataset: null,
   forward: null,
+  cacheStats: undefined,
 
   setView: (patch) => set((s) => ({ view: { ...s.view, ...patch } })),
   replaceView: (view) => set({ view }),
@@ -99,6 +104,7 @@ export const useStore = create<AppState>()((set, get) => ({
     set((s) => (s.jobs[key] ? { jobs: { ...s.jobs, [key]: { ...s.jobs[key], progress } } } : {})),
   setDataset: (dataset) => set({ dataset }),
   setForward: (forward) => set({ forward }),
+  setCacheStats: (cacheStats) => set({ cacheStats }),
   endJob: (key) =>
     set((s) => {
       const { [key]: _, ...rest } = s.jobs;

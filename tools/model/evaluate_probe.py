@@ -149,7 +149,7 @@ def load_cache(args, signature: dict) -> dict:
         with open(path) as f:
             cache = json.load(f)
         if cache.get("signature") == signature:
-            log(f"resuming: {len(cache['done'])} (network, t) results in {path}")
+            log(f"resuming: {len(cache['done'])} finished results in {path}")
             return cache
         log(f"not resuming: {path} was made with other settings")
     return {"signature": signature, "done": {}}

@@ -45,7 +45,11 @@ export class BarnesHutTree {
   private lc: Float64Array;
   private Y: Float64Array = new Float64Array(0);
 
-  constructor(n: number) {
+  private readonly groupSize: number;
+
+  /** @param groupSize points per shared walk (1 = the classic per-point walk). */
+  constructor(n: number, groupSize = GROUP_SIZE) {
+    this.groupSize = groupSize;
     this.cap = Math.max(16, 4 * n);
     this.cx = new Float64Array(this.cap);
     this.cy = new Float64Array(this.cap);
@@ -137,7 +141,7 @@ export class BarnesHutTree {
       !(my > y0 && my < y1);
     // Every point belongs to exactly one group: the topmost node with ≤ GROUP_SIZE points, or a
     // larger leaf of duplicates.
-    if ((count <= GROUP_SIZE || leaf) && parentCount > GROUP_SIZE) this.groupNode[this.nGroups++] = id;
+    if ((count <= this.groupSize || leaf) && parentCount > this.groupSize) this.groupNode[this.nGroups++] = id;
     if (leaf) {
       let sx = 0;
       let sy = 0;
