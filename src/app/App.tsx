@@ -1,4 +1,5 @@
 import { BlockList } from '../features/blocks/BlockList';
+import { ExtractControls } from '../features/extraction/ExtractControls';
 import { FeatureMapsPanel } from '../features/featuremaps/FeatureMapsPanel';
 import { ImagesPanel } from '../features/images/ImagesPanel';
 import { TimestepControls } from '../features/timestep/TimestepPanel';
@@ -27,6 +28,7 @@ export function App() {
         <Panel id="timestep-blocks" title="Timestep & Blocks">
           <TimestepControls />
           <BlockList />
+          <ExtractControls />
         </Panel>
         <Panel id="feature-maps" title="Feature maps">
           <FeatureMapsPanel />

@@ -11,12 +11,16 @@ export function StatusLine() {
     const threads =
       model.backend === 'wasm' ? ` (${model.threads} thread${model.threads === 1 ? '' : 's'})` : '';
     text = `${backend}${threads} · ${model.manifest.name}`;
+    // Say why when this is not the backend the user asked for (or would expect).
+    if (model.fallbackReason) text += ` · ${model.fallbackReason}`;
     if (status === 'loading') text += ' · loading another model…';
   } else if (status === 'loading') text = 'Loading model…';
   else if (status === 'error') text = 'No model loaded';
   else text = 'Starting…';
   const isolation =
-    env && !env.crossOriginIsolated ? ' · not cross-origin isolated: single-threaded WASM' : '';
+    env && !env.crossOriginIsolated && !model?.fallbackReason?.includes('cross-origin')
+      ? ' · not cross-origin isolated: single-threaded WASM'
+      : '';
   return (
     <p role="status" className="status" title={model?.fallbackReason ?? undefined}>
       {text}

@@ -5,6 +5,7 @@
  */
 import { create } from 'zustand';
 import type { BundledDataset } from '../data/bundled';
+import type { FeatureSet } from '../features/extraction/feature-set';
 import type { CacheStats } from '../worker/cache/feature-cache';
 import type { EnvironmentInfo, ForwardResult, ModelInfo } from '../worker/jobs';
 import type { Progress } from '../worker/protocol';
@@ -39,6 +40,8 @@ export interface AppState {
   forward: { key: string; result: ForwardResult } | null;
   /** undefined: not asked yet; null: no IndexedDB here. */
   cacheStats: CacheStats | null | undefined;
+  /** The latest extracted feature set (possibly partial after Stop). */
+  featureSet: FeatureSet | null;
 
   setView: (patch: Partial<ViewState>) => void;
   replaceView: (view: ViewState) => void;
@@ -57,6 +60,7 @@ export interface AppState {
   setDataset: (dataset: BundledDataset | null) => void;
   setForward: (forward: AppState['forward']) => void;
   setCacheStats: (stats: CacheStats | null) => void;
+  setFeatureSet: (set: FeatureSet | null) => void;
 }
 
 let noticeId = 1;
@@ -72,6 +76,7 @@ export const useStore = create<AppState>()((set, get) => ({
   dataset: null,
   forward: null,
   cacheStats: undefined,
+  featureSet: null,
 
   setView: (patch) => set((s) => ({ view: { ...s.view, ...patch } })),
   replaceView: (view) => set({ view }),
@@ -105,6 +110,7 @@ export const useStore = create<AppState>()((set, get) => ({
   setDataset: (dataset) => set({ dataset }),
   setForward: (forward) => set({ forward }),
   setCacheStats: (cacheStats) => set({ cacheStats }),
+  setFeatureSet: (featureSet) => set({ featureSet }),
   endJob: (key) =>
     set((s) => {
       const { [key]: _, ...rest } = s.jobs;

@@ -41,7 +41,16 @@ let st = trainer.step();
 while (!st.done) st = trainer.step();
 const seconds = (performance.now() - t0) / 1000;
 const acc = accuracy(y, predict(trainer.model, Z, N));
-const res = { n: N, d: D, k: K, seconds, iters: st.iter, reason: st.reason, objective: st.loss, trainAccuracy: acc };
+const res = {
+  n: N,
+  d: D,
+  k: K,
+  seconds,
+  iters: st.iter,
+  reason: st.reason,
+  objective: st.loss,
+  trainAccuracy: acc,
+};
 writeFileSync(`${OUT}/ts.json`, `${JSON.stringify(res)}\n`);
 console.log(
   `TS softmax probe ${N}×${D}, ${K} classes: ${seconds.toFixed(2)} s, ${st.iter} iterations (${st.reason}), ` +

@@ -58,5 +58,7 @@ for (const n of SIZES) {
   const ph = Object.entries(phases)
     .map(([k, v]) => `${k} ${v.toFixed(2)} s`)
     .join(', ');
-  console.log(`TS t-SNE ${n}×${D}: ${seconds.toFixed(2)} s (${ph}), KL ${t.kl?.toFixed(4)}, 10-NN acc ${acc.toFixed(4)}`);
+  console.log(
+    `TS t-SNE ${n}×${D}: ${seconds.toFixed(2)} s (${ph}), KL ${t.kl?.toFixed(4)}, 10-NN acc ${acc.toFixed(4)}`,
+  );
 }

@@ -25,7 +25,8 @@ describe('NeighborSearch', () => {
         const ref = byIndex.get(graph.indices[i * k + t])!;
         expect(Math.abs(graph.sqDistances[i * k + t] - ref) / ref).toBeLessThan(1e-6);
       }
-      for (let t = 1; t < k; t++) expect(graph.sqDistances[i * k + t]).toBeGreaterThanOrEqual(graph.sqDistances[i * k + t - 1]);
+      for (let t = 1; t < k; t++)
+        expect(graph.sqDistances[i * k + t]).toBeGreaterThanOrEqual(graph.sqDistances[i * k + t - 1]);
     });
   });
 
@@ -51,7 +52,8 @@ describe('NeighborSearch', () => {
     for (let i = 0; i < rows; i++) {
       const ref = new Map(f.rows[i].neighbors.map((j, t) => [j, f.rows[i].condP[t]]));
       maxBeta2 = Math.max(maxBeta2, Math.abs(betas2[i] - f.rows[i].beta) / f.rows[i].beta);
-      for (let t = 0; t < k; t++) maxP2 = Math.max(maxP2, Math.abs(P2[i * k + t] - ref.get(graph.indices[i * k + t])!));
+      for (let t = 0; t < k; t++)
+        maxP2 = Math.max(maxP2, Math.abs(P2[i * k + t] - ref.get(graph.indices[i * k + t])!));
     }
     console.info(
       `affinities: max |ΔP| ${maxP.toExponential(2)} (sklearn distances), ${maxP2.toExponential(2)} (own kNN); ` +

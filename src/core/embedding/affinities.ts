@@ -142,3 +142,27 @@ export function jointProbabilities(indices: Int32Array, condP: Float64Array, n: 
   }
   return { n, indptr, indices: outIdx.slice(0, nnz), values };
 }
+
+/** The entries with column > row of a CSR matrix (for symmetric matrices: each pair once). */
+export function upperTriangle(P: SparseP): SparseP {
+  const { n, indptr, indices, values } = P;
+  const up = new Int32Array(n + 1);
+  let nnz = 0;
+  for (let i = 0; i < n; i++) {
+    for (let t = indptr[i]; t < indptr[i + 1]; t++) if (indices[t] > i) nnz++;
+    up[i + 1] = nnz;
+  }
+  const idx = new Int32Array(nnz);
+  const val = new Float64Array(nnz);
+  let o = 0;
+  for (let i = 0; i < n; i++) {
+    for (let t = indptr[i]; t < indptr[i + 1]; t++) {
+      if (indices[t] > i) {
+        idx[o] = indices[t];
+        val[o] = values[t];
+        o++;
+      }
+    }
+  }
+  return { n, indptr: up, indices: idx, values: val };
+}

@@ -110,7 +110,8 @@ function tql2(W: Float64Array, m: number, d: Float64Array, e: Float64Array): voi
     }
     if (mm > l) {
       do {
-        if (--budget < 0) throw new DiffProbeError('internal', `eigh: QL iteration did not converge (m=${m})`);
+        if (--budget < 0)
+          throw new DiffProbeError('internal', `eigh: QL iteration did not converge (m=${m})`);
         let g = d[l];
         let p = (d[l + 1] - g) / (2 * e[l]);
         let r = Math.hypot(p, 1);

@@ -16,7 +16,9 @@ describe('trustworthiness', () => {
   });
 
   it('requires k < n/2', () => {
-    expect(() => trustworthiness(X, n, 5, Y, n, 2, 20)).toThrow(expect.objectContaining({ code: 'probe-data' }));
+    expect(() => trustworthiness(X, n, 5, Y, n, 2, 20)).toThrow(
+      expect.objectContaining({ code: 'probe-data' }),
+    );
   });
 });
 

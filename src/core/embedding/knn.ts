@@ -21,7 +21,10 @@ export interface Neighbors {
 
 function checkMatrix(X: Features, n: number, d: number, where: string): void {
   if (!Number.isInteger(n) || !Number.isInteger(d) || n < 1 || d < 1 || X.length < n * d) {
-    throw new DiffProbeError('internal', `${where}: array of length ${X.length} does not hold ${quote(n)} × ${quote(d)}`);
+    throw new DiffProbeError(
+      'internal',
+      `${where}: array of length ${X.length} does not hold ${quote(n)} × ${quote(d)}`,
+    );
   }
 }
 
@@ -33,7 +36,11 @@ function checkMatrix(X: Features, n: number, d: number, where: string): void {
 export function nearestNeighbors(X: Features, n: number, d: number, k: number): Neighbors {
   checkMatrix(X, n, d, 'nearestNeighbors');
   if (!Number.isInteger(k) || k < 1 || k > n - 1) {
-    throw new DiffProbeError('probe-data', `nearestNeighbors: k=${quote(k)} must be in [1, n − 1 = ${n - 1}]`, { k, n });
+    throw new DiffProbeError(
+      'probe-data',
+      `nearestNeighbors: k=${quote(k)} must be in [1, n − 1 = ${n - 1}]`,
+      { k, n },
+    );
   }
   const indices = new Int32Array(n * k);
   const sqDistances = new Float64Array(n * k);
@@ -85,7 +92,8 @@ export function nearestNeighbors(X: Features, n: number, d: number, k: number): 
  */
 export function knnAccuracy(X: Features, n: number, d: number, labels: ArrayLike<number>, k = 10): number {
   checkMatrix(X, n, d, 'knnAccuracy');
-  if (labels.length < n) throw new DiffProbeError('internal', `knnAccuracy: ${labels.length} labels for ${n} rows`);
+  if (labels.length < n)
+    throw new DiffProbeError('internal', `knnAccuracy: ${labels.length} labels for ${n} rows`);
   const { indices, sqDistances } = nearestNeighbors(X, n, d, k);
   const votes = new Map<number, { count: number; dist: number }>();
   let correct = 0;
@@ -140,7 +148,11 @@ export function trustworthiness(
   checkMatrix(Y, nY, dY, 'trustworthiness');
   if (nY !== n) throw new DiffProbeError('internal', `trustworthiness: ${n} rows in X but ${nY} in Y`);
   if (!Number.isInteger(k) || k < 1 || k >= n / 2) {
-    throw new DiffProbeError('probe-data', `trustworthiness: k=${quote(k)} must be ≥ 1 and < n/2 = ${n / 2}`, { k, n });
+    throw new DiffProbeError(
+      'probe-data',
+      `trustworthiness: k=${quote(k)} must be ≥ 1 and < n/2 = ${n / 2}`,
+      { k, n },
+    );
   }
   const nbY = nearestNeighbors(Y, n, dY, k).indices;
   const dist = new Float64Array(n);

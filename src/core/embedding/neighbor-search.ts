@@ -40,7 +40,10 @@ export class NeighborSearch {
 
   constructor(X: Features, n: number, d: number, k: number) {
     if (!Number.isInteger(n) || !Number.isInteger(d) || n < 2 || d < 1 || X.length < n * d) {
-      throw new DiffProbeError('internal', `NeighborSearch: X of length ${X.length} does not hold ${quote(n)} × ${quote(d)}`);
+      throw new DiffProbeError(
+        'internal',
+        `NeighborSearch: X of length ${X.length} does not hold ${quote(n)} × ${quote(d)}`,
+      );
     }
     if (!Number.isInteger(k) || k < 1 || k > n - 1) {
       throw new DiffProbeError('internal', `NeighborSearch: k=${quote(k)} must be in [1, ${n - 1}]`);
@@ -95,7 +98,8 @@ export class NeighborSearch {
 
   /** Neighbours sorted nearest first (ties by lower index). Call after step() returned true. */
   result(): NeighborGraph {
-    if (this.next < this.n) throw new DiffProbeError('internal', 'NeighborSearch.result() before the search finished');
+    if (this.next < this.n)
+      throw new DiffProbeError('internal', 'NeighborSearch.result() before the search finished');
     const { n, k, heapD, heapI } = this;
     const indices = new Int32Array(n * k);
     const sqDistances = new Float64Array(n * k);

@@ -23,7 +23,8 @@ describe('pca', () => {
     const r = pca(f.X, f.n, f.d, 2);
     for (let c = 0; c < 2; c++) {
       let best = 0;
-      for (let j = 0; j < f.d; j++) if (Math.abs(r.components[c * f.d + j]) > Math.abs(r.components[c * f.d + best])) best = j;
+      for (let j = 0; j < f.d; j++)
+        if (Math.abs(r.components[c * f.d + j]) > Math.abs(r.components[c * f.d + best])) best = j;
       expect(r.components[c * f.d + best]).toBeGreaterThan(0);
     }
   });

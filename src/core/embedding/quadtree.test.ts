@@ -57,7 +57,9 @@ describe('BarnesHutTree.repulsion', () => {
       err += (neg[t] - ref.neg[t]) ** 2;
       norm += ref.neg[t] ** 2;
     }
-    console.info(`θ=0.5: |ΔZ|/Z ${Math.abs(Z / ref.Z - 1).toExponential(2)}, force rel. error ${Math.sqrt(err / norm).toExponential(2)}`);
+    console.info(
+      `θ=0.5: |ΔZ|/Z ${Math.abs(Z / ref.Z - 1).toExponential(2)}, force rel. error ${Math.sqrt(err / norm).toExponential(2)}`,
+    );
     expect(Math.abs(Z / ref.Z - 1)).toBeLessThan(1e-2);
     expect(Math.sqrt(err / norm)).toBeLessThan(1e-2);
   });

@@ -22,7 +22,14 @@ export interface TsneFixture {
   rows: TsneFixtureRow[];
   jointSum: number;
   jointNnz: number;
-  sklearnRuns: { seed: number; seconds: number; kl: number; nIter: number; knnAccuracy10: number; trustworthiness10: number }[];
+  sklearnRuns: {
+    seed: number;
+    seconds: number;
+    kl: number;
+    nIter: number;
+    knnAccuracy10: number;
+    trustworthiness10: number;
+  }[];
   featureKnnAccuracy10: number;
   small: {
     X: number[][];

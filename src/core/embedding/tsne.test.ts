@@ -34,7 +34,7 @@ describe('TSNE vs sklearn 1.2 (1,000 points, 64 dims, 10 clusters)', () => {
     expect(t.learningRate).toBe(50);
     // Phases in order, KL every 50 iterations, progress monotone.
     const phases = [...new Set(log.map((l) => l.phase))];
-    expect(phases).toEqual(['neighbors', 'affinities', 'optimize']);
+    expect(phases).toEqual(['neighbors', 'affinities', 'init', 'optimize']);
     const klIters = log.filter((l) => l.kl !== null).map((l) => l.iter);
     expect(klIters.slice(0, 3)).toEqual([50, 100, 150]);
     for (let i = 1; i < log.length; i++) expect(log[i].progress).toBeGreaterThanOrEqual(log[i - 1].progress);

@@ -21,9 +21,9 @@
 
 import { DiffProbeError, quote } from '../errors';
 import { createRng, gaussian } from '../rng';
-import { binarySearchPerplexity, jointProbabilities, type SparseP } from './affinities';
+import { binarySearchPerplexity, jointProbabilities, type SparseP, upperTriangle } from './affinities';
 import { NeighborSearch } from './neighbor-search';
-import { pca } from './pca';
+import { PcaFit } from './pca';
 import { BarnesHutTree } from './quadtree';
 
 type Features = Float32Array | Float64Array;
@@ -51,7 +51,7 @@ export interface TsneOptions {
   seed?: number;
 }
 
-export type TsnePhase = 'neighbors' | 'affinities' | 'optimize' | 'done';
+export type TsnePhase = 'neighbors' | 'affinities' | 'init' | 'optimize' | 'done';
 
 export interface TsneStepInfo {
   /** The phase that this step worked on. */
@@ -70,7 +70,7 @@ export interface TsneStepInfo {
 const CHECK_EVERY = 50;
 const MIN_GAIN = 0.01;
 const FLOAT32_TINY = 1.1754943508222875e-38;
-const AFFINITY_ROWS_PER_STEP = 1000;
+const AFFINITY_ROWS_PER_STEP = 500;
 // Share of the progress bar given to kNN + affinities (rough: they cost ~10–20% of the run).
 const SETUP_SHARE = 0.15;
 
@@ -96,12 +96,15 @@ export class TSNE {
   private readonly seed: number;
   private phase: TsnePhase = 'neighbors';
   private search: NeighborSearch | null = null;
+  private pcaFit: PcaFit | null = null;
   private knnIdx: Int32Array | null = null;
   private knnD2: Float64Array | null = null;
   private condP: Float64Array | null = null;
   private readonly betaArr: Float64Array;
   private affinityRow = 0;
   private P: SparseP | null = null;
+  /** The strict upper triangle of P (j > i), for the pairwise attractive forces. */
+  private upper: SparseP | null = null;
   private Y: Float64Array;
   private readonly grad: Float64Array;
   private readonly update: Float64Array;
@@ -115,7 +118,10 @@ export class TSNE {
 
   constructor(X: Features, n: number, d: number, options: TsneOptions = {}) {
     if (!Number.isInteger(n) || !Number.isInteger(d) || n < 1 || d < 1 || X.length < n * d) {
-      throw new DiffProbeError('internal', `TSNE: X of length ${X.length} does not hold n=${quote(n)} × d=${quote(d)}`);
+      throw new DiffProbeError(
+        'internal',
+        `TSNE: X of length ${X.length} does not hold n=${quote(n)} × d=${quote(d)}`,
+      );
     }
     for (let t = 0; t < n * d; t++) {
       if (X[t] - X[t] !== 0) {
@@ -131,7 +137,8 @@ export class TSNE {
     this.d = d;
     const theta = options.theta ?? 0.5;
     // Beyond θ = 1/√2 a cell could summarise the query point itself (see quadtree.ts).
-    if (!(theta >= 0 && theta <= 0.7)) throw new DiffProbeError('internal', `TSNE: theta ${quote(theta)} not in [0, 0.7]`);
+    if (!(theta >= 0 && theta <= 0.7))
+      throw new DiffProbeError('internal', `TSNE: theta ${quote(theta)} not in [0, 0.7]`);
     const ee = options.earlyExaggeration ?? 12;
     if (!(ee >= 1)) throw new DiffProbeError('internal', `TSNE: earlyExaggeration ${quote(ee)} must be ≥ 1`);
     this.opts = {
@@ -143,17 +150,21 @@ export class TSNE {
       nIterWithoutProgress: options.nIterWithoutProgress ?? 300,
     };
     let perplexity = options.perplexity ?? 30;
-    if (!(perplexity > 0)) throw new DiffProbeError('internal', `TSNE: perplexity ${quote(perplexity)} must be > 0`);
+    if (!(perplexity > 0))
+      throw new DiffProbeError('internal', `TSNE: perplexity ${quote(perplexity)} must be > 0`);
     if (n >= 2 && n - 1 < 3 * perplexity) {
       const clamped = (n - 1) / 3;
-      this.warnings.push(`perplexity ${perplexity} is too large for ${n} points; using ${clamped.toFixed(3)}`);
+      this.warnings.push(
+        `perplexity ${perplexity} is too large for ${n} points; using ${clamped.toFixed(3)}`,
+      );
       perplexity = clamped;
     }
     this.perplexity = perplexity;
     this.kNeighbors = Math.max(1, Math.min(n - 1, Math.floor(3 * perplexity + 1)));
     const lr = options.learningRate ?? 'auto';
     this.learningRate = lr === 'auto' ? Math.max(n / ee / 4, 50) : lr;
-    if (!(this.learningRate > 0)) throw new DiffProbeError('internal', `TSNE: learningRate ${quote(lr)} must be > 0`);
+    if (!(this.learningRate > 0))
+      throw new DiffProbeError('internal', `TSNE: learningRate ${quote(lr)} must be > 0`);
     this.init = options.init ?? 'pca';
     if (this.init instanceof Float64Array && this.init.length !== 2 * n) {
       throw new DiffProbeError('internal', `TSNE: init has ${this.init.length} values, expected ${2 * n}`);
@@ -206,6 +217,8 @@ export class TSNE {
         return this.stepNeighbors();
       case 'affinities':
         return this.stepAffinities();
+      case 'init':
+        return this.stepInit();
       case 'optimize':
         return this.stepOptimize();
       default:
@@ -223,7 +236,8 @@ export class TSNE {
   private progress(): number {
     const { nIter } = this.opts;
     if (this.phase === 'neighbors') return SETUP_SHARE * 0.8 * (this.search?.progress ?? 0);
-    if (this.phase === 'affinities') return SETUP_SHARE * (0.8 + (0.2 * this.affinityRow) / this.n);
+    if (this.phase === 'affinities') return SETUP_SHARE * (0.8 + (0.1 * this.affinityRow) / this.n);
+    if (this.phase === 'init') return SETUP_SHARE * (0.9 + 0.1 * (this.pcaFit?.progress ?? 0));
     if (this.phase === 'done') return 1;
     return SETUP_SHARE + (1 - SETUP_SHARE) * (this.iter / nIter);
   }
@@ -247,38 +261,64 @@ export class TSNE {
 
   private stepAffinities(): TsneStepInfo {
     const to = Math.min(this.n, this.affinityRow + AFFINITY_ROWS_PER_STEP);
-    binarySearchPerplexity(this.knnD2!, this.kNeighbors, this.perplexity, this.condP!, this.betaArr, this.affinityRow, to);
+    binarySearchPerplexity(
+      this.knnD2!,
+      this.kNeighbors,
+      this.perplexity,
+      this.condP!,
+      this.betaArr,
+      this.affinityRow,
+      to,
+    );
     this.affinityRow = to;
     if (to === this.n) {
       this.P = jointProbabilities(this.knnIdx!, this.condP!, this.n, this.kNeighbors);
+      this.upper = upperTriangle(this.P);
       this.knnD2 = null;
-      this.initEmbedding();
-      this.tree = new BarnesHutTree(this.n);
-      this.phase = 'optimize';
+      this.phase = 'init';
     }
     return this.info('affinities', null, null);
   }
 
-  private initEmbedding(): void {
+  /** PCA (in bounded steps) or the given/random start; then optimisation can begin. */
+  private stepInit(): TsneStepInfo {
     const { n, Y } = this;
-    if (this.init instanceof Float64Array) {
-      Y.set(this.init);
-      return;
-    }
     if (this.init === 'pca' && Math.min(n, this.d) >= 2) {
-      const { coords } = pca(this.X, n, this.d, 2);
-      let mean = 0;
-      for (let i = 0; i < n; i++) mean += coords[2 * i];
-      mean /= n;
-      let v = 0;
-      for (let i = 0; i < n; i++) v += (coords[2 * i] - mean) ** 2;
-      const std = Math.sqrt(v / n);
-      if (std > 0) {
-        for (let t = 0; t < 2 * n; t++) Y[t] = (coords[t] / std) * 1e-4;
-        return;
-      }
-      this.warnings.push('the features have no variance; t-SNE started from a random layout');
+      if (!this.pcaFit) this.pcaFit = new PcaFit(this.X, n, this.d, 2);
+      if (!this.pcaFit.step()) return this.info('init', null, null);
+      const { coords } = this.pcaFit.result();
+      this.pcaFit = null;
+      if (!this.scalePca(coords)) this.randomInit();
+    } else if (this.init instanceof Float64Array) Y.set(this.init);
+    else {
+      if (this.init === 'pca')
+        this.warnings.push('PCA init needs 2 or more features; t-SNE started from a random layout');
+      this.randomInit();
     }
+    this.tree = new BarnesHutTree(n);
+    this.phase = 'optimize';
+    return this.info('init', null, null);
+  }
+
+  /** sklearn: pca / std(pca[:, 0]) · 1e-4. False when the first coordinate has no spread. */
+  private scalePca(coords: Float64Array): boolean {
+    const { n, Y } = this;
+    let mean = 0;
+    for (let i = 0; i < n; i++) mean += coords[2 * i];
+    mean /= n;
+    let v = 0;
+    for (let i = 0; i < n; i++) v += (coords[2 * i] - mean) ** 2;
+    const std = Math.sqrt(v / n);
+    if (std > 0) {
+      for (let t = 0; t < 2 * n; t++) Y[t] = (coords[t] / std) * 1e-4;
+      return true;
+    }
+    this.warnings.push('the features have no variance; t-SNE started from a random layout');
+    return false;
+  }
+
+  private randomInit(): void {
+    const { n, Y } = this;
     const z = gaussian(createRng(this.seed), 2 * n);
     for (let t = 0; t < 2 * n; t++) Y[t] = 1e-4 * z[t];
   }
@@ -340,7 +380,8 @@ export class TSNE {
 
   /**
    * grad = 4·(Σ_j p_ij·q̃_ij·(y_i − y_j) − Σ_j q̃_ij²·(y_i − y_j) / Z), q̃_ij = 1/(1 + ‖y_i − y_j‖²),
-   * Z = Σ q̃; returns the KL divergence when asked (NaN otherwise).
+   * Z = Σ q̃; returns the KL divergence when asked (NaN otherwise). P is symmetric, so the
+   * attractive term visits each pair once (upper triangle) and applies it to both ends.
    */
   private gradient(exaggeration: number, withError: boolean): number {
     const { n, Y, grad, neg } = this;
@@ -348,7 +389,9 @@ export class TSNE {
     tree.build(Y, n);
     const Z = Math.max(tree.repulsion(this.opts.theta, neg), Number.MIN_VALUE);
     const invZ = 1 / Z;
-    const { indptr, indices, values } = this.P!;
+    const { indptr, indices, values } = this.upper!;
+    const pos = grad; // attractive forces accumulate in grad, then the repulsion is folded in
+    pos.fill(0);
     let error = 0;
     for (let i = 0; i < n; i++) {
       const yx = Y[2 * i];
@@ -362,13 +405,21 @@ export class TSNE {
         const dy = yy - Y[2 * j + 1];
         const q = 1 / (1 + dx * dx + dy * dy);
         const pq = values[t] * q;
-        fx += pq * dx;
-        fy += pq * dy;
+        const ax = pq * dx;
+        const ay = pq * dy;
+        fx += ax;
+        fy += ay;
+        pos[2 * j] -= ax;
+        pos[2 * j + 1] -= ay;
       }
-      grad[2 * i] = 4 * (exaggeration * fx - neg[2 * i] * invZ);
-      grad[2 * i + 1] = 4 * (exaggeration * fy - neg[2 * i + 1] * invZ);
+      pos[2 * i] += fx;
+      pos[2 * i + 1] += fy;
     }
+    const a = 4 * exaggeration;
+    const b = 4 * invZ;
+    for (let t = 0; t < 2 * n; t++) grad[t] = a * pos[t] - b * neg[t];
     if (withError) {
+      // Σ over all (i, j) = 2 · Σ over i < j, since P and Q are symmetric.
       for (let i = 0; i < n; i++) {
         const end = indptr[i + 1];
         for (let t = indptr[i]; t < end; t++) {
@@ -377,7 +428,7 @@ export class TSNE {
           const dy = Y[2 * i + 1] - Y[2 * j + 1];
           const q = 1 / (1 + dx * dx + dy * dy) / Z;
           const p = values[t] * exaggeration;
-          error += p * Math.log(Math.max(p, FLOAT32_TINY) / Math.max(q, FLOAT32_TINY));
+          error += 2 * p * Math.log(Math.max(p, FLOAT32_TINY) / Math.max(q, FLOAT32_TINY));
         }
       }
       return error;

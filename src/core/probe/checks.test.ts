@@ -66,7 +66,9 @@ describe('checkProbeData', () => {
 
   it('n < 4, bad indices, bad labels, overlap', () => {
     expect(kinds(data({ n: 3, trainRows: [0, 1], testRows: [2] }))).toContain('too-few-rows');
-    expect(kinds(data({ trainRows: [0, 1, 2, 3, 4, 5, 99], testRows: [9, 10, 11] }))).toContain('bad-row-index');
+    expect(kinds(data({ trainRows: [0, 1, 2, 3, 4, 5, 99], testRows: [9, 10, 11] }))).toContain(
+      'bad-row-index',
+    );
     const y = Int32Array.from({ length: 12 }, (_, i) => i % 3);
     y[4] = 7;
     expect(kinds(data({ y }))).toContain('bad-label');
@@ -75,7 +77,10 @@ describe('checkProbeData', () => {
 
   it('assertProbeData throws a probe-data error listing every problem', () => {
     expect(() => assertProbeData(data({ trainRows: [0, 3, 6], testRows: [1, 2] }))).toThrow(
-      expect.objectContaining({ code: 'probe-data', detail: expect.objectContaining({ problems: expect.any(Array) }) }),
+      expect.objectContaining({
+        code: 'probe-data',
+        detail: expect.objectContaining({ problems: expect.any(Array) }),
+      }),
     );
   });
 });

@@ -43,7 +43,11 @@ export const MIN_TRAIN_PER_CLASS = 2;
 export const MIN_ROWS = 4;
 const LIST = 5; // how many offending rows/classes a message names
 
-function problem(kind: ProbeProblemKind, message: string, detail: Record<string, unknown> = {}): ProbeProblem {
+function problem(
+  kind: ProbeProblemKind,
+  message: string,
+  detail: Record<string, unknown> = {},
+): ProbeProblem {
   return { code: 'probe-data', kind, message, detail };
 }
 
@@ -91,7 +95,9 @@ export function checkProbeData(data: ProbeData): ProbeProblem[] {
   const test = countClasses(testRows, y, n, k, bad);
   if (bad.rows.length) {
     out.push(
-      problem('bad-row-index', `${listed(bad.rows, 'row indices')} are not in [0, ${n})`, { rows: bad.rows.slice(0, LIST) }),
+      problem('bad-row-index', `${listed(bad.rows, 'row indices')} are not in [0, ${n})`, {
+        rows: bad.rows.slice(0, LIST),
+      }),
     );
   }
   if (bad.labels.length) {
@@ -127,9 +133,13 @@ export function checkProbeData(data: ProbeData): ProbeProblem[] {
   }
   if (missingInTrain.length) {
     out.push(
-      problem('class-missing-in-train', `${listed(missingInTrain, 'classes')} appear in the test set but not in training`, {
-        classes: missingInTrain,
-      }),
+      problem(
+        'class-missing-in-train',
+        `${listed(missingInTrain, 'classes')} appear in the test set but not in training`,
+        {
+          classes: missingInTrain,
+        },
+      ),
     );
   }
   if (missingInTest.length && testRows.length > 0) {
@@ -150,7 +160,8 @@ export function checkProbeData(data: ProbeData): ProbeProblem[] {
   }
 
   const inTrain = new Uint8Array(n);
-  for (let r = 0; r < trainRows.length; r++) if (trainRows[r] >= 0 && trainRows[r] < n) inTrain[trainRows[r]] = 1;
+  for (let r = 0; r < trainRows.length; r++)
+    if (trainRows[r] >= 0 && trainRows[r] < n) inTrain[trainRows[r]] = 1;
   const overlap: number[] = [];
   for (let r = 0; r < testRows.length; r++) if (inTrain[testRows[r]] === 1) overlap.push(testRows[r]);
   if (overlap.length) {

@@ -55,7 +55,7 @@ function maxAbs(a: Float64Array): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) {
     const v = Math.abs(a[i]);
-    if (v > m || v !== v) m = v; // NaN propagates so that a broken objective is visible
+    if (v > m || Number.isNaN(v)) m = v; // NaN propagates so that a broken objective is visible
   }
   return m;
 }

@@ -7,8 +7,8 @@ import {
   confusionMatrix,
   predict,
   predictProba,
-  SoftmaxTrainer,
   type SoftmaxStepInfo,
+  SoftmaxTrainer,
 } from './softmax-regression';
 import { applyStandardizer, fitStandardizer } from './standardize';
 
@@ -37,7 +37,8 @@ describe('SoftmaxTrainer vs sklearn LogisticRegression (multinomial, lbfgs)', ()
     const relObj = Math.abs(last.loss - fit.objective) / fit.objective;
     let coefDiff = 0;
     for (let c = 0; c < f.k; c++) {
-      for (let j = 0; j < f.d; j++) coefDiff = Math.max(coefDiff, Math.abs(m.W[c * f.d + j] - fit.coef[c][j]));
+      for (let j = 0; j < f.d; j++)
+        coefDiff = Math.max(coefDiff, Math.abs(m.W[c * f.d + j] - fit.coef[c][j]));
       coefDiff = Math.max(coefDiff, Math.abs(m.b[c] - fit.intercept[c]));
     }
     const pTr = predict(m, Ztr, f.nTrain);
@@ -48,7 +49,8 @@ describe('SoftmaxTrainer vs sklearn LogisticRegression (multinomial, lbfgs)', ()
     const proba = predictProba(m, Zte, 5);
     let probaDiff = 0;
     for (let i = 0; i < 5; i++)
-      for (let c = 0; c < f.k; c++) probaDiff = Math.max(probaDiff, Math.abs(proba[i * f.k + c] - fit.probaTestFirst5[i][c]));
+      for (let c = 0; c < f.k; c++)
+        probaDiff = Math.max(probaDiff, Math.abs(proba[i * f.k + c] - fit.probaTestFirst5[i][c]));
     console.info(
       `C=${fit.C}: ${last.iter} iters (sklearn ${fit.nIter}), ${last.reason}; objective rel diff ${relObj.toExponential(2)}; ` +
         `max |coef diff| ${coefDiff.toExponential(2)}; same predictions ${same}/${f.n}; max |proba diff| ${probaDiff.toExponential(2)}`,

@@ -88,10 +88,19 @@ export class SoftmaxTrainer {
   private lastCe = Number.NaN;
   private lastCorrect = 0;
 
-  constructor(X: Features, y: ArrayLike<number>, n: number, d: number, k: number, opts: SoftmaxTrainerOptions = {}) {
+  constructor(
+    X: Features,
+    y: ArrayLike<number>,
+    n: number,
+    d: number,
+    k: number,
+    opts: SoftmaxTrainerOptions = {},
+  ) {
     const C = opts.C ?? 1;
-    if (!(C > 0) || !Number.isFinite(C)) throw new DiffProbeError('internal', `SoftmaxTrainer: C must be > 0, got ${quote(C)}`);
-    if (!Number.isInteger(k) || k < 2) throw new DiffProbeError('probe-data', `SoftmaxTrainer: need k ≥ 2 classes, got ${quote(k)}`);
+    if (!(C > 0) || !Number.isFinite(C))
+      throw new DiffProbeError('internal', `SoftmaxTrainer: C must be > 0, got ${quote(C)}`);
+    if (!Number.isInteger(k) || k < 2)
+      throw new DiffProbeError('probe-data', `SoftmaxTrainer: need k ≥ 2 classes, got ${quote(k)}`);
     if (!(n >= 1) || !(d >= 1) || X.length < n * d) {
       throw new DiffProbeError('internal', `SoftmaxTrainer: X of length ${X.length} does not hold ${n}×${d}`);
     }
@@ -226,7 +235,8 @@ export class SoftmaxTrainer {
           const rb = z[zi + k];
           const rc = z[zi + 2 * k];
           const rd = z[zi + 3 * k];
-          for (let j = 0; j < d; j++) g[wo + j] += ra * X[o + j] + rb * X[o2 + j] + rc * X[o3 + j] + rd * X[o4 + j];
+          for (let j = 0; j < d; j++)
+            g[wo + j] += ra * X[o + j] + rb * X[o2 + j] + rc * X[o3 + j] + rd * X[o4 + j];
         }
         for (; i < i1; i++) {
           const o = i * d;
@@ -315,14 +325,20 @@ export function accuracy(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): nu
  */
 export function confusionMatrix(yTrue: ArrayLike<number>, yPred: ArrayLike<number>, k: number): Int32Array {
   if (yTrue.length !== yPred.length) {
-    throw new DiffProbeError('internal', `confusionMatrix: ${yTrue.length} labels vs ${yPred.length} predictions`);
+    throw new DiffProbeError(
+      'internal',
+      `confusionMatrix: ${yTrue.length} labels vs ${yPred.length} predictions`,
+    );
   }
   const m = new Int32Array(k * k);
   for (let i = 0; i < yTrue.length; i++) {
     const t = yTrue[i];
     const p = yPred[i];
     if (!(t >= 0 && t < k && p >= 0 && p < k)) {
-      throw new DiffProbeError('probe-data', `confusionMatrix: label pair (${quote(t)}, ${quote(p)}) outside [0, ${k})`);
+      throw new DiffProbeError(
+        'probe-data',
+        `confusionMatrix: label pair (${quote(t)}, ${quote(p)}) outside [0, ${k})`,
+      );
     }
     m[t * k + p]++;
   }

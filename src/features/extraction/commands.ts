@@ -1,0 +1,79 @@
+/**
+ * @file Extraction commands: pooled features of many images, streamed into a FeatureSet in the
+ * store so that Stop keeps every row already computed.
+ */
+import { runJob } from '../../app/commands';
+import { writeNpy } from '../../core/npy';
+import type { Pooling } from '../../core/pooling';
+import { bundledModelInput, parseDatasetId } from '../../data/bundled';
+import { getState } from '../../state/store';
+import type { PoolingId } from '../../state/view';
+import { downloadBytes } from '../../ui/download';
+import { addChunk, completeRows, createFeatureSet } from './feature-set';
+
+export const POOLINGS: Record<PoolingId, { label: string; pooling: Pooling }> = {
+  avg: { label: 'Global average', pooling: { kind: 'avg' } },
+  max: { label: 'Global max', pooling: { kind: 'max' } },
+  avg2: { label: 'Adaptive average 2×2', pooling: { kind: 'adaptive', size: 2 } },
+  avg4: { label: 'Adaptive average 4×4', pooling: { kind: 'adaptive', size: 4 } },
+  raw: { label: 'Raw map (no pooling)', pooling: { kind: 'raw' } },
+};
+
+/** Extracts the selected blocks for `imageIds` at the view's t, seed and pooling. */
+export async function extractFeatureSet(imageIds: string[], batchSize: number): Promise<void> {
+  const { model, dataset, view } = getState();
+  if (!model || !dataset) return;
+  const ids = imageIds.filter((id) => parseDatasetId(id));
+  const labels = Int32Array.from(ids, (id) => {
+    const r = parseDatasetId(id)!;
+    return dataset.splits[r.split].labels[r.row];
+  });
+  const spec = { imageIds: ids, t: view.t, seed: view.seed, pooling: view.pooling, blocks: [...view.blocks] };
+  let set = createFeatureSet(spec, labels);
+  getState().setFeatureSet(set);
+  const data = bundledModelInput(dataset, ids, model.manifest);
+  const result = await runJob(
+    'extract',
+    `Extracting ${spec.blocks.join(' + ')} at t = ${spec.t}`,
+    'extractFeatures',
+    {
+      images: { data, count: ids.length },
+      t: spec.t,
+      seed: spec.seed,
+      blocks: spec.blocks,
+      pooling: POOLINGS[spec.pooling].pooling,
+      batchSize,
+    },
+    {
+      transfer: [data.buffer],
+      onPartial: (chunk) => {
+        set = addChunk(set, chunk);
+        getState().setFeatureSet({ ...set });
+      },
+    },
+  );
+  getState().setFeatureSet({
+    ...set,
+    status: result ? 'done' : set.filledCount < ids.length ? 'stopped' : 'done',
+  });
+}
+
+/** Features of the complete rows, blocks concatenated, as .npy [N, D]; and labels [N]. */
+export function downloadFeatureSet(which: 'features' | 'labels'): void {
+  const set = getState().featureSet;
+  if (!set) return;
+  const { rows, features, labels } = completeRows(set);
+  const tag = `${set.spec.blocks.join('+')}_t${set.spec.t}_${set.spec.pooling}`;
+  if (which === 'labels') return downloadBytes(writeNpy(labels, [rows.length]), `labels_${tag}.npy`);
+  const dims = set.spec.blocks.map((b) => set.dims[b] ?? 0);
+  const total = dims.reduce((a, b) => a + b, 0);
+  const out = new Float32Array(rows.length * total);
+  for (let i = 0; i < rows.length; i++) {
+    let offset = i * total;
+    for (const [k, b] of set.spec.blocks.entries()) {
+      out.set(features[b].subarray(i * dims[k], (i + 1) * dims[k]), offset);
+      offset += dims[k];
+    }
+  }
+  downloadBytes(writeNpy(out, [rows.length, total]), `features_${tag}.npy`);
+}

@@ -1,0 +1,65 @@
+/**
+ * @file A growing set of extracted features: rows arrive in any order (cache hits first, then
+ * batches), and a cancelled run keeps every row that arrived. Pure data, no React.
+ */
+import type { FeatureChunk } from '../../worker/jobs';
+
+export interface FeatureSet {
+  /** What was asked for. */
+  spec: { imageIds: string[]; t: number; seed: number; pooling: string; blocks: string[] };
+  labels: Int32Array;
+  /** Block → [count, dim] row-major (rows not yet filled are 0). */
+  features: Record<string, Float32Array>;
+  dims: Record<string, number>;
+  filled: Uint8Array;
+  filledCount: number;
+  status: 'running' | 'done' | 'stopped' | 'failed';
+}
+
+export function createFeatureSet(spec: FeatureSet['spec'], labels: Int32Array): FeatureSet {
+  const count = spec.imageIds.length;
+  return {
+    spec,
+    labels,
+    features: {},
+    dims: {},
+    filled: new Uint8Array(count),
+    filledCount: 0,
+    status: 'running',
+  };
+}
+
+/** Copies a chunk in; returns the same object mutated (the store replaces its reference). */
+export function addChunk(set: FeatureSet, chunk: FeatureChunk): FeatureSet {
+  const count = set.spec.imageIds.length;
+  for (const [block, data] of Object.entries(chunk.features)) {
+    const dim = chunk.dims[block];
+    set.dims[block] = dim;
+    set.features[block] ??= new Float32Array(count * dim);
+    const target = set.features[block];
+    for (const [i, row] of chunk.rows.entries()) target.set(data.subarray(i * dim, (i + 1) * dim), row * dim);
+  }
+  for (const row of chunk.rows) {
+    if (!set.filled[row]) set.filledCount++;
+    set.filled[row] = 1;
+  }
+  return set;
+}
+
+/** Only the complete rows, in request order: what a probe or an export may use. */
+export function completeRows(set: FeatureSet): {
+  rows: number[];
+  features: Record<string, Float32Array>;
+  labels: Int32Array;
+} {
+  const rows: number[] = [];
+  for (let r = 0; r < set.filled.length; r++) if (set.filled[r]) rows.push(r);
+  const features: Record<string, Float32Array> = {};
+  for (const [block, data] of Object.entries(set.features)) {
+    const dim = set.dims[block];
+    const out = new Float32Array(rows.length * dim);
+    for (const [i, r] of rows.entries()) out.set(data.subarray(r * dim, (r + 1) * dim), i * dim);
+    features[block] = out;
+  }
+  return { rows, features, labels: Int32Array.from(rows, (r) => set.labels[r]) };
+}
