@@ -26,7 +26,7 @@ test('extract, stop part-way, keep and download what was done', async ({ app }) 
   await expect(bar).toBeVisible();
   await expect(page.getByText(/Extracting: ([1-9]\d*) of 2000 images/)).toBeVisible({ timeout: 60_000 });
   await expect(page.getByText(/ETA|left/)).toBeVisible();
-  await page.getByRole('button', { name: 'Stop' }).click();
+  await page.getByRole('button', { name: 'Stop Extracting mid at t = 50' }).click();
   await expect(bar).toBeHidden();
   const status = page.getByText(/Stopped: \d+ of 2000 images/);
   await expect(status).toBeVisible();

@@ -2,6 +2,7 @@ import { BlockList } from '../features/blocks/BlockList';
 import { ExtractControls } from '../features/extraction/ExtractControls';
 import { FeatureMapsPanel } from '../features/featuremaps/FeatureMapsPanel';
 import { ImagesPanel } from '../features/images/ImagesPanel';
+import { ProbePanel } from '../features/probe/ProbePanel';
 import { TimestepControls } from '../features/timestep/TimestepPanel';
 import { Panel } from '../ui/Panel';
 import { CacheControls } from './CacheControls';
@@ -34,7 +35,9 @@ export function App() {
           <FeatureMapsPanel />
         </Panel>
         <Panel id="embedding" title="Embedding" />
-        <Panel id="probe" title="Probe" />
+        <Panel id="probe" title="Probe">
+          <ProbePanel />
+        </Panel>
       </main>
     </div>
   );

@@ -6,6 +6,7 @@
 import { create } from 'zustand';
 import type { BundledDataset } from '../data/bundled';
 import type { FeatureSet } from '../features/extraction/feature-set';
+import type { ProbeRun } from '../features/probe/commands';
 import type { CacheStats } from '../worker/cache/feature-cache';
 import type { EnvironmentInfo, ForwardResult, ModelInfo } from '../worker/jobs';
 import type { Progress } from '../worker/protocol';
@@ -42,6 +43,8 @@ export interface AppState {
   cacheStats: CacheStats | null | undefined;
   /** The latest extracted feature set (possibly partial after Stop). */
   featureSet: FeatureSet | null;
+  /** The current or last probe run: settings, live curve and result. */
+  probe: ProbeRun | null;
 
   setView: (patch: Partial<ViewState>) => void;
   replaceView: (view: ViewState) => void;
@@ -61,6 +64,7 @@ export interface AppState {
   setForward: (forward: AppState['forward']) => void;
   setCacheStats: (stats: CacheStats | null) => void;
   setFeatureSet: (set: FeatureSet | null) => void;
+  setProbe: (probe: ProbeRun | null) => void;
 }
 
 let noticeId = 1;
@@ -77,6 +81,7 @@ export const useStore = create<AppState>()((set, get) => ({
   forward: null,
   cacheStats: undefined,
   featureSet: null,
+  probe: null,
 
   setView: (patch) => set((s) => ({ view: { ...s.view, ...patch } })),
   replaceView: (view) => set({ view }),
@@ -111,6 +116,7 @@ export const useStore = create<AppState>()((set, get) => ({
   setForward: (forward) => set({ forward }),
   setCacheStats: (cacheStats) => set({ cacheStats }),
   setFeatureSet: (featureSet) => set({ featureSet }),
+  setProbe: (probe) => set({ probe }),
   endJob: (key) =>
     set((s) => {
       const { [key]: _, ...rest } = s.jobs;

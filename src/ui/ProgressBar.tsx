@@ -24,7 +24,7 @@ export function ProgressBar({
       </span>
       <progress aria-label={label} max={total || 1} value={total ? done : undefined} />
       {onStop && (
-        <button type="button" onClick={onStop}>
+        <button type="button" onClick={onStop} aria-label={`Stop ${label}`}>
           Stop
         </button>
       )}

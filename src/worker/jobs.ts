@@ -71,6 +71,43 @@ export interface ForwardResult {
   ms: number;
 }
 
+export interface ProbeParams {
+  /** Row-major [nTrain, d] and [nTest, d] raw (unstandardised) features. */
+  train: { X: Float32Array; y: Int32Array };
+  test: { X: Float32Array; y: Int32Array };
+  d: number;
+  k: number;
+  /** Inverse L2 strength, as scikit-learn's C. */
+  C: number;
+  maxIter: number;
+}
+
+/** One L-BFGS iteration's numbers, for the live curves. */
+export interface ProbeStep {
+  iter: number;
+  loss: number;
+  trainAccuracy: number;
+  testAccuracy: number;
+}
+
+export interface ProbeResult {
+  /** k×d weights on standardised features, intercepts, and the standardisation (fitted on train). */
+  W: Float64Array;
+  b: Float64Array;
+  mean: Float64Array;
+  scale: Float64Array;
+  trainAccuracy: number;
+  testAccuracy: number;
+  /** Predicted class and its probability for every test row. */
+  testPredictions: Int32Array;
+  testConfidence: Float32Array;
+  /** k×k, rows = true class. */
+  confusion: Int32Array;
+  iterations: number;
+  stopReason: string;
+  ms: number;
+}
+
 export interface Jobs {
   environment: { params: Record<string, never>; result: EnvironmentInfo };
   /** `wasmThreads` 0 = automatic; ORT fixes the thread count at the worker's first session. */
@@ -91,6 +128,19 @@ export interface Jobs {
    * next WebGPU run fail the way an allocation failure does.
    */
   simulateFault: { params: { kind: 'lose-device' | 'out-of-memory' }; result: { backend: Backend } };
+  /** Standardise on train, fit softmax regression (L-BFGS), evaluate; streams a ProbeStep per iteration. */
+  trainProbe: { params: ProbeParams; result: ProbeResult; partial: ProbeStep };
+  /** Class probabilities of a trained probe for new raw feature rows. */
+  applyProbe: {
+    params: {
+      probe: Pick<ProbeResult, 'W' | 'b' | 'mean' | 'scale'>;
+      X: Float32Array;
+      n: number;
+      d: number;
+      k: number;
+    };
+    result: { proba: Float64Array };
+  };
   cacheStats: { params: Record<string, never>; result: CacheStats | null };
   clearCache: { params: Record<string, never>; result: CacheStats | null };
 }

@@ -2,7 +2,7 @@
 # Rebuild every artefact that comes from the trained checkpoint (not the training itself):
 #   export (ONNX + manifest) -> fixtures -> bundled data -> probe evaluation -> samples + loss plot.
 # Usage: tools/model/rebuild.sh [--quick]
-#   --quick   a tiny probe evaluation (for checking the chain; do not commit its model card)
+#   --quick   tiny evaluation and sampling into build/quick/ (checks the chain; docs/ untouched)
 # Environment: PYTHON (default /usr/bin/python3, Debian's python with python3-torch etc.),
 #              CKPT (default build/model/ckpt.pt).
 set -euo pipefail
@@ -14,12 +14,13 @@ run() { echo "+ $*" >&2; nice -n 10 "$@"; }
 run "$PY" tools/model/export.py --ckpt "$CKPT"
 run "$PY" tools/model/fixtures.py
 run "$PY" tools/model/make_data.py
-if [[ "${1:-}" == "--quick" ]]; then
-  run "$PY" tools/model/evaluate_probe.py --train 500 --test 200 --t 0,100 --out build/eval/probe-quick.json \
-    --md build/eval/model-card-probe-quick.md
+if [[ "${1:-}" == "--quick" ]]; then   # tiny versions, written under build/quick/ instead of docs/
+  run "$PY" tools/model/evaluate_probe.py --train 500 --test 200 --t 0,100 --out build/quick/probe.json \
+    --md build/quick/model-card-probe.md
+  run "$PY" tools/model/sample.py --n 16 --steps 20 --out build/quick/samples.png --loss-out build/quick/loss.svg
 else
-  run "$PY" tools/model/evaluate_probe.py
+  run "$PY" tools/model/evaluate_probe.py --resume
+  run "$PY" tools/model/sample.py
 fi
-run "$PY" tools/model/sample.py
 echo "done: public/models/fashion-mnist-ddpm/, tools/model/fixtures/fashion-mnist-ddpm/, public/data/fashion-mnist/," \
   "build/eval/probe.json, docs/model-card-probe.md, docs/img/samples.png, docs/img/loss.svg" >&2

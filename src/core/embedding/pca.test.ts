@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRng, gaussian } from '../rng';
-import { pca } from './pca';
+import { PcaFit, pca } from './pca';
 import { loadTsneFixture } from './tsne-fixture';
 
 describe('pca', () => {
@@ -47,6 +47,20 @@ describe('pca', () => {
       for (let j = 0; j < d; j++) dot += t.components[c * d + j] * wide.components[c * d + j];
       expect(dot).toBeCloseTo(1, 10);
     }
+  });
+
+  it('PcaFit in small steps gives the same result as pca()', () => {
+    const f = loadTsneFixture();
+    const fit = new PcaFit(f.X, f.n, f.d, 2);
+    let steps = 1;
+    while (!fit.step(1e5)) steps++;
+    expect(steps).toBeGreaterThan(5);
+    expect(fit.progress).toBe(1);
+    const ref = pca(f.X, f.n, f.d, 2);
+    let diff = 0;
+    for (let t = 0; t < ref.coords.length; t++)
+      diff = Math.max(diff, Math.abs(fit.result().coords[t] - ref.coords[t]));
+    expect(diff).toBeLessThan(1e-9);
   });
 
   it('constant data gives zero variance, no NaN', () => {

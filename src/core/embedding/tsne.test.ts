@@ -90,6 +90,18 @@ describe('TSNE edge cases', () => {
     expect(() => new TSNE(X, n, 4)).toThrow(expect.objectContaining({ code: 'probe-data' }));
   });
 
+  it('accepts a given or a random start', () => {
+    const n = 40;
+    const X = gaussian(createRng(4), n * 3);
+    const init = Float64Array.from(gaussian(createRng(5), 2 * n), (v) => v * 1e-4);
+    const a = new TSNE(X, n, 3, { perplexity: 5, init, nIter: 250 });
+    while (a.currentPhase !== 'optimize') a.step();
+    expect(Array.from(a.embedding)).toEqual(Array.from(init));
+    const b = new TSNE(X, n, 3, { perplexity: 5, init: 'random', seed: 9, nIter: 250 });
+    b.run();
+    expect(b.embedding.every(Number.isFinite)).toBe(true);
+  });
+
   it('n = 1 is done at once', () => {
     const t = new TSNE(new Float32Array([1, 2]), 1, 2);
     expect(t.step().done).toBe(true);

@@ -22,6 +22,7 @@
 import { DiffProbeError, quote } from '../errors';
 import { createRng, gaussian } from '../rng';
 import { binarySearchPerplexity, jointProbabilities, type SparseP, upperTriangle } from './affinities';
+import { attractiveForces, klDivergence } from './attraction';
 import { NeighborSearch } from './neighbor-search';
 import { PcaFit } from './pca';
 import { BarnesHutTree } from './quadtree';
@@ -69,7 +70,6 @@ export interface TsneStepInfo {
 
 const CHECK_EVERY = 50;
 const MIN_GAIN = 0.01;
-const FLOAT32_TINY = 1.1754943508222875e-38;
 const AFFINITY_ROWS_PER_STEP = 500;
 // Share of the progress bar given to kNN + affinities (rough: they cost ~10–20% of the run).
 const SETUP_SHARE = 0.15;
@@ -379,60 +379,18 @@ export class TSNE {
   }
 
   /**
-   * grad = 4·(Σ_j p_ij·q̃_ij·(y_i − y_j) − Σ_j q̃_ij²·(y_i − y_j) / Z), q̃_ij = 1/(1 + ‖y_i − y_j‖²),
-   * Z = Σ q̃; returns the KL divergence when asked (NaN otherwise). P is symmetric, so the
-   * attractive term visits each pair once (upper triangle) and applies it to both ends.
+   * grad = 4·(exaggeration·Σ_j p_ij·q̃_ij·(y_i − y_j) − Σ_j q̃_ij²·(y_i − y_j) / Z), with
+   * q̃_ij = 1/(1 + ‖y_i − y_j‖²) and Z = Σ q̃; returns the KL divergence when asked, else NaN.
    */
   private gradient(exaggeration: number, withError: boolean): number {
     const { n, Y, grad, neg } = this;
     const tree = this.tree!;
     tree.build(Y, n);
     const Z = Math.max(tree.repulsion(this.opts.theta, neg), Number.MIN_VALUE);
-    const invZ = 1 / Z;
-    const { indptr, indices, values } = this.upper!;
-    const pos = grad; // attractive forces accumulate in grad, then the repulsion is folded in
-    pos.fill(0);
-    let error = 0;
-    for (let i = 0; i < n; i++) {
-      const yx = Y[2 * i];
-      const yy = Y[2 * i + 1];
-      let fx = 0;
-      let fy = 0;
-      const end = indptr[i + 1];
-      for (let t = indptr[i]; t < end; t++) {
-        const j = indices[t];
-        const dx = yx - Y[2 * j];
-        const dy = yy - Y[2 * j + 1];
-        const q = 1 / (1 + dx * dx + dy * dy);
-        const pq = values[t] * q;
-        const ax = pq * dx;
-        const ay = pq * dy;
-        fx += ax;
-        fy += ay;
-        pos[2 * j] -= ax;
-        pos[2 * j + 1] -= ay;
-      }
-      pos[2 * i] += fx;
-      pos[2 * i + 1] += fy;
-    }
+    attractiveForces(this.upper!, Y, grad);
     const a = 4 * exaggeration;
-    const b = 4 * invZ;
-    for (let t = 0; t < 2 * n; t++) grad[t] = a * pos[t] - b * neg[t];
-    if (withError) {
-      // Σ over all (i, j) = 2 · Σ over i < j, since P and Q are symmetric.
-      for (let i = 0; i < n; i++) {
-        const end = indptr[i + 1];
-        for (let t = indptr[i]; t < end; t++) {
-          const j = indices[t];
-          const dx = Y[2 * i] - Y[2 * j];
-          const dy = Y[2 * i + 1] - Y[2 * j + 1];
-          const q = 1 / (1 + dx * dx + dy * dy) / Z;
-          const p = values[t] * exaggeration;
-          error += 2 * p * Math.log(Math.max(p, FLOAT32_TINY) / Math.max(q, FLOAT32_TINY));
-        }
-      }
-      return error;
-    }
-    return Number.NaN;
+    const b = 4 / Z;
+    for (let t = 0; t < 2 * n; t++) grad[t] = a * grad[t] - b * neg[t];
+    return withError ? klDivergence(this.upper!, Y, Z, exaggeration) : Number.NaN;
   }
 }

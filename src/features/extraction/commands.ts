@@ -64,7 +64,10 @@ export function downloadFeatureSet(which: 'features' | 'labels'): void {
   if (!set) return;
   const { rows, features, labels } = completeRows(set);
   const tag = `${set.spec.blocks.join('+')}_t${set.spec.t}_${set.spec.pooling}`;
-  if (which === 'labels') return downloadBytes(writeNpy(labels, [rows.length]), `labels_${tag}.npy`);
+  if (which === 'labels') {
+    downloadBytes(writeNpy(labels, [rows.length]), `labels_${tag}.npy`);
+    return;
+  }
   const dims = set.spec.blocks.map((b) => set.dims[b] ?? 0);
   const total = dims.reduce((a, b) => a + b, 0);
   const out = new Float32Array(rows.length * total);

@@ -6,6 +6,7 @@ import { environment } from './environment';
 import { extractFeatures } from './extract';
 import { simulateFault } from './faults';
 import { loadModel } from './load-model';
+import { applyProbe, trainProbe } from './probe';
 import { forward } from './run-model';
 
 export const handlers: Handlers = {
@@ -14,6 +15,8 @@ export const handlers: Handlers = {
   forward,
   extractFeatures,
   simulateFault,
+  trainProbe,
+  applyProbe: (params) => applyProbe(params),
   cacheStats: async () => (await featureCache())?.stats() ?? null,
   clearCache: async () => {
     const cache = await featureCache();

@@ -1,0 +1,126 @@
+import { useId, useState } from 'react';
+import { maxT, useStore } from '../../state/store';
+import { POOLINGS } from '../extraction/commands';
+import { parseTimesteps, stopProbe, trainProbe } from './commands';
+import { ProbeCurves } from './ProbeCurves';
+import { ProbeResults } from './ProbeResults';
+
+const clampInt = (v: string, lo: number, hi: number, fallback: number) => {
+  const n = Math.round(Number(v));
+  return Number.isFinite(n) ? Math.max(lo, Math.min(hi, n)) : fallback;
+};
+
+/** A linear probe on the selected blocks' pooled features, trained in the worker. */
+export function ProbePanel() {
+  const model = useStore((s) => s.model);
+  const dataset = useStore((s) => s.dataset);
+  const view = useStore((s) => s.view);
+  const run = useStore((s) => s.probe);
+  const busy = useStore((s) => Boolean(s.jobs.probe || s.jobs.extract));
+  const [nTrain, setNTrain] = useState(2000);
+  const [nTest, setNTest] = useState(1000);
+  const [splitSeed, setSplitSeed] = useState(0);
+  const [tText, setTText] = useState('');
+  const [C, setC] = useState(1);
+  const [maxIter, setMaxIter] = useState(200);
+  const ids = { train: useId(), test: useId(), seed: useId(), t: useId(), C: useId(), iter: useId() };
+  if (!model || !dataset) return <p className="muted">The probe needs the model and the bundled data.</p>;
+  const timesteps = parseTimesteps(tText || String(view.t), maxT(model));
+  const maxTrain = dataset.splits.train.count;
+  const maxTest = dataset.splits.test.count;
+
+  return (
+    <div className="probe">
+      <p className="muted">
+        Blocks: <strong>{view.blocks.join(' + ')}</strong> (
+        {view.blocks.length > 1 ? 'concatenated' : 'one block'}) · pooling: {POOLINGS[view.pooling].label} ·
+        noise seed {view.seed}
+      </p>
+      <div className="form-grid">
+        <label htmlFor={ids.train}>Training images</label>
+        <input
+          id={ids.train}
+          type="number"
+          min={10}
+          max={maxTrain}
+          value={nTrain}
+          onChange={(e) => setNTrain(clampInt(e.target.value, 10, maxTrain, nTrain))}
+        />
+        <label htmlFor={ids.test}>Test images</label>
+        <input
+          id={ids.test}
+          type="number"
+          min={10}
+          max={maxTest}
+          value={nTest}
+          onChange={(e) => setNTest(clampInt(e.target.value, 10, maxTest, nTest))}
+        />
+        <label htmlFor={ids.seed}>Split seed</label>
+        <input
+          id={ids.seed}
+          type="number"
+          min={0}
+          value={splitSeed}
+          onChange={(e) => setSplitSeed(clampInt(e.target.value, 0, 2 ** 31, 0))}
+        />
+        <label htmlFor={ids.t}>Probe timesteps</label>
+        <input
+          id={ids.t}
+          type="text"
+          placeholder={`${view.t} (the current t)`}
+          value={tText}
+          aria-invalid={!timesteps}
+          aria-describedby={`${ids.t}-hint`}
+          onChange={(e) => setTText(e.target.value)}
+        />
+        <label htmlFor={ids.C}>Regularisation C</label>
+        <input
+          id={ids.C}
+          type="number"
+          min={0.0001}
+          step="any"
+          value={C}
+          onChange={(e) => setC(Number(e.target.value) > 0 ? Number(e.target.value) : C)}
+        />
+        <label htmlFor={ids.iter}>Max iterations</label>
+        <input
+          id={ids.iter}
+          type="number"
+          min={1}
+          max={2000}
+          value={maxIter}
+          onChange={(e) => setMaxIter(clampInt(e.target.value, 1, 2000, maxIter))}
+        />
+      </div>
+      <p id={`${ids.t}-hint`} className={timesteps ? 'muted' : 'error-text'}>
+        {timesteps
+          ? `Features at t = ${timesteps.join(', ')}${timesteps.length > 1 ? ', concatenated' : ''}.`
+          : `Timesteps must be whole numbers from 0 to ${maxT(model)}, separated by commas.`}
+      </p>
+      <div className="row">
+        <button
+          type="button"
+          disabled={busy || !timesteps}
+          onClick={() => timesteps && void trainProbe({ nTrain, nTest, splitSeed, timesteps, C, maxIter })}
+        >
+          Train probe
+        </button>
+        <button type="button" disabled={!busy} onClick={stopProbe}>
+          Stop
+        </button>
+      </div>
+      {run?.problems.length ? (
+        <div role="alert" className="notice notice-error">
+          <strong>The probe cannot be trained on this data</strong>
+          <ul>
+            {run.problems.map((p) => (
+              <li key={p}>{p}</li>
+            ))}
+          </ul>
+        </div>
+      ) : null}
+      {run && <ProbeCurves curve={run.curve} />}
+      {run && <ProbeResults run={run} />}
+    </div>
+  );
+}

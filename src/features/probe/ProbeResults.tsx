@@ -1,0 +1,120 @@
+import { scaleSequential } from 'd3-scale';
+import { interpolateBlues } from 'd3-scale-chromatic';
+import { bundledPixels } from '../../data/bundled';
+import { useStore } from '../../state/store';
+import { PixelCanvas } from '../../ui/PixelCanvas';
+import type { ProbeRun } from './commands';
+
+const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+
+/** Accuracy, confusion matrix, per-class accuracy and misclassified test images. */
+export function ProbeResults({ run }: { run: ProbeRun }) {
+  const dataset = useStore((s) => s.dataset);
+  const r = run.result;
+  if (!r || !dataset) return null;
+  const classes = dataset.index.classes;
+  const k = classes.length;
+  const rowTotals = Array.from({ length: k }, (_, i) =>
+    r.confusion.slice(i * k, (i + 1) * k).reduce((a, b) => a + b, 0),
+  );
+  const color = scaleSequential(interpolateBlues).domain([0, 1]);
+  const wrong = run.testIds
+    .flatMap((id, i) => (r.testPredictions[i] !== run.testLabels[i] ? [{ id, i }] : []))
+    .slice(0, 24);
+  const cell = 22;
+  return (
+    <section className="probe-results" aria-label="Probe results">
+      <p className="accuracy">
+        Test accuracy <strong>{pct(r.testAccuracy)}</strong> · train accuracy {pct(r.trainAccuracy)} ·{' '}
+        {r.iterations} iterations ({r.stopReason}) in {(r.ms / 1000).toFixed(1)} s · {run.d} features from{' '}
+        {run.blocks.join(' + ')} at t = {run.settings.timesteps.join(', ')}
+      </p>
+      <div className="probe-figures">
+        <svg
+          viewBox={`0 0 ${110 + k * cell} ${k * cell + 70}`}
+          className="confusion"
+          role="img"
+          aria-label="Confusion matrix: rows are true classes, columns predicted classes"
+        >
+          {classes.map((c, i) => (
+            <text key={c} x={104} y={i * cell + cell / 2 + 4} textAnchor="end" className="tick">
+              {c}
+            </text>
+          ))}
+          {classes.map((c, j) => (
+            <text
+              key={c}
+              transform={`translate(${110 + j * cell + cell / 2}, ${k * cell + 6}) rotate(50)`}
+              className="tick"
+            >
+              {c}
+            </text>
+          ))}
+          {Array.from({ length: k * k }, (_, idx) => {
+            const i = Math.floor(idx / k);
+            const j = idx % k;
+            const v = r.confusion[idx];
+            const frac = rowTotals[i] ? v / rowTotals[i] : 0;
+            return (
+              <g key={`${i}-${j}`}>
+                <rect x={110 + j * cell} y={i * cell} width={cell - 1} height={cell - 1} fill={color(frac)}>
+                  <title>{`true ${classes[i]}, predicted ${classes[j]}: ${v}`}</title>
+                </rect>
+                {v > 0 && (
+                  <text
+                    x={110 + j * cell + cell / 2}
+                    y={i * cell + cell / 2 + 4}
+                    textAnchor="middle"
+                    className={frac > 0.5 ? 'cell dark' : 'cell'}
+                  >
+                    {v}
+                  </text>
+                )}
+              </g>
+            );
+          })}
+        </svg>
+        <table className="per-class">
+          <caption>Per-class test accuracy</caption>
+          <tbody>
+            {classes.map((c, i) => (
+              <tr key={c}>
+                <th scope="row">{c}</th>
+                <td>{rowTotals[i] ? pct(r.confusion[i * k + i] / rowTotals[i]) : '—'}</td>
+                <td>
+                  <span
+                    className="bar"
+                    style={{ width: `${rowTotals[i] ? (r.confusion[i * k + i] / rowTotals[i]) * 60 : 0}px` }}
+                  />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <h3>Misclassified test images</h3>
+      <ul className="gallery misclassified" aria-label="Misclassified test images">
+        {wrong.map(({ id, i }) => {
+          const px = bundledPixels(dataset, id);
+          if (!px) return null;
+          const text = `predicted ${classes[r.testPredictions[i]]} (${pct(r.testConfidence[i])}), true ${classes[run.testLabels[i]]}`;
+          return (
+            <li key={id} title={text}>
+              <PixelCanvas
+                bytes={px.bytes}
+                width={dataset.index.width}
+                height={dataset.index.height}
+                size={48}
+                label={text}
+              />
+              <small>
+                {classes[r.testPredictions[i]]}
+                <br />≠ {classes[run.testLabels[i]]}
+              </small>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}

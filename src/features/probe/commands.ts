@@ -1,0 +1,180 @@
+/**
+ * @file The probe commands: pick a seeded train/test split of the bundled data, extract features
+ * (through the cache) for the chosen blocks and timesteps, concatenate them, check the data, and
+ * train the probe in the worker with live curves.
+ */
+import { runJob } from '../../app/commands';
+import { checkProbeData } from '../../core/probe/checks';
+import { sampleIndices } from '../../core/sample';
+import { bundledModelInput, parseDatasetId } from '../../data/bundled';
+import { getState } from '../../state/store';
+import type { ProbeResult, ProbeStep } from '../../worker/jobs';
+import { POOLINGS } from '../extraction/commands';
+import { addChunk, createFeatureSet } from '../extraction/feature-set';
+
+export interface ProbeSettings {
+  nTrain: number;
+  nTest: number;
+  splitSeed: number;
+  timesteps: number[];
+  C: number;
+  maxIter: number;
+}
+
+export interface ProbeRun {
+  settings: ProbeSettings;
+  blocks: string[];
+  pooling: string;
+  /** Dataset ids of the test images, in the order of the result's predictions. */
+  testIds: string[];
+  testLabels: Int32Array;
+  d: number;
+  curve: ProbeStep[];
+  result: ProbeResult | null;
+  problems: string[];
+  status: 'extracting' | 'training' | 'done' | 'stopped' | 'failed';
+}
+
+/** Parses "25, 100" into sorted unique valid timesteps. */
+export function parseTimesteps(text: string, maxT: number): number[] | null {
+  const parts = text.split(/[\s,]+/).filter(Boolean);
+  const ts = parts.map(Number);
+  if (!ts.length || ts.some((t) => !Number.isInteger(t) || t < 0 || t > maxT)) return null;
+  return [...new Set(ts)].sort((a, b) => a - b);
+}
+
+/**
+ * Features of `ids` for `blocks` at each t in `timesteps`, concatenated per row as
+ * [t0: block0 | block1 …, t1: …]. Returns null when stopped or failed.
+ */
+export async function extractConcatenated(
+  ids: string[],
+  blocks: string[],
+  timesteps: number[],
+  label: string,
+): Promise<{ X: Float32Array; d: number } | null> {
+  const { model, dataset, view } = getState();
+  if (!model || !dataset) return null;
+  const parts: { data: Float32Array; dim: number }[] = [];
+  for (const t of timesteps) {
+    let set = createFeatureSet(
+      { imageIds: ids, t, seed: view.seed, pooling: view.pooling, blocks },
+      new Int32Array(ids.length),
+    );
+    const data = bundledModelInput(dataset, ids, model.manifest);
+    const done = await runJob(
+      'extract',
+      `${label}: features at t = ${t}`,
+      'extractFeatures',
+      {
+        images: { data, count: ids.length },
+        t,
+        seed: view.seed,
+        blocks,
+        pooling: POOLINGS[view.pooling].pooling,
+        batchSize: 32,
+      },
+      { transfer: [data.buffer], onPartial: (c) => (set = addChunk(set, c)) },
+    );
+    if (!done) return null;
+    for (const b of blocks) parts.push({ data: set.features[b], dim: set.dims[b] });
+  }
+  const d = parts.reduce((s, p) => s + p.dim, 0);
+  const X = new Float32Array(ids.length * d);
+  for (let i = 0; i < ids.length; i++) {
+    let o = i * d;
+    for (const p of parts) {
+      X.set(p.data.subarray(i * p.dim, (i + 1) * p.dim), o);
+      o += p.dim;
+    }
+  }
+  return { X, d };
+}
+
+function labelsOf(ids: string[]): Int32Array {
+  const { dataset } = getState();
+  return Int32Array.from(ids, (id) => {
+    const r = parseDatasetId(id)!;
+    return dataset!.splits[r.split].labels[r.row];
+  });
+}
+
+export async function trainProbe(settings: ProbeSettings): Promise<void> {
+  const { model, dataset, view, setProbe } = getState();
+  if (!model || !dataset) return;
+  const k = dataset.index.classes.length;
+  const trainIds = sampleIndices(dataset.splits.train.count, settings.nTrain, settings.splitSeed).map(
+    (r) => `train:${r}`,
+  );
+  const testIds = sampleIndices(dataset.splits.test.count, settings.nTest, settings.splitSeed + 1).map(
+    (r) => `test:${r}`,
+  );
+  const blocks = [...view.blocks];
+  const run: ProbeRun = {
+    settings,
+    blocks,
+    pooling: view.pooling,
+    testIds,
+    testLabels: labelsOf(testIds),
+    d: 0,
+    curve: [],
+    result: null,
+    problems: [],
+    status: 'extracting',
+  };
+  setProbe({ ...run });
+  const feats = await extractConcatenated([...trainIds, ...testIds], blocks, settings.timesteps, 'Probe');
+  if (!feats) return setProbe({ ...run, status: 'stopped' });
+  const nTrain = trainIds.length;
+  const trainX = feats.X.subarray(0, nTrain * feats.d);
+  const testX = feats.X.subarray(nTrain * feats.d);
+  const y = labelsOf(trainIds);
+  // Explain data problems before training starts (NaN/Inf features, missing classes, too few images).
+  const all = Int32Array.from([...y, ...run.testLabels]);
+  const problems = checkProbeData({
+    X: feats.X,
+    y: all,
+    n: all.length,
+    d: feats.d,
+    k,
+    trainRows: Int32Array.from({ length: nTrain }, (_, i) => i),
+    testRows: Int32Array.from({ length: testIds.length }, (_, i) => nTrain + i),
+  });
+  if (problems.length)
+    return setProbe({ ...run, d: feats.d, problems: problems.map((p) => p.message), status: 'failed' });
+  setProbe({ ...run, d: feats.d, status: 'training' });
+  const curve: ProbeStep[] = [];
+  const result = await runJob(
+    'probe',
+    `Training the probe (${feats.d} features, ${nTrain} images)`,
+    'trainProbe',
+    {
+      train: { X: trainX.slice(), y },
+      test: { X: testX.slice(), y: run.testLabels.slice() },
+      d: feats.d,
+      k,
+      C: settings.C,
+      maxIter: settings.maxIter,
+    },
+    {
+      onPartial: (step) => {
+        curve.push(step);
+        getState().setProbe({ ...run, d: feats.d, curve: [...curve], status: 'training' });
+      },
+    },
+  );
+  getState().setProbe({
+    ...run,
+    d: feats.d,
+    curve,
+    result,
+    status: result ? (result.stopReason === 'stopped' ? 'stopped' : 'done') : 'failed',
+  });
+}
+
+/** Stop: ends extraction or training; a probe stopped while training keeps its current model. */
+export function stopProbe(): void {
+  const { jobs } = getState();
+  jobs.probe?.cancel();
+  jobs.extract?.cancel();
+}
