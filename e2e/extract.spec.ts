@@ -49,7 +49,14 @@ test('extract, stop part-way, keep and download what was done', async ({ app }) 
     model.unet,
     x0,
     kept,
-    { t: 50, seed: 5, blocks: ['mid'], pooling: { kind: 'avg' }, batchSize: 32, alphasCumprod: model.alphasCumprod },
+    {
+      t: 50,
+      seed: 5,
+      blocks: ['mid'],
+      pooling: { kind: 'avg' },
+      batchSize: 32,
+      alphasCumprod: model.alphasCumprod,
+    },
     (b) => {
       chunks.push(b.features.mid);
     },
@@ -61,7 +68,9 @@ test('extract, stop part-way, keep and download what was done', async ({ app }) 
     o += c.length;
   }
   const err = maxAbsDiff(npy.data as Float32Array, node);
-  console.log(`browser (WASM) vs Node features for ${kept} stopped-early images: max abs diff ${err.toExponential(2)}`);
+  console.log(
+    `browser (WASM) vs Node features for ${kept} stopped-early images: max abs diff ${err.toExponential(2)}`,
+  );
   expect(err).toBeLessThan(1e-4);
   await model.unet.release();
 

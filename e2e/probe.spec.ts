@@ -21,10 +21,9 @@ test('train a probe on one block and read its results', async ({ app }) => {
   await expect(page.getByRole('img', { name: /Probe training curves/ })).toBeVisible();
   await expect(page.getByRole('img', { name: /Confusion matrix/ })).toBeVisible();
   await expect(page.getByRole('table', { name: 'Per-class test accuracy' }).getByRole('row')).toHaveCount(10);
-  await expect(page.getByRole('list', { name: 'Misclassified test images' }).getByRole('img').first()).toHaveAttribute(
-    'aria-label',
-    /predicted .+ \(\d+\.\d%\), true .+/,
-  );
+  await expect(
+    page.getByRole('list', { name: 'Misclassified test images' }).getByRole('img').first(),
+  ).toHaveAttribute('aria-label', /predicted .+ \(\d+\.\d%\), true .+/);
   expect(app.consoleErrors).toEqual([]);
 });
 

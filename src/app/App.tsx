@@ -3,6 +3,7 @@ import { ExtractControls } from '../features/extraction/ExtractControls';
 import { FeatureMapsPanel } from '../features/featuremaps/FeatureMapsPanel';
 import { ImagesPanel } from '../features/images/ImagesPanel';
 import { ProbePanel } from '../features/probe/ProbePanel';
+import { SweepPanel } from '../features/sweep/SweepPanel';
 import { TimestepControls } from '../features/timestep/TimestepPanel';
 import { Panel } from '../ui/Panel';
 import { CacheControls } from './CacheControls';
@@ -37,6 +38,9 @@ export function App() {
         <Panel id="embedding" title="Embedding" />
         <Panel id="probe" title="Probe">
           <ProbePanel />
+        </Panel>
+        <Panel id="sweep" title="Sweep: blocks × timesteps">
+          <SweepPanel />
         </Panel>
       </main>
     </div>

@@ -7,6 +7,7 @@ import { create } from 'zustand';
 import type { BundledDataset } from '../data/bundled';
 import type { FeatureSet } from '../features/extraction/feature-set';
 import type { ProbeRun } from '../features/probe/commands';
+import type { SweepGrid } from '../features/sweep/sweep-grid';
 import type { CacheStats } from '../worker/cache/feature-cache';
 import type { EnvironmentInfo, ForwardResult, ModelInfo } from '../worker/jobs';
 import type { Progress } from '../worker/protocol';
@@ -45,6 +46,8 @@ export interface AppState {
   featureSet: FeatureSet | null;
   /** The current or last probe run: settings, live curve and result. */
   probe: ProbeRun | null;
+  /** The current or last sweep (cells still null are not computed yet or were stopped). */
+  sweep: { grid: SweepGrid; status: 'running' | 'done' | 'stopped' | 'failed' } | null;
 
   setView: (patch: Partial<ViewState>) => void;
   replaceView: (view: ViewState) => void;
@@ -65,6 +68,7 @@ export interface AppState {
   setCacheStats: (stats: CacheStats | null) => void;
   setFeatureSet: (set: FeatureSet | null) => void;
   setProbe: (probe: ProbeRun | null) => void;
+  setSweep: (sweep: AppState['sweep']) => void;
 }
 
 let noticeId = 1;
@@ -82,6 +86,7 @@ export const useStore = create<AppState>()((set, get) => ({
   cacheStats: undefined,
   featureSet: null,
   probe: null,
+  sweep: null,
 
   setView: (patch) => set((s) => ({ view: { ...s.view, ...patch } })),
   replaceView: (view) => set({ view }),
@@ -117,6 +122,7 @@ export const useStore = create<AppState>()((set, get) => ({
   setCacheStats: (cacheStats) => set({ cacheStats }),
   setFeatureSet: (featureSet) => set({ featureSet }),
   setProbe: (probe) => set({ probe }),
+  setSweep: (sweep) => set({ sweep }),
   endJob: (key) =>
     set((s) => {
       const { [key]: _, ...rest } = s.jobs;

@@ -22,11 +22,9 @@ import copy
 import csv
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
-
 import warnings
 
 import numpy as np

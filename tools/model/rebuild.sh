@@ -23,4 +23,4 @@ else
   run "$PY" tools/model/sample.py
 fi
 echo "done: public/models/fashion-mnist-ddpm/, tools/model/fixtures/fashion-mnist-ddpm/, public/data/fashion-mnist/," \
-  "build/eval/probe.json, docs/model-card-probe.md, docs/img/samples.png, docs/img/loss.svg" >&2
+  "$([[ "${1:-}" == "--quick" ]] && echo build/quick/ || echo "build/eval/probe.json, docs/model-card-probe.md, docs/img/")" >&2

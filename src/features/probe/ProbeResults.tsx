@@ -2,8 +2,9 @@ import { scaleSequential } from 'd3-scale';
 import { interpolateBlues } from 'd3-scale-chromatic';
 import { bundledPixels } from '../../data/bundled';
 import { useStore } from '../../state/store';
+import { downloadBytes } from '../../ui/download';
 import { PixelCanvas } from '../../ui/PixelCanvas';
-import type { ProbeRun } from './commands';
+import { type ProbeRun, probeToJson } from './commands';
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 
@@ -92,6 +93,12 @@ export function ProbeResults({ run }: { run: ProbeRun }) {
           </tbody>
         </table>
       </div>
+      <button
+        type="button"
+        onClick={() => downloadBytes(probeToJson(run, classes), 'diffprobe-probe.json', 'application/json')}
+      >
+        Download probe (JSON)
+      </button>
       <h3>Misclassified test images</h3>
       <ul className="gallery misclassified" aria-label="Misclassified test images">
         {wrong.map(({ id, i }) => {

@@ -178,3 +178,33 @@ export function stopProbe(): void {
   jobs.probe?.cancel();
   jobs.extract?.cancel();
 }
+
+/** The trained probe as JSON: weights on standardised features plus the standardisation. */
+export function probeToJson(run: ProbeRun, classes: readonly string[]): string {
+  const r = run.result!;
+  return `${JSON.stringify(
+    {
+      format: 'diffprobe-probe',
+      version: 1,
+      blocks: run.blocks,
+      timesteps: run.settings.timesteps,
+      pooling: run.pooling,
+      classes,
+      d: run.d,
+      k: classes.length,
+      C: run.settings.C,
+      note: 'logits = W · ((x − mean) / scale) + b, with x the concatenated pooled features; W is k×d row-major',
+      W: Array.from(r.W),
+      b: Array.from(r.b),
+      mean: Array.from(r.mean),
+      scale: Array.from(r.scale),
+      trainAccuracy: r.trainAccuracy,
+      testAccuracy: r.testAccuracy,
+      nTrain: run.settings.nTrain,
+      nTest: run.settings.nTest,
+      splitSeed: run.settings.splitSeed,
+    },
+    null,
+    1,
+  )}\n`;
+}

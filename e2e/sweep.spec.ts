@@ -1,0 +1,66 @@
+/**
+ * The blocks × timesteps sweep: runs to the end on a small set with a heatmap, best cell and CSV;
+ * and Stop keeps the cells already computed.
+ */
+import { readFileSync } from 'node:fs';
+import { expect, openApp, test } from './support/app';
+import { useBackend } from './support/backend';
+
+test('a small sweep runs to the end, marks the best cell and exports CSV', async ({ app }) => {
+  const { page } = app;
+  await useBackend(page, 'wasm');
+  await openApp(page, '?blocks=mid,up1_0');
+  await page.getByLabel('Sweep blocks').selectOption('selected');
+  await page.getByLabel('Sweep timesteps').fill('0, 100');
+  await page.getByLabel('Sweep training images').fill('200');
+  await page.getByLabel('Sweep test images').fill('100');
+  await page.getByRole('button', { name: 'Run sweep' }).click();
+  await expect(page.getByRole('progressbar', { name: /Sweep: 2 blocks × 2 timesteps/ })).toBeVisible();
+  await expect(page.getByText('Done.')).toBeVisible({ timeout: 110_000 });
+  await expect(
+    page.getByRole('img', {
+      name: /Sweep heatmap of test accuracy; best: (mid|up1_0) at t = (0|100), \d+\.\d%/,
+    }),
+  ).toBeVisible();
+  await expect(page.getByRole('img', { name: 'Test accuracy against t for mid, up1_0' })).toBeVisible();
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Sweep CSV' }).click();
+  const csv = readFileSync(await (await download).path(), 'utf8')
+    .trim()
+    .split('\n');
+  expect(csv[0]).toBe('block,t,test_accuracy,train_accuracy');
+  expect(csv.length).toBe(5);
+  const svg = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Heatmap SVG' }).click();
+  expect(readFileSync(await (await svg).path(), 'utf8')).toContain('<svg');
+  const png = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Heatmap PNG' }).click();
+  expect(
+    readFileSync(await (await png).path())
+      .subarray(1, 4)
+      .toString(),
+  ).toBe('PNG');
+});
+
+test('stopping a sweep keeps the cells computed so far', async ({ app }) => {
+  const { page } = app;
+  await useBackend(page, 'wasm');
+  await openApp(page);
+  await page.getByLabel('Sweep timesteps').fill('0, 100');
+  await page.getByLabel('Sweep training images').fill('200');
+  await page.getByLabel('Sweep test images').fill('100');
+  await page.getByRole('button', { name: 'Run sweep' }).click();
+  await expect(page.getByRole('img', { name: /Sweep heatmap of test accuracy; best:/ })).toBeVisible({
+    timeout: 110_000,
+  });
+  await page.getByRole('button', { name: 'Stop sweep' }).click();
+  await expect(page.getByText('Stopped; the cells computed so far are kept.')).toBeVisible();
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Sweep CSV' }).click();
+  const rows =
+    readFileSync(await (await download).path(), 'utf8')
+      .trim()
+      .split('\n').length - 1;
+  expect(rows).toBeGreaterThan(0);
+  expect(rows).toBeLessThan(32);
+});

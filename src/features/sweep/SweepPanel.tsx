@@ -1,0 +1,149 @@
+import { useId, useRef, useState } from 'react';
+import { maxT, useStore } from '../../state/store';
+import { savePng, saveSvg } from '../../ui/save-svg';
+import { parseTimesteps } from '../probe/commands';
+import { downloadSweep, runSweep } from './commands';
+import { SweepHeatmap, SweepLines } from './SweepCharts';
+import { bestCell } from './sweep-grid';
+
+/** The blocks × timesteps sweep: where in the U-Net, and at which noise level, the classes live. */
+export function SweepPanel() {
+  const model = useStore((s) => s.model);
+  const dataset = useStore((s) => s.dataset);
+  const selected = useStore((s) => s.view.blocks);
+  const sweep = useStore((s) => s.sweep);
+  const job = useStore((s) => s.jobs.sweep);
+  const busy = useStore((s) => Object.keys(s.jobs).some((k) => k !== 'model'));
+  const [which, setWhich] = useState<'all' | 'selected'>('all');
+  const [tText, setTText] = useState('0, 25, 100, 200, 500');
+  const [nTrain, setNTrain] = useState(2000);
+  const [nTest, setNTest] = useState(1000);
+  const heatmap = useRef<SVGSVGElement>(null);
+  const lines = useRef<SVGSVGElement>(null);
+  const ids = { which: useId(), t: useId(), train: useId(), test: useId() };
+  if (!model || !dataset) return <p className="muted">The sweep needs the model and the bundled data.</p>;
+  const timesteps = parseTimesteps(tText, maxT(model));
+  const blocks =
+    which === 'all'
+      ? model.manifest.blocks.map((b) => b.name)
+      : model.manifest.blocks.map((b) => b.name).filter((b) => selected.includes(b));
+  const best = sweep ? bestCell(sweep.grid) : null;
+  const clamp = (v: string, hi: number) => Math.max(10, Math.min(hi, Math.round(Number(v)) || 10));
+
+  return (
+    <div className="sweep">
+      <div className="form-grid">
+        <label htmlFor={ids.which}>Sweep blocks</label>
+        <select id={ids.which} value={which} onChange={(e) => setWhich(e.target.value as 'all' | 'selected')}>
+          <option value="all">All {model.manifest.blocks.length} blocks</option>
+          <option value="selected">Selected blocks ({selected.length})</option>
+        </select>
+        <label htmlFor={ids.t}>Sweep timesteps</label>
+        <input
+          id={ids.t}
+          type="text"
+          value={tText}
+          aria-invalid={!timesteps}
+          onChange={(e) => setTText(e.target.value)}
+        />
+        <label htmlFor={ids.train}>Sweep training images</label>
+        <input
+          id={ids.train}
+          type="number"
+          min={10}
+          max={dataset.splits.train.count}
+          value={nTrain}
+          onChange={(e) => setNTrain(clamp(e.target.value, dataset.splits.train.count))}
+        />
+        <label htmlFor={ids.test}>Sweep test images</label>
+        <input
+          id={ids.test}
+          type="number"
+          min={10}
+          max={dataset.splits.test.count}
+          value={nTest}
+          onChange={(e) => setNTest(clamp(e.target.value, dataset.splits.test.count))}
+        />
+      </div>
+      {!timesteps && (
+        <p className="error-text">
+          Timesteps must be whole numbers from 0 to {maxT(model)}, separated by commas.
+        </p>
+      )}
+      <div className="row">
+        <button
+          type="button"
+          disabled={busy || !timesteps || !blocks.length}
+          onClick={() =>
+            timesteps && void runSweep({ blocks, timesteps, nTrain, nTest, splitSeed: 0, C: 1, maxIter: 100 })
+          }
+        >
+          Run sweep
+        </button>
+        <button type="button" disabled={!job} onClick={() => job?.cancel()}>
+          Stop sweep
+        </button>
+        <span className="muted">
+          {blocks.length} × {timesteps?.length ?? 0} probes on {nTrain} + {nTest} images; features come from
+          the cache when they can.
+        </span>
+      </div>
+      {sweep && (
+        <>
+          <p aria-live="polite">
+            {sweep.status === 'running'
+              ? 'Running…'
+              : sweep.status === 'stopped'
+                ? 'Stopped; the cells computed so far are kept.'
+                : sweep.status === 'failed'
+                  ? 'Failed.'
+                  : 'Done.'}{' '}
+            {best && (
+              <>
+                Best: <strong>{best.block}</strong> at t = <strong>{best.t}</strong>,{' '}
+                {(best.accuracy * 100).toFixed(1)}% test accuracy.
+              </>
+            )}
+          </p>
+          <div className="sweep-figures">
+            <SweepHeatmap ref={heatmap} grid={sweep.grid} />
+            <SweepLines
+              ref={lines}
+              grid={sweep.grid}
+              blocks={selected.length ? selected : best ? [best.block] : []}
+            />
+          </div>
+          <div className="row">
+            <button type="button" onClick={() => downloadSweep('csv')}>
+              Sweep CSV
+            </button>
+            <button type="button" onClick={() => downloadSweep('json')}>
+              Sweep JSON
+            </button>
+            <button
+              type="button"
+              onClick={() => heatmap.current && saveSvg(heatmap.current, 'sweep-heatmap.svg')}
+            >
+              Heatmap SVG
+            </button>
+            <button
+              type="button"
+              onClick={() => heatmap.current && void savePng(heatmap.current, 'sweep-heatmap.png')}
+            >
+              Heatmap PNG
+            </button>
+            <button type="button" onClick={() => lines.current && saveSvg(lines.current, 'sweep-lines.svg')}>
+              Lines SVG
+            </button>
+            <button
+              type="button"
+              onClick={() => lines.current && void savePng(lines.current, 'sweep-lines.png')}
+            >
+              Lines PNG
+            </button>
+          </div>
+        </>
+      )}
+    </div>
+  );
+}
