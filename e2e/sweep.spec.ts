@@ -53,7 +53,7 @@ test('stopping a sweep keeps the cells computed so far', async ({ app }) => {
   await expect(page.getByRole('img', { name: /Sweep heatmap of test accuracy; best:/ })).toBeVisible({
     timeout: 110_000,
   });
-  await page.getByRole('button', { name: 'Stop sweep' }).click();
+  await page.getByRole('button', { name: 'Stop sweep', exact: true }).click();
   await expect(page.getByText('Stopped; the cells computed so far are kept.')).toBeVisible();
   const download = page.waitForEvent('download');
   await page.getByRole('button', { name: 'Sweep CSV' }).click();

@@ -74,10 +74,19 @@ def load_net(path: str, weights: str = "ema") -> tuple[UNet, dict]:
 
 
 def random_net(seed: int, ch: int = 32) -> UNet:
-    """An untrained network of the default shape, seeded (PyTorch's default init, with the
-    zero-initialised output convs of unet.py: residual branches start as identity)."""
+    """An untrained network of the default shape, seeded, as a probing baseline.
+
+    unet.py zero-initialises the last conv of each residual branch, the attention projections and
+    the output conv, so that training starts from identity blocks. Probed as is, that network has
+    several blocks that are exact copies of each other and eps == 0: a degenerate baseline. Here
+    every layer gets PyTorch's ordinary default initialisation instead (reset_parameters()).
+    """
     torch.manual_seed(seed)
-    return UNet(ch=ch, dropout=0.0).eval()
+    net = UNet(ch=ch, dropout=0.0)
+    for module in net.modules():
+        if isinstance(module, (torch.nn.Conv2d, torch.nn.Linear)):
+            module.reset_parameters()
+    return net.eval()
 
 
 def run_check_onnx(model: str, case_dir: str, tol: float) -> dict | None:
