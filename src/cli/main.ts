@@ -7,12 +7,15 @@
  */
 import { describeError } from '../app/messages';
 import { runExtract } from './extract';
+import { runFeatures } from './features';
 import { runValidate } from './validate';
 
 const USAGE = `usage:
   diffprobe validate <manifest.json>
   diffprobe extract --manifest <manifest.json> --out <file.npy> [--split train|test] [--count N] [--t T]
-                    [--blocks a,b] [--pooling avg|max|avg2|avg4] [--seed S] [--batch B] [--threads K]`;
+                    [--blocks a,b] [--pooling avg|max|avg2|avg4] [--seed S] [--batch B] [--threads K]
+  diffprobe features --manifest <manifest.json> --out <dir> --t 0,25,100 [--split train|test] [--start I]
+                    [--count N] [--pooling avg,avg2] [--seed S] [--batch B] [--threads K]`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -21,6 +24,8 @@ async function main(argv: string[]): Promise<number> {
       return runValidate(rest);
     case 'extract':
       return runExtract(rest);
+    case 'features':
+      return runFeatures(rest);
     default:
       console.error(USAGE);
       return command === undefined || command === '--help' ? 0 : 2;

@@ -129,7 +129,9 @@ def manifest_for(net: UNet, onnx_name: str, onnx_path: str, name: str, descripti
         "prediction": {"type": "epsilon", "output": "eps"},
         "schedule": {"type": "linear", "betaStart": 0.0001, "betaEnd": 0.02, "steps": 1000},
         "classes": list(data.CLASSES),
-        "dataset": "../../data/fashion-mnist/dataset.json",
+        # Relative to the manifest, wherever it is written (public/models/… or build/export/…).
+        "dataset": os.path.relpath(os.path.join(ROOT, "public", "data", "fashion-mnist", "dataset.json"),
+                                   os.path.dirname(onnx_path)).replace(os.sep, "/"),
         "blocks": [{"name": b["name"], "output": b["name"], "stage": b["stage"], "level": b["level"],
                     "resolution": list(b["resolution"]), "channels": b["channels"]} for b in net.block_meta],
         "skips": find_skips(net),
