@@ -3,14 +3,14 @@
  * runs once and fetches every block, so switching blocks repaints without a re-run. Slider drags
  * coalesce: while a pass is in flight only the latest request is remembered and run next.
  */
-import { bundledModelInput } from '../data/bundled';
+import { modelInputFor } from '../data/model-input';
 import { getState, subscribe } from '../state/store';
 import { compute } from './compute';
 import { describeError } from './messages';
 
 function currentKey(): string | null {
-  const { model, view, dataset } = getState();
-  if (!model || !dataset || !view.images.length) return null;
+  const { model, view } = getState();
+  if (!model || !view.images.length) return null;
   return `${model.hash}|${view.images[0]}|${view.t}|${view.seed}|${model.backend}`;
 }
 
@@ -26,8 +26,8 @@ async function pump(): Promise<void> {
   if (!key || getState().forward?.key === key) return;
   inFlight = true;
   try {
-    const { model, view, dataset } = getState();
-    const x0 = bundledModelInput(dataset!, [view.images[0]], model!.manifest);
+    const { model, view, dataset, uploads } = getState();
+    const x0 = modelInputFor([view.images[0]], model!.manifest, dataset, uploads);
     if (!x0.length) return;
     const result = await compute().run(
       'forward',
@@ -50,6 +50,12 @@ async function pump(): Promise<void> {
 export function startForwardSync(): () => void {
   void pump();
   return subscribe((s, prev) => {
-    if (s.view !== prev.view || s.model !== prev.model || s.dataset !== prev.dataset) void pump();
+    if (
+      s.view !== prev.view ||
+      s.model !== prev.model ||
+      s.dataset !== prev.dataset ||
+      s.uploads !== prev.uploads
+    )
+      void pump();
   });
 }

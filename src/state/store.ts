@@ -5,6 +5,7 @@
  */
 import { create } from 'zustand';
 import type { BundledDataset } from '../data/bundled';
+import type { UploadedImage } from '../data/uploads';
 import type { FeatureSet } from '../features/extraction/feature-set';
 import type { ProbeRun } from '../features/probe/commands';
 import type { SweepGrid } from '../features/sweep/sweep-grid';
@@ -38,6 +39,8 @@ export interface AppState {
   jobs: Record<string, JobState>;
   /** The bundled data set of the default model (raw bytes; never persisted). */
   dataset: BundledDataset | null;
+  /** The user's own images, in the order added (never leave the browser; not persisted). */
+  uploads: UploadedImage[];
   /** The latest single-image forward pass (x_t, x̂_0, every block's map) and what it was for. */
   forward: { key: string; result: ForwardResult } | null;
   /** undefined: not asked yet; null: no IndexedDB here. */
@@ -64,6 +67,8 @@ export interface AppState {
   updateJob: (key: string, progress: Progress) => void;
   endJob: (key: string) => void;
   setDataset: (dataset: BundledDataset | null) => void;
+  addUploads: (images: UploadedImage[]) => void;
+  removeUpload: (id: string) => void;
   setForward: (forward: AppState['forward']) => void;
   setCacheStats: (stats: CacheStats | null) => void;
   setFeatureSet: (set: FeatureSet | null) => void;
@@ -82,6 +87,7 @@ export const useStore = create<AppState>()((set, get) => ({
   notices: [],
   jobs: {},
   dataset: null,
+  uploads: [],
   forward: null,
   cacheStats: undefined,
   featureSet: null,
@@ -118,6 +124,16 @@ export const useStore = create<AppState>()((set, get) => ({
   updateJob: (key, progress) =>
     set((s) => (s.jobs[key] ? { jobs: { ...s.jobs, [key]: { ...s.jobs[key], progress } } } : {})),
   setDataset: (dataset) => set({ dataset }),
+  addUploads: (images) =>
+    set((s) => {
+      const known = new Set(s.uploads.map((u) => u.id));
+      return { uploads: [...s.uploads, ...images.filter((u) => !known.has(u.id) && known.add(u.id))] };
+    }),
+  removeUpload: (id) =>
+    set((s) => ({
+      uploads: s.uploads.filter((u) => u.id !== id),
+      view: { ...s.view, images: s.view.images.filter((i) => i !== id) },
+    })),
   setForward: (forward) => set({ forward }),
   setCacheStats: (cacheStats) => set({ cacheStats }),
   setFeatureSet: (featureSet) => set({ featureSet }),

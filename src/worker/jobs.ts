@@ -108,6 +108,79 @@ export interface ProbeResult {
   ms: number;
 }
 
+export type EmbedMethod = 'tsne' | 'pca' | 'umap';
+
+/** Settings of an embedding run; each method reads the ones it uses. */
+export interface EmbedOptions {
+  /** t-SNE: default 30, clamped to (n − 1)/3 for small n (with a warning). */
+  perplexity: number;
+  /** t-SNE iterations or UMAP epochs. */
+  nIter: number;
+  /** t-SNE: 'auto' = max(n / earlyExaggeration / 4, 50), as scikit-learn. */
+  learningRate: 'auto' | number;
+  /** Seeds t-SNE's random start (when PCA has no variance) and every random draw of UMAP. */
+  seed: number;
+  /** t-SNE: default 12. */
+  earlyExaggeration: number;
+  /** UMAP: default 15, clamped to n − 1. */
+  nNeighbors: number;
+  /** UMAP: default 0.1. */
+  minDist: number;
+  /**
+   * Standardise every feature to zero mean and unit variance first. Off by default, as in
+   * scikit-learn's and openTSNE's t-SNE: the features' own scale is part of what they encode.
+   */
+  standardize?: boolean;
+}
+
+export interface EmbedParams {
+  /** Row-major n×d raw pooled features. */
+  X: Float32Array;
+  n: number;
+  d: number;
+  /** n class labels, for the k-NN quality readout. */
+  labels: Int32Array;
+  method: EmbedMethod;
+  options: EmbedOptions;
+  /** Which of the worker's kept runs this is ('main' by default); a compare view uses another. */
+  slot?: string;
+}
+
+/** A snapshot of a running embedding, posted at most every ~100 ms. */
+export interface EmbedStep {
+  iter: number;
+  totalIter: number;
+  /** KL divergence (t-SNE, every 50 iterations; the latest value), else null. */
+  kl: number | null;
+  phase: string;
+  /** Rough overall progress in [0, 1]. */
+  progress: number;
+  /** n×2 layout, or null while there is none yet (neighbour search, affinities). */
+  coords: Float32Array | null;
+  warnings: string[];
+}
+
+/** Leave-one-out k-NN accuracy in the 2-D layout and in the original features, on the same rows. */
+export interface EmbedQuality {
+  k: number;
+  embedding: number;
+  original: number;
+  /** Rows evaluated: all n, or a seeded sample when n²·d would take too long. */
+  rows: number;
+}
+
+export interface EmbedResult {
+  coords: Float32Array;
+  warnings: string[];
+  iter: number;
+  totalIter: number;
+  kl: number | null;
+  /** True when Stop ended the run; 'resumeEmbedding' continues it. */
+  stopped: boolean;
+  quality: EmbedQuality | null;
+  ms: number;
+}
+
 export interface Jobs {
   environment: { params: Record<string, never>; result: EnvironmentInfo };
   /** `wasmThreads` 0 = automatic; ORT fixes the thread count at the worker's first session. */
@@ -141,6 +214,13 @@ export interface Jobs {
     };
     result: { proba: Float64Array };
   };
+  /**
+   * t-SNE, PCA or UMAP of feature rows to 2-D, streaming the layout. Cancel = Stop: the current
+   * layout comes back with `stopped: true` and the optimiser stays in the worker for 'resumeEmbedding'.
+   */
+  embed: { params: EmbedParams; result: EmbedResult; partial: EmbedStep };
+  /** Continues the stopped embedding of `slot` ('main' by default) from where it stopped. */
+  resumeEmbedding: { params: { slot?: string }; result: EmbedResult; partial: EmbedStep };
   cacheStats: { params: Record<string, never>; result: CacheStats | null };
   clearCache: { params: Record<string, never>; result: CacheStats | null };
 }

@@ -23,6 +23,7 @@ export function FeatureMapsPanel() {
   const model = useStore((s) => s.model);
   const dataset = useStore((s) => s.dataset);
   const imageId = useStore((s) => s.view.images[0]);
+  const upload = useStore((s) => s.uploads.find((u) => u.id === s.view.images[0]));
   const block = useStore((s) => s.view.blocks[0]);
   const [colormap, setColormap] = useState<ColormapName>('Viridis');
   const [norm, setNorm] = useState<Normalisation>('shared');
@@ -36,11 +37,10 @@ export function FeatureMapsPanel() {
     if (canvasRef.current && map) drawTiles(canvasRef.current, map, { order, norm, table });
   }, [map, order, norm, table]);
 
-  if (!model || !dataset)
-    return <p className="muted">Feature maps appear once the model and images are loaded.</p>;
+  if (!model) return <p className="muted">Feature maps appear once the model and images are loaded.</p>;
   if (!imageId) return <p className="muted">Select an image to see what each block sees.</p>;
   const { channels, height, width, range } = model.manifest.input;
-  const original = bundledPixels(dataset, imageId);
+  const original = upload ? { bytes: upload.converted } : dataset ? bundledPixels(dataset, imageId) : null;
   const r = forward?.result;
   return (
     <div className="featuremaps">

@@ -1,7 +1,9 @@
 import { useId, useMemo, useState } from 'react';
-import { bundledPixels, parseDatasetId } from '../../data/bundled';
+import { bundledPixels } from '../../data/bundled';
 import { useStore } from '../../state/store';
 import { PixelCanvas } from '../../ui/PixelCanvas';
+import { AddImages } from './AddImages';
+import { YourImages } from './YourImages';
 
 const PAGE = 48;
 
@@ -37,6 +39,8 @@ export function ImagesPanel() {
 
   return (
     <div className="images">
+      <AddImages />
+      <YourImages />
       <div className="images-toolbar">
         <label htmlFor={filterId}>Class</label>
         <select
@@ -105,9 +109,6 @@ export function ImagesPanel() {
           );
         })}
       </ul>
-      {selected.some((id) => !parseDatasetId(id)) && (
-        <p className="muted">Some selected images are not in this data set.</p>
-      )}
     </div>
   );
 }

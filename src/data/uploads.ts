@@ -1,0 +1,117 @@
+/**
+ * @file The user's own images: decode a file in the browser (nothing is uploaded anywhere), check
+ * it first (type, size, emptiness), convert it to the model's input with the documented resize +
+ * centre-crop + grayscale + normalisation (core/image), and keep a small preview of the original.
+ */
+import { DiffProbeError, quote } from '../core/errors';
+import { MAX_IMAGE_PIXELS, modelInputToGray8, rgbaToModelInput } from '../core/image/convert';
+import { sniffImage } from '../core/image/sniff';
+import type { Manifest } from '../core/manifest/types';
+
+export interface UploadedImage {
+  id: string;
+  name: string;
+  /** Model input x_0, CHW float32. */
+  x0: Float32Array;
+  /** The converted image as bytes at model size (what the model sees), for thumbnails. */
+  converted: Uint8Array;
+  /** A small RGBA preview of the original (longest side ≤ PREVIEW). */
+  preview: { rgba: Uint8ClampedArray; width: number; height: number };
+  /** Class name from a folder ("ImageFolder" layout), or null. */
+  className: string | null;
+  /** Notes about the conversion, e.g. "animated GIF: first frame used". */
+  notes: string[];
+}
+
+const PREVIEW = 96;
+/** Files above this many bytes are refused before reading them (a 20k×20k PNG can be ~1 GB). */
+export const MAX_FILE_BYTES = 100 * 2 ** 20;
+
+async function hashId(x0: Float32Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', x0.slice().buffer));
+  return `upload:${Array.from(digest.subarray(0, 6), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+function rgbaOf(bitmap: ImageBitmap, width: number, height: number): Uint8ClampedArray {
+  const canvas = new OffscreenCanvas(width, height);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  if (!ctx) throw new DiffProbeError('image-decode', 'no 2-D canvas is available to read the image pixels');
+  ctx.drawImage(bitmap, 0, 0, width, height);
+  return ctx.getImageData(0, 0, width, height).data;
+}
+
+/** Decodes and converts one file; throws a DiffProbeError whose message names the file. */
+export async function decodeImageFile(
+  file: Blob & { name?: string },
+  manifest: Manifest,
+  className: string | null = null,
+): Promise<UploadedImage> {
+  const name = file.name ?? 'pasted image';
+  if (file.size > MAX_FILE_BYTES)
+    throw new DiffProbeError(
+      'image-too-large',
+      `${quote(name)} is ${(file.size / 2 ** 20).toFixed(0)} MB; the limit is ${MAX_FILE_BYTES / 2 ** 20} MB`,
+    );
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const header = sniffImage(bytes, name);
+  if (header.kind === 'svg')
+    throw new DiffProbeError(
+      'image-type',
+      `${quote(name)} is an SVG (a vector drawing); export it as a PNG first`,
+    );
+  const { width, height } = header as { width: number; height: number };
+  if (!(width >= 1 && height >= 1))
+    throw new DiffProbeError('image-empty', `${quote(name)} has no pixels (${width}×${height})`);
+  if (width * height > MAX_IMAGE_PIXELS)
+    throw new DiffProbeError(
+      'image-too-large',
+      `${quote(name)} is ${width}×${height} pixels (${((width * height) / 1e6).toFixed(0)} megapixels); the limit is ${MAX_IMAGE_PIXELS / 1e6} megapixels`,
+      { width, height },
+    );
+  let bitmap: ImageBitmap;
+  try {
+    bitmap = await createImageBitmap(new Blob([bytes]));
+  } catch (error) {
+    throw new DiffProbeError(
+      'image-decode',
+      `${quote(name)} could not be decoded (${(error as Error).message || 'corrupt data'})`,
+    );
+  }
+  try {
+    const { input, preprocessing } = manifest;
+    const rgba = rgbaOf(bitmap, bitmap.width, bitmap.height);
+    const x0 = rgbaToModelInput(rgba, bitmap.width, bitmap.height, {
+      channels: input.channels,
+      height: input.height,
+      width: input.width,
+      mean: preprocessing.mean,
+      std: preprocessing.std,
+      invert: preprocessing.invert,
+    });
+    const scale = Math.min(1, PREVIEW / Math.max(bitmap.width, bitmap.height));
+    const pw = Math.max(1, Math.round(bitmap.width * scale));
+    const ph = Math.max(1, Math.round(bitmap.height * scale));
+    const notes: string[] = [];
+    if (header.animated) notes.push('animated image: the first frame is used');
+    if (preprocessing.invert) notes.push('inverted, as the model was trained on light-on-dark images');
+    return {
+      id: await hashId(x0),
+      name,
+      x0,
+      converted: new Uint8Array(
+        modelInputToGray8(x0, input.channels, input.height, input.width, input.range).buffer,
+      ),
+      preview: { rgba: rgbaOf(bitmap, pw, ph), width: pw, height: ph },
+      className,
+      notes,
+    };
+  } finally {
+    bitmap.close();
+  }
+}
+
+/** The class of a file from its folder path ("flowers/roses/a.png" → "roses"), ImageFolder style. */
+export function classFromPath(path: string): string | null {
+  const parts = path.split('/').filter(Boolean);
+  return parts.length >= 3 ? parts[parts.length - 2] : null;
+}

@@ -1,0 +1,59 @@
+import { useStore } from '../../state/store';
+import { PixelCanvas } from '../../ui/PixelCanvas';
+import { RgbaCanvas } from '../../ui/RgbaCanvas';
+
+/** The user's images: original preview beside the converted model input, class, notes. */
+export function YourImages() {
+  const uploads = useStore((s) => s.uploads);
+  const model = useStore((s) => s.model);
+  const selected = useStore((s) => s.view.images);
+  const setView = useStore((s) => s.setView);
+  const remove = useStore((s) => s.removeUpload);
+  if (!uploads.length || !model) return null;
+  const { width, height, channels } = model.manifest.input;
+  return (
+    <ul className="your-images" aria-label="Your images">
+      {uploads.map((u) => (
+        <li key={u.id}>
+          <button
+            type="button"
+            className="upload"
+            aria-pressed={selected.includes(u.id)}
+            aria-label={`${u.name}${u.className ? ` (${u.className})` : ''}`}
+            onClick={(e) =>
+              setView({
+                images: e.shiftKey
+                  ? selected.includes(u.id)
+                    ? selected.filter((s) => s !== u.id)
+                    : [...selected, u.id]
+                  : [u.id],
+              })
+            }
+          >
+            <RgbaCanvas
+              rgba={u.preview.rgba}
+              width={u.preview.width}
+              height={u.preview.height}
+              label={`Original ${u.name}`}
+            />
+            <PixelCanvas
+              bytes={u.converted}
+              width={width}
+              height={height}
+              channels={channels === 3 ? 1 : 1}
+              size={48}
+              label={`${u.name} as the model sees it`}
+            />
+          </button>
+          <small>
+            {u.className && <strong>{u.className} · </strong>}
+            {u.name}
+          </small>
+          <button type="button" aria-label={`Remove ${u.name}`} onClick={() => remove(u.id)}>
+            ×
+          </button>
+        </li>
+      ))}
+    </ul>
+  );
+}
