@@ -129,3 +129,13 @@ describe('readNpy: broken files', () => {
     ]);
   });
 });
+
+describe('readNpy on a Node Buffer', () => {
+  it('reads the data, not the Buffer pool around it', async () => {
+    const { writeNpy: write, readNpy: read } = await import('./npy');
+    const bytes = write(Float32Array.from([1.5, -2, 3]), [3]);
+    // Small Buffers share one pooled ArrayBuffer at an offset, like readFileSync results.
+    const pooled = Buffer.from(bytes);
+    expect(Array.from(read(pooled).data as Float32Array)).toEqual([1.5, -2, 3]);
+  });
+});

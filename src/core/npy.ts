@@ -147,8 +147,9 @@ export function readNpy(bytes: Uint8Array): NpyArray {
       { shape, descr },
     );
   }
-  // slice() copies into a new buffer, so the typed array is aligned whatever the header length.
-  const buffer = bytes.slice(dataStart, dataStart + byteLength).buffer;
+  // Copy into a fresh ArrayBuffer so the typed array is aligned whatever the header length.
+  // (Uint8Array.prototype.slice, not bytes.slice: on a Node Buffer, slice() is a view.)
+  const buffer = Uint8Array.prototype.slice.call(bytes, dataStart, dataStart + byteLength).buffer;
   return { descr, shape, data: new ctor(buffer) };
 }
 
