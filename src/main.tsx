@@ -4,6 +4,7 @@ import { App } from './app/App';
 import { detectEnvironment, listenToWorker, loadDefaultModel } from './app/commands';
 import { exposeConsoleApi } from './app/console-api';
 import { startForwardSync } from './app/forward';
+import { startKeyboard } from './app/keyboard';
 import { loadPreferences, savePreferences } from './state/persistence';
 import { getState, subscribe } from './state/store';
 import { startUrlSync } from './state/url-sync';
@@ -15,6 +16,7 @@ subscribe((s, prev) => {
 });
 startUrlSync();
 listenToWorker();
+startKeyboard();
 startForwardSync();
 exposeConsoleApi();
 

@@ -1,6 +1,8 @@
-import { BlockList } from '../features/blocks/BlockList';
+import { UNetDiagram } from '../features/blocks/UNetDiagram';
+import { EmbeddingPanel } from '../features/embedding/EmbeddingPanel';
 import { ExtractControls } from '../features/extraction/ExtractControls';
 import { FeatureMapsPanel } from '../features/featuremaps/FeatureMapsPanel';
+import { GeneratePanel } from '../features/generate/GeneratePanel';
 import { ImagesPanel } from '../features/images/ImagesPanel';
 import { ProbePanel } from '../features/probe/ProbePanel';
 import { SweepPanel } from '../features/sweep/SweepPanel';
@@ -29,13 +31,16 @@ export function App() {
         </Panel>
         <Panel id="timestep-blocks" title="Timestep & Blocks">
           <TimestepControls />
-          <BlockList />
+          <UNetDiagram />
           <ExtractControls />
         </Panel>
         <Panel id="feature-maps" title="Feature maps">
           <FeatureMapsPanel />
+          <GeneratePanel />
         </Panel>
-        <Panel id="embedding" title="Embedding" />
+        <Panel id="embedding" title="Embedding">
+          <EmbeddingPanel />
+        </Panel>
         <Panel id="probe" title="Probe">
           <ProbePanel />
         </Panel>

@@ -5,6 +5,7 @@
  */
 import { create } from 'zustand';
 import type { BundledDataset } from '../data/bundled';
+import type { EmbeddingRuns } from '../features/embedding/commands';
 import type { UploadedImage } from '../data/uploads';
 import type { FeatureSet } from '../features/extraction/feature-set';
 import type { ProbeRun } from '../features/probe/commands';
@@ -51,6 +52,8 @@ export interface AppState {
   probe: ProbeRun | null;
   /** The current or last sweep (cells still null are not computed yet or were stopped). */
   sweep: { grid: SweepGrid; status: 'running' | 'done' | 'stopped' | 'failed' } | null;
+  /** The current or last embedding and its comparison (live layout, result, features for hover). */
+  embedding: EmbeddingRuns;
 
   setView: (patch: Partial<ViewState>) => void;
   replaceView: (view: ViewState) => void;
@@ -74,6 +77,7 @@ export interface AppState {
   setFeatureSet: (set: FeatureSet | null) => void;
   setProbe: (probe: ProbeRun | null) => void;
   setSweep: (sweep: AppState['sweep']) => void;
+  setEmbedding: (patch: Partial<EmbeddingRuns>) => void;
 }
 
 let noticeId = 1;
@@ -93,6 +97,7 @@ export const useStore = create<AppState>()((set, get) => ({
   featureSet: null,
   probe: null,
   sweep: null,
+  embedding: { main: null, compare: null },
 
   setView: (patch) => set((s) => ({ view: { ...s.view, ...patch } })),
   replaceView: (view) => set({ view }),
@@ -139,6 +144,7 @@ export const useStore = create<AppState>()((set, get) => ({
   setFeatureSet: (featureSet) => set({ featureSet }),
   setProbe: (probe) => set({ probe }),
   setSweep: (sweep) => set({ sweep }),
+  setEmbedding: (patch) => set((s) => ({ embedding: { ...s.embedding, ...patch } })),
   endJob: (key) =>
     set((s) => {
       const { [key]: _, ...rest } = s.jobs;

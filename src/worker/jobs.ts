@@ -221,6 +221,12 @@ export interface Jobs {
   embed: { params: EmbedParams; result: EmbedResult; partial: EmbedStep };
   /** Continues the stopped embedding of `slot` ('main' by default) from where it stopped. */
   resumeEmbedding: { params: { slot?: string }; result: EmbedResult; partial: EmbedStep };
+  /** DDIM sampling from pure noise; streams the current x̂_0 after every step so it can be watched. */
+  generate: {
+    params: { count: number; steps: number; seed: number; eta: number };
+    result: { images: Float32Array; count: number; ms: number };
+    partial: { step: number; steps: number; t: number; x0Pred: Float32Array };
+  };
   cacheStats: { params: Record<string, never>; result: CacheStats | null };
   clearCache: { params: Record<string, never>; result: CacheStats | null };
 }

@@ -140,7 +140,8 @@ class PcaEmbedder implements Embedder {
   step(): EmbedderStep {
     if (!this.result) {
       if (this.fit) {
-        if (!this.fit.step()) return { phase: 'pca', iter: 0, kl: null, progress: this.fit.progress, done: false };
+        if (!this.fit.step())
+          return { phase: 'pca', iter: 0, kl: null, progress: this.fit.progress, done: false };
         const r = this.fit.result();
         this.result = toFiniteFloat32(r.coords).coords;
         const [a, b] = r.explainedVarianceRatio;

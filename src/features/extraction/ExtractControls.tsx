@@ -44,7 +44,7 @@ export function ExtractControls() {
         />
       </div>
       <div className="row">
-        <label htmlFor={ids.source}>Images</label>
+        <label htmlFor={ids.source}>Extract from</label>
         <select
           id={ids.source}
           value={source}

@@ -2,9 +2,11 @@ import * as chromatic from 'd3-scale-chromatic';
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { bundledPixels } from '../../data/bundled';
 import { useStore } from '../../state/store';
+import { downloadBytes } from '../../ui/download';
 import { floatsToBytes } from '../../ui/draw-image';
 import { PixelCanvas } from '../../ui/PixelCanvas';
-import { colormapTable, drawTiles } from './draw-tiles';
+import { ChannelDetail } from './ChannelDetail';
+import { colormapTable, drawTiles, type TileLayout } from './draw-tiles';
 import type { ChannelOrder, Normalisation } from './tiles';
 
 const COLORMAPS = {
@@ -29,12 +31,15 @@ export function FeatureMapsPanel() {
   const [norm, setNorm] = useState<Normalisation>('shared');
   const [order, setOrder] = useState<ChannelOrder>('index');
   const canvasRef = useRef<HTMLCanvasElement>(null);
-  const ids = { cmap: useId(), norm: useId(), order: useId() };
+  const layoutRef = useRef<TileLayout | null>(null);
+  const [channel, setChannel] = useState<number | null>(null);
+  const ids = { cmap: useId(), norm: useId(), order: useId(), channel: useId() };
   const table = useMemo(() => colormapTable(COLORMAPS[colormap]), [colormap]);
 
   const map = forward && block ? forward.result.maps[block] : undefined;
   useEffect(() => {
-    if (canvasRef.current && map) drawTiles(canvasRef.current, map, { order, norm, table });
+    if (canvasRef.current && map)
+      layoutRef.current = drawTiles(canvasRef.current, map, { order, norm, table });
   }, [map, order, norm, table]);
 
   if (!model) return <p className="muted">Feature maps appear once the model and images are loaded.</p>;
@@ -105,13 +110,71 @@ export function FeatureMapsPanel() {
         </select>
       </div>
       {map ? (
-        <canvas
-          ref={canvasRef}
-          className="tiles"
-          role="img"
-          aria-label={`${map.shape[0]} channel maps of block ${block} at t = ${r?.t}`}
-          data-channels={map.shape[0]}
-        />
+        <>
+          {/* Clicking a tile enlarges its channel; the number field below does the same by keyboard. */}
+          <canvas
+            ref={canvasRef}
+            className="tiles"
+            role="img"
+            aria-label={`${map.shape[0]} channel maps of block ${block} at t = ${r?.t}`}
+            data-channels={map.shape[0]}
+            onClick={(e) => {
+              const layout = layoutRef.current;
+              const c = e.currentTarget;
+              if (!layout) return;
+              const rect = c.getBoundingClientRect();
+              const x = ((e.clientX - rect.left) / rect.width) * c.width;
+              const y = ((e.clientY - rect.top) / rect.height) * c.height;
+              const slot =
+                Math.floor(y / (layout.tileH + layout.gap)) * layout.columns +
+                Math.floor(x / (layout.tileW + layout.gap));
+              if (slot < layout.order.length) setChannel(layout.order[slot]);
+            }}
+          />
+          <div className="row">
+            <label htmlFor={ids.channel}>Enlarge channel</label>
+            <input
+              id={ids.channel}
+              type="number"
+              min={0}
+              max={map.shape[0] - 1}
+              value={channel ?? ''}
+              placeholder="—"
+              onChange={(e) =>
+                setChannel(
+                  e.target.value === ''
+                    ? null
+                    : Math.max(0, Math.min(map.shape[0] - 1, Math.round(Number(e.target.value)))),
+                )
+              }
+            />
+            <button
+              type="button"
+              onClick={() =>
+                canvasRef.current?.toBlob(
+                  async (b) =>
+                    b &&
+                    downloadBytes(
+                      new Uint8Array(await b.arrayBuffer()),
+                      `${block}-t${r?.t}-maps.png`,
+                      'image/png',
+                    ),
+                )
+              }
+            >
+              Save PNG
+            </button>
+          </div>
+          {channel !== null && channel < map.shape[0] && (
+            <ChannelDetail
+              map={map}
+              channel={channel}
+              base={original?.bytes ?? null}
+              table={table}
+              block={block}
+            />
+          )}
+        </>
       ) : (
         <p className="muted">{block ? 'Running the U-Net…' : 'Select a block.'}</p>
       )}

@@ -2,10 +2,12 @@
 
 import { featureCache } from '../cache/shared';
 import type { Handlers } from '../dispatch';
+import { embed, resumeEmbedding } from './embed';
 import { environment } from './environment';
 import { extractFeatures } from './extract';
 import { simulateFault } from './faults';
 import { loadModel } from './load-model';
+import { generate } from './generate';
 import { applyProbe, trainProbe } from './probe';
 import { forward } from './run-model';
 
@@ -15,8 +17,11 @@ export const handlers: Handlers = {
   forward,
   extractFeatures,
   simulateFault,
+  generate,
   trainProbe,
   applyProbe: (params) => applyProbe(params),
+  embed,
+  resumeEmbedding,
   cacheStats: async () => (await featureCache())?.stats() ?? null,
   clearCache: async () => {
     const cache = await featureCache();

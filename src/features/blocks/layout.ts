@@ -1,0 +1,51 @@
+/**
+ * @file Where each block goes in the U-Net drawing: the down path as a column on the left (flowing
+ * down), the up path on the right (flowing up), one horizontal band per resolution level, and the
+ * middle block at the bottom. Pure, so the layout is unit-tested.
+ */
+import type { ManifestBlock, ManifestSkip } from '../../core/manifest/types';
+
+export interface BlockBox {
+  name: string;
+  x: number;
+  y: number;
+}
+
+export interface UNetLayout {
+  boxes: BlockBox[];
+  width: number;
+  height: number;
+  /** Consecutive blocks in forward order (the main data path). */
+  flow: [string, string][];
+  skips: [string, string][];
+}
+
+export const BOX_W = 118;
+export const BOX_H = 28;
+const GAP_Y = 8;
+const BAND_GAP = 14;
+const MID_COL = BOX_W + 40;
+
+export function layoutUNet(
+  blocks: readonly ManifestBlock[],
+  skips: readonly ManifestSkip[] = [],
+): UNetLayout {
+  const levels = [...new Set(blocks.map((b) => b.level))].sort((a, b) => a - b);
+  const boxes: BlockBox[] = [];
+  const rightX = MID_COL * 2;
+  let y = 0;
+  for (const level of levels) {
+    const downs = blocks.filter((b) => b.stage === 'down' && b.level === level);
+    const ups = blocks.filter((b) => b.stage === 'up' && b.level === level).reverse();
+    const rows = Math.max(downs.length, ups.length, 1);
+    for (const [i, b] of downs.entries()) boxes.push({ name: b.name, x: 0, y: y + i * (BOX_H + GAP_Y) });
+    for (const [i, b] of ups.entries()) boxes.push({ name: b.name, x: rightX, y: y + i * (BOX_H + GAP_Y) });
+    y += rows * (BOX_H + GAP_Y) + BAND_GAP;
+  }
+  for (const [i, b] of blocks.filter((b) => b.stage === 'mid').entries())
+    boxes.push({ name: b.name, x: MID_COL, y: y + i * (BOX_H + GAP_Y) });
+  const height = Math.max(...boxes.map((b) => b.y + BOX_H)) + 4;
+  const flow: [string, string][] = [];
+  for (let i = 1; i < blocks.length; i++) flow.push([blocks[i - 1].name, blocks[i].name]);
+  return { boxes, width: rightX + BOX_W + 2, height, flow, skips: skips.map((s) => [s.from, s.to]) };
+}

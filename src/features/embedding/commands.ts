@@ -1,0 +1,272 @@
+/**
+ * @file The embedding commands: pick the points, extract their pooled features (through the
+ * cache) for the selected blocks at t, embed them in the worker with a live layout, Stop (keep
+ * the layout), Resume, and the exports. A comparison embeds the same points for another block/t.
+ */
+import { runJob } from '../../app/commands';
+import { parseDatasetId } from '../../data/bundled';
+import { getState } from '../../state/store';
+import type { PoolingId } from '../../state/view';
+import { downloadBytes } from '../../ui/download';
+import type { EmbedMethod, EmbedOptions, EmbedQuality, EmbedResult, EmbedStep } from '../../worker/jobs';
+import { extractConcatenated } from '../probe/commands';
+import { METHOD_NAMES } from './embedder';
+import { embeddingToCsv } from './export';
+import { choosePoints, type PointChoice } from './points';
+
+export type EmbedSlot = 'main' | 'compare';
+
+export interface EmbeddingSettings {
+  count: number;
+  choice: PointChoice;
+  method: EmbedMethod;
+  options: EmbedOptions;
+  /** Block and t of the comparison view, or null for none. */
+  compare: { block: string; t: number } | null;
+}
+
+export interface EmbeddingRun {
+  slot: EmbedSlot;
+  method: EmbedMethod;
+  options: EmbedOptions;
+  blocks: string[];
+  t: number;
+  pooling: PoolingId;
+  /** Dataset ids of the points ("test:12"), in row order. */
+  ids: string[];
+  labels: Int32Array;
+  /** The n×d features that were embedded (kept for the tooltip's nearest neighbours). */
+  X: Float32Array | null;
+  d: number;
+  coords: Float32Array | null;
+  iter: number;
+  totalIter: number;
+  kl: number | null;
+  phase: string;
+  warnings: string[];
+  quality: EmbedQuality | null;
+  ms: number | null;
+  status: 'extracting' | 'running' | 'done' | 'stopped' | 'failed';
+  /** The worker still holds this run's optimiser (it was stopped mid-run). */
+  resumable: boolean;
+}
+
+export interface EmbeddingRuns {
+  main: EmbeddingRun | null;
+  compare: EmbeddingRun | null;
+}
+
+/** Set by Stop so that a run chain (main, then comparison) does not go on to its next part. */
+let chainStopped = false;
+let lastSettings: EmbeddingSettings | null = null;
+
+const jobLabel = (r: Pick<EmbeddingRun, 'method' | 'blocks' | 't' | 'ids'>) =>
+  `${METHOD_NAMES[r.method]} of ${r.blocks.join(' + ')} at t = ${r.t} (${r.ids.length} points)`;
+
+function put(run: EmbeddingRun): void {
+  getState().setEmbedding({ [run.slot]: run });
+}
+
+function withStep(run: EmbeddingRun, step: EmbedStep): EmbeddingRun {
+  return {
+    ...run,
+    coords: step.coords ?? run.coords,
+    iter: step.iter,
+    totalIter: step.totalIter,
+    kl: step.kl,
+    phase: step.phase,
+    warnings: step.warnings,
+  };
+}
+
+function withResult(run: EmbeddingRun, r: EmbedResult | null): EmbeddingRun {
+  if (!r) return { ...run, status: 'failed', resumable: false };
+  return {
+    ...run,
+    coords: r.coords,
+    iter: r.iter,
+    totalIter: r.totalIter,
+    kl: r.kl,
+    warnings: r.warnings,
+    quality: r.quality,
+    ms: r.ms,
+    phase: r.stopped ? run.phase : 'done',
+    status: r.stopped ? 'stopped' : 'done',
+    resumable: r.stopped,
+  };
+}
+
+/** Extracts and embeds one view of `ids`; false when it did not finish (stopped or failed). */
+async function runSlot(
+  slot: EmbedSlot,
+  ids: string[],
+  labels: Int32Array,
+  blocks: string[],
+  t: number,
+  settings: EmbeddingSettings,
+): Promise<boolean> {
+  const { view } = getState();
+  let run: EmbeddingRun = {
+    slot,
+    method: settings.method,
+    options: settings.options,
+    blocks,
+    t,
+    pooling: view.pooling,
+    ids,
+    labels,
+    X: null,
+    d: 0,
+    coords: null,
+    iter: 0,
+    totalIter: settings.method === 'pca' ? 0 : settings.options.nIter,
+    kl: null,
+    phase: 'extracting',
+    warnings: [],
+    quality: null,
+    ms: null,
+    status: 'extracting',
+    resumable: false,
+  };
+  put(run);
+  const feats = await extractConcatenated(ids, blocks, [t], 'Embedding');
+  if (!feats) {
+    put({ ...run, status: chainStopped ? 'stopped' : 'failed' });
+    return false;
+  }
+  run = { ...run, X: feats.X, d: feats.d, status: 'running', phase: 'starting' };
+  put(run);
+  const X = feats.X.slice();
+  const result = await runJob(
+    'embed',
+    jobLabel(run),
+    'embed',
+    { X, n: ids.length, d: feats.d, labels: labels.slice(), method: run.method, options: run.options, slot },
+    {
+      transfer: [X.buffer],
+      onPartial: (step) => {
+        run = withStep(run, step);
+        put(run);
+      },
+    },
+  );
+  run = withResult(run, result);
+  put(run);
+  return run.status === 'done';
+}
+
+function labelsOf(ids: string[]): Int32Array {
+  const { dataset } = getState();
+  return Int32Array.from(ids, (id) => {
+    const r = parseDatasetId(id)!;
+    return dataset!.splits[r.split].labels[r.row];
+  });
+}
+
+/** "Run t-SNE" (or PCA/UMAP): the selected blocks at the current t, then the comparison if on. */
+export async function runEmbedding(settings: EmbeddingSettings): Promise<void> {
+  const { model, dataset, view } = getState();
+  if (!model || !dataset) return;
+  chainStopped = false;
+  lastSettings = settings;
+  const rows = choosePoints(
+    settings.count,
+    dataset.splits.test.count,
+    settings.choice,
+    settings.options.seed,
+  );
+  const ids = rows.map((r) => `test:${r}`);
+  const labels = labelsOf(ids);
+  getState().setEmbedding({ compare: null });
+  const ok = await runSlot('main', ids, labels, [...view.blocks], view.t, settings);
+  if (ok && settings.compare && !chainStopped)
+    await runSlot('compare', ids, labels, [settings.compare.block], settings.compare.t, settings);
+}
+
+/** Embeds the main run's points for another block/t, next to it. */
+export async function runComparison(compare: { block: string; t: number }): Promise<void> {
+  const main = getState().embedding.main;
+  if (!main) return;
+  chainStopped = false;
+  if (lastSettings) lastSettings = { ...lastSettings, compare };
+  const settings = lastSettings ?? {
+    count: main.ids.length,
+    choice: 'first' as const,
+    method: main.method,
+    options: main.options,
+    compare,
+  };
+  await runSlot('compare', main.ids, main.labels, [compare.block], compare.t, {
+    ...settings,
+    method: main.method,
+    options: main.options,
+  });
+}
+
+/** Stop: the layout so far stays (and can be resumed); a pending comparison is not started. */
+export function stopEmbedding(): void {
+  chainStopped = true;
+  const { jobs, embedding } = getState();
+  jobs.embed?.cancel();
+  const extracting = [embedding.main, embedding.compare].some((r) => r?.status === 'extracting');
+  if (extracting) jobs.extract?.cancel();
+}
+
+async function resumeSlot(run: EmbeddingRun): Promise<boolean> {
+  let current: EmbeddingRun = { ...run, status: 'running', resumable: false };
+  put(current);
+  const result = await runJob(
+    'embed',
+    jobLabel(current),
+    'resumeEmbedding',
+    { slot: run.slot },
+    {
+      onPartial: (step) => {
+        current = withStep(current, step);
+        put(current);
+      },
+    },
+  );
+  current = withResult(current, result);
+  put(current);
+  return current.status === 'done';
+}
+
+/** Resume: continues a stopped run from its iteration, then the comparison if it was pending. */
+export async function resumeEmbedding(): Promise<void> {
+  chainStopped = false;
+  const { main, compare } = getState().embedding;
+  if (main?.resumable && !(await resumeSlot(main))) return;
+  if (chainStopped) return;
+  if (compare?.resumable) {
+    await resumeSlot(compare);
+    return;
+  }
+  const after = getState().embedding;
+  if (lastSettings?.compare && after.main?.status === 'done' && !after.compare)
+    await runSlot(
+      'compare',
+      after.main.ids,
+      after.main.labels,
+      [lastSettings.compare.block],
+      lastSettings.compare.t,
+      lastSettings,
+    );
+}
+
+export function downloadEmbeddingCsv(slot: EmbedSlot = 'main'): void {
+  const { embedding, dataset } = getState();
+  const run = embedding[slot];
+  if (!run?.coords || !dataset) return;
+  const csv = embeddingToCsv(run.ids, run.labels, dataset.index.classes, run.coords);
+  const tag = `${run.method}_${run.blocks.join('+')}_t${run.t}_${run.pooling}`;
+  downloadBytes(csv, `embedding_${tag}.csv`, 'text/csv');
+}
+
+/** The feature-maps panel (and the URL) hold at most this many images. */
+export const MAX_VIEW_IMAGES = 64;
+
+/** "Show in feature maps": the selected points become the view's images. */
+export function showInFeatureMaps(ids: string[]): void {
+  if (ids.length) getState().setView({ images: ids.slice(0, MAX_VIEW_IMAGES) });
+}

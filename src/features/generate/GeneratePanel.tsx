@@ -1,0 +1,113 @@
+import { useId, useState } from 'react';
+import { runJob } from '../../app/commands';
+import { useStore } from '../../state/store';
+import { floatsToBytes } from '../../ui/draw-image';
+import { PixelCanvas } from '../../ui/PixelCanvas';
+
+/** "Generate": DDIM samples from the model, shown live as x̂_0 sharpens step by step. */
+export function GeneratePanel() {
+  const model = useStore((s) => s.model);
+  const running = useStore((s) => Boolean(s.jobs.generate));
+  const [steps, setSteps] = useState(25);
+  const [count, setCount] = useState(8);
+  const [seed, setSeed] = useState(0);
+  const [frame, setFrame] = useState<{
+    step: number;
+    steps: number;
+    t: number;
+    images: Float32Array;
+    final: boolean;
+  } | null>(null);
+  const ids = { steps: useId(), count: useId(), seed: useId() };
+  if (!model) return null;
+  const { channels, height, width, range } = model.manifest.input;
+  const pixels = channels * height * width;
+
+  const start = async () => {
+    setFrame(null);
+    const result = await runJob(
+      'generate',
+      `Generating ${count} images (${steps} DDIM steps)`,
+      'generate',
+      { count, steps, seed, eta: 0 },
+      {
+        onPartial: (p) => setFrame({ step: p.step, steps: p.steps, t: p.t, images: p.x0Pred, final: false }),
+      },
+    );
+    if (result)
+      setFrame((f) => ({
+        step: f?.steps ?? steps,
+        steps: f?.steps ?? steps,
+        t: 0,
+        images: result.images,
+        final: true,
+      }));
+  };
+
+  return (
+    <fieldset className="generate">
+      <legend>Generate</legend>
+      <div className="row">
+        <label htmlFor={ids.steps}>DDIM steps</label>
+        <input
+          id={ids.steps}
+          type="number"
+          min={1}
+          max={1000}
+          value={steps}
+          onChange={(e) => setSteps(Math.max(1, Math.min(1000, Math.round(Number(e.target.value)) || 1)))}
+        />
+        <label htmlFor={ids.count}>Number of images</label>
+        <input
+          id={ids.count}
+          type="number"
+          min={1}
+          max={64}
+          value={count}
+          onChange={(e) => setCount(Math.max(1, Math.min(64, Math.round(Number(e.target.value)) || 1)))}
+        />
+        <label htmlFor={ids.seed}>Sample seed</label>
+        <input
+          id={ids.seed}
+          type="number"
+          min={0}
+          value={seed}
+          onChange={(e) => setSeed(Math.max(0, Math.round(Number(e.target.value)) || 0))}
+        />
+        <button type="button" onClick={() => void start()} disabled={running}>
+          Generate
+        </button>
+      </div>
+      {frame && (
+        <>
+          <p aria-live="polite">
+            {frame.final
+              ? `Done: ${frame.steps} steps.`
+              : `Step ${frame.step} of ${frame.steps} (t = ${frame.t}): predicted x̂₀`}
+          </p>
+          <ul className="gallery" aria-label="Generated images">
+            {Array.from({ length: frame.images.length / pixels }, (_, i) => (
+              // biome-ignore lint/suspicious/noArrayIndexKey: images are identified by their slot in the batch
+              <li key={i}>
+                <PixelCanvas
+                  bytes={floatsToBytes(
+                    frame.images.subarray(i * pixels, (i + 1) * pixels),
+                    channels,
+                    height,
+                    width,
+                    range,
+                  )}
+                  width={width}
+                  height={height}
+                  channels={channels}
+                  size={56}
+                  label={`Generated image ${i + 1}`}
+                />
+              </li>
+            ))}
+          </ul>
+        </>
+      )}
+    </fieldset>
+  );
+}
