@@ -5,34 +5,35 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from '@playwright/test';
 import { expect, openApp, test } from './support/app';
 import { useBackend } from './support/backend';
-
-/** Real PNG/JPEG bytes, encoded by the browser itself (a dark shape on a light background). */
-async function encodeInPage(page: Page, type: 'image/png' | 'image/jpeg', w: number, h: number, shade: number): Promise<Buffer> {
-  const b64 = await page.evaluate(
-    async ({ type, w, h, shade }) => {
-      const c = new OffscreenCanvas(w, h);
-      const ctx = c.getContext('2d')!;
-      ctx.fillStyle = '#f4f4f4';
-      ctx.fillRect(0, 0, w, h);
-      ctx.fillStyle = `rgb(${shade},${shade},${shade})`;
-      ctx.fillRect(w * 0.3, h * 0.15, w * 0.4, h * 0.7);
-      const bytes = new Uint8Array(await (await c.convertToBlob({ type, quality: 0.9 })).arrayBuffer());
-      let s = '';
-      for (const x of bytes) s += String.fromCharCode(x);
-      return btoa(s);
-    },
-    { type, w, h, shade },
-  );
-  return Buffer.from(b64, 'base64');
-}
+import { encodeInPage } from './support/images';
 
 /** A valid 1×1 GIF with two frames (an animation). */
 function animatedGif(): Buffer {
-  const frame = [0x21, 0xf9, 0x04, 0x00, 0x0a, 0x00, 0x00, 0x00, 0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0x00, 0x02, 0x02, 0x44, 0x01, 0x00];
-  return Buffer.from([...Buffer.from('GIF89a'), 1, 0, 1, 0, 0x80, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, ...frame, ...frame, 0x3b]);
+  const frame = [
+    0x21, 0xf9, 0x04, 0x00, 0x0a, 0x00, 0x00, 0x00, 0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0x00, 0x02, 0x02, 0x44,
+    0x01, 0x00,
+  ];
+  return Buffer.from([
+    ...Buffer.from('GIF89a'),
+    1,
+    0,
+    1,
+    0,
+    0x80,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0xff,
+    0xff,
+    0xff,
+    ...frame,
+    ...frame,
+    0x3b,
+  ]);
 }
 
 function pngHeaderOnly(w: number, h: number): Buffer {
@@ -58,7 +59,11 @@ test('PNG and JPEG uploads become model inputs; bad files get their own messages
     { name: 'empty.png', mimeType: 'image/png', buffer: Buffer.alloc(0) },
     { name: 'broken.png', mimeType: 'image/png', buffer: corrupt },
     { name: 'huge.png', mimeType: 'image/png', buffer: pngHeaderOnly(20000, 20000) },
-    { name: 'drawing.svg', mimeType: 'image/svg+xml', buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>') },
+    {
+      name: 'drawing.svg',
+      mimeType: 'image/svg+xml',
+      buffer: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'),
+    },
     { name: 'blink.gif', mimeType: 'image/gif', buffer: animatedGif() },
   ]);
   const errors = page.getByRole('alert').filter({ hasText: 'Could not add 5 of 8 files' });
@@ -69,7 +74,9 @@ test('PNG and JPEG uploads become model inputs; bad files get their own messages
   await expect(errors).toContainText('huge.png: this image is too large');
   await expect(errors).toContainText('20000×20000');
   await expect(errors).toContainText('drawing.svg');
-  await expect(page.getByRole('note').filter({ hasText: 'Added 3 images' })).toContainText('blink.gif: animated image: the first frame is used');
+  await expect(page.getByRole('note').filter({ hasText: 'Added 3 images' })).toContainText(
+    'blink.gif: animated image: the first frame is used',
+  );
 
   const yours = page.getByRole('list', { name: 'Your images' });
   await expect(yours.getByRole('button', { name: /^(shirt\.png|photo\.jpg|blink\.gif)$/ })).toHaveCount(3);
@@ -91,10 +98,13 @@ test('a folder of sub-folders becomes a labelled set', async ({ app }) => {
     ['bags', 90],
   ] as const) {
     mkdirSync(join(set, cls), { recursive: true });
-    for (let i = 0; i < 2; i++) writeFileSync(join(set, cls, `${i}.png`), await encodeInPage(page, 'image/png', 40 + i, 40, shade + i));
+    for (let i = 0; i < 2; i++)
+      writeFileSync(join(set, cls, `${i}.png`), await encodeInPage(page, 'image/png', 40 + i, 40, shade + i));
   }
   await page.getByLabel('Add folder').setInputFiles(set);
-  await expect(page.getByRole('note').filter({ hasText: 'Added 4 images' })).toContainText('2 classes from folder names: bags, boots');
+  await expect(page.getByRole('note').filter({ hasText: 'Added 4 images' })).toContainText(
+    '2 classes from folder names: bags, boots',
+  );
   const yours = page.getByRole('list', { name: 'Your images' });
   await expect(yours.getByRole('button', { name: /\(boots\)$/ })).toHaveCount(2);
   await expect(yours.getByRole('button', { name: /\(bags\)$/ })).toHaveCount(2);
@@ -105,7 +115,9 @@ test('camera permission denied: a message, and the app keeps working', async ({ 
   await useBackend(page, 'wasm');
   await openApp(page);
   await page.getByRole('button', { name: 'Use camera' }).click();
-  await expect(page.getByRole('alert').filter({ hasText: /Camera permission denied|The camera could not be opened/ })).toBeVisible();
+  await expect(
+    page.getByRole('alert').filter({ hasText: /Camera permission denied|The camera could not be opened/ }),
+  ).toBeVisible();
   await expect(page.getByRole('button', { name: 'Use camera' })).toBeVisible();
   await expect(page.getByRole('status')).toContainText('WASM');
 });

@@ -2,8 +2,12 @@
  * The linear probe from the UI: train on a small seeded split, watch the curves, read the results;
  * and too little data is explained before training starts.
  */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, openApp, test } from './support/app';
 import { useBackend } from './support/backend';
+import { encodeInPage } from './support/images';
 
 test('train a probe on one block and read its results', async ({ app }) => {
   const { page } = app;
@@ -50,4 +54,40 @@ test('invalid probe timesteps are flagged and block training', async ({ app }) =
   await expect(page.getByRole('button', { name: 'Train probe' })).toBeDisabled();
   await page.getByLabel('Probe timesteps').fill('25, 100');
   await expect(page.getByText('Features at t = 25, 100, concatenated.')).toBeVisible();
+});
+
+test('a probe on your own labelled folder, then Try it on one image', async ({ app }) => {
+  const { page } = app;
+  await useBackend(page, 'wasm');
+  await openApp(page, '?blocks=mid&t=0');
+  const root = mkdtempSync(join(tmpdir(), 'diffprobe-probe-'));
+  // Two visibly different classes: tall dark bars and wide light blocks.
+  for (const [cls, w, h, shade] of [
+    ['tall', 30, 80, 10],
+    ['wide', 90, 30, 140],
+  ] as const) {
+    mkdirSync(join(root, 'set', cls), { recursive: true });
+    for (let i = 0; i < 5; i++)
+      writeFileSync(
+        join(root, 'set', cls, `${i}.png`),
+        await encodeInPage(page, 'image/png', w + 3 * i, h + 2 * i, shade + 5 * i),
+      );
+  }
+  await page.getByLabel('Add folder').setInputFiles(join(root, 'set'));
+  await expect(page.getByRole('note').filter({ hasText: 'Added 10 images' })).toBeVisible();
+  await page.getByLabel('Probe data').selectOption('uploads');
+  await page.getByRole('button', { name: 'Train probe' }).click();
+  const results = page.getByRole('region', { name: 'Probe results' });
+  await expect(results).toBeVisible({ timeout: 60_000 });
+  await expect(results).toContainText(/Test accuracy \d+\.\d%/);
+  await expect(page.getByRole('table', { name: 'Per-class test accuracy' }).getByRole('row')).toHaveCount(2);
+  await page
+    .getByRole('list', { name: 'Your images' })
+    .getByRole('button', { name: /\(wide\)$/ })
+    .first()
+    .click();
+  await page.getByRole('button', { name: 'Classify the selected image' }).click();
+  const proba = page.getByRole('table', { name: /Class probabilities for / });
+  await expect(proba).toBeVisible({ timeout: 30_000 });
+  await expect(proba.getByRole('row')).toHaveCount(2);
 });

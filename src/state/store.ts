@@ -5,8 +5,8 @@
  */
 import { create } from 'zustand';
 import type { BundledDataset } from '../data/bundled';
-import type { EmbeddingRuns } from '../features/embedding/commands';
 import type { UploadedImage } from '../data/uploads';
+import type { EmbeddingRuns } from '../features/embedding/commands';
 import type { FeatureSet } from '../features/extraction/feature-set';
 import type { ProbeRun } from '../features/probe/commands';
 import type { SweepGrid } from '../features/sweep/sweep-grid';
@@ -50,6 +50,8 @@ export interface AppState {
   featureSet: FeatureSet | null;
   /** The current or last probe run: settings, live curve and result. */
   probe: ProbeRun | null;
+  /** "Try it": class probabilities of the probe for one image. */
+  probeTry: { id: string; proba: number[] } | null;
   /** The current or last sweep (cells still null are not computed yet or were stopped). */
   sweep: { grid: SweepGrid; status: 'running' | 'done' | 'stopped' | 'failed' } | null;
   /** The current or last embedding and its comparison (live layout, result, features for hover). */
@@ -72,10 +74,13 @@ export interface AppState {
   setDataset: (dataset: BundledDataset | null) => void;
   addUploads: (images: UploadedImage[]) => void;
   removeUpload: (id: string) => void;
+  /** Puts an uploaded image into a class bucket (empty name: unlabelled). */
+  setUploadClass: (id: string, className: string) => void;
   setForward: (forward: AppState['forward']) => void;
   setCacheStats: (stats: CacheStats | null) => void;
   setFeatureSet: (set: FeatureSet | null) => void;
   setProbe: (probe: ProbeRun | null) => void;
+  setProbeTry: (probeTry: AppState['probeTry']) => void;
   setSweep: (sweep: AppState['sweep']) => void;
   setEmbedding: (patch: Partial<EmbeddingRuns>) => void;
 }
@@ -96,6 +101,7 @@ export const useStore = create<AppState>()((set, get) => ({
   cacheStats: undefined,
   featureSet: null,
   probe: null,
+  probeTry: null,
   sweep: null,
   embedding: { main: null, compare: null },
 
@@ -134,6 +140,10 @@ export const useStore = create<AppState>()((set, get) => ({
       const known = new Set(s.uploads.map((u) => u.id));
       return { uploads: [...s.uploads, ...images.filter((u) => !known.has(u.id) && known.add(u.id))] };
     }),
+  setUploadClass: (id, className) =>
+    set((s) => ({
+      uploads: s.uploads.map((u) => (u.id === id ? { ...u, className: className.trim() || null } : u)),
+    })),
   removeUpload: (id) =>
     set((s) => ({
       uploads: s.uploads.filter((u) => u.id !== id),
@@ -142,7 +152,8 @@ export const useStore = create<AppState>()((set, get) => ({
   setForward: (forward) => set({ forward }),
   setCacheStats: (cacheStats) => set({ cacheStats }),
   setFeatureSet: (featureSet) => set({ featureSet }),
-  setProbe: (probe) => set({ probe }),
+  setProbe: (probe) => set({ probe, probeTry: null }),
+  setProbeTry: (probeTry) => set({ probeTry }),
   setSweep: (sweep) => set({ sweep }),
   setEmbedding: (patch) => set((s) => ({ embedding: { ...s.embedding, ...patch } })),
   endJob: (key) =>

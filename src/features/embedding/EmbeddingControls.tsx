@@ -66,7 +66,8 @@ export function EmbeddingControls({
             {text('minDist', 'UMAP min. distance', { type: 'number', min: 0, max: 1, step: 0.05 })}
           </>
         )}
-        {form.method !== 'pca' && text('nIter', form.method === 'umap' ? 'Epochs' : 'Iterations', { type: 'number', min: 1 })}
+        {form.method !== 'pca' &&
+          text('nIter', form.method === 'umap' ? 'Epochs' : 'Iterations', { type: 'number', min: 1 })}
       </div>
       <label className="row">
         <input

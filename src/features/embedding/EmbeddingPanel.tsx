@@ -1,5 +1,5 @@
 import { schemeTableau10 } from 'd3-scale-chromatic';
-import { type RefObject, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { type RefObject, useId, useMemo, useRef, useState } from 'react';
 import { useStore } from '../../state/store';
 import { savePng, saveSvg } from '../../ui/save-svg';
 import { POOLINGS } from '../extraction/commands';
@@ -26,8 +26,7 @@ function plotLabel(run: EmbeddingRun, k: number, hidden: number): string {
   return `${METHOD_NAMES[run.method]} of ${run.blocks.join(' + ')} at t = ${run.t}: ${run.ids.length} points, ${k} classes${hiddenText}`;
 }
 
-const statusOf = (run: EmbeddingRun) =>
-  runStatusText({ ...run, hasLayout: run.coords !== null });
+const statusOf = (run: EmbeddingRun) => runStatusText({ ...run, hasLayout: run.coords !== null });
 
 /** t-SNE / PCA / UMAP of the selected blocks' pooled features, with an optional comparison view. */
 export function EmbeddingPanel() {
@@ -38,7 +37,8 @@ export function EmbeddingPanel() {
   const busy = useStore((s) => Object.keys(s.jobs).some((k) => k !== 'model'));
   const running = useStore(
     (s) =>
-      Boolean(s.jobs.embed) || [s.embedding.main, s.embedding.compare].some((r) => r?.status === 'extracting'),
+      Boolean(s.jobs.embed) ||
+      [s.embedding.main, s.embedding.compare].some((r) => r?.status === 'extracting'),
   );
   const [form, setForm] = useState<EmbeddingForm>(DEFAULT_FORM);
   const [compareOn, setCompareOn] = useState(false);
@@ -52,16 +52,21 @@ export function EmbeddingPanel() {
   const comparePlot = useRef<EmbeddingPlotHandle>(null);
   const ids = { block: useId(), t: useId() };
 
-  // A new set of points makes the old selection meaningless.
+  // A new set of points makes the old selection meaningless (state adjusted during render).
   const mainIds = main?.ids;
-  useEffect(() => {
+  const [selectionFor, setSelectionFor] = useState(mainIds);
+  if (selectionFor !== mainIds) {
+    setSelectionFor(mainIds);
     setSelected(new Set());
     setHover(-1);
-  }, [mainIds]);
+  }
 
   const classes = dataset?.index.classes ?? [];
   const colors = useMemo(() => classes.map((_, c) => schemeTableau10[c % 10]), [classes]);
-  const counts = useMemo(() => (main ? classCounts(main.labels, classes.length) : []), [main?.labels, classes.length, main]);
+  const counts = useMemo(
+    () => (main ? classCounts(main.labels, classes.length) : []),
+    [main?.labels, classes.length, main],
+  );
 
   if (!model || !dataset) return <p className="muted">The embedding needs the model and the bundled data.</p>;
   const maxPoints = dataset.splits.test.count;
@@ -85,7 +90,11 @@ export function EmbeddingPanel() {
       return next;
     });
 
-  const plotFor = (run: EmbeddingRun, ref: RefObject<EmbeddingPlotHandle | null>, slot: 'main' | 'compare') => (
+  const plotFor = (
+    run: EmbeddingRun,
+    ref: RefObject<EmbeddingPlotHandle | null>,
+    slot: 'main' | 'compare',
+  ) => (
     <figure className="embedding-figure">
       <figcaption>
         {METHOD_NAMES[run.method]} of <strong>{run.blocks.join(' + ')}</strong> at t = {run.t}
@@ -110,7 +119,10 @@ export function EmbeddingPanel() {
       </p>
       {run.quality && <p className="embedding-quality">{qualityText(run.quality, run.ids.length)}</p>}
       {run.warnings.length > 0 && (
-        <ul className="embedding-warnings" aria-label={slot === 'main' ? 'Embedding messages' : 'Comparison messages'}>
+        <ul
+          className="embedding-warnings"
+          aria-label={slot === 'main' ? 'Embedding messages' : 'Comparison messages'}
+        >
           {run.warnings.map((w) => (
             <li key={w}>{w.replace(/^\w/, (c) => c.toUpperCase())}.</li>
           ))}
@@ -139,9 +151,9 @@ export function EmbeddingPanel() {
   return (
     <div className="embedding">
       <p className="muted">
-        Blocks: <strong>{view.blocks.join(' + ')}</strong> at t = {view.t} · pooling: {POOLINGS[view.pooling].label}{' '}
-        · noise seed {view.seed}. Points are bundled test images; features are used as they are unless
-        standardised.
+        Blocks: <strong>{view.blocks.join(' + ')}</strong> at t = {view.t} · pooling:{' '}
+        {POOLINGS[view.pooling].label} · noise seed {view.seed}. Points are bundled test images; features are
+        used as they are unless standardised.
       </p>
       <EmbeddingControls form={form} errors={errors} maxPoints={maxPoints} onChange={setForm} />
       <div className="row">
@@ -183,11 +195,20 @@ export function EmbeddingPanel() {
         <button type="button" aria-label="Stop embedding" disabled={!running} onClick={stopEmbedding}>
           Stop
         </button>
-        <button type="button" aria-label="Resume embedding" disabled={busy || !resumable} onClick={() => void resumeEmbedding()}>
+        <button
+          type="button"
+          aria-label="Resume embedding"
+          disabled={busy || !resumable}
+          onClick={() => void resumeEmbedding()}
+        >
           Resume
         </button>
         {compareOn && (
-          <button type="button" disabled={!canRunComparison} onClick={() => compareSpec && void runComparison(compareSpec)}>
+          <button
+            type="button"
+            disabled={!canRunComparison}
+            onClick={() => compareSpec && void runComparison(compareSpec)}
+          >
             Run comparison
           </button>
         )}
@@ -195,7 +216,13 @@ export function EmbeddingPanel() {
       {main && (
         <>
           <div className="row">
-            <EmbeddingLegend classes={classes} colors={colors} counts={counts} hidden={hidden} onToggle={toggleClass} />
+            <EmbeddingLegend
+              classes={classes}
+              colors={colors}
+              counts={counts}
+              hidden={hidden}
+              onToggle={toggleClass}
+            />
           </div>
           <div className="row">
             <button type="button" aria-pressed={selectMode} onClick={() => setSelectMode(!selectMode)}>

@@ -1,4 +1,13 @@
-import { pointer, type ScaleLinear, scaleLinear, select, type ZoomBehavior, type ZoomTransform, zoom, zoomIdentity } from 'd3';
+import {
+  pointer,
+  type ScaleLinear,
+  scaleLinear,
+  select,
+  type ZoomBehavior,
+  type ZoomTransform,
+  zoom,
+  zoomIdentity,
+} from 'd3';
 import {
   forwardRef,
   type PointerEvent as ReactPointerEvent,
@@ -12,8 +21,8 @@ import type { BundledDataset } from '../../data/bundled';
 import type { EmbeddingRun } from './commands';
 import { drawAxes, drawPoints, type PlotArea, screenPositions } from './draw-points';
 import { legendSvgFragment, pointsSvgFragment } from './export';
-import { fitExtent, nearestPoint, pointsInBox } from './points';
 import { PointTooltip } from './PointTooltip';
+import { fitExtent, nearestPoint, pointsInBox } from './points';
 
 const W = 440;
 const H = 360;
@@ -44,7 +53,8 @@ interface Props {
 
 /** One embedding: points on a canvas, axes and the selection box in SVG, d3-zoom, hover, box select. */
 export const EmbeddingPlot = forwardRef<EmbeddingPlotHandle, Props>(function EmbeddingPlot(props, ref) {
-  const { run, label, dataset, classes, colors, hidden, selected, hover, selectMode, onHover, onSelect } = props;
+  const { run, label, dataset, classes, colors, hidden, selected, hover, selectMode, onHover, onSelect } =
+    props;
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const svgRef = useRef<SVGSVGElement>(null);
   const gx = useRef<SVGGElement>(null);
@@ -60,7 +70,9 @@ export const EmbeddingPlot = forwardRef<EmbeddingPlotHandle, Props>(function Emb
   const visible = (i: number) => !hidden.has(run.labels[i]);
   // Refit while the layout moves; the user's zoom applies on top of the fit.
   const base = useMemo(() => {
-    const e = coords ? fitExtent(coords, () => true, AREA.width, AREA.height) : { x0: -1, x1: 1, y0: -1, y1: 1 };
+    const e = coords
+      ? fitExtent(coords, () => true, AREA.width, AREA.height)
+      : { x0: -1, x1: 1, y0: -1, y1: 1 };
     return {
       x: scaleLinear([e.x0, e.x1], [AREA.x, AREA.x + AREA.width]),
       y: scaleLinear([e.y0, e.y1], [AREA.y + AREA.height, AREA.y]),
@@ -80,7 +92,10 @@ export const EmbeddingPlot = forwardRef<EmbeddingPlotHandle, Props>(function Emb
     const z = zoom<SVGSVGElement, unknown>()
       .scaleExtent([0.5, 64])
       // Shift-drag and Select mode draw a selection box instead of panning.
-      .filter((ev: MouseEvent) => !ev.shiftKey && !selectModeRef.current && (!ev.ctrlKey || ev.type === 'wheel') && !ev.button)
+      .filter(
+        (ev: MouseEvent) =>
+          !ev.shiftKey && !selectModeRef.current && (!ev.ctrlKey || ev.type === 'wheel') && !ev.button,
+      )
       .on('zoom', (ev: { transform: ZoomTransform }) => setTransform(ev.transform));
     zoomRef.current = z;
     select(svg).call(z);
@@ -116,7 +131,8 @@ export const EmbeddingPlot = forwardRef<EmbeddingPlotHandle, Props>(function Emb
 
   useImperativeHandle(ref, () => ({
     resetZoom() {
-      if (svgRef.current && zoomRef.current) select(svgRef.current).call(zoomRef.current.transform, zoomIdentity);
+      if (svgRef.current && zoomRef.current)
+        select(svgRef.current).call(zoomRef.current.transform, zoomIdentity);
     },
     exportSvg() {
       const svg = svgRef.current;
@@ -130,14 +146,23 @@ export const EmbeddingPlot = forwardRef<EmbeddingPlotHandle, Props>(function Emb
       );
       clone.insertAdjacentHTML(
         'beforeend',
-        pointsSvgFragment({ coords, labels: run.labels, colors, hidden, x: scales.x, y: scales.y, radius: 2.2, area: AREA }) +
-          legendSvgFragment(classes, colors, hidden, W + 6, AREA.y + 4),
+        pointsSvgFragment({
+          coords,
+          labels: run.labels,
+          colors,
+          hidden,
+          x: scales.x,
+          y: scales.y,
+          radius: 2.2,
+          area: AREA,
+        }) + legendSvgFragment(classes, colors, hidden, W + 6, AREA.y + 4),
       );
       return clone;
     },
   }));
 
-  const at = (ev: ReactPointerEvent<SVGSVGElement>) => pointer(ev.nativeEvent, svgRef.current) as [number, number];
+  const at = (ev: ReactPointerEvent<SVGSVGElement>) =>
+    pointer(ev.nativeEvent, svgRef.current) as [number, number];
   const onPointerDown = (ev: ReactPointerEvent<SVGSVGElement>) => {
     if (!(ev.shiftKey || selectMode) || ev.button !== 0) return;
     const p = at(ev);

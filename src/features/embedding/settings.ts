@@ -53,7 +53,10 @@ function num(s: string): number {
 export function parseEmbeddingForm(
   f: EmbeddingForm,
   maxPoints: number,
-): { settings: { count: number; choice: PointChoice; method: EmbedMethod; options: EmbedOptions } | null; errors: FormErrors } {
+): {
+  settings: { count: number; choice: PointChoice; method: EmbedMethod; options: EmbedOptions } | null;
+  errors: FormErrors;
+} {
   const errors: FormErrors = {};
   const count = num(f.count);
   if (!(Number.isInteger(count) && count >= MIN_POINTS && count <= maxPoints))
@@ -71,9 +74,11 @@ export function parseEmbeddingForm(
   if (f.method !== 'pca' && !(Number.isInteger(nIter) && nIter >= 1 && nIter <= 10_000))
     errors.nIter = 'Iterations must be a whole number from 1 to 10000.';
   if (f.method === 'tsne') {
-    if (!(perplexity > 0 && perplexity <= 1000)) errors.perplexity = 'Perplexity must be above 0 (at most 1000).';
+    if (!(perplexity > 0 && perplexity <= 1000))
+      errors.perplexity = 'Perplexity must be above 0 (at most 1000).';
     if (!(ee >= 1 && ee <= 1000)) errors.earlyExaggeration = 'Early exaggeration must be 1 or more.';
-    if (lr !== 'auto' && !(lr > 0)) errors.learningRate = 'The learning rate must be “auto” or a number above 0.';
+    if (lr !== 'auto' && !(lr > 0))
+      errors.learningRate = 'The learning rate must be “auto” or a number above 0.';
   }
   if (f.method === 'umap') {
     if (!(Number.isInteger(nNeighbors) && nNeighbors >= 2 && nNeighbors <= 200))

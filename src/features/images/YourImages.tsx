@@ -9,51 +9,69 @@ export function YourImages() {
   const selected = useStore((s) => s.view.images);
   const setView = useStore((s) => s.setView);
   const remove = useStore((s) => s.removeUpload);
+  const setClass = useStore((s) => s.setUploadClass);
   if (!uploads.length || !model) return null;
   const { width, height, channels } = model.manifest.input;
   return (
-    <ul className="your-images" aria-label="Your images">
-      {uploads.map((u) => (
-        <li key={u.id}>
-          <button
-            type="button"
-            className="upload"
-            aria-pressed={selected.includes(u.id)}
-            aria-label={`${u.name}${u.className ? ` (${u.className})` : ''}`}
-            onClick={(e) =>
-              setView({
-                images: e.shiftKey
-                  ? selected.includes(u.id)
-                    ? selected.filter((s) => s !== u.id)
-                    : [...selected, u.id]
-                  : [u.id],
-              })
-            }
-          >
-            <RgbaCanvas
-              rgba={u.preview.rgba}
-              width={u.preview.width}
-              height={u.preview.height}
-              label={`Original ${u.name}`}
+    <>
+      <datalist id="upload-classes">
+        {[...new Set(uploads.map((u) => u.className).filter(Boolean))].map((c) => (
+          <option key={c} value={c!} />
+        ))}
+      </datalist>
+      <ul className="your-images" aria-label="Your images">
+        {uploads.map((u) => (
+          <li key={u.id}>
+            <button
+              type="button"
+              className="upload"
+              aria-pressed={selected.includes(u.id)}
+              aria-label={`${u.name}${u.className ? ` (${u.className})` : ''}`}
+              onClick={(e) =>
+                setView({
+                  images: e.shiftKey
+                    ? selected.includes(u.id)
+                      ? selected.filter((s) => s !== u.id)
+                      : [...selected, u.id]
+                    : [u.id],
+                })
+              }
+            >
+              <RgbaCanvas
+                rgba={u.preview.rgba}
+                width={u.preview.width}
+                height={u.preview.height}
+                label={`Original ${u.name}`}
+              />
+              <PixelCanvas
+                bytes={u.converted}
+                width={width}
+                height={height}
+                channels={channels === 3 ? 1 : 1}
+                size={48}
+                label={`${u.name} as the model sees it`}
+              />
+            </button>
+            <small>
+              {u.className && <strong>{u.className} · </strong>}
+              {u.name}
+            </small>
+            <input
+              className="class-input"
+              type="text"
+              list="upload-classes"
+              aria-label={`Class of ${u.name}`}
+              placeholder="class"
+              defaultValue={u.className ?? ''}
+              onBlur={(e) => setClass(u.id, e.target.value)}
+              onKeyDown={(e) => e.key === 'Enter' && setClass(u.id, e.currentTarget.value)}
             />
-            <PixelCanvas
-              bytes={u.converted}
-              width={width}
-              height={height}
-              channels={channels === 3 ? 1 : 1}
-              size={48}
-              label={`${u.name} as the model sees it`}
-            />
-          </button>
-          <small>
-            {u.className && <strong>{u.className} · </strong>}
-            {u.name}
-          </small>
-          <button type="button" aria-label={`Remove ${u.name}`} onClick={() => remove(u.id)}>
-            ×
-          </button>
-        </li>
-      ))}
-    </ul>
+            <button type="button" aria-label={`Remove ${u.name}`} onClick={() => remove(u.id)}>
+              ×
+            </button>
+          </li>
+        ))}
+      </ul>
+    </>
   );
 }

@@ -17,17 +17,29 @@ export function ProbePanel() {
   const view = useStore((s) => s.view);
   const run = useStore((s) => s.probe);
   const busy = useStore((s) => Boolean(s.jobs.probe || s.jobs.extract));
+  const uploads = useStore((s) => s.uploads);
+  const [source, setSource] = useState<'bundled' | 'uploads'>('bundled');
   const [nTrain, setNTrain] = useState(2000);
   const [nTest, setNTest] = useState(1000);
   const [splitSeed, setSplitSeed] = useState(0);
   const [tText, setTText] = useState('');
   const [C, setC] = useState(1);
   const [maxIter, setMaxIter] = useState(200);
-  const ids = { train: useId(), test: useId(), seed: useId(), t: useId(), C: useId(), iter: useId() };
-  if (!model || !dataset) return <p className="muted">The probe needs the model and the bundled data.</p>;
+  const ids = {
+    source: useId(),
+    train: useId(),
+    test: useId(),
+    seed: useId(),
+    t: useId(),
+    C: useId(),
+    iter: useId(),
+  };
+  if (!model) return <p className="muted">The probe needs a model.</p>;
   const timesteps = parseTimesteps(tText || String(view.t), maxT(model));
-  const maxTrain = dataset.splits.train.count;
-  const maxTest = dataset.splits.test.count;
+  const maxTrain = dataset?.splits.train.count ?? 10;
+  const maxTest = dataset?.splits.test.count ?? 10;
+  const labelled = uploads.filter((u) => u.className);
+  const uploadClasses = new Set(labelled.map((u) => u.className));
 
   return (
     <div className="probe">
@@ -36,6 +48,19 @@ export function ProbePanel() {
         {view.blocks.length > 1 ? 'concatenated' : 'one block'}) · pooling: {POOLINGS[view.pooling].label} ·
         noise seed {view.seed}
       </p>
+      <div className="row">
+        <label htmlFor={ids.source}>Probe data</label>
+        <select
+          id={ids.source}
+          value={source}
+          onChange={(e) => setSource(e.target.value as 'bundled' | 'uploads')}
+        >
+          <option value="bundled">Bundled data set (seeded split)</option>
+          <option value="uploads">
+            Your labelled images ({labelled.length} in {uploadClasses.size} classes; 30% held out per class)
+          </option>
+        </select>
+      </div>
       <div className="form-grid">
         <label htmlFor={ids.train}>Training images</label>
         <input
@@ -101,7 +126,10 @@ export function ProbePanel() {
         <button
           type="button"
           disabled={busy || !timesteps}
-          onClick={() => timesteps && void trainProbe({ nTrain, nTest, splitSeed, timesteps, C, maxIter })}
+          onClick={() =>
+            timesteps &&
+            void trainProbe({ source, testFraction: 0.3, nTrain, nTest, splitSeed, timesteps, C, maxIter })
+          }
         >
           Train probe
         </button>

@@ -1,19 +1,23 @@
 import { scaleSequential } from 'd3-scale';
 import { interpolateBlues } from 'd3-scale-chromatic';
-import { bundledPixels } from '../../data/bundled';
+import { thumbnailFor } from '../../data/thumbnail';
 import { useStore } from '../../state/store';
 import { downloadBytes } from '../../ui/download';
 import { PixelCanvas } from '../../ui/PixelCanvas';
 import { type ProbeRun, probeToJson } from './commands';
+import { TryIt } from './TryIt';
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 
 /** Accuracy, confusion matrix, per-class accuracy and misclassified test images. */
 export function ProbeResults({ run }: { run: ProbeRun }) {
   const dataset = useStore((s) => s.dataset);
+  const uploads = useStore((s) => s.uploads);
+  const model = useStore((s) => s.model);
   const r = run.result;
-  if (!r || !dataset) return null;
-  const classes = dataset.index.classes;
+  if (!r || !model) return null;
+  const classes = run.classes;
+  const { width, height } = model.manifest.input;
   const k = classes.length;
   const rowTotals = Array.from({ length: k }, (_, i) =>
     r.confusion.slice(i * k, (i + 1) * k).reduce((a, b) => a + b, 0),
@@ -99,21 +103,16 @@ export function ProbeResults({ run }: { run: ProbeRun }) {
       >
         Download probe (JSON)
       </button>
+      <TryIt run={run} />
       <h3>Misclassified test images</h3>
       <ul className="gallery misclassified" aria-label="Misclassified test images">
         {wrong.map(({ id, i }) => {
-          const px = bundledPixels(dataset, id);
-          if (!px) return null;
+          const bytes = thumbnailFor(id, dataset, uploads);
+          if (!bytes) return null;
           const text = `predicted ${classes[r.testPredictions[i]]} (${pct(r.testConfidence[i])}), true ${classes[run.testLabels[i]]}`;
           return (
             <li key={id} title={text}>
-              <PixelCanvas
-                bytes={px.bytes}
-                width={dataset.index.width}
-                height={dataset.index.height}
-                size={48}
-                label={text}
-              />
+              <PixelCanvas bytes={bytes} width={width} height={height} size={48} label={text} />
               <small>
                 {classes[r.testPredictions[i]]}
                 <br />≠ {classes[run.testLabels[i]]}

@@ -6,13 +6,18 @@
 import { runJob } from '../../app/commands';
 import { checkProbeData } from '../../core/probe/checks';
 import { sampleIndices } from '../../core/sample';
-import { bundledModelInput, parseDatasetId } from '../../data/bundled';
+import { modelInputFor } from '../../data/model-input';
 import { getState } from '../../state/store';
 import type { ProbeResult, ProbeStep } from '../../worker/jobs';
 import { POOLINGS } from '../extraction/commands';
 import { addChunk, createFeatureSet } from '../extraction/feature-set';
+import { type LabelledSplit, splitLabelled } from './labelled-set';
 
 export interface ProbeSettings {
+  /** The bundled data set's own splits, or the user's labelled images. */
+  source: 'bundled' | 'uploads';
+  /** uploads: share of each class held out for testing. */
+  testFraction: number;
   nTrain: number;
   nTest: number;
   splitSeed: number;
@@ -25,7 +30,8 @@ export interface ProbeRun {
   settings: ProbeSettings;
   blocks: string[];
   pooling: string;
-  /** Dataset ids of the test images, in the order of the result's predictions. */
+  classes: string[];
+  /** Image ids of the test images, in the order of the result's predictions. */
   testIds: string[];
   testLabels: Int32Array;
   d: number;
@@ -53,15 +59,15 @@ export async function extractConcatenated(
   timesteps: number[],
   label: string,
 ): Promise<{ X: Float32Array; d: number } | null> {
-  const { model, dataset, view } = getState();
-  if (!model || !dataset) return null;
+  const { model, dataset, view, uploads } = getState();
+  if (!model) return null;
   const parts: { data: Float32Array; dim: number }[] = [];
   for (const t of timesteps) {
     let set = createFeatureSet(
       { imageIds: ids, t, seed: view.seed, pooling: view.pooling, blocks },
       new Int32Array(ids.length),
     );
-    const data = bundledModelInput(dataset, ids, model.manifest);
+    const data = modelInputFor(ids, model.manifest, dataset, uploads);
     const done = await runJob(
       'extract',
       `${label}: features at t = ${t}`,
@@ -91,31 +97,39 @@ export async function extractConcatenated(
   return { X, d };
 }
 
-function labelsOf(ids: string[]): Int32Array {
-  const { dataset } = getState();
-  return Int32Array.from(ids, (id) => {
-    const r = parseDatasetId(id)!;
-    return dataset!.splits[r.split].labels[r.row];
-  });
+/** The labelled images a probe uses, from the chosen source. */
+export function labelledSplit(settings: ProbeSettings): LabelledSplit | null {
+  const { dataset, uploads } = getState();
+  if (settings.source === 'uploads') {
+    const items = uploads.flatMap((u) => (u.className ? [{ id: u.id, label: u.className }] : []));
+    return splitLabelled(items, settings.testFraction, settings.splitSeed);
+  }
+  if (!dataset) return null;
+  const trainRows = sampleIndices(dataset.splits.train.count, settings.nTrain, settings.splitSeed);
+  const testRows = sampleIndices(dataset.splits.test.count, settings.nTest, settings.splitSeed + 1);
+  return {
+    classes: [...dataset.index.classes],
+    trainIds: trainRows.map((r) => `train:${r}`),
+    testIds: testRows.map((r) => `test:${r}`),
+    trainLabels: Int32Array.from(trainRows, (r) => dataset.splits.train.labels[r]),
+    testLabels: Int32Array.from(testRows, (r) => dataset.splits.test.labels[r]),
+  };
 }
 
 export async function trainProbe(settings: ProbeSettings): Promise<void> {
-  const { model, dataset, view, setProbe } = getState();
-  if (!model || !dataset) return;
-  const k = dataset.index.classes.length;
-  const trainIds = sampleIndices(dataset.splits.train.count, settings.nTrain, settings.splitSeed).map(
-    (r) => `train:${r}`,
-  );
-  const testIds = sampleIndices(dataset.splits.test.count, settings.nTest, settings.splitSeed + 1).map(
-    (r) => `test:${r}`,
-  );
+  const { model, view, setProbe } = getState();
+  const split = labelledSplit(settings);
+  if (!model || !split) return;
+  const k = split.classes.length;
+  const { trainIds, testIds } = split;
   const blocks = [...view.blocks];
   const run: ProbeRun = {
     settings,
     blocks,
     pooling: view.pooling,
+    classes: split.classes,
     testIds,
-    testLabels: labelsOf(testIds),
+    testLabels: split.testLabels,
     d: 0,
     curve: [],
     result: null,
@@ -123,12 +137,19 @@ export async function trainProbe(settings: ProbeSettings): Promise<void> {
     status: 'extracting',
   };
   setProbe({ ...run });
+  if (k < 2 || !trainIds.length || !testIds.length) {
+    const why =
+      k < 2
+        ? `only ${k} class${k === 1 ? '' : 'es'} (${split.classes.join(', ') || 'no labelled images'}): a probe needs at least 2`
+        : 'no test images: add at least 2 images to each class';
+    return setProbe({ ...run, problems: [why], status: 'failed' });
+  }
   const feats = await extractConcatenated([...trainIds, ...testIds], blocks, settings.timesteps, 'Probe');
   if (!feats) return setProbe({ ...run, status: 'stopped' });
   const nTrain = trainIds.length;
   const trainX = feats.X.subarray(0, nTrain * feats.d);
   const testX = feats.X.subarray(nTrain * feats.d);
-  const y = labelsOf(trainIds);
+  const y = split.trainLabels;
   // Explain data problems before training starts (NaN/Inf features, missing classes, too few images).
   const all = Int32Array.from([...y, ...run.testLabels]);
   const problems = checkProbeData({
@@ -207,4 +228,22 @@ export function probeToJson(run: ProbeRun, classes: readonly string[]): string {
     null,
     1,
   )}\n`;
+}
+
+/** "Try it": the trained probe's class probabilities for the selected image. */
+export async function classifySelected(): Promise<void> {
+  const { probe, view, setProbeTry } = getState();
+  const id = view.images[0];
+  if (!probe?.result || !id) return;
+  const feats = await extractConcatenated([id], probe.blocks, probe.settings.timesteps, 'Try it');
+  if (!feats || feats.X.length === 0) return;
+  const r = probe.result;
+  const out = await runJob('probe-try', 'Classifying the selected image', 'applyProbe', {
+    probe: { W: r.W, b: r.b, mean: r.mean, scale: r.scale },
+    X: feats.X,
+    n: 1,
+    d: feats.d,
+    k: probe.classes.length,
+  });
+  if (out) setProbeTry({ id, proba: Array.from(out.proba) });
 }

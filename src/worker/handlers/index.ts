@@ -6,8 +6,8 @@ import { embed, resumeEmbedding } from './embed';
 import { environment } from './environment';
 import { extractFeatures } from './extract';
 import { simulateFault } from './faults';
-import { loadModel } from './load-model';
 import { generate } from './generate';
+import { loadModel } from './load-model';
 import { applyProbe, trainProbe } from './probe';
 import { forward } from './run-model';
 

@@ -1,0 +1,150 @@
+/**
+ * The embedding view: a small t-SNE runs with its progress, plot, legend, quality readout and
+ * exports; Stop keeps the layout and Resume finishes it; box selection feeds the feature maps;
+ * too few points for the perplexity is explained.
+ */
+import { readFileSync } from 'node:fs';
+import type { Locator, Page } from '@playwright/test';
+import { expect, openApp, test } from './support/app';
+import { useBackend } from './support/backend';
+
+async function setUp(page: Page, points: string, iterations: string): Promise<Locator> {
+  await openApp(page, '?blocks=up1_0&t=100');
+  const panel = page.getByRole('region', { name: 'Embedding' });
+  await panel.getByLabel('Points', { exact: true }).fill(points);
+  await panel.getByLabel('Iterations', { exact: true }).fill(iterations);
+  return panel;
+}
+
+test('a t-SNE of 300 points: plot, progress, legend, quality, CSV/SVG/PNG, box selection', async ({
+  app,
+}) => {
+  const { page } = app;
+  await useBackend(page, 'wasm');
+  const panel = await setUp(page, '300', '300');
+  const started = Date.now();
+  await panel.getByRole('button', { name: 'Run t-SNE', exact: true }).click();
+  const plot = panel.getByRole('img', { name: 't-SNE of up1_0 at t = 100: 300 points, 10 classes' });
+  await expect(plot).toBeVisible({ timeout: 90_000 });
+  const finished = panel.getByText(
+    /t-SNE finished in [\d.]+ s: iteration 300 of 300 · KL divergence \d+\.\d{3}\./,
+  );
+  await expect(finished).toBeVisible({ timeout: 90_000 });
+  console.log(
+    `t-SNE of 300 points (extraction + 300 iterations, WASM): ${Date.now() - started} ms; ${await finished.textContent()}`,
+  );
+
+  const quality = panel.getByText(
+    /10-NN accuracy: [\d.]+% in the 2-D layout, [\d.]+% in the original features/,
+  );
+  await expect(quality).toBeVisible();
+  const [layoutAcc, featureAcc] = [...(await quality.textContent())!.matchAll(/([\d.]+)%/g)].map((m) =>
+    Number(m[1]),
+  );
+  console.log(`10-NN accuracy: layout ${layoutAcc}%, features ${featureAcc}%`);
+  expect(layoutAcc).toBeGreaterThan(20); // 10 classes: chance is 10%
+  expect(featureAcc).toBeGreaterThan(20);
+
+  // The legend's toggles hide and show a class.
+  const trouser = panel.getByRole('button', { name: /^Trouser/ });
+  await expect(trouser).toHaveAttribute('aria-pressed', 'true');
+  await trouser.click();
+  await expect(trouser).toHaveAttribute('aria-pressed', 'false');
+  await expect(panel.getByRole('img', { name: /300 points, 10 classes, 1 hidden/ })).toBeVisible();
+  await trouser.press('Enter');
+  await expect(trouser).toHaveAttribute('aria-pressed', 'true');
+
+  const csvDownload = page.waitForEvent('download');
+  await panel.getByRole('button', { name: 'Save CSV' }).click();
+  const csv = readFileSync(await (await csvDownload).path(), 'utf8')
+    .trim()
+    .split('\n');
+  expect(csv[0]).toBe('id,label,x,y');
+  expect(csv).toHaveLength(301);
+  expect(csv[1]).toMatch(/^test:0,[^,]+,-?[\d.e-]+,-?[\d.e-]+$/);
+  const svgDownload = page.waitForEvent('download');
+  await panel.getByRole('button', { name: 'Save SVG' }).click();
+  const svg = readFileSync(await (await svgDownload).path(), 'utf8');
+  expect(svg.match(/<circle/g)?.length).toBeGreaterThan(250);
+  expect(svg).toContain('Ankle boot');
+  const pngDownload = page.waitForEvent('download');
+  await panel.getByRole('button', { name: 'Save PNG' }).click();
+  expect(
+    readFileSync(await (await pngDownload).path())
+      .subarray(1, 4)
+      .toString(),
+  ).toBe('PNG');
+
+  // Hovering a point shows its image, label and 5 nearest neighbours in the features.
+  const box = (await plot.boundingBox())!;
+  const tooltip = panel.getByRole('tooltip');
+  for (let k = 0; k < 400 && !(await tooltip.isVisible()); k++) {
+    const fx = 0.15 + 0.8 * ((k * 0.618) % 1);
+    const fy = 0.05 + 0.85 * ((k * 0.382 + (k % 7) / 7) % 1);
+    await page.mouse.move(box.x + fx * box.width, box.y + fy * box.height);
+    await page.waitForTimeout(25);
+  }
+  await expect(tooltip).toBeVisible();
+  await expect(
+    tooltip.getByRole('list', { name: 'Nearest neighbours in the original features' }).getByRole('img'),
+  ).toHaveCount(5);
+
+  // Box selection (Select mode) shows the images and sends them to the feature maps.
+  await panel.getByRole('button', { name: 'Select', exact: true }).click();
+  await page.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.02);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.6, { steps: 5 });
+  await page.mouse.move(box.x + box.width * 0.99, box.y + box.height * 0.92, { steps: 5 });
+  await page.mouse.up();
+  const selection = panel.getByRole('region', { name: 'Selected points' });
+  await expect(selection).toContainText(/\d+ points selected/);
+  await selection.getByRole('button', { name: 'Show in feature maps' }).click();
+  await expect(page).toHaveURL(/img=test/);
+  await panel.getByRole('button', { name: 'Reset zoom', exact: true }).click();
+  expect(app.consoleErrors).toEqual([]);
+});
+
+test('Stop keeps the layout and Resume continues from the same iteration', async ({ app }) => {
+  const { page } = app;
+  await useBackend(page, 'wasm');
+  const panel = await setUp(page, '300', '4000');
+  await panel.getByRole('button', { name: 'Run t-SNE', exact: true }).click();
+  await expect(panel.getByText(/^Iteration \d+ of 4000 · KL divergence \d+\.\d{3}$/)).toBeVisible({
+    timeout: 90_000,
+  });
+  await expect(
+    page.getByRole('progressbar', { name: /t-SNE of up1_0 at t = 100 \(300 points\)/ }),
+  ).toBeVisible();
+  await panel.getByRole('button', { name: 'Stop embedding', exact: true }).click();
+  const stopped = panel.getByText(
+    /Stopped at iteration (\d+) of 4000 · KL divergence \d+\.\d{3}\. Resume continues from here\./,
+  );
+  await expect(stopped).toBeVisible();
+  const stoppedAt = Number(/iteration (\d+)/.exec((await stopped.textContent())!)![1]);
+  expect(stoppedAt).toBeLessThan(4000);
+  await expect(panel.getByText(/10-NN accuracy/)).toBeVisible();
+  await expect(panel.getByRole('img', { name: /t-SNE of up1_0 at t = 100: 300 points/ })).toBeVisible();
+  await panel.getByRole('button', { name: 'Resume embedding', exact: true }).click();
+  await expect(panel.getByText(/t-SNE finished in [\d.]+ s: iteration 4000 of 4000/)).toBeVisible({
+    timeout: 100_000,
+  });
+  expect(app.consoleErrors).toEqual([]);
+});
+
+test('too few points for the perplexity: clamped, and the message says so', async ({ app }) => {
+  const { page } = app;
+  await useBackend(page, 'wasm');
+  const panel = await setUp(page, '20', '300');
+  await panel.getByLabel('Perplexity').fill('30');
+  await panel.getByRole('button', { name: 'Run t-SNE', exact: true }).click();
+  await expect(panel.getByText(/t-SNE finished/)).toBeVisible({ timeout: 90_000 });
+  await expect(
+    panel
+      .getByRole('list', { name: 'Embedding messages' })
+      .getByText('Perplexity 30 is too large for 20 points; using 6.333.'),
+  ).toBeVisible();
+  await expect(
+    panel.getByRole('img', { name: 't-SNE of up1_0 at t = 100: 20 points, 10 classes' }),
+  ).toBeVisible();
+  expect(app.consoleErrors).toEqual([]);
+});

@@ -1,0 +1,39 @@
+import { useStore } from '../../state/store';
+import { classifySelected, type ProbeRun } from './commands';
+
+/** "Try it": the trained probe's class probabilities for the selected image (bundled or your own). */
+export function TryIt({ run }: { run: ProbeRun }) {
+  const selected = useStore((s) => s.view.images[0]);
+  const tried = useStore((s) => s.probeTry);
+  const busy = useStore((s) => Boolean(s.jobs['probe-try'] || s.jobs.extract));
+  const upload = useStore((s) => s.uploads.find((u) => u.id === selected));
+  const name = upload ? upload.name : selected;
+  const result = tried && tried.id === selected ? tried : null;
+  const best = result ? result.proba.indexOf(Math.max(...result.proba)) : -1;
+  return (
+    <section className="try-it" aria-label="Try the probe">
+      <h3>Try it</h3>
+      <p className="muted">
+        Select any image (bundled, or add your own above), then classify it with this probe.
+      </p>
+      <button type="button" disabled={!selected || busy} onClick={() => void classifySelected()}>
+        Classify the selected image
+      </button>
+      {result && (
+        <table className="proba" aria-label={`Class probabilities for ${name}`}>
+          <tbody>
+            {run.classes.map((c, i) => (
+              <tr key={c} className={i === best ? 'best' : undefined}>
+                <th scope="row">{c}</th>
+                <td>{(result.proba[i] * 100).toFixed(1)}%</td>
+                <td>
+                  <span className="bar" style={{ width: `${result.proba[i] * 120}px` }} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
