@@ -8,10 +8,16 @@ import { getState, subscribe } from '../state/store';
 import { compute } from './compute';
 import { describeError } from './messages';
 
-function currentKey(): string | null {
-  const { model, view } = getState();
-  if (!model || !view.images.length) return null;
-  return `${model.hash}|${view.images[0]}|${view.t}|${view.seed}|${model.backend}`;
+/** What the explorer needs computed: the view's t, and the compare pane's t when comparing. */
+function wanted(): { slot: 'forward' | 'compareForward'; t: number; key: string }[] {
+  const { model, view, compare } = getState();
+  if (!model || !view.images.length) return [];
+  const key = (t: number) => `${model.hash}|${view.images[0]}|${t}|${view.seed}|${model.backend}`;
+  const out: { slot: 'forward' | 'compareForward'; t: number; key: string }[] = [
+    { slot: 'forward', t: view.t, key: key(view.t) },
+  ];
+  if (compare) out.push({ slot: 'compareForward', t: compare.t, key: key(compare.t) });
+  return out;
 }
 
 let inFlight = false;
@@ -22,8 +28,8 @@ async function pump(): Promise<void> {
     queued = true;
     return;
   }
-  const key = currentKey();
-  if (!key || getState().forward?.key === key) return;
+  const next = wanted().find((w) => getState()[w.slot]?.key !== w.key);
+  if (!next) return;
   inFlight = true;
   try {
     const { model, view, dataset, uploads } = getState();
@@ -31,10 +37,17 @@ async function pump(): Promise<void> {
     if (!x0.length) return;
     const result = await compute().run(
       'forward',
-      { x0, t: view.t, seed: view.seed, blocks: model!.manifest.blocks.map((b) => b.name) },
+      { x0, t: next.t, seed: view.seed, blocks: model!.manifest.blocks.map((b) => b.name) },
       { transfer: [x0.buffer] },
     );
-    getState().setForward({ key, result });
+    // Reuse: if both panes want the same pass, one run serves both.
+    const s = getState();
+    for (const w of wanted()) {
+      if (w.key !== next.key) continue;
+      if (w.slot === 'forward') s.setForward({ key: w.key, result });
+      else s.setCompareForward({ key: w.key, result });
+    }
+    queued = true;
   } catch (error) {
     const { title, text } = describeError(error);
     getState().notify('error', title, text);
@@ -54,7 +67,8 @@ export function startForwardSync(): () => void {
       s.view !== prev.view ||
       s.model !== prev.model ||
       s.dataset !== prev.dataset ||
-      s.uploads !== prev.uploads
+      s.uploads !== prev.uploads ||
+      s.compare !== prev.compare
     )
       void pump();
   });

@@ -44,6 +44,9 @@ export interface AppState {
   uploads: UploadedImage[];
   /** The latest single-image forward pass (x_t, x̂_0, every block's map) and what it was for. */
   forward: { key: string; result: ForwardResult } | null;
+  /** Compare mode: a second (block, t) pair shown beside the first; null when off. */
+  compare: { block: string; t: number } | null;
+  compareForward: { key: string; result: ForwardResult } | null;
   /** undefined: not asked yet; null: no IndexedDB here. */
   cacheStats: CacheStats | null | undefined;
   /** The latest extracted feature set (possibly partial after Stop). */
@@ -77,6 +80,8 @@ export interface AppState {
   /** Puts an uploaded image into a class bucket (empty name: unlabelled). */
   setUploadClass: (id: string, className: string) => void;
   setForward: (forward: AppState['forward']) => void;
+  setCompare: (compare: AppState['compare']) => void;
+  setCompareForward: (forward: AppState['compareForward']) => void;
   setCacheStats: (stats: CacheStats | null) => void;
   setFeatureSet: (set: FeatureSet | null) => void;
   setProbe: (probe: ProbeRun | null) => void;
@@ -98,6 +103,8 @@ export const useStore = create<AppState>()((set, get) => ({
   dataset: null,
   uploads: [],
   forward: null,
+  compare: null,
+  compareForward: null,
   cacheStats: undefined,
   featureSet: null,
   probe: null,
@@ -150,6 +157,8 @@ export const useStore = create<AppState>()((set, get) => ({
       view: { ...s.view, images: s.view.images.filter((i) => i !== id) },
     })),
   setForward: (forward) => set({ forward }),
+  setCompare: (compare) => set({ compare }),
+  setCompareForward: (compareForward) => set({ compareForward }),
   setCacheStats: (cacheStats) => set({ cacheStats }),
   setFeatureSet: (featureSet) => set({ featureSet }),
   setProbe: (probe) => set({ probe, probeTry: null }),

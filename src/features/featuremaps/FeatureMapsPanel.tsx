@@ -6,6 +6,7 @@ import { downloadBytes } from '../../ui/download';
 import { floatsToBytes } from '../../ui/draw-image';
 import { PixelCanvas } from '../../ui/PixelCanvas';
 import { ChannelDetail } from './ChannelDetail';
+import { ComparePane } from './ComparePane';
 import { colormapTable, drawTiles, type TileLayout } from './draw-tiles';
 import type { ChannelOrder, Normalisation } from './tiles';
 
@@ -178,6 +179,7 @@ export function FeatureMapsPanel() {
       ) : (
         <p className="muted">{block ? 'Running the U-Net…' : 'Select a block.'}</p>
       )}
+      <ComparePane order={order} norm={norm} table={table} />
     </div>
   );
 }
