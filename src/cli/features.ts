@@ -17,8 +17,20 @@ import { POOLING_BY_NAME } from './extract';
 import { loadNodeDataset, loadNodeModel } from './load';
 
 export async function runFeatures(args: string[]): Promise<number> {
-  const flags = parseFlags(args, ['manifest', 'out', 'split', 'start', 'count', 't', 'pooling', 'seed', 'batch', 'threads']);
-  if (!flags.manifest || !flags.out || !flags.t) throw new Error('features needs --manifest, --out and --t (e.g. 0,25,100)');
+  const flags = parseFlags(args, [
+    'manifest',
+    'out',
+    'split',
+    'start',
+    'count',
+    't',
+    'pooling',
+    'seed',
+    'batch',
+    'threads',
+  ]);
+  if (!flags.manifest || !flags.out || !flags.t)
+    throw new Error('features needs --manifest, --out and --t (e.g. 0,25,100)');
   const model = await loadNodeModel(flags.manifest, intFlag(flags, 'threads', 2, 1, 64));
   const { index, split } = await loadNodeDataset(model.manifest, flags.manifest, flags.split ?? 'test');
   const start = intFlag(flags, 'start', 0, 0, split.count - 1);
@@ -55,7 +67,9 @@ export async function runFeatures(args: string[]): Promise<number> {
         }
       const done = ti * count + s + n;
       const elapsed = performance.now() - started;
-      process.stderr.write(`\rt=${t}: ${s + n}/${count} · ${((done / elapsed) * 1000).toFixed(0)} img/s · ETA ${formatDuration(((timesteps.length * count - done) * elapsed) / done)}   `);
+      process.stderr.write(
+        `\rt=${t}: ${s + n}/${count} · ${((done / elapsed) * 1000).toFixed(0)} img/s · ETA ${formatDuration(((timesteps.length * count - done) * elapsed) / done)}   `,
+      );
     }
     for (const p of poolNames) {
       const dir = join(flags.out, `t${t}`, p);
@@ -72,7 +86,9 @@ export async function runFeatures(args: string[]): Promise<number> {
     }
   }
   process.stderr.write('\n');
-  console.log(`wrote features of ${count} ${flags.split ?? 'test'} images (from ${start}) for t = ${timesteps.join(',')} × ${poolNames.join(',')} to ${flags.out}`);
+  console.log(
+    `wrote features of ${count} ${flags.split ?? 'test'} images (from ${start}) for t = ${timesteps.join(',')} × ${poolNames.join(',')} to ${flags.out}`,
+  );
   await model.unet.release();
   return 0;
 }

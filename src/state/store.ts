@@ -4,6 +4,7 @@
  * runtime state that is never persisted (environment, model, jobs, notices).
  */
 import { create } from 'zustand';
+import { useShallow } from 'zustand/react/shallow';
 import type { BundledDataset } from '../data/bundled';
 import type { UploadedImage } from '../data/uploads';
 import type { EmbeddingRuns } from '../features/embedding/commands';
@@ -177,6 +178,9 @@ export function maxT(model: ModelInfo): number {
   const s = model.manifest.schedule;
   return (s.type === 'linear' ? s.steps : s.alphasCumprod.length) - 1;
 }
+
+/** Selector helper for picking several fields without re-rendering on unrelated changes. */
+export { useShallow };
 
 /** Subscribe outside React (URL sync, persistence). */
 export const subscribe = useStore.subscribe;

@@ -44,6 +44,12 @@ export async function startPreview(port: number): Promise<{ url: string; stop: (
   throw new Error(`vite preview did not start on ${url}`);
 }
 
+/**
+ * tsx (esbuild with keepNames) wraps named functions in `__name(...)`; functions we hand to
+ * page.evaluate carry that call into the page, where the helper does not exist.
+ */
+export const NAME_SHIM = 'globalThis.__name = globalThis.__name || ((f) => f);';
+
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
 }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { loadNodeDataset, loadNodeModel } from '../../src/cli/load';
 import { datasetToModelInput } from '../../src/core/dataset/index-file';
 import { extractFeatures } from '../../src/pipeline/extract';
-import { launchChromium, median, startPreview } from './browser';
+import { launchChromium, median, NAME_SHIM, startPreview } from './browser';
 
 const MANIFEST = join(import.meta.dirname, '../../public/models/fashion-mnist-ddpm/manifest.json');
 const BATCHES = [1, 8, 32];
@@ -53,6 +53,7 @@ async function native(threads: number, x0: Float32Array): Promise<Record<number,
 async function browser(threads: number, x0: Float32Array, url: string): Promise<Record<number, number>> {
   const chromium = await launchChromium();
   const page = await (await chromium.newContext()).newPage();
+  await page.addInitScript(NAME_SHIM);
   await page.addInitScript((t) => {
     window.localStorage.setItem(
       'diffprobe.preferences.v1',

@@ -38,6 +38,34 @@ export function FeatureMapsPanel() {
   const table = useMemo(() => colormapTable(COLORMAPS[colormap]), [colormap]);
 
   const map = forward && block ? forward.result.maps[block] : undefined;
+  const inputSpec = model?.manifest.input;
+  // Bytes for the x_t and x̂_0 thumbnails, recomputed only when a new forward pass arrives.
+  const noisy = useMemo(
+    () =>
+      forward && inputSpec
+        ? floatsToBytes(
+            forward.result.xt,
+            inputSpec.channels,
+            inputSpec.height,
+            inputSpec.width,
+            inputSpec.range,
+          )
+        : null,
+    [forward, inputSpec],
+  );
+  const denoised = useMemo(
+    () =>
+      forward && inputSpec
+        ? floatsToBytes(
+            forward.result.x0Pred,
+            inputSpec.channels,
+            inputSpec.height,
+            inputSpec.width,
+            inputSpec.range,
+          )
+        : null,
+    [forward, inputSpec],
+  );
   useEffect(() => {
     if (canvasRef.current && map)
       layoutRef.current = drawTiles(canvasRef.current, map, { order, norm, table });
@@ -45,7 +73,7 @@ export function FeatureMapsPanel() {
 
   if (!model) return <p className="muted">Feature maps appear once the model and images are loaded.</p>;
   if (!imageId) return <p className="muted">Select an image to see what each block sees.</p>;
-  const { channels, height, width, range } = model.manifest.input;
+  const { channels, height, width } = model.manifest.input;
   const original = upload ? { bytes: upload.converted } : dataset ? bundledPixels(dataset, imageId) : null;
   const r = forward?.result;
   return (
@@ -68,7 +96,7 @@ export function FeatureMapsPanel() {
           <>
             <figure>
               <PixelCanvas
-                bytes={floatsToBytes(r.xt, channels, height, width, range)}
+                bytes={noisy!}
                 width={width}
                 height={height}
                 channels={channels}
@@ -79,7 +107,7 @@ export function FeatureMapsPanel() {
             </figure>
             <figure>
               <PixelCanvas
-                bytes={floatsToBytes(r.x0Pred, channels, height, width, range)}
+                bytes={denoised!}
                 width={width}
                 height={height}
                 channels={channels}

@@ -1,5 +1,5 @@
 import { useId, useState } from 'react';
-import { maxT, useStore } from '../../state/store';
+import { maxT, useShallow, useStore } from '../../state/store';
 import { POOLINGS } from '../extraction/commands';
 import { parseTimesteps, stopProbe, trainProbe } from './commands';
 import { ProbeCurves } from './ProbeCurves';
@@ -14,7 +14,9 @@ const clampInt = (v: string, lo: number, hi: number, fallback: number) => {
 export function ProbePanel() {
   const model = useStore((s) => s.model);
   const dataset = useStore((s) => s.dataset);
-  const view = useStore((s) => s.view);
+  const view = useStore(
+    useShallow((s) => ({ t: s.view.t, blocks: s.view.blocks, pooling: s.view.pooling, seed: s.view.seed })),
+  );
   const run = useStore((s) => s.probe);
   const busy = useStore((s) => Boolean(s.jobs.probe || s.jobs.extract));
   const uploads = useStore((s) => s.uploads);

@@ -9,7 +9,10 @@ import type { JobContext } from '../context';
 import type { Jobs } from '../jobs';
 import { requireModel } from './run-model';
 
-export async function generate(params: Jobs['generate']['params'], ctx: JobContext): Promise<Jobs['generate']['result']> {
+export async function generate(
+  params: Jobs['generate']['params'],
+  ctx: JobContext,
+): Promise<Jobs['generate']['result']> {
   const started = performance.now();
   const model = requireModel();
   const { count, steps, seed, eta } = params;

@@ -1,0 +1,99 @@
+/**
+ * `npm run bench:explorer`: responsiveness of the feature-map explorer on WASM in headless
+ * Chromium, default model. Measures, inside the page:
+ *   - block switch → repainted tiles (no re-run: every block comes from the last forward pass),
+ *   - timestep change → one forward pass → repainted tiles (p50/p95 over many moves),
+ *   - slider drag coalescing: 30 rapid changes → how many forward passes actually ran.
+ * Prints the figures; nothing passes or fails (these machines are noisy).
+ */
+import { launchChromium, NAME_SHIM, startPreview } from './browser';
+
+async function main() {
+  const preview = await startPreview(4189);
+  const chromium = await launchChromium();
+  try {
+    const page = await (await chromium.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
+    await page.addInitScript(NAME_SHIM);
+    await page.addInitScript(() =>
+      window.localStorage.setItem('diffprobe.preferences.v1', JSON.stringify({ backend: 'wasm', wasmThreads: 0 })),
+    );
+    await page.goto(`${preview.url}?img=test:0&t=100&blocks=mid`);
+    await page.getByRole('img', { name: /channel maps of block mid at t = 100/ }).waitFor({ timeout: 120_000 });
+    const result = await page.evaluate(async () => {
+      const s = () => window.diffprobe.state();
+      const frames = (n: number) => new Promise<void>((r) => {
+        const step = (k: number) => (k ? requestAnimationFrame(() => step(k - 1)) : r());
+        step(n);
+      });
+      const tilesLabel = () => document.querySelector('canvas.tiles')?.getAttribute('aria-label') ?? '';
+      const waitFor = async (ok: () => boolean, timeout = 30_000) => {
+        const start = performance.now();
+        while (!ok()) {
+          if (performance.now() - start > timeout) throw new Error('timeout');
+          await new Promise((r) => requestAnimationFrame(r));
+        }
+      };
+      const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+      const blocks = s().model!.manifest.blocks.map((b) => b.name);
+
+      const switchMs: number[] = [];
+      for (let i = 0; i < 32; i++) {
+        const b = blocks[i % blocks.length];
+        const t0 = performance.now();
+        s().selectBlock(b, false);
+        await waitFor(() => tilesLabel().includes(`block ${b} at`));
+        await frames(1); // the frame that shows it
+        switchMs.push(performance.now() - t0);
+      }
+
+      const stepMs: number[] = [];
+      for (let i = 0; i < 30; i++) {
+        const t = 101 + i * 7;
+        const t0 = performance.now();
+        s().setT(t);
+        await waitFor(() => tilesLabel().endsWith(`at t = ${t}`));
+        await frames(1);
+        stepMs.push(performance.now() - t0);
+      }
+
+      let passes = 0;
+      let lastKey = s().forward?.key;
+      const watch = setInterval(() => {
+        const k = s().forward?.key;
+        if (k !== lastKey) {
+          passes++;
+          lastKey = k;
+        }
+      }, 1);
+      for (let i = 0; i < 30; i++) {
+        s().setT(500 + i);
+        await new Promise((r) => setTimeout(r, 8));
+      }
+      await waitFor(() => tilesLabel().endsWith('at t = 529'));
+      await new Promise((r) => setTimeout(r, 300));
+      clearInterval(watch);
+      return {
+        switch: { p50: pct(switchMs, 0.5), p95: pct(switchMs, 0.95), max: Math.max(...switchMs) },
+        step: { p50: pct(stepMs, 0.5), p95: pct(stepMs, 0.95), max: Math.max(...stepMs) },
+        lastForwardMs: s().forward!.result.ms,
+        passes,
+        threads: s().model!.threads,
+      };
+    });
+    const f = (x: number) => `${x.toFixed(1)} ms`;
+    console.log(`Feature-map explorer, WASM (${result.threads} threads), default model, headless Chromium\n`);
+    console.log('| measurement | p50 | p95 | max |');
+    console.log('|---|---:|---:|---:|');
+    console.log(`| block switch → repaint (no re-run), 32 switches | ${f(result.switch.p50)} | ${f(result.switch.p95)} | ${f(result.switch.max)} |`);
+    console.log(`| timestep change → forward pass → repaint, 30 moves | ${f(result.step.p50)} | ${f(result.step.p95)} | ${f(result.step.max)} |`);
+    console.log(`\nslider drag: 30 changes 8 ms apart ran ${result.passes} forward passes (coalesced); last pass took ${f(result.lastForwardMs)} in the worker`);
+  } finally {
+    await chromium.close();
+    preview.stop();
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
