@@ -56,6 +56,9 @@ describe('status words', () => {
     expect(runStatusText({ ...base, status: 'done', iter: 1000 })).toBe(
       't-SNE finished in 4.2 s: iteration 1000 of 1000 · KL divergence 2.500.',
     );
+    expect(runStatusText({ ...base, status: 'done', iter: 650 })).toBe(
+      't-SNE finished in 4.2 s: converged at iteration 650 of 1000 · KL divergence 2.500.',
+    );
     expect(runStatusText({ ...base, method: 'umap', kl: null, status: 'running' })).toBe('Epoch 120 of 1000');
     expect(runStatusText({ ...base, status: 'running', phase: 'neighbors' })).toBe(
       't-SNE: finding nearest neighbours…',

@@ -41,7 +41,9 @@ export function runStatusText(r: RunProgress): string {
     case 'done': {
       const time = r.ms === null ? '' : ` in ${(r.ms / 1000).toFixed(1)} s`;
       if (r.method === 'pca') return `PCA finished${time}.`;
-      return `${name} finished${time}: ${iterText(r).replace(/^\w/, (c) => c.toLowerCase())}.`;
+      // t-SNE stops by itself once the KL divergence stops improving (as scikit-learn does).
+      const early = r.iter < r.totalIter ? 'converged at ' : '';
+      return `${name} finished${time}: ${early}${iterText(r).replace(/^\w/, (c) => c.toLowerCase())}.`;
     }
     default:
       if (r.phase === 'neighbors') return `${name}: finding nearest neighbours…`;
