@@ -112,15 +112,19 @@ test('Stop keeps the layout and Resume continues from the same iteration', async
   await useBackend(page, 'wasm');
   const panel = await setUp(page, '300', '4000');
   await panel.getByRole('button', { name: 'Run t-SNE', exact: true }).click();
-  await expect(panel.getByText(/^Iteration \d+ of 4000 · KL divergence \d+\.\d{3}$/)).toBeVisible({
-    timeout: 90_000,
-  });
-  await expect(
-    page.getByRole('progressbar', { name: /t-SNE of up1_0 at t = 100 \(300 points\)/ }),
-  ).toBeVisible();
+  // Stop as soon as the layout moves, checked every frame: 300 points take well under 1 ms per
+  // iteration, and t-SNE may converge by itself from iteration 550 on. The shared jobs bar shows
+  // the same run meanwhile.
+  await page.waitForFunction(
+    () =>
+      /Iteration \d+ of 4000/.test(document.querySelector('#embedding')?.textContent ?? '') &&
+      document.querySelector('progress[aria-label="t-SNE of up1_0 at t = 100 (300 points)"]') !== null,
+    null,
+    { polling: 'raf', timeout: 90_000 },
+  );
   await panel.getByRole('button', { name: 'Stop embedding', exact: true }).click();
   const stopped = panel.getByText(
-    /Stopped at iteration (\d+) of 4000 · KL divergence \d+\.\d{3}\. Resume continues from here\./,
+    /Stopped at iteration (\d+) of 4000( · KL divergence \d+\.\d{3})?\. Resume continues from here\./,
   );
   await expect(stopped).toBeVisible();
   const stoppedAt = Number(/iteration (\d+)/.exec((await stopped.textContent())!)![1]);

@@ -56,10 +56,14 @@ test('compare mode shows a second (block, t) pair beside the first', async ({ ap
   const { page } = app;
   await useBackend(page, 'wasm');
   await openApp(page, '?t=50&blocks=up1_0');
-  await expect(page.getByRole('img', { name: '64 channel maps of block up1_0 at t = 50' })).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByRole('img', { name: '64 channel maps of block up1_0 at t = 50' })).toBeVisible({
+    timeout: 60_000,
+  });
   await page.getByLabel('Compare with another block and timestep').check();
   await page.getByLabel('Compare block').selectOption('down0_0');
   await page.getByLabel('Compare timestep').fill('400');
-  await expect(page.getByRole('img', { name: '32 channel maps of block down0_0 at t = 400 (comparison)' })).toBeVisible({ timeout: 60_000 });
+  await expect(
+    page.getByRole('img', { name: '32 channel maps of block down0_0 at t = 400 (comparison)' }),
+  ).toBeVisible({ timeout: 60_000 });
   await expect(page.getByRole('img', { name: '64 channel maps of block up1_0 at t = 50' })).toBeVisible();
 });

@@ -15,16 +15,22 @@ async function main() {
     const page = await (await chromium.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
     await page.addInitScript(NAME_SHIM);
     await page.addInitScript(() =>
-      window.localStorage.setItem('diffprobe.preferences.v1', JSON.stringify({ backend: 'wasm', wasmThreads: 0 })),
+      window.localStorage.setItem(
+        'diffprobe.preferences.v1',
+        JSON.stringify({ backend: 'wasm', wasmThreads: 0 }),
+      ),
     );
     await page.goto(`${preview.url}?img=test:0&t=100&blocks=mid`);
-    await page.getByRole('img', { name: /channel maps of block mid at t = 100/ }).waitFor({ timeout: 120_000 });
+    await page
+      .getByRole('img', { name: /channel maps of block mid at t = 100/ })
+      .waitFor({ timeout: 120_000 });
     const result = await page.evaluate(async () => {
       const s = () => window.diffprobe.state();
-      const frames = (n: number) => new Promise<void>((r) => {
-        const step = (k: number) => (k ? requestAnimationFrame(() => step(k - 1)) : r());
-        step(n);
-      });
+      const frames = (n: number) =>
+        new Promise<void>((r) => {
+          const step = (k: number) => (k ? requestAnimationFrame(() => step(k - 1)) : r());
+          step(n);
+        });
       const tilesLabel = () => document.querySelector('canvas.tiles')?.getAttribute('aria-label') ?? '';
       const waitFor = async (ok: () => boolean, timeout = 30_000) => {
         const start = performance.now();
@@ -33,7 +39,8 @@ async function main() {
           await new Promise((r) => requestAnimationFrame(r));
         }
       };
-      const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
+      const pct = (xs: number[], p: number) =>
+        [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
       const blocks = s().model!.manifest.blocks.map((b) => b.name);
 
       const switchMs: number[] = [];
@@ -84,9 +91,15 @@ async function main() {
     console.log(`Feature-map explorer, WASM (${result.threads} threads), default model, headless Chromium\n`);
     console.log('| measurement | p50 | p95 | max |');
     console.log('|---|---:|---:|---:|');
-    console.log(`| block switch → repaint (no re-run), 32 switches | ${f(result.switch.p50)} | ${f(result.switch.p95)} | ${f(result.switch.max)} |`);
-    console.log(`| timestep change → forward pass → repaint, 30 moves | ${f(result.step.p50)} | ${f(result.step.p95)} | ${f(result.step.max)} |`);
-    console.log(`\nslider drag: 30 changes 8 ms apart ran ${result.passes} forward passes (coalesced); last pass took ${f(result.lastForwardMs)} in the worker`);
+    console.log(
+      `| block switch → repaint (no re-run), 32 switches | ${f(result.switch.p50)} | ${f(result.switch.p95)} | ${f(result.switch.max)} |`,
+    );
+    console.log(
+      `| timestep change → forward pass → repaint, 30 moves | ${f(result.step.p50)} | ${f(result.step.p95)} | ${f(result.step.max)} |`,
+    );
+    console.log(
+      `\nslider drag: 30 changes 8 ms apart ran ${result.passes} forward passes (coalesced); last pass took ${f(result.lastForwardMs)} in the worker`,
+    );
   } finally {
     await chromium.close();
     preview.stop();
