@@ -1,5 +1,5 @@
 import { defineConfig } from '@playwright/test';
-import { findChromium } from './e2e/support/chromium';
+import { CHROMIUM_ARGS, findChromium } from './e2e/support/chromium';
 
 const PORT = Number(process.env.DIFFPROBE_E2E_PORT ?? 4179);
 
@@ -18,16 +18,7 @@ export default defineConfig({
     browserName: 'chromium',
     launchOptions: {
       executablePath: findChromium(),
-      args: [
-        '--no-sandbox',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--disable-dev-shm-usage',
-        '--enable-unsafe-webgpu',
-      ],
+      args: CHROMIUM_ARGS,
     },
     trace: 'off',
   },

@@ -157,3 +157,38 @@ test('too few points for the perplexity: clamped, and the message says so', asyn
   ).toBeVisible();
   expect(app.consoleErrors).toEqual([]);
 });
+
+test('Compare: a second embedding of the same points for another block and t', async ({ app }) => {
+  const { page } = app;
+  await useBackend(page, 'wasm');
+  const panel = await setUp(page, '100', '300');
+  await panel.getByRole('button', { name: 'Compare', exact: true }).click();
+  await expect(panel.getByRole('button', { name: 'Compare', exact: true })).toHaveAttribute(
+    'aria-pressed',
+    'true',
+  );
+  await panel.getByLabel('Compare block').selectOption('mid');
+  await panel.getByLabel('Compare t').fill('500');
+  await panel.getByRole('button', { name: 'Run t-SNE', exact: true }).click();
+  await expect(
+    panel.getByRole('img', { name: 't-SNE of up1_0 at t = 100: 100 points, 10 classes' }),
+  ).toBeVisible({
+    timeout: 90_000,
+  });
+  const second = panel.getByRole('img', { name: 't-SNE of mid at t = 500: 100 points, 10 classes' });
+  await expect(second).toBeVisible({ timeout: 90_000 });
+  await expect(panel.getByText(/10-NN accuracy/)).toHaveCount(2, { timeout: 60_000 });
+  // Shift-drag in the comparison selects points; the strip shows them (linked to the first view).
+  await second.scrollIntoViewIfNeeded();
+  const box = (await second.boundingBox())!;
+  await page.keyboard.down('Shift');
+  await page.mouse.move(box.x + box.width * 0.1, box.y + box.height * 0.02);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.99, box.y + box.height * 0.92, { steps: 6 });
+  await page.mouse.up();
+  await page.keyboard.up('Shift');
+  await expect(panel.getByRole('region', { name: 'Selected points' })).toContainText(/\d+ points? selected/);
+  await panel.getByRole('button', { name: 'Reset zoom of the comparison' }).click();
+  await page.screenshot({ path: '/tmp/embedding-compare.png', fullPage: true });
+  expect(app.consoleErrors).toEqual([]);
+});

@@ -58,3 +58,19 @@ export function findChromium(): string {
     ].join('\n'),
   );
 }
+
+/**
+ * Launch flags for this closed network: no background traffic (updates, sync, QUIC), no sandbox
+ * (root in CI), and --enable-unsafe-webgpu, without which requestAdapter() returns null and the
+ * WebGPU path could not be tested (it then runs on Chromium's SwiftShader software adapter).
+ */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+  '--enable-unsafe-webgpu',
+];

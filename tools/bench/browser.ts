@@ -4,18 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { type Browser, chromium } from '@playwright/test';
-import { findChromium } from '../../e2e/support/chromium';
-
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-  '--enable-unsafe-webgpu',
-];
+import { CHROMIUM_ARGS, findChromium } from '../../e2e/support/chromium';
 
 export async function startPreview(port: number): Promise<{ url: string; stop: () => void }> {
   const child: ChildProcess = spawn(

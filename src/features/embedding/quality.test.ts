@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { knnAccuracy, nearestNeighbors } from '../../core/embedding/knn';
 import { createRng, gaussian } from '../../core/rng';
-import { featureNeighbors, knnAccuracyOnRows, qualityRows, takeRows } from './quality';
+import { featureNeighbors, knnAccuracyOnRows, QUALITY_BUDGET, qualityRows, takeRows } from './quality';
 
 describe('quality', () => {
   const n = 50;
@@ -12,7 +12,8 @@ describe('quality', () => {
   it('uses every row when n²·d fits the budget, else a sorted seeded sample', () => {
     expect(Array.from(qualityRows(5, 10))).toEqual([0, 1, 2, 3, 4]);
     const rows = qualityRows(10_000, 1024, 0);
-    expect(rows.length).toBe(Math.floor(Math.sqrt(1.5e9 / 1024)));
+    expect(rows.length).toBe(Math.floor(Math.sqrt(QUALITY_BUDGET / 1024)));
+    expect(qualityRows(2000, 64).length).toBe(2000);
     for (let i = 1; i < rows.length; i++) expect(rows[i]).toBeGreaterThan(rows[i - 1]);
     expect(Array.from(qualityRows(10_000, 1024, 0))).toEqual(Array.from(rows));
   });

@@ -1,6 +1,7 @@
 import { useId, useState } from 'react';
 import { useStore } from '../../state/store';
 import type { PoolingId } from '../../state/view';
+import { NumberField } from '../../ui/NumberField';
 import { downloadFeatureSet, extractFeatureSet, POOLINGS } from './commands';
 
 /** Pooled features of many images for the selected blocks, t and pooling; Stop keeps what is done. */
@@ -33,15 +34,7 @@ export function ExtractControls() {
             </option>
           ))}
         </select>
-        <label htmlFor={ids.batch}>Batch size</label>
-        <input
-          id={ids.batch}
-          type="number"
-          min={1}
-          max={256}
-          value={batch}
-          onChange={(e) => setBatch(Math.max(1, Math.min(256, Number(e.target.value) || 1)))}
-        />
+        <NumberField label="Batch size" min={1} max={256} value={batch} onChange={setBatch} />
       </div>
       <div className="row">
         <label htmlFor={ids.source}>Extract from</label>
@@ -53,19 +46,7 @@ export function ExtractControls() {
           <option value="test">First N test images</option>
           <option value="selected">Selected images ({selected.length})</option>
         </select>
-        {source === 'test' && (
-          <>
-            <label htmlFor={ids.count}>N</label>
-            <input
-              id={ids.count}
-              type="number"
-              min={1}
-              max={10000}
-              value={count}
-              onChange={(e) => setCount(Math.max(1, Math.min(10000, Number(e.target.value) || 1)))}
-            />
-          </>
-        )}
+        {source === 'test' && <NumberField label="N" min={1} max={10000} value={count} onChange={setCount} />}
         <button type="button" onClick={start} disabled={!ready || running}>
           Extract features
         </button>

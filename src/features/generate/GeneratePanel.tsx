@@ -1,7 +1,8 @@
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import { runJob } from '../../app/commands';
 import { useStore } from '../../state/store';
 import { floatsToBytes } from '../../ui/draw-image';
+import { NumberField } from '../../ui/NumberField';
 import { PixelCanvas } from '../../ui/PixelCanvas';
 
 /** "Generate": DDIM samples from the model, shown live as x̂_0 sharpens step by step. */
@@ -18,7 +19,6 @@ export function GeneratePanel() {
     images: Float32Array;
     final: boolean;
   } | null>(null);
-  const ids = { steps: useId(), count: useId(), seed: useId() };
   if (!model) return null;
   const { channels, height, width, range } = model.manifest.input;
   const pixels = channels * height * width;
@@ -48,32 +48,9 @@ export function GeneratePanel() {
     <fieldset className="generate">
       <legend>Generate</legend>
       <div className="row">
-        <label htmlFor={ids.steps}>DDIM steps</label>
-        <input
-          id={ids.steps}
-          type="number"
-          min={1}
-          max={1000}
-          value={steps}
-          onChange={(e) => setSteps(Math.max(1, Math.min(1000, Math.round(Number(e.target.value)) || 1)))}
-        />
-        <label htmlFor={ids.count}>Number of images</label>
-        <input
-          id={ids.count}
-          type="number"
-          min={1}
-          max={64}
-          value={count}
-          onChange={(e) => setCount(Math.max(1, Math.min(64, Math.round(Number(e.target.value)) || 1)))}
-        />
-        <label htmlFor={ids.seed}>Sample seed</label>
-        <input
-          id={ids.seed}
-          type="number"
-          min={0}
-          value={seed}
-          onChange={(e) => setSeed(Math.max(0, Math.round(Number(e.target.value)) || 0))}
-        />
+        <NumberField label="DDIM steps" min={1} max={1000} value={steps} onChange={setSteps} />
+        <NumberField label="Number of images" min={1} max={64} value={count} onChange={setCount} />
+        <NumberField label="Sample seed" min={0} max={2 ** 31} value={seed} onChange={setSeed} />
         <button type="button" onClick={() => void start()} disabled={running}>
           Generate
         </button>

@@ -1,14 +1,10 @@
 import { useId, useState } from 'react';
 import { maxT, useShallow, useStore } from '../../state/store';
+import { NumberField } from '../../ui/NumberField';
 import { POOLINGS } from '../extraction/commands';
 import { parseTimesteps, stopProbe, trainProbe } from './commands';
 import { ProbeCurves } from './ProbeCurves';
 import { ProbeResults } from './ProbeResults';
-
-const clampInt = (v: string, lo: number, hi: number, fallback: number) => {
-  const n = Math.round(Number(v));
-  return Number.isFinite(n) ? Math.max(lo, Math.min(hi, n)) : fallback;
-};
 
 /** A linear probe on the selected blocks' pooled features, trained in the worker. */
 export function ProbePanel() {
@@ -64,32 +60,9 @@ export function ProbePanel() {
         </select>
       </div>
       <div className="form-grid">
-        <label htmlFor={ids.train}>Training images</label>
-        <input
-          id={ids.train}
-          type="number"
-          min={10}
-          max={maxTrain}
-          value={nTrain}
-          onChange={(e) => setNTrain(clampInt(e.target.value, 10, maxTrain, nTrain))}
-        />
-        <label htmlFor={ids.test}>Test images</label>
-        <input
-          id={ids.test}
-          type="number"
-          min={10}
-          max={maxTest}
-          value={nTest}
-          onChange={(e) => setNTest(clampInt(e.target.value, 10, maxTest, nTest))}
-        />
-        <label htmlFor={ids.seed}>Split seed</label>
-        <input
-          id={ids.seed}
-          type="number"
-          min={0}
-          value={splitSeed}
-          onChange={(e) => setSplitSeed(clampInt(e.target.value, 0, 2 ** 31, 0))}
-        />
+        <NumberField label="Training images" min={10} max={maxTrain} value={nTrain} onChange={setNTrain} />
+        <NumberField label="Test images" min={10} max={maxTest} value={nTest} onChange={setNTest} />
+        <NumberField label="Split seed" min={0} max={2 ** 31} value={splitSeed} onChange={setSplitSeed} />
         <label htmlFor={ids.t}>Probe timesteps</label>
         <input
           id={ids.t}
@@ -100,24 +73,8 @@ export function ProbePanel() {
           aria-describedby={`${ids.t}-hint`}
           onChange={(e) => setTText(e.target.value)}
         />
-        <label htmlFor={ids.C}>Regularisation C</label>
-        <input
-          id={ids.C}
-          type="number"
-          min={0.0001}
-          step="any"
-          value={C}
-          onChange={(e) => setC(Number(e.target.value) > 0 ? Number(e.target.value) : C)}
-        />
-        <label htmlFor={ids.iter}>Max iterations</label>
-        <input
-          id={ids.iter}
-          type="number"
-          min={1}
-          max={2000}
-          value={maxIter}
-          onChange={(e) => setMaxIter(clampInt(e.target.value, 1, 2000, maxIter))}
-        />
+        <NumberField label="Regularisation C" min={0.0001} max={1e6} step="any" value={C} onChange={setC} />
+        <NumberField label="Max iterations" min={1} max={2000} value={maxIter} onChange={setMaxIter} />
       </div>
       <p id={`${ids.t}-hint`} className={timesteps ? 'muted' : 'error-text'}>
         {timesteps

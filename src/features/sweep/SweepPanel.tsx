@@ -1,5 +1,6 @@
 import { useId, useRef, useState } from 'react';
 import { maxT, useStore } from '../../state/store';
+import { NumberField } from '../../ui/NumberField';
 import { savePng, saveSvg } from '../../ui/save-svg';
 import { parseTimesteps } from '../probe/commands';
 import { downloadSweep, runSweep } from './commands';
@@ -28,8 +29,6 @@ export function SweepPanel() {
       ? model.manifest.blocks.map((b) => b.name)
       : model.manifest.blocks.map((b) => b.name).filter((b) => selected.includes(b));
   const best = sweep ? bestCell(sweep.grid) : null;
-  const clamp = (v: string, hi: number) => Math.max(10, Math.min(hi, Math.round(Number(v)) || 10));
-
   return (
     <div className="sweep">
       <div className="form-grid">
@@ -46,23 +45,19 @@ export function SweepPanel() {
           aria-invalid={!timesteps}
           onChange={(e) => setTText(e.target.value)}
         />
-        <label htmlFor={ids.train}>Sweep training images</label>
-        <input
-          id={ids.train}
-          type="number"
+        <NumberField
+          label="Sweep training images"
           min={10}
           max={dataset.splits.train.count}
           value={nTrain}
-          onChange={(e) => setNTrain(clamp(e.target.value, dataset.splits.train.count))}
+          onChange={setNTrain}
         />
-        <label htmlFor={ids.test}>Sweep test images</label>
-        <input
-          id={ids.test}
-          type="number"
+        <NumberField
+          label="Sweep test images"
           min={10}
           max={dataset.splits.test.count}
           value={nTest}
-          onChange={(e) => setNTest(clamp(e.target.value, dataset.splits.test.count))}
+          onChange={setNTest}
         />
       </div>
       {!timesteps && (

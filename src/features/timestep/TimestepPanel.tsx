@@ -1,5 +1,6 @@
 import { useId } from 'react';
 import { maxT, useStore } from '../../state/store';
+import { NumberField } from '../../ui/NumberField';
 
 /** Timestep slider + number field, and the noise seed with "New noise". */
 export function TimestepControls() {
@@ -9,8 +10,6 @@ export function TimestepControls() {
   const setT = useStore((s) => s.setT);
   const setSeed = useStore((s) => s.setSeed);
   const sliderId = useId();
-  const numberId = useId();
-  const seedId = useId();
   const max = model ? maxT(model) : 999;
   return (
     <div className="timestep">
@@ -24,26 +23,8 @@ export function TimestepControls() {
         value={t}
         onChange={(e) => setT(Number(e.target.value))}
       />
-      <label htmlFor={numberId} className="visually-hidden">
-        Timestep value
-      </label>
-      <input
-        id={numberId}
-        type="number"
-        min={0}
-        max={max}
-        value={t}
-        onChange={(e) => e.target.value !== '' && setT(Number(e.target.value))}
-      />
-      <label htmlFor={seedId}>Noise seed</label>
-      <input
-        id={seedId}
-        type="number"
-        min={0}
-        max={4294967295}
-        value={seed}
-        onChange={(e) => e.target.value !== '' && setSeed(Number(e.target.value))}
-      />
+      <NumberField label="Timestep value" min={0} max={max} value={t} onChange={setT} hideLabel />
+      <NumberField label="Noise seed" min={0} max={4294967295} value={seed} onChange={setSeed} />
       <button type="button" onClick={() => setSeed((seed + 1) >>> 0)}>
         New noise
       </button>
