@@ -19,7 +19,7 @@ if [[ "${1:-}" == "--quick" ]]; then   # tiny versions, written under build/quic
     --md build/quick/model-card-probe.md
   run "$PY" tools/model/sample.py --n 16 --steps 20 --out build/quick/samples.png --loss-out build/quick/loss.svg
 else
-  run "$PY" tools/model/evaluate_probe.py --resume
+  run tools/model/evaluate.sh
   run "$PY" tools/model/sample.py
 fi
 echo "done: public/models/fashion-mnist-ddpm/, tools/model/fixtures/fashion-mnist-ddpm/, public/data/fashion-mnist/," \
