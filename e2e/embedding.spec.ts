@@ -1,7 +1,8 @@
 /**
  * The embedding view: a small t-SNE runs with its progress, plot, legend, quality readout and
  * exports; Stop keeps the layout and Resume finishes it; box selection feeds the feature maps;
- * too few points for the perplexity is explained.
+ * too few points for the perplexity is explained; PCA and UMAP run on the same features; and a
+ * comparison view embeds the same points for another block and t.
  */
 import { readFileSync } from 'node:fs';
 import type { Locator, Page } from '@playwright/test';
@@ -140,7 +141,7 @@ test('Stop keeps the layout and Resume continues from the same iteration', async
   expect(app.consoleErrors).toEqual([]);
 });
 
-test('too few points for the perplexity: clamped, and the message says so', async ({ app }) => {
+test('too few points for the perplexity: clamped with a message; PCA and UMAP run too', async ({ app }) => {
   const { page } = app;
   await useBackend(page, 'wasm');
   const panel = await setUp(page, '20', '300');
@@ -154,6 +155,22 @@ test('too few points for the perplexity: clamped, and the message says so', asyn
   ).toBeVisible();
   await expect(
     panel.getByRole('img', { name: 't-SNE of up1_0 at t = 100: 20 points, 10 classes' }),
+  ).toBeVisible();
+  // The same (cached) features through PCA and UMAP.
+  await panel.getByLabel('Embedding method').selectOption('pca');
+  await panel.getByRole('button', { name: 'Run PCA', exact: true }).click();
+  await expect(panel.getByText(/^PCA finished in [\d.]+ s\.$/)).toBeVisible({ timeout: 60_000 });
+  await expect(
+    panel.getByText(/PCA: the two axes explain [\d.]+% and [\d.]+% of the variance/),
+  ).toBeVisible();
+  await panel.getByLabel('Embedding method').selectOption('umap');
+  await expect(panel.getByLabel('Epochs', { exact: true })).toHaveValue('300');
+  await panel.getByRole('button', { name: 'Run UMAP', exact: true }).click();
+  await expect(panel.getByText(/UMAP finished in [\d.]+ s: epoch 300 of 300\./)).toBeVisible({
+    timeout: 60_000,
+  });
+  await expect(
+    panel.getByRole('img', { name: 'UMAP of up1_0 at t = 100: 20 points, 10 classes' }),
   ).toBeVisible();
   expect(app.consoleErrors).toEqual([]);
 });
@@ -189,6 +206,5 @@ test('Compare: a second embedding of the same points for another block and t', a
   await page.keyboard.up('Shift');
   await expect(panel.getByRole('region', { name: 'Selected points' })).toContainText(/\d+ points? selected/);
   await panel.getByRole('button', { name: 'Reset zoom of the comparison' }).click();
-  await page.screenshot({ path: '/tmp/embedding-compare.png', fullPage: true });
   expect(app.consoleErrors).toEqual([]);
 });

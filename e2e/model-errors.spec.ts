@@ -29,34 +29,36 @@ async function expectDefaultModelStillLoaded(page: Page) {
   await expect(page.getByRole('button', { name: 'mid', exact: true })).toBeVisible();
 }
 
-test.describe('bad models', () => {
-  test.beforeEach(async ({ app }) => {
-    await useBackend(app.page, 'wasm');
-    await openApp(app.page);
-  });
+test('bad models: each gets a clear message, and the loaded model stays usable', async ({ app }) => {
+  const { page } = app;
+  await useBackend(page, 'wasm');
+  await openApp(page);
+  // One page for every case: each failed load must leave the working default model in place.
+  const dismissAll = async () => {
+    for (const b of await page.getByRole('button', { name: /^Dismiss: / }).all()) await b.click();
+  };
 
-  test('a manifest that fails validation', async ({ app }) => {
-    const { page } = app;
+  await test.step('a manifest that fails validation', async () => {
     const bad = { ...manifest, version: 2, input: { ...manifest.input, channels: 5 } };
     await openModel(page, [json('manifest.json', bad), file('model.onnx', onnx)]);
     const alert = page.getByRole('alert').filter({ hasText: 'The model manifest is not valid' });
     await expect(alert).toContainText('version');
     await expect(alert).toContainText('channels');
     await expectDefaultModelStillLoaded(page);
+    await dismissAll();
   });
 
-  test('a manifest that is not JSON', async ({ app }) => {
-    const { page } = app;
+  await test.step('a manifest that is not JSON', async () => {
     await openModel(page, [
       file('manifest.json', Buffer.from('{"format": "diffprobe-manifest",')),
       file('model.onnx', onnx),
     ]);
     await expect(page.getByRole('alert').filter({ hasText: 'not valid JSON' })).toBeVisible();
     await expectDefaultModelStillLoaded(page);
+    await dismissAll();
   });
 
-  test('a corrupt ONNX file', async ({ app }) => {
-    const { page } = app;
+  await test.step('a corrupt ONNX file', async () => {
     const junk = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 251));
     await openModel(page, [
       json('manifest.json', {
@@ -69,18 +71,18 @@ test.describe('bad models', () => {
       page.getByRole('alert').filter({ hasText: 'The model file is damaged or not an ONNX model' }),
     ).toBeVisible();
     await expectDefaultModelStillLoaded(page);
+    await dismissAll();
   });
 
-  test('a model file that does not match the manifest checksum', async ({ app }) => {
-    const { page } = app;
+  await test.step('a model file that does not match the manifest checksum', async () => {
     const truncated = onnx.subarray(0, onnx.length >> 1);
     await openModel(page, [json('manifest.json', manifest), file('model.onnx', Buffer.from(truncated))]);
     await expect(page.getByRole('alert').filter({ hasText: 'sha256' })).toBeVisible();
     await expectDefaultModelStillLoaded(page);
+    await dismissAll();
   });
 
-  test('an ONNX whose inputs and outputs do not match its manifest', async ({ app }) => {
-    const { page } = app;
+  await test.step('an ONNX whose inputs and outputs do not match its manifest', async () => {
     const wrong = {
       ...manifest,
       input: { ...manifest.input, name: 'image' },
@@ -91,10 +93,10 @@ test.describe('bad models', () => {
     await expect(alert).toContainText('"image"');
     await expect(alert).toContainText('"extra_block"');
     await expectDefaultModelStillLoaded(page);
+    await dismissAll();
   });
 
-  test('block shapes that disagree with the manifest', async ({ app }) => {
-    const { page } = app;
+  await test.step('block shapes that disagree with the manifest', async () => {
     const wrong = {
       ...manifest,
       blocks: manifest.blocks.map((b: { name: string }) => (b.name === 'mid' ? { ...b, channels: 99 } : b)),
@@ -102,24 +104,24 @@ test.describe('bad models', () => {
     await openModel(page, [json('manifest.json', wrong), file('model.onnx', onnx)]);
     await expect(page.getByRole('alert').filter({ hasText: 'block "mid"' })).toBeVisible();
     await expectDefaultModelStillLoaded(page);
+    await dismissAll();
   });
 
-  test('only one of the two files', async ({ app }) => {
-    const { page } = app;
+  await test.step('only one of the two files', async () => {
     await openModel(page, [file('model.onnx', onnx)]);
     await expect(page.getByRole('alert').filter({ hasText: 'Pick two files' })).toBeVisible();
     await expectDefaultModelStillLoaded(page);
+    await dismissAll();
   });
 
-  test('a user model that loads replaces the default, and names itself in the status', async ({ app }) => {
-    const { page } = app;
+  await test.step('a user model that loads replaces the default, and names itself in the status', async () => {
     await openModel(page, [
       json('my-manifest.json', { ...manifest, name: 'My copy' }),
       file('my.onnx', onnx),
     ]);
     await expect(page.getByRole('status')).toContainText('My copy');
-    expect(app.consoleErrors).toEqual([]);
   });
+  expect(app.consoleErrors).toEqual([]);
 });
 
 test('a missing default model file: a message, and the app stays usable', async ({ app }) => {
