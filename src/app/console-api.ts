@@ -4,11 +4,17 @@
  *   await diffprobe.run('forward', { x0, t: 100, seed: 0, blocks: ['mid'] })
  */
 import { getState } from '../state/store';
-import type { JobName, JobParams, JobResult } from '../worker/protocol';
+import type { JobName, JobParams, JobPartial, JobResult } from '../worker/protocol';
 import { compute } from './compute';
 
 export interface ConsoleApi {
   run<K extends JobName>(job: K, params: JobParams<K>): Promise<JobResult<K>>;
+  /** Like run, with a callback for each partial result (layouts, probe iterations, feature rows). */
+  runWithPartials<K extends JobName>(
+    job: K,
+    params: JobParams<K>,
+    onPartial: (partial: JobPartial<K>) => void,
+  ): Promise<JobResult<K>>;
   state: typeof getState;
 }
 
@@ -19,5 +25,9 @@ declare global {
 }
 
 export function exposeConsoleApi(): void {
-  window.diffprobe = { run: (job, params) => compute().run(job, params), state: getState };
+  window.diffprobe = {
+    run: (job, params) => compute().run(job, params),
+    runWithPartials: (job, params, onPartial) => compute().run(job, params, { onPartial }),
+    state: getState,
+  };
 }
