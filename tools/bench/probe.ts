@@ -1,0 +1,94 @@
+/**
+ * `npm run bench:probe`: probe training time in headless Chromium (the worker's `trainProbe` job,
+ * as the Probe panel runs it) against scikit-learn on the same features: 10,000 × 256, 10
+ * classes, StandardScaler + softmax regression (C = 1, tol 1e-4). tools/probe/bench_probe.ts makes
+ * the data (and times the same TypeScript in Node); tools/probe/bench_probe.py times scikit-learn.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { readNpy } from '../../src/core/npy';
+import { createRng } from '../../src/core/rng';
+import { launchChromium, NAME_SHIM, startPreview } from './browser';
+
+async function main() {
+  console.log(
+    execFileSync(process.execPath, ['node_modules/tsx/dist/cli.mjs', 'tools/probe/bench_probe.ts'])
+      .toString()
+      .trim(),
+  );
+  const X = readNpy(new Uint8Array(readFileSync('build/bench/probe/X.npy')));
+  const y = readNpy(new Uint8Array(readFileSync('build/bench/probe/y.npy')));
+  const [n, d] = X.shape;
+  // The job also reports test accuracy per iteration: give it a small held-out set (fresh noise
+  // around rows of the same classes) so that the timing is essentially the training.
+  const rng = createRng(99);
+  const nTest = 200;
+  const testX = new Float32Array(nTest * d);
+  const testY = new Int32Array(nTest);
+  for (let i = 0; i < nTest; i++) {
+    const r = rng.nextUint32() % n;
+    testY[i] = (y.data as Int32Array)[r];
+    for (let j = 0; j < d; j++)
+      testX[i * d + j] = (X.data as Float32Array)[r * d + j] + 0.1 * (rng.nextFloat() - 0.5);
+  }
+  const preview = await startPreview(4191);
+  const chromium = await launchChromium();
+  let browserSeconds = 0;
+  let iterations = 0;
+  try {
+    const page = await (await chromium.newContext()).newPage();
+    await page.addInitScript(NAME_SHIM);
+    await page.addInitScript(() =>
+      window.localStorage.setItem(
+        'diffprobe.preferences.v1',
+        JSON.stringify({ backend: 'wasm', wasmThreads: 0 }),
+      ),
+    );
+    await page.goto(preview.url);
+    await page.getByRole('status').filter({ hasText: 'WASM' }).waitFor({ timeout: 120_000 });
+    const r = await page.evaluate(
+      async ({ X, y, testX, testY, d }) => {
+        const t0 = performance.now();
+        const res = await window.diffprobe.run('trainProbe', {
+          train: { X: new Float32Array(X), y: new Int32Array(y) },
+          test: { X: new Float32Array(testX), y: new Int32Array(testY) },
+          d,
+          k: 10,
+          C: 1,
+          maxIter: 1000,
+        });
+        return {
+          seconds: (performance.now() - t0) / 1000,
+          iterations: res.iterations,
+          train: res.trainAccuracy,
+        };
+      },
+      {
+        X: Array.from(X.data as Float32Array),
+        y: Array.from(y.data as Int32Array),
+        testX: Array.from(testX),
+        testY: Array.from(testY),
+        d,
+      },
+    );
+    browserSeconds = r.seconds;
+    iterations = r.iterations;
+    console.log(
+      `Chromium worker (trainProbe job) ${n}×${d}: ${r.seconds.toFixed(2)} s, ${r.iterations} iterations, train accuracy ${r.train.toFixed(4)}`,
+    );
+  } finally {
+    await chromium.close();
+    preview.stop();
+  }
+  const sk = execFileSync('/usr/bin/python3', ['tools/probe/bench_probe.py']).toString().trim();
+  console.log(sk);
+  const skSeconds = Number(/sklearn [^:]*: ([\d.]+) s/.exec(sk)?.[1] ?? Number.NaN);
+  console.log(
+    `\nbrowser / scikit-learn time: ${(browserSeconds / skSeconds).toFixed(2)}× (${iterations} L-BFGS iterations in the browser)`,
+  );
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
