@@ -136,8 +136,10 @@ class UNet(nn.Module):
         self.block_names.append(name)
         self.block_meta.append({"name": name, "stage": stage, "level": level, "resolution": [res, res], "channels": ch})
 
-    def forward(self, x: torch.Tensor, t: torch.Tensor, return_blocks: bool = False):
-        emb = self.temb(timestep_embedding(t, self.ch))
+    def forward(self, x: torch.Tensor, t: torch.Tensor, return_blocks: bool = False,
+                sinusoid: torch.Tensor | None = None):
+        # `sinusoid` lets the exported graph pass a precomputed timestep embedding (see ExportWrapper).
+        emb = self.temb(sinusoid if sinusoid is not None else timestep_embedding(t, self.ch))
         blocks: list[torch.Tensor] = []
         h = self.inp(x)
         hs = [h]
@@ -168,14 +170,23 @@ class UNet(nn.Module):
 
 
 class ExportWrapper(nn.Module):
-    """What goes into the ONNX graph: (x_t, t) -> (eps, *blocks)."""
+    """What goes into the ONNX graph: (x_t, t) -> (eps, *blocks).
 
-    def __init__(self, net: UNet):
+    The sinusoidal timestep embedding is a lookup table (Gather by integer t) rather than Sin/Cos
+    nodes: GPU sin/cos of arguments up to ~1000 rad (WebGPU, SwiftShader) differ from the CPU's by
+    ~1e-4, which then shows in every block. The table holds exactly what PyTorch computes in
+    float32 for t = 0..T-1, so the graph matches PyTorch on every backend. t must be an integer.
+    """
+
+    def __init__(self, net: UNet, steps: int = 1000):
         super().__init__()
         self.net = net
+        self.steps = steps
+        self.register_buffer("sinusoids", timestep_embedding(torch.arange(steps), net.ch))
 
     def forward(self, x_t: torch.Tensor, t: torch.Tensor):
-        eps, blocks = self.net(x_t, t, return_blocks=True)
+        index = torch.clamp(t, 0, self.steps - 1).long()
+        eps, blocks = self.net(x_t, t, return_blocks=True, sinusoid=self.sinusoids[index])
         return (eps, *blocks)
 
 
