@@ -10,14 +10,15 @@ import { useBackend } from './support/backend';
 import { encodeInPage } from './support/images';
 
 test('train a probe on one block and read its results', async ({ app }) => {
+  test.setTimeout(300_000);
   const { page } = app;
   await useBackend(page, 'wasm');
   await openApp(page, '?blocks=up1_0&t=25');
-  await page.getByLabel('Training images').fill('300');
-  await page.getByLabel('Test images').fill('200');
+  await page.getByLabel('Training images', { exact: true }).fill('300');
+  await page.getByLabel('Test images', { exact: true }).fill('200');
   await page.getByRole('button', { name: 'Train probe' }).click();
   const results = page.getByRole('region', { name: 'Probe results' });
-  await expect(results).toBeVisible({ timeout: 110_000 });
+  await expect(results).toBeVisible({ timeout: 240_000 });
   const text = (await results.textContent())!;
   const acc = Number(/Test accuracy ([\d.]+)%/.exec(text)![1]);
   console.log(`probe on up1_0 at t=25, 300 train / 200 test: test accuracy ${acc}%`);
@@ -35,8 +36,8 @@ test('too few training images: the problem is explained before training', async 
   const { page } = app;
   await useBackend(page, 'wasm');
   await openApp(page, '?blocks=mid&t=0');
-  await page.getByLabel('Training images').fill('10');
-  await page.getByLabel('Test images').fill('10');
+  await page.getByLabel('Training images', { exact: true }).fill('10');
+  await page.getByLabel('Test images', { exact: true }).fill('10');
   await page.getByRole('button', { name: 'Train probe' }).click();
   const alert = page.getByRole('alert').filter({ hasText: 'The probe cannot be trained on this data' });
   await expect(alert).toBeVisible({ timeout: 60_000 });

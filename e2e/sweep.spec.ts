@@ -7,6 +7,7 @@ import { expect, openApp, test } from './support/app';
 import { useBackend } from './support/backend';
 
 test('a small sweep runs to the end, marks the best cell and exports CSV', async ({ app }) => {
+  test.setTimeout(300_000);
   const { page } = app;
   await useBackend(page, 'wasm');
   await openApp(page, '?blocks=mid,up1_0');
@@ -16,7 +17,7 @@ test('a small sweep runs to the end, marks the best cell and exports CSV', async
   await page.getByLabel('Sweep test images').fill('100');
   await page.getByRole('button', { name: 'Run sweep' }).click();
   await expect(page.getByRole('progressbar', { name: /Sweep: 2 blocks × 2 timesteps/ })).toBeVisible();
-  await expect(page.getByText('Done.')).toBeVisible({ timeout: 110_000 });
+  await expect(page.getByText('Done.')).toBeVisible({ timeout: 240_000 });
   await expect(
     page.getByRole('img', {
       name: /Sweep heatmap of test accuracy; best: (mid|up1_0) at t = (0|100), \d+\.\d%/,
@@ -43,6 +44,7 @@ test('a small sweep runs to the end, marks the best cell and exports CSV', async
 });
 
 test('stopping a sweep keeps the cells computed so far', async ({ app }) => {
+  test.setTimeout(300_000);
   const { page } = app;
   await useBackend(page, 'wasm');
   await openApp(page);

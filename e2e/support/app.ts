@@ -30,8 +30,9 @@ export const test = base.extend<{ app: AppPage }>({
 
 export { expect };
 
-/** Opens the app (optionally with a query string) and waits until a model is loaded. */
+/** Opens the app (optionally with a query string) and waits until the model and the bundled images are loaded. */
 export async function openApp(page: Page, query = ''): Promise<void> {
   await page.goto(`/${query}`);
   await expect(page.getByRole('status')).toContainText(/WebGPU|WASM/, { timeout: 90_000 });
+  await expect(page.getByRole('button', { name: /^Test image 0: / })).toBeVisible({ timeout: 60_000 });
 }

@@ -84,7 +84,7 @@ export function ProbePanel() {
       <div className="row">
         <button
           type="button"
-          disabled={busy || !timesteps}
+          disabled={busy || !timesteps || (source === 'bundled' && !dataset)}
           onClick={() =>
             timesteps &&
             void trainProbe({ source, testFraction: 0.3, nTrain, nTest, splitSeed, timesteps, C, maxIter })

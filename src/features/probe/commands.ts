@@ -119,7 +119,14 @@ export function labelledSplit(settings: ProbeSettings): LabelledSplit | null {
 export async function trainProbe(settings: ProbeSettings): Promise<void> {
   const { model, view, setProbe } = getState();
   const split = labelledSplit(settings);
-  if (!model || !split) return;
+  if (!model || !split) {
+    getState().notify(
+      'error',
+      'The probe has no data yet',
+      'The bundled images are still loading; try again in a moment.',
+    );
+    return;
+  }
   const k = split.classes.length;
   const { trainIds, testIds } = split;
   const blocks = [...view.blocks];
