@@ -2,6 +2,7 @@ import { schemeTableau10 } from 'd3-scale-chromatic';
 import { type RefObject, useId, useMemo, useRef, useState } from 'react';
 import { useStore } from '../../state/store';
 import { savePng, saveSvg } from '../../ui/save-svg';
+import { METHOD_NAMES } from '../../worker/embedding/embedder';
 import { POOLINGS } from '../extraction/commands';
 import {
   downloadEmbeddingCsv,
@@ -15,7 +16,6 @@ import {
 import { EmbeddingControls } from './EmbeddingControls';
 import { EmbeddingLegend } from './EmbeddingLegend';
 import { EmbeddingPlot, type EmbeddingPlotHandle } from './EmbeddingPlot';
-import { METHOD_NAMES } from './embedder';
 import { classCounts } from './points';
 import { SelectionStrip } from './SelectionStrip';
 import { DEFAULT_FORM, type EmbeddingForm, parseEmbeddingForm } from './settings';

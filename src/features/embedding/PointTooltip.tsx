@@ -1,8 +1,8 @@
 import { type CSSProperties, useMemo } from 'react';
+import { featureNeighbors } from '../../core/embedding/quality';
 import { type BundledDataset, bundledPixels } from '../../data/bundled';
 import { PixelCanvas } from '../../ui/PixelCanvas';
 import type { EmbeddingRun } from './commands';
-import { featureNeighbors } from './quality';
 
 const NEIGHBORS = 5;
 

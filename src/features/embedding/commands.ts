@@ -8,9 +8,9 @@ import { parseDatasetId } from '../../data/bundled';
 import { getState } from '../../state/store';
 import type { PoolingId } from '../../state/view';
 import { downloadBytes } from '../../ui/download';
+import { METHOD_NAMES } from '../../worker/embedding/embedder';
 import type { EmbedMethod, EmbedOptions, EmbedQuality, EmbedResult, EmbedStep } from '../../worker/jobs';
 import { extractConcatenated } from '../probe/commands';
-import { METHOD_NAMES } from './embedder';
 import { embeddingToCsv } from './export';
 import { choosePoints, type PointChoice } from './points';
 

@@ -6,9 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { DiffProbeError } from '../../core/errors';
 import { createRng, gaussian } from '../../core/rng';
 import type { JobContext } from '../../worker/context';
+import { DEFAULT_EMBED_OPTIONS } from '../../worker/embedding/embedder';
 import { embed, resumeEmbedding } from '../../worker/handlers/embed';
 import type { EmbedParams, EmbedStep } from '../../worker/jobs';
-import { DEFAULT_EMBED_OPTIONS } from './embedder';
 
 function fakeContext(stopAfterCheckpoints = Number.POSITIVE_INFINITY) {
   const partials: EmbedStep[] = [];

@@ -2,8 +2,9 @@
  * @file The embedding form: text fields as typed, parsed into run settings with one message per
  * bad field (so a field can be mid-edit without being clamped under the user's fingers).
  */
+
+import { DEFAULT_EMBED_OPTIONS } from '../../worker/embedding/embedder';
 import type { EmbedMethod, EmbedOptions } from '../../worker/jobs';
-import { DEFAULT_EMBED_OPTIONS } from './embedder';
 import type { PointChoice } from './points';
 
 export interface EmbeddingForm {

@@ -2,8 +2,9 @@
  * @file The words the embedding panel uses for a run: where it stands (iteration, KL) and what
  * the quality readout says. Pure, so the wording is tested once.
  */
+
+import { METHOD_NAMES } from '../../worker/embedding/embedder';
 import type { EmbedMethod, EmbedQuality } from '../../worker/jobs';
-import { METHOD_NAMES } from './embedder';
 
 export interface RunProgress {
   method: EmbedMethod;

@@ -8,10 +8,11 @@
  * After the run the k-NN quality readout is computed on both spaces (the original-space half
  * once per run: it does not change on resume).
  */
+
+import { knnAccuracyOnRows, qualityRows } from '../../core/embedding/quality';
 import { DiffProbeError } from '../../core/errors';
-import { createEmbedder, type Embedder } from '../../features/embedding/embedder';
-import { knnAccuracyOnRows, qualityRows } from '../../features/embedding/quality';
 import type { JobContext } from '../context';
+import { createEmbedder, type Embedder } from '../embedding/embedder';
 import type { EmbedParams, EmbedQuality, EmbedResult, EmbedStep } from '../jobs';
 
 const PARTIAL_EVERY_MS = 100;

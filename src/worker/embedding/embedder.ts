@@ -8,11 +8,12 @@
  * too large for n, reporting it in `warnings`; constant features, duplicate rows and all-identical
  * points are reported too and never produce NaN.
  */
+
+import { describeFeatureReport, inspectFeatures } from '../../core/embedding/inspect';
 import { PcaFit } from '../../core/embedding/pca';
 import { TSNE } from '../../core/embedding/tsne';
 import { applyStandardizer, fitStandardizer } from '../../core/probe/standardize';
-import type { EmbedMethod, EmbedOptions } from '../../worker/jobs';
-import { describeFeatureReport, inspectFeatures } from './inspect';
+import type { EmbedMethod, EmbedOptions } from '../jobs';
 import { UmapEmbedder } from './umap-embedder';
 
 type Features = Float32Array | Float64Array;

@@ -2,8 +2,8 @@
  * @file Checks on a feature matrix before it is embedded: non-finite values (an error), constant
  * features and duplicate rows (allowed, but worth a message, since they shape the picture).
  */
-import { DiffProbeError } from '../../core/errors';
-import { fnv1a32 } from '../../core/rng';
+import { DiffProbeError } from '../errors';
+import { fnv1a32 } from '../rng';
 
 type Features = Float32Array | Float64Array;
 

@@ -8,7 +8,7 @@
  */
 import { UMAP } from 'umap-js';
 import { createRng } from '../../core/rng';
-import type { EmbedOptions } from '../../worker/jobs';
+import type { EmbedOptions } from '../jobs';
 import type { Embedder, EmbedderStep } from './embedder';
 
 type Features = Float32Array | Float64Array;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { knnAccuracy, nearestNeighbors } from '../../core/embedding/knn';
-import { createRng, gaussian } from '../../core/rng';
+import { createRng, gaussian } from '../rng';
+import { knnAccuracy, nearestNeighbors } from './knn';
 import { featureNeighbors, knnAccuracyOnRows, QUALITY_BUDGET, qualityRows, takeRows } from './quality';
 
 describe('quality', () => {

@@ -3,8 +3,9 @@
  * leave-one-out k-NN accuracy in both spaces on the same rows; and the nearest neighbours of one
  * point in the original features, for the hover tooltip.
  */
-import { knnAccuracy } from '../../core/embedding/knn';
-import { sampleIndices } from '../../core/sample';
+
+import { sampleIndices } from '../sample';
+import { knnAccuracy } from './knn';
 
 type Features = Float32Array | Float64Array;
 
