@@ -20,11 +20,11 @@ export interface UNetLayout {
   skips: [string, string][];
 }
 
-export const BOX_W = 118;
+export const BOX_W = 104;
 export const BOX_H = 28;
 const GAP_Y = 8;
 const BAND_GAP = 14;
-const MID_COL = BOX_W + 40;
+const MID_COL = BOX_W + 28;
 
 export function layoutUNet(
   blocks: readonly ManifestBlock[],
