@@ -14,6 +14,11 @@ export interface JobContext {
   partial(partial: unknown, transfer?: Transferable[]): void;
   /** Yields to the message loop, then throws if the job was cancelled. */
   checkpoint(): Promise<void>;
+  /**
+   * Yields like checkpoint(), but reports a cancel instead of throwing: for jobs where Stop means
+   * "finish now with what you have" (a probe, an embedding) rather than "abandon".
+   */
+  stopRequested(): Promise<boolean>;
 }
 
 export type Post = (message: WorkerResponse, transfer?: Transferable[]) => void;
@@ -61,6 +66,10 @@ export function createJobContext(
     async checkpoint() {
       await yieldToLoop();
       if (controller.signal.aborted) throw new DiffProbeError('cancelled', `job ${id} cancelled`);
+    },
+    async stopRequested() {
+      await yieldToLoop();
+      return controller.signal.aborted;
     },
   };
   return ctx;

@@ -3,7 +3,7 @@
  * Playwright's Chromium (the same executable and flags as the e2e suite).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { type Browser, chromium } from '@playwright/test';
+import { type Browser, chromium, type Page } from '@playwright/test';
 import { CHROMIUM_ARGS, findChromium } from '../../e2e/support/chromium';
 
 export async function startPreview(port: number): Promise<{ url: string; stop: () => void }> {
@@ -47,4 +47,23 @@ export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * A page of the app on the WASM backend (`threads` 0 = automatic), with the console API ready and
+ * the model and bundled images loaded.
+ */
+export async function openWasmPage(browser: Browser, url: string, threads = 0): Promise<Page> {
+  const page = await (await browser.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
+  await page.addInitScript(NAME_SHIM);
+  await page.addInitScript((t) => {
+    window.localStorage.setItem(
+      'diffprobe.preferences.v1',
+      JSON.stringify({ backend: 'wasm', wasmThreads: t }),
+    );
+  }, threads);
+  await page.goto(url);
+  await page.getByRole('status').filter({ hasText: 'WASM' }).waitFor({ timeout: 120_000 });
+  await page.getByRole('button', { name: /^Test image 0: / }).waitFor({ timeout: 120_000 });
+  return page;
 }

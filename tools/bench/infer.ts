@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { loadNodeDataset, loadNodeModel } from '../../src/cli/load';
 import { datasetToModelInput } from '../../src/core/dataset/index-file';
 import { extractFeatures } from '../../src/pipeline/extract';
-import { launchChromium, median, NAME_SHIM, startPreview } from './browser';
+import { launchChromium, median, openWasmPage, startPreview } from './browser';
 
 const MANIFEST = join(import.meta.dirname, '../../public/models/fashion-mnist-ddpm/manifest.json');
 const BATCHES = [1, 8, 32];
@@ -52,19 +52,12 @@ async function native(threads: number, x0: Float32Array): Promise<Record<number,
 
 async function browser(threads: number, x0: Float32Array, url: string): Promise<Record<number, number>> {
   const chromium = await launchChromium();
-  const page = await (await chromium.newContext()).newPage();
-  await page.addInitScript(NAME_SHIM);
-  await page.addInitScript((t) => {
-    window.localStorage.setItem(
-      'diffprobe.preferences.v1',
-      JSON.stringify({ backend: 'wasm', wasmThreads: t }),
-    );
-  }, threads);
-  await page.goto(url);
+  const page = await openWasmPage(chromium, url, threads);
+  // The status names the thread count ORT really got (it falls back to 1 without isolation).
   await page
     .getByRole('status')
     .filter({ hasText: `WASM (${threads} thread` })
-    .waitFor({ timeout: 120_000 });
+    .waitFor({ timeout: 10_000 });
   const result = await page.evaluate(
     async ({ x0, batches, repeats, images }) => {
       const state = window.diffprobe.state();

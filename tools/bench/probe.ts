@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readNpy } from '../../src/core/npy';
 import { createRng } from '../../src/core/rng';
-import { launchChromium, NAME_SHIM, startPreview } from './browser';
+import { launchChromium, openWasmPage, startPreview } from './browser';
 
 async function main() {
   console.log(
@@ -36,16 +36,7 @@ async function main() {
   let browserSeconds = 0;
   let iterations = 0;
   try {
-    const page = await (await chromium.newContext()).newPage();
-    await page.addInitScript(NAME_SHIM);
-    await page.addInitScript(() =>
-      window.localStorage.setItem(
-        'diffprobe.preferences.v1',
-        JSON.stringify({ backend: 'wasm', wasmThreads: 0 }),
-      ),
-    );
-    await page.goto(preview.url);
-    await page.getByRole('status').filter({ hasText: 'WASM' }).waitFor({ timeout: 120_000 });
+    const page = await openWasmPage(chromium, preview.url);
     const r = await page.evaluate(
       async ({ X, y, testX, testY, d }) => {
         const t0 = performance.now();

@@ -3,21 +3,13 @@
  * timesteps (0, 25, 100, 200, 500), 2,000 train / 1,000 test images, on WASM in headless Chromium,
  * starting from an empty feature cache. Prints the wall time and the best cell.
  */
-import { launchChromium, startPreview } from './browser';
+import { launchChromium, openWasmPage, startPreview } from './browser';
 
 async function main() {
   const preview = await startPreview(4192);
   const chromium = await launchChromium();
   try {
-    const page = await (await chromium.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
-    await page.addInitScript(() =>
-      window.localStorage.setItem(
-        'diffprobe.preferences.v1',
-        JSON.stringify({ backend: 'wasm', wasmThreads: 0 }),
-      ),
-    );
-    await page.goto(preview.url);
-    await page.getByRole('button', { name: /^Test image 0: / }).waitFor({ timeout: 120_000 });
+    const page = await openWasmPage(chromium, preview.url);
     const t0 = Date.now();
     await page.getByRole('button', { name: 'Run sweep' }).click();
     await page.getByText('Done.').waitFor({ timeout: 3_600_000 });

@@ -14,7 +14,8 @@ import { loadNodeDataset, loadNodeModel } from '../../src/cli/load';
 import { datasetToModelInput } from '../../src/core/dataset/index-file';
 import { writeNpy } from '../../src/core/npy';
 import { extractFeatures } from '../../src/pipeline/extract';
-import { launchChromium, NAME_SHIM, startPreview } from './browser';
+import { DEFAULT_EMBED_OPTIONS } from '../../src/worker/embedding/embedder';
+import { launchChromium, openWasmPage, startPreview } from './browser';
 
 const MANIFEST = join(import.meta.dirname, '../../public/models/fashion-mnist-ddpm/manifest.json');
 const OUT = 'build/bench/tsne';
@@ -59,16 +60,7 @@ async function main() {
   const preview = await startPreview(4190);
   const chromium = await launchChromium();
   try {
-    const page = await (await chromium.newContext()).newPage();
-    await page.addInitScript(NAME_SHIM);
-    await page.addInitScript(() =>
-      window.localStorage.setItem(
-        'diffprobe.preferences.v1',
-        JSON.stringify({ backend: 'wasm', wasmThreads: 0 }),
-      ),
-    );
-    await page.goto(preview.url);
-    await page.getByRole('status').filter({ hasText: 'WASM' }).waitFor({ timeout: 120_000 });
+    const page = await openWasmPage(chromium, preview.url);
     for (const n of SIZES) {
       const X = all.X.subarray(0, n * all.d);
       const labels = all.labels.subarray(0, n);
@@ -77,7 +69,7 @@ async function main() {
       // Time in the page from request to the last optimisation step (the k-NN quality readout the
       // job adds afterwards is not part of t-SNE).
       const r = await page.evaluate(
-        async ({ X, labels, n, d }) => {
+        async ({ X, labels, n, d, options }) => {
           const t0 = performance.now();
           let tEnd = 0;
           let lastKl: number | null = null;
@@ -89,15 +81,7 @@ async function main() {
               d,
               labels: new Int32Array(labels),
               method: 'tsne',
-              options: {
-                perplexity: 30,
-                nIter: 1000,
-                learningRate: 'auto',
-                seed: 0,
-                earlyExaggeration: 12,
-                nNeighbors: 15,
-                minDist: 0.1,
-              },
+              options,
             },
             (p: { iter: number; totalIter: number; kl: number | null }) => {
               if (p.iter >= p.totalIter && !tEnd) tEnd = performance.now();
@@ -107,7 +91,7 @@ async function main() {
           const seconds = ((tEnd || performance.now()) - t0) / 1000;
           return { coords: Array.from(res.coords), seconds, kl: res.kl ?? lastKl, iters: res.iter };
         },
-        { X: Array.from(X), labels: Array.from(labels), n, d: all.d },
+        { X: Array.from(X), labels: Array.from(labels), n, d: all.d, options: DEFAULT_EMBED_OPTIONS },
       );
       writeFileSync(`${OUT}/Y_${n}.npy`, writeNpy(Float32Array.from(r.coords), [n, 2]));
       writeFileSync(

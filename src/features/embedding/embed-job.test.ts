@@ -23,6 +23,10 @@ function fakeContext(stopAfterCheckpoints = Number.POSITIVE_INFINITY) {
       await new Promise((r) => setTimeout(r, 0));
       if (++checkpoints >= stopAfterCheckpoints) throw new DiffProbeError('cancelled', 'stop');
     },
+    async stopRequested() {
+      await new Promise((r) => setTimeout(r, 0));
+      return ++checkpoints >= stopAfterCheckpoints;
+    },
   };
   return { ctx, partials };
 }

@@ -40,32 +40,11 @@ export function FeatureMapsPanel() {
   const map = forward && block ? forward.result.maps[block] : undefined;
   const inputSpec = model?.manifest.input;
   // Bytes for the x_t and x̂_0 thumbnails, recomputed only when a new forward pass arrives.
-  const noisy = useMemo(
-    () =>
-      forward && inputSpec
-        ? floatsToBytes(
-            forward.result.xt,
-            inputSpec.channels,
-            inputSpec.height,
-            inputSpec.width,
-            inputSpec.range,
-          )
-        : null,
-    [forward, inputSpec],
-  );
-  const denoised = useMemo(
-    () =>
-      forward && inputSpec
-        ? floatsToBytes(
-            forward.result.x0Pred,
-            inputSpec.channels,
-            inputSpec.height,
-            inputSpec.width,
-            inputSpec.range,
-          )
-        : null,
-    [forward, inputSpec],
-  );
+  const [noisy, denoised] = useMemo(() => {
+    if (!forward || !inputSpec) return [null, null];
+    const { channels: c, height: h, width: w, range: r } = inputSpec;
+    return [floatsToBytes(forward.result.xt, c, h, w, r), floatsToBytes(forward.result.x0Pred, c, h, w, r)];
+  }, [forward, inputSpec]);
   useEffect(() => {
     if (canvasRef.current && map)
       layoutRef.current = drawTiles(canvasRef.current, map, { order, norm, table });

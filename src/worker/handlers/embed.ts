@@ -83,14 +83,9 @@ async function drive(slot: string, s: Session, ctx: JobContext): Promise<EmbedRe
     }
     if (info.done) break;
     if (now - lastYield < YIELD_EVERY_MS) continue;
-    try {
-      await ctx.checkpoint();
-    } catch (error) {
-      if (error instanceof DiffProbeError && error.code === 'cancelled') {
-        stopped = true;
-        break;
-      }
-      throw error;
+    if (await ctx.stopRequested()) {
+      stopped = true;
+      break;
     }
     lastYield = performance.now();
   }

@@ -59,15 +59,10 @@ export async function trainProbe(params: ProbeParams, ctx: JobContext): Promise<
       `iteration ${info.iter}, test accuracy ${(testAccuracy * 100).toFixed(1)}%`,
     );
     if (info.done) break;
-    try {
-      await ctx.checkpoint();
-    } catch (error) {
-      // Stop keeps the model as it is now: a probe stopped early is still a probe.
-      if (error instanceof DiffProbeError && error.code === 'cancelled') {
-        stopped = true;
-        break;
-      }
-      throw error;
+    // Stop keeps the model as it is now: a probe stopped early is still a probe.
+    if (await ctx.stopRequested()) {
+      stopped = true;
+      break;
     }
     info = trainer.step();
   }
