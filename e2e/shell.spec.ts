@@ -7,7 +7,7 @@ test('loads with no console errors, cross-origin isolated, and names its backend
   expect(await page.evaluate(() => globalThis.crossOriginIsolated)).toBe(true);
   await expect(page.getByRole('status')).toContainText(/(WebGPU|WASM).*Fashion-MNIST/);
   for (const name of ['Images', 'Timestep & Blocks', 'Feature maps', 'Embedding', 'Probe'])
-    await expect(page.getByRole('region', { name })).toBeVisible();
+    await expect(page.getByRole('region', { name, exact: true })).toBeVisible();
   expect(app.consoleErrors).toEqual([]);
   expect(app.remoteRequests).toEqual([]);
 });
