@@ -57,7 +57,7 @@ async function features(n: number): Promise<{ X: Float32Array; labels: Uint8Arra
 async function main() {
   mkdirSync(OUT, { recursive: true });
   const all = await features(Math.max(...SIZES));
-  const preview = await startPreview(4190);
+  const preview = await startPreview(4195);
   const chromium = await launchChromium();
   try {
     const page = await openWasmPage(chromium, preview.url);
