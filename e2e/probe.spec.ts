@@ -2,9 +2,12 @@
  * The linear probe from the UI: train on a small seeded split, watch the curves, read the results;
  * and too little data is explained before training starts.
  */
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { accuracy, predict, SoftmaxTrainer } from '../src/core/probe/softmax-regression';
+import { applyStandardizer, fitStandardizer } from '../src/core/probe/standardize';
+import { createRng } from '../src/core/rng';
 import { expect, openApp, test } from './support/app';
 import { useBackend } from './support/backend';
 import { encodeInPage } from './support/images';
@@ -24,6 +27,15 @@ test('train a probe on one block and read its results', async ({ app }) => {
   console.log(`probe on up1_0 at t=25, 300 train / 200 test: test accuracy ${acc}%`);
   expect(acc).toBeGreaterThan(50); // 10 classes: chance is 10%
   await expect(page.getByRole('img', { name: /Probe training curves/ })).toBeVisible();
+  const svgDownload = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Curves SVG' }).click();
+  const svg = readFileSync(await (await svgDownload).path(), 'utf8');
+  expect(svg).toContain('<svg');
+  expect(svg).toContain('stroke="#2f5fd0"'); // colours travel with the file, not in CSS
+  const pngDownload = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Curves PNG' }).click();
+  const png = readFileSync(await (await pngDownload).path());
+  expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   await expect(page.getByRole('img', { name: /Confusion matrix/ })).toBeVisible();
   await expect(page.getByRole('table', { name: 'Per-class test accuracy' }).getByRole('row')).toHaveCount(10);
   await expect(
@@ -91,4 +103,58 @@ test('a probe on your own labelled folder, then Try it on one image', async ({ a
   const proba = page.getByRole('table', { name: /Class probabilities for / });
   await expect(proba).toBeVisible({ timeout: 30_000 });
   await expect(proba.getByRole('row')).toHaveCount(2);
+});
+
+test('a large probe runs its objective on ONNX Runtime WASM and matches the JavaScript loop', async ({
+  app,
+}) => {
+  test.setTimeout(240_000);
+  const { page } = app;
+  await useBackend(page, 'wasm');
+  await openApp(page);
+  // 2,000 × 256 × 10 = 5.1M multiply-adds per evaluation: above ORT_OBJECTIVE_MIN_WORK.
+  const [n, nTest, d, k] = [2000, 500, 256, 10];
+  const rng = createRng(5);
+  const make = (rows: number) => {
+    const y = Int32Array.from({ length: rows }, () => rng.nextUint32() % k);
+    const X = new Float32Array(rows * d);
+    for (let i = 0; i < rows; i++)
+      for (let j = 0; j < d; j++) X[i * d + j] = 3 * rng.nextFloat() + (j % k === y[i] ? 0.6 : 0);
+    return { X, y };
+  };
+  const train = make(n);
+  const test_ = make(nTest);
+  const res = await page.evaluate(
+    async ({ train, test, d, k }) => {
+      const r = await window.diffprobe.run('trainProbe', {
+        train: { X: new Float32Array(train.X), y: new Int32Array(train.y) },
+        test: { X: new Float32Array(test.X), y: new Int32Array(test.y) },
+        d,
+        k,
+        C: 1,
+        maxIter: 100,
+      });
+      return { solver: r.solver, test: r.testAccuracy, train: r.trainAccuracy, iterations: r.iterations };
+    },
+    {
+      train: { X: [...train.X], y: [...train.y] },
+      test: { X: [...test_.X], y: [...test_.y] },
+      d,
+      k,
+    },
+  );
+  // The reference: the float64 JavaScript loop, here in Node.
+  const std = fitStandardizer(train.X, n, d);
+  const trainer = new SoftmaxTrainer(applyStandardizer(train.X, n, d, std), train.y, n, d, k, {
+    maxIter: 100,
+  });
+  let s = trainer.step();
+  while (!s.done) s = trainer.step();
+  const ref = accuracy(test_.y, predict(trainer.model, applyStandardizer(test_.X, nTest, d, std), nTest));
+  console.log(
+    `ORT objective: test ${(res.test * 100).toFixed(2)}% in ${res.iterations} iterations; JS loop ${(ref * 100).toFixed(2)}% in ${s.iter}`,
+  );
+  expect(res.solver).toBe('onnxruntime-wasm');
+  expect(Math.abs(res.test - ref) * 100).toBeLessThanOrEqual(0.5);
+  expect(app.consoleErrors).toEqual([]);
 });

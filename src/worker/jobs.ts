@@ -105,6 +105,8 @@ export interface ProbeResult {
   confusion: Int32Array;
   iterations: number;
   stopReason: string;
+  /** What computed the objective: ORT's WASM GEMM (large probes) or the JavaScript loop. */
+  solver: 'onnxruntime-wasm' | 'javascript';
   ms: number;
 }
 

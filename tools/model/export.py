@@ -78,7 +78,7 @@ def training_facts(info: dict, net: UNet, batch: int, loss_csv: str) -> dict:
              "ch": net.ch, "channelMults": list(net.mults), "numResBlocks": net.num_res,
              "dropout": info["config"].get("dropout"), "objective": "epsilon MSE, t uniform in 0..999",
              "data": "Fashion-MNIST train split (60,000), random horizontal flips",
-             "weightsSha256": sha256_state(net.state_dict())}
+             "weightsSha256": sha256_state(net.state_dict()), "trainedOn": info["config"].get("device")}
     if os.path.exists(loss_csv):
         with open(loss_csv) as f:
             rows = [r for r in csv.DictReader(f) if int(r["step"]) <= info["step"]]
@@ -166,7 +166,8 @@ def main() -> None:
     ap.add_argument("--out-dir", default=None,
                     help="default public/models/fashion-mnist-ddpm (build/export/random-init with --random-init)")
     ap.add_argument("--name", default=None, help="manifest name")
-    ap.add_argument("--batch", type=int, default=64, help="training batch size, recorded in the manifest")
+    ap.add_argument("--batch", type=int, default=None,
+                    help="training batch size, recorded in the manifest (default: the checkpoint's, else 64)")
     ap.add_argument("--loss-csv", default=None, help="training loss log (default: next to --ckpt)")
     ap.add_argument("--tol", type=float, default=1e-3, help="max abs ONNX-vs-torch error allowed")
     ap.add_argument("--no-parity", action="store_true", help="skip the onnxruntime-node parity check")
@@ -188,7 +189,7 @@ def main() -> None:
         out_dir = args.out_dir or DEFAULT_MODEL_DIR
         name = args.name or "Fashion-MNIST DDPM (DiffProbe default)"
         loss_csv = args.loss_csv or os.path.join(os.path.dirname(args.ckpt), "loss.csv")
-        training = training_facts(info, net, args.batch, loss_csv)
+        training = training_facts(info, net, args.batch or info["config"].get("batch", 64), loss_csv)
         description = (f"Epsilon-predicting DDPM U-Net ({training['params']:,} parameters) trained by DiffProbe on "
                        f"Fashion-MNIST for {info['step']:,} steps ({info['weights']} weights). Inputs are 28x28 "
                        "grayscale in [-1, 1], light garment on a black background; uploads are inverted.")

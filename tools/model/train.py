@@ -60,7 +60,10 @@ def main() -> None:
         ck = torch.load(ckpt_path, map_location=device)
         net.load_state_dict(ck["net"])
         ema.load_state_dict(ck["ema"])
-        opt.load_state_dict(ck["opt"])
+        if "opt" in ck:
+            opt.load_state_dict(ck["opt"])
+        else:  # a weights-only checkpoint (e.g. the GPU run's, brought back as plain tensors)
+            print("checkpoint has no optimiser state: Adam restarts", flush=True)
         step = ck["step"]
         rng = np.random.default_rng([args.seed, step])
         torch.manual_seed(args.seed * 1_000_003 + step)
@@ -71,7 +74,8 @@ def main() -> None:
     def save() -> None:
         tmp = ckpt_path + ".tmp"
         torch.save({"net": net.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(), "step": step,
-                    "config": {"ch": args.ch, "dropout": args.dropout}}, tmp)
+                    "config": {"ch": args.ch, "dropout": args.dropout, "batch": args.batch,
+                               "device": torch.cuda.get_device_name() if device == "cuda" else "cpu"}}, tmp)
         os.replace(tmp, ckpt_path)
 
     stop = {"now": False}
@@ -104,8 +108,10 @@ def main() -> None:
         step += 1
         decay = min(args.ema, (1 + step) / (10 + step))
         with torch.no_grad():
-            for pe, p in zip(ema.parameters(), net.parameters()):
-                pe.mul_(decay).add_(p.detach(), alpha=1 - decay)
+            # One fused update over all tensors: on a GPU a per-tensor loop is hundreds of launches a step.
+            ema_params = list(ema.parameters())
+            torch._foreach_mul_(ema_params, decay)
+            torch._foreach_add_(ema_params, [p.detach() for p in net.parameters()], alpha=1 - decay)
         running = loss.item() if step == 1 else 0.98 * running + 0.02 * loss.item()
         if step % 25 == 0:
             el = time.time() - t0

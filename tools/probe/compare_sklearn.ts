@@ -3,7 +3,11 @@
  * scikit-learn on identical features, exported as .npy by `npm run cli -- features`.
  * Prints test accuracy of both, the difference in points, and the training time ratio.
  *
- *   npm run check:probe -- --train build/eval/train --test build/eval/test [--t 0,25,100] [--pooling avg] [--blocks mid,up1_0]
+ *   npm run check:probe -- --train build/eval/train --test build/eval/test [--t 0,25,100] [--pooling avg] [--blocks mid,up1_0] [--solver auto|js|ort]
+ *
+ * `--solver auto` (default) chooses as the worker does: the ONNX Runtime objective (float32 GEMM;
+ * here onnxruntime-node, in the browser its WASM build) from ORT_OBJECTIVE_MIN_WORK up, else the
+ * JavaScript loop (float64).
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -11,6 +15,8 @@ import { join } from 'node:path';
 import { readNpy } from '../../src/core/npy';
 import { accuracy, predict, SoftmaxTrainer } from '../../src/core/probe/softmax-regression';
 import { applyStandardizer, fitStandardizer } from '../../src/core/probe/standardize';
+import { nodeRuntime } from '../../src/engine/onnx-node';
+import { createOrtDataTerm, ORT_OBJECTIVE_MIN_WORK } from '../../src/engine/probe-objective';
 
 const arg = (name: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -28,16 +34,23 @@ const ts = (
 ).split(',');
 const load = (p: string) => readNpy(new Uint8Array(readFileSync(p)));
 
-function ours(xtr: Float32Array, ytr: Int32Array, xte: Float32Array, yte: Int32Array, d: number) {
+const solver = arg('solver') ?? 'auto';
+
+async function ours(xtr: Float32Array, ytr: Int32Array, xte: Float32Array, yte: Int32Array, d: number) {
   const t0 = performance.now();
-  const std = fitStandardizer(xtr, ytr.length, d);
-  const ztr = applyStandardizer(xtr, ytr.length, d, std);
-  const trainer = new SoftmaxTrainer(ztr, ytr, ytr.length, d, 10, { C: 1, maxIter: 1000, tol: 1e-4 });
-  let s = trainer.step();
-  while (!s.done) s = trainer.step();
+  const n = ytr.length;
+  const std = fitStandardizer(xtr, n, d);
+  const ztr = applyStandardizer(xtr, n, d, std);
+  const useOrt = solver === 'ort' || (solver === 'auto' && n * d * 10 >= ORT_OBJECTIVE_MIN_WORK);
+  const dataTerm = useOrt ? await createOrtDataTerm(nodeRuntime(1), ztr, ytr, n, d, 10) : undefined;
+  const trainer = new SoftmaxTrainer(ztr, ytr, n, d, 10, { C: 1, maxIter: 1000, tol: 1e-4, dataTerm });
+  let s = await trainer.stepAsync();
+  while (!s.done) s = await trainer.stepAsync();
+  await dataTerm?.release();
   const seconds = (performance.now() - t0) / 1000;
   const zte = applyStandardizer(xte, yte.length, d, std);
-  return { test: accuracy(yte, predict(trainer.model, zte, yte.length)), iterations: s.iter, seconds };
+  const test = accuracy(yte, predict(trainer.model, zte, yte.length));
+  return { test, iterations: s.iter, seconds, solver: useOrt ? 'ort' : 'js' };
 }
 
 const ytr = Int32Array.from(load(join(trainDir, 'labels.npy')).data as Uint8Array);
@@ -52,7 +65,7 @@ for (const t of ts) {
   for (const block of blocks) {
     const xtr = load(join(dir(trainDir), `${block}.npy`));
     const xte = load(join(dir(testDir), `${block}.npy`));
-    const a = ours(xtr.data as Float32Array, ytr, xte.data as Float32Array, yte, xtr.shape[1]);
+    const a = await ours(xtr.data as Float32Array, ytr, xte.data as Float32Array, yte, xtr.shape[1]);
     const sk = JSON.parse(
       execFileSync('/usr/bin/python3', [
         join(import.meta.dirname, 'sklearn_probe.py'),
@@ -67,7 +80,7 @@ for (const t of ts) {
     timeOurs += a.seconds;
     timeSk += sk.seconds;
     rows.push(
-      `| ${block} | ${t} | ${xtr.shape[1]} | ${(a.test * 100).toFixed(2)} | ${(sk.test * 100).toFixed(2)} | ${diff >= 0 ? '+' : ''}${diff.toFixed(2)} | ${a.iterations} / ${sk.iterations} | ${a.seconds.toFixed(2)} / ${sk.seconds.toFixed(2)} |`,
+      `| ${block} | ${t} | ${xtr.shape[1]} | ${a.solver} | ${(a.test * 100).toFixed(2)} | ${(sk.test * 100).toFixed(2)} | ${diff >= 0 ? '+' : ''}${diff.toFixed(2)} | ${a.iterations} / ${sk.iterations} | ${a.seconds.toFixed(2)} / ${sk.seconds.toFixed(2)} |`,
     );
   }
 }
@@ -75,9 +88,9 @@ console.log(
   `DiffProbe probe vs scikit-learn on identical features (${ytr.length} train / ${yte.length} test, pooling ${pooling}, C=1, tol 1e-4)\n`,
 );
 console.log(
-  '| block | t | dims | ours, test % | sklearn, test % | Δ points | iterations (ours / sklearn) | seconds (ours / sklearn) |',
+  '| block | t | dims | solver | ours, test % | sklearn, test % | Δ points | iterations (ours / sklearn) | seconds (ours / sklearn) |',
 );
-console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+console.log('|---|---:|---:|---|---:|---:|---:|---:|---:|');
 for (const r of rows) console.log(r);
 console.log(
   `\nlargest |Δ|: ${worst.toFixed(2)} points; total fit time ours/sklearn: ${(timeOurs / timeSk).toFixed(2)}×`,

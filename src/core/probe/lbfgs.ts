@@ -10,8 +10,21 @@
 
 import { DiffProbeError } from '../errors';
 
-/** Writes the gradient at `x` into `grad` and returns the function value. Must not keep `x`. */
-export type ObjectiveFn = (x: Float64Array, grad: Float64Array) => number;
+/**
+ * Writes the gradient at `x` into `grad` and returns the function value. Must not keep `x`.
+ * It may be asynchronous (e.g. computed by ONNX Runtime); then drive the optimiser with
+ * {@link Lbfgs.stepAsync}.
+ */
+export type ObjectiveFn = (x: Float64Array, grad: Float64Array) => number | Promise<number>;
+
+/** One objective evaluation that the iteration waits for. */
+interface EvalRequest {
+  readonly x: Float64Array;
+  readonly grad: Float64Array;
+}
+
+/** The algorithm is written once, as a generator that yields evaluation requests. */
+type Steps<T> = Generator<EvalRequest, T, number>;
 
 export interface LbfgsOptions {
   /** History size (SciPy's `maxcor`). Default 10. */
@@ -139,10 +152,32 @@ export class Lbfgs {
    * optimiser stands. After `done`, further calls return the same status.
    */
   step(): LbfgsStatus {
+    const it = this.iterate();
+    let r = it.next();
+    while (!r.done) {
+      const f = this.fg(r.value.x, r.value.grad);
+      if (typeof f !== 'number') {
+        f.catch(() => {}); // its outcome is not wanted; do not let it surface as unhandled
+        throw new DiffProbeError('internal', 'Lbfgs.step: the objective is asynchronous; use stepAsync()');
+      }
+      r = it.next(f);
+    }
+    return r.value;
+  }
+
+  /** {@link step} for an objective that may return a promise. */
+  async stepAsync(): Promise<LbfgsStatus> {
+    const it = this.iterate();
+    let r = it.next();
+    while (!r.done) r = it.next(await this.fg(r.value.x, r.value.grad));
+    return r.value;
+  }
+
+  private *iterate(): Steps<LbfgsStatus> {
     if (this.status?.done) return this.status;
     if (!this.started) {
       this.started = true;
-      this.f = this.eval(this.xCur, this.g);
+      this.f = yield* this.eval(this.xCur, this.g);
       return this.finish(Number.POSITIVE_INFINITY);
     }
     const { n, xCur, g, dir, xTry, gTry } = this;
@@ -158,7 +193,7 @@ export class Lbfgs {
     // use 1/||d|| after a restart, when the direction is an unscaled gradient again.
     const a0 = this.hist === 0 ? 1 / Math.sqrt(dot(dir, dir)) : 1;
     const fOld = this.f;
-    const a = this.lineSearch(fOld, gd, a0);
+    const a = yield* this.lineSearch(fOld, gd, a0);
     if (a === null) return this.stop('line-search');
     // xTry/gTry hold the accepted point; store s = a·d and y = g_new − g_old.
     const s = this.S[this.head];
@@ -179,9 +214,9 @@ export class Lbfgs {
     return this.finish(fOld);
   }
 
-  private eval(x: Float64Array, grad: Float64Array): number {
+  private *eval(x: Float64Array, grad: Float64Array): Steps<number> {
     this.nEval++;
-    return this.fg(x, grad);
+    return yield { x, grad };
   }
 
   private finish(fOld: number): LbfgsStatus {
@@ -232,10 +267,10 @@ export class Lbfgs {
   }
 
   /** f(x + a·d) into xTry/gTry; returns [f, directional derivative]. */
-  private trial(a: number): [number, number] {
+  private *trial(a: number): Steps<[number, number]> {
     const { n, xCur, dir, xTry, gTry } = this;
     for (let i = 0; i < n; i++) xTry[i] = xCur[i] + a * dir[i];
-    const f = this.eval(xTry, gTry);
+    const f = yield* this.eval(xTry, gTry);
     return [f, dot(gTry, dir)];
   }
 
@@ -243,7 +278,7 @@ export class Lbfgs {
    * Strong-Wolfe line search. On success xTry/gTry hold the accepted point, this.f its value,
    * and the step is returned; null when no acceptable step was found.
    */
-  private lineSearch(f0: number, d0: number, aInit: number): number | null {
+  private *lineSearch(f0: number, d0: number, aInit: number): Steps<number | null> {
     let aPrev = 0;
     let fPrev = f0;
     let dPrev = d0;
@@ -251,17 +286,17 @@ export class Lbfgs {
     let evals = 0;
     // Bracketing phase.
     for (;;) {
-      const [fa, da] = this.trial(a);
+      const [fa, da] = yield* this.trial(a);
       evals++;
       if (!Number.isFinite(fa) || fa > f0 + C1 * a * d0 || (evals > 1 && fa >= fPrev)) {
-        return this.zoom(f0, d0, aPrev, fPrev, dPrev, a, fa, da, evals);
+        return yield* this.zoom(f0, d0, aPrev, fPrev, dPrev, a, fa, da, evals);
       }
       if (Math.abs(da) <= -C2 * d0) {
         this.f = fa;
         return a;
       }
-      if (da >= 0) return this.zoom(f0, d0, a, fa, da, aPrev, fPrev, dPrev, evals);
-      if (evals >= this.maxLs) return this.fallback(f0, a, fa);
+      if (da >= 0) return yield* this.zoom(f0, d0, a, fa, da, aPrev, fPrev, dPrev, evals);
+      if (evals >= this.maxLs) return yield* this.fallback(f0, a, fa);
       // Extrapolate: cubic step clamped to [2a, 10a].
       const c = cubicMin(aPrev, fPrev, dPrev, a, fa, da);
       const next = Number.isFinite(c) ? Math.min(Math.max(c, 2 * a), 10 * a) : 2 * a;
@@ -272,7 +307,7 @@ export class Lbfgs {
     }
   }
 
-  private zoom(
+  private *zoom(
     f0: number,
     d0: number,
     aLoIn: number,
@@ -282,7 +317,7 @@ export class Lbfgs {
     fHiIn: number,
     dHiIn: number,
     evalsIn: number,
-  ): number | null {
+  ): Steps<number | null> {
     let aLo = aLoIn;
     let fLo = fLoIn;
     let dLo = dLoIn;
@@ -296,7 +331,7 @@ export class Lbfgs {
       let a = Number.isFinite(fHi) ? cubicMin(aLo, fLo, dLo, aHi, fHi, dHi) : Number.NaN;
       // Safeguard: stay inside the middle 80% of the bracket, else bisect.
       if (!(a >= lo + 0.1 * width && a <= lo + 0.9 * width)) a = 0.5 * (aLo + aHi);
-      const [fa, da] = this.trial(a);
+      const [fa, da] = yield* this.trial(a);
       evals++;
       if (!Number.isFinite(fa) || fa > f0 + C1 * a * d0 || fa >= fLo) {
         aHi = a;
@@ -318,13 +353,13 @@ export class Lbfgs {
       }
       if (width <= 1e-16 * Math.max(1, Math.abs(aLo))) break;
     }
-    return aLo > 0 ? this.fallback(f0, aLo, fLo) : null;
+    return aLo > 0 ? yield* this.fallback(f0, aLo, fLo) : null;
   }
 
   /** Out of evaluations: accept the best decreasing step seen (re-evaluated), as SciPy would. */
-  private fallback(f0: number, a: number, fa: number): number | null {
+  private *fallback(f0: number, a: number, fa: number): Steps<number | null> {
     if (!(fa < f0) || a <= 0) return null;
-    const [f] = this.trial(a);
+    const [f] = yield* this.trial(a);
     this.f = f;
     return a;
   }

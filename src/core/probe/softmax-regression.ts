@@ -13,7 +13,7 @@
  */
 
 import { DiffProbeError, quote } from '../errors';
-import { Lbfgs, type LbfgsReason } from './lbfgs';
+import { Lbfgs, type LbfgsReason, type LbfgsStatus } from './lbfgs';
 import type { Features } from './standardize';
 
 /** Rows per block in the objective (block logits stay in L1: 32·k doubles). */
@@ -27,6 +27,19 @@ export interface SoftmaxModel {
   readonly b: Float64Array;
 }
 
+/**
+ * The data term Σ_i [logsumexp(z_i) − z_{i,y_i}] computed elsewhere (e.g. by ONNX Runtime, see
+ * objective-graph.ts), for large problems. The trainer adds the L2 penalty.
+ */
+export interface DataTerm {
+  /**
+   * At w = [W (k×d), b (k)]: writes the data term's gradient into g (length k·(d+1)) and returns
+   * its value and the number of training rows whose largest logit is their label (and, if it
+   * holds a test set, the same count for it).
+   */
+  evaluate(w: Float64Array, g: Float64Array): Promise<{ ce: number; correct: number; testCorrect?: number }>;
+}
+
 export interface SoftmaxTrainerOptions {
   /** Inverse regularisation strength, as sklearn's `C`. Default 1. */
   C?: number;
@@ -34,6 +47,8 @@ export interface SoftmaxTrainerOptions {
   maxIter?: number;
   /** Stop when the largest |gradient| entry is ≤ tol (sklearn's `tol`). Default 1e-4. */
   tol?: number;
+  /** Compute the data term with this instead of the built-in loop; then use {@link SoftmaxTrainer.stepAsync}. */
+  dataTerm?: DataTerm;
 }
 
 /** What one {@link SoftmaxTrainer.step} reports. */
@@ -48,6 +63,8 @@ export interface SoftmaxStepInfo {
   readonly trainAccuracy: number;
   /** Largest |gradient| entry. */
   readonly gradNorm: number;
+  /** Correct test rows of the current model, when the data term counted them. */
+  readonly testCorrect?: number;
   readonly done: boolean;
   readonly reason: LbfgsReason;
 }
@@ -85,7 +102,11 @@ export class SoftmaxTrainer {
   private readonly alpha: number;
   private readonly opt: Lbfgs;
   private readonly z: Float64Array;
+  private readonly dataTerm: DataTerm | undefined;
   private lastCe = Number.NaN;
+  private lastTestCorrect: number | undefined;
+  /** The point of the last external evaluation: its test count is valid only there. */
+  private lastPoint: Float64Array | null = null;
   private lastCorrect = 0;
 
   constructor(
@@ -112,16 +133,38 @@ export class SoftmaxTrainer {
     this.y = Int32Array.from({ length: n }, (_, i) => y[i]);
     this.alpha = 1 / C;
     this.z = new Float64Array(BLOCK * k);
-    this.opt = new Lbfgs((w, g) => this.objective(w, g), new Float64Array(k * (d + 1)), {
+    this.dataTerm = opts.dataTerm;
+    const fg = opts.dataTerm
+      ? (w: Float64Array, g: Float64Array) => this.objectiveWith(opts.dataTerm!, w, g)
+      : (w: Float64Array, g: Float64Array) => this.objective(w, g);
+    this.opt = new Lbfgs(fg, new Float64Array(k * (d + 1)), {
       gtol: opts.tol ?? 1e-4,
       maxIter: opts.maxIter ?? 100,
     });
   }
 
-  /** One L-BFGS iteration (the first call evaluates the zero model). */
+  /** One L-BFGS iteration (the first call evaluates the zero model). Not with a `dataTerm`. */
   step(): SoftmaxStepInfo {
-    const s = this.opt.step();
+    return this.info(this.opt.step());
+  }
+
+  /** One L-BFGS iteration, with either objective. */
+  async stepAsync(): Promise<SoftmaxStepInfo> {
+    return this.info(await this.opt.stepAsync());
+  }
+
+  /** Whether the data term is computed outside this class (see {@link DataTerm}). */
+  get external(): boolean {
+    return this.dataTerm !== undefined;
+  }
+
+  private info(s: LbfgsStatus): SoftmaxStepInfo {
+    // L-BFGS accepts the point it evaluated last, but check rather than rely on it.
+    const at = this.lastPoint;
+    const x = this.opt.x;
+    const same = at?.every((v, i) => v === x[i]) ?? false;
     return {
+      testCorrect: same ? this.lastTestCorrect : undefined,
       iter: s.iter,
       loss: s.f,
       meanCrossEntropy: this.lastCe / this.n,
@@ -139,6 +182,30 @@ export class SoftmaxTrainer {
     return { d: this.d, k: this.k, W: w.slice(0, kd), b: w.slice(kd, kd + this.k) };
   }
 
+  /** The objective with an external data term, plus the L2 penalty on W. */
+  private async objectiveWith(term: DataTerm, w: Float64Array, g: Float64Array): Promise<number> {
+    const { ce, correct, testCorrect } = await term.evaluate(w, g);
+    this.lastPoint ??= new Float64Array(w.length);
+    this.lastPoint.set(w);
+    this.lastTestCorrect = testCorrect;
+    this.lastCe = ce;
+    this.lastCorrect = correct;
+    return ce + this.penalty(w, g);
+  }
+
+  /** Adds α·W to the gradient and returns α/2·‖W‖² (the intercept is not penalised). */
+  private penalty(w: Float64Array, g: Float64Array): number {
+    const kd = this.k * this.d;
+    const alpha = this.alpha;
+    let pen = 0;
+    for (let t = 0; t < kd; t++) {
+      const v = w[t];
+      pen += v * v;
+      g[t] += alpha * v;
+    }
+    return 0.5 * alpha * pen;
+  }
+
   /**
    * Objective and gradient at w = [W (k×d), b (k)], in blocks of {@link BLOCK} rows:
    * logits for the block (two rows per pass over W, so each weight load serves two rows), a
@@ -147,7 +214,7 @@ export class SoftmaxTrainer {
    * records the cross-entropy and the training accuracy of this point for {@link step}.
    */
   private objective(w: Float64Array, g: Float64Array): number {
-    const { n, d, k, X, y, z, alpha } = this;
+    const { n, d, k, X, y, z } = this;
     const kd = k * d;
     g.fill(0);
     let ce = 0;
@@ -245,15 +312,9 @@ export class SoftmaxTrainer {
         }
       }
     }
-    let pen = 0;
-    for (let t = 0; t < kd; t++) {
-      const v = w[t];
-      pen += v * v;
-      g[t] += alpha * v;
-    }
     this.lastCe = ce;
     this.lastCorrect = correct;
-    return ce + 0.5 * alpha * pen;
+    return ce + this.penalty(w, g);
   }
 }
 

@@ -1,7 +1,7 @@
 import { schemeTableau10 } from 'd3-scale-chromatic';
 import { type RefObject, useId, useMemo, useRef, useState } from 'react';
 import { useStore } from '../../state/store';
-import { savePng, saveSvg } from '../../ui/save-svg';
+import { SaveChartButtons } from '../../ui/SaveChartButtons';
 import { METHOD_NAMES } from '../../worker/embedding/embedder';
 import { POOLINGS } from '../extraction/commands';
 import {
@@ -140,14 +140,6 @@ export function EmbeddingPanel() {
     </figure>
   );
 
-  const saveFigure = (kind: 'svg' | 'png') => {
-    const svg = mainPlot.current?.exportSvg();
-    if (!svg || !main) return;
-    const name = `embedding_${main.method}_${main.blocks.join('+')}_t${main.t}.${kind}`;
-    if (kind === 'svg') saveSvg(svg, name);
-    else void savePng(svg, name);
-  };
-
   return (
     <div className="embedding">
       <p className="muted">
@@ -237,12 +229,12 @@ export function EmbeddingPanel() {
             {compareOn && compare && plotFor(compare, comparePlot, 'compare')}
           </div>
           <div className="row">
-            <button type="button" disabled={!main.coords} onClick={() => saveFigure('svg')}>
-              Save SVG
-            </button>
-            <button type="button" disabled={!main.coords} onClick={() => saveFigure('png')}>
-              Save PNG
-            </button>
+            <SaveChartButtons
+              chart={() => mainPlot.current?.exportSvg()}
+              file={`embedding_${main.method}_${main.blocks.join('+')}_t${main.t}`}
+              label="Save"
+              disabled={!main.coords}
+            />
             <button type="button" disabled={!main.coords} onClick={() => downloadEmbeddingCsv('main')}>
               Save CSV
             </button>

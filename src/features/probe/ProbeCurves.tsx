@@ -1,30 +1,43 @@
 import { scaleLinear } from 'd3-scale';
 import { line } from 'd3-shape';
+import type { Ref } from 'react';
 import type { ProbeStep } from '../../worker/jobs';
 
 const W = 360;
 const H = 150;
 const M = { top: 10, right: 40, bottom: 26, left: 40 };
+const MUTED = '#5b6474';
+// Colours as presentation attributes (not CSS), so that a saved SVG/PNG looks the same.
+const SERIES = [
+  { key: 'loss', label: '— loss', color: '#b45309', dash: undefined },
+  { key: 'trainAccuracy', label: '— train acc.', color: '#64748b', dash: '3 2' },
+  { key: 'testAccuracy', label: '— test acc.', color: '#2f5fd0', dash: undefined },
+] as const;
 
 /** Live training curves: mean cross-entropy (left axis) and train/test accuracy (right axis). */
-export function ProbeCurves({ curve }: { curve: ProbeStep[] }) {
+export function ProbeCurves({ curve, ref }: { curve: ProbeStep[]; ref?: Ref<SVGSVGElement> }) {
   if (curve.length < 1) return null;
   const maxIter = Math.max(1, curve[curve.length - 1].iter);
   const x = scaleLinear([0, maxIter], [M.left, W - M.right]);
   const maxLoss = Math.max(...curve.map((c) => c.loss), 1e-6);
   const yLoss = scaleLinear([0, maxLoss], [H - M.bottom, M.top]);
   const yAcc = scaleLinear([0, 1], [H - M.bottom, M.top]);
-  const path = (f: (s: ProbeStep) => number) => line<ProbeStep>((s) => x(s.iter), f)(curve) ?? '';
+  const path = (key: (typeof SERIES)[number]['key']) =>
+    line<ProbeStep>(
+      (s) => x(s.iter),
+      (s) => (key === 'loss' ? yLoss(s.loss) : yAcc(s[key])),
+    )(curve) ?? '';
   const last = curve[curve.length - 1];
   return (
     <svg
+      ref={ref}
       viewBox={`0 0 ${W} ${H}`}
       className="chart"
       role="img"
       aria-label={`Probe training curves: iteration ${last.iter}, loss ${last.loss.toFixed(3)}, train accuracy ${(last.trainAccuracy * 100).toFixed(1)}%, test accuracy ${(last.testAccuracy * 100).toFixed(1)}%`}
     >
-      <g className="axis">
-        <line x1={M.left} x2={W - M.right} y1={H - M.bottom} y2={H - M.bottom} />
+      <g fontSize={9} fill={MUTED}>
+        <line x1={M.left} x2={W - M.right} y1={H - M.bottom} y2={H - M.bottom} stroke={MUTED} />
         {x.ticks(5).map((t) => (
           <text key={t} x={x(t)} y={H - 10} textAnchor="middle">
             {t}
@@ -44,17 +57,22 @@ export function ProbeCurves({ curve }: { curve: ProbeStep[] }) {
           </text>
         ))}
       </g>
-      <path d={path((s) => yLoss(s.loss))} className="line-loss" />
-      <path d={path((s) => yAcc(s.trainAccuracy))} className="line-train" />
-      <path d={path((s) => yAcc(s.testAccuracy))} className="line-test" />
-      <g className="legend" transform={`translate(${M.left + 6}, ${M.top + 4})`}>
-        <text className="legend-loss">— loss</text>
-        <text className="legend-train" y={12}>
-          — train acc.
-        </text>
-        <text className="legend-test" y={24}>
-          — test acc.
-        </text>
+      {SERIES.map((s) => (
+        <path
+          key={s.key}
+          d={path(s.key)}
+          fill="none"
+          stroke={s.color}
+          strokeWidth={1.5}
+          strokeDasharray={s.dash}
+        />
+      ))}
+      <g transform={`translate(${M.left + 6}, ${M.top + 4})`} fontSize={9}>
+        {SERIES.map((s, i) => (
+          <text key={s.key} y={12 * i} fill={s.color}>
+            {s.label}
+          </text>
+        ))}
       </g>
     </svg>
   );

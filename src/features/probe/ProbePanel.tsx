@@ -1,6 +1,7 @@
-import { useId, useState } from 'react';
+import { useId, useRef, useState } from 'react';
 import { maxT, useShallow, useStore } from '../../state/store';
 import { NumberField } from '../../ui/NumberField';
+import { SaveChartButtons } from '../../ui/SaveChartButtons';
 import { POOLINGS } from '../extraction/commands';
 import { parseTimesteps, stopProbe, trainProbe } from './commands';
 import { ProbeCurves } from './ProbeCurves';
@@ -8,6 +9,7 @@ import { ProbeResults } from './ProbeResults';
 
 /** A linear probe on the selected blocks' pooled features, trained in the worker. */
 export function ProbePanel() {
+  const curves = useRef<SVGSVGElement>(null);
   const model = useStore((s) => s.model);
   const dataset = useStore((s) => s.dataset);
   const view = useStore(
@@ -106,7 +108,12 @@ export function ProbePanel() {
           </ul>
         </div>
       ) : null}
-      {run && <ProbeCurves curve={run.curve} />}
+      {run && <ProbeCurves ref={curves} curve={run.curve} />}
+      {run && run.curve.length > 0 && (
+        <div className="row">
+          <SaveChartButtons chart={curves} file="probe-curves" label="Curves" />
+        </div>
+      )}
       {run && <ProbeResults run={run} />}
     </div>
   );

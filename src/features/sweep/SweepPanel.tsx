@@ -1,7 +1,7 @@
 import { useId, useRef, useState } from 'react';
 import { maxT, useStore } from '../../state/store';
 import { NumberField } from '../../ui/NumberField';
-import { savePng, saveSvg } from '../../ui/save-svg';
+import { SaveChartButtons } from '../../ui/SaveChartButtons';
 import { parseTimesteps } from '../probe/commands';
 import { downloadSweep, runSweep } from './commands';
 import { SweepHeatmap, SweepLines } from './SweepCharts';
@@ -115,27 +115,8 @@ export function SweepPanel() {
             <button type="button" onClick={() => downloadSweep('json')}>
               Sweep JSON
             </button>
-            <button
-              type="button"
-              onClick={() => heatmap.current && saveSvg(heatmap.current, 'sweep-heatmap.svg')}
-            >
-              Heatmap SVG
-            </button>
-            <button
-              type="button"
-              onClick={() => heatmap.current && void savePng(heatmap.current, 'sweep-heatmap.png')}
-            >
-              Heatmap PNG
-            </button>
-            <button type="button" onClick={() => lines.current && saveSvg(lines.current, 'sweep-lines.svg')}>
-              Lines SVG
-            </button>
-            <button
-              type="button"
-              onClick={() => lines.current && void savePng(lines.current, 'sweep-lines.png')}
-            >
-              Lines PNG
-            </button>
+            <SaveChartButtons chart={heatmap} file="sweep-heatmap" label="Heatmap" />
+            <SaveChartButtons chart={lines} file="sweep-lines" label="Lines" />
           </div>
         </>
       )}

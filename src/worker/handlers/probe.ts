@@ -13,8 +13,34 @@ import {
   SoftmaxTrainer,
 } from '../../core/probe/softmax-regression';
 import { applyStandardizer, fitStandardizer } from '../../core/probe/standardize';
+import { configureWasm, webRuntime } from '../../engine/onnx-web';
+import { createOrtDataTerm, ORT_OBJECTIVE_MIN_WORK, type OrtDataTerm } from '../../engine/probe-objective';
 import type { JobContext } from '../context';
 import type { Jobs, ProbeParams, ProbeResult, ProbeStep } from '../jobs';
+import { environment } from './environment';
+
+/**
+ * ORT's WASM GEMM for large probes (see engine/probe-objective.ts); null (→ the JavaScript loop)
+ * for small ones, or if ORT cannot build the session — the loop computes the same objective.
+ */
+async function ortDataTerm(
+  X: Float32Array,
+  y: Int32Array,
+  n: number,
+  d: number,
+  k: number,
+  test: { X: Float32Array; y: Int32Array; n: number },
+): Promise<OrtDataTerm | null> {
+  if (n * d * k < ORT_OBJECTIVE_MIN_WORK) return null;
+  try {
+    const env = await environment();
+    configureWasm(env.crossOriginIsolated, env.hardwareConcurrency);
+    return await createOrtDataTerm(webRuntime('wasm'), X, y, n, d, k, test);
+  } catch (error) {
+    console.warn('probe: ONNX Runtime objective unavailable, using the JavaScript loop', error);
+    return null;
+  }
+}
 
 function concatRows(a: Float32Array, b: Float32Array): Float32Array {
   const out = new Float32Array(a.length + b.length);
@@ -41,11 +67,41 @@ export async function trainProbe(params: ProbeParams, ctx: JobContext): Promise<
   const std = fitStandardizer(train.X, nTrain, d);
   const Ztrain = applyStandardizer(train.X, nTrain, d, std);
   const Ztest = applyStandardizer(test.X, nTest, d, std);
-  const trainer = new SoftmaxTrainer(Ztrain, train.y, nTrain, d, k, { C: params.C, maxIter: params.maxIter });
-  let info = trainer.step();
+  const dataTerm = await ortDataTerm(Ztrain, train.y, nTrain, d, k, { X: Ztest, y: test.y, n: nTest });
+  try {
+    return await fitProbe(params, ctx, { Ztrain, Ztest, std, started, dataTerm });
+  } finally {
+    await dataTerm?.release().catch(() => {});
+  }
+}
+
+async function fitProbe(
+  params: ProbeParams,
+  ctx: JobContext,
+  prep: {
+    Ztrain: Float32Array;
+    Ztest: Float32Array;
+    std: ReturnType<typeof fitStandardizer>;
+    started: number;
+    dataTerm: OrtDataTerm | null;
+  },
+): Promise<ProbeResult> {
+  const { d, k, train, test } = params;
+  const nTrain = train.y.length;
+  const nTest = test.y.length;
+  const { Ztrain, Ztest, std, started, dataTerm } = prep;
+  const trainer = new SoftmaxTrainer(Ztrain, train.y, nTrain, d, k, {
+    C: params.C,
+    maxIter: params.maxIter,
+    dataTerm: dataTerm ?? undefined,
+  });
+  let info = await trainer.stepAsync();
   let stopped = false;
   while (true) {
-    const testAccuracy = accuracy(test.y, predict(trainer.model, Ztest, nTest));
+    const testAccuracy =
+      info.testCorrect !== undefined
+        ? info.testCorrect / nTest
+        : accuracy(test.y, predict(trainer.model, Ztest, nTest));
     const step: ProbeStep = {
       iter: info.iter,
       loss: info.meanCrossEntropy,
@@ -64,7 +120,7 @@ export async function trainProbe(params: ProbeParams, ctx: JobContext): Promise<
       stopped = true;
       break;
     }
-    info = trainer.step();
+    info = await trainer.stepAsync();
   }
   const model = trainer.model;
   const proba = predictProba(model, Ztest, nTest);
@@ -88,6 +144,7 @@ export async function trainProbe(params: ProbeParams, ctx: JobContext): Promise<
     confusion: confusionMatrix(test.y, testPredictions, k),
     iterations: info.iter,
     stopReason: stopped ? 'stopped' : info.reason,
+    solver: dataTerm ? 'onnxruntime-wasm' : 'javascript',
     ms: performance.now() - started,
   };
 }

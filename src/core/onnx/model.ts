@@ -1,0 +1,99 @@
+/**
+ * @file A minimal ONNX model writer: tensors, nodes, graph inputs/outputs and the model wrapper,
+ * with the field numbers of onnx/onnx.proto (IR version 8). Enough for the small compute graphs
+ * that DiffProbe runs through ONNX Runtime to use its SIMD/threaded kernels (the probe objective).
+ */
+import { ProtoWriter } from './protobuf';
+
+/** ONNX TensorProto.DataType values used here. */
+export const DataType = { FLOAT: 1, INT64: 7, BOOL: 9, DOUBLE: 11 } as const;
+export type DataTypeCode = (typeof DataType)[keyof typeof DataType];
+
+export type AttributeValue = number | readonly number[] | { float: number };
+
+export interface NodeSpec {
+  readonly op: string;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  /** Integers (and integer lists) as `INT`/`INTS`; `{ float }` as `FLOAT`. */
+  readonly attributes?: Readonly<Record<string, AttributeValue>>;
+}
+
+export interface ValueSpec {
+  readonly name: string;
+  readonly type: DataTypeCode;
+  /** A number is a fixed size, a string a symbolic one. */
+  readonly dims: readonly (number | string)[];
+}
+
+export interface InitializerSpec {
+  readonly name: string;
+  readonly type: DataTypeCode;
+  readonly dims: readonly number[];
+  /** Little-endian element bytes (a typed array's memory on every platform JS runs on). */
+  readonly data: ArrayBufferView;
+}
+
+export interface GraphSpec {
+  readonly name: string;
+  readonly nodes: readonly NodeSpec[];
+  readonly inputs: readonly ValueSpec[];
+  readonly outputs: readonly ValueSpec[];
+  readonly initializers?: readonly InitializerSpec[];
+  readonly opset: number;
+}
+
+function attribute(name: string, value: AttributeValue): Uint8Array {
+  const w = new ProtoWriter().string(1, name);
+  if (typeof value === 'number') w.int(3, value).int(20, 2);
+  else if ('float' in value) w.float(2, value.float).int(20, 1);
+  else w.packedInts(8, value).int(20, 7);
+  return w.finish();
+}
+
+function node(spec: NodeSpec, index: number): Uint8Array {
+  const w = new ProtoWriter();
+  for (const i of spec.inputs) w.string(1, i);
+  for (const o of spec.outputs) w.string(2, o);
+  w.string(3, `${spec.op}_${index}`).string(4, spec.op);
+  for (const [k, v] of Object.entries(spec.attributes ?? {})) w.bytes(5, attribute(k, v));
+  return w.finish();
+}
+
+function valueInfo(spec: ValueSpec): Uint8Array {
+  const shape = new ProtoWriter();
+  for (const d of spec.dims) {
+    const dim = new ProtoWriter();
+    if (typeof d === 'number') dim.int(1, d);
+    else dim.string(2, d);
+    shape.bytes(1, dim.finish());
+  }
+  const tensorType = new ProtoWriter().int(1, spec.type).bytes(2, shape.finish());
+  const type = new ProtoWriter().bytes(1, tensorType.finish());
+  return new ProtoWriter().string(1, spec.name).bytes(2, type.finish()).finish();
+}
+
+function tensor(spec: InitializerSpec): Uint8Array {
+  const w = new ProtoWriter().packedInts(1, spec.dims).int(2, spec.type).string(8, spec.name);
+  const d = spec.data;
+  return w.bytes(9, new Uint8Array(d.buffer, d.byteOffset, d.byteLength)).finish();
+}
+
+/** Serialises a one-graph ONNX model (default domain only). */
+export function encodeModel(spec: GraphSpec): Uint8Array {
+  const g = new ProtoWriter();
+  spec.nodes.forEach((n, i) => {
+    g.bytes(1, node(n, i));
+  });
+  g.string(2, spec.name);
+  for (const t of spec.initializers ?? []) g.bytes(5, tensor(t));
+  for (const v of spec.inputs) g.bytes(11, valueInfo(v));
+  for (const v of spec.outputs) g.bytes(12, valueInfo(v));
+  const opset = new ProtoWriter().string(1, '').int(2, spec.opset);
+  return new ProtoWriter()
+    .int(1, 8)
+    .string(2, 'diffprobe')
+    .bytes(7, g.finish())
+    .bytes(8, opset.finish())
+    .finish();
+}

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import { ProtoWriter } from './protobuf';
+
+describe('ProtoWriter', () => {
+  it('writes varints, tags and length-delimited fields as the protobuf spec’s examples', () => {
+    // https://protobuf.dev/programming-guides/encoding/: field 1 = 150 → 08 96 01.
+    expect([...new ProtoWriter().int(1, 150).finish()]).toEqual([0x08, 0x96, 0x01]);
+    // field 2 = "testing" → 12 07 74 65 73 74 69 6e 67.
+    expect([...new ProtoWriter().string(2, 'testing').finish()]).toEqual([
+      0x12, 0x07, 0x74, 0x65, 0x73, 0x74, 0x69, 0x6e, 0x67,
+    ]);
+    // packed [3, 270, 86942] in field 4 → 22 06 03 8E 02 9E A7 05.
+    expect([...new ProtoWriter().packedInts(4, [3, 270, 86942]).finish()]).toEqual([
+      0x22, 0x06, 0x03, 0x8e, 0x02, 0x9e, 0xa7, 0x05,
+    ]);
+  });
+
+  it('writes a float as fixed32 little-endian and grows past its first buffer', () => {
+    expect([...new ProtoWriter().float(2, 1).finish()]).toEqual([0x15, 0, 0, 0x80, 0x3f]);
+    const big = new Uint8Array(1000).fill(7);
+    const out = new ProtoWriter().bytes(1, big).finish();
+    expect(out.length).toBe(1 + 2 + 1000);
+    expect(out[3]).toBe(7);
+  });
+
+  it('refuses numbers a varint cannot hold', () => {
+    expect(() => new ProtoWriter().int(1, -1)).toThrow(RangeError);
+    expect(() => new ProtoWriter().int(1, 2 ** 60)).toThrow(RangeError);
+  });
+});
