@@ -1,35 +1,57 @@
 /**
  * @file The browser's door to ONNX Runtime: the only module that imports onnxruntime-web.
  *
- * We import the `/webgpu` build: it carries the native WebGPU execution provider (which, unlike the
- * older JSEP backend, accepts Conv nodes without explicit attributes) and the same multi-threaded
- * WASM provider as the default build. Backend choice is explicit (never ORT's silent fallback) so
- * the status bar can say which backend really runs, and why.
+ * Two builds, one per backend. WebGPU sessions use the `/webgpu` build: it carries the native
+ * WebGPU execution provider (which, unlike the older JSEP backend, accepts Conv nodes without
+ * explicit attributes). WASM sessions use the plain build: the `/webgpu` build's WASM is compiled
+ * with Asyncify (so that GPU calls can suspend), which made its CPU kernels 2.8× (the probe's
+ * GEMMs) to 5× (the U-Net at batch 1) slower than the plain build's, measured in the same runtime.
+ * Each build loads its own .wasm on first use, so a WASM-only session never fetches the other.
+ * Backend choice is explicit (never ORT's silent fallback) so the status bar can say which
+ * backend really runs, and why.
  */
-import * as ort from 'onnxruntime-web/webgpu';
 import type { Backend } from '../worker/jobs';
 import type { OrtRuntime, SessionOptions } from './ort-types';
+
+type OrtModule = typeof import('onnxruntime-web/wasm');
+
+/**
+ * Each build is imported dynamically, so that Vite puts it in a chunk of its own: ORT starts its
+ * WASM threads as workers on the URL of the script that holds its glue code, and two builds in one
+ * script would both answer those workers' messages (a deadlock we saw with both bundled).
+ */
+const modules: Partial<Record<Backend, Promise<OrtModule>>> = {};
+
+function ortFor(backend: Backend): Promise<OrtModule> {
+  modules[backend] ??= (
+    backend === 'webgpu' ? import('onnxruntime-web/webgpu') : import('onnxruntime-web/wasm')
+  ).then((ort) => {
+    ort.env.wasm.numThreads = configuredThreads ?? 1;
+    ort.env.logLevel = 'error';
+    return ort as OrtModule;
+  });
+  return modules[backend];
+}
 
 let configuredThreads: number | null = null;
 
 /**
  * Threads for WASM: min(4, hardwareConcurrency), but only when cross-origin isolated — without
  * SharedArrayBuffer ORT would silently drop to one thread and log a warning. ORT reads this once,
- * at the first session, so it is fixed for the life of the worker.
+ * at the first session, so it is fixed for the life of the worker: call this before webRuntime().
  */
 export function configureWasm(isolated: boolean, hardwareConcurrency: number, requested = 0): number {
   if (configuredThreads === null) {
     const auto = Math.max(1, Math.min(4, hardwareConcurrency || 1));
     configuredThreads = isolated ? (requested > 0 ? requested : auto) : 1;
-    ort.env.wasm.numThreads = configuredThreads;
-    ort.env.logLevel = 'error';
   }
   return configuredThreads;
 }
 
-export function webRuntime(backend: Backend): OrtRuntime {
+export async function webRuntime(backend: Backend): Promise<OrtRuntime> {
   const executionProviders: SessionOptions['executionProviders'] =
     backend === 'webgpu' ? [{ name: 'webgpu', preferredLayout: 'NCHW' }] : ['wasm'];
+  const ort = await ortFor(backend);
   return {
     name: backend,
     createSession: (model, options) =>
@@ -47,6 +69,10 @@ export function webRuntime(backend: Backend): OrtRuntime {
 
 /** The GPUDevice ORT created, once a WebGPU session exists (used to watch for device loss). */
 export async function webgpuDevice(): Promise<GPUDevice | undefined> {
+  const gpu = modules.webgpu;
+  if (!gpu) return undefined;
   // Depending on the execution provider this is the device itself or a promise of it.
-  return (await (ort.env.webgpu?.device as unknown)) as GPUDevice | undefined;
+  return (await ((
+    await gpu
+  ).env.webgpu?.device as unknown)) as GPUDevice | undefined;
 }

@@ -16,6 +16,8 @@ export const ORT_OBJECTIVE_MIN_WORK = 4e6;
 
 export interface OrtDataTerm extends DataTerm {
   release(): Promise<void>;
+  /** Time spent writing the graph (with the data inside) and creating its session. */
+  readonly setup: { encodeMs: number; sessionMs: number };
 }
 
 export async function createOrtDataTerm(
@@ -27,7 +29,11 @@ export async function createOrtDataTerm(
   k: number,
   test?: { X: Features; y: ArrayLike<number>; n: number },
 ): Promise<OrtDataTerm> {
-  const session = await runtime.createSession(objectiveGraph({ X, y, n, d, k, test }));
+  const t0 = performance.now();
+  const graph = objectiveGraph({ X, y, n, d, k, test });
+  const t1 = performance.now();
+  const session = await runtime.createSession(graph);
+  const setup = { encodeMs: t1 - t0, sessionMs: performance.now() - t1 };
   const W = new Float32Array(k * d);
   const b = new Float32Array(k);
   return {
@@ -52,5 +58,6 @@ export async function createOrtDataTerm(
       return { ce, correct, testCorrect };
     },
     release: () => session.release(),
+    setup,
   };
 }

@@ -107,6 +107,16 @@ export interface ProbeResult {
   stopReason: string;
   /** What computed the objective: ORT's WASM GEMM (large probes) or the JavaScript loop. */
   solver: 'onnxruntime-wasm' | 'javascript';
+  /** Where the time went: checks + standardisation, building the ORT session, L-BFGS, final metrics. */
+  timings: {
+    prepareMs: number;
+    setupMs: number;
+    /** Of setupMs: writing the ONNX graph, and ORT creating its session (ORT objective only). */
+    encodeMs?: number;
+    sessionMs?: number;
+    trainMs: number;
+    finishMs: number;
+  };
   ms: number;
 }
 

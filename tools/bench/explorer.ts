@@ -4,9 +4,14 @@
  *   - block switch → repainted tiles (no re-run: every block comes from the last forward pass),
  *   - timestep change → one forward pass → repainted tiles (p50/p95 over many moves),
  *   - slider drag coalescing: 30 rapid changes → how many forward passes actually ran.
+ * Each time runs from the state change to the end of the first frame that shows the new tiles (seen
+ * from requestAnimationFrame, then one task after that frame's paint).
  * Prints the figures; nothing passes or fails (these machines are noisy).
  */
 import { launchChromium, NAME_SHIM, startPreview } from './browser';
+
+/** `THREADS=n npm run bench:explorer` fixes the WASM thread count (default: the app's automatic choice). */
+const threads = Number(process.env.THREADS ?? 0);
 
 async function main() {
   const preview = await startPreview(4189);
@@ -14,11 +19,13 @@ async function main() {
   try {
     const page = await (await chromium.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
     await page.addInitScript(NAME_SHIM);
-    await page.addInitScript(() =>
-      window.localStorage.setItem(
-        'diffprobe.preferences.v1',
-        JSON.stringify({ backend: 'wasm', wasmThreads: 0 }),
-      ),
+    await page.addInitScript(
+      (threads) =>
+        window.localStorage.setItem(
+          'diffprobe.preferences.v1',
+          JSON.stringify({ backend: 'wasm', wasmThreads: threads }),
+        ),
+      threads,
     );
     await page.goto(`${preview.url}?img=test:0&t=100&blocks=mid`);
     await page
@@ -26,11 +33,9 @@ async function main() {
       .waitFor({ timeout: 120_000 });
     const result = await page.evaluate(async () => {
       const s = () => window.diffprobe.state();
-      const frames = (n: number) =>
-        new Promise<void>((r) => {
-          const step = (k: number) => (k ? requestAnimationFrame(() => step(k - 1)) : r());
-          step(n);
-        });
+      // waitFor() notices the change in a requestAnimationFrame callback, i.e. in the frame that
+      // will show it; a task queued from there runs once that frame has been painted.
+      const painted = () => new Promise<void>((r) => setTimeout(r, 0));
       const tilesLabel = () => document.querySelector('canvas.tiles')?.getAttribute('aria-label') ?? '';
       const waitFor = async (ok: () => boolean, timeout = 30_000) => {
         const start = performance.now();
@@ -49,18 +54,20 @@ async function main() {
         const t0 = performance.now();
         s().selectBlock(b, false);
         await waitFor(() => tilesLabel().includes(`block ${b} at`));
-        await frames(1); // the frame that shows it
+        await painted();
         switchMs.push(performance.now() - t0);
       }
 
       const stepMs: number[] = [];
+      const workerMs: number[] = [];
       for (let i = 0; i < 30; i++) {
         const t = 101 + i * 7;
         const t0 = performance.now();
         s().setT(t);
         await waitFor(() => tilesLabel().endsWith(`at t = ${t}`));
-        await frames(1);
+        await painted();
         stepMs.push(performance.now() - t0);
+        workerMs.push(s().forward!.result.ms);
       }
 
       let passes = 0;
@@ -82,6 +89,7 @@ async function main() {
       return {
         switch: { p50: pct(switchMs, 0.5), p95: pct(switchMs, 0.95), max: Math.max(...switchMs) },
         step: { p50: pct(stepMs, 0.5), p95: pct(stepMs, 0.95), max: Math.max(...stepMs) },
+        worker: { p50: pct(workerMs, 0.5), p95: pct(workerMs, 0.95), max: Math.max(...workerMs) },
         lastForwardMs: s().forward!.result.ms,
         passes,
         threads: s().model!.threads,
@@ -96,6 +104,9 @@ async function main() {
     );
     console.log(
       `| timestep change → forward pass → repaint, 30 moves | ${f(result.step.p50)} | ${f(result.step.p95)} | ${f(result.step.max)} |`,
+    );
+    console.log(
+      `| … of which the forward pass in the worker | ${f(result.worker.p50)} | ${f(result.worker.p95)} | ${f(result.worker.max)} |`,
     );
     console.log(
       `\nslider drag: 30 changes 8 ms apart ran ${result.passes} forward passes (coalesced); last pass took ${f(result.lastForwardMs)} in the worker`,

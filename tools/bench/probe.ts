@@ -36,7 +36,7 @@ async function main() {
   let browserSeconds = 0;
   let iterations = 0;
   try {
-    const page = await openWasmPage(chromium, preview.url);
+    const page = await openWasmPage(chromium, preview.url, Number(process.env.THREADS ?? 0));
     const r = await page.evaluate(
       async ({ X, y, testX, testY, d }) => {
         const t0 = performance.now();
@@ -52,6 +52,8 @@ async function main() {
           seconds: (performance.now() - t0) / 1000,
           iterations: res.iterations,
           train: res.trainAccuracy,
+          solver: res.solver,
+          timings: res.timings,
         };
       },
       {
@@ -66,6 +68,11 @@ async function main() {
     iterations = r.iterations;
     console.log(
       `Chromium worker (trainProbe job) ${n}×${d}: ${r.seconds.toFixed(2)} s, ${r.iterations} iterations, train accuracy ${r.train.toFixed(4)}`,
+    );
+    const ms = (x: number) => `${x.toFixed(0)} ms`;
+    const tm = r.timings;
+    console.log(
+      `  objective: ${r.solver}; in the worker: checks + standardise ${ms(tm.prepareMs)}, solver setup ${ms(tm.setupMs)}${tm.encodeMs === undefined ? '' : ` (graph ${ms(tm.encodeMs)}, session ${ms(tm.sessionMs!)})`}, L-BFGS ${ms(tm.trainMs)}, final metrics ${ms(tm.finishMs)}; the rest (${ms(r.seconds * 1000 - tm.prepareMs - tm.setupMs - tm.trainMs - tm.finishMs)}) is moving 10 MB to the worker and back`,
     );
   } finally {
     await chromium.close();

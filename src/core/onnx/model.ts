@@ -43,57 +43,53 @@ export interface GraphSpec {
   readonly opset: number;
 }
 
-function attribute(name: string, value: AttributeValue): Uint8Array {
+function attribute(name: string, value: AttributeValue): ProtoWriter {
   const w = new ProtoWriter().string(1, name);
   if (typeof value === 'number') w.int(3, value).int(20, 2);
   else if ('float' in value) w.float(2, value.float).int(20, 1);
   else w.packedInts(8, value).int(20, 7);
-  return w.finish();
+  return w;
 }
 
-function node(spec: NodeSpec, index: number): Uint8Array {
+function node(spec: NodeSpec, index: number): ProtoWriter {
   const w = new ProtoWriter();
   for (const i of spec.inputs) w.string(1, i);
   for (const o of spec.outputs) w.string(2, o);
   w.string(3, `${spec.op}_${index}`).string(4, spec.op);
-  for (const [k, v] of Object.entries(spec.attributes ?? {})) w.bytes(5, attribute(k, v));
-  return w.finish();
+  for (const [k, v] of Object.entries(spec.attributes ?? {})) w.message(5, attribute(k, v));
+  return w;
 }
 
-function valueInfo(spec: ValueSpec): Uint8Array {
+function valueInfo(spec: ValueSpec): ProtoWriter {
   const shape = new ProtoWriter();
   for (const d of spec.dims) {
     const dim = new ProtoWriter();
     if (typeof d === 'number') dim.int(1, d);
     else dim.string(2, d);
-    shape.bytes(1, dim.finish());
+    shape.message(1, dim);
   }
-  const tensorType = new ProtoWriter().int(1, spec.type).bytes(2, shape.finish());
-  const type = new ProtoWriter().bytes(1, tensorType.finish());
-  return new ProtoWriter().string(1, spec.name).bytes(2, type.finish()).finish();
+  const tensorType = new ProtoWriter().int(1, spec.type).message(2, shape);
+  const type = new ProtoWriter().message(1, tensorType);
+  return new ProtoWriter().string(1, spec.name).message(2, type);
 }
 
-function tensor(spec: InitializerSpec): Uint8Array {
+/** The data is referenced, not copied, until the model's finish(). */
+function tensor(spec: InitializerSpec): ProtoWriter {
   const w = new ProtoWriter().packedInts(1, spec.dims).int(2, spec.type).string(8, spec.name);
   const d = spec.data;
-  return w.bytes(9, new Uint8Array(d.buffer, d.byteOffset, d.byteLength)).finish();
+  return w.bytes(9, new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
 }
 
 /** Serialises a one-graph ONNX model (default domain only). */
 export function encodeModel(spec: GraphSpec): Uint8Array {
   const g = new ProtoWriter();
   spec.nodes.forEach((n, i) => {
-    g.bytes(1, node(n, i));
+    g.message(1, node(n, i));
   });
   g.string(2, spec.name);
-  for (const t of spec.initializers ?? []) g.bytes(5, tensor(t));
-  for (const v of spec.inputs) g.bytes(11, valueInfo(v));
-  for (const v of spec.outputs) g.bytes(12, valueInfo(v));
+  for (const t of spec.initializers ?? []) g.message(5, tensor(t));
+  for (const v of spec.inputs) g.message(11, valueInfo(v));
+  for (const v of spec.outputs) g.message(12, valueInfo(v));
   const opset = new ProtoWriter().string(1, '').int(2, spec.opset);
-  return new ProtoWriter()
-    .int(1, 8)
-    .string(2, 'diffprobe')
-    .bytes(7, g.finish())
-    .bytes(8, opset.finish())
-    .finish();
+  return new ProtoWriter().int(1, 8).string(2, 'diffprobe').message(7, g).message(8, opset).finish();
 }

@@ -28,3 +28,13 @@ describe('ProtoWriter', () => {
     expect(() => new ProtoWriter().int(1, 2 ** 60)).toThrow(RangeError);
   });
 });
+
+describe('ProtoWriter.message', () => {
+  it('writes the same bytes as bytes(field, inner.finish()), large payloads included', () => {
+    const payload = Uint8Array.from({ length: 300 }, (_, i) => i % 251);
+    const inner = () => new ProtoWriter().int(1, 7).bytes(2, payload).string(3, 'x');
+    const viaMessage = new ProtoWriter().int(1, 1).message(5, inner()).int(2, 3).finish();
+    const viaBytes = new ProtoWriter().int(1, 1).bytes(5, inner().finish()).int(2, 3).finish();
+    expect([...viaMessage]).toEqual([...viaBytes]);
+  });
+});

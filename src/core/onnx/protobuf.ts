@@ -3,6 +3,9 @@
  * length-delimited fields), so that small ONNX graphs can be built in the worker without a
  * protobuf library. The libraries that generate code at run time (protobufjs' reflection) are
  * barred by the no-eval CSP, and a generated ONNX schema would be ~1 MB for five message types.
+ *
+ * A writer is a list of byte runs: nested messages and large payloads (a 10 MB initializer) are
+ * kept by reference and copied once, by the outermost finish().
  */
 
 /** Wire types used here (https://protobuf.dev/programming-guides/encoding/). */
@@ -10,29 +13,42 @@ const VARINT = 0;
 const FIXED32 = 5;
 const LEN = 2;
 
-/** An append-only byte buffer with protobuf field writers. Nested messages are built separately. */
 export class ProtoWriter {
-  private buf = new Uint8Array(64);
-  private len = 0;
+  private readonly parts: Uint8Array[] = [];
+  /** Small writes (tags, varints, floats) gather here until a large part is appended. */
+  private scratch: number[] = [];
+  private size = 0;
 
-  private reserve(extra: number): void {
-    if (this.len + extra <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.len + extra) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.buf.subarray(0, this.len));
-    this.buf = next;
+  /** Bytes written so far. */
+  get length(): number {
+    return this.size + this.scratch.length;
+  }
+
+  private flush(): void {
+    if (!this.scratch.length) return;
+    this.parts.push(Uint8Array.from(this.scratch));
+    this.size += this.scratch.length;
+    this.scratch = [];
+  }
+
+  private append(bytes: Uint8Array): void {
+    if (bytes.length < 64) {
+      for (const b of bytes) this.scratch.push(b);
+      return;
+    }
+    this.flush();
+    this.parts.push(bytes);
+    this.size += bytes.length;
   }
 
   private varint(value: number): void {
     if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`protobuf varint: ${value}`);
-    this.reserve(10);
     let v = value;
     while (v >= 0x80) {
-      this.buf[this.len++] = (v % 0x80) | 0x80;
+      this.scratch.push((v % 0x80) | 0x80);
       v = Math.floor(v / 0x80);
     }
-    this.buf[this.len++] = v;
+    this.scratch.push(v);
   }
 
   private tag(field: number, wire: number): void {
@@ -49,19 +65,28 @@ export class ProtoWriter {
   /** A float field (fixed32, little-endian). */
   float(field: number, value: number): this {
     this.tag(field, FIXED32);
-    this.reserve(4);
-    new DataView(this.buf.buffer, this.len, 4).setFloat32(0, value, true);
-    this.len += 4;
+    const b = new Uint8Array(4);
+    new DataView(b.buffer).setFloat32(0, value, true);
+    for (const x of b) this.scratch.push(x);
     return this;
   }
 
-  /** A bytes field (also used for embedded messages: pass their `finish()`). */
+  /** A bytes field. The array is kept by reference until finish(): do not change it before. */
   bytes(field: number, value: Uint8Array): this {
     this.tag(field, LEN);
     this.varint(value.length);
-    this.reserve(value.length);
-    this.buf.set(value, this.len);
-    this.len += value.length;
+    this.append(value);
+    return this;
+  }
+
+  /** An embedded message, appended without copying its parts. */
+  message(field: number, value: ProtoWriter): this {
+    this.tag(field, LEN);
+    this.varint(value.length);
+    value.flush();
+    this.flush();
+    for (const p of value.parts) this.parts.push(p);
+    this.size += value.size;
     return this;
   }
 
@@ -73,10 +98,18 @@ export class ProtoWriter {
   packedInts(field: number, values: readonly number[]): this {
     const inner = new ProtoWriter();
     for (const v of values) inner.varint(v);
-    return this.bytes(field, inner.finish());
+    return this.message(field, inner);
   }
 
+  /** The message as one buffer (each byte run copied once). */
   finish(): Uint8Array {
-    return this.buf.slice(0, this.len);
+    this.flush();
+    const out = new Uint8Array(this.size);
+    let at = 0;
+    for (const p of this.parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
   }
 }

@@ -49,7 +49,19 @@ export interface SoftmaxTrainerOptions {
   tol?: number;
   /** Compute the data term with this instead of the built-in loop; then use {@link SoftmaxTrainer.stepAsync}. */
   dataTerm?: DataTerm;
+  /**
+   * Stop when the relative decrease of the objective is ≤ ftol. Default: SciPy's 2.2e-9 for the
+   * built-in float64 loop; {@link FLOAT32_FTOL} with a `dataTerm` (computed in float32).
+   */
+  ftol?: number;
 }
+
+/**
+ * float32's resolution (2⁻²³). A data term summed from float32 rows is exact to about this
+ * relative precision, so smaller relative decreases are rounding noise: below it the line search
+ * only chases noise (we measured 61 evaluations instead of 23 on 10k × 256 with SciPy's ftol).
+ */
+export const FLOAT32_FTOL = 2 ** -23;
 
 /** What one {@link SoftmaxTrainer.step} reports. */
 export interface SoftmaxStepInfo {
@@ -63,6 +75,8 @@ export interface SoftmaxStepInfo {
   readonly trainAccuracy: number;
   /** Largest |gradient| entry. */
   readonly gradNorm: number;
+  /** Objective evaluations so far (L-BFGS iterations plus line-search trials). */
+  readonly evaluations: number;
   /** Correct test rows of the current model, when the data term counted them. */
   readonly testCorrect?: number;
   readonly done: boolean;
@@ -139,6 +153,7 @@ export class SoftmaxTrainer {
       : (w: Float64Array, g: Float64Array) => this.objective(w, g);
     this.opt = new Lbfgs(fg, new Float64Array(k * (d + 1)), {
       gtol: opts.tol ?? 1e-4,
+      ftol: opts.ftol ?? (opts.dataTerm ? FLOAT32_FTOL : undefined),
       maxIter: opts.maxIter ?? 100,
     });
   }
@@ -165,6 +180,7 @@ export class SoftmaxTrainer {
     const same = at?.every((v, i) => v === x[i]) ?? false;
     return {
       testCorrect: same ? this.lastTestCorrect : undefined,
+      evaluations: s.nEval,
       iter: s.iter,
       loss: s.f,
       meanCrossEntropy: this.lastCe / this.n,

@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef } from 'react';
+import { useId, useLayoutEffect, useRef } from 'react';
 import { maxT, useStore } from '../../state/store';
 import { drawTiles } from './draw-tiles';
 import type { ChannelOrder, Normalisation } from './tiles';
@@ -22,7 +22,8 @@ export function ComparePane({
   const ids = { on: useId(), block: useId(), t: useId() };
   const map = compare && forward ? forward.result.maps[compare.block] : undefined;
   const current = forward?.result.t === compare?.t;
-  useEffect(() => {
+  // Layout effect: the tiles are drawn before the browser paints the commit that needs them.
+  useLayoutEffect(() => {
     if (ref.current && map) drawTiles(ref.current, map, { order, norm, table });
   }, [map, order, norm, table]);
   if (!model) return null;

@@ -1,5 +1,5 @@
 import * as chromatic from 'd3-scale-chromatic';
-import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import { useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { bundledPixels } from '../../data/bundled';
 import { useStore } from '../../state/store';
 import { downloadBytes } from '../../ui/download';
@@ -45,7 +45,8 @@ export function FeatureMapsPanel() {
     const { channels: c, height: h, width: w, range: r } = inputSpec;
     return [floatsToBytes(forward.result.xt, c, h, w, r), floatsToBytes(forward.result.x0Pred, c, h, w, r)];
   }, [forward, inputSpec]);
-  useEffect(() => {
+  // Layout effect: the tiles are drawn before the browser paints the commit that needs them.
+  useLayoutEffect(() => {
     if (canvasRef.current && map)
       layoutRef.current = drawTiles(canvasRef.current, map, { order, norm, table });
   }, [map, order, norm, table]);

@@ -61,7 +61,7 @@ async function readSource(source: ModelSource): Promise<{ manifest: Manifest; by
 
 /** Creates and warms up a session; the warm-up run also checks every output shape. */
 async function openSession(backend: Backend, bytes: Uint8Array, manifest: Manifest): Promise<UNetSession> {
-  const unet = await UNetSession.create(webRuntime(backend), bytes, manifest);
+  const unet = await UNetSession.create(await webRuntime(backend), bytes, manifest);
   const { channels, height, width } = manifest.input;
   try {
     await unet.run(new Float32Array(channels * height * width), 1, [0], ['eps', ...unet.blockNames]);
