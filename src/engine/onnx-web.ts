@@ -3,9 +3,10 @@
  *
  * Two builds, one per backend. WebGPU sessions use the `/webgpu` build: it carries the native
  * WebGPU execution provider (which, unlike the older JSEP backend, accepts Conv nodes without
- * explicit attributes). WASM sessions use the plain build: the `/webgpu` build's WASM is compiled
- * with Asyncify (so that GPU calls can suspend), which made its CPU kernels 2.8× (the probe's
- * GEMMs) to 5× (the U-Net at batch 1) slower than the plain build's, measured in the same runtime.
+ * explicit attributes). WASM sessions use the plain `/wasm` build: its .wasm is 14 MB against
+ * 27 MB for the `/webgpu` build's (compiled with Asyncify so that GPU calls can suspend), so a
+ * WASM-only page loads half the bytes. Speed in Chromium is about the same (bench:infer A/B,
+ * 22–28 vs 24–28 images/s at one thread); in Node the Asyncify build was 3–5× slower.
  * Each build loads its own .wasm on first use, so a WASM-only session never fetches the other.
  * Backend choice is explicit (never ORT's silent fallback) so the status bar can say which
  * backend really runs, and why.
