@@ -110,8 +110,11 @@ test('a large probe runs its objective on ONNX Runtime WASM and matches the Java
 }) => {
   test.setTimeout(240_000);
   const { page } = app;
-  await useBackend(page, 'wasm');
+  // The U-Net on WebGPU (the /webgpu build) and the probe on the /wasm build: two ORT builds in
+  // one worker, which must not get in each other's way.
+  await useBackend(page, 'webgpu');
   await openApp(page);
+  await expect(page.getByRole('status')).toContainText('WebGPU');
   // 2,000 × 256 × 10 = 5.1M multiply-adds per evaluation: above ORT_OBJECTIVE_MIN_WORK.
   const [n, nTest, d, k] = [2000, 500, 256, 10];
   const rng = createRng(5);
