@@ -172,19 +172,16 @@ export async function trainProbe(settings: ProbeSettings): Promise<void> {
     return setProbe({ ...run, d: feats.d, problems: problems.map((p) => p.message), status: 'failed' });
   setProbe({ ...run, d: feats.d, status: 'training' });
   const curve: ProbeStep[] = [];
+  // Copies of ours, handed over to the worker (transferred, not copied again).
+  const train = { X: trainX.slice(), y };
+  const test = { X: testX.slice(), y: run.testLabels.slice() };
   const result = await runJob(
     'probe',
     `Training the probe (${feats.d} features, ${nTrain} images)`,
     'trainProbe',
+    { train, test, d: feats.d, k, C: settings.C, maxIter: settings.maxIter },
     {
-      train: { X: trainX.slice(), y },
-      test: { X: testX.slice(), y: run.testLabels.slice() },
-      d: feats.d,
-      k,
-      C: settings.C,
-      maxIter: settings.maxIter,
-    },
-    {
+      transfer: [train.X.buffer, test.X.buffer],
       onPartial: (step) => {
         curve.push(step);
         getState().setProbe({ ...run, d: feats.d, curve: [...curve], status: 'training' });
