@@ -10,6 +10,15 @@ import { TryIt } from './TryIt';
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 
 /** Accuracy, confusion matrix, per-class accuracy and misclassified test images. */
+/** L-BFGS's stopping reasons, in words. */
+const STOP_REASONS: Record<string, string> = {
+  gtol: 'converged: gradient below tolerance',
+  ftol: 'converged: loss no longer decreasing',
+  'line-search': 'converged: no better step found',
+  'max-iter': 'iteration limit reached',
+  stopped: 'stopped',
+};
+
 export function ProbeResults({ run }: { run: ProbeRun }) {
   const dataset = useStore((s) => s.dataset);
   const uploads = useStore((s) => s.uploads);
@@ -31,8 +40,9 @@ export function ProbeResults({ run }: { run: ProbeRun }) {
     <section className="probe-results" aria-label="Probe results">
       <p className="accuracy">
         Test accuracy <strong>{pct(r.testAccuracy)}</strong> · train accuracy {pct(r.trainAccuracy)} ·{' '}
-        {r.iterations} iterations ({r.stopReason}) in {(r.ms / 1000).toFixed(1)} s · {run.d} features from{' '}
-        {run.blocks.join(' + ')} at t = {run.settings.timesteps.join(', ')}
+        {r.iterations} iterations ({STOP_REASONS[r.stopReason] ?? r.stopReason}) in {(r.ms / 1000).toFixed(1)}{' '}
+        s, {r.solver === 'onnxruntime-wasm' ? 'float32 on ONNX Runtime' : 'float64 in JavaScript'} · {run.d}{' '}
+        features from {run.blocks.join(' + ')} at t = {run.settings.timesteps.join(', ')}
       </p>
       <div className="probe-figures">
         <svg
