@@ -25,22 +25,3 @@ export function drawBytes(
   }
   ctx.putImageData(image, 0, 0);
 }
-
-/** Maps a CHW float image in `range` to HWC bytes (clamped). */
-export function floatsToBytes(
-  x: Float32Array,
-  channels: number,
-  height: number,
-  width: number,
-  range: readonly [number, number],
-): Uint8Array {
-  const [lo, hi] = range;
-  const out = new Uint8Array(channels * height * width);
-  const plane = height * width;
-  for (let c = 0; c < channels; c++)
-    for (let p = 0; p < plane; p++) {
-      const v = ((x[c * plane + p] - lo) / (hi - lo)) * 255;
-      out[p * channels + c] = v < 0 ? 0 : v > 255 ? 255 : Math.round(v);
-    }
-  return out;
-}

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   type ModelInputSpec,
   modelInputToGray8,
+  modelInputToHwc8,
   modelInputToRgba,
   pixelsToModelInput,
   rgbaToModelInput,
@@ -115,6 +116,9 @@ describe('back to bytes', () => {
     const x = new Float32Array([1, -1, -1]); // pure red in [-1, 1]
     expect(modelInputToGray8(x, 3, 1, 1, [-1, 1])[0]).toBe(76);
     expect(Array.from(modelInputToRgba(x, 3, 1, 1, [-1, 1]))).toEqual([255, 0, 0, 255]);
+    // Interleaved HWC, clamped: channel planes [1, -1 | -1, 3 | 0, 0] over two pixels.
+    const two = new Float32Array([1, -1, -1, 3, 0, 0]);
+    expect(Array.from(modelInputToHwc8(two, 3, 1, 2, [-1, 1]))).toEqual([255, 0, 128, 0, 255, 128]);
     expect(Array.from(modelInputToRgba(new Float32Array([0]), 1, 1, 1, [-1, 1]))).toEqual([
       128, 128, 128, 255,
     ]);

@@ -154,6 +154,27 @@ export function modelInputToGray8(
 }
 
 /**
+ * Model-space CHW image → interleaved HWC bytes, one per channel (for PixelCanvas): x_t, x̂_0 and
+ * generated samples as the model sees them.
+ *
+ * @returns Uint8Array of length channels·h·w, row-major, channels interleaved.
+ */
+export function modelInputToHwc8(
+  x: Float32Array,
+  channels: number,
+  h: number,
+  w: number,
+  range: readonly [number, number],
+): Uint8Array {
+  const n = h * w;
+  const [lo, hi] = range;
+  const out = new Uint8Array(channels * n);
+  for (let c = 0; c < channels; c++)
+    for (let p = 0; p < n; p++) out[p * channels + c] = toByte(x[c * n + p], lo, hi);
+  return out;
+}
+
+/**
  * Model-space CHW image → opaque RGBA bytes (ready for `new ImageData(out, w, h)`).
  * 1 channel is replicated to R, G and B.
  *

@@ -1,9 +1,9 @@
 import * as chromatic from 'd3-scale-chromatic';
 import { useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { modelInputToHwc8 } from '../../core/image/convert';
 import { bundledPixels } from '../../data/bundled';
 import { useStore } from '../../state/store';
 import { downloadBytes } from '../../ui/download';
-import { floatsToBytes } from '../../ui/draw-image';
 import { PixelCanvas } from '../../ui/PixelCanvas';
 import { ChannelDetail } from './ChannelDetail';
 import { ComparePane } from './ComparePane';
@@ -43,7 +43,10 @@ export function FeatureMapsPanel() {
   const [noisy, denoised] = useMemo(() => {
     if (!forward || !inputSpec) return [null, null];
     const { channels: c, height: h, width: w, range: r } = inputSpec;
-    return [floatsToBytes(forward.result.xt, c, h, w, r), floatsToBytes(forward.result.x0Pred, c, h, w, r)];
+    return [
+      modelInputToHwc8(forward.result.xt, c, h, w, r),
+      modelInputToHwc8(forward.result.x0Pred, c, h, w, r),
+    ];
   }, [forward, inputSpec]);
   // Layout effect: the tiles are drawn before the browser paints the commit that needs them.
   useLayoutEffect(() => {

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { runJob } from '../../app/commands';
+import { modelInputToHwc8 } from '../../core/image/convert';
 import { useStore } from '../../state/store';
-import { floatsToBytes } from '../../ui/draw-image';
 import { NumberField } from '../../ui/NumberField';
 import { PixelCanvas } from '../../ui/PixelCanvas';
 
@@ -67,7 +67,7 @@ export function GeneratePanel() {
               // biome-ignore lint/suspicious/noArrayIndexKey: images are identified by their slot in the batch
               <li key={i}>
                 <PixelCanvas
-                  bytes={floatsToBytes(
+                  bytes={modelInputToHwc8(
                     frame.images.subarray(i * pixels, (i + 1) * pixels),
                     channels,
                     height,
