@@ -1,5 +1,6 @@
 import { useId } from 'react';
 import { useStore } from '../state/store';
+import { FileButton } from '../ui/FileButton';
 import type { BackendChoice } from '../worker/jobs';
 import { openModelFiles, setBackend } from './commands';
 
@@ -8,7 +9,6 @@ export function ModelControls() {
   const backend = useStore((s) => s.prefs.backend);
   const busy = useStore((s) => s.modelStatus === 'loading');
   const backendId = useId();
-  const fileId = useId();
   return (
     <div className="model-controls">
       <label htmlFor={backendId}>Backend</label>
@@ -22,18 +22,10 @@ export function ModelControls() {
         <option value="webgpu">WebGPU</option>
         <option value="wasm">WASM</option>
       </select>
-      <label htmlFor={fileId} className="button-like">
-        Open model…
-      </label>
-      <input
-        id={fileId}
-        className="visually-hidden"
-        type="file"
-        multiple
+      <FileButton
+        label="Open model…"
         accept=".onnx,.json,application/json"
-        onChange={(e) => {
-          const files = Array.from(e.target.files ?? []);
-          e.target.value = '';
+        onFiles={(files) => {
           if (files.length) void openModelFiles(files);
         }}
       />

@@ -1,11 +1,10 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { getState } from '../../state/store';
+import { FileButton } from '../../ui/FileButton';
 import { addImageFiles, filesFromDrop } from './commands';
 
 /** "Add images", "Add folder", drag-and-drop, paste and "Use camera". */
 export function AddImages() {
-  const filesId = useId();
-  const folderId = useId();
   const [over, setOver] = useState(false);
   const [camera, setCamera] = useState<MediaStream | null>(null);
   const video = useRef<HTMLVideoElement>(null);
@@ -77,35 +76,17 @@ export function AddImages() {
         void filesFromDrop(e.dataTransfer.items).then(addImageFiles);
       }}
     >
-      <label htmlFor={filesId} className="button-like">
-        Add images
-      </label>
-      <input
-        id={filesId}
-        className="visually-hidden"
-        type="file"
-        multiple
+      <FileButton
+        label="Add images"
         accept="image/*"
-        onChange={(e) => {
-          const files = Array.from(e.target.files ?? []);
-          e.target.value = '';
-          void addImageFiles(files.map((file) => ({ file })));
-        }}
+        onFiles={(files) => void addImageFiles(files.map((file) => ({ file })))}
       />
-      <label htmlFor={folderId} className="button-like">
-        Add folder
-      </label>
-      <input
-        id={folderId}
-        className="visually-hidden"
-        type="file"
-        multiple
-        {...({ webkitdirectory: '' } as Record<string, string>)}
-        onChange={(e) => {
-          const files = Array.from(e.target.files ?? []);
-          e.target.value = '';
-          void addImageFiles(files.map((file) => ({ file, path: file.webkitRelativePath })));
-        }}
+      <FileButton
+        label="Add folder"
+        directory
+        onFiles={(files) =>
+          void addImageFiles(files.map((file) => ({ file, path: file.webkitRelativePath })))
+        }
       />
       {camera ? (
         <>
