@@ -4,10 +4,10 @@
  * too few points for the perplexity is explained; PCA and UMAP run on the same features; and a
  * comparison view embeds the same points for another block and t.
  */
-import { readFileSync } from 'node:fs';
 import type { Locator, Page } from '@playwright/test';
 import { expect, openApp, test } from './support/app';
 import { useBackend } from './support/backend';
+import { download } from './support/download';
 
 async function setUp(page: Page, points: string, iterations: string): Promise<Locator> {
   await openApp(page, '?blocks=up1_0&t=100');
@@ -55,26 +55,18 @@ test('a t-SNE of 300 points: plot, progress, legend, quality, CSV/SVG/PNG, box s
   await trouser.press('Enter');
   await expect(trouser).toHaveAttribute('aria-pressed', 'true');
 
-  const csvDownload = page.waitForEvent('download');
-  await panel.getByRole('button', { name: 'Save CSV' }).click();
-  const csv = readFileSync(await (await csvDownload).path(), 'utf8')
+  const csv = (await download(page, panel.getByRole('button', { name: 'Save CSV' })))
+    .toString('utf8')
     .trim()
     .split('\n');
   expect(csv[0]).toBe('id,label,x,y');
   expect(csv).toHaveLength(301);
   expect(csv[1]).toMatch(/^test:0,[^,]+,-?[\d.e-]+,-?[\d.e-]+$/);
-  const svgDownload = page.waitForEvent('download');
-  await panel.getByRole('button', { name: 'Save SVG' }).click();
-  const svg = readFileSync(await (await svgDownload).path(), 'utf8');
+  const svg = (await download(page, panel.getByRole('button', { name: 'Save SVG' }))).toString('utf8');
   expect(svg.match(/<circle/g)?.length).toBeGreaterThan(250);
   expect(svg).toContain('Ankle boot');
-  const pngDownload = page.waitForEvent('download');
-  await panel.getByRole('button', { name: 'Save PNG' }).click();
-  expect(
-    readFileSync(await (await pngDownload).path())
-      .subarray(1, 4)
-      .toString(),
-  ).toBe('PNG');
+  const png = await download(page, panel.getByRole('button', { name: 'Save PNG' }));
+  expect(png.subarray(1, 4).toString()).toBe('PNG');
 
   // Hovering a point shows its image, label and 5 nearest neighbours in the features.
   await plot.scrollIntoViewIfNeeded();

@@ -2,7 +2,6 @@
  * Extraction from the UI: progress, Stop keeps what was computed, and the downloaded .npy holds the
  * same features that the Node pipeline (onnxruntime-node) computes for those images.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadNodeDataset, loadNodeModel } from '../src/cli/load';
 import { datasetToModelInput } from '../src/core/dataset/index-file';
@@ -11,6 +10,7 @@ import { extractFeatures } from '../src/pipeline/extract';
 import { maxAbsDiff } from '../src/testing/fixtures';
 import { expect, openApp, test } from './support/app';
 import { useBackend } from './support/backend';
+import { download } from './support/download';
 
 const MANIFEST = join(import.meta.dirname, '../public/models/fashion-mnist-ddpm/manifest.json');
 
@@ -34,10 +34,9 @@ test('extract, stop part-way, keep and download what was done', async ({ app }) 
   expect(kept).toBeGreaterThan(0);
   expect(kept).toBeLessThan(2000);
 
-  const download = page.waitForEvent('download');
-  await page.getByRole('button', { name: 'Download features (.npy)' }).click();
-  const file = await (await download).path();
-  const npy = readNpy(new Uint8Array(readFileSync(file)));
+  const npy = readNpy(
+    new Uint8Array(await download(page, page.getByRole('button', { name: 'Download features (.npy)' }))),
+  );
   expect(npy.shape).toEqual([kept, 64]);
 
   // The same rows (batches finish in order, so the first `kept` images) through the Node pipeline.
@@ -74,9 +73,9 @@ test('extract, stop part-way, keep and download what was done', async ({ app }) 
   expect(err).toBeLessThan(1e-4);
   await model.unet.release();
 
-  const labels = page.waitForEvent('download');
-  await page.getByRole('button', { name: 'Download labels (.npy)' }).click();
-  const l = readNpy(new Uint8Array(readFileSync(await (await labels).path())));
+  const l = readNpy(
+    new Uint8Array(await download(page, page.getByRole('button', { name: 'Download labels (.npy)' }))),
+  );
   expect(l.shape).toEqual([kept]);
   expect(Array.from(l.data as Int32Array)).toEqual(Array.from(split.labels.subarray(0, kept)));
 });

@@ -2,9 +2,9 @@
  * The feature-map explorer: pick an image, move t with the keyboard, pick a block in the U-Net
  * drawing; one tile per channel; enlarge a channel; save PNG; and Generate runs to the end.
  */
-import { readFileSync } from 'node:fs';
 import { expect, openApp, test } from './support/app';
 import { useBackend } from './support/backend';
+import { download } from './support/download';
 
 test('pick an image, move t, pick a block: one tile per channel', async ({ app }) => {
   const { page } = app;
@@ -33,9 +33,7 @@ test('pick an image, move t, pick a block: one tile per channel', async ({ app }
   await expect(page.getByRole('img', { name: 'Channel 3 of up1_0, enlarged over the input' })).toBeVisible();
   await expect(page.getByRole('img', { name: /Colour bar from -?\d/ })).toBeVisible();
 
-  const download = page.waitForEvent('download');
-  await page.getByRole('button', { name: 'Save PNG', exact: true }).click();
-  const png = readFileSync(await (await download).path());
+  const png = await download(page, page.getByRole('button', { name: 'Save PNG', exact: true }));
   expect(png.subarray(1, 4).toString()).toBe('PNG');
   expect(png.readUInt32BE(16)).toBeGreaterThan(14 * 8); // a grid of 14×14 tiles, not one tile
   expect(app.consoleErrors).toEqual([]);

@@ -2,7 +2,7 @@
  * The linear probe from the UI: train on a small seeded split, watch the curves, read the results;
  * and too little data is explained before training starts.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { accuracy, predict, SoftmaxTrainer } from '../src/core/probe/softmax-regression';
@@ -10,6 +10,7 @@ import { applyStandardizer, fitStandardizer } from '../src/core/probe/standardiz
 import { createRng } from '../src/core/rng';
 import { expect, openApp, test } from './support/app';
 import { useBackend } from './support/backend';
+import { download } from './support/download';
 import { encodeInPage } from './support/images';
 
 test('train a probe on one block and read its results', async ({ app }) => {
@@ -29,14 +30,10 @@ test('train a probe on one block and read its results', async ({ app }) => {
   console.log(`probe on up1_0 at t=25, 300 train / 200 test: test accuracy ${acc}%`);
   expect(acc).toBeGreaterThan(50); // 10 classes: chance is 10%
   await expect(page.getByRole('img', { name: /Probe training curves/ })).toBeVisible();
-  const svgDownload = page.waitForEvent('download');
-  await page.getByRole('button', { name: 'Curves SVG' }).click();
-  const svg = readFileSync(await (await svgDownload).path(), 'utf8');
+  const svg = (await download(page, page.getByRole('button', { name: 'Curves SVG' }))).toString('utf8');
   expect(svg).toContain('<svg');
   expect(svg).toContain('stroke="#2f5fd0"'); // colours travel with the file, not in CSS
-  const pngDownload = page.waitForEvent('download');
-  await page.getByRole('button', { name: 'Curves PNG' }).click();
-  const png = readFileSync(await (await pngDownload).path());
+  const png = await download(page, page.getByRole('button', { name: 'Curves PNG' }));
   expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
   await expect(page.getByRole('img', { name: /Confusion matrix/ })).toBeVisible();
   await expect(page.getByRole('table', { name: 'Per-class test accuracy' }).getByRole('row')).toHaveCount(10);

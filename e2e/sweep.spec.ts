@@ -2,9 +2,9 @@
  * The blocks × timesteps sweep: runs to the end on a small set with a heatmap, best cell and CSV;
  * and Stop keeps the cells already computed.
  */
-import { readFileSync } from 'node:fs';
 import { expect, openApp, test } from './support/app';
 import { useBackend } from './support/backend';
+import { download } from './support/download';
 
 test('a small sweep runs to the end, marks the best cell and exports CSV', async ({ app }) => {
   test.setTimeout(300_000);
@@ -24,23 +24,16 @@ test('a small sweep runs to the end, marks the best cell and exports CSV', async
     }),
   ).toBeVisible();
   await expect(page.getByRole('img', { name: 'Test accuracy against t for mid, up1_0' })).toBeVisible();
-  const download = page.waitForEvent('download');
-  await page.getByRole('button', { name: 'Sweep CSV' }).click();
-  const csv = readFileSync(await (await download).path(), 'utf8')
+  const csv = (await download(page, page.getByRole('button', { name: 'Sweep CSV' })))
+    .toString('utf8')
     .trim()
     .split('\n');
   expect(csv[0]).toBe('block,t,test_accuracy,train_accuracy');
   expect(csv.length).toBe(5);
-  const svg = page.waitForEvent('download');
-  await page.getByRole('button', { name: 'Heatmap SVG' }).click();
-  expect(readFileSync(await (await svg).path(), 'utf8')).toContain('<svg');
-  const png = page.waitForEvent('download');
-  await page.getByRole('button', { name: 'Heatmap PNG' }).click();
-  expect(
-    readFileSync(await (await png).path())
-      .subarray(1, 4)
-      .toString(),
-  ).toBe('PNG');
+  const svg = await download(page, page.getByRole('button', { name: 'Heatmap SVG' }));
+  expect(svg.toString('utf8')).toContain('<svg');
+  const png = await download(page, page.getByRole('button', { name: 'Heatmap PNG' }));
+  expect(png.subarray(1, 4).toString()).toBe('PNG');
 });
 
 test('stopping a sweep keeps the cells computed so far', async ({ app }) => {
@@ -57,12 +50,8 @@ test('stopping a sweep keeps the cells computed so far', async ({ app }) => {
   });
   await page.getByRole('button', { name: 'Stop sweep', exact: true }).click();
   await expect(page.getByText('Stopped; the cells computed so far are kept.')).toBeVisible();
-  const download = page.waitForEvent('download');
-  await page.getByRole('button', { name: 'Sweep CSV' }).click();
-  const rows =
-    readFileSync(await (await download).path(), 'utf8')
-      .trim()
-      .split('\n').length - 1;
+  const csv = await download(page, page.getByRole('button', { name: 'Sweep CSV' }));
+  const rows = csv.toString('utf8').trim().split('\n').length - 1;
   expect(rows).toBeGreaterThan(0);
   expect(rows).toBeLessThan(32);
 });
