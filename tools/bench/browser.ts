@@ -43,6 +43,34 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: findChromium(), args: CHROMIUM_ARGS });
 }
 
+/**
+ * Serves the build, launches Chromium, runs `fn` with them, and closes both whatever happens.
+ */
+export async function withAppInChromium<T>(
+  port: number,
+  fn: (browser: Browser, url: string) => Promise<T>,
+): Promise<T> {
+  const preview = await startPreview(port);
+  try {
+    const browser = await launchChromium();
+    try {
+      return await fn(browser, preview.url);
+    } finally {
+      await browser.close();
+    }
+  } finally {
+    preview.stop();
+  }
+}
+
+/** Runs a benchmark's main(); a failure is printed and exits with status 1. */
+export function runMain(main: () => Promise<void>): void {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
+
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;

@@ -8,26 +8,14 @@
  * from requestAnimationFrame, then one task after that frame's paint).
  * Prints the figures; nothing passes or fails (these machines are noisy).
  */
-import { launchChromium, NAME_SHIM, startPreview } from './browser';
+import { openWasmPage, runMain, withAppInChromium } from './browser';
 
 /** `THREADS=n npm run bench:explorer` fixes the WASM thread count (default: the app's automatic choice). */
 const threads = Number(process.env.THREADS ?? 0);
 
 async function main() {
-  const preview = await startPreview(4189);
-  const chromium = await launchChromium();
-  try {
-    const page = await (await chromium.newContext({ viewport: { width: 1400, height: 1000 } })).newPage();
-    await page.addInitScript(NAME_SHIM);
-    await page.addInitScript(
-      (threads) =>
-        window.localStorage.setItem(
-          'diffprobe.preferences.v1',
-          JSON.stringify({ backend: 'wasm', wasmThreads: threads }),
-        ),
-      threads,
-    );
-    await page.goto(`${preview.url}?img=test:0&t=100&blocks=mid`);
+  await withAppInChromium(4189, async (chromium, url) => {
+    const page = await openWasmPage(chromium, `${url}?img=test:0&t=100&blocks=mid`, threads);
     await page
       .getByRole('img', { name: /channel maps of block mid at t = 100/ })
       .waitFor({ timeout: 120_000 });
@@ -111,13 +99,7 @@ async function main() {
     console.log(
       `\nslider drag: 30 changes 8 ms apart ran ${result.passes} forward passes (coalesced); last pass took ${f(result.lastForwardMs)} in the worker`,
     );
-  } finally {
-    await chromium.close();
-    preview.stop();
-  }
+  });
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);

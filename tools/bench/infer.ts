@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { loadNodeDataset, loadNodeModel } from '../../src/cli/load';
 import { datasetToModelInput } from '../../src/core/dataset/index-file';
 import { extractFeatures } from '../../src/pipeline/extract';
-import { launchChromium, median, openWasmPage, startPreview } from './browser';
+import { launchChromium, median, openWasmPage, runMain, startPreview } from './browser';
 
 const MANIFEST = join(import.meta.dirname, '../../public/models/fashion-mnist-ddpm/manifest.json');
 const BATCHES = [1, 8, 32];
@@ -128,7 +128,4 @@ async function main() {
   }
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);

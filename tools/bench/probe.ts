@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { readNpy } from '../../src/core/npy';
 import { createRng } from '../../src/core/rng';
-import { launchChromium, openWasmPage, startPreview } from './browser';
+import { openWasmPage, runMain, withAppInChromium } from './browser';
 
 async function main() {
   console.log(
@@ -31,12 +31,10 @@ async function main() {
     for (let j = 0; j < d; j++)
       testX[i * d + j] = (X.data as Float32Array)[r * d + j] + 0.1 * (rng.nextFloat() - 0.5);
   }
-  const preview = await startPreview(4191);
-  const chromium = await launchChromium();
   let browserSeconds = 0;
   let iterations = 0;
-  try {
-    const page = await openWasmPage(chromium, preview.url, Number(process.env.THREADS ?? 0));
+  await withAppInChromium(4191, async (chromium, url) => {
+    const page = await openWasmPage(chromium, url, Number(process.env.THREADS ?? 0));
     const r = await page.evaluate(
       async ({ X, y, testX, testY, d }) => {
         // Typed arrays first, as the app holds its features: converting 2.56M JS numbers is the
@@ -77,10 +75,7 @@ async function main() {
     console.log(
       `  objective: ${r.solver}; in the worker: checks + standardise ${ms(tm.prepareMs)}, solver setup ${ms(tm.setupMs)}${tm.encodeMs === undefined ? '' : ` (graph ${ms(tm.encodeMs)}, session ${ms(tm.sessionMs!)})`}, L-BFGS ${ms(tm.trainMs)}, final metrics ${ms(tm.finishMs)}; the rest (${ms(r.seconds * 1000 - tm.prepareMs - tm.setupMs - tm.trainMs - tm.finishMs)}) is messaging: the 10 MB of features copied to the worker, the result back`,
     );
-  } finally {
-    await chromium.close();
-    preview.stop();
-  }
+  });
   const sk = execFileSync('/usr/bin/python3', ['tools/probe/bench_probe.py']).toString().trim();
   console.log(sk);
   const skSeconds = Number(/sklearn [^:]*: ([\d.]+) s/.exec(sk)?.[1] ?? Number.NaN);
@@ -89,7 +84,4 @@ async function main() {
   );
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);

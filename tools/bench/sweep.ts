@@ -3,13 +3,11 @@
  * timesteps (0, 25, 100, 200, 500), 2,000 train / 1,000 test images, on WASM in headless Chromium,
  * starting from an empty feature cache. Prints the wall time and the best cell.
  */
-import { launchChromium, openWasmPage, startPreview } from './browser';
+import { openWasmPage, runMain, withAppInChromium } from './browser';
 
 async function main() {
-  const preview = await startPreview(4192);
-  const chromium = await launchChromium();
-  try {
-    const page = await openWasmPage(chromium, preview.url);
+  await withAppInChromium(4192, async (chromium, url) => {
+    const page = await openWasmPage(chromium, url);
     const t0 = Date.now();
     await page.getByRole('button', { name: 'Run sweep' }).click();
     await page.getByText('Done.').waitFor({ timeout: 3_600_000 });
@@ -20,13 +18,7 @@ async function main() {
       `Default sweep (16 blocks × 5 timesteps, 2,000 + 1,000 images, WASM ${threads} threads, empty cache): ${seconds.toFixed(0)} s`,
     );
     console.log(label);
-  } finally {
-    await chromium.close();
-    preview.stop();
-  }
+  });
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);

@@ -15,7 +15,7 @@ import { datasetToModelInput } from '../../src/core/dataset/index-file';
 import { writeNpy } from '../../src/core/npy';
 import { extractFeatures } from '../../src/pipeline/extract';
 import { DEFAULT_EMBED_OPTIONS } from '../../src/worker/embedding/embedder';
-import { launchChromium, openWasmPage, startPreview } from './browser';
+import { openWasmPage, runMain, withAppInChromium } from './browser';
 
 const MANIFEST = join(import.meta.dirname, '../../public/models/fashion-mnist-ddpm/manifest.json');
 const OUT = 'build/bench/tsne';
@@ -57,10 +57,8 @@ async function features(n: number): Promise<{ X: Float32Array; labels: Uint8Arra
 async function main() {
   mkdirSync(OUT, { recursive: true });
   const all = await features(Math.max(...SIZES));
-  const preview = await startPreview(4195);
-  const chromium = await launchChromium();
-  try {
-    const page = await openWasmPage(chromium, preview.url);
+  await withAppInChromium(4195, async (chromium, url) => {
+    const page = await openWasmPage(chromium, url);
     for (const n of SIZES) {
       const X = all.X.subarray(0, n * all.d);
       const labels = all.labels.subarray(0, n);
@@ -102,17 +100,11 @@ async function main() {
         `DiffProbe t-SNE in Chromium, ${n}×${all.d} (${BLOCK}, t=${T}): ${r.seconds.toFixed(2)} s, KL ${r.kl?.toFixed(4)}`,
       );
     }
-  } finally {
-    await chromium.close();
-    preview.stop();
-  }
+  });
   const py = execFileSync('/usr/bin/python3', ['tools/probe/bench_tsne.py'], {
     env: { ...process.env, OMP_NUM_THREADS: '1', SIZES: SIZES.join(',') },
   }).toString();
   console.log(py);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+runMain(main);
