@@ -120,3 +120,27 @@ test('README screenshot', async ({ app }) => {
   expect(await tiles.getAttribute('data-channels')).toBe('64');
   await page.screenshot({ path: 'docs/img/screenshot.png' });
 });
+
+test('WASM threads: the choice is kept and applies from the next load', async ({ app }) => {
+  const { page } = app;
+  // Unlike useBackend, only on the first load: the reload must see the stored choice.
+  await page.addInitScript(() => {
+    const key = 'diffprobe.preferences.v1';
+    if (!window.localStorage.getItem(key))
+      window.localStorage.setItem(key, JSON.stringify({ backend: 'wasm' }));
+  });
+  await openApp(page);
+  const status = page.getByRole('status');
+  await expect(status).toContainText(/WASM \(\d+ threads?\)/);
+  const auto = Number(/WASM \((\d+) thread/.exec((await status.textContent())!)![1]);
+  const chosen = auto === 1 ? 2 : 1;
+  await page.getByLabel('WASM threads').selectOption(String(chosen));
+  await expect(page.getByText('reload the page to apply')).toBeVisible();
+  await page.reload();
+  await expect(status).toContainText(`WASM (${chosen} thread${chosen === 1 ? '' : 's'}) ·`, {
+    timeout: 120_000,
+  });
+  await expect(page.getByLabel('WASM threads')).toHaveValue(String(chosen));
+  await expect(page.getByText('reload the page to apply')).toHaveCount(0);
+  expect(app.consoleErrors).toEqual([]);
+});

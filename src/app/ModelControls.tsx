@@ -1,14 +1,19 @@
 import { useId } from 'react';
-import { useStore } from '../state/store';
+import { getState, useStore } from '../state/store';
 import { FileButton } from '../ui/FileButton';
 import type { BackendChoice } from '../worker/jobs';
 import { openModelFiles, setBackend } from './commands';
 
-/** Backend choice (persisted) and "Open model…" for a user's own ONNX + manifest. */
+/** Backend choice and WASM threads (both persisted), and "Open model…" for a user's own ONNX + manifest. */
 export function ModelControls() {
   const backend = useStore((s) => s.prefs.backend);
+  const wasmThreads = useStore((s) => s.prefs.wasmThreads);
   const busy = useStore((s) => s.modelStatus === 'loading');
   const backendId = useId();
+  const threadsId = useId();
+  const threadsHintId = useId();
+  const running = useStore((s) => (s.model?.backend === 'wasm' ? s.model.threads : null));
+  const pending = running !== null && wasmThreads !== 0 && wasmThreads !== running;
   return (
     <div className="model-controls">
       <label htmlFor={backendId}>Backend</label>
@@ -22,6 +27,26 @@ export function ModelControls() {
         <option value="webgpu">WebGPU</option>
         <option value="wasm">WASM</option>
       </select>
+      <label htmlFor={threadsId}>WASM threads</label>
+      <select
+        id={threadsId}
+        aria-describedby={pending ? threadsHintId : undefined}
+        value={wasmThreads}
+        onChange={(e) => getState().setPrefs({ wasmThreads: Number(e.target.value) })}
+      >
+        <option value={0}>Auto</option>
+        {[1, 2, 4, 8].map((n) => (
+          <option key={n} value={n}>
+            {n}
+          </option>
+        ))}
+      </select>
+      {/* ONNX Runtime fixes its thread pool at the worker's first session: a change needs a reload. */}
+      {pending && (
+        <span id={threadsHintId} className="muted">
+          reload the page to apply
+        </span>
+      )}
       <FileButton
         label="Open model…"
         accept=".onnx,.json,application/json"
