@@ -4,7 +4,7 @@
  * of a JavaScript loop — about 4× faster in the browser's WASM at 10k × 256 × 10.
  */
 import { OBJECTIVE_IO, objectiveGraph } from '../core/probe/objective-graph';
-import type { DataTerm } from '../core/probe/softmax-regression';
+import { type DataTerm, FLOAT32_FTOL } from '../core/probe/softmax-regression';
 import type { Features } from '../core/probe/standardize';
 import type { OrtRuntime } from './ort-types';
 
@@ -59,6 +59,8 @@ export async function createOrtDataTerm(
       for (const t of Object.values(out)) t.dispose?.();
       return { ce, correct, testCorrect };
     },
+    // The graph computes in float32; only the sum over rows is taken in float64 (above).
+    relativePrecision: FLOAT32_FTOL,
     release: () => session.release(),
     setup,
   };

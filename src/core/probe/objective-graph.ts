@@ -10,7 +10,7 @@
  *   correct = the number of rows whose arg-max logit is the label.
  * The L2 penalty is added by the caller (it is k×d operations).
  */
-import { DataType, type DataTypeCode, encodeModel, type NodeSpec } from '../onnx/model';
+import { DataType, encodeModel, type NodeSpec } from '../onnx/model';
 import type { Features } from './standardize';
 
 export interface ObjectiveGraphInput {
@@ -21,8 +21,6 @@ export interface ObjectiveGraphInput {
   readonly k: number;
   /** Held-out rows: then `testCorrect` counts those the model classifies right, at no extra run. */
   readonly test?: { readonly X: Features; readonly y: ArrayLike<number>; readonly n: number };
-  /** Element type of the computation: FLOAT (fast SIMD GEMM) or DOUBLE. Default FLOAT. */
-  readonly type?: typeof DataType.FLOAT | typeof DataType.DOUBLE;
 }
 
 /** Names of the graph's inputs and outputs. */
@@ -46,14 +44,10 @@ function countCorrect(Z: string, labels: string, out: string): NodeSpec[] {
   ];
 }
 
-/** The first `length` values as an `Arr`: a view when they already are one (no copy), else converted. */
-function asArray(
-  Arr: Float32ArrayConstructor | Float64ArrayConstructor,
-  values: Features,
-  length: number,
-): Float32Array | Float64Array {
-  if (values instanceof Arr) return values.subarray(0, length);
-  const out = new Arr(length);
+/** The first `length` values as float32: a view when they already are (no copy), else converted. */
+function asFloat32(values: Features, length: number): Float32Array {
+  if (values instanceof Float32Array) return values.subarray(0, length);
+  const out = new Float32Array(length);
   for (let i = 0; i < length; i++) out[i] = values[i];
   return out;
 }
@@ -64,20 +58,11 @@ function int64Labels(y: ArrayLike<number>, n: number): BigInt64Array {
   return labels;
 }
 
-export function objectiveGraph({
-  X,
-  y,
-  n,
-  d,
-  k,
-  test,
-  type = DataType.FLOAT,
-}: ObjectiveGraphInput): Uint8Array {
-  const Arr = type === DataType.FLOAT ? Float32Array : Float64Array;
-  const x = asArray(Arr, X, n * d);
-  const onehot = new Arr(n * k);
+export function objectiveGraph({ X, y, n, d, k, test }: ObjectiveGraphInput): Uint8Array {
+  const x = asFloat32(X, n * d);
+  const onehot = new Float32Array(n * k);
   for (let i = 0; i < n; i++) onehot[y[i] * n + i] = 1; // k × n
-  const t: DataTypeCode = type;
+  const t = DataType.FLOAT;
   // Classes × rows layout: every product is (k × ·)·(constant X), so ORT packs X once, when the
   // session is built, and each run's GEMMs have the long dimension (n or d) as their width. The
   // rows × classes layout (X·Wᵀ, 10-wide GEMMs) took ~10 ms an evaluation against ~7.5 ms for this
@@ -108,7 +93,7 @@ export function objectiveGraph({
       ...countCorrect('Ztest', 'labelsTest', 'testCorrect'),
     );
     extra.push(
-      { name: 'Xtest', type: t, dims: [test.n, d], data: asArray(Arr, test.X, test.n * d) },
+      { name: 'Xtest', type: t, dims: [test.n, d], data: asFloat32(test.X, test.n * d) },
       { name: 'labelsTest', type: DataType.INT64, dims: [test.n], data: int64Labels(test.y, test.n) },
     );
   }

@@ -38,6 +38,11 @@ export interface DataTerm {
    * holds a test set, the same count for it).
    */
   evaluate(w: Float64Array, g: Float64Array): Promise<{ ce: number; correct: number; testCorrect?: number }>;
+  /**
+   * The relative precision of its value (e.g. {@link FLOAT32_FTOL} for float32 arithmetic). L-BFGS
+   * stops on relative decreases below it: smaller ones are rounding noise.
+   */
+  readonly relativePrecision: number;
 }
 
 export interface SoftmaxTrainerOptions {
@@ -51,7 +56,7 @@ export interface SoftmaxTrainerOptions {
   dataTerm?: DataTerm;
   /**
    * Stop when the relative decrease of the objective is ≤ ftol. Default: SciPy's 2.2e-9 for the
-   * built-in float64 loop; {@link FLOAT32_FTOL} with a `dataTerm` (computed in float32).
+   * built-in float64 loop; the data term's `relativePrecision` with a `dataTerm`.
    */
   ftol?: number;
 }
@@ -153,7 +158,7 @@ export class SoftmaxTrainer {
       : (w: Float64Array, g: Float64Array) => this.objective(w, g);
     this.opt = new Lbfgs(fg, new Float64Array(k * (d + 1)), {
       gtol: opts.tol ?? 1e-4,
-      ftol: opts.ftol ?? (opts.dataTerm ? FLOAT32_FTOL : undefined),
+      ftol: opts.ftol ?? opts.dataTerm?.relativePrecision,
       maxIter: opts.maxIter ?? 100,
     });
   }
