@@ -37,13 +37,16 @@ function ortFor(backend: Backend): Promise<OrtModule> {
 let configuredThreads: number | null = null;
 
 /**
- * Threads for WASM: min(4, hardwareConcurrency), but only when cross-origin isolated — without
+ * Threads for WASM: one core is left to the page, up to 4 threads (hardwareConcurrency − 1,
+ * clamped to 1…4), and only when cross-origin isolated — without
  * SharedArrayBuffer ORT would silently drop to one thread and log a warning. ORT reads this once,
  * at the first session, so it is fixed for the life of the worker: call this before webRuntime().
  */
 export function configureWasm(isolated: boolean, hardwareConcurrency: number, requested = 0): number {
   if (configuredThreads === null) {
-    const auto = Math.max(1, Math.min(4, hardwareConcurrency || 1));
+    // On two cores a second ORT thread fights the page for the other core: the explorer's
+    // timestep step measured p95 148–181 ms with 2 threads and 104–120 ms with 1 (bench:explorer).
+    const auto = Math.max(1, Math.min(4, (hardwareConcurrency || 1) - 1));
     configuredThreads = isolated ? (requested > 0 ? requested : auto) : 1;
   }
   return configuredThreads;

@@ -19,7 +19,7 @@ export const VIEW_PERSISTENCE: { [K in keyof ViewState]: Persistence } = {
 export interface Preferences {
   /** Forced backend; 'auto' tries WebGPU, then WASM. */
   backend: 'auto' | 'webgpu' | 'wasm';
-  /** WASM threads; 0 = automatic (min(4, hardwareConcurrency) when cross-origin isolated). */
+  /** WASM threads; 0 = automatic (hardwareConcurrency − 1, clamped to 1…4, when cross-origin isolated). */
   wasmThreads: number;
 }
 
