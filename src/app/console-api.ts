@@ -8,7 +8,8 @@ import type { JobName, JobParams, JobPartial, JobResult } from '../worker/protoc
 import { compute } from './compute';
 
 export interface ConsoleApi {
-  run<K extends JobName>(job: K, params: JobParams<K>): Promise<JobResult<K>>;
+  /** `transfer` hands buffers to the worker instead of copying them (they are empty here afterwards). */
+  run<K extends JobName>(job: K, params: JobParams<K>, transfer?: Transferable[]): Promise<JobResult<K>>;
   /** Like run, with a callback for each partial result (layouts, probe iterations, feature rows). */
   runWithPartials<K extends JobName>(
     job: K,
@@ -26,7 +27,7 @@ declare global {
 
 export function exposeConsoleApi(): void {
   window.diffprobe = {
-    run: (job, params) => compute().run(job, params),
+    run: (job, params, transfer) => compute().run(job, params, { transfer }),
     runWithPartials: (job, params, onPartial) => compute().run(job, params, { onPartial }),
     state: getState,
   };

@@ -20,7 +20,7 @@ describe('the probe objective on ONNX Runtime', () => {
     const k = 4;
     const { X, y } = problem(n, d, k, 3);
     const test = problem(150, d, k, 4);
-    const term = await createOrtDataTerm(nodeRuntime(), X, y, n, d, k, { ...test, n: 150 });
+    const term = await createOrtDataTerm(nodeRuntime(), { X, y, n, d, k, test: { ...test, n: 150 } });
     const js = new SoftmaxTrainer(X, y, n, d, k, { C: 0.5 });
     const ort = new SoftmaxTrainer(X, y, n, d, k, { C: 0.5, dataTerm: term });
     expect(ort.external).toBe(true);
@@ -47,7 +47,7 @@ describe('the probe objective on ONNX Runtime', () => {
     const d = 32;
     const k = 5;
     const { X, y } = problem(n, d, k, 8);
-    const term = await createOrtDataTerm(nodeRuntime(), X, y, n, d, k);
+    const term = await createOrtDataTerm(nodeRuntime(), { X, y, n, d, k });
     const js = new SoftmaxTrainer(X, y, n, d, k, { maxIter: 200 });
     const ort = new SoftmaxTrainer(X, y, n, d, k, { maxIter: 200, dataTerm: term });
     let a = js.step();
@@ -61,7 +61,7 @@ describe('the probe objective on ONNX Runtime', () => {
 
   it('refuses the synchronous step when the data term is asynchronous', async () => {
     const { X, y } = problem(20, 3, 2, 1);
-    const term = await createOrtDataTerm(nodeRuntime(), X, y, 20, 3, 2);
+    const term = await createOrtDataTerm(nodeRuntime(), { X, y, n: 20, d: 3, k: 2 });
     const t = new SoftmaxTrainer(X, y, 20, 3, 2, { dataTerm: term });
     expect(() => t.step()).toThrow(/stepAsync/);
     await term.release();

@@ -115,6 +115,8 @@ export interface ProbeResult {
     encodeMs?: number;
     sessionMs?: number;
     trainMs: number;
+    /** Of trainMs: inside the data term's evaluations (ORT objective only). */
+    evalMs?: number;
     finishMs: number;
   };
   ms: number;

@@ -3,7 +3,9 @@
  * with the field numbers of onnx/onnx.proto (IR version 8). Enough for the small compute graphs
  * that DiffProbe runs through ONNX Runtime to use its SIMD/threaded kernels (the probe objective).
  */
-import { ProtoWriter } from './protobuf';
+import { type DeferredBytes, ProtoWriter } from './protobuf';
+
+export type { DeferredBytes };
 
 /** ONNX TensorProto.DataType values used here. */
 export const DataType = { FLOAT: 1, INT64: 7, BOOL: 9, DOUBLE: 11 } as const;
@@ -30,8 +32,11 @@ export interface InitializerSpec {
   readonly name: string;
   readonly type: DataTypeCode;
   readonly dims: readonly number[];
-  /** Little-endian element bytes (a typed array's memory on every platform JS runs on). */
-  readonly data: ArrayBufferView;
+  /**
+   * Little-endian element bytes (a typed array's memory on every platform JS runs on), or bytes
+   * written into the model buffer when it is assembled.
+   */
+  readonly data: ArrayBufferView | DeferredBytes;
 }
 
 export interface GraphSpec {
@@ -77,7 +82,7 @@ function valueInfo(spec: ValueSpec): ProtoWriter {
 function tensor(spec: InitializerSpec): ProtoWriter {
   const w = new ProtoWriter().packedInts(1, spec.dims).int(2, spec.type).string(8, spec.name);
   const d = spec.data;
-  return w.bytes(9, new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
+  return w.bytes(9, 'buffer' in d ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : d);
 }
 
 /** Serialises a one-graph ONNX model (default domain only). */

@@ -38,3 +38,23 @@ describe('ProtoWriter.message', () => {
     expect([...viaMessage]).toEqual([...viaBytes]);
   });
 });
+
+describe('ProtoWriter deferred bytes', () => {
+  it('are written by finish() into their own place, as if given as an array', () => {
+    const payload = Uint8Array.from({ length: 100 }, (_, i) => (i * 7) % 256);
+    let calls = 0;
+    const deferred = {
+      byteLength: payload.length,
+      write(out: Uint8Array) {
+        calls++;
+        expect(out.length).toBe(payload.length);
+        out.set(payload);
+      },
+    };
+    const inner = (p: Uint8Array | typeof deferred) => new ProtoWriter().int(1, 7).bytes(2, p);
+    const a = new ProtoWriter().string(1, 'ab').message(5, inner(deferred)).int(2, 3).finish();
+    const b = new ProtoWriter().string(1, 'ab').message(5, inner(payload)).int(2, 3).finish();
+    expect([...a]).toEqual([...b]);
+    expect(calls).toBe(1);
+  });
+});

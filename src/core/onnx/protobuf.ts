@@ -5,8 +5,22 @@
  * barred by the no-eval CSP, and a generated ONNX schema would be ~1 MB for five message types.
  *
  * A writer is a list of byte runs: nested messages and large payloads (a 10 MB initializer) are
- * kept by reference and copied once, by the outermost finish().
+ * kept by reference and copied once, by the outermost finish(). A payload can also be deferred:
+ * finish() asks it to write itself into its place, so data that must be transformed anyway (the
+ * probe's standardised features) goes straight into the model buffer with no copy of its own.
  */
+
+/** Bytes produced by finish(), into the exact `byteLength` bytes of the output they occupy. */
+export interface DeferredBytes {
+  readonly byteLength: number;
+  write(out: Uint8Array): void;
+}
+
+type Part = Uint8Array | DeferredBytes;
+
+function partLength(p: Part): number {
+  return p instanceof Uint8Array ? p.length : p.byteLength;
+}
 
 /** Wire types used here (https://protobuf.dev/programming-guides/encoding/). */
 const VARINT = 0;
@@ -14,7 +28,7 @@ const FIXED32 = 5;
 const LEN = 2;
 
 export class ProtoWriter {
-  private readonly parts: Uint8Array[] = [];
+  private readonly parts: Part[] = [];
   /** Small writes (tags, varints, floats) gather here until a large part is appended. */
   private scratch: number[] = [];
   private size = 0;
@@ -31,14 +45,14 @@ export class ProtoWriter {
     this.scratch = [];
   }
 
-  private append(bytes: Uint8Array): void {
-    if (bytes.length < 64) {
+  private append(bytes: Part): void {
+    if (bytes instanceof Uint8Array && bytes.length < 64) {
       for (const b of bytes) this.scratch.push(b);
       return;
     }
     this.flush();
     this.parts.push(bytes);
-    this.size += bytes.length;
+    this.size += partLength(bytes);
   }
 
   private varint(value: number): void {
@@ -71,10 +85,13 @@ export class ProtoWriter {
     return this;
   }
 
-  /** A bytes field. The array is kept by reference until finish(): do not change it before. */
-  bytes(field: number, value: Uint8Array): this {
+  /**
+   * A bytes field. The array is kept by reference until finish(): do not change it before. A
+   * {@link DeferredBytes} is written by finish().
+   */
+  bytes(field: number, value: Uint8Array | DeferredBytes): this {
     this.tag(field, LEN);
-    this.varint(value.length);
+    this.varint(partLength(value));
     this.append(value);
     return this;
   }
@@ -107,8 +124,10 @@ export class ProtoWriter {
     const out = new Uint8Array(this.size);
     let at = 0;
     for (const p of this.parts) {
-      out.set(p, at);
-      at += p.length;
+      const length = partLength(p);
+      if (p instanceof Uint8Array) out.set(p, at);
+      else p.write(out.subarray(at, at + length));
+      at += length;
     }
     return out;
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assertProbeData, checkProbeData, type ProbeData } from './checks';
+import { assertProbeData, checkProbeData, checkSplitProbeData, type ProbeData } from './checks';
 
 function data(over: Partial<ProbeData> = {}): ProbeData {
   // 12 rows, 3 classes; rows 0–8 train (3 per class), 9–11 test (1 per class).
@@ -82,5 +82,38 @@ describe('checkProbeData', () => {
         detail: expect.objectContaining({ problems: expect.any(Array) }),
       }),
     );
+  });
+});
+
+describe('checkSplitProbeData', () => {
+  it('finds what checkProbeData finds on the two sides put together, test rows numbered after train', () => {
+    const d = 2;
+    const X = new Float32Array(12 * d).map((_, i) => i);
+    X[3] = Number.NaN; // train row 1
+    X[10 * d + 1] = Number.POSITIVE_INFINITY; // test row 1 = row 10
+    const y = Int32Array.from({ length: 12 }, (_, i) => (i < 9 ? i % 2 : i % 3)); // class 2 only in test
+    const whole = checkProbeData({
+      X,
+      y,
+      n: 12,
+      d,
+      k: 3,
+      trainRows: Array.from({ length: 9 }, (_, i) => i),
+      testRows: [9, 10, 11],
+    });
+    const split = checkSplitProbeData(
+      { X: X.subarray(0, 9 * d), y: y.subarray(0, 9) },
+      { X: X.subarray(9 * d), y: y.subarray(9) },
+      d,
+      3,
+    );
+    expect(split).toEqual(whole);
+    expect(split.map((p) => p.kind)).toEqual(['class-missing-in-train', 'non-finite']);
+    expect(split[1].message).toMatch(/row 1 column 1 \(NaN\), row 10 column 1 \(Infinity\)/);
+  });
+
+  it('finds nothing wrong with good data', () => {
+    const X = new Float32Array(8).map((_, i) => i);
+    expect(checkSplitProbeData({ X, y: [0, 1, 0, 1] }, { X: X.subarray(0, 4), y: [0, 1] }, 2, 2)).toEqual([]);
   });
 });

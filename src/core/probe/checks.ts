@@ -77,15 +77,8 @@ function countClasses(
   return counts;
 }
 
-/**
- * Everything that would make a probe fail or mislead, as a list (empty when the data is fine).
- *
- * @example
- * const problems = checkProbeData({ X, y, n, d, k, trainRows, testRows });
- * if (problems.length) showProblems(problems); else train();
- */
-export function checkProbeData(data: ProbeData): ProbeProblem[] {
-  const { X, y, n, d, k, trainRows, testRows } = data;
+function labelProblems(data: Omit<ProbeData, 'X' | 'd'>): ProbeProblem[] {
+  const { y, n, k, trainRows, testRows } = data;
   const out: ProbeProblem[] = [];
   if (n < MIN_ROWS) {
     out.push(problem('too-few-rows', `only ${n} images; a probe needs at least ${MIN_ROWS}`, { n }));
@@ -172,34 +165,95 @@ export function checkProbeData(data: ProbeData): ProbeProblem[] {
       }),
     );
   }
+  return out;
+}
 
+/** One matrix of feature rows, numbered from `firstRow` in messages. */
+interface RowBlock {
+  readonly X: Features;
+  readonly n: number;
+  readonly firstRow: number;
+}
+
+/** NaN or ±Infinity anywhere in the blocks: one problem naming the first few cells, or none. */
+function nonFiniteProblem(blocks: readonly RowBlock[], d: number): ProbeProblem[] {
   const cells: { row: number; col: number; value: number }[] = [];
   let nonFinite = 0;
   const rowsWith = new Set<number>();
-  const m = Math.min(n, Math.floor(X.length / d));
-  for (let i = 0; i < m; i++) {
-    const o = i * d;
-    for (let j = 0; j < d; j++) {
-      const v = X[o + j];
-      if (v - v !== 0) {
-        // v − v is NaN exactly for NaN and ±Infinity: one comparison in the common case.
-        nonFinite++;
-        rowsWith.add(i);
-        if (cells.length < LIST) cells.push({ row: i, col: j, value: v });
+  for (const { X, n, firstRow } of blocks) {
+    const m = Math.min(n, Math.floor(X.length / d));
+    for (let i = 0; i < m; i++) {
+      const o = i * d;
+      for (let j = 0; j < d; j++) {
+        const v = X[o + j];
+        if (v - v !== 0) {
+          // v − v is NaN exactly for NaN and ±Infinity: one comparison in the common case.
+          nonFinite++;
+          rowsWith.add(firstRow + i);
+          if (cells.length < LIST) cells.push({ row: firstRow + i, col: j, value: v });
+        }
       }
     }
   }
-  if (nonFinite) {
-    const where = cells.map((c) => `row ${c.row} column ${c.col} (${c.value})`).join(', ');
-    out.push(
-      problem(
-        'non-finite',
-        `${nonFinite} feature values in ${rowsWith.size} rows are NaN or infinite, e.g. ${where}`,
-        { count: nonFinite, rows: rowsWith.size, first: cells },
-      ),
-    );
-  }
-  return out;
+  if (!nonFinite) return [];
+  const where = cells.map((c) => `row ${c.row} column ${c.col} (${c.value})`).join(', ');
+  return [
+    problem(
+      'non-finite',
+      `${nonFinite} feature values in ${rowsWith.size} rows are NaN or infinite, e.g. ${where}`,
+      {
+        count: nonFinite,
+        rows: rowsWith.size,
+        first: cells,
+      },
+    ),
+  ];
+}
+
+/**
+ * Everything that would make a probe fail or mislead, as a list (empty when the data is fine).
+ *
+ * @example
+ * const problems = checkProbeData({ X, y, n, d, k, trainRows, testRows });
+ * if (problems.length) showProblems(problems); else train();
+ */
+export function checkProbeData(data: ProbeData): ProbeProblem[] {
+  return [...labelProblems(data), ...nonFiniteProblem([{ X: data.X, n: data.n, firstRow: 0 }], data.d)];
+}
+
+/** Labelled rows of one side of a split. */
+export interface LabelledRows {
+  readonly X: Features;
+  readonly y: ArrayLike<number>;
+}
+
+/**
+ * {@link checkProbeData} for a split held as two matrices (as the worker receives it), without
+ * copying them into one: test rows are numbered after the training rows in messages.
+ */
+export function checkSplitProbeData(
+  train: LabelledRows,
+  test: LabelledRows,
+  d: number,
+  k: number,
+): ProbeProblem[] {
+  const nTrain = train.y.length;
+  const nTest = test.y.length;
+  const y = new Int32Array(nTrain + nTest);
+  for (let i = 0; i < nTrain; i++) y[i] = train.y[i];
+  for (let i = 0; i < nTest; i++) y[nTrain + i] = test.y[i];
+  const trainRows = Int32Array.from({ length: nTrain }, (_, i) => i);
+  const testRows = Int32Array.from({ length: nTest }, (_, i) => nTrain + i);
+  return [
+    ...labelProblems({ y, n: nTrain + nTest, k, trainRows, testRows }),
+    ...nonFiniteProblem(
+      [
+        { X: train.X, n: nTrain, firstRow: 0 },
+        { X: test.X, n: nTest, firstRow: nTrain },
+      ],
+      d,
+    ),
+  ];
 }
 
 /**

@@ -10,8 +10,8 @@
  *   correct = the number of rows whose arg-max logit is the label.
  * The L2 penalty is added by the caller (it is k×d operations).
  */
-import { DataType, encodeModel, type NodeSpec } from '../onnx/model';
-import type { Features } from './standardize';
+import { DataType, type DeferredBytes, encodeModel, type NodeSpec } from '../onnx/model';
+import { applyStandardizer, type Features, type Standardizer } from './standardize';
 
 export interface ObjectiveGraphInput {
   readonly X: Features;
@@ -21,6 +21,13 @@ export interface ObjectiveGraphInput {
   readonly k: number;
   /** Held-out rows: then `testCorrect` counts those the model classifies right, at no extra run. */
   readonly test?: { readonly X: Features; readonly y: ArrayLike<number>; readonly n: number };
+  /**
+   * When given, X holds raw features and the graph holds them standardised with it, computed as
+   * applyStandardizer does, straight into the model buffer: a 10k × 256 probe then never holds a
+   * standardised copy of its training rows beside the model. (test.X is used as given: its
+   * caller keeps the standardised test rows for the final metrics anyway.)
+   */
+  readonly standardizer?: Standardizer;
 }
 
 /** Names of the graph's inputs and outputs. */
@@ -44,12 +51,32 @@ function countCorrect(Z: string, labels: string, out: string): NodeSpec[] {
   ];
 }
 
-/** The first `length` values as float32: a view when they already are (no copy), else converted. */
-function asFloat32(values: Features, length: number): Float32Array {
-  if (values instanceof Float32Array) return values.subarray(0, length);
-  const out = new Float32Array(length);
-  for (let i = 0; i < length; i++) out[i] = values[i];
-  return out;
+/** Rows per chunk when the model buffer's offset is not 4-aligned (no Float32Array view there). */
+const CHUNK_ROWS = 64;
+
+/**
+ * The n×d features as float32 initializer bytes: a view when they already are float32 and need
+ * no standardising (no copy), else written into the model buffer as it is assembled.
+ */
+export function featureBytes(X: Features, n: number, d: number, s?: Standardizer): ArrayBufferView | DeferredBytes {
+  if (!s && X instanceof Float32Array) return X.subarray(0, n * d);
+  const convert = (rows: Features, m: number, out: Float32Array) => {
+    if (s) applyStandardizer(rows, m, d, s, out);
+    else for (let i = 0; i < m * d; i++) out[i] = rows[i];
+  };
+  return {
+    byteLength: 4 * n * d,
+    write(out) {
+      if (out.byteOffset % 4 === 0) return convert(X, n, new Float32Array(out.buffer, out.byteOffset, n * d));
+      const chunk = new Float32Array(CHUNK_ROWS * d);
+      const bytes = new Uint8Array(chunk.buffer);
+      for (let i = 0; i < n; i += CHUNK_ROWS) {
+        const m = Math.min(CHUNK_ROWS, n - i);
+        convert(X.subarray(i * d, (i + m) * d), m, chunk);
+        out.set(bytes.subarray(0, 4 * m * d), 4 * i * d);
+      }
+    },
+  };
 }
 
 function int64Labels(y: ArrayLike<number>, n: number): BigInt64Array {
@@ -58,8 +85,7 @@ function int64Labels(y: ArrayLike<number>, n: number): BigInt64Array {
   return labels;
 }
 
-export function objectiveGraph({ X, y, n, d, k, test }: ObjectiveGraphInput): Uint8Array {
-  const x = asFloat32(X, n * d);
+export function objectiveGraph({ X, y, n, d, k, test, standardizer }: ObjectiveGraphInput): Uint8Array {
   const onehot = new Float32Array(n * k);
   for (let i = 0; i < n; i++) onehot[y[i] * n + i] = 1; // k × n
   const t = DataType.FLOAT;
@@ -93,7 +119,7 @@ export function objectiveGraph({ X, y, n, d, k, test }: ObjectiveGraphInput): Ui
       ...countCorrect('Ztest', 'labelsTest', 'testCorrect'),
     );
     extra.push(
-      { name: 'Xtest', type: t, dims: [test.n, d], data: asFloat32(test.X, test.n * d) },
+      { name: 'Xtest', type: t, dims: [test.n, d], data: featureBytes(test.X, test.n, d) },
       { name: 'labelsTest', type: DataType.INT64, dims: [test.n], data: int64Labels(test.y, test.n) },
     );
   }
@@ -102,7 +128,7 @@ export function objectiveGraph({ X, y, n, d, k, test }: ObjectiveGraphInput): Ui
     opset: 13,
     nodes,
     initializers: [
-      { name: 'X', type: t, dims: [n, d], data: x },
+      { name: 'X', type: t, dims: [n, d], data: featureBytes(X, n, d, standardizer) },
       { name: 'Y', type: t, dims: [k, n], data: onehot },
       { name: 'labels', type: DataType.INT64, dims: [n], data: int64Labels(y, n) },
       { name: 'axis0', type: DataType.INT64, dims: [1], data: new BigInt64Array([0n]) },

@@ -105,7 +105,8 @@ function checkLabels(y: ArrayLike<number>, n: number, k: number, where: string):
 /**
  * Softmax-regression trainer: one L-BFGS iteration per {@link step}.
  *
- * @param X row-major n×d training features (standardise them first, see standardize.ts).
+ * @param X row-major n×d training features (standardise them first, see standardize.ts); null
+ *   with a `dataTerm`, which holds the features itself.
  * @param y n integer labels in [0, k).
  * @example
  * const t = new SoftmaxTrainer(Xtrain, ytrain, n, d, k, { C: 1, maxIter: 200 });
@@ -116,7 +117,7 @@ export class SoftmaxTrainer {
   readonly n: number;
   readonly d: number;
   readonly k: number;
-  private readonly X: Features;
+  private readonly X: Features | null;
   private readonly y: Int32Array;
   private readonly alpha: number;
   private readonly opt: Lbfgs;
@@ -129,7 +130,7 @@ export class SoftmaxTrainer {
   private lastCorrect = 0;
 
   constructor(
-    X: Features,
+    X: Features | null,
     y: ArrayLike<number>,
     n: number,
     d: number,
@@ -141,8 +142,11 @@ export class SoftmaxTrainer {
       throw new DiffProbeError('internal', `SoftmaxTrainer: C must be > 0, got ${quote(C)}`);
     if (!Number.isInteger(k) || k < 2)
       throw new DiffProbeError('probe-data', `SoftmaxTrainer: need k ≥ 2 classes, got ${quote(k)}`);
-    if (!(n >= 1) || !(d >= 1) || X.length < n * d) {
-      throw new DiffProbeError('internal', `SoftmaxTrainer: X of length ${X.length} does not hold ${n}×${d}`);
+    if (!(n >= 1) || !(d >= 1) || (X ? X.length < n * d : !opts.dataTerm)) {
+      throw new DiffProbeError(
+        'internal',
+        `SoftmaxTrainer: X of length ${X?.length} does not hold ${n}×${d}`,
+      );
     }
     checkLabels(y, n, k, 'SoftmaxTrainer');
     this.n = n;
@@ -235,7 +239,8 @@ export class SoftmaxTrainer {
    * records the cross-entropy and the training accuracy of this point for {@link step}.
    */
   private objective(w: Float64Array, g: Float64Array): number {
-    const { n, d, k, X, y, z } = this;
+    const { n, d, k, y, z } = this;
+    const X = this.X as Features; // the constructor requires X without a data term
     const kd = k * d;
     g.fill(0);
     let ce = 0;

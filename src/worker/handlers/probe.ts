@@ -4,7 +4,8 @@
  * can draw live curves, and Stop keeps the model as it is at that iteration.
  */
 import { DiffProbeError } from '../../core/errors';
-import { checkProbeData } from '../../core/probe/checks';
+import { checkSplitProbeData } from '../../core/probe/checks';
+import type { ObjectiveGraphInput } from '../../core/probe/objective-graph';
 import {
   accuracy,
   confusionMatrix,
@@ -23,30 +24,16 @@ import { environment } from './environment';
  * ORT's WASM GEMM for large probes (see engine/probe-objective.ts); null (→ the JavaScript loop)
  * for small ones, or if ORT cannot build the session — the loop computes the same objective.
  */
-async function ortDataTerm(
-  X: Float32Array,
-  y: Int32Array,
-  n: number,
-  d: number,
-  k: number,
-  test: { X: Float32Array; y: Int32Array; n: number },
-): Promise<OrtDataTerm | null> {
-  if (n * d * k < ORT_OBJECTIVE_MIN_WORK) return null;
+async function ortDataTerm(input: ObjectiveGraphInput): Promise<OrtDataTerm | null> {
+  if (input.n * input.d * input.k < ORT_OBJECTIVE_MIN_WORK) return null;
   try {
     const env = await environment();
     configureWasm(env.crossOriginIsolated, env.hardwareConcurrency);
-    return await createOrtDataTerm(await webRuntime('wasm'), X, y, n, d, k, test);
+    return await createOrtDataTerm(await webRuntime('wasm'), input);
   } catch (error) {
     console.warn('probe: ONNX Runtime objective unavailable, using the JavaScript loop', error);
     return null;
   }
-}
-
-function concatRows(a: Float32Array, b: Float32Array): Float32Array {
-  const out = new Float32Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 export async function trainProbe(params: ProbeParams, ctx: JobContext): Promise<ProbeResult> {
@@ -54,21 +41,27 @@ export async function trainProbe(params: ProbeParams, ctx: JobContext): Promise<
   const { d, k, train, test } = params;
   const nTrain = train.y.length;
   const nTest = test.y.length;
-  const X = concatRows(train.X, test.X);
-  const y = Int32Array.from([...train.y, ...test.y]);
-  const trainRows = Int32Array.from({ length: nTrain }, (_, i) => i);
-  const testRows = Int32Array.from({ length: nTest }, (_, i) => nTrain + i);
-  const problems = checkProbeData({ X, y, n: nTrain + nTest, d, k, trainRows, testRows });
+  const problems = checkSplitProbeData(train, test, d, k);
   if (problems.length)
     throw new DiffProbeError('probe-data', problems.map((p) => p.message).join('; '), {
       problems: problems.map((p) => p.kind),
     });
 
   const std = fitStandardizer(train.X, nTrain, d);
-  const Ztrain = applyStandardizer(train.X, nTrain, d, std);
   const Ztest = applyStandardizer(test.X, nTest, d, std);
   const prepared = performance.now();
-  const dataTerm = await ortDataTerm(Ztrain, train.y, nTrain, d, k, { X: Ztest, y: test.y, n: nTest });
+  // The ORT graph standardises the training rows itself, as it takes them in; only the
+  // JavaScript loop needs them standardised here.
+  const dataTerm = await ortDataTerm({
+    X: train.X,
+    standardizer: std,
+    y: train.y,
+    n: nTrain,
+    d,
+    k,
+    test: { X: Ztest, y: test.y, n: nTest },
+  });
+  const Ztrain = dataTerm ? null : applyStandardizer(train.X, nTrain, d, std);
   const timings = {
     prepareMs: prepared - started,
     setupMs: performance.now() - prepared,
@@ -87,7 +80,7 @@ async function fitProbe(
   params: ProbeParams,
   ctx: JobContext,
   prep: {
-    Ztrain: Float32Array;
+    Ztrain: Float32Array | null;
     Ztest: Float32Array;
     std: ReturnType<typeof fitStandardizer>;
     started: number;
@@ -134,6 +127,7 @@ async function fitProbe(
   }
   const finishStart = performance.now();
   timings.trainMs = finishStart - trainStart;
+  if (dataTerm) timings.evalMs = dataTerm.runMs;
   const model = trainer.model;
   const proba = predictProba(model, Ztest, nTest);
   const testPredictions = new Int32Array(nTest);
