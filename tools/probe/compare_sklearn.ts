@@ -42,7 +42,9 @@ async function ours(xtr: Float32Array, ytr: Int32Array, xte: Float32Array, yte: 
   const std = fitStandardizer(xtr, n, d);
   const ztr = applyStandardizer(xtr, n, d, std);
   const useOrt = solver === 'ort' || (solver === 'auto' && n * d * 10 >= ORT_OBJECTIVE_MIN_WORK);
-  const dataTerm = useOrt ? await createOrtDataTerm(nodeRuntime(1), { X: ztr, y: ytr, n, d, k: 10 }) : undefined;
+  const dataTerm = useOrt
+    ? await createOrtDataTerm(nodeRuntime(1), { X: ztr, y: ytr, n, d, k: 10 })
+    : undefined;
   const trainer = new SoftmaxTrainer(ztr, ytr, n, d, 10, { C: 1, maxIter: 1000, tol: 1e-4, dataTerm });
   let s = await trainer.stepAsync();
   while (!s.done) s = await trainer.stepAsync();

@@ -58,7 +58,12 @@ const CHUNK_ROWS = 64;
  * The n×d features as float32 initializer bytes: a view when they already are float32 and need
  * no standardising (no copy), else written into the model buffer as it is assembled.
  */
-export function featureBytes(X: Features, n: number, d: number, s?: Standardizer): ArrayBufferView | DeferredBytes {
+export function featureBytes(
+  X: Features,
+  n: number,
+  d: number,
+  s?: Standardizer,
+): ArrayBufferView | DeferredBytes {
   if (!s && X instanceof Float32Array) return X.subarray(0, n * d);
   const convert = (rows: Features, m: number, out: Float32Array) => {
     if (s) applyStandardizer(rows, m, d, s, out);
