@@ -230,12 +230,17 @@ export interface LabelledRows {
 /**
  * {@link checkProbeData} for a split held as two matrices (as the worker receives it), without
  * copying them into one: test rows are numbered after the training rows in messages.
+ *
+ * @param trainFinite the caller already knows that the training rows hold no NaN or infinity,
+ *   e.g. because a standardiser fitted on them came out finite (see isFiniteStandardizer); they
+ *   are then not scanned again.
  */
 export function checkSplitProbeData(
   train: LabelledRows,
   test: LabelledRows,
   d: number,
   k: number,
+  trainFinite = false,
 ): ProbeProblem[] {
   const nTrain = train.y.length;
   const nTest = test.y.length;
@@ -248,7 +253,7 @@ export function checkSplitProbeData(
     ...labelProblems({ y, n: nTrain + nTest, k, trainRows, testRows }),
     ...nonFiniteProblem(
       [
-        { X: train.X, n: nTrain, firstRow: 0 },
+        { X: train.X, n: trainFinite ? 0 : nTrain, firstRow: 0 },
         { X: test.X, n: nTest, firstRow: nTrain },
       ],
       d,

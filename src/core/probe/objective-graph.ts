@@ -6,7 +6,7 @@
  * Given W (k×d) and b (k), with logits Z = W·Xᵀ + b (k × n, one column per row of X) and
  * P = softmax(Z) by column, it returns
  *   gradW = (P − Y)·X (k×d),  gradb = Σ_columns (P − Y) (k),
- *   ceRows = logsumexp − z_y per row of X (n; summed in float64 by the caller), and
+ *   ceRows = logsumexp − z_y per row of X (1 × n; summed in float64 by the caller), and
  *   correct = the number of rows whose arg-max logit is the label.
  * The L2 penalty is added by the caller (it is k×d operations).
  */
@@ -108,11 +108,9 @@ export function objectiveGraph({ X, y, n, d, k, test, standardizer }: ObjectiveG
     { op: 'Sub', inputs: ['P', 'Y'], outputs: ['R'] },
     { op: 'Gemm', inputs: ['R', 'X'], outputs: ['gradW'] },
     { op: 'ReduceSum', inputs: ['R', 'axis1'], outputs: ['gradb'], attributes: { keepdims: 0 } },
-    // logsumexp(z) − z_y = log S − (z_y − max z), on the shifted logits.
-    { op: 'Mul', inputs: ['Zs', 'Y'], outputs: ['ZsY'] },
-    { op: 'ReduceSum', inputs: ['ZsY', 'axis0'], outputs: ['zy'], attributes: { keepdims: 0 } },
-    { op: 'Log', inputs: ['S'], outputs: ['logS2'] },
-    { op: 'Squeeze', inputs: ['logS2', 'axis0'], outputs: ['logS'] },
+    // logsumexp(z) − z_y = log S − (z_y − max z), on the shifted logits (1 × n; the caller sums).
+    { op: 'GatherElements', inputs: ['Zs', 'labelsRow'], outputs: ['zy'], attributes: { axis: 0 } },
+    { op: 'Log', inputs: ['S'], outputs: ['logS'] },
     { op: 'Sub', inputs: ['logS', 'zy'], outputs: ['ceRows'] },
     { op: 'Reshape', inputs: ['b', 'colShape'], outputs: ['bCol'] },
     ...countCorrect('Z', 'labels', 'correct'),
@@ -136,6 +134,7 @@ export function objectiveGraph({ X, y, n, d, k, test, standardizer }: ObjectiveG
       { name: 'X', type: t, dims: [n, d], data: featureBytes(X, n, d, standardizer) },
       { name: 'Y', type: t, dims: [k, n], data: onehot },
       { name: 'labels', type: DataType.INT64, dims: [n], data: int64Labels(y, n) },
+      { name: 'labelsRow', type: DataType.INT64, dims: [1, n], data: int64Labels(y, n) },
       { name: 'axis0', type: DataType.INT64, dims: [1], data: new BigInt64Array([0n]) },
       { name: 'axis1', type: DataType.INT64, dims: [1], data: new BigInt64Array([1n]) },
       { name: 'colShape', type: DataType.INT64, dims: [2], data: new BigInt64Array([BigInt(k), 1n]) },
@@ -148,7 +147,7 @@ export function objectiveGraph({ X, y, n, d, k, test, standardizer }: ObjectiveG
     outputs: [
       { name: 'gradW', type: t, dims: [k, d] },
       { name: 'gradb', type: t, dims: [k] },
-      { name: 'ceRows', type: t, dims: [n] },
+      { name: 'ceRows', type: t, dims: [1, n] },
       { name: 'correct', type: DataType.FLOAT, dims: [] },
       ...(test ? [{ name: 'testCorrect', type: DataType.FLOAT, dims: [] }] : []),
     ],

@@ -28,6 +28,25 @@ describe('fitStandardizer / applyStandardizer', () => {
     expect(Z).toBeInstanceOf(Float32Array);
   });
 
+  it('keeps the variance of columns with a large offset (no Σx² − (Σx)²/m cancellation)', () => {
+    const n = 5001;
+    const X = new Float32Array(n * 2);
+    for (let i = 0; i < n; i++) {
+      X[2 * i] = 1e4 + 0.01 * Math.sin(i); // float32 spacing at 1e4 is ~1e-3: ~10 steps of spread
+      X[2 * i + 1] = -3e6 + (i % 7);
+    }
+    const s = fitStandardizer(X, n, 2);
+    for (let j = 0; j < 2; j++) {
+      let mean = 0;
+      for (let i = 0; i < n; i++) mean += X[2 * i + j];
+      mean /= n;
+      let sq = 0;
+      for (let i = 0; i < n; i++) sq += (X[2 * i + j] - mean) ** 2;
+      expect(Math.abs(s.mean[j] - mean)).toBeLessThan(1e-9 * Math.abs(mean));
+      expect(Math.abs(s.scale[j] / Math.sqrt(sq / n) - 1)).toBeLessThan(1e-9);
+    }
+  });
+
   it('rejects an empty row set', () => {
     expect(() => fitStandardizer(new Float32Array(4), 2, 2, [])).toThrow(/no rows/);
   });

@@ -13,7 +13,7 @@ import {
   predictProba,
   SoftmaxTrainer,
 } from '../../core/probe/softmax-regression';
-import { applyStandardizer, fitStandardizer } from '../../core/probe/standardize';
+import { applyStandardizer, fitStandardizer, isFiniteStandardizer } from '../../core/probe/standardize';
 import { configureWasm, webRuntime } from '../../engine/onnx-web';
 import { createOrtDataTerm, ORT_OBJECTIVE_MIN_WORK, type OrtDataTerm } from '../../engine/probe-objective';
 import type { JobContext } from '../context';
@@ -41,13 +41,16 @@ export async function trainProbe(params: ProbeParams, ctx: JobContext): Promise<
   const { d, k, train, test } = params;
   const nTrain = train.y.length;
   const nTest = test.y.length;
-  const problems = checkSplitProbeData(train, test, d, k);
-  if (problems.length)
+  // Fitted first: its pass over the training rows also tells whether they are all finite. (With
+  // no training rows the checks explain that.)
+  const fitted = nTrain > 0 ? fitStandardizer(train.X, nTrain, d) : null;
+  const problems = checkSplitProbeData(train, test, d, k, fitted !== null && isFiniteStandardizer(fitted));
+  if (problems.length || !fitted)
     throw new DiffProbeError('probe-data', problems.map((p) => p.message).join('; '), {
       problems: problems.map((p) => p.kind),
     });
+  const std = fitted;
 
-  const std = fitStandardizer(train.X, nTrain, d);
   const Ztest = applyStandardizer(test.X, nTest, d, std);
   const prepared = performance.now();
   // The ORT graph standardises the training rows itself, as it takes them in; only the

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { DiffProbeError } from '../../core/errors';
+import { createRng } from '../../core/rng';
+import { createJobContext } from '../context';
+import type { ProbeParams } from '../jobs';
+import { trainProbe } from './probe';
+
+/** A small probe (below ORT_OBJECTIVE_MIN_WORK, so the JavaScript loop runs it here in Node). */
+function params(nTrain: number, nTest: number): ProbeParams {
+  const d = 4;
+  const k = 3;
+  const rng = createRng(11);
+  const side = (n: number) => {
+    const y = Int32Array.from({ length: n }, (_, i) => i % k);
+    const X = Float32Array.from(
+      { length: n * d },
+      (_, i) => rng.nextFloat() + (i % d === y[Math.floor(i / d)] ? 2 : 0),
+    );
+    return { X, y };
+  };
+  return { train: side(nTrain), test: side(nTest), d, k, C: 1, maxIter: 50 };
+}
+
+const ctx = () => createJobContext(1, () => {}, new AbortController());
+
+async function problemKinds(p: ProbeParams): Promise<string[]> {
+  try {
+    await trainProbe(p, ctx());
+  } catch (error) {
+    expect(error).toBeInstanceOf(DiffProbeError);
+    expect((error as DiffProbeError).code).toBe('probe-data');
+    return (error as DiffProbeError).detail?.problems as string[];
+  }
+  throw new Error('trainProbe accepted bad data');
+}
+
+describe('trainProbe (worker job)', () => {
+  it('trains on good data', async () => {
+    const r = await trainProbe(params(60, 30), ctx());
+    expect(r.solver).toBe('javascript');
+    expect(r.testAccuracy).toBeGreaterThan(0.9);
+    expect(r.confusion.reduce((a, b) => a + b, 0)).toBe(30);
+  });
+
+  it('refuses NaN or infinite features on either side, before training', async () => {
+    const a = params(60, 30);
+    a.train.X[13] = Number.NaN;
+    expect(await problemKinds(a)).toEqual(['non-finite']);
+    const b = params(60, 30);
+    b.test.X[5] = Number.NEGATIVE_INFINITY;
+    expect(await problemKinds(b)).toEqual(['non-finite']);
+  });
+
+  it('refuses an empty training set and a single class', async () => {
+    expect(await problemKinds(params(0, 30))).toContain('one-class');
+    const one = params(60, 30);
+    one.train.y.fill(1);
+    expect(await problemKinds(one)).toContain('one-class');
+  });
+});
