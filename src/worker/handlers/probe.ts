@@ -43,13 +43,12 @@ export async function trainProbe(params: ProbeParams, ctx: JobContext): Promise<
   const nTest = test.y.length;
   // Fitted first: its pass over the training rows also tells whether they are all finite. (With
   // no training rows the checks explain that.)
-  const fitted = nTrain > 0 ? fitStandardizer(train.X, nTrain, d) : null;
-  const problems = checkSplitProbeData(train, test, d, k, fitted !== null && isFiniteStandardizer(fitted));
-  if (problems.length || !fitted)
+  const std = nTrain > 0 ? fitStandardizer(train.X, nTrain, d) : null;
+  const problems = checkSplitProbeData(train, test, d, k, std !== null && isFiniteStandardizer(std));
+  if (problems.length || !std)
     throw new DiffProbeError('probe-data', problems.map((p) => p.message).join('; '), {
       problems: problems.map((p) => p.kind),
     });
-  const std = fitted;
 
   const Ztest = applyStandardizer(test.X, nTest, d, std);
   const prepared = performance.now();
