@@ -93,6 +93,7 @@ function int64Labels(y: ArrayLike<number>, n: number): BigInt64Array {
 export function objectiveGraph({ X, y, n, d, k, test, standardizer }: ObjectiveGraphInput): Uint8Array {
   const onehot = new Float32Array(n * k);
   for (let i = 0; i < n; i++) onehot[y[i] * n + i] = 1; // k × n
+  const labels = int64Labels(y, n); // as `labels` (n) and `labelsRow` (1 × n)
   const t = DataType.FLOAT;
   // Classes × rows layout: every product is (k × ·)·(constant X), so ORT packs X once, when the
   // session is built, and each run's GEMMs have the long dimension (n or d) as their width. The
@@ -133,8 +134,8 @@ export function objectiveGraph({ X, y, n, d, k, test, standardizer }: ObjectiveG
     initializers: [
       { name: 'X', type: t, dims: [n, d], data: featureBytes(X, n, d, standardizer) },
       { name: 'Y', type: t, dims: [k, n], data: onehot },
-      { name: 'labels', type: DataType.INT64, dims: [n], data: int64Labels(y, n) },
-      { name: 'labelsRow', type: DataType.INT64, dims: [1, n], data: int64Labels(y, n) },
+      { name: 'labels', type: DataType.INT64, dims: [n], data: labels },
+      { name: 'labelsRow', type: DataType.INT64, dims: [1, n], data: labels },
       { name: 'axis0', type: DataType.INT64, dims: [1], data: new BigInt64Array([0n]) },
       { name: 'axis1', type: DataType.INT64, dims: [1], data: new BigInt64Array([1n]) },
       { name: 'colShape', type: DataType.INT64, dims: [2], data: new BigInt64Array([BigInt(k), 1n]) },
