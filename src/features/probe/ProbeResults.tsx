@@ -9,7 +9,6 @@ import { TryIt } from './TryIt';
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 
-/** Accuracy, confusion matrix, per-class accuracy and misclassified test images. */
 /** L-BFGS's stopping reasons, in words. */
 const STOP_REASONS: Record<string, string> = {
   gtol: 'converged: gradient below tolerance',
@@ -19,6 +18,7 @@ const STOP_REASONS: Record<string, string> = {
   stopped: 'stopped',
 };
 
+/** Accuracy, confusion matrix, per-class accuracy and misclassified test images. */
 export function ProbeResults({ run }: { run: ProbeRun }) {
   const dataset = useStore((s) => s.dataset);
   const uploads = useStore((s) => s.uploads);
