@@ -21,6 +21,20 @@ export const ERROR_MESSAGES: { [K in ErrorCode]: { title: string; action: string
     title: 'The model does not match its manifest',
     action: 'Make the manifest name the graph’s real input and output names and shapes.',
   },
+  'model-unsupported': {
+    title: 'This ONNX model cannot be used as a diffusion U-Net',
+    action:
+      'DiffProbe needs a 4-D float image input (NCHW), a timestep input and an output of the image’s shape; re-export the model (docs/export.md).',
+  },
+  'model-nonfinite': {
+    title: 'The model produced NaN or Inf',
+    action:
+      'Check the model at that timestep (schedule, timestep dtype, input range); the blocks and timesteps named above are affected.',
+  },
+  'model-changed': {
+    title: 'The model changed while this ran',
+    action: 'Run it again with the model now loaded; results computed before the change are kept.',
+  },
   'image-decode': {
     title: 'This file could not be read as an image',
     action: 'Use a PNG, JPEG, WebP, BMP or GIF file.',

@@ -12,6 +12,9 @@ export type ErrorCode =
   | 'model-missing'
   | 'model-corrupt'
   | 'model-mismatch'
+  | 'model-unsupported'
+  | 'model-nonfinite'
+  | 'model-changed'
   | 'image-decode'
   | 'image-too-large'
   | 'image-type'
@@ -31,6 +34,9 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'model-missing',
   'model-corrupt',
   'model-mismatch',
+  'model-unsupported',
+  'model-nonfinite',
+  'model-changed',
   'image-decode',
   'image-too-large',
   'image-type',

@@ -24,10 +24,27 @@ export interface ManifestInput {
   readonly range: readonly [number, number];
 }
 
-/** The ONNX input holding the timestep, shape [N]. */
+export type TensorDtype = 'float32' | 'int64' | 'int32';
+
+/** The ONNX input holding the timestep: shape [N] (rank 1, the default) or a scalar (rank 0). */
 export interface ManifestTimestep {
   readonly name: string;
-  readonly dtype: 'float32' | 'int64';
+  readonly dtype: TensorDtype;
+  /** 1 (default): one timestep per image, shape [N]. 0: one scalar timestep for the whole batch. */
+  readonly rank?: 0 | 1;
+}
+
+/**
+ * Any further ONNX input (class labels, encoder hidden states…), fed on every run as a constant
+ * tensor filled with `value`. `shape` is the per-image shape without the batch dimension when
+ * `batched` is true (the tensor fed is [N, ...shape]), else the whole shape.
+ */
+export interface ManifestExtraInput {
+  readonly name: string;
+  readonly dtype: TensorDtype;
+  readonly shape: readonly number[];
+  readonly batched: boolean;
+  readonly value: number;
 }
 
 /** How arbitrary images become model input; see docs/images.md. */
@@ -41,9 +58,15 @@ export interface ManifestPreprocessing {
   readonly invert: boolean;
 }
 
-/** The graph output holding the model's prediction (ε̂), same shape as x_t. */
+/**
+ * What the network predicts: ε (`epsilon`), the clean image x_0 (`sample`) or
+ * v = √ᾱ·ε − √(1−ᾱ)·x_0 (`v_prediction`), as diffusers names them.
+ */
+export type PredictionType = 'epsilon' | 'sample' | 'v_prediction';
+
+/** The graph output holding the model's prediction, same shape as x_t. */
 export interface ManifestPrediction {
-  readonly type: 'epsilon';
+  readonly type: PredictionType;
   readonly output: string;
 }
 
@@ -60,14 +83,35 @@ export interface AlphasCumprodSchedule {
   readonly alphasCumprod: readonly number[];
 }
 
-export type ManifestSchedule = LinearSchedule | AlphasCumprodSchedule;
+/** Stable Diffusion's: betas linear in √β from √betaStart to √betaEnd (diffusers' "scaled_linear"). */
+export interface ScaledLinearSchedule {
+  readonly type: 'scaled_linear';
+  readonly betaStart: number;
+  readonly betaEnd: number;
+  readonly steps: number;
+}
+
+/**
+ * Improved DDPM's cosine schedule (Nichol & Dhariwal 2021): ᾱ(t) = f(t)/f(0),
+ * f(t) = cos²(((t/T + s)/(1 + s))·π/2), betas clipped to `maxBeta` (0.999); `s` defaults to 0.008.
+ */
+export interface CosineSchedule {
+  readonly type: 'cosine';
+  readonly steps: number;
+  readonly s?: number;
+}
+
+export type ManifestSchedule = LinearSchedule | ScaledLinearSchedule | CosineSchedule | AlphasCumprodSchedule;
 
 export type BlockStage = 'down' | 'mid' | 'up';
 
 /** One probed U-Net block; `blocks` lists them in forward order. */
 export interface ManifestBlock {
   readonly name: string;
-  /** Graph output name of the block's feature map, NCHW. */
+  /**
+   * Name of the tensor holding the block's feature map, NCHW: a graph output, or any tensor inside
+   * the graph (the loader then adds it to the graph's outputs before creating the session).
+   */
   readonly output: string;
   readonly stage: BlockStage;
   /** U-Net depth: 0 = full resolution. */
@@ -98,6 +142,8 @@ export interface Manifest {
   readonly classes?: readonly string[];
   /** Bundled data set, relative to the manifest. */
   readonly dataset?: string;
+  /** Further ONNX inputs and the constants fed to them (absent: the model has only x_t and t). */
+  readonly extraInputs?: readonly ManifestExtraInput[];
   readonly blocks: readonly ManifestBlock[];
   readonly skips?: readonly ManifestSkip[];
 }
