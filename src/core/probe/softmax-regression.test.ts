@@ -99,6 +99,67 @@ describe('SoftmaxTrainer vs sklearn LogisticRegression (multinomial, lbfgs)', ()
     expect(log[log.length - 1].done).toBe(true);
   });
 
+  it('after a failed line search, reports the loss and accuracies of the accepted point, not the rejected trial', async () => {
+    const n = 60;
+    const d = 4;
+    const k = 3;
+    const y = Int32Array.from({ length: n }, (_, i) => i % k);
+    const X = Float64Array.from(
+      gaussian(createRng(11), n * d),
+      (v, t) => v + (t % d === y[Math.floor(t / d)] ? 2 : 0),
+    );
+    /** The data term at w, honestly: cross-entropy, gradient and the rows whose argmax is their label. */
+    const honest = (w: Float64Array, g: Float64Array) => {
+      g.fill(0);
+      let ce = 0;
+      let correct = 0;
+      const z = new Float64Array(k);
+      for (let i = 0; i < n; i++) {
+        for (let c = 0; c < k; c++) {
+          z[c] = w[k * d + c];
+          for (let j = 0; j < d; j++) z[c] += w[c * d + j] * X[i * d + j];
+        }
+        const zMax = Math.max(...z);
+        if (z.indexOf(zMax) === y[i]) correct++;
+        let sum = 0;
+        for (let c = 0; c < k; c++) sum += Math.exp(z[c] - zMax);
+        ce += Math.log(sum) + zMax - z[y[i]];
+        for (let c = 0; c < k; c++) {
+          const r = Math.exp(z[c] - zMax) / sum - (c === y[i] ? 1 : 0);
+          g[k * d + c] += r;
+          for (let j = 0; j < d; j++) g[c * d + j] += r * X[i * d + j];
+        }
+      }
+      return { ce, correct };
+    };
+    // After a few iterations the objective turns into a wall everywhere but the current point
+    // (as rounding noise does for a float32 objective near its minimum): every line-search trial
+    // is rejected, and the rejected trials report nonsense counts.
+    let frozen: Float64Array | null = null;
+    const term = {
+      relativePrecision: 0,
+      async evaluate(w: Float64Array, g: Float64Array) {
+        const { ce, correct } = honest(w, g);
+        if (frozen && w.some((v, i) => v !== frozen![i]))
+          return { ce: ce + 1000, correct: 0, testCorrect: 0 };
+        return { ce, correct, testCorrect: correct };
+      },
+    };
+    const t = new SoftmaxTrainer(null, y, n, d, k, { dataTerm: term, maxIter: 50 });
+    let info = await t.stepAsync();
+    while (info.iter < 3) info = await t.stepAsync();
+    const accepted = Float64Array.from([...t.model.W, ...t.model.b]);
+    frozen = accepted;
+    const last = await t.stepAsync();
+    expect(last.reason).toBe('line-search');
+    const at = honest(accepted, new Float64Array(accepted.length));
+    expect(at.correct).toBeGreaterThan(0);
+    expect(last.trainAccuracy).toBe(at.correct / n);
+    expect(last.meanCrossEntropy).toBeCloseTo(at.ce / n, 12);
+    expect(last.testCorrect).toBe(at.correct);
+    expect(last.loss).toBe(info.loss);
+  });
+
   it('rejects labels outside [0, k)', () => {
     expect(() => new SoftmaxTrainer(new Float32Array(4), [0, 3], 2, 2, 3)).toThrow(
       expect.objectContaining({ code: 'probe-data' }),

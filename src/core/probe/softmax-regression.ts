@@ -88,6 +88,19 @@ export interface SoftmaxStepInfo {
   readonly reason: LbfgsReason;
 }
 
+/** What one objective evaluation counted, and where. */
+interface Evaluation {
+  readonly point: Float64Array;
+  ce: number;
+  correct: number;
+  testCorrect: number | undefined;
+}
+
+function samePoint(a: Float64Array, b: Float64Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 function checkLabels(y: ArrayLike<number>, n: number, k: number, where: string): void {
   if (y.length < n) throw new DiffProbeError('internal', `${where}: ${y.length} labels for ${n} rows`);
   for (let i = 0; i < n; i++) {
@@ -123,11 +136,12 @@ export class SoftmaxTrainer {
   private readonly opt: Lbfgs;
   private readonly z: Float64Array;
   private readonly dataTerm: DataTerm | undefined;
-  private lastCe = Number.NaN;
-  private lastTestCorrect: number | undefined;
-  /** The point of the last external evaluation: its test count is valid only there. */
-  private lastPoint: Float64Array | null = null;
-  private lastCorrect = 0;
+  /** The last evaluation: L-BFGS's last trial, which it may have rejected. */
+  private lastEval: Evaluation;
+  /** The evaluation at the point L-BFGS accepted last, whose counts the steps report. */
+  private acceptedEval: Evaluation;
+  private readonly scratch: Float64Array;
+  private readonly fg: (w: Float64Array, g: Float64Array) => number | Promise<number>;
 
   constructor(
     X: Features | null,
@@ -157,10 +171,20 @@ export class SoftmaxTrainer {
     this.alpha = 1 / C;
     this.z = new Float64Array(BLOCK * k);
     this.dataTerm = opts.dataTerm;
-    const fg = opts.dataTerm
+    const size = k * (d + 1);
+    const blank = (): Evaluation => ({
+      point: new Float64Array(size).fill(Number.NaN),
+      ce: Number.NaN,
+      correct: 0,
+      testCorrect: undefined,
+    });
+    this.lastEval = blank();
+    this.acceptedEval = blank();
+    this.scratch = new Float64Array(size);
+    this.fg = opts.dataTerm
       ? (w: Float64Array, g: Float64Array) => this.objectiveWith(opts.dataTerm!, w, g)
       : (w: Float64Array, g: Float64Array) => this.objective(w, g);
-    this.opt = new Lbfgs(fg, new Float64Array(k * (d + 1)), {
+    this.opt = new Lbfgs(this.fg, new Float64Array(size), {
       gtol: opts.tol ?? 1e-4,
       ftol: opts.ftol ?? opts.dataTerm?.relativePrecision,
       maxIter: opts.maxIter ?? 100,
@@ -169,12 +193,38 @@ export class SoftmaxTrainer {
 
   /** One L-BFGS iteration (the first call evaluates the zero model). Not with a `dataTerm`. */
   step(): SoftmaxStepInfo {
-    return this.info(this.opt.step());
+    const s = this.opt.step();
+    if (!this.accepted()) {
+      this.fg(this.opt.x, this.scratch);
+      this.accepted();
+    }
+    return this.info(s);
   }
 
   /** One L-BFGS iteration, with either objective. */
   async stepAsync(): Promise<SoftmaxStepInfo> {
-    return this.info(await this.opt.stepAsync());
+    const s = await this.opt.stepAsync();
+    if (!this.accepted()) {
+      await this.fg(this.opt.x, this.scratch);
+      this.accepted();
+    }
+    return this.info(s);
+  }
+
+  /**
+   * Whether the counts of the current point are known. L-BFGS's last evaluation is its accepted
+   * point after a successful line search, but a rejected trial after a failed one (the point
+   * then stays where it was): so the counts are taken from the evaluation made at the current
+   * point, never simply the last one.
+   */
+  private accepted(): boolean {
+    const x = this.opt.x;
+    if (samePoint(this.lastEval.point, x)) {
+      const e = this.acceptedEval;
+      this.acceptedEval = this.lastEval;
+      this.lastEval = e;
+    }
+    return samePoint(this.acceptedEval.point, x);
   }
 
   /** Whether the data term is computed outside this class (see {@link DataTerm}). */
@@ -182,18 +232,16 @@ export class SoftmaxTrainer {
     return this.dataTerm !== undefined;
   }
 
+  /** The step's report, with the counts of the accepted point (see {@link accepted}). */
   private info(s: LbfgsStatus): SoftmaxStepInfo {
-    // L-BFGS accepts the point it evaluated last, but check rather than rely on it.
-    const at = this.lastPoint;
-    const x = this.opt.x;
-    const same = at?.every((v, i) => v === x[i]) ?? false;
+    const e = this.acceptedEval;
     return {
-      testCorrect: same ? this.lastTestCorrect : undefined,
+      testCorrect: e.testCorrect,
       evaluations: s.nEval,
       iter: s.iter,
       loss: s.f,
-      meanCrossEntropy: this.lastCe / this.n,
-      trainAccuracy: this.lastCorrect / this.n,
+      meanCrossEntropy: e.ce / this.n,
+      trainAccuracy: e.correct / this.n,
       gradNorm: s.gradNorm,
       done: s.done,
       reason: s.reason,
@@ -210,12 +258,16 @@ export class SoftmaxTrainer {
   /** The objective with an external data term, plus the L2 penalty on W. */
   private async objectiveWith(term: DataTerm, w: Float64Array, g: Float64Array): Promise<number> {
     const { ce, correct, testCorrect } = await term.evaluate(w, g);
-    this.lastPoint ??= new Float64Array(w.length);
-    this.lastPoint.set(w);
-    this.lastTestCorrect = testCorrect;
-    this.lastCe = ce;
-    this.lastCorrect = correct;
+    this.record(w, ce, correct, testCorrect);
     return ce + this.penalty(w, g);
+  }
+
+  private record(w: Float64Array, ce: number, correct: number, testCorrect: number | undefined): void {
+    const e = this.lastEval;
+    e.point.set(w);
+    e.ce = ce;
+    e.correct = correct;
+    e.testCorrect = testCorrect;
   }
 
   /** Adds α·W to the gradient and returns α/2·‖W‖² (the intercept is not penalised). */
@@ -338,8 +390,7 @@ export class SoftmaxTrainer {
         }
       }
     }
-    this.lastCe = ce;
-    this.lastCorrect = correct;
+    this.record(w, ce, correct, undefined);
     return ce + this.penalty(w, g);
   }
 }
