@@ -102,6 +102,33 @@ describe('TSNE edge cases', () => {
     expect(b.embedding.every(Number.isFinite)).toBe(true);
   });
 
+  it('ends early exaggeration like sklearn: momentum state reset, and a small gradient moves on to the second phase', () => {
+    const n = 60;
+    const X = gaussian(createRng(6), n * 4);
+    type Inner = { update: Float64Array; gains: Float64Array };
+    const a = new TSNE(X, n, 4, { perplexity: 5, nIter: 300 });
+    const inner = a as unknown as Inner;
+    while (a.step().iter < 250) {}
+    // sklearn's second _gradient_descent call starts from update = 0 and gains = 1.
+    expect(inner.update.every((v) => v === 0)).toBe(true);
+    expect(inner.gains.every((v) => v === 1)).toBe(true);
+    expect(a.step().iter).toBe(251);
+    expect(inner.update.some((v) => v !== 0)).toBe(true);
+    // min_grad_norm reached at the first check (iteration 50) ends the exaggeration phase, not the
+    // run: sklearn then stops at the second phase's first check (n_iter_ = 99, i.e. 100 iterations).
+    const b = new TSNE(X, n, 4, { perplexity: 5, minGradNorm: 1e9 });
+    const log: TsneStepInfo[] = [];
+    for (let s = b.step(); ; s = b.step()) {
+      log.push(s);
+      if (s.done) break;
+    }
+    const checks = log.filter((s) => s.kl !== null);
+    expect(checks.map((s) => s.iter)).toEqual([50, 100]);
+    expect(log[log.length - 1].iter).toBe(100);
+    // The KL at 100 is without the ×12 exaggeration of P (roughly 12·(KL + ln 12) with it).
+    expect(checks[1].kl!).toBeLessThan(checks[0].kl! / 5);
+  });
+
   it('n = 1 is done at once', () => {
     const t = new TSNE(new Float32Array([1, 2]), 1, 2);
     expect(t.step().done).toBe(true);

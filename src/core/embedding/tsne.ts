@@ -10,7 +10,10 @@
  * - gains +0.2 where the update and gradient disagree in sign, ×0.8 otherwise, floor 0.01;
  * - every 50 iterations: KL divergence (as sklearn computes it, with the exaggerated P during
  *   the first phase), stop when the gradient norm ≤ min_grad_norm or when the KL has not
- *   improved for n_iter_without_progress iterations (250 in the first phase).
+ *   improved for n_iter_without_progress iterations (250 in the first phase);
+ * - the two phases are sklearn's two `_gradient_descent` calls: the second starts from zero
+ *   update and unit gains with fresh progress bookkeeping, and a stop in the first phase (small
+ *   gradient, no progress) ends only the exaggeration, not the run.
  * Differences: float64 throughout (sklearn: float32), exact PCA (sklearn: randomized SVD, so
  * the init may be mirrored), and the group walk of quadtree.ts (each repulsive force at least as
  * accurate as sklearn's θ-criterion gives).
@@ -112,6 +115,8 @@ export class TSNE {
   private readonly neg: Float64Array;
   private tree: BarnesHutTree | null = null;
   private iter = 0;
+  /** In the first phase (early exaggeration, momentum 0.5). */
+  private exploring = true;
   private bestError = Number.MAX_VALUE;
   private bestIter = 0;
   private lastKl: number | null = null;
@@ -327,11 +332,12 @@ export class TSNE {
   private stepOptimize(): TsneStepInfo {
     const { n, Y, grad, update, gains, opts } = this;
     const i = this.iter;
-    const exploring = i < opts.nIterExaggeration;
+    const exploring = this.exploring;
     const momentum = exploring ? 0.5 : 0.8;
     const exaggeration = exploring ? opts.earlyExaggeration : 1;
     const check = (i + 1) % CHECK_EVERY === 0;
-    const last = i === opts.nIter - 1;
+    // sklearn computes the error on each phase's last iteration too.
+    const last = i === opts.nIter - 1 || (exploring && i === opts.nIterExaggeration - 1);
     const error = this.gradient(exaggeration, check || last);
     const lr = this.learningRate;
     for (let t = 0; t < 2 * n; t++) {
@@ -356,19 +362,24 @@ export class TSNE {
       for (let t = 0; t < 2 * n; t++) s += grad[t] * grad[t];
       gradNorm = Math.sqrt(s);
     }
+    let stop = false;
     if (check) {
       const limit = exploring ? opts.nIterExaggeration : opts.nIterWithoutProgress;
       if (error < this.bestError) {
         this.bestError = error;
         this.bestIter = i;
-      } else if (i - this.bestIter > limit) this.phase = 'done';
-      if (gradNorm! <= opts.minGradNorm) this.phase = 'done';
+      } else if (i - this.bestIter > limit) stop = true;
+      if (gradNorm! <= opts.minGradNorm) stop = true;
     }
-    if (i + 1 === opts.nIterExaggeration) {
-      // sklearn restarts its progress bookkeeping for the second phase.
+    if (exploring && (stop || i + 1 === opts.nIterExaggeration)) {
+      // The end of sklearn's first _gradient_descent call; the second starts afresh: no momentum
+      // carried over (update = 0), gains back to 1, progress bookkeeping from this iteration.
+      this.exploring = false;
+      update.fill(0);
+      gains.fill(1);
       this.bestError = Number.MAX_VALUE;
       this.bestIter = i + 1;
-    }
+    } else if (stop) this.phase = 'done';
     if (this.iter >= opts.nIter) this.phase = 'done';
     return this.info('optimize', kl, gradNorm);
   }
