@@ -3,6 +3,7 @@ import { EmbeddingPanel } from '../features/embedding/EmbeddingPanel';
 import { ExtractControls } from '../features/extraction/ExtractControls';
 import { FeatureMapsPanel } from '../features/featuremaps/FeatureMapsPanel';
 import { GeneratePanel } from '../features/generate/GeneratePanel';
+import { ImageInputChoice } from '../features/model/ImageInputChoice';
 import { ImagesPanel } from '../features/images/ImagesPanel';
 import { ProbePanel } from '../features/probe/ProbePanel';
 import { SweepPanel } from '../features/sweep/SweepPanel';
@@ -23,6 +24,7 @@ export function App() {
         <ModelControls />
         <CacheControls />
       </header>
+      <ImageInputChoice />
       <Notices />
       <Jobs />
       <main className="panels">

@@ -1,10 +1,14 @@
-import { useId } from 'react';
+import { useId, useState } from 'react';
+import { ModelDialog } from '../features/model/ModelDialog';
 import { getState, useStore } from '../state/store';
 import { FileButton } from '../ui/FileButton';
 import type { BackendChoice } from '../worker/jobs';
 import { openModelFiles, setBackend } from './commands';
 
-/** Backend choice and WASM threads (both persisted), and "Open model…" for a user's own ONNX + manifest. */
+/**
+ * Backend choice and WASM threads (both persisted), "Open model…" for a user's own ONNX (with or
+ * without a manifest) and "Model…" for its blocks, schedule and inputs.
+ */
 export function ModelControls() {
   const backend = useStore((s) => s.prefs.backend);
   const wasmThreads = useStore((s) => s.prefs.wasmThreads);
@@ -14,6 +18,8 @@ export function ModelControls() {
   const threadsHintId = useId();
   const running = useStore((s) => (s.model?.backend === 'wasm' ? s.model.threads : null));
   const pending = running !== null && wasmThreads !== 0 && wasmThreads !== running;
+  const hasModel = useStore((s) => s.model !== null);
+  const [dialogOpen, setDialogOpen] = useState(false);
   return (
     <div className="model-controls">
       <label htmlFor={backendId}>Backend</label>
@@ -49,11 +55,15 @@ export function ModelControls() {
       )}
       <FileButton
         label="Open model…"
-        accept=".onnx,.json,application/json"
+        accept=".onnx,.json,.data,.bin,.onnx_data,application/json"
         onFiles={(files) => {
           if (files.length) void openModelFiles(files);
         }}
       />
+      <button type="button" disabled={!hasModel || busy} onClick={() => setDialogOpen(true)}>
+        Model…
+      </button>
+      {dialogOpen && <ModelDialog onClose={() => setDialogOpen(false)} />}
     </div>
   );
 }

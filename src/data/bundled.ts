@@ -11,6 +11,7 @@ import {
   validateDatasetIndex,
 } from '../core/dataset/index-file';
 import { DiffProbeError } from '../core/errors';
+import { planesToModelInput } from '../core/image/convert';
 import type { Manifest } from '../core/manifest/types';
 
 export interface BundledDataset {
@@ -50,22 +51,69 @@ export function parseDatasetId(id: string): { split: string; row: number } | nul
   return m ? { split: m[1], row: Number(m[2]) } : null;
 }
 
-/** Model input for bundled images given by id (ids that are not in the set are skipped). */
+/** True when the data set's images are already the model's input size and channels (its own data). */
+export function bundledFitsModel(ds: BundledDataset, manifest: Manifest): boolean {
+  const { channels, height, width } = manifest.input;
+  return ds.index.channels === channels && ds.index.height === height && ds.index.width === width;
+}
+
+/**
+ * What feeding the data set to this model involves, for the visible note, or null when nothing
+ * changes (e.g. "28×28 grayscale, resized to 32×32 and repeated to 3 channels").
+ */
+export function bundledConversionNote(ds: BundledDataset, manifest: Manifest): string | null {
+  if (bundledFitsModel(ds, manifest)) return null;
+  const { channels, height, width } = manifest.input;
+  const src = ds.index;
+  const parts: string[] = [];
+  if (src.height !== height || src.width !== width) parts.push(`resized to ${height}×${width}`);
+  if (src.channels === 1 && channels === 3) parts.push('its one channel repeated to R, G and B');
+  if (src.channels === 3 && channels === 1) parts.push('converted to grayscale (BT.601)');
+  const kind = src.channels === 1 ? 'grayscale' : 'RGB';
+  return `${src.height}×${src.width} ${kind}, ${parts.join(' and ')}`;
+}
+
+/**
+ * Model input for bundled images given by id. At the model's own size this is the exact
+ * normalisation the default model was trained with (and the parity fixtures use); for another
+ * model the images are resized and their channels adapted like an upload (without the upload's
+ * invert: the data set is what it is).
+ *
+ * @throws DiffProbeError('internal') for an id that is not in the data set: skipping it would
+ *   shift every later row against its label.
+ */
 export function bundledModelInput(
   ds: BundledDataset,
   ids: readonly string[],
   manifest: Manifest,
 ): Float32Array {
-  const rowsBySplit = ids.map(parseDatasetId);
-  const out: Float32Array[] = [];
-  for (const r of rowsBySplit) {
-    if (!r || !ds.splits[r.split] || r.row >= ds.splits[r.split].count) continue;
-    out.push(datasetRowsToModelInput(ds.splits[r.split], ds.index, [r.row], manifest.preprocessing));
+  const { channels, height, width } = manifest.input;
+  const pixels = channels * height * width;
+  const fits = bundledFitsModel(ds, manifest);
+  const src = ds.index;
+  const srcPixels = src.channels * src.height * src.width;
+  const target = { channels, height, width, mean: manifest.preprocessing.mean, std: manifest.preprocessing.std };
+  const all = new Float32Array(ids.length * pixels);
+  for (const [i, id] of ids.entries()) {
+    const r = parseDatasetId(id);
+    const split = r && ds.splits[r.split];
+    if (!r || !split || r.row >= split.count)
+      throw new DiffProbeError('internal', `image ${JSON.stringify(id)} is not in the bundled data set`);
+    if (fits) {
+      all.set(datasetRowsToModelInput(split, src, [r.row], manifest.preprocessing), i * pixels);
+      continue;
+    }
+    const hwc = split.images.subarray(r.row * srcPixels, (r.row + 1) * srcPixels);
+    all.set(planesToModelInput(hwcToPlanes(hwc, src.channels, src.height * src.width), src.channels, src.height, src.width, target), i * pixels);
   }
-  const pixels = ds.index.channels * ds.index.height * ds.index.width;
-  const all = new Float32Array(out.length * pixels);
-  for (const [i, x] of out.entries()) all.set(x, i * pixels);
   return all;
+}
+
+function hwcToPlanes(hwc: Uint8Array, channels: 1 | 3, n: number): Uint8Array {
+  if (channels === 1) return hwc;
+  const out = new Uint8Array(hwc.length);
+  for (let p = 0; p < n; p++) for (let c = 0; c < channels; c++) out[c * n + p] = hwc[p * channels + c];
+  return out;
 }
 
 /** Grayscale/RGB bytes of one bundled image, for thumbnails. */

@@ -1,12 +1,20 @@
 /**
  * @file Model input for any image id the view can hold: bundled ("test:12") or uploaded
- * ("upload:…"). Unknown ids are skipped.
+ * ("upload:…"). Every id must resolve: callers pair row i of the result with label i, so a skipped
+ * id would shift every later row against its label without any error.
  */
+import { DiffProbeError } from '../core/errors';
 import type { Manifest } from '../core/manifest/types';
 import type { BundledDataset } from './bundled';
 import { bundledModelInput, parseDatasetId } from './bundled';
 import type { UploadedImage } from './uploads';
 
+/**
+ * x_0 for `ids`, in order: row i is the image `ids[i]`, [ids.length, C, H, W] float32.
+ *
+ * @throws DiffProbeError('internal') naming the first id that is unknown, or an upload whose
+ *   converted size is not this model's input (it has not been re-decoded for this model yet).
+ */
 export function modelInputFor(
   ids: readonly string[],
   manifest: Manifest,
@@ -16,26 +24,22 @@ export function modelInputFor(
   const { channels, height, width } = manifest.input;
   const pixels = channels * height * width;
   const byId = new Map(uploads.map((u) => [u.id, u]));
-  const parts: Float32Array[] = [];
-  for (const id of ids) {
+  const out = new Float32Array(ids.length * pixels);
+  for (const [i, id] of ids.entries()) {
     if (parseDatasetId(id)) {
-      if (
-        dataset &&
-        dataset.index.channels === channels &&
-        dataset.index.height === height &&
-        dataset.index.width === width
-      )
-        parts.push(bundledModelInput(dataset, [id], manifest));
-    } else {
-      const u = byId.get(id);
-      if (u && u.x0.length === pixels) parts.push(u.x0);
+      if (!dataset)
+        throw new DiffProbeError('internal', `image ${JSON.stringify(id)} needs the bundled data set, which is not loaded`);
+      out.set(bundledModelInput(dataset, [id], manifest), i * pixels);
+      continue;
     }
-  }
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
+    const u = byId.get(id);
+    if (!u) throw new DiffProbeError('internal', `image ${JSON.stringify(id)} is not among the added images`);
+    if (u.x0.length !== pixels)
+      throw new DiffProbeError(
+        'internal',
+        `image ${JSON.stringify(u.name)} was converted for another model (${u.x0.length} values, this model takes ${pixels})`,
+      );
+    out.set(u.x0, i * pixels);
   }
   return out;
 }

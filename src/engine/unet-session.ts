@@ -3,7 +3,7 @@
  * (x_t, t) and returns the requested outputs (ε̂ and/or block maps) as plain typed arrays.
  */
 import { DiffProbeError } from '../core/errors';
-import type { Manifest } from '../core/manifest/types';
+import type { Manifest, TensorDtype } from '../core/manifest/types';
 import type { OrtRuntime, OrtSession, OrtTensor, SessionOptions } from './ort-types';
 
 export interface OutputMap {
@@ -56,14 +56,17 @@ export class UNetSession {
     t: ArrayLike<number>,
     outputs: string[],
   ): Promise<Record<string, OutputMap>> {
-    const { input, timestep, prediction } = this.manifest;
+    const { input, prediction } = this.manifest;
     const dims = [count, input.channels, input.height, input.width];
+    if (xt.length !== count * input.channels * input.height * input.width)
+      throw new DiffProbeError(
+        'internal',
+        `x_t holds ${xt.length} values, expected ${count} × ${input.channels}×${input.height}×${input.width}`,
+      );
     const feeds: Record<string, OrtTensor> = {
       [input.name]: this.runtime.float32(xt, dims),
-      [timestep.name]:
-        timestep.dtype === 'int64'
-          ? this.runtime.int64(BigInt64Array.from(Array.from(t, (v) => BigInt(Math.round(v)))), [count])
-          : this.runtime.float32(Float32Array.from(t), [count]),
+      ...this.timestepFeed(t, count),
+      ...this.extraFeeds(count),
     };
     const byBlock = new Map(this.manifest.blocks.map((b) => [b.name, b]));
     const fetchNames = outputs.map((name) =>
@@ -80,11 +83,45 @@ export class UNetSession {
       out[name] = { data: await tensorData(tensor), dims: tensor.dims.map(Number) };
       tensor.dispose?.();
     }
+    for (const name of outputs) checkFinite(name, out[name].data, t);
     if (!this.shapesChecked) {
       checkShapesAgainstManifest(out, this.manifest, count);
       this.shapesChecked = true;
     }
     return out;
+  }
+
+  /** The timestep as the graph wants it: [N] or a scalar, float32, int64 or int32. */
+  private timestepFeed(t: ArrayLike<number>, count: number): Record<string, OrtTensor> {
+    const { name, dtype, rank = 1 } = this.manifest.timestep;
+    let values = Array.from(t);
+    if (rank === 0) {
+      // A scalar timestep serves the whole batch; the pipeline always runs one t per batch.
+      if (values.some((v) => v !== values[0]))
+        throw new DiffProbeError('internal', `this model takes one scalar timestep per batch, got ${values}`);
+      values = values.slice(0, 1);
+    } else if (values.length !== count) {
+      throw new DiffProbeError('internal', `${values.length} timesteps for a batch of ${count}`);
+    }
+    const dims = rank === 0 ? [] : [values.length];
+    return { [name]: this.tensorOf(dtype, values, dims) };
+  }
+
+  /** Extra inputs (class labels, conditioning…) as the manifest's constants, every run. */
+  private extraFeeds(count: number): Record<string, OrtTensor> {
+    const feeds: Record<string, OrtTensor> = {};
+    for (const extra of this.manifest.extraInputs ?? []) {
+      const dims = extra.batched ? [count, ...extra.shape] : [...extra.shape];
+      const size = dims.reduce((a, b) => a * b, 1);
+      feeds[extra.name] = this.tensorOf(extra.dtype, new Array<number>(size).fill(extra.value), dims);
+    }
+    return feeds;
+  }
+
+  private tensorOf(dtype: TensorDtype, values: number[], dims: number[]): OrtTensor {
+    if (dtype === 'float32') return this.runtime.float32(Float32Array.from(values), dims);
+    if (dtype === 'int32') return this.runtime.int32(Int32Array.from(values, (v) => Math.round(v)), dims);
+    return this.runtime.int64(BigInt64Array.from(values, (v) => BigInt(Math.round(v))), dims);
   }
 
   async release(): Promise<void> {
@@ -100,27 +137,57 @@ async function tensorData(tensor: OrtTensor): Promise<Float32Array> {
   return data;
 }
 
+/**
+ * NaN or Inf in an output poisons every pooled feature, probe and plot built on it, silently. A
+ * linear scan is cheap next to the convolutions that produced the values.
+ */
+function checkFinite(name: string, data: Float32Array, t: ArrayLike<number>): void {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i];
+    if (v - v !== 0) {
+      const what = name === 'eps' ? 'the prediction output' : `block "${name}"`;
+      throw new DiffProbeError(
+        'model-nonfinite',
+        `${what} holds ${Number.isNaN(v) ? 'NaN' : 'Inf'} at t = ${t[0]} (value ${i} of ${data.length})`,
+        { block: name, t: t[0] },
+      );
+    }
+  }
+}
+
 function checkGraphAgainstManifest(session: OrtSession, manifest: Manifest): void {
   const problems: string[] = [];
-  for (const name of [manifest.input.name, manifest.timestep.name]) {
+  const inputs = session.inputNames.join(', ');
+  const fields: [string, string][] = [
+    ['input.name', manifest.input.name],
+    ['timestep.name', manifest.timestep.name],
+    ...(manifest.extraInputs ?? []).map((e, i): [string, string] => [`extraInputs[${i}].name`, e.name]),
+  ];
+  for (const [field, name] of fields) {
     if (!session.inputNames.includes(name))
-      problems.push(`input "${name}" is not in the model (it has ${session.inputNames.join(', ')})`);
+      problems.push(`${field}: "${name}" is not an input of the model (its inputs: ${inputs})`);
   }
-  const outputs = [manifest.prediction.output, ...manifest.blocks.map((b) => b.output)];
-  const missing = outputs.filter((name) => !session.outputNames.includes(name));
-  if (missing.length)
-    problems.push(`outputs ${missing.map((m) => `"${m}"`).join(', ')} are not in the model`);
+  const fed = new Set(fields.map(([, name]) => name));
+  const unfed = session.inputNames.filter((name) => !fed.has(name));
+  if (unfed.length)
+    problems.push(
+      `extraInputs: the model also takes ${unfed.map((n) => `"${n}"`).join(', ')}, which the manifest does not feed`,
+    );
+  if (!session.outputNames.includes(manifest.prediction.output))
+    problems.push(
+      `prediction.output: "${manifest.prediction.output}" is not an output of the model (its outputs: ${session.outputNames.slice(0, 8).join(', ')}${session.outputNames.length > 8 ? ', …' : ''})`,
+    );
+  manifest.blocks.forEach((b, i) => {
+    if (!session.outputNames.includes(b.output))
+      problems.push(`blocks[${i}].output: "${b.output}" (block "${b.name}") is not a tensor of the model`);
+  });
   const meta = session.inputMetadata?.find((m) => m.name === manifest.input.name);
   if (meta?.isTensor && meta.shape.length !== 4)
-    problems.push(`input "${manifest.input.name}" has rank ${meta.shape.length}, expected 4 (NCHW)`);
+    problems.push(`input.name: "${manifest.input.name}" has rank ${meta.shape.length}, expected 4 (NCHW)`);
   if (problems.length)
-    throw new DiffProbeError(
-      'model-mismatch',
-      `the model does not match its manifest: ${problems.join('; ')}`,
-      {
-        problems,
-      },
-    );
+    throw new DiffProbeError('model-mismatch', `the model does not match its manifest: ${problems.join('; ')}`, {
+      problems,
+    });
 }
 
 function checkShapesAgainstManifest(out: Record<string, OutputMap>, manifest: Manifest, count: number): void {
@@ -130,12 +197,16 @@ function checkShapesAgainstManifest(out: Record<string, OutputMap>, manifest: Ma
     if (!o) continue;
     const want = [count, block.channels, block.resolution[0], block.resolution[1]];
     if (o.dims.join() !== want.join())
-      problems.push(`block "${block.name}" gives [${o.dims}], the manifest says [${want}]`);
+      problems.push(
+        `blocks: "${block.name}" gives [${o.dims}], the manifest says [${want}] (resolution, channels)`,
+      );
   }
   const eps = out.eps;
   const { channels, height, width } = manifest.input;
   if (eps && eps.dims.join() !== [count, channels, height, width].join())
-    problems.push(`ε output gives [${eps.dims}], expected [${[count, channels, height, width]}]`);
+    problems.push(
+      `prediction.output: gives [${eps.dims}], expected the input's shape [${[count, channels, height, width]}]`,
+    );
   if (problems.length)
     throw new DiffProbeError(
       'model-mismatch',

@@ -16,19 +16,71 @@ export interface EnvironmentInfo {
   webgpu: { available: boolean; adapter: string | null; reason: string | null };
 }
 
+/**
+ * Where a model comes from. Files travel as Blobs (File objects): posting one to the worker
+ * copies nothing, and the worker reads it itself with progress.
+ */
 export type ModelSource =
   | { kind: 'url'; manifestUrl: string }
-  | { kind: 'files'; manifestText: string; modelBytes: ArrayBuffer; modelName: string };
+  | {
+      kind: 'files';
+      model: Blob;
+      modelName: string;
+      /** The manifest's text; absent: the worker reads the graph and proposes one. */
+      manifestText?: string;
+      /** ONNX external data files (e.g. model.onnx.data), under the names the graph uses. */
+      externalData?: { path: string; data: Blob }[];
+      /** Which 4-D input is the image, when the graph has several (asked of the user). */
+      imageInput?: string;
+    }
+  /** The loaded model's bytes again, under a new manifest (other blocks, schedule, inputs…). */
+  | { kind: 'current'; manifest: Manifest };
+
+/** One tensor the worker proposes as a block, with its shape from a dry run at batch 1. */
+export interface BlockCandidate {
+  /** The producing ONNX node's name (e.g. "/down_blocks.0/resnets.1/Add"), unique. */
+  name: string;
+  /** The tensor's name in the graph. */
+  output: string;
+  stage: 'down' | 'mid' | 'up';
+  level: number;
+  resolution: [number, number];
+  channels: number;
+  /** Why it is a candidate: 'residual', 'skip-input', 'resolution-change'. */
+  reasons: string[];
+  /** In the set opened by default: the last tensor of each stage at each resolution. */
+  preselected: boolean;
+}
+
+/** What the worker found in a graph opened without a manifest. */
+export interface ModelDiscovery {
+  /** Every 4-D float input; more than one means the user chose (or must choose) the image. */
+  imageInputs: string[];
+  candidates: BlockCandidate[];
+  /** Graph operators that have no WebGPU kernel (they force WASM for this model). */
+  webgpuUnsupported: string[];
+  /** The prediction output has 2·C channels (learned variance); the first C are used. */
+  learnedVariance: boolean;
+  ms: number;
+}
 
 export interface ModelInfo {
   /** sha256 of the ONNX bytes (hex); keys the feature cache. */
   hash: string;
   manifest: Manifest;
+  /** The ONNX file's name (for messages and saved manifests). */
+  fileName: string;
+  /** 'manifest': opened with one; 'discovered': the worker read the graph and wrote the manifest. */
+  origin: 'manifest' | 'discovered';
+  /** Candidate blocks of the graph; null until asked for (a model opened with a manifest). */
+  discovery: ModelDiscovery | null;
   backend: Backend;
   threads: number;
   /** Why the requested or preferred backend was not used, if it was not. */
   fallbackReason: string | null;
   loadMs: number;
+  /** Where the load time went (reading, hashing, discovery, session, warm-up), ms. */
+  timings: Record<string, number>;
 }
 
 /** A batch of images already converted to the model's input (x_0), NCHW float32. */
@@ -202,6 +254,10 @@ export interface Jobs {
     params: { source: ModelSource; backend: BackendChoice; wasmThreads?: number };
     result: ModelInfo;
   };
+  /** The graph's candidate blocks for the loaded model (kept after the first call). */
+  discoverBlocks: { params: Record<string, never>; result: ModelDiscovery };
+  /** The loaded model's ONNX with its block tensors added as graph outputs, for "Save ONNX". */
+  exportModel: { params: Record<string, never>; result: { bytes: Uint8Array; fileName: string } };
   forward: { params: ForwardParams; result: ForwardResult };
   extractFeatures: {
     params: ExtractParams;

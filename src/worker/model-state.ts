@@ -9,8 +9,15 @@ export interface LoadedModel {
   unet: UNetSession;
   info: ModelInfo;
   alphasCumprod: Float64Array;
-  /** The ONNX bytes, kept so the session can be rebuilt on WASM if the WebGPU device is lost. */
+  /** The ONNX file as opened (hashed, re-read by a change of manifest). */
   bytes: Uint8Array;
+  /**
+   * What the session was created from: `bytes` with the block tensors added as graph outputs (the
+   * same array when they already were), kept to rebuild on WASM if the WebGPU device is lost.
+   */
+  sessionBytes: Uint8Array;
+  /** ONNX external data files the graph refers to. */
+  externalData: { path: string; data: Uint8Array }[];
 }
 
 let current: LoadedModel | null = null;

@@ -9,7 +9,7 @@
 
 import { DiffProbeError, quote } from '../errors';
 import { type Shape, size } from '../tensor';
-import { rgbaToPlanes } from './color';
+import { luma, rgbaToPlanes } from './color';
 import { centerCrop, coverSize, resizePlanes } from './resize';
 
 /** What the model wants (from the manifest's `input` and `preprocessing`). */
@@ -96,6 +96,41 @@ export function rgbaToModelInput(
   const planes = rgbaToPlanes(rgba, width, height, channels);
   const [rh, rw] = coverSize(height, width, target.height, target.width);
   const resized = resizePlanes(planes, channels, height, width, rh, rw);
+  const cropped = centerCrop(resized, channels, rh, rw, target.height, target.width);
+  return normalise(cropped, target);
+}
+
+/**
+ * Planar 0…255 values of any size and 1 or 3 channels → model input x_0: a grayscale source is
+ * repeated to every channel of an RGB model, an RGB source goes through BT.601 luma for a
+ * grayscale model; then the same cover-resize, centre-crop and normalisation as uploads. Used to
+ * feed a data set made for one model (the bundled 28×28 Fashion-MNIST) to another model.
+ *
+ * @param planes CHW values in 0…255, length srcChannels·srcH·srcW.
+ */
+export function planesToModelInput(
+  planes: Float32Array | Uint8Array,
+  srcChannels: 1 | 3,
+  srcH: number,
+  srcW: number,
+  target: ModelInputSpec,
+): Float32Array {
+  checkSpec(target);
+  const n = srcH * srcW;
+  if (planes.length !== srcChannels * n)
+    throw new DiffProbeError(
+      'internal',
+      `plane data of length ${quote(planes.length)} does not match ${srcChannels}×${srcH}×${srcW}`,
+    );
+  const { channels } = target;
+  const adapted = new Float32Array(channels * n);
+  if (srcChannels === channels) adapted.set(planes);
+  else if (srcChannels === 1) for (let c = 0; c < channels; c++) adapted.set(planes, c * n);
+  else
+    for (let p = 0; p < n; p++) adapted[p] = luma(planes[p], planes[n + p], planes[2 * n + p]);
+  const [rh, rw] = coverSize(srcH, srcW, target.height, target.width);
+  const resized =
+    rh === srcH && rw === srcW ? adapted : resizePlanes(adapted, channels, srcH, srcW, rh, rw);
   const cropped = centerCrop(resized, channels, rh, rw, target.height, target.width);
   return normalise(cropped, target);
 }

@@ -1,5 +1,5 @@
 import { useStore } from '../../state/store';
-import { BOX_H, BOX_W, layoutUNet } from './layout';
+import { BOX_H, BOX_W, layoutUNet, shortLabel } from './layout';
 
 /**
  * The U-Net drawn from its manifest: down path, middle, up path and skip connections. Each block is
@@ -58,13 +58,14 @@ export function UNetDiagram() {
               className={`unet-block unet-${b.stage}`}
               style={{ left: box.x, top: box.y, width: BOX_W, height: BOX_H }}
               aria-pressed={selected.includes(box.name)}
-              title={`${b.stage} level ${b.level}: ${b.resolution.join('×')} × ${b.channels} channels`}
+              aria-label={box.name}
+              title={`${box.name} — ${b.stage} level ${b.level}: ${b.resolution.join('×')} × ${b.channels} channels`}
               onClick={(e) => selectBlock(box.name, e.shiftKey || e.ctrlKey || e.metaKey)}
             >
-              {box.name}
+              {shortLabel(box.name)}
               <small aria-hidden="true">
                 {' '}
-                {b.resolution[0]}²×{b.channels}
+                {b.resolution[0] === b.resolution[1] ? `${b.resolution[0]}²` : b.resolution.join('×')}×{b.channels}
               </small>
             </button>
           );

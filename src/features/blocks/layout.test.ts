@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ManifestBlock } from '../../core/manifest/types';
-import { layoutUNet } from './layout';
+import { layoutUNet, shortLabel } from './layout';
 
 const block = (name: string, stage: 'down' | 'mid' | 'up', level: number): ManifestBlock => ({
   name,
@@ -40,5 +40,17 @@ describe('layoutUNet', () => {
     expect(l.flow[0]).toEqual(['d0', 'd1']);
     expect(l.flow).toHaveLength(5);
     expect(l.skips).toEqual([['d0', 'u0a']]);
+  });
+});
+
+describe('shortLabel', () => {
+  it('keeps short names and trims ONNX node names to their distinctive tail', () => {
+    expect(shortLabel('up1_0')).toBe('up1_0');
+    expect(shortLabel('/mid_block/Add')).toBe('mid_block');
+    expect(shortLabel('/down_blocks.0/resnets.1/Add')).toBe('…0.resnets.1');
+    expect(shortLabel('/up_blocks.1/upsamplers.0/Resize_3')).toBe('…1.upsamplers.0');
+    expect(shortLabel('a_very_long_single_name_without_dots')).toBe('…e_without_dots');
+    expect(shortLabel('/Add')).toBe('Add');
+    for (const n of ['/x/y/z/w/v/u/t/Add', 'mid block, attn', 'a'.repeat(300)]) expect(shortLabel(n).length).toBeLessThanOrEqual(15);
   });
 });

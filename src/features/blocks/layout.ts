@@ -49,3 +49,20 @@ export function layoutUNet(
   for (let i = 1; i < blocks.length; i++) flow.push([blocks[i - 1].name, blocks[i].name]);
   return { boxes, width: rightX + BOX_W + 2, height, flow, skips: skips.map((s) => [s.from, s.to]) };
 }
+
+/**
+ * A label that fits a box for any block name. ONNX node names carry their module path and op
+ * ("/down_blocks.0/resnets.1/Add"): the op and the leading slash say nothing here, and the end of
+ * the path is the distinctive part, so a long name keeps its tail. The full name stays the
+ * button's accessible name and tooltip.
+ */
+export function shortLabel(name: string, max = 15): string {
+  const trimmed = name.replace(/^\//, '').replace(/\/[A-Z][A-Za-z]*(_\d+)?$/, '') || name;
+  const label = trimmed.replaceAll('/', '.');
+  if (label.length <= max) return label;
+  // Whole path segments from the end, as many as fit; a single long segment is cut.
+  const parts = label.split('.');
+  let tail = parts.pop()!;
+  while (parts.length && tail.length + parts[parts.length - 1].length + 2 <= max) tail = `${parts.pop()}.${tail}`;
+  return `…${tail.length < max ? tail : tail.slice(tail.length - (max - 1))}`;
+}

@@ -1,6 +1,6 @@
 import { schemeTableau10 } from 'd3-scale-chromatic';
 import { type RefObject, useId, useMemo, useRef, useState } from 'react';
-import { useStore } from '../../state/store';
+import { maxT, useStore } from '../../state/store';
 import { SaveChartButtons } from '../../ui/SaveChartButtons';
 import { METHOD_NAMES } from '../../worker/embedding/embedder';
 import { POOLINGS } from '../extraction/commands';
@@ -73,7 +73,7 @@ export function EmbeddingPanel() {
   const { settings, errors } = parseEmbeddingForm(form, maxPoints);
   const blocks = model.manifest.blocks.map((b) => b.name);
   const block = compareBlock || blocks.find((b) => !view.blocks.includes(b)) || blocks[0];
-  const tMax = model.manifest.schedule.type === 'linear' ? model.manifest.schedule.steps - 1 : 999;
+  const tMax = maxT(model);
   const tNum = Number(compareT);
   const compareValid = Number.isInteger(tNum) && tNum >= 0 && tNum <= tMax;
   const compareSpec = compareOn && compareValid ? { block, t: tNum } : null;

@@ -33,7 +33,7 @@ export function recoverOnWasm(model: LoadedModel, reason: string): Promise<void>
 }
 
 async function moveToWasm(model: LoadedModel, reason: string): Promise<void> {
-  const opened = await openOnBestBackend('wasm', model.bytes, model.unet.manifest);
+  const opened = await openOnBestBackend('wasm', model.sessionBytes, model.unet.manifest, 0, model.externalData);
   model.unet = opened.unet;
   model.info = { ...model.info, backend: 'wasm', threads: opened.threads, fallbackReason: reason };
   post({ kind: 'event', id: 0, event: { type: 'backend-changed', backend: 'wasm', reason } });

@@ -8,12 +8,15 @@ import { extractFeatures } from './extract';
 import { simulateFault } from './faults';
 import { generate } from './generate';
 import { loadModel } from './load-model';
+import { discoverBlocks, exportModel } from './model-tools';
 import { applyProbe, trainProbe } from './probe';
 import { forward } from './run-model';
 
 export const handlers: Handlers = {
   environment: () => environment(),
   loadModel,
+  discoverBlocks,
+  exportModel: () => exportModel(),
   forward,
   extractFeatures,
   simulateFault,

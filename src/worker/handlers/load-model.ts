@@ -1,44 +1,31 @@
 /**
- * @file loadModel: fetch or receive a manifest + ONNX, validate, create a session on the best
- * backend (WebGPU first unless told otherwise, else WASM), warm it up, then make it current.
+ * @file loadModel: read a model (URL, files, or the loaded one under a new manifest), check it,
+ * and make it current only once it works. Without a manifest the worker reads the graph, finds
+ * the image / timestep / extra inputs and the candidate blocks (one dry run), and writes the
+ * manifest itself. Block tensors that are not graph outputs are added as outputs before the
+ * session is created. A failure anywhere leaves the previous model loaded and usable.
  */
 import { DiffProbeError } from '../../core/errors';
 import type { Manifest } from '../../core/manifest/types';
 import { validateManifest } from '../../core/manifest/validate';
 import { scheduleFromManifest } from '../../core/schedule';
 import { configureWasm, webRuntime } from '../../engine/onnx-web';
-import { UNetSession } from '../../engine/unet-session';
+import { unsupportedOnWebGpu } from '../../engine/webgpu-ops';
 import type { JobContext } from '../context';
-import type { Backend, BackendChoice, ModelInfo, ModelSource } from '../jobs';
+import type { Backend, BackendChoice, ModelDiscovery, ModelInfo, ModelSource } from '../jobs';
 import { currentModel, type LoadedModel, setCurrentModel } from '../model-state';
 import { watchDeviceLoss } from './device-loss';
+import { discoverInWorker, sessionBytesFor, readGraph } from './discover-model';
 import { environment } from './environment';
-
-async function fetchBytes(url: string, what: string): Promise<Uint8Array> {
-  let response: Response;
-  try {
-    response = await fetch(url);
-  } catch (error) {
-    throw new DiffProbeError('model-missing', `could not fetch the ${what} at ${url}: ${String(error)}`, {
-      url,
-    });
-  }
-  if (!response.ok)
-    throw new DiffProbeError('model-missing', `the ${what} at ${url} answered HTTP ${response.status}`, {
-      url,
-    });
-  return new Uint8Array(await response.arrayBuffer());
-}
+import { checkModelSize, fetchBytes, readBlob } from './model-bytes';
+import { openSession, type ExternalData } from './open-session';
 
 function parseManifest(text: string): Manifest {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new DiffProbeError(
-      'manifest-invalid',
-      `the manifest is not valid JSON: ${(error as Error).message}`,
-    );
+    throw new DiffProbeError('manifest-invalid', `the manifest is not valid JSON: ${(error as Error).message}`);
   }
   return validateManifest(json);
 }
@@ -48,50 +35,72 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-async function readSource(source: ModelSource): Promise<{ manifest: Manifest; bytes: Uint8Array }> {
-  if (source.kind === 'files') {
-    const manifest = parseManifest(source.manifestText);
-    return { manifest, bytes: new Uint8Array(source.modelBytes) };
-  }
-  const manifestBytes = await fetchBytes(source.manifestUrl, 'manifest');
-  const manifest = parseManifest(new TextDecoder().decode(manifestBytes));
-  const modelUrl = new URL(manifest.model.file, source.manifestUrl).href;
-  return { manifest, bytes: await fetchBytes(modelUrl, 'model file') };
+interface ReadModel {
+  manifest: Manifest | null;
+  bytes: Uint8Array;
+  fileName: string;
+  externalData: ExternalData;
+  /** Known already (the loaded model's bytes again). */
+  hash?: string;
+  discovery?: ModelDiscovery | null;
 }
 
-/** Creates and warms up a session; the warm-up run also checks every output shape. */
-async function openSession(backend: Backend, bytes: Uint8Array, manifest: Manifest): Promise<UNetSession> {
-  const unet = await UNetSession.create(await webRuntime(backend), bytes, manifest);
-  const { channels, height, width } = manifest.input;
-  try {
-    await unet.run(new Float32Array(channels * height * width), 1, [0], ['eps', ...unet.blockNames]);
-  } catch (error) {
-    await unet.release().catch(() => {});
-    throw error;
+async function readSource(source: ModelSource, ctx: JobContext): Promise<ReadModel> {
+  if (source.kind === 'current') {
+    const current = currentModel();
+    if (!current) throw new DiffProbeError('model-missing', 'no model is loaded yet');
+    return {
+      manifest: validateManifest(source.manifest),
+      bytes: current.bytes,
+      fileName: current.info.fileName,
+      externalData: current.externalData,
+      hash: current.info.hash,
+      discovery: current.info.discovery,
+    };
   }
-  return unet;
+  if (source.kind === 'url') {
+    const manifest = parseManifest(new TextDecoder().decode(await fetchBytes(source.manifestUrl, 'manifest')));
+    const url = new URL(manifest.model.file, source.manifestUrl).href;
+    return { manifest, bytes: await fetchBytes(url, 'model file'), fileName: manifest.model.file, externalData: [] };
+  }
+  checkModelSize(source.modelName, source.model.size);
+  const manifest = source.manifestText === undefined ? null : parseManifest(source.manifestText);
+  const total = source.model.size + (source.externalData ?? []).reduce((n, d) => n + d.data.size, 0);
+  let before = 0;
+  const progress = (done: number) =>
+    ctx.progress(Math.round((100 * (before + done)) / total), 100, `reading ${(total / 2 ** 20).toFixed(0)} MB`);
+  const bytes = await readBlob(source.model, source.modelName, progress);
+  before += bytes.length;
+  const externalData: ExternalData = [];
+  for (const file of source.externalData ?? []) {
+    externalData.push({ path: file.path, data: await readBlob(file.data, file.path, progress) });
+    before += file.data.size;
+  }
+  return { manifest, bytes, fileName: source.modelName, externalData };
 }
 
+/** Opens on WebGPU when asked and possible, else WASM, recording why it is not the one asked for. */
 export async function openOnBestBackend(
   choice: BackendChoice,
   bytes: Uint8Array,
   manifest: Manifest,
   wasmThreads = 0,
-): Promise<{ unet: UNetSession; backend: Backend; fallbackReason: string | null; threads: number }> {
+  externalData: ExternalData = [],
+  webgpuUnsupported: readonly string[] = [],
+): Promise<{ unet: Awaited<ReturnType<typeof openSession>>; backend: Backend; fallbackReason: string | null; threads: number }> {
   const env = await environment();
   const threads = configureWasm(env.crossOriginIsolated, env.hardwareConcurrency, wasmThreads);
   let fallbackReason: string | null = null;
   if (choice !== 'wasm') {
     if (!env.webgpu.available) {
       fallbackReason = env.webgpu.reason;
+    } else if (webgpuUnsupported.length) {
+      // ORT would place these nodes on the CPU silently, copying tensors back and forth each run.
+      fallbackReason = `WebGPU has no kernel for ${webgpuUnsupported.join(', ')} in this model, so it runs on WASM`;
     } else {
       try {
-        return {
-          unet: await openSession('webgpu', bytes, manifest),
-          backend: 'webgpu',
-          fallbackReason,
-          threads,
-        };
+        const unet = await openSession(await webRuntime('webgpu'), bytes, manifest, externalData);
+        return { unet, backend: 'webgpu', fallbackReason, threads };
       } catch (error) {
         // A model that is itself broken fails on WASM too; only backend trouble is worth a fallback.
         if (error instanceof DiffProbeError && error.code !== 'out-of-memory') throw error;
@@ -103,7 +112,8 @@ export async function openOnBestBackend(
     const why = 'the page is not cross-origin isolated, so WASM runs on one thread';
     fallbackReason = fallbackReason ? `${fallbackReason}; ${why}` : why;
   }
-  return { unet: await openSession('wasm', bytes, manifest), backend: 'wasm', fallbackReason, threads };
+  const unet = await openSession(await webRuntime('wasm'), bytes, manifest, externalData);
+  return { unet, backend: 'wasm', fallbackReason, threads };
 }
 
 export async function loadModel(
@@ -111,37 +121,77 @@ export async function loadModel(
   ctx: JobContext,
 ): Promise<ModelInfo> {
   const started = performance.now();
-  ctx.progress(0, 3, 'reading model');
-  const { manifest, bytes } = await readSource(params.source);
-  ctx.progress(1, 3, 'checking model');
-  const hash = await sha256Hex(bytes);
-  if (manifest.model.sha256 && manifest.model.sha256.toLowerCase() !== hash)
+  const timings: Record<string, number> = {};
+  const lap = (name: string, since: number) => {
+    timings[name] = Math.round(performance.now() - since);
+    return performance.now();
+  };
+  let at = performance.now();
+  ctx.progress(0, 100, 'reading model');
+  const read = await readSource(params.source, ctx);
+  at = lap('readMs', at);
+  const hash = read.hash ?? (await sha256Hex(read.bytes));
+  at = lap('hashMs', at);
+  if (read.manifest?.model.sha256 && read.manifest.model.sha256.toLowerCase() !== hash)
     throw new DiffProbeError(
-      'model-corrupt',
-      `the model file's sha256 is ${hash.slice(0, 12)}…, the manifest expects ${manifest.model.sha256.slice(0, 12)}…`,
-      { expected: manifest.model.sha256, actual: hash },
+      'model-mismatch',
+      `model.sha256: "${read.fileName}" has sha256 ${hash.slice(0, 12)}…, the manifest expects ${read.manifest.model.sha256.slice(0, 12)}…`,
+      { expected: read.manifest.model.sha256, actual: hash },
     );
   await ctx.checkpoint();
-  ctx.progress(2, 3, 'creating session');
-  const opened = await openOnBestBackend(params.backend, bytes, manifest, params.wasmThreads);
+  ctx.progress(100, 100, 'reading the graph');
+  const graph = readGraph(read.bytes, read.fileName);
+  const webgpuUnsupported = unsupportedOnWebGpu(graph.nodes);
+  let manifest = read.manifest;
+  let discovery = read.discovery ?? null;
+  if (!manifest) {
+    ctx.progress(0, 1, 'finding the blocks (dry run)');
+    const source = params.source as Extract<ModelSource, { kind: 'files' }>;
+    const found = await discoverInWorker(read.bytes, graph, read.fileName, hash, read.externalData, source.imageInput);
+    manifest = found.manifest;
+    discovery = { ...found.discovery, webgpuUnsupported };
+    at = lap('discoverMs', at);
+  }
+  ctx.progress(0, 1, 'creating session');
+  const sessionBytes = sessionBytesFor(read.bytes, graph, manifest);
+  const opened = await openOnBestBackend(
+    params.backend,
+    sessionBytes,
+    manifest,
+    params.wasmThreads,
+    read.externalData,
+    webgpuUnsupported,
+  );
+  lap('sessionMs', at);
   const info: ModelInfo = {
     hash,
     manifest,
+    fileName: read.fileName,
+    origin:
+      params.source.kind === 'current'
+        ? (currentModel()?.info.origin ?? 'manifest')
+        : read.manifest
+          ? 'manifest'
+          : 'discovered',
+    discovery,
     backend: opened.backend,
     threads: opened.backend === 'wasm' ? opened.threads : 0,
     fallbackReason: opened.fallbackReason,
     loadMs: Math.round(performance.now() - started),
+    timings,
   };
   const loaded: LoadedModel = {
     unet: opened.unet,
     info,
     alphasCumprod: scheduleFromManifest(manifest.schedule).alphasCumprod,
-    bytes,
+    bytes: read.bytes,
+    sessionBytes,
+    externalData: read.externalData,
   };
   const previous = setCurrentModel(loaded);
   if (previous && previous.unet !== loaded.unet) await previous.unet.release().catch(() => {});
   if (opened.backend === 'webgpu') watchDeviceLoss(loaded);
-  ctx.progress(3, 3, 'ready');
+  ctx.progress(1, 1, 'ready');
   return info;
 }
 

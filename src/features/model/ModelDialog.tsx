@@ -1,0 +1,266 @@
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import type { ManifestSchedule, PredictionType } from '../../core/manifest/types';
+import { presetSchedule, SCHEDULE_PRESETS, type SchedulePresetId, scheduleSteps } from '../../core/schedule';
+import { useStore } from '../../state/store';
+import type { BlockCandidate, ModelInfo } from '../../worker/jobs';
+import { findCandidateBlocks, reconfigureModel, saveManifest, saveRewrittenOnnx } from './commands';
+import { editManifest } from './edit-manifest';
+
+const PREDICTIONS: { id: PredictionType; label: string }[] = [
+  { id: 'epsilon', label: 'ε (noise)' },
+  { id: 'sample', label: 'x₀ (clean image)' },
+  { id: 'v_prediction', label: 'v (velocity)' },
+];
+
+type ScheduleChoice = 'manifest' | SchedulePresetId;
+
+/**
+ * "Model…": what the loaded model is, every candidate block of its graph with its shape (pick any),
+ * its schedule and parameterisation, and the constants fed to its extra inputs. Apply reopens the
+ * model with these settings; the manifest (and the ONNX with the block outputs added) can be saved.
+ */
+export function ModelDialog({ onClose }: { onClose: () => void }) {
+  const model = useStore((s) => s.model);
+  const busy = useStore((s) => s.modelStatus === 'loading' || 'model' in s.jobs);
+  const ref = useRef<HTMLDialogElement>(null);
+  useEffect(() => {
+    const dialog = ref.current;
+    if (dialog && !dialog.open) dialog.showModal();
+  }, []);
+  return (
+    <dialog ref={ref} className="model-dialog" aria-labelledby="model-dialog-title" onClose={onClose}>
+      <h2 id="model-dialog-title">Model</h2>
+      {model ? <ModelForm model={model} busy={busy} onDone={() => ref.current?.close()} /> : <p>No model is loaded.</p>}
+      <div className="row">
+        <button type="button" onClick={() => ref.current?.close()}>
+          Close
+        </button>
+      </div>
+    </dialog>
+  );
+}
+
+function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; onDone: () => void }) {
+  const { manifest, discovery } = model;
+  const candidates: BlockCandidate[] = discovery?.candidates ?? [];
+  const [picked, setPicked] = useState<Set<string>>(() => new Set(manifest.blocks.map((b) => b.name)));
+  const [scheduleChoice, setScheduleChoice] = useState<ScheduleChoice>('manifest');
+  const [steps, setSteps] = useState(scheduleSteps(manifest.schedule));
+  const [prediction, setPrediction] = useState<PredictionType>(manifest.prediction.type);
+  const [extraValues, setExtraValues] = useState<Record<string, number>>(() =>
+    Object.fromEntries((manifest.extraInputs ?? []).map((e) => [e.name, e.value])),
+  );
+  const ids = { schedule: useId(), steps: useId(), prediction: useId() };
+  const schedule: ManifestSchedule =
+    scheduleChoice === 'manifest' ? manifest.schedule : presetSchedule(scheduleChoice, Math.max(1, steps));
+  const edited = useMemo(
+    () => editManifest(manifest, candidates, { blocks: [...picked], schedule, prediction, extraValues }),
+    [manifest, candidates, picked, schedule, prediction, extraValues],
+  );
+  const rows: BlockCandidate[] = candidates.length ? candidates : manifest.blocks.map(asCandidate);
+  const toggle = (name: string) =>
+    setPicked((p) => {
+      const next = new Set(p);
+      if (next.has(name)) next.delete(name);
+      else next.add(name);
+      return next;
+    });
+  return (
+    <form
+      className="model-form"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void reconfigureModel(edited).then((ok) => ok && onDone());
+      }}
+    >
+      <p>
+        <strong>{manifest.name}</strong> — {model.fileName}, {manifest.input.channels}×{manifest.input.height}×
+        {manifest.input.width} input, timestep {manifest.timestep.dtype}
+        {model.origin === 'discovered' ? '; blocks found in the graph (no manifest)' : '; opened with its manifest'}.
+        {discovery?.learnedVariance && ' The prediction has 2·C channels (learned variance): the first C are used.'}
+      </p>
+      <fieldset>
+        <legend>
+          Blocks ({picked.size} of {rows.length} picked)
+        </legend>
+        {!discovery && (
+          <p>
+            <button type="button" disabled={busy} onClick={() => void findCandidateBlocks()}>
+              Find candidate blocks in the graph
+            </button>{' '}
+            <span className="muted">lists every tensor of the graph that could be a block (one dry run)</span>
+          </p>
+        )}
+        <div className="row">
+          {candidates.length > 0 && (
+            <button
+              type="button"
+              onClick={() => setPicked(new Set(candidates.filter((c) => c.preselected).map((c) => c.name)))}
+            >
+              Suggested set
+            </button>
+          )}
+          <button type="button" onClick={() => setPicked(new Set(rows.map((c) => c.name)))}>
+            All
+          </button>
+        </div>
+        <div className="model-blocks-table">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Use</th>
+                <th scope="col">Block (ONNX node)</th>
+                <th scope="col">Stage</th>
+                <th scope="col">Resolution</th>
+                <th scope="col">Channels</th>
+                <th scope="col">Why</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((c) => (
+                <tr key={c.name}>
+                  <td>
+                    <input
+                      type="checkbox"
+                      aria-label={`Use block ${c.name}`}
+                      checked={picked.has(c.name)}
+                      onChange={() => toggle(c.name)}
+                    />
+                  </td>
+                  <td className="mono">{c.name}</td>
+                  <td>
+                    {c.stage} {c.level}
+                  </td>
+                  <td>
+                    {c.resolution[0]}×{c.resolution[1]}
+                  </td>
+                  <td>{c.channels}</td>
+                  <td className="muted">{c.reasons.join(', ')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      </fieldset>
+      <fieldset className="form-grid">
+        <legend>Diffusion</legend>
+        <label htmlFor={ids.schedule}>Noise schedule</label>
+        <select
+          id={ids.schedule}
+          value={scheduleChoice}
+          onChange={(e) => setScheduleChoice(e.target.value as ScheduleChoice)}
+        >
+          <option value="manifest">As in the manifest ({describeSchedule(manifest.schedule)})</option>
+          {SCHEDULE_PRESETS.map((p) => (
+            <option key={p.id} value={p.id} title={p.description}>
+              {p.label}
+            </option>
+          ))}
+        </select>
+        <label htmlFor={ids.steps}>Timesteps T</label>
+        <input
+          id={ids.steps}
+          type="number"
+          min={1}
+          max={100000}
+          step={1}
+          value={steps}
+          disabled={scheduleChoice === 'manifest'}
+          onChange={(e) => setSteps(Math.round(Number(e.target.value)))}
+        />
+        <label htmlFor={ids.prediction}>The network predicts</label>
+        <select
+          id={ids.prediction}
+          value={prediction}
+          onChange={(e) => setPrediction(e.target.value as PredictionType)}
+        >
+          {PREDICTIONS.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.label}
+            </option>
+          ))}
+        </select>
+      </fieldset>
+      {(manifest.extraInputs ?? []).length > 0 && (
+        <fieldset className="form-grid">
+          <legend>Extra inputs (a constant fed on every run)</legend>
+          {(manifest.extraInputs ?? []).map((e) => (
+            <ExtraInputField
+              key={e.name}
+              label={`${e.name} (${e.dtype}, [${e.batched ? 'N, ' : ''}${e.shape.join(', ')}])`}
+              integer={e.dtype !== 'float32'}
+              value={extraValues[e.name] ?? e.value}
+              onChange={(v) => setExtraValues((x) => ({ ...x, [e.name]: v }))}
+            />
+          ))}
+        </fieldset>
+      )}
+      <div className="row">
+        <button type="submit" disabled={busy || picked.size === 0}>
+          Apply
+        </button>
+        <button type="button" onClick={() => saveManifest(edited, model.fileName)}>
+          Save manifest
+        </button>
+        <button type="button" disabled={busy} onClick={() => void saveRewrittenOnnx()}>
+          Save ONNX with block outputs
+        </button>
+        {picked.size === 0 && <span className="error-text">Pick at least one block.</span>}
+      </div>
+    </form>
+  );
+}
+
+function ExtraInputField({
+  label,
+  integer,
+  value,
+  onChange,
+}: {
+  label: string;
+  integer: boolean;
+  value: number;
+  onChange: (value: number) => void;
+}) {
+  const id = useId();
+  return (
+    <>
+      <label htmlFor={id}>{label}</label>
+      <input
+        id={id}
+        type="number"
+        step={integer ? 1 : 'any'}
+        value={value}
+        onChange={(e) => {
+          const v = Number(e.target.value);
+          if (Number.isFinite(v)) onChange(integer ? Math.round(v) : v);
+        }}
+      />
+    </>
+  );
+}
+
+function asCandidate(b: ModelInfo['manifest']['blocks'][number]): BlockCandidate {
+  return {
+    name: b.name,
+    output: b.output,
+    stage: b.stage,
+    level: b.level,
+    resolution: [b.resolution[0], b.resolution[1]],
+    channels: b.channels,
+    reasons: ['in the manifest'],
+    preselected: true,
+  };
+}
+
+function describeSchedule(s: ManifestSchedule): string {
+  switch (s.type) {
+    case 'linear':
+    case 'scaled_linear':
+      return `${s.type.replace('_', '-')} ${s.betaStart} → ${s.betaEnd}, T = ${s.steps}`;
+    case 'cosine':
+      return `cosine, T = ${s.steps}`;
+    default:
+      return `ᾱ table, T = ${s.alphasCumprod.length}`;
+  }
+}

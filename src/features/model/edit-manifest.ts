@@ -1,0 +1,66 @@
+/**
+ * @file The "Model" dialog's edits as a pure function of the loaded manifest: which blocks, which
+ * schedule, what the network predicts, and the constants fed to extra inputs. The result goes to
+ * the worker (which checks it against the graph) and is what "Save manifest" writes.
+ */
+import type {
+  Manifest,
+  ManifestBlock,
+  ManifestSchedule,
+  PredictionType,
+} from '../../core/manifest/types';
+import type { BlockCandidate } from '../../worker/jobs';
+
+export interface ModelEdits {
+  /** Block names, any order; the manifest lists them in forward order. */
+  blocks: readonly string[];
+  schedule: ManifestSchedule;
+  prediction: PredictionType;
+  /** Value fed to each extra input, by input name. */
+  extraValues: Readonly<Record<string, number>>;
+}
+
+/** The manifest with the edits applied; blocks keep forward order (candidates' order first). */
+export function editManifest(
+  manifest: Manifest,
+  candidates: readonly BlockCandidate[],
+  edits: ModelEdits,
+): Manifest {
+  const wanted = new Set(edits.blocks);
+  const known = new Map<string, ManifestBlock>();
+  for (const b of manifest.blocks) known.set(b.name, b);
+  for (const c of candidates) if (!known.has(c.name)) known.set(c.name, toBlock(c));
+  // Candidates are in forward (topological) order; manifest blocks that are not candidates keep
+  // their place after them, in the manifest's own order.
+  const order = [...candidates.map((c) => c.name), ...manifest.blocks.map((b) => b.name)];
+  const blocks = [...new Set(order)].filter((n) => wanted.has(n)).map((n) => known.get(n)!);
+  const names = new Set(blocks.map((b) => b.name));
+  const skips = manifest.skips?.filter((s) => names.has(s.from) && names.has(s.to));
+  const extraInputs = manifest.extraInputs?.map((e) =>
+    e.name in edits.extraValues ? { ...e, value: edits.extraValues[e.name] } : e,
+  );
+  return {
+    ...manifest,
+    schedule: edits.schedule,
+    prediction: { ...manifest.prediction, type: edits.prediction },
+    blocks,
+    ...(skips && { skips }),
+    ...(extraInputs && { extraInputs }),
+  };
+}
+
+function toBlock(c: BlockCandidate): ManifestBlock {
+  return {
+    name: c.name,
+    output: c.output,
+    stage: c.stage,
+    level: c.level,
+    resolution: [c.resolution[0], c.resolution[1]],
+    channels: c.channels,
+  };
+}
+
+/** The manifest as a file: pretty JSON that `npm run cli -- validate` accepts. */
+export function manifestFile(manifest: Manifest): string {
+  return `${JSON.stringify(manifest, null, 2)}\n`;
+}

@@ -1,0 +1,45 @@
+/**
+ * @file A U-Net session that is known to work: created, run once at batch 1 on every output (which
+ * also checks each output's shape against the manifest) and once at batch 2 (a model exported with
+ * a fixed batch size fails here, with a message that says how to fix the export, instead of at the
+ * first batch of 32 with a raw ONNX Runtime error).
+ */
+import { DiffProbeError } from '../../core/errors';
+import type { Manifest } from '../../core/manifest/types';
+import type { OrtRuntime } from '../../engine/ort-types';
+import { UNetSession } from '../../engine/unet-session';
+
+/** ONNX external data files, by the path the graph names them with. */
+export type ExternalData = { path: string; data: Uint8Array }[];
+
+export async function openSession(
+  runtime: OrtRuntime,
+  bytes: Uint8Array,
+  manifest: Manifest,
+  externalData: ExternalData = [],
+): Promise<UNetSession> {
+  const unet = await UNetSession.create(
+    runtime,
+    bytes,
+    manifest,
+    externalData.length ? { externalData } : undefined,
+  );
+  const { channels, height, width } = manifest.input;
+  const pixels = channels * height * width;
+  try {
+    await unet.run(new Float32Array(pixels), 1, [0], ['eps', ...unet.blockNames]);
+    try {
+      await unet.run(new Float32Array(2 * pixels), 2, [0, 0], ['eps']);
+    } catch (error) {
+      if (error instanceof DiffProbeError && error.code !== 'model-mismatch') throw error;
+      throw new DiffProbeError(
+        'model-unsupported',
+        `the model runs at batch size 1 but not at 2, so its batch size is fixed: re-export it with a dynamic batch axis (dynamic_axes, and x.shape[0] rather than len(x) in the model's code; see docs/export.md). ONNX Runtime said: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+  } catch (error) {
+    await unet.release().catch(() => {});
+    throw error;
+  }
+  return unet;
+}
