@@ -6,6 +6,7 @@ import { DiffProbeError } from '../core/errors';
 import { loadBundledDataset } from '../data/bundled';
 import { getState } from '../state/store';
 import type { RunOptions } from '../worker/client';
+import type { Manifest } from '../core/manifest/types';
 import type { BackendChoice, ModelSource } from '../worker/jobs';
 import type { JobName, JobParams, JobResult } from '../worker/protocol';
 import { compute } from './compute';
@@ -19,7 +20,10 @@ export async function runJob<K extends JobName>(
   label: string,
   job: K,
   params: JobParams<K>,
-  options: Omit<RunOptions<K>, 'signal'> = {},
+  options: Omit<RunOptions<K>, 'signal'> & {
+    /** Returns true when it dealt with the error itself (no notice is shown). */
+    onError?: (error: unknown) => boolean;
+  } = {},
 ): Promise<JobResult<K> | null> {
   const controller = new AbortController();
   const s = getState();
@@ -33,7 +37,7 @@ export async function runJob<K extends JobName>(
       onProgress: (p) => getState().updateJob(key, p),
     });
   } catch (error) {
-    if (!(error instanceof DiffProbeError && error.code === 'cancelled')) {
+    if (!(error instanceof DiffProbeError && error.code === 'cancelled') && !options.onError?.(error)) {
       const { title, text } = describeError(error);
       getState().notify('error', title, text);
     }
@@ -64,13 +68,11 @@ export async function detectEnvironment(): Promise<void> {
   getState().setEnv(env);
 }
 
-/** How to re-read the current model's source, so a backend change can reload it. */
-let reopen: { read: () => Promise<ModelSource>; label: string } | null = null;
-
 async function loadModelFrom(
   read: () => Promise<ModelSource>,
   label: string,
   backend: BackendChoice,
+  onError?: (error: unknown) => boolean,
 ): Promise<boolean> {
   const s = getState();
   const previous = s.model;
@@ -84,15 +86,13 @@ async function loadModelFrom(
     getState().setModel(previous, previous ? 'ready' : 'error');
     return false;
   }
-  const transfer = source.kind === 'files' ? [source.modelBytes] : [];
   const wasmThreads = getState().prefs.wasmThreads;
-  const info = await runJob('model', label, 'loadModel', { source, backend, wasmThreads }, { transfer });
+  const info = await runJob('model', label, 'loadModel', { source, backend, wasmThreads }, { onError });
   if (!info) {
     // A failed load leaves the previous model (if any) in place and usable.
     getState().setModel(previous, previous ? 'ready' : 'error');
     return false;
   }
-  reopen = { read, label };
   getState().setModel(info, 'ready');
   if (info.fallbackReason)
     getState().notify('info', `Running on ${info.backend.toUpperCase()}`, info.fallbackReason);
@@ -118,28 +118,69 @@ export async function loadDefaultModel(backend: BackendChoice = getState().prefs
   return ok;
 }
 
-/** Opens a user's model from a manifest (.json) and an ONNX file picked together. */
-export async function openModelFiles(files: File[]): Promise<boolean> {
-  const manifestFile = files.find((f) => f.name.toLowerCase().endsWith('.json'));
-  const onnxFile = files.find((f) => f.name.toLowerCase().endsWith('.onnx'));
-  if (!manifestFile || !onnxFile) {
-    getState().notify(
-      'error',
-      'Pick two files: a manifest and a model',
-      `Got ${files.map((f) => f.name).join(', ') || 'nothing'}. Select the .onnx file and its manifest .json together (docs/manifest.md).`,
-    );
+/**
+ * Opens a user's model: an .onnx on its own (the worker finds its inputs and blocks), or with its
+ * manifest (.json), plus any ONNX external data files (.data, .bin…) picked together.
+ */
+export async function openModelFiles(files: File[], imageInput?: string): Promise<boolean> {
+  const picked = sortModelFiles(files);
+  if (picked.problem) {
+    getState().notify('error', picked.problem.title, picked.problem.text);
     return false;
   }
-  const read = async (): Promise<ModelSource> => {
-    const [manifestText, modelBytes] = await Promise.all([manifestFile.text(), onnxFile.arrayBuffer()]);
-    return { kind: 'files', manifestText, modelBytes, modelName: onnxFile.name };
+  const { onnx, manifest, externalData } = picked;
+  const read = async (): Promise<ModelSource> => ({
+    kind: 'files',
+    model: onnx,
+    modelName: onnx.name,
+    ...(manifest && { manifestText: await manifest.text() }),
+    ...(externalData.length && { externalData: externalData.map((f) => ({ path: f.name, data: f })) }),
+    ...(imageInput && { imageInput }),
+  });
+  // Two 4-D float inputs: the worker cannot know which is the image; ask, then open again.
+  const onError = (error: unknown) => {
+    const choices = error instanceof DiffProbeError ? error.detail?.imageInputs : undefined;
+    if (!Array.isArray(choices)) return false;
+    getState().setPendingChoice({ files, imageInputs: choices as string[] });
+    return true;
   };
-  return loadModelFrom(read, `Loading ${onnxFile.name}`, getState().prefs.backend);
+  return loadModelFrom(read, `Opening ${onnx.name}`, getState().prefs.backend, onError);
+}
+
+/** Which picked file is the graph, the manifest and the external data; or what is wrong. */
+export function sortModelFiles(files: File[]):
+  | { onnx: File; manifest: File | null; externalData: File[]; problem?: undefined }
+  | { problem: { title: string; text: string } } {
+  const names = files.map((f) => f.name).join(', ') || 'nothing';
+  const onnxFiles = files.filter((f) => /\.onnx$/i.test(f.name));
+  const manifests = files.filter((f) => /\.json$/i.test(f.name));
+  const rest = files.filter((f) => !onnxFiles.includes(f) && !manifests.includes(f));
+  if (onnxFiles.length !== 1)
+    return {
+      problem: {
+        title: onnxFiles.length ? 'Pick one model at a time' : 'No .onnx file was picked',
+        text: `Got ${names}. Pick one .onnx file; add its manifest (.json) and any external data file (.data) with it if it has them (docs/manifest.md).`,
+      },
+    };
+  if (manifests.length > 1)
+    return {
+      problem: {
+        title: 'More than one manifest was picked',
+        text: `Got ${names}. Pick at most one manifest (.json) with the .onnx file.`,
+      },
+    };
+  return { onnx: onnxFiles[0], manifest: manifests[0] ?? null, externalData: rest };
+}
+
+/** Opens the loaded model again under a new manifest (blocks, schedule, prediction, inputs). */
+export async function reconfigureModel(manifest: Manifest): Promise<boolean> {
+  return loadModelFrom(async () => ({ kind: 'current', manifest }), 'Applying the model settings', getState().prefs.backend);
 }
 
 export async function setBackend(backend: BackendChoice): Promise<void> {
   getState().setPrefs({ backend });
-  if (reopen) await loadModelFrom(reopen.read, reopen.label, backend);
+  const model = getState().model;
+  if (model) await loadModelFrom(async () => ({ kind: 'current', manifest: model.manifest }), 'Switching backend', backend);
 }
 
 export async function refreshCacheStats(): Promise<void> {

@@ -18,5 +18,6 @@ export function nodeRuntime(threads = 1): OrtRuntime {
       }),
     float32: (data, dims) => new ort.Tensor('float32', data, dims),
     int64: (data, dims) => new ort.Tensor('int64', data, dims),
+    int32: (data, dims) => new ort.Tensor('int32', data, dims),
   };
 }

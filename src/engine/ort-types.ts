@@ -16,4 +16,5 @@ export interface OrtRuntime {
   createSession(model: Uint8Array, options?: SessionOptions): Promise<OrtSession>;
   float32(data: Float32Array, dims: readonly number[]): OrtTensor;
   int64(data: BigInt64Array, dims: readonly number[]): OrtTensor;
+  int32(data: Int32Array, dims: readonly number[]): OrtTensor;
 }

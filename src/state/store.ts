@@ -4,6 +4,7 @@
  * runtime state that is never persisted (environment, model, jobs, notices).
  */
 import { create } from 'zustand';
+import { scheduleSteps } from '../core/schedule';
 import { useShallow } from 'zustand/react/shallow';
 import type { BundledDataset } from '../data/bundled';
 import type { UploadedImage } from '../data/uploads';
@@ -60,6 +61,8 @@ export interface AppState {
   sweep: { grid: SweepGrid; status: 'running' | 'done' | 'stopped' | 'failed' } | null;
   /** The current or last embedding and its comparison (live layout, result, features for hover). */
   embedding: EmbeddingRuns;
+  /** A model whose graph has several 4-D float inputs, waiting for the user to say which is the image. */
+  pendingChoice: { files: File[]; imageInputs: string[] } | null;
 
   setView: (patch: Partial<ViewState>) => void;
   replaceView: (view: ViewState) => void;
@@ -89,6 +92,7 @@ export interface AppState {
   setProbeTry: (probeTry: AppState['probeTry']) => void;
   setSweep: (sweep: AppState['sweep']) => void;
   setEmbedding: (patch: Partial<EmbeddingRuns>) => void;
+  setPendingChoice: (choice: AppState['pendingChoice']) => void;
 }
 
 let noticeId = 1;
@@ -112,6 +116,7 @@ export const useStore = create<AppState>()((set, get) => ({
   probeTry: null,
   sweep: null,
   embedding: { main: null, compare: null },
+  pendingChoice: null,
 
   setView: (patch) => set((s) => ({ view: { ...s.view, ...patch } })),
   replaceView: (view) => set({ view }),
@@ -166,6 +171,7 @@ export const useStore = create<AppState>()((set, get) => ({
   setProbeTry: (probeTry) => set({ probeTry }),
   setSweep: (sweep) => set({ sweep }),
   setEmbedding: (patch) => set((s) => ({ embedding: { ...s.embedding, ...patch } })),
+  setPendingChoice: (pendingChoice) => set({ pendingChoice }),
   endJob: (key) =>
     set((s) => {
       const { [key]: _, ...rest } = s.jobs;
@@ -176,7 +182,7 @@ export const useStore = create<AppState>()((set, get) => ({
 /** Largest valid timestep of a model. */
 export function maxT(model: ModelInfo): number {
   const s = model.manifest.schedule;
-  return (s.type === 'linear' ? s.steps : s.alphasCumprod.length) - 1;
+  return (s.type === 'alphasCumprod' ? s.alphasCumprod.length : s.steps) - 1;
 }
 
 /** Selector helper for picking several fields without re-rendering on unrelated changes. */
