@@ -2,6 +2,7 @@
  * @file Node-side loading of a model (manifest + ONNX) and of its bundled data set, using the same
  * validators as the browser.
  */
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import {
@@ -13,6 +14,8 @@ import {
 import { DiffProbeError } from '../core/errors';
 import type { Manifest } from '../core/manifest/types';
 import { validateManifest } from '../core/manifest/validate';
+import { withBlockOutputs } from '../core/onnx/block-outputs';
+import { readModel } from '../core/onnx/reader';
 import { scheduleFromManifest } from '../core/schedule';
 import { nodeRuntime } from '../engine/onnx-node';
 import { UNetSession } from '../engine/unet-session';
@@ -37,7 +40,15 @@ export async function loadNodeModel(manifestPath: string, threads = 1): Promise<
   } catch (error) {
     throw new DiffProbeError('model-missing', `cannot read ${modelPath}: ${(error as Error).message}`);
   }
-  const unet = await UNetSession.create(nodeRuntime(threads), bytes, manifest);
+  const hash = createHash('sha256').update(bytes).digest('hex');
+  if (hash !== manifest.model.sha256.toLowerCase())
+    throw new DiffProbeError(
+      'model-mismatch',
+      `model.sha256: ${modelPath} has sha256 ${hash.slice(0, 12)}…, the manifest expects ${manifest.model.sha256.slice(0, 12)}…`,
+    );
+  // Blocks may name tensors inside the graph: add them as outputs, as the browser does.
+  const sessionBytes = withBlockOutputs(bytes, readModel(bytes), manifest);
+  const unet = await UNetSession.create(nodeRuntime(threads), sessionBytes, manifest);
   return {
     manifest,
     unet,

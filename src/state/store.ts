@@ -181,8 +181,7 @@ export const useStore = create<AppState>()((set, get) => ({
 
 /** Largest valid timestep of a model. */
 export function maxT(model: ModelInfo): number {
-  const s = model.manifest.schedule;
-  return (s.type === 'alphasCumprod' ? s.alphasCumprod.length : s.steps) - 1;
+  return scheduleSteps(model.manifest.schedule) - 1;
 }
 
 /** Selector helper for picking several fields without re-rendering on unrelated changes. */

@@ -6,6 +6,7 @@
  * session is created. A failure anywhere leaves the previous model loaded and usable.
  */
 import { DiffProbeError } from '../../core/errors';
+import { withBlockOutputs } from '../../core/onnx/block-outputs';
 import type { Manifest } from '../../core/manifest/types';
 import { validateManifest } from '../../core/manifest/validate';
 import { scheduleFromManifest } from '../../core/schedule';
@@ -15,7 +16,7 @@ import type { JobContext } from '../context';
 import type { Backend, BackendChoice, ModelDiscovery, ModelInfo, ModelSource } from '../jobs';
 import { currentModel, type LoadedModel, setCurrentModel } from '../model-state';
 import { watchDeviceLoss } from './device-loss';
-import { discoverInWorker, sessionBytesFor, readGraph } from './discover-model';
+import { discoverInWorker, readGraph } from './discover-model';
 import { environment } from './environment';
 import { checkModelSize, fetchBytes, readBlob } from './model-bytes';
 import { openSession, type ExternalData } from './open-session';
@@ -153,7 +154,7 @@ export async function loadModel(
     at = lap('discoverMs', at);
   }
   ctx.progress(0, 1, 'creating session');
-  const sessionBytes = sessionBytesFor(read.bytes, graph, manifest);
+  const sessionBytes = withBlockOutputs(read.bytes, graph, manifest);
   const opened = await openOnBestBackend(
     params.backend,
     sessionBytes,
