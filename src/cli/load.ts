@@ -10,6 +10,7 @@ import {
   type DatasetIndex,
   type DatasetSplit,
   validateDatasetIndex,
+  verifyDatasetFile,
 } from '../core/dataset/index-file';
 import { DiffProbeError } from '../core/errors';
 import type { Manifest } from '../core/manifest/types';
@@ -72,6 +73,10 @@ export async function loadNodeDataset(
   const [images, labels] = await Promise.all([
     readFile(resolve(dir, files.images)),
     readFile(resolve(dir, files.labels)),
+  ]);
+  await Promise.all([
+    verifyDatasetFile(index, files.images, new Uint8Array(images)),
+    verifyDatasetFile(index, files.labels, new Uint8Array(labels)),
   ]);
   return { index, split: checkSplit(index, splitName, new Uint8Array(images), new Uint8Array(labels)) };
 }

@@ -9,6 +9,7 @@ import {
   type DatasetSplit,
   datasetRowsToModelInput,
   validateDatasetIndex,
+  verifyDatasetFile,
 } from '../core/dataset/index-file';
 import { DiffProbeError } from '../core/errors';
 import { planesToModelInput } from '../core/image/convert';
@@ -38,6 +39,11 @@ export async function loadBundledDataset(
       const [images, labels] = await Promise.all([
         fetchBytes(new URL(files.images, indexUrl).href),
         fetchBytes(new URL(files.labels, indexUrl).href),
+      ]);
+      // The digests dataset.json lists: a stale or truncated file must not pass for the data set.
+      await Promise.all([
+        verifyDatasetFile(index, files.images, images),
+        verifyDatasetFile(index, files.labels, labels),
       ]);
       splits[name] = checkSplit(index, name, images, labels);
     }),
@@ -92,7 +98,13 @@ export function bundledModelInput(
   const fits = bundledFitsModel(ds, manifest);
   const src = ds.index;
   const srcPixels = src.channels * src.height * src.width;
-  const target = { channels, height, width, mean: manifest.preprocessing.mean, std: manifest.preprocessing.std };
+  const target = {
+    channels,
+    height,
+    width,
+    mean: manifest.preprocessing.mean,
+    std: manifest.preprocessing.std,
+  };
   const all = new Float32Array(ids.length * pixels);
   for (const [i, id] of ids.entries()) {
     const r = parseDatasetId(id);
@@ -104,7 +116,16 @@ export function bundledModelInput(
       continue;
     }
     const hwc = split.images.subarray(r.row * srcPixels, (r.row + 1) * srcPixels);
-    all.set(planesToModelInput(hwcToPlanes(hwc, src.channels, src.height * src.width), src.channels, src.height, src.width, target), i * pixels);
+    all.set(
+      planesToModelInput(
+        hwcToPlanes(hwc, src.channels, src.height * src.width),
+        src.channels,
+        src.height,
+        src.width,
+        target,
+      ),
+      i * pixels,
+    );
   }
   return all;
 }
