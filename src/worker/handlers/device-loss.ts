@@ -33,8 +33,16 @@ export function recoverOnWasm(model: LoadedModel, reason: string): Promise<void>
 }
 
 async function moveToWasm(model: LoadedModel, reason: string): Promise<void> {
-  const opened = await openOnBestBackend('wasm', model.sessionBytes, model.unet.manifest, 0, model.externalData);
+  const old = model.unet;
+  const opened = await openOnBestBackend('wasm', model.sessionBytes, old.manifest, 0, model.externalData);
   model.unet = opened.unet;
   model.info = { ...model.info, backend: 'wasm', threads: opened.threads, fallbackReason: reason };
   post({ kind: 'event', id: 0, event: { type: 'backend-changed', backend: 'wasm', reason } });
+  // Free what the WebGPU session still holds (its weights, buffers, the JS side of the graph).
+  // On a lost device release() may throw or reject; the model already runs on WASM either way.
+  try {
+    await old.release();
+  } catch (error) {
+    console.warn('releasing the WebGPU session after the switch to WASM failed', error);
+  }
 }
