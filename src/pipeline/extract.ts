@@ -4,7 +4,7 @@
  * x_t = √ᾱ_t·x_0 + √(1−ᾱ_t)·ε, run the U-Net once, and pool the requested blocks' maps.
  */
 
-import { noiseImage, predictX0 } from '../core/noise';
+import { interpretPrediction, noiseImage } from '../core/noise';
 import { type Pooling, poolFeatures } from '../core/pooling';
 import { imageNoise } from '../core/rng';
 import type { UNetSession } from '../engine/unet-session';
@@ -79,7 +79,10 @@ export async function extractFeatures(
   return dims;
 }
 
-/** One image at one t: x_t, the predicted x̂_0 and raw block maps, for the feature-map explorer. */
+/**
+ * One image at one t: x_t, the predicted x̂_0 and raw block maps, for the feature-map explorer.
+ * x̂_0 is recovered from the model's output per the manifest's `prediction.type`.
+ */
 export async function forwardOne(
   unet: UNetSession,
   x0: Float32Array,
@@ -91,6 +94,7 @@ export async function forwardOne(
   const alphaBar = alphasCumprod[t];
   const xt = noiseImage(x0, imageNoise(seed, x0), alphaBar);
   const maps = await unet.run(xt, 1, [t], ['eps', ...blocks.filter((b) => b !== 'eps')]);
-  const x0Pred = predictX0(xt, maps.eps.data, alphaBar);
+  // 'eps' is UNetSession's key for the prediction output, whatever the model predicts.
+  const { x0: x0Pred } = interpretPrediction(unet.manifest.prediction.type, xt, maps.eps.data, alphaBar);
   return { xt, x0Pred, maps };
 }

@@ -69,6 +69,11 @@ function problems(mutate: (m: Json) => void): Problem[] {
 
 const paths = (mutate: (m: Json) => void) => problems(mutate).map((p) => p.path);
 
+/** A valid extra input (a class label fed to every image), with `patch` applied. */
+function extra(patch: Json = {}): Json {
+  return { name: 'y', dtype: 'int64', shape: [], batched: true, value: 3, ...patch };
+}
+
 describe('validateManifest: valid input', () => {
   it('accepts the documented example and returns a typed copy', () => {
     const m = valid();
@@ -89,6 +94,51 @@ describe('validateManifest: valid input', () => {
     expect(out.preprocessing.invert).toBe(false);
     expect(out).not.toHaveProperty('skips');
     expect(out).not.toHaveProperty('classes');
+  });
+
+  it('accepts the new fields: schedules, prediction types, timestep dtype/rank, extraInputs', () => {
+    const m = valid();
+    m.timestep = { name: 't', dtype: 'int32', rank: 0 };
+    m.prediction.type = 'v_prediction';
+    m.schedule = { type: 'cosine', steps: 4000, s: 0.008 };
+    m.extraInputs = [
+      extra(),
+      extra({ name: 'encoder_hidden_states', dtype: 'float32', shape: [77, 768], value: 0 }),
+      extra({ name: 'scale', dtype: 'float32', shape: [1], batched: false, value: -0.5 }),
+      extra({ name: 'int32 max', dtype: 'int32', value: 2 ** 31 - 1 }),
+      extra({ name: 'int64 min', dtype: 'int64', value: -(2 ** 53 - 1), shape: [1, 1, 1, 1, 1, 1, 1, 1] }),
+    ];
+    const out = validateManifest(m);
+    expect(out.timestep).toEqual({ name: 't', dtype: 'int32', rank: 0 });
+    expect(out.prediction.type).toBe('v_prediction');
+    expect(out.schedule).toEqual({ type: 'cosine', steps: 4000, s: 0.008 });
+    expect(out.extraInputs).toEqual(m.extraInputs);
+    for (const type of ['epsilon', 'sample']) {
+      m.prediction.type = type;
+      expect(validateManifest(m).prediction.type).toBe(type);
+    }
+    m.schedule = { type: 'scaled_linear', betaStart: 0.00085, betaEnd: 0.012, steps: 1000, s: 1 };
+    expect(validateManifest(m).schedule).toEqual({
+      type: 'scaled_linear',
+      betaStart: 0.00085,
+      betaEnd: 0.012,
+      steps: 1000,
+    });
+    m.timestep.rank = 1;
+    expect(validateManifest(m).timestep.rank).toBe(1);
+  });
+
+  it('defaults stay absent: timestep.rank, cosine s, extraInputs; an empty extraInputs is kept', () => {
+    const m = valid();
+    m.schedule = { type: 'cosine', steps: 1000 };
+    const out = validateManifest(m);
+    expect(out.timestep).not.toHaveProperty('rank');
+    expect(out.schedule).toEqual({ type: 'cosine', steps: 1000 });
+    expect(out).not.toHaveProperty('extraInputs');
+    m.extraInputs = [];
+    m.schedule.s = 0;
+    expect(validateManifest(m).extraInputs).toEqual([]);
+    expect(validateManifest(m).schedule).toEqual({ type: 'cosine', steps: 1000, s: 0 });
   });
 
   it('accepts an alphasCumprod schedule and RGB input', () => {
@@ -149,7 +199,101 @@ describe('validateManifest: each rule', () => {
     expect(paths((m) => (m.schedule.steps = 0))).toEqual(['schedule.steps']);
     expect(paths((m) => (m.schedule.steps = 100_001))).toEqual(['schedule.steps']);
     expect(paths((m) => (m.schedule.steps = 10.5))).toEqual(['schedule.steps']);
-    expect(paths((m) => (m.schedule.type = 'cosine'))).toEqual(['schedule.type']);
+    expect(paths((m) => (m.schedule.type = 'sigmoid'))).toEqual(['schedule.type']);
+  });
+
+  it('scaled_linear schedule: the same rules as linear', () => {
+    const set = (patch: Json) => (m: Json) =>
+      (m.schedule = { type: 'scaled_linear', betaStart: 0.00085, betaEnd: 0.012, steps: 1000, ...patch });
+    expect(paths(set({ betaStart: 0 }))).toEqual(['schedule.betaStart']);
+    expect(paths(set({ betaStart: -1e-4 }))).toEqual(['schedule.betaStart']);
+    expect(paths(set({ betaEnd: 1 }))).toEqual(['schedule.betaEnd']);
+    expect(paths(set({ betaStart: 0.02, betaEnd: 0.012 }))).toEqual(['schedule.betaEnd']);
+    expect(paths(set({ betaEnd: '0.012' }))).toEqual(['schedule.betaEnd']);
+    expect(paths(set({ steps: 0 }))).toEqual(['schedule.steps']);
+    expect(paths(set({ steps: 100_001 }))).toEqual(['schedule.steps']);
+    expect(paths(set({ steps: undefined }))).toEqual(['schedule.steps']);
+  });
+
+  it('cosine schedule: 1 ≤ steps ≤ 100000, optional s finite ≥ 0', () => {
+    const set = (schedule: Json) => (m: Json) => (m.schedule = { type: 'cosine', ...schedule });
+    expect(paths(set({ steps: 0 }))).toEqual(['schedule.steps']);
+    expect(paths(set({ steps: 100_001 }))).toEqual(['schedule.steps']);
+    expect(paths(set({ steps: 99.5 }))).toEqual(['schedule.steps']);
+    expect(paths(set({}))).toEqual(['schedule.steps']);
+    expect(paths(set({ steps: 1000, s: -0.001 }))).toEqual(['schedule.s']);
+    expect(paths(set({ steps: 1000, s: Number.POSITIVE_INFINITY }))).toEqual(['schedule.s']);
+    expect(paths(set({ steps: 1000, s: '0.008' }))).toEqual(['schedule.s']);
+    const p = problems(set({ steps: 1000, s: -1 }));
+    expect(p).toEqual([{ path: 'schedule.s', value: -1, expected: 'a number ≥ 0' }]);
+  });
+
+  it('prediction.type: epsilon, sample or v_prediction', () => {
+    expect(paths((m) => (m.prediction.type = 'v'))).toEqual(['prediction.type']);
+    expect(paths((m) => (m.prediction.type = 'x0'))).toEqual(['prediction.type']);
+    expect(paths((m) => delete m.prediction.type)).toEqual(['prediction.type']);
+    expect(problems((m) => (m.prediction.type = 'eps'))[0].expected).toBe(
+      'one of "epsilon", "sample", "v_prediction"',
+    );
+  });
+
+  it('timestep: dtype float32 | int64 | int32, optional rank 0 | 1', () => {
+    expect(paths((m) => (m.timestep.dtype = 'float16'))).toEqual(['timestep.dtype']);
+    expect(paths((m) => (m.timestep.dtype = 'int8'))).toEqual(['timestep.dtype']);
+    expect(paths((m) => (m.timestep.rank = 2))).toEqual(['timestep.rank']);
+    expect(paths((m) => (m.timestep.rank = '1'))).toEqual(['timestep.rank']);
+    expect(paths((m) => (m.timestep.rank = null))).toEqual(['timestep.rank']);
+  });
+
+  it('extraInputs: an array of at most 64 entries, each an object', () => {
+    expect(paths((m) => (m.extraInputs = {}))).toEqual(['extraInputs']);
+    expect(paths((m) => (m.extraInputs = ['y']))).toEqual(['extraInputs[0]']);
+    const many = Array.from({ length: 65 }, (_, i) => ({ ...extra(), name: `e${i}` }));
+    expect(paths((m) => (m.extraInputs = many))).toEqual(['extraInputs.length']);
+  });
+
+  it('extraInputs: names unique and different from input / timestep', () => {
+    const two = (a: Json, b: Json) => (m: Json) => (m.extraInputs = [extra(a), extra(b)]);
+    expect(paths(two({}, {}))).toEqual(['extraInputs[1].name']);
+    expect(paths(two({ name: 'x_t' }, {}))).toEqual(['extraInputs[0].name']);
+    expect(paths(two({}, { name: 't' }))).toEqual(['extraInputs[1].name']);
+    expect(paths(two({ name: '' }, {}))).toEqual(['extraInputs[0].name']);
+    expect(problems(two({}, {}))[0].expected).toBe('a name not used by an earlier extra input');
+    expect(problems(two({ name: 't' }, {}))[0]).toEqual({
+      path: 'extraInputs[0].name',
+      value: 't',
+      expected: 'a name different from input.name and timestep.name',
+    });
+  });
+
+  it('extraInputs: shape is 0…8 positive integers, at most 2^24 elements', () => {
+    const one = (patch: Json) => (m: Json) => (m.extraInputs = [extra(patch)]);
+    expect(paths(one({ shape: [0] }))).toEqual(['extraInputs[0].shape[0]']);
+    expect(paths(one({ shape: [4, -1] }))).toEqual(['extraInputs[0].shape[1]']);
+    expect(paths(one({ shape: [2.5] }))).toEqual(['extraInputs[0].shape[0]']);
+    expect(paths(one({ shape: new Array(9).fill(1) }))).toEqual(['extraInputs[0].shape.length']);
+    expect(paths(one({ shape: 77 }))).toEqual(['extraInputs[0].shape']);
+    expect(paths(one({ shape: [4096, 4097] }))).toEqual(['extraInputs[0].shape']);
+    expect(paths(one({ shape: undefined }))).toEqual(['extraInputs[0].shape']);
+  });
+
+  it('extraInputs: dtype, batched, value the dtype can hold', () => {
+    const one = (patch: Json) => (m: Json) => (m.extraInputs = [extra(patch)]);
+    expect(paths(one({ dtype: 'float64' }))).toEqual(['extraInputs[0].dtype']);
+    expect(paths(one({ batched: 'yes' }))).toEqual(['extraInputs[0].batched']);
+    expect(paths(one({ batched: undefined }))).toEqual(['extraInputs[0].batched']);
+    expect(paths(one({ value: Number.NaN }))).toEqual(['extraInputs[0].value']);
+    expect(paths(one({ value: '3' }))).toEqual(['extraInputs[0].value']);
+    expect(paths(one({ dtype: 'int64', value: 0.5 }))).toEqual(['extraInputs[0].value']);
+    expect(paths(one({ dtype: 'int64', value: 2 ** 53 }))).toEqual(['extraInputs[0].value']);
+    expect(paths(one({ dtype: 'int32', value: 2 ** 31 }))).toEqual(['extraInputs[0].value']);
+    expect(paths(one({ dtype: 'int32', value: 1.5 }))).toEqual(['extraInputs[0].value']);
+    expect(paths(one({ dtype: 'float32', value: 1e39 }))).toEqual(['extraInputs[0].value']);
+    expect(problems(one({ dtype: 'int32', value: 0.5 }))[0]).toEqual({
+      path: 'extraInputs[0].value',
+      value: 0.5,
+      expected: 'an integer in -2147483648…2147483647 for dtype "int32"',
+    });
   });
 
   it('alphasCumprod: 1…100000 finite numbers in (0, 1], non-increasing', () => {
@@ -212,7 +356,7 @@ describe('validateManifest: each rule', () => {
   });
 
   it('timestep dtype, prediction type, model fields, optional fields', () => {
-    expect(paths((m) => (m.timestep.dtype = 'int32'))).toEqual(['timestep.dtype']);
+    expect(paths((m) => (m.timestep.dtype = 'float64'))).toEqual(['timestep.dtype']);
     expect(paths((m) => (m.prediction.type = 'v'))).toEqual(['prediction.type']);
     expect(paths((m) => (m.model.sha256 = 'xyz'))).toEqual(['model.sha256']);
     expect(paths((m) => (m.model.bytes = -1))).toEqual(['model.bytes']);
@@ -230,18 +374,22 @@ describe('validateManifest: reporting', () => {
     m.input.channels = 2;
     m.schedule.betaEnd = 1.5;
     m.blocks[0].stage = 'sideways';
+    m.extraInputs = [extra({ dtype: 'int64', value: 1.5 })];
     let error: DiffProbeError | undefined;
     try {
       validateManifest(m);
     } catch (e) {
       error = e as DiffProbeError;
     }
-    expect(error?.message).toMatch(/^invalid manifest \(4 problems\):/);
+    expect(error?.message).toMatch(/^invalid manifest \(5 problems\):/);
     expect(error?.message).toContain('- version: got 3, expected one of 1');
     expect(error?.message).toContain('- input.channels: got 2, expected one of 1, 3');
     expect(error?.message).toContain('- schedule.betaEnd: got 1.5, expected a number < 1');
     expect(error?.message).toContain(
       '- blocks[0].stage: got "sideways", expected one of "down", "mid", "up"',
+    );
+    expect(error?.message).toContain(
+      '- extraInputs[0].value: got 1.5, expected an integer in ±9007199254740991 for dtype "int64"',
     );
   });
 });

@@ -9,6 +9,7 @@ import type {
   BlockStage,
   Manifest,
   ManifestBlock,
+  ManifestExtraInput,
   ManifestInput,
   ManifestModel,
   ManifestPrediction,
@@ -16,16 +17,29 @@ import type {
   ManifestSchedule,
   ManifestSkip,
   ManifestTimestep,
+  PredictionType,
+  TensorDtype,
 } from './types';
 
 const MAX_SIZE = 1024;
 const MAX_STEPS = 100_000;
 const MAX_BLOCKS = 256;
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
+const DTYPES: readonly TensorDtype[] = ['float32', 'int64', 'int32'];
+const PREDICTION_TYPES: readonly PredictionType[] = ['epsilon', 'sample', 'v_prediction'];
+const MAX_EXTRA_INPUTS = 64;
+const MAX_EXTRA_RANK = 8;
+/** Elements of one extra input (per image when batched): 2^24, 64 MiB as float32. */
+const MAX_EXTRA_ELEMENTS = 2 ** 24;
+const FLOAT32_MAX = 3.4028234663852886e38;
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
 
 /**
  * Check untrusted JSON against every rule in docs/manifest.md and return a typed copy
- * (unknown keys dropped, `preprocessing.invert` defaulting to false).
+ * (unknown keys dropped, `preprocessing.invert` defaulting to false). Other optional fields with
+ * a default stay absent when absent: `timestep.rank` (1), cosine `schedule.s` (0.008),
+ * `extraInputs` (none); readers apply the defaults.
  *
  * @throws DiffProbeError('manifest-invalid') listing every problem; `detail.problems` holds
  *   `{ path, value, expected }` for each.
@@ -48,6 +62,10 @@ export function validateManifest(json: unknown): Manifest {
   const schedule = checkSchedule(c, m.schedule);
   const classes = m.classes === undefined ? undefined : checkClasses(c, m.classes);
   const dataset = m.dataset === undefined ? undefined : c.string('dataset', m.dataset);
+  const extraInputs =
+    m.extraInputs === undefined
+      ? undefined
+      : checkExtraInputs(c, m.extraInputs, [input?.name, timestep?.name]);
   const blocks = checkBlocks(c, m.blocks, prediction?.output);
   const skips = m.skips === undefined ? undefined : checkSkips(c, m.skips, blocks);
 
@@ -66,6 +84,7 @@ export function validateManifest(json: unknown): Manifest {
     schedule: schedule!,
     ...(classes !== undefined && { classes }),
     ...(dataset !== undefined && { dataset }),
+    ...(extraInputs !== undefined && { extraInputs }),
     blocks: blocks!,
     ...(skips !== undefined && { skips }),
   };
@@ -117,8 +136,69 @@ function checkTimestep(c: Checker, v: unknown): ManifestTimestep | undefined {
   const o = c.object('timestep', v);
   if (!o) return undefined;
   const name = c.string('timestep.name', o.name);
-  const dtype = c.oneOf('timestep.dtype', o.dtype, ['float32', 'int64'] as const);
-  return name && dtype ? { name, dtype } : undefined;
+  const dtype = c.oneOf('timestep.dtype', o.dtype, DTYPES);
+  // Absent means 1 ([N]); kept absent so the copy mirrors the input.
+  const rank = o.rank === undefined ? undefined : c.oneOf('timestep.rank', o.rank, [0, 1] as const);
+  if (!name || !dtype || (o.rank !== undefined && rank === undefined)) return undefined;
+  return { name, dtype, ...(rank !== undefined && { rank }) };
+}
+
+/**
+ * `extraInputs`: unique names that are neither the image nor the timestep input; a dtype; a shape
+ * of 0…8 positive integers (≤ 2^24 elements); `batched`; a `value` the dtype can hold exactly.
+ */
+function checkExtraInputs(
+  c: Checker,
+  v: unknown,
+  taken: readonly (string | undefined)[],
+): ManifestExtraInput[] | undefined {
+  const a = c.array('extraInputs', v, 0, MAX_EXTRA_INPUTS);
+  if (!a) return undefined;
+  const before = c.problems.length;
+  const names = new Set<string>();
+  const out = a.map((x, i) => {
+    const path = at('extraInputs', i);
+    const o = c.object(path, x);
+    if (!o) return undefined;
+    const name = c.string(`${path}.name`, o.name);
+    if (name !== undefined) {
+      if (taken.includes(name))
+        c.fail(`${path}.name`, name, 'a name different from input.name and timestep.name');
+      else if (names.has(name)) c.fail(`${path}.name`, name, 'a name not used by an earlier extra input');
+      names.add(name);
+    }
+    const dtype = c.oneOf(`${path}.dtype`, o.dtype, DTYPES);
+    const shape = checkShape(c, `${path}.shape`, o.shape);
+    const batched = c.boolean(`${path}.batched`, o.batched);
+    const value = c.number(`${path}.value`, o.value);
+    if (value !== undefined && dtype !== undefined) checkValueFits(c, `${path}.value`, value, dtype);
+    if (name === undefined || !dtype || !shape || batched === undefined || value === undefined)
+      return undefined;
+    return { name, dtype, shape, batched, value };
+  });
+  return c.problems.length === before ? (out as ManifestExtraInput[]) : undefined;
+}
+
+function checkShape(c: Checker, path: string, v: unknown): number[] | undefined {
+  const a = c.array(path, v, 0, MAX_EXTRA_RANK);
+  if (!a) return undefined;
+  const before = c.problems.length;
+  const dims = a.map((d, i) => c.integer(at(path, i), d, 1) ?? 0);
+  if (c.problems.length > before) return undefined;
+  const elements = dims.reduce((p, d) => p * d, 1);
+  if (elements > MAX_EXTRA_ELEMENTS)
+    return c.fail(path, v, `at most ${MAX_EXTRA_ELEMENTS} elements (this shape has ${elements})`);
+  return dims;
+}
+
+/** int32 needs an integer in −2^31…2^31−1, int64 a safe integer (exact as a double), float32 |v| ≤ its max. */
+function checkValueFits(c: Checker, path: string, value: number, dtype: TensorDtype): void {
+  if (dtype === 'int32' && !(Number.isInteger(value) && value >= INT32_MIN && value <= INT32_MAX))
+    c.fail(path, value, `an integer in ${INT32_MIN}…${INT32_MAX} for dtype "int32"`);
+  else if (dtype === 'int64' && !Number.isSafeInteger(value))
+    c.fail(path, value, `an integer in ±${Number.MAX_SAFE_INTEGER} for dtype "int64"`);
+  else if (dtype === 'float32' && Math.abs(value) > FLOAT32_MAX)
+    c.fail(path, value, `a number within ±${FLOAT32_MAX} for dtype "float32"`);
 }
 
 function checkPreprocessing(
@@ -167,7 +247,7 @@ function checkPerChannel(
 function checkPrediction(c: Checker, v: unknown): ManifestPrediction | undefined {
   const o = c.object('prediction', v);
   if (!o) return undefined;
-  const type = c.oneOf('prediction.type', o.type, ['epsilon'] as const);
+  const type = c.oneOf('prediction.type', o.type, PREDICTION_TYPES);
   const output = c.string('prediction.output', o.output);
   return type && output ? { type, output } : undefined;
 }
@@ -175,8 +255,14 @@ function checkPrediction(c: Checker, v: unknown): ManifestPrediction | undefined
 function checkSchedule(c: Checker, v: unknown): ManifestSchedule | undefined {
   const o = c.object('schedule', v);
   if (!o) return undefined;
-  const type = c.oneOf('schedule.type', o.type, ['linear', 'alphasCumprod'] as const);
-  if (type === 'linear') {
+  const type = c.oneOf('schedule.type', o.type, [
+    'linear',
+    'scaled_linear',
+    'cosine',
+    'alphasCumprod',
+  ] as const);
+  if (type === 'linear' || type === 'scaled_linear') {
+    // scaled_linear interpolates √β between the same endpoints, so the same rules apply.
     const betaStart = c.number('schedule.betaStart', o.betaStart);
     const betaEnd = c.number('schedule.betaEnd', o.betaEnd);
     const steps = c.integer('schedule.steps', o.steps, 1, MAX_STEPS);
@@ -186,6 +272,14 @@ function checkSchedule(c: Checker, v: unknown): ManifestSchedule | undefined {
       c.fail('schedule.betaEnd', betaEnd, `a number ≥ betaStart (${betaStart})`);
     if (betaStart === undefined || betaEnd === undefined || steps === undefined) return undefined;
     return { type, betaStart, betaEnd, steps };
+  }
+  if (type === 'cosine') {
+    const steps = c.integer('schedule.steps', o.steps, 1, MAX_STEPS);
+    // Absent means 0.008; kept absent so the copy mirrors the input.
+    const s = o.s === undefined ? undefined : c.number('schedule.s', o.s);
+    if (s !== undefined && !(s >= 0)) c.fail('schedule.s', s, 'a number ≥ 0');
+    if (steps === undefined || (o.s !== undefined && (s === undefined || !(s >= 0)))) return undefined;
+    return { type, steps, ...(s !== undefined && { s }) };
   }
   if (type === 'alphasCumprod') return checkAlphasCumprod(c, o.alphasCumprod);
   return undefined;

@@ -1,0 +1,77 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { PredictionType } from '../../core/manifest/types';
+import { predictionTarget } from '../../core/noise';
+import { scheduleFromManifest } from '../../core/schedule';
+import type { UNetSession } from '../../engine/unet-session';
+import type { JobContext } from '../context';
+import type { LoadedModel } from '../model-state';
+import { generate } from './generate';
+
+/** The model `generate` finds loaded (run-model's requireModel, which would pull in the loader). */
+let loaded: LoadedModel;
+vi.mock('./run-model', () => ({ requireModel: () => loaded }));
+
+const abar = scheduleFromManifest({
+  type: 'linear',
+  betaStart: 1e-4,
+  betaEnd: 0.02,
+  steps: 1000,
+}).alphasCumprod;
+const pixels = 4;
+/** The one image the oracle model "knows": every sample should land on it. */
+const target = new Float32Array([0.5, -0.25, 0.75, -1]);
+
+/**
+ * A perfect denoiser for a data set of one image: at (x_t, t) the noise is
+ * ε = (x_t − √ᾱ·x0)/√(1−ᾱ), and the model outputs ε, x0 or v for it, as `type` says.
+ */
+function oracleModel(type: PredictionType): LoadedModel {
+  const unet = {
+    manifest: {
+      input: { name: 'x', channels: 1, height: 2, width: 2, range: [-1, 1] },
+      prediction: { type, output: 'out' },
+    },
+    async run(xt: Float32Array, count: number, t: ArrayLike<number>, outputs: string[]) {
+      expect(outputs).toEqual(['eps']);
+      const a = abar[t[0]];
+      const x0 = new Float32Array(count * pixels);
+      for (let i = 0; i < x0.length; i++) x0[i] = target[i % pixels];
+      const eps = Float32Array.from(xt, (x, i) => (x - Math.sqrt(a) * x0[i]) / Math.sqrt(1 - a));
+      return { eps: { data: predictionTarget(type, x0, eps, a), dims: [count, 1, 2, 2] } };
+    },
+  } as unknown as UNetSession;
+  return { unet, alphasCumprod: abar } as unknown as LoadedModel;
+}
+
+function context(partials: { x0Pred: Float32Array }[]): JobContext {
+  return {
+    id: 1,
+    signal: new AbortController().signal,
+    progress() {},
+    partial: (p) => partials.push(p as { x0Pred: Float32Array }),
+    checkpoint: async () => {},
+    stopRequested: async () => false,
+  };
+}
+
+describe('generate: DDIM per prediction.type', () => {
+  it.each(['epsilon', 'sample', 'v_prediction'] as const)(
+    '%s: an exact model samples its one image, and x̂0 is that image at every step',
+    async (type) => {
+      for (const eta of [0, 1]) {
+        loaded = oracleModel(type);
+        const partials: { x0Pred: Float32Array }[] = [];
+        const { images, count } = await generate({ count: 3, steps: 10, seed: 5, eta }, context(partials));
+        expect(count).toBe(3);
+        expect(partials).toHaveLength(10);
+        const expectNear = (a: Float32Array, tol: number) => {
+          for (let i = 0; i < a.length; i++)
+            expect(Math.abs(a[i] - target[i % pixels])).toBeLessThanOrEqual(tol);
+        };
+        // x̂0 divides float32 rounding of x_t by √ᾱ (≈ 0.0064 at t = 999).
+        for (const p of partials) expectNear(p.x0Pred, 1e-4);
+        expectNear(images, 1e-5);
+      }
+    },
+  );
+});
