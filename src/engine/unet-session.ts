@@ -192,15 +192,15 @@ function checkGraphAgainstManifest(session: OrtSession, manifest: Manifest): voi
 
 function checkShapesAgainstManifest(out: Record<string, OutputMap>, manifest: Manifest, count: number): void {
   const problems: string[] = [];
-  for (const block of manifest.blocks) {
+  manifest.blocks.forEach((block, i) => {
     const o = out[block.name];
-    if (!o) continue;
+    if (!o) return;
     const want = [count, block.channels, block.resolution[0], block.resolution[1]];
     if (o.dims.join() !== want.join())
       problems.push(
-        `blocks: "${block.name}" gives [${o.dims}], the manifest says [${want}] (resolution, channels)`,
+        `blocks[${i}]: block "${block.name}" gives [${o.dims}], the manifest says [${want}] (channels, resolution)`,
       );
-  }
+  });
   const eps = out.eps;
   const { channels, height, width } = manifest.input;
   if (eps && eps.dims.join() !== [count, channels, height, width].join())

@@ -163,9 +163,17 @@ const isOnnxDomain = (domain: string | undefined): boolean =>
  * ('Mod'); ops of any other domain are always listed, as 'domain::Op' ('com.microsoft::QuickGelu'),
  * since this list does not cover them (ORT does have WebGPU kernels for some com.microsoft ops).
  */
+/**
+ * Ops that never cost a GPU↔CPU round trip: Constant nodes become initializers when ORT loads the
+ * graph, and ConstantOfShape / Size only build small shape tensors, which ORT keeps on the CPU
+ * even for ops that have WebGPU kernels (torch emits them for every `x.shape[0]`).
+ */
+const CPU_BY_DESIGN: ReadonlySet<string> = new Set(['Constant', 'ConstantOfShape', 'Size']);
+
 export function unsupportedOnWebGpu(nodes: Iterable<{ opType: string; domain?: string }>): string[] {
   const missing = new Set<string>();
   for (const { opType, domain } of nodes) {
+    if (isOnnxDomain(domain) && CPU_BY_DESIGN.has(opType)) continue;
     if (!isOnnxDomain(domain)) missing.add(`${domain}::${opType}`);
     else if (!WEBGPU_OPS.has(opType)) missing.add(opType);
   }

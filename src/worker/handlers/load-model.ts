@@ -121,6 +121,33 @@ export async function loadModel(
   params: { source: ModelSource; backend: BackendChoice; wasmThreads?: number },
   ctx: JobContext,
 ): Promise<ModelInfo> {
+  try {
+    return await load(params, ctx);
+  } catch (error) {
+    throw namingTheFile(error, sourceName(params.source));
+  }
+}
+
+function sourceName(source: ModelSource): string {
+  if (source.kind === 'files') return source.modelName;
+  if (source.kind === 'current') return currentModel()?.info.fileName ?? 'the model';
+  return source.manifestUrl.split('/').pop() ?? source.manifestUrl;
+}
+
+/** Every complaint about a model says which file it is about (users open several). */
+function namingTheFile(error: unknown, name: string): unknown {
+  const wire = error instanceof DiffProbeError ? error : null;
+  const message = error instanceof Error ? error.message : String(error);
+  if (message.includes(name) || (wire && wire.code === 'cancelled')) return error;
+  if (wire) return new DiffProbeError(wire.code, `${name}: ${message}`, wire.detail);
+  const out = new Error(`${name}: ${message}`);
+  return out;
+}
+
+async function load(
+  params: { source: ModelSource; backend: BackendChoice; wasmThreads?: number },
+  ctx: JobContext,
+): Promise<ModelInfo> {
   const started = performance.now();
   const timings: Record<string, number> = {};
   const lap = (name: string, since: number) => {
