@@ -3,16 +3,32 @@
  * runs once and fetches every block, so switching blocks repaints without a re-run. Slider drags
  * coalesce: while a pass is in flight only the latest request is remembered and run next.
  */
+import { numbersKey } from '../core/manifest/numbers-key';
+import type { Manifest } from '../core/manifest/types';
 import { modelInputFor } from '../data/model-input';
 import { getState, subscribe } from '../state/store';
 import { compute } from './compute';
 import { describeError } from './messages';
 
+/**
+ * What determines one explorer pass: the ONNX bytes, the parts of the manifest that change the
+ * numbers (schedule, block outputs, inputs…: an edited manifest on the same bytes must re-run),
+ * the image, t, seed and backend.
+ */
+export function forwardKey(
+  model: { hash: string; manifest: Manifest; backend: string },
+  image: string,
+  t: number,
+  seed: number,
+): string {
+  return `${model.hash}|${numbersKey(model.manifest)}|${image}|${t}|${seed}|${model.backend}`;
+}
+
 /** What the explorer needs computed: the view's t, and the compare pane's t when comparing. */
 function wanted(): { slot: 'forward' | 'compareForward'; t: number; key: string }[] {
   const { model, view, compare } = getState();
   if (!model || !view.images.length) return [];
-  const key = (t: number) => `${model.hash}|${view.images[0]}|${t}|${view.seed}|${model.backend}`;
+  const key = (t: number) => forwardKey(model, view.images[0], t, view.seed);
   const out: { slot: 'forward' | 'compareForward'; t: number; key: string }[] = [
     { slot: 'forward', t: view.t, key: key(view.t) },
   ];

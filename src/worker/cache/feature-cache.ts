@@ -2,14 +2,26 @@
  * @file A bounded feature cache in IndexedDB, so reopening the page or re-running a probe or sweep
  * reuses features instead of re-running the U-Net.
  *
- * One record per (model hash, t, seed, pooling, image hash) holds the pooled features of EVERY
- * block: a forward pass computes all blocks anyway, so caching them together turns a sweep over
- * 16 blocks into one pass per (image, t) and keeps the record count small (IndexedDB's cost is per
- * record, not per byte). When the total passes `maxBytes`, the oldest records go first.
+ * One record per (model hash, manifest digest, pipeline version, t, seed, pooling, image hash)
+ * holds the pooled features of the blocks computed for it: IndexedDB's cost is per record, not per
+ * byte, so blocks computed together are stored together. When the total passes `maxBytes`, the
+ * oldest records go first.
+ *
+ * Version 2 of the database added the manifest digest and the pipeline version to the key; the
+ * upgrade drops version 1's records (nothing says which manifest or code made them). A tab still
+ * holding an older version open blocks the upgrade: after a short wait the cache is reported
+ * unavailable, with that reason, rather than leaving the worker's queue waiting on it. An open
+ * cache closes itself when a newer version asks to open (another tab with newer code) and then
+ * answers as an empty cache.
  */
 
 export interface CacheKey {
+  /** SHA-256 of the ONNX bytes. */
   model: string;
+  /** The manifest's numbers key (core/manifest/numbers-key.ts): schedule, block outputs, inputs… */
+  numbers: string;
+  /** PIPELINE_VERSION (pipeline/version.ts): noise, preprocessing and pooling code. */
+  pipeline: number;
   t: number;
   seed: number;
   pooling: string;
@@ -22,7 +34,7 @@ export interface CachedFeatures {
 }
 
 interface StoredRecord {
-  key: [string, number, number, string, string];
+  key: [string, string, number, number, number, string, string];
   created: number;
   bytes: number;
   blocks: string[];
@@ -37,8 +49,82 @@ export interface CacheStats {
 }
 
 const DB_NAME = 'diffprobe-features';
+const DB_VERSION = 2;
 const STORE = 'features';
 const META = 'meta';
+/** How long an upgrade blocked by another tab may wait before the cache is reported unavailable. */
+const BLOCKED_TIMEOUT_MS = 3000;
+
+export interface OpenedCache {
+  cache: FeatureCache | null;
+  /** Why there is no cache (null when there is one). */
+  reason: string | null;
+  /** No cache because another tab blocked the upgrade: it may work once that tab closes. */
+  blocked?: boolean;
+}
+
+/**
+ * Opens (or creates, or upgrades) the cache. Never hangs on another tab: see the file comment.
+ */
+export async function openFeatureCache(
+  factory: IDBFactory | undefined = globalThis.indexedDB,
+  maxBytes = 256 * 2 ** 20,
+  options: { blockedTimeoutMs?: number } = {},
+): Promise<OpenedCache> {
+  if (!factory) return { cache: null, reason: 'IndexedDB is not available in this browser (or this mode)' };
+  let request: IDBOpenDBRequest;
+  try {
+    request = factory.open(DB_NAME, DB_VERSION);
+  } catch (error) {
+    return { cache: null, reason: `IndexedDB refused to open the feature cache (${String(error)})` };
+  }
+  request.onupgradeneeded = (event) => {
+    const db = request.result;
+    // Version 1's records are keyed without the manifest and pipeline: they cannot be re-keyed.
+    if (event.oldVersion < 2) {
+      for (const name of Array.from(db.objectStoreNames)) db.deleteObjectStore(name);
+      const store = db.createObjectStore(STORE, { keyPath: 'key' });
+      store.createIndex('created', 'created');
+      db.createObjectStore(META);
+    }
+  };
+  const blockedTimeoutMs = options.blockedTimeoutMs ?? BLOCKED_TIMEOUT_MS;
+  return new Promise<OpenedCache>((resolve) => {
+    let settled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const settle = (result: OpenedCache) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(result);
+    };
+    request.onsuccess = () => {
+      const db = request.result;
+      if (settled) {
+        db.close(); // opened after we gave up waiting: nobody uses it
+        return;
+      }
+      settle({ cache: new FeatureCache(db, maxBytes), reason: null });
+    };
+    request.onerror = () =>
+      settle({
+        cache: null,
+        reason: `IndexedDB could not open the feature cache (${request.error?.message})`,
+      });
+    request.onblocked = () => {
+      timer ??= setTimeout(
+        () =>
+          settle({
+            cache: null,
+            reason:
+              'another DiffProbe tab has an older version of the feature cache open; close or reload it to use the cache',
+            blocked: true,
+          }),
+        blockedTimeoutMs,
+      );
+    };
+  });
+}
 
 function promisify<T>(request: IDBRequest<T>): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -55,36 +141,42 @@ function done(tx: IDBTransaction): Promise<void> {
   });
 }
 
-const toKey = (k: CacheKey): StoredRecord['key'] => [k.model, k.t, k.seed, k.pooling, k.image];
+const toKey = (k: CacheKey): StoredRecord['key'] => [
+  k.model,
+  k.numbers,
+  k.pipeline,
+  k.t,
+  k.seed,
+  k.pooling,
+  k.image,
+];
 
 export class FeatureCache {
-  private constructor(
+  /** Set once this connection has closed for a newer version (another tab): answer as empty. */
+  private closed = false;
+
+  constructor(
     private readonly db: IDBDatabase,
     public maxBytes: number,
-  ) {}
+  ) {
+    // Let another tab with newer code upgrade the database instead of blocking it.
+    db.onversionchange = () => {
+      this.closed = true;
+      db.close();
+    };
+  }
 
-  /** Opens (or creates) the cache; resolves null where IndexedDB is unavailable (e.g. some private modes). */
+  /** Opens (or creates) the cache; resolves null where it is unavailable ({@link openFeatureCache} says why). */
   static async open(
     factory: IDBFactory | undefined = globalThis.indexedDB,
     maxBytes = 256 * 2 ** 20,
   ): Promise<FeatureCache | null> {
-    if (!factory) return null;
-    try {
-      const request = factory.open(DB_NAME, 1);
-      request.onupgradeneeded = () => {
-        const db = request.result;
-        const store = db.createObjectStore(STORE, { keyPath: 'key' });
-        store.createIndex('created', 'created');
-        db.createObjectStore(META);
-      };
-      return new FeatureCache(await promisify(request), maxBytes);
-    } catch {
-      return null;
-    }
+    return (await openFeatureCache(factory, maxBytes)).cache;
   }
 
   /** Looks up many keys in one transaction; misses are null. */
   async getMany(keys: CacheKey[]): Promise<(CachedFeatures | null)[]> {
+    if (this.closed) return keys.map(() => null);
     const tx = this.db.transaction(STORE, 'readonly');
     const store = tx.objectStore(STORE);
     const records = await Promise.all(
@@ -95,7 +187,7 @@ export class FeatureCache {
 
   /** Stores many entries in one transaction, then evicts the oldest beyond the size limit. */
   async putMany(entries: { key: CacheKey; features: Record<string, Float32Array> }[]): Promise<void> {
-    if (!entries.length) return;
+    if (!entries.length || this.closed) return;
     const tx = this.db.transaction([STORE, META], 'readwrite');
     const store = tx.objectStore(STORE);
     const meta = tx.objectStore(META);
@@ -134,6 +226,7 @@ export class FeatureCache {
   }
 
   async stats(): Promise<CacheStats> {
+    if (this.closed) return { bytes: 0, entries: 0, maxBytes: this.maxBytes };
     const tx = this.db.transaction(META, 'readonly');
     const meta = tx.objectStore(META);
     const [bytes, entries] = await Promise.all([
@@ -144,6 +237,7 @@ export class FeatureCache {
   }
 
   async clear(): Promise<void> {
+    if (this.closed) return;
     const tx = this.db.transaction([STORE, META], 'readwrite');
     tx.objectStore(STORE).clear();
     tx.objectStore(META).clear();

@@ -1,11 +1,26 @@
 /** The worker's one FeatureCache (opened lazily) and content hashes of images for its keys. */
-import { FeatureCache } from './feature-cache';
+import { type FeatureCache, type OpenedCache, openFeatureCache } from './feature-cache';
 
-let opening: Promise<FeatureCache | null> | null = null;
+let opening: Promise<OpenedCache> | null = null;
+let retryAfter = Number.POSITIVE_INFINITY;
+/** After an open blocked by another tab, try again no sooner than this (each try may wait seconds). */
+const RETRY_BLOCKED_MS = 60_000;
 
-export function featureCache(): Promise<FeatureCache | null> {
-  opening ??= FeatureCache.open();
+/** The cache, or why there is none (logged once per attempt). Only a blocked open is retried. */
+export function featureCacheStatus(): Promise<OpenedCache> {
+  if (!opening || Date.now() >= retryAfter) {
+    retryAfter = Number.POSITIVE_INFINITY;
+    opening = openFeatureCache().then((r) => {
+      if (r.reason) console.warn(`feature cache off: ${r.reason}`);
+      if (r.blocked) retryAfter = Date.now() + RETRY_BLOCKED_MS; // the other tab may close
+      return r;
+    });
+  }
   return opening;
+}
+
+export async function featureCache(): Promise<FeatureCache | null> {
+  return (await featureCacheStatus()).cache;
 }
 
 /**

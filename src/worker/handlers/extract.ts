@@ -4,10 +4,12 @@
  * streaming each batch as a partial so a cancelled run keeps everything already computed.
  */
 import { DiffProbeError } from '../../core/errors';
+import { numbersKey } from '../../core/manifest/numbers-key';
 import type { Pooling } from '../../core/pooling';
 import { extractFeatures as extract } from '../../pipeline/extract';
+import { PIPELINE_VERSION } from '../../pipeline/version';
 import type { CachedFeatures, CacheKey } from '../cache/feature-cache';
-import { featureCache, imageHashes } from '../cache/shared';
+import { featureCacheStatus, imageHashes } from '../cache/shared';
 import type { JobContext } from '../context';
 import type { ExtractParams, FeatureChunk } from '../jobs';
 import { checkTimestep, requireModel, withRecovery } from './run-model';
@@ -52,10 +54,16 @@ export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
     );
 
   const pool = poolingKey(params.pooling);
-  const cache = pool && params.cache !== false ? await featureCache() : null;
+  const status = pool && params.cache !== false ? await featureCacheStatus() : null;
+  const cache = status?.cache ?? null;
   const hashes = cache ? await imageHashes(data, count, pixels) : [];
+  // The same ONNX bytes under another manifest (schedule, block outputs…) or pipeline code give
+  // other numbers: all three are in the key. numbersKey is memoised per manifest object.
+  const numbers = cache ? numbersKey(model.unet.manifest) : '';
   const keyOf = (row: number): CacheKey => ({
     model: model.info.hash,
+    numbers,
+    pipeline: PIPELINE_VERSION,
     t: params.t,
     seed: params.seed,
     pooling: pool!,
@@ -76,7 +84,8 @@ export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
     send({ rows, ...stacked });
     done += rows.length;
   }
-  ctx.progress(done, count, hitRows.length ? `${hitRows.length} from cache` : `t=${params.t}`);
+  const off = status?.reason ? ` (feature cache off: ${status.reason})` : '';
+  ctx.progress(done, count, hitRows.length ? `${hitRows.length} from cache` : `t=${params.t}${off}`);
 
   const finished = new Set(hitRows);
   // Runs the model on every row not finished yet. If WebGPU fails mid-way (device lost, out of

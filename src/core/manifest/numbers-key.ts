@@ -1,0 +1,72 @@
+/**
+ * @file A digest of the parts of a manifest that change the numbers a model produces, for cache
+ * keys: the same ONNX bytes under an edited schedule (ᾱ) or another block → tensor mapping give
+ * other features, so a key on the bytes alone would serve stale ones.
+ *
+ * In the digest: the input (name, shape, range), the timestep input, the extra inputs and their
+ * values, the prediction (type and output), the schedule, and each block's name → output tensor.
+ * Not in it: name, description, classes, data set, skips, preprocessing (the caches key on the
+ * preprocessed x_0 itself), the model file entry (keys hold the bytes' own hash) and the blocks'
+ * drawing data (stage, level; resolution and channels are checked against the graph).
+ *
+ * Pure and synchronous, so the worker, Node and tests compute the same key.
+ */
+import type { Manifest } from './types';
+
+/**
+ * JSON with object keys sorted at every level and undefined members left out, so equal values
+ * give equal text whatever order their keys were written in. Numbers print as JSON.stringify
+ * prints them (the shortest text that reads back to the same double).
+ */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value))
+    return `[${value.map((v) => (v === undefined ? 'null' : canonicalJson(v))).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+const FNV64_OFFSET = 0xcbf29ce484222325n;
+const FNV64_PRIME = 0x100000001b3n;
+const MASK64 = (1n << 64n) - 1n;
+
+/** FNV-1a 64-bit hash of a byte string, as 16 lower-case hex digits. */
+export function fnv1a64(bytes: Uint8Array): string {
+  let h = FNV64_OFFSET;
+  for (let i = 0; i < bytes.length; i++) h = ((h ^ BigInt(bytes[i])) * FNV64_PRIME) & MASK64;
+  return h.toString(16).padStart(16, '0');
+}
+
+/** The parts of `manifest` that change the numbers (see the file comment), as one value. */
+function numbersPart(manifest: Manifest) {
+  return {
+    input: manifest.input,
+    timestep: manifest.timestep,
+    extraInputs: manifest.extraInputs ?? [],
+    prediction: manifest.prediction,
+    schedule: manifest.schedule,
+    // Sorted: the order blocks are listed in changes no block's features.
+    blocks: manifest.blocks.map((b) => [b.name, b.output]).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+  };
+}
+
+const memo = new WeakMap<Manifest, string>();
+
+/**
+ * 16 hex digits that change whenever a part of the manifest that changes the model's numbers
+ * does, and only then. Memoised per manifest object (manifests are not mutated).
+ *
+ * @example numbersKey(model.unet.manifest) // e.g. "3f1c…", part of the feature cache key
+ */
+export function numbersKey(manifest: Manifest): string {
+  let key = memo.get(manifest);
+  if (key === undefined) {
+    key = fnv1a64(new TextEncoder().encode(canonicalJson(numbersPart(manifest))));
+    memo.set(manifest, key);
+  }
+  return key;
+}

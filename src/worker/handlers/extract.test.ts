@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import { IDBFactory } from 'fake-indexeddb';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Manifest } from '../../core/manifest/types';
+import { scheduleFromManifest } from '../../core/schedule';
+import type { UNetSession } from '../../engine/unet-session';
+import { createJobContext } from '../context';
+import type { ExtractParams } from '../jobs';
+import { type LoadedModel, setCurrentModel } from '../model-state';
+
+const gpu = vi.hoisted(() => ({ limits: null as null | Record<string, number> }));
+vi.mock('../../engine/onnx-web', () => ({
+  webgpuDevice: async () => (gpu.limits ? { limits: gpu.limits } : undefined),
+}));
+vi.mock('../post', () => ({ post: () => {} }));
+vi.mock('./load-model', () => ({ openOnBestBackend: async () => ({}) }));
+
+(globalThis as { indexedDB?: IDBFactory }).indexedDB = new IDBFactory();
+const { extractFeatures } = await import('./extract');
+
+const bundled = (): Manifest =>
+  JSON.parse(
+    readFileSync(new URL('../../../public/models/fashion-mnist-ddpm/manifest.json', import.meta.url), 'utf8'),
+  );
+
+interface Call {
+  count: number;
+  outputs: string[];
+}
+
+/** A model whose "U-Net" returns 2×2 maps filled with the mean of each x_t, and logs its runs. */
+function fakeModel(manifest: Manifest, hash = 'h', backend: 'wasm' | 'webgpu' = 'wasm') {
+  const calls: Call[] = [];
+  const { input } = manifest;
+  const pixels = input.channels * input.height * input.width;
+  const unet = {
+    manifest,
+    get blockNames() {
+      return manifest.blocks.map((b) => b.name);
+    },
+    async run(xt: Float32Array, count: number, _t: ArrayLike<number>, outputs: string[]) {
+      calls.push({ count, outputs: [...outputs] });
+      const out: Record<string, { data: Float32Array; dims: number[] }> = {};
+      for (const [o, name] of outputs.entries()) {
+        const data = new Float32Array(count * 4);
+        for (let i = 0; i < count; i++) {
+          let s = 0;
+          for (let p = 0; p < pixels; p++) s += xt[i * pixels + p];
+          data.fill(s / pixels + o, i * 4, (i + 1) * 4);
+        }
+        out[name] = { data, dims: [count, 1, 2, 2] };
+      }
+      return out;
+    },
+  } as unknown as UNetSession;
+  const model: LoadedModel = {
+    unet,
+    info: { hash, manifest, backend, threads: 1, fallbackReason: null, loadMs: 0 },
+    alphasCumprod: scheduleFromManifest(manifest.schedule).alphasCumprod,
+    bytes: new Uint8Array(1),
+    sessionBytes: new Uint8Array(1),
+    externalData: [],
+  } as unknown as LoadedModel;
+  setCurrentModel(model);
+  return { model, calls };
+}
+
+function images(manifest: Manifest, count: number, salt = 0) {
+  const { channels, height, width } = manifest.input;
+  const n = channels * height * width;
+  return { count, data: Float32Array.from({ length: count * n }, (_, i) => Math.sin(i * 0.37 + salt)) };
+}
+
+const ctx = () => createJobContext(1, () => {}, new AbortController());
+
+function params(manifest: Manifest, blocks: string[], count = 3, salt = 0): ExtractParams {
+  return {
+    images: images(manifest, count, salt),
+    t: 100,
+    seed: 7,
+    blocks,
+    pooling: { kind: 'avg' } as ExtractParams['pooling'],
+    batchSize: 32,
+  };
+}
+
+beforeEach(() => {
+  gpu.limits = null;
+});
+
+describe('extractFeatures cache keys', () => {
+  it('an edited schedule (betaEnd) under the same ONNX bytes misses the cache; an edited description hits it', async () => {
+    const m1 = bundled();
+    const first = fakeModel(m1, 'same-bytes');
+    expect((await extractFeatures(params(m1, ['mid'], 3, 1), ctx())).cached).toBe(0);
+    expect(first.calls.length).toBe(1);
+    expect((await extractFeatures(params(m1, ['mid'], 3, 1), ctx())).cached).toBe(3);
+    expect(first.calls.length).toBe(1);
+
+    const m2 = bundled() as unknown as { schedule: { betaEnd: number } } & Manifest;
+    m2.schedule.betaEnd = 0.03;
+    const second = fakeModel(m2, 'same-bytes');
+    expect((await extractFeatures(params(m2, ['mid'], 3, 1), ctx())).cached).toBe(0);
+    expect(second.calls.length).toBe(1);
+
+    const m3 = { ...bundled(), description: 'edited' };
+    const third = fakeModel(m3, 'same-bytes');
+    expect((await extractFeatures(params(m3, ['mid'], 3, 1), ctx())).cached).toBe(3);
+    expect(third.calls.length).toBe(0);
+  });
+
+  it('a block mapped to another output tensor misses the cache', async () => {
+    const m1 = bundled();
+    fakeModel(m1, 'bytes-2');
+    await extractFeatures(params(m1, ['mid'], 2, 2), ctx());
+    const m2 = bundled() as unknown as { blocks: { name: string; output: string }[] } & Manifest;
+    const mid = m2.blocks.find((b) => b.name === 'mid')!;
+    mid.output = 'up2_0';
+    const { calls } = fakeModel(m2, 'bytes-2');
+    expect((await extractFeatures(params(m2, ['mid'], 2, 2), ctx())).cached).toBe(0);
+    expect(calls.length).toBe(1);
+  });
+});
