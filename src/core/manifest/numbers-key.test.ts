@@ -90,6 +90,11 @@ describe('numbersKey', () => {
     expect(fnv1a64(new Uint8Array())).toBe('cbf29ce484222325');
     expect(fnv1a64(new TextEncoder().encode('a'))).toBe('af63dc4c8601ec8c');
     expect(fnv1a64(new TextEncoder().encode('foobar'))).toBe('85944171f73967e8');
+    // Against the textbook BigInt form, over every byte value.
+    const bytes = Uint8Array.from({ length: 3000 }, (_, i) => (i * 131 + (i >> 3)) & 255);
+    let h = 0xcbf29ce484222325n;
+    for (const b of bytes) h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn;
+    expect(fnv1a64(bytes)).toBe(h.toString(16).padStart(16, '0'));
     expect(canonicalJson({ b: [1, { d: 2, c: undefined, a: 'x' }], a: 0.1 })).toBe(
       '{"a":0.1,"b":[1,{"a":"x","d":2}]}',
     );

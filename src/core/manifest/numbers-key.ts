@@ -30,15 +30,29 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
-const FNV64_OFFSET = 0xcbf29ce484222325n;
-const FNV64_PRIME = 0x100000001b3n;
-const MASK64 = (1n << 64n) - 1n;
-
-/** FNV-1a 64-bit hash of a byte string, as 16 lower-case hex digits. */
+/**
+ * FNV-1a 64-bit hash of a byte string, as 16 lower-case hex digits. In four 16-bit limbs (h0 the
+ * lowest): h · (2⁴⁰ + 0x1b3) mod 2⁶⁴ is h·0x1b3 plus h0, h1 shifted into limbs 2 and 3.
+ */
 export function fnv1a64(bytes: Uint8Array): string {
-  let h = FNV64_OFFSET;
-  for (let i = 0; i < bytes.length; i++) h = ((h ^ BigInt(bytes[i])) * FNV64_PRIME) & MASK64;
-  return h.toString(16).padStart(16, '0');
+  let h0 = 0x2325;
+  let h1 = 0x8422;
+  let h2 = 0x9ce4;
+  let h3 = 0xcbf2;
+  for (let i = 0; i < bytes.length; i++) {
+    h0 ^= bytes[i];
+    const t0 = h0 * 0x1b3;
+    let t1 = h1 * 0x1b3;
+    let t2 = h2 * 0x1b3 + (h0 << 8);
+    const t3 = h3 * 0x1b3 + (h1 << 8);
+    t1 += t0 >>> 16;
+    h0 = t0 & 0xffff;
+    t2 += t1 >>> 16;
+    h1 = t1 & 0xffff;
+    h3 = (t3 + (t2 >>> 16)) & 0xffff;
+    h2 = t2 & 0xffff;
+  }
+  return [h3, h2, h1, h0].map((v) => v.toString(16).padStart(4, '0')).join('');
 }
 
 /** The parts of `manifest` that change the numbers (see the file comment), as one value. */
