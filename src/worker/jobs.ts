@@ -95,6 +95,7 @@ export interface ExtractParams {
   seed: number;
   blocks: string[];
   pooling: Pooling;
+  /** Most images per U-Net run; the worker takes fewer when their maps would not fit (pipeline/batch-size.ts). */
   batchSize: number;
   /** Use the feature cache (default true); benchmarks turn it off. */
   cache?: boolean;

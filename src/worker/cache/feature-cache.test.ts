@@ -33,6 +33,20 @@ describe('FeatureCache', () => {
     expect((await cache.getMany([key('x')]))[0]!.features.a[0]).toBe(2);
   });
 
+  it('blocks stored later for the same key join the record', async () => {
+    const cache = (await FeatureCache.open(new IDBFactory()))!;
+    await cache.putMany([{ key: key('x'), features: { a: new Float32Array([1, 2]) } }]);
+    await cache.putMany([{ key: key('x'), features: { b: new Float32Array([3]) } }]);
+    let [hit] = await cache.getMany([key('x')]);
+    expect(Array.from(hit!.features.a)).toEqual([1, 2]);
+    expect(Array.from(hit!.features.b)).toEqual([3]);
+    expect(await cache.stats()).toMatchObject({ entries: 1, bytes: 12 });
+    await cache.putMany([{ key: key('x'), features: { a: new Float32Array([4, 5]) } }]);
+    [hit] = await cache.getMany([key('x')]);
+    expect(Array.from(hit!.features.a)).toEqual([4, 5]);
+    expect(Array.from(hit!.features.b)).toEqual([3]);
+  });
+
   it('evicts the oldest entries beyond its size limit', async () => {
     const cache = (await FeatureCache.open(new IDBFactory(), 100))!;
     for (let i = 0; i < 6; i++) {

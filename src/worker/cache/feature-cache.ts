@@ -4,7 +4,8 @@
  *
  * One record per (model hash, manifest digest, pipeline version, t, seed, pooling, image hash)
  * holds the pooled features of the blocks computed for it: IndexedDB's cost is per record, not per
- * byte, so blocks computed together are stored together. When the total passes `maxBytes`, the
+ * byte, so blocks computed together are stored together, and blocks computed later are added to
+ * the same record. When the total passes `maxBytes`, the
  * oldest records go first.
  *
  * Version 2 of the database added the manifest digest and the pipeline version to the key; the
@@ -185,7 +186,11 @@ export class FeatureCache {
     return records.map((r) => (r ? unpack(r) : null));
   }
 
-  /** Stores many entries in one transaction, then evicts the oldest beyond the size limit. */
+  /**
+   * Stores many entries in one transaction, then evicts the oldest beyond the size limit. An entry
+   * whose key already has a record adds its blocks to that record's (new values win), so blocks
+   * computed by separate requests accumulate.
+   */
   async putMany(entries: { key: CacheKey; features: Record<string, Float32Array> }[]): Promise<void> {
     if (!entries.length || this.closed) return;
     const tx = this.db.transaction([STORE, META], 'readwrite');
@@ -195,8 +200,9 @@ export class FeatureCache {
     let count = ((await promisify(meta.get('entries'))) as number | undefined) ?? 0;
     const now = Date.now();
     for (const { key, features } of entries) {
-      const record = pack(toKey(key), features, now);
-      const old = (await promisify(store.get(record.key))) as StoredRecord | undefined;
+      const old = (await promisify(store.get(toKey(key)))) as StoredRecord | undefined;
+      const merged = old ? { ...unpack(old).features, ...features } : features;
+      const record = pack(toKey(key), merged, now);
       if (old) {
         total -= old.bytes;
         count -= 1;

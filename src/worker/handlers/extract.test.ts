@@ -121,3 +121,52 @@ describe('extractFeatures cache keys', () => {
     expect(calls.length).toBe(1);
   });
 });
+
+/** A 3×256×256 model whose full-resolution blocks have 256 channels (64 MB a map per image). */
+function bigManifest(): Manifest {
+  const block = (name: string, level: number, channels: number) => ({
+    name,
+    output: name,
+    stage: 'down' as const,
+    level,
+    resolution: [256 >> level, 256 >> level] as [number, number],
+    channels,
+  });
+  return {
+    ...bundled(),
+    input: { name: 'x', channels: 3, height: 256, width: 256, range: [-1, 1] },
+    preprocessing: { ...bundled().preprocessing, color: 'rgb', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] },
+    blocks: [block('d0', 0, 256), block('d1', 1, 256), block('mid', 3, 512), block('u0', 0, 256)],
+  };
+}
+
+describe('extractFeatures fetches what it needs', () => {
+  it('with the cache on, only the requested blocks; blocks computed later join the same records', async () => {
+    const m = bundled();
+    const { calls } = fakeModel(m, 'bytes-3');
+    expect((await extractFeatures(params(m, ['mid'], 3, 3), ctx())).cached).toBe(0);
+    expect(calls.map((c) => c.outputs)).toEqual([['mid']]);
+    // Another block: a miss (the record lacks it), computed alone and merged into the records.
+    expect((await extractFeatures(params(m, ['up1_0'], 3, 3), ctx())).cached).toBe(0);
+    expect(calls[1].outputs).toEqual(['up1_0']);
+    const both = await extractFeatures(params(m, ['mid', 'up1_0'], 3, 3), ctx());
+    expect(both.cached).toBe(3);
+    expect(calls.length).toBe(2);
+  });
+
+  it('batch size from bytes: a 256×256 model with 256-channel maps runs a few images a batch, not 32', async () => {
+    const m = bigManifest();
+    const wasm = fakeModel(m, 'bytes-4');
+    await extractFeatures({ ...params(m, ['d0'], 5, 4), cache: false }, ctx());
+    expect(wasm.calls.map((c) => c.count)).toEqual([3, 2]); // (0.75 + 64 + 64) MB an image, 512 MB
+    // WebGPU: bounded by the device's buffer limits (128 MB here): one image a batch.
+    gpu.limits = { maxBufferSize: 2 ** 28, maxStorageBufferBindingSize: 2 ** 27 };
+    const webgpu = fakeModel(m, 'bytes-4', 'webgpu');
+    await extractFeatures({ ...params(m, ['d0'], 3, 4), cache: false }, ctx());
+    expect(webgpu.calls.map((c) => c.count)).toEqual([1, 1, 1]);
+    // The caller's batch size stays an upper bound.
+    const small = fakeModel(bundled(), 'bytes-5');
+    await extractFeatures({ ...params(bundled(), ['mid'], 5, 5), batchSize: 2, cache: false }, ctx());
+    expect(small.calls.map((c) => c.count)).toEqual([2, 2, 1]);
+  });
+});

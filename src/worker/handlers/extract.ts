@@ -1,17 +1,27 @@
 /**
  * @file extractFeatures with the feature cache: answer what the cache has first, then run the U-Net
- * on the rest (fetching every block, so the cache can serve later requests for other blocks),
- * streaming each batch as a partial so a cancelled run keeps everything already computed.
+ * on the rest, streaming each batch as a partial so a cancelled run keeps everything already
+ * computed.
+ *
+ * Only the requested blocks are fetched, in batches sized from their bytes (pipeline/batch-size.ts).
+ * Fetching every block would let the cache answer later requests for other blocks, but a big
+ * model's full-resolution maps cost tens of MB per image per block to copy out and pool. The
+ * trade-off: an image is a cache hit only when its record holds every requested block, so asking
+ * for a new block later re-runs the U-Net for it (the record then gains that block). The sweep and
+ * the probe ask for all their blocks in one job, so they still cost one pass per (image, t).
  */
 import { DiffProbeError } from '../../core/errors';
 import { numbersKey } from '../../core/manifest/numbers-key';
 import type { Pooling } from '../../core/pooling';
+import { webgpuDevice } from '../../engine/onnx-web';
+import { extractionBatchSize, extractionBudgetBytes, type GpuBufferLimits } from '../../pipeline/batch-size';
 import { extractFeatures as extract } from '../../pipeline/extract';
 import { PIPELINE_VERSION } from '../../pipeline/version';
 import type { CachedFeatures, CacheKey } from '../cache/feature-cache';
 import { featureCacheStatus, imageHashes } from '../cache/shared';
 import type { JobContext } from '../context';
 import type { ExtractParams, FeatureChunk } from '../jobs';
+import type { LoadedModel } from '../model-state';
 import { checkTimestep, requireModel, withRecovery } from './run-model';
 
 /** Cache key part for a pooling; raw maps are too large to cache. */
@@ -39,6 +49,28 @@ function stack(
     dims[b] = dim;
   }
   return { features, dims };
+}
+
+/** The WebGPU device's buffer limits (ORT asks the adapter's own for its device), if there is one. */
+async function gpuLimits(): Promise<GpuBufferLimits | null> {
+  try {
+    const limits = (await webgpuDevice())?.limits;
+    return limits
+      ? {
+          maxBufferSize: limits.maxBufferSize,
+          maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+        }
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Images per batch for `blocks` on the model's current backend; `upper` is the caller's batch size. */
+async function batchSizeFor(model: LoadedModel, blocks: string[], upper: number): Promise<number> {
+  const backend = model.info.backend;
+  const budget = extractionBudgetBytes(backend, backend === 'webgpu' ? await gpuLimits() : null);
+  return extractionBatchSize(model.unet.manifest, blocks, upper, budget);
 }
 
 export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
@@ -96,13 +128,15 @@ export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
     const missRows = Array.from({ length: count }, (_, r) => r).filter((r) => !finished.has(r));
     const x0 = new Float32Array(missRows.length * pixels);
     for (const [i, r] of missRows.entries()) x0.set(data.subarray(r * pixels, (r + 1) * pixels), i * pixels);
-    const computeBlocks = cache ? model.unet.blockNames : params.blocks;
+    const computeBlocks = params.blocks;
+    // Sized on the backend this attempt runs on (a device loss moves the second one to WASM).
+    const batchSize = await batchSizeFor(model, computeBlocks, params.batchSize);
     const run = () =>
       extract(
         model.unet,
         x0,
         missRows.length,
-        { ...params, blocks: computeBlocks, alphasCumprod: model.alphasCumprod },
+        { ...params, batchSize, blocks: computeBlocks, alphasCumprod: model.alphasCumprod },
         async (batch) => {
           const rows = missRows.slice(batch.start, batch.start + batch.count);
           if (cache) {
