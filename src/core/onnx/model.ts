@@ -8,13 +8,15 @@ import { type DeferredBytes, ProtoWriter } from './protobuf';
 export type { DeferredBytes };
 
 /** ONNX TensorProto.DataType values used here. */
-export const DataType = { FLOAT: 1, INT64: 7, BOOL: 9, DOUBLE: 11 } as const;
+export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, BOOL: 9, DOUBLE: 11 } as const;
 export type DataTypeCode = (typeof DataType)[keyof typeof DataType];
 
 export type AttributeValue = number | readonly number[] | { float: number };
 
 export interface NodeSpec {
   readonly op: string;
+  /** The node's name (default `${op}_${index}`), e.g. exporter-style "/down.0/res/Add". */
+  readonly name?: string;
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
   /** Integers (and integer lists) as `INT`/`INTS`; `{ float }` as `FLOAT`. */
@@ -60,7 +62,7 @@ function node(spec: NodeSpec, index: number): ProtoWriter {
   const w = new ProtoWriter();
   for (const i of spec.inputs) w.string(1, i);
   for (const o of spec.outputs) w.string(2, o);
-  w.string(3, `${spec.op}_${index}`).string(4, spec.op);
+  w.string(3, spec.name ?? `${spec.op}_${index}`).string(4, spec.op);
   for (const [k, v] of Object.entries(spec.attributes ?? {})) w.message(5, attribute(k, v));
   return w;
 }

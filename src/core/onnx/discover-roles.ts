@@ -1,0 +1,222 @@
+/**
+ * @file Which graph input is the noisy image, which the timestep, and what to feed the others;
+ * which graph output is the prediction. From the graph's declared inputs alone (and, for the
+ * prediction, the shapes of one dry run), for models that come without a manifest.
+ */
+import { DiffProbeError } from '../errors';
+import type { ManifestExtraInput, TensorDtype } from '../manifest/types';
+import { type Dim, ElemType, elemTypeName, type OnnxModelInfo, type ValueInfo } from './reader';
+
+export interface ImageRole {
+  readonly name: string;
+  readonly channels: number;
+  /** null where the graph leaves the size symbolic (a fully convolutional export). */
+  readonly height: number | null;
+  readonly width: number | null;
+  /** The batch size the graph fixes, or null when it is symbolic (as it must be to batch). */
+  readonly fixedBatch: number | null;
+}
+
+export interface TimestepRole {
+  readonly name: string;
+  readonly dtype: TensorDtype;
+  /** 1: one timestep per image, [N]; 0: a scalar for the whole batch. */
+  readonly rank: 0 | 1;
+}
+
+export interface InputRoles {
+  readonly image: ImageRole;
+  /** Every input that could be the image (4-D float); more than one means `image` was chosen. */
+  readonly imageCandidates: readonly string[];
+  readonly timestep: TimestepRole;
+  /** The other inputs, fed constants (value 0 until the user says otherwise). */
+  readonly extras: readonly ManifestExtraInput[];
+  /** How ambiguous choices were settled, for the UI to show. */
+  readonly notes: readonly string[];
+}
+
+/** Two or more inputs could be the image: the caller must choose (findInputRoles' `imageInput`). */
+export interface AmbiguousImage {
+  readonly ambiguousImage: readonly string[];
+}
+
+export function isAmbiguousImage(r: InputRoles | AmbiguousImage): r is AmbiguousImage {
+  return 'ambiguousImage' in r;
+}
+
+export interface RoleChoices {
+  /** The image input's name, when findInputRoles reported the choice as ambiguous. */
+  readonly imageInput?: string;
+  /** Overrides the timestep guess. */
+  readonly timestepInput?: string;
+}
+
+function unsupported(message: string, detail?: Record<string, unknown>): DiffProbeError {
+  return new DiffProbeError('model-unsupported', message, detail);
+}
+
+function describeDims(dims: readonly Dim[] | null): string {
+  return dims ? `[${dims.map((d) => d ?? '?').join(', ')}]` : '(no shape)';
+}
+
+/** "x_t (float [N, 1, 28, 28]), t (int64 [N])": what a message shows of the inputs. */
+export function describeInputs(inputs: readonly ValueInfo[]): string {
+  if (!inputs.length) return 'none';
+  return inputs.map((v) => `${v.name} (${elemTypeName(v.elemType)} ${describeDims(v.dims)})`).join(', ');
+}
+
+const DTYPES: Partial<Record<number, TensorDtype>> = {
+  [ElemType.FLOAT]: 'float32',
+  [ElemType.INT64]: 'int64',
+  [ElemType.INT32]: 'int32',
+};
+
+const is4dFloat = (v: ValueInfo) => v.elemType === ElemType.FLOAT && v.dims?.length === 4;
+const isTimestepLike = (v: ValueInfo) => DTYPES[v.elemType] !== undefined && (v.dims?.length ?? 2) <= 1;
+/** "t", "timestep(s)", "time", "sigma(s)" as a name or a word of one ("c_noise_t", "time_cond"). */
+const TIMESTEP_NAME = /(^|[^a-z])t($|[^a-z])|time|sigma/i;
+
+function imageRole(v: ValueInfo, all: readonly ValueInfo[]): ImageRole {
+  const [n, c, h, w] = v.dims!;
+  if (typeof c !== 'number')
+    throw unsupported(
+      `the image input ${JSON.stringify(v.name)} has a symbolic channel count ${JSON.stringify(c)}: re-export it with a fixed one; found inputs: ${describeInputs(all)}`,
+    );
+  return {
+    name: v.name,
+    channels: c,
+    height: typeof h === 'number' ? h : null,
+    width: typeof w === 'number' ? w : null,
+    fixedBatch: typeof n === 'number' ? n : null,
+  };
+}
+
+/** The image input among the 4-D float ones, or the names to choose from. */
+function pickImage(inputs: readonly ValueInfo[], imageInput?: string): ValueInfo | AmbiguousImage {
+  const candidates = inputs.filter(is4dFloat);
+  if (imageInput !== undefined) {
+    const chosen = candidates.find((v) => v.name === imageInput);
+    if (!chosen)
+      throw unsupported(
+        `${JSON.stringify(imageInput)} is not a 4-D float input of the model; found inputs: ${describeInputs(inputs)}`,
+      );
+    return chosen;
+  }
+  if (candidates.length === 0)
+    throw unsupported(
+      `the model expects a 4-D float input NCHW (the noisy image); found inputs: ${describeInputs(inputs)}`,
+    );
+  if (candidates.length === 1) return candidates[0];
+  // Image-like channel counts: grayscale, RGB, a latent's 4.
+  const imageLike = candidates.filter((v) => [1, 3, 4].includes(v.dims![1] as number));
+  if (imageLike.length === 1) return imageLike[0];
+  return { ambiguousImage: (imageLike.length ? imageLike : candidates).map((v) => v.name) };
+}
+
+function pickTimestep(
+  rest: readonly ValueInfo[],
+  all: readonly ValueInfo[],
+  notes: string[],
+  timestepInput?: string,
+): ValueInfo {
+  const candidates = rest.filter(isTimestepLike);
+  if (timestepInput !== undefined) {
+    const chosen = candidates.find((v) => v.name === timestepInput);
+    if (!chosen)
+      throw unsupported(
+        `${JSON.stringify(timestepInput)} is not a rank-0 or rank-1 float32/int64/int32 input of the model; found inputs: ${describeInputs(all)}`,
+      );
+    return chosen;
+  }
+  if (candidates.length === 0)
+    throw unsupported(
+      `the model has no timestep input (a scalar or [N] tensor of float32, int64 or int32); found inputs: ${describeInputs(all)}`,
+    );
+  if (candidates.length === 1) return candidates[0];
+  const named = candidates.filter((v) => TIMESTEP_NAME.test(v.name));
+  const chosen = named[0] ?? candidates[0];
+  const others = candidates.filter((v) => v !== chosen).map((v) => JSON.stringify(v.name));
+  notes.push(
+    `timestep: ${JSON.stringify(chosen.name)} ${named.length === 1 ? 'by its name' : named.length ? 'by its name, the first of several' : 'as the first candidate'}, not ${others.join(', ')}`,
+  );
+  return chosen;
+}
+
+function extraInput(v: ValueInfo, all: readonly ValueInfo[]): ManifestExtraInput {
+  const dtype = DTYPES[v.elemType];
+  if (!dtype)
+    throw unsupported(
+      `input ${JSON.stringify(v.name)} is ${elemTypeName(v.elemType)}; DiffProbe can feed float32, int64 or int32 extra inputs; found inputs: ${describeInputs(all)}`,
+    );
+  if (!v.dims)
+    throw unsupported(`input ${JSON.stringify(v.name)} has no shape in the graph, so its size is unknown`);
+  // A symbolic first dimension is the batch; other symbolic sizes get 1 (a constant is broadcast).
+  const batched = v.dims.length > 0 && typeof v.dims[0] !== 'number';
+  const shape = (batched ? v.dims.slice(1) : v.dims).map((d) => (typeof d === 'number' ? d : 1));
+  return { name: v.name, dtype, shape, batched, value: 0 };
+}
+
+/**
+ * The roles of the graph's inputs: the image (a 4-D float32 input: the only one, or the only one
+ * with 1, 3 or 4 channels), the timestep (rank 0 or 1, float32/int64/int32; by name when several
+ * could be), the rest as extra inputs fed zeros.
+ *
+ * @returns `{ ambiguousImage }` when two inputs could be the image: call again with `imageInput`.
+ * @throws DiffProbeError('model-unsupported') naming the problem and listing the inputs.
+ */
+export function findInputRoles(info: OnnxModelInfo, choices: RoleChoices = {}): InputRoles | AmbiguousImage {
+  const inputs = info.inputs;
+  const picked = pickImage(inputs, choices.imageInput);
+  if ('ambiguousImage' in picked) return picked;
+  const notes: string[] = [];
+  const image = imageRole(picked, inputs);
+  const rest = inputs.filter((v) => v !== picked);
+  const timestep = pickTimestep(rest, inputs, notes, choices.timestepInput);
+  const extras = rest.filter((v) => v !== timestep).map((v) => extraInput(v, inputs));
+  return {
+    image,
+    imageCandidates: inputs.filter(is4dFloat).map((v) => v.name),
+    timestep: {
+      name: timestep.name,
+      dtype: DTYPES[timestep.elemType]!,
+      rank: timestep.dims?.length === 0 ? 0 : 1,
+    },
+    extras,
+    notes,
+  };
+}
+
+export interface PredictionOutput {
+  readonly output: string;
+  /** The output's channel count: the image's, or twice it for a learned-variance model. */
+  readonly channels: number;
+  /** [ε, variance] stacked on channels (improved DDPM / ADM): the first half is the prediction. */
+  readonly learnedVariance: boolean;
+}
+
+/** Output names that say "prediction", preferred when several outputs have the image's shape. */
+const PREDICTION_NAME = /eps|noise|pred|sample|out/i;
+
+/**
+ * The graph output holding the prediction: the one whose shape (from a dry run) equals the
+ * image's [N, C, H, W], else [N, 2C, H, W] (learned variance).
+ *
+ * @throws DiffProbeError('model-unsupported') listing the outputs' shapes when none fits.
+ */
+export function findPrediction(
+  outputs: readonly { readonly name: string; readonly dims: readonly number[] | undefined }[],
+  imageDims: readonly number[],
+): PredictionOutput {
+  const [n, c, h, w] = imageDims;
+  const withChannels = (k: number) =>
+    outputs.filter((o) => o.dims && o.dims.length === 4 && o.dims.join() === [n, k, h, w].join());
+  const pick = (list: typeof outputs) => list.find((o) => PREDICTION_NAME.test(o.name)) ?? list[0];
+  const same = withChannels(c);
+  if (same.length) return { output: pick(same).name, channels: c, learnedVariance: false };
+  const doubled = withChannels(2 * c);
+  if (doubled.length) return { output: pick(doubled).name, channels: 2 * c, learnedVariance: true };
+  const listed = outputs.map((o) => `${o.name} ${o.dims ? `[${o.dims.join(', ')}]` : '(not computed)'}`);
+  throw unsupported(
+    `no graph output has the image's shape [${imageDims.join(', ')}] (or twice its channels); the outputs are ${listed.join(', ') || 'none'}`,
+  );
+}
