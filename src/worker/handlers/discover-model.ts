@@ -57,7 +57,7 @@ export async function discoverInWorker(
   return {
     manifest,
     discovery: {
-      imageInputs: found.roles.imageCandidates ?? [found.roles.image.name],
+      imageInputs: [...found.roles.imageCandidates],
       candidates,
       learnedVariance: found.prediction.learnedVariance ?? false,
       ms: Math.round(performance.now() - started),
