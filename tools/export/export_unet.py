@@ -1,0 +1,844 @@
+"""Export any PyTorch diffusion U-Net to ONNX with chosen blocks as extra outputs, plus a DiffProbe manifest.
+
+Forward hooks on the named modules capture their outputs while torch.onnx.export traces the model, so
+the ONNX returns the prediction followed by one output per hooked module, named by its module path
+(e.g. ``down_blocks.0.resnets.1``). The manifest's blocks (stage, level, resolution, channels, skips)
+come from a dry run of the network. Before anything is written into --out-dir, the ONNX is checked
+(onnx.checker, full check) and run in onnxruntime-node at batch sizes 1 and 5 and at the example's
+batch size, every output compared with PyTorch (default tolerance 1e-4): a batch size frozen by
+tracing (``len(x)``, ``int(x.shape[0])``) is caught here and reported as such. The manifest is then
+checked with the app's own validator (``npm run cli -- validate``).
+
+Module patterns: exact module names, or globs matched segment by segment (fnmatch per dot-separated
+part): ``down_blocks.*`` matches ``down_blocks.0`` but not ``down_blocks.0.resnets.1``; ``**`` spans
+any number of parts (``up_blocks.**.resnets.*``). A glob keeps only the modules that run once and
+output an [N, C, H, W] feature map; a module named outright that does not is an error.
+``--list-modules`` prints every module with its output shape and the stage/level the exporter would give it.
+
+    PY=/usr/bin/python3
+    $PY tools/export/export_unet.py --factory tools/export/testnets.py:TinyDiffusersLike --shape 3,32,32 \\
+        --timestep-dtype int64 --prediction-type v_prediction --modules 'down_blocks.*' mid_block 'up_blocks.*' \\
+        --out-dir build/export/tiny-diffusers
+    $PY tools/export/export_unet.py --factory tools/export/testnets.py:TinyADMLike --shape 1,12,12 --extra y:int64:3 \\
+        --list-modules
+    $PY tools/export/export_unet.py --model my_unet.pt --shape 3,64,64 --modules 'input_blocks.*' middle_block ...
+
+As a library: ``from export_unet import export_unet`` (see its docstring). Docs: docs/export.md.
+"""
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fnmatch
+import functools
+import hashlib
+import importlib
+import importlib.util
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Sequence
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+import torch
+import torch.nn as nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+RUNNER = os.path.join(HERE, "run_onnx.mjs")
+OPSET = 17  # GroupNorm becomes InstanceNormalization (WebGPU has it); torch 1.13 cannot export 18
+DTYPES = {"float32": torch.float32, "int64": torch.int64, "int32": torch.int32}
+DEFAULT_SCHEDULE = {"type": "linear", "betaStart": 0.0001, "betaEnd": 0.02, "steps": 1000}
+
+# Tracer chatter that every real U-Net produces (Python ints from shapes, math.sqrt of channel counts).
+warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
+warnings.filterwarnings("ignore", message="The shape inference of prim::Constant")
+
+
+class ExportError(Exception):
+    """The model cannot be exported as asked; nothing was written into the output folder."""
+
+
+class FrozenBatchError(ExportError):
+    """The ONNX works at the example's batch size only: tracing turned the batch size into a constant."""
+
+
+# --- finding modules --------------------------------------------------------------------------
+
+
+def first_tensor(obj: Any) -> torch.Tensor | None:
+    """The tensor a module or model "returns": itself, ``.sample`` (diffusers' output classes),
+    the first tensor of a tuple/list (diffusers' down blocks return (hidden, residuals)), or the
+    first value of a dict."""
+    if isinstance(obj, torch.Tensor):
+        return obj
+    if isinstance(getattr(obj, "sample", None), torch.Tensor):
+        return obj.sample
+    if isinstance(obj, (tuple, list)):
+        for item in obj:
+            found = first_tensor(item)
+            if found is not None:
+                return found
+    if isinstance(obj, dict):
+        for item in obj.values():
+            found = first_tensor(item)
+            if found is not None:
+                return found
+    return None
+
+
+def _match(pattern: list[str], parts: list[str]) -> bool:
+    """fnmatch per dot-separated part; ``**`` matches zero or more parts."""
+    if not pattern:
+        return not parts
+    if pattern[0] == "**":
+        return any(_match(pattern[1:], parts[i:]) for i in range(len(parts) + 1))
+    return bool(parts) and fnmatch.fnmatchcase(parts[0], pattern[0]) and _match(pattern[1:], parts[1:])
+
+
+def resolve_modules(model: nn.Module, patterns: Iterable[str]) -> list[str]:
+    """Module names for exact names and globs, without duplicates. Every pattern must match."""
+    names = [n for n, _ in model.named_modules() if n]
+    out: list[str] = []
+    for pat in patterns:
+        if not any(ch in pat for ch in "*?["):
+            if pat not in names:
+                close = [n for n in names if n.startswith(pat.rsplit(".", 1)[0])][:8]
+                raise ExportError(f"no module named {pat!r}" + (f"; nearby: {', '.join(close)}" if close else ""))
+            hits = [pat]
+        else:
+            hits = [n for n in names if _match(pat.split("."), n.split("."))]
+            if not hits:
+                raise ExportError(f"pattern {pat!r} matches no module (globs match each dot-separated part; "
+                                  "use ** to span parts, --list-modules to see the names)")
+        out += [h for h in hits if h not in out]
+    return out
+
+
+@dataclass
+class Record:
+    """What one module did in the dry run."""
+
+    name: str
+    order: int  # completion order: a parent finishes after its children
+    calls: int
+    shape: tuple[int, ...] | None  # of first_tensor(output)
+    output: torch.Tensor | None = None
+    inputs: list[torch.Tensor] = field(default_factory=list)  # every tensor argument (for skips)
+
+
+def _tensors_in(obj: Any) -> list[torch.Tensor]:
+    if isinstance(obj, torch.Tensor):
+        return [obj]
+    if isinstance(obj, (tuple, list)):
+        return [t for item in obj for t in _tensors_in(item)]
+    if isinstance(obj, dict):
+        return [t for item in obj.values() for t in _tensors_in(item)]
+    return []
+
+
+def dry_run(model: nn.Module, args: tuple, kwargs: dict, keep: Sequence[str] = ()) -> dict[str, Record]:
+    """Runs the model once with a hook on every module; keeps outputs and inputs of ``keep`` only."""
+    records: dict[str, Record] = {}
+    counter = [0]
+
+    def hook(name, _mod, inp, out):
+        t = first_tensor(out)
+        rec = records.get(name)
+        if rec is None:
+            rec = records[name] = Record(name, counter[0], 0, tuple(t.shape) if t is not None else None)
+        rec.calls += 1
+        rec.order = counter[0]
+        counter[0] += 1
+        if name in keep:
+            rec.output = t
+            rec.inputs = _tensors_in(inp)
+
+    handles = [m.register_forward_hook(functools.partial(hook, n)) for n, m in model.named_modules() if n]
+    try:
+        with torch.no_grad():
+            out = model(*args, **kwargs)
+    finally:
+        for h in handles:
+            h.remove()
+    records[""] = Record("", counter[0], 1, tuple(first_tensor(out).shape) if first_tensor(out) is not None else None,
+                         output=first_tensor(out))
+    return records
+
+
+# --- block metadata ---------------------------------------------------------------------------
+
+
+def stage_from_name(name: str) -> str | None:
+    """down/mid/up from the outermost part of the path that says so (``up_blocks.1.resnets.2`` -> up)."""
+    for part in name.lower().split("."):
+        for tok in re.split(r"[_\-]", part):
+            if tok.startswith("down") or tok in ("input", "inputs", "encoder", "enc"):
+                return "down"
+            if tok.startswith("mid") or tok == "bottleneck":
+                return "mid"
+            if tok.startswith("up") or tok in ("output", "outputs", "decoder", "dec"):
+                return "up"
+    return None
+
+
+def _is_feature_map(shape, batch: int, hw: tuple[int, int]) -> bool:
+    return shape is not None and len(shape) == 4 and shape[0] == batch and shape[2] <= hw[0] and shape[3] <= hw[1]
+
+
+def infer_blocks(records: dict[str, Record], hooked: Sequence[str], batch: int, hw: tuple[int, int]) -> list[dict]:
+    """Manifest blocks for the hooked modules, in forward (completion) order.
+
+    level: rank of the block's resolution among every feature-map resolution the network produces
+    (0 = largest), so hooking only a few blocks still gives their true depth.
+    stage: from the module path when it says (down/input/encoder, mid/middle, up/output/decoder),
+    else by position: before the network first reaches its lowest resolution -> down, after it
+    last leaves it -> up, in between -> mid.
+    """
+    maps = [r for r in records.values() if r.name and _is_feature_map(r.shape, batch, hw)]
+    for name in hooked:
+        shape = records[name].shape
+        if shape is None or len(shape) != 4:
+            raise ExportError(f"module {name!r} outputs {shape or 'no tensor'}, not an NCHW feature map; "
+                              "hook a module whose output is [N, C, H, W]")
+    resolutions = sorted({r.shape[2:] for r in maps} | {records[n].shape[2:] for n in hooked},
+                         key=lambda s: (-s[0] * s[1], -s[0]))
+    lowest = resolutions[-1]
+    at_lowest = [r.order for r in maps if r.shape[2:] == lowest]
+    first_low, last_low = min(at_lowest), max(at_lowest)
+    blocks = []
+    for name in sorted(hooked, key=lambda n: records[n].order):
+        rec = records[name]
+        stage = stage_from_name(name)
+        if stage is None:
+            stage = "down" if rec.order < first_low else "up" if rec.order > last_low else "mid"
+        blocks.append({"name": name, "output": name, "stage": stage, "level": resolutions.index(rec.shape[2:]),
+                       "resolution": [int(rec.shape[2]), int(rec.shape[3])], "channels": int(rec.shape[1])})
+    return blocks
+
+
+def find_skips(records: dict[str, Record], blocks: list[dict]) -> list[dict]:
+    """Block -> block skip connections, found in the dry run: an earlier block's output tensor passed
+    to a later block as a further argument (diffusers' up blocks take a tuple of residuals), or equal
+    to the trailing channels of the later block's first input (the ``cat([h, skip])`` of ADM and of
+    diffusers' up resnets). The first is an identity test and exact; the second compares values, so
+    it is reported only when exactly one earlier block matches (identical blocks would be ambiguous)."""
+    skips = []
+    for j, to in enumerate(blocks):
+        ins = records[to["name"]].inputs
+        if not ins:
+            continue
+        first, rest = ins[0], ins[1:]
+        passed, concatenated = [], []
+        for frm in blocks[:j]:
+            out = records[frm["name"]].output
+            if out is None:
+                continue
+            c = out.shape[1]
+            if any(t is out for t in rest):
+                passed.append(frm["name"])
+            elif (first.dim() == 4 and first.shape[2:] == out.shape[2:] and first.shape[1] > c
+                  and torch.equal(first[:, -c:], out)):
+                concatenated.append(frm["name"])
+        found = passed + (concatenated if len(concatenated) == 1 else [])
+        skips += [{"from": f, "to": to["name"]} for f in found]
+    return skips
+
+
+# --- what gets traced ----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def probing(model: nn.Module, hooked: Sequence[str], extra_names: Sequence[str],
+            prediction_channels: int | None = None):
+    """Within the block, ``model(x, t, *extras)`` returns ``(prediction, *hooked module outputs)``:
+    what goes into the ONNX graph.
+
+    The model's own ``forward`` is replaced for the duration (an instance attribute, restored on
+    exit) instead of wrapping the model in another module: the model then stays the top module of
+    the trace, and torch names the ONNX nodes by the model's own module paths
+    (``/down_blocks.0/resnets.1/Add``), exactly as in a plain export of the same model. Hooks live
+    only during each call. Extra inputs are passed by keyword, under their input names.
+    """
+    had_own = "forward" in model.__dict__
+    original = model.forward
+    modules = dict(model.named_modules())
+
+    def forward(x, t, *extras):
+        captured: dict[str, torch.Tensor] = {}
+
+        def keep(name, _mod, _inp, out):
+            captured[name] = first_tensor(out)
+
+        handles = [modules[n].register_forward_hook(functools.partial(keep, n)) for n in hooked]
+        try:
+            out = original(x, t, **dict(zip(extra_names, extras)))
+        finally:
+            for h in handles:
+                h.remove()
+        pred = first_tensor(out)
+        if prediction_channels is not None:
+            pred = pred[:, :prediction_channels]  # e.g. learn_sigma models: [eps, variance]
+        return (pred, *[captured[n] for n in hooked])
+
+    model.forward = forward
+    try:
+        yield model
+    finally:
+        if had_own:
+            model.forward = original
+        else:
+            del model.forward
+
+
+# --- checks -----------------------------------------------------------------------------------
+
+
+def frozen_batch_suspects(model: onnx.ModelProto, batch: int) -> list[str]:
+    """Nodes whose shape-like input is a constant starting with the example batch size: where a
+    traced ``len(x)`` usually ends up (Reshape/Expand/Tile to [batch, ...])."""
+    consts = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
+    for n in model.graph.node:
+        if n.op_type == "Constant":
+            for a in n.attribute:
+                if a.name == "value":
+                    consts[n.output[0]] = numpy_helper.to_array(a.t)
+    shape_input = {"Reshape": 1, "Expand": 1, "Tile": 1, "ConstantOfShape": 0}
+    out = []
+    for n in model.graph.node:
+        k = shape_input.get(n.op_type)
+        if k is None or len(n.input) <= k or n.input[k] not in consts:
+            continue
+        v = consts[n.input[k]]
+        if v.dtype.kind == "i" and v.ndim == 1 and v.size >= 2 and int(v[0]) == batch:
+            out.append(f"{n.name} ({n.op_type} to constant shape {v.tolist()})")
+    return out
+
+
+def set_output_shapes(model: onnx.ModelProto, known: dict[str, Sequence[int]]) -> None:
+    """Graph outputs' shapes as [N, *known[name]]: the batch symbolic, every other size fixed."""
+    for out in model.graph.output:
+        shape = out.type.tensor_type.shape
+        del shape.dim[:]
+        shape.dim.add().dim_param = "N"
+        for v in known[out.name]:
+            shape.dim.add().dim_value = int(v)
+
+
+def tracer_batch_hints(caught: Iterable[warnings.WarningMessage]) -> list[str]:
+    """Source lines where the tracer saw a size become a Python int (``len(x)``, ``int(...)``): the
+    usual origin of a frozen batch size. Other tracer chatter (math.sqrt of a channel count) is dropped."""
+    hints = []
+    for w in caught:
+        text = str(w.message)
+        if issubclass(w.category, torch.jit.TracerWarning) and ("Using len" in text or "Python integer" in text):
+            where = f"{os.path.relpath(w.filename)}:{w.lineno}"
+            if where not in hints:
+                hints.append(where)
+    return hints[:4]
+
+
+def node_runner_available() -> str | None:
+    """Why the onnxruntime-node check cannot run, or None when it can."""
+    if shutil.which("node") is None:
+        return "node is not on PATH"
+    if not os.path.isdir(os.path.join(ROOT, "node_modules", "onnxruntime-node")):
+        return "node_modules/onnxruntime-node is missing (npm install)"
+    return None
+
+
+def run_cases(onnx_path: str, cases: list[tuple[dict[str, np.ndarray], dict[str, np.ndarray]]],
+              tol: float) -> dict:
+    """Runs tools/export/run_onnx.mjs on (inputs, reference outputs) cases; returns its JSON report."""
+    why = node_runner_available()
+    if why:
+        raise ExportError(f"cannot check the ONNX in onnxruntime-node: {why} (check=False skips the check)")
+    with tempfile.TemporaryDirectory() as d:
+        dirs = []
+        for k, (inputs, refs) in enumerate(cases):
+            cd = os.path.join(d, f"case{k}")
+            os.makedirs(cd)
+            spec = {"inputs": [], "outputs": []}
+            for kind, arrays in (("inputs", inputs), ("outputs", refs)):
+                for i, (name, arr) in enumerate(arrays.items()):
+                    fname = f"{kind[:-1]}_{i}.npy"
+                    np.save(os.path.join(cd, fname), np.ascontiguousarray(arr))
+                    spec[kind].append({"name": name, "file": fname})
+            with open(os.path.join(cd, "case.json"), "w") as f:
+                json.dump(spec, f)
+            dirs.append(cd)
+        p = subprocess.run(["node", RUNNER, onnx_path, *dirs, "--tol", str(tol)], capture_output=True,
+                           text=True, cwd=ROOT)
+    try:
+        return json.loads(p.stdout.strip().splitlines()[-1])
+    except (IndexError, json.JSONDecodeError):
+        raise ExportError(f"run_onnx.mjs failed (exit {p.returncode}):\n{p.stdout}\n{p.stderr}") from None
+
+
+def validate_manifest(path: str) -> str | None:
+    """The app's own validator (src/core/manifest/validate.ts through the CLI). Returns its message,
+    None when the CLI is not installed; raises ExportError when the manifest is refused."""
+    if not os.path.exists(os.path.join(ROOT, "node_modules", ".bin", "tsx")):
+        return None
+    p = subprocess.run(["npm", "run", "--silent", "cli", "--", "validate", path], cwd=ROOT,
+                       capture_output=True, text=True)
+    out = (p.stdout + p.stderr).strip()
+    if p.returncode != 0:
+        raise ExportError(f"the app's validator refused the manifest (exit {p.returncode}):\n{out}")
+    return out
+
+
+def sha256_file(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def producer_nodes(model: onnx.ModelProto, tensors: Iterable[str]) -> dict[str, dict]:
+    """For each tensor name, the node that computes it, looking through the Identity nodes torch adds
+    when one tensor is returned twice: {tensor: {"node", "op", "tensor"}} where "tensor" is the
+    name of the producing node's output (the original tensor behind any Identity)."""
+    by_output = {o: n for n in model.graph.node for o in n.output}
+    found = {}
+    for name in tensors:
+        cur = name
+        node = by_output.get(cur)
+        while node is not None and node.op_type == "Identity" and node.input[0] in by_output:
+            cur = node.input[0]
+            node = by_output[cur]
+        if node is not None:
+            found[name] = {"node": node.name, "op": node.op_type, "tensor": cur}
+    return found
+
+
+# --- export -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ExportResult:
+    onnx_path: str
+    manifest_path: str | None
+    manifest: dict | None
+    outputs: list[str]  # graph outputs: prediction, then hooked modules in forward order
+    blocks: list[dict]
+    parity: dict[int, dict]  # batch -> {"worst": max abs err, "outputs": {name: max abs err}}
+    skips: list[dict] = field(default_factory=list)
+    validator: str | None = None
+
+
+def _batched(arr: torch.Tensor, n: int) -> torch.Tensor:
+    """Rows of an example tensor repeated cyclically to batch n."""
+    return arr[torch.arange(n) % arr.shape[0]]
+
+
+def export_unet(model: nn.Module, example_x: torch.Tensor, example_t: torch.Tensor | float | int,
+                modules: Sequence[str], out_dir: str, name: str = "Exported U-Net", *,
+                prediction_type: str = "epsilon", schedule: dict | None = None,
+                timestep_dtype: str | None = None, extra_inputs: Sequence[dict] = (),
+                input_name: str = "x_t", timestep_name: str = "t", prediction_name: str = "prediction",
+                prediction_channels: int | None = None, value_range: Sequence[float] = (-1.0, 1.0),
+                preprocessing: dict | None = None, description: str | None = None, classes: list | None = None,
+                dataset: str | None = None,
+                onnx_file: str = "model.onnx", write_manifest: bool = True, opset: int = OPSET,
+                static_output_shapes: bool = True, check: bool = True, check_batches: Sequence[int] = (1, 5),
+                tol: float = 1e-4, validate: bool = True, seed: int = 0, log: Callable[[str], None] = print) -> ExportResult:
+    """Export ``model`` with the outputs of ``modules`` (names or globs) as extra graph outputs.
+
+    model          any nn.Module called as ``model(x, t, **extras)``; its output may be a tensor, an
+                   object with ``.sample`` (diffusers), a tuple or a dict (the first tensor is taken).
+                   It is put in eval mode (a module left in train mode exports with dropout on).
+    example_x      [B, C, H, W] float32 with B >= 2 and not one of ``check_batches``: a batch size
+                   frozen by tracing is then detectable at the other sizes.
+    example_t      [B] timesteps (or a scalar tensor for a rank-0 timestep input), cast to
+                   ``timestep_dtype`` (default: example_t's own dtype).
+    extra_inputs   further inputs, each {"name", "dtype", "shape" (per image), "batched" (default
+                   True), "value" (what the app feeds, default 0), "example" (optional tensor for
+                   tracing and checks, default filled with value)}; passed to the model by name.
+    prediction_channels  keep only the first C channels of the prediction (learn_sigma models).
+    static_output_shapes  write the known C, H, W into every output's shape (only N stays symbolic).
+                   torch 1.13 otherwise invents symbolic names for them and sometimes gives outputs of
+                   different sizes the same name; onnxruntime then fails ("Shape mismatch attempting
+                   to re-use buffer") once several such outputs exist. False keeps torch's own shapes.
+    dataset        a diffprobe-dataset's dataset.json to name in the manifest (written relative to out_dir).
+    modules=[]     exports the plain model (prediction only); then no manifest is written.
+
+    Writes ``out_dir/onnx_file`` and ``out_dir/manifest.json`` only after every check passed:
+    onnx.checker (full), onnxruntime-node vs PyTorch at each of ``check_batches`` and at B (max abs
+    error <= ``tol``), and the app's validator. Raises FrozenBatchError when the ONNX is right at B
+    but not at another batch size, ExportError for anything else.
+    """
+    model.eval()
+    x = example_x.detach().float()
+    if x.dim() != 4:
+        raise ExportError(f"example_x must be [B, C, H, W], got {tuple(x.shape)}")
+    batch, channels, height, width = (int(s) for s in x.shape)
+    if batch < 2 or batch in check_batches:
+        raise ExportError(f"example batch size {batch}: use one >= 2 that is not among the checked sizes "
+                          f"{list(check_batches)}, so that a batch size frozen by tracing shows up")
+    t = torch.as_tensor(example_t)
+    tdtype = timestep_dtype or {torch.float32: "float32", torch.float64: "float32", torch.int64: "int64",
+                                torch.int32: "int32"}.get(t.dtype)
+    if tdtype not in DTYPES:
+        raise ExportError(f"timestep dtype {timestep_dtype or t.dtype} not one of {list(DTYPES)}")
+    t = t.to(DTYPES[tdtype])
+    t_rank = t.dim()
+    if t_rank not in (0, 1) or (t_rank == 1 and t.shape[0] != batch):
+        raise ExportError(f"example_t must be [B] = [{batch}] or a scalar, got {tuple(t.shape)}")
+    schedule = schedule or dict(DEFAULT_SCHEDULE)
+    steps = int(schedule.get("steps") or len(schedule.get("alphasCumprod", [])) or 1000)
+
+    extras = []
+    for spec in extra_inputs:
+        spec = dict(spec)
+        if spec.get("dtype", "float32") not in DTYPES:
+            raise ExportError(f"extra input {spec.get('name')!r}: dtype must be one of {list(DTYPES)}")
+        spec.setdefault("dtype", "float32")
+        spec.setdefault("batched", True)
+        spec.setdefault("value", 0)
+        spec["shape"] = [int(s) for s in spec.get("shape", [])]
+        full = ([batch] if spec["batched"] else []) + spec["shape"]
+        ex = spec.pop("example", None)
+        ex = torch.full(full, spec["value"]) if ex is None else torch.as_tensor(ex)
+        if list(ex.shape) != full:
+            raise ExportError(f"extra input {spec['name']!r}: example shape {list(ex.shape)} != {full}")
+        extras.append((spec, ex.to(DTYPES[spec["dtype"]])))
+    extra_names = [s["name"] for s, _ in extras]
+    kwargs = dict(zip(extra_names, (e for _, e in extras)))
+
+    hooked = resolve_modules(model, modules)
+    records = dry_run(model, (x, t), kwargs, keep=hooked)
+    named = {p for p in modules if not any(ch in p for ch in "*?[")}
+    usable = {n for n in hooked if records.get(n) is not None and records[n].calls == 1
+              and _is_feature_map(records[n].shape, batch, (height, width))}
+    # A glob keeps the modules it can use (containers that never run, embeddings, shared modules
+    # drop out); a module named outright must be usable, or the export stops with the reason.
+    for n in named - usable:
+        if records.get(n) is None:
+            raise ExportError(f"module {n!r} did not run in the forward pass (a container such as a ModuleList?)")
+        if records[n].calls != 1:
+            raise ExportError(f"module {n!r} ran {records[n].calls} times in one forward pass (a shared module); "
+                              "hook a module that runs once")
+    hooked = [n for n in hooked if n in usable or n in named]
+    if modules and not hooked:
+        raise ExportError(f"no module matched by {list(modules)} runs once with an [N, C, H, W] output")
+    hooked = sorted(hooked, key=lambda n: records[n].order)
+    blocks = infer_blocks(records, hooked, batch, (height, width)) if hooked else []
+    skips = find_skips(records, blocks)
+    pred_shape = records[""].shape
+    want = (batch, channels, height, width)
+    if pred_shape is None:
+        raise ExportError("the model's output holds no tensor")
+    if prediction_channels is None and pred_shape != want:
+        hint = (f"; it has {pred_shape[1]} = 2 x {channels} channels (a learn_sigma model?): "
+                f"pass prediction_channels={channels}" if pred_shape[1] == 2 * channels else "")
+        raise ExportError(f"the prediction has shape {pred_shape}, the input {want}{hint}")
+    out_names = [prediction_name, *hooked]
+    in_names = [input_name, timestep_name, *extra_names]
+    if len(set(out_names + in_names)) != len(out_names) + len(in_names):
+        raise ExportError(f"input and output names must all differ: {in_names} / {out_names}")
+    if write_manifest and hooked and channels not in (1, 3):
+        raise ExportError(f"DiffProbe manifests describe 1- or 3-channel inputs, this model takes {channels}")
+
+    os.makedirs(out_dir, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix=".export-", dir=out_dir)
+    restore = contextlib.ExitStack()
+    try:
+        probe = restore.enter_context(probing(model, hooked, extra_names, prediction_channels))
+        tmp_onnx = os.path.join(tmp, onnx_file)
+        dyn = {input_name: {0: "N"}, **{n: {0: "N"} for n in out_names}}
+        if t_rank == 1:
+            dyn[timestep_name] = {0: "N"}
+        dyn.update({s["name"]: {0: "N"} for s, _ in extras if s["batched"]})
+        with torch.no_grad(), warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            torch.onnx.export(probe, (x, t, *kwargs.values()), tmp_onnx, opset_version=opset,
+                              input_names=in_names, output_names=out_names, dynamic_axes=dyn,
+                              do_constant_folding=True, training=torch.onnx.TrainingMode.EVAL)
+        frozen_hints = tracer_batch_hints(caught)
+        graph = onnx.load(tmp_onnx)
+        if static_output_shapes:
+            pred_c = prediction_channels or channels
+            known = {prediction_name: (pred_c, height, width), **{n: records[n].shape[1:] for n in hooked}}
+            set_output_shapes(graph, known)
+            onnx.save(graph, tmp_onnx)
+        onnx.checker.check_model(graph, full_check=True)
+        got_in = [i.name for i in graph.graph.input]
+        got_out = [o.name for o in graph.graph.output]
+        if got_in != in_names or got_out != out_names:
+            raise ExportError(f"graph has inputs {got_in} / outputs {got_out}, expected {in_names} / {out_names} "
+                              "(an input the model ignores is dropped by the exporter)")
+        if any(n.op_type == "Dropout" for n in graph.graph.node):
+            raise ExportError("Dropout left in the graph: the model was not in eval mode")
+        log(f"  exported {os.path.getsize(tmp_onnx) / 1e6:.2f} MB, {len(graph.graph.node)} nodes, opset {opset}, "
+            "outputs: " + (", ".join(out_names) if len(out_names) <= 16
+                           else f"{prediction_name} + {len(hooked)} modules"))
+
+        parity: dict[int, dict] = {}
+        if check:
+            parity = _check_batches(probe, tmp_onnx, graph, x, t, extras, in_names, out_names,
+                                    [*check_batches, batch], batch, tdtype, steps, tol, seed, log, frozen_hints)
+
+        onnx_path = os.path.join(out_dir, onnx_file)
+        manifest = manifest_path = validator = None
+        if write_manifest and hooked:
+            manifest = {
+                "format": "diffprobe-manifest",
+                "version": 1,
+                "name": name,
+                **({"description": description} if description else {}),
+                "model": {"file": onnx_file, "bytes": os.path.getsize(tmp_onnx), "sha256": sha256_file(tmp_onnx)},
+                "input": {"name": input_name, "channels": channels, "height": height, "width": width,
+                          "range": [float(v) for v in value_range]},
+                "timestep": {"name": timestep_name, "dtype": tdtype, **({"rank": 0} if t_rank == 0 else {})},
+                "preprocessing": preprocessing or {
+                    "resize": "shorter-side-center-crop", "color": "grayscale" if channels == 1 else "rgb",
+                    "mean": [0.5] * channels, "std": [0.5] * channels, "invert": False},
+                "prediction": {"type": prediction_type, "output": prediction_name},
+                "schedule": schedule,
+                **({"classes": list(classes)} if classes else {}),
+                **({"dataset": os.path.relpath(os.path.abspath(dataset), os.path.abspath(out_dir)).replace(os.sep, "/")}
+                   if dataset else {}),
+                **({"extraInputs": [s for s, _ in extras]} if extras else {}),
+                "blocks": blocks,
+                "skips": skips,
+                # Informational (the app ignores unknown keys): how and how well this file was made.
+                "export": {"tool": "tools/export/export_unet.py", "torch": torch.__version__, "opset": opset,
+                           "parityMaxAbsErr": {str(b): float(f"{p['worst']:.3g}") for b, p in parity.items()}},
+            }
+            if not manifest["skips"]:
+                del manifest["skips"]
+            tmp_manifest = os.path.join(tmp, "manifest.json")
+            with open(tmp_manifest, "w") as f:
+                json.dump(manifest, f, indent=2)
+                f.write("\n")
+            if validate:
+                validator = validate_manifest(tmp_manifest)
+                log(f"  app validator: {validator}" if validator is not None
+                    else "  note: node_modules/.bin/tsx missing; app-side manifest validation skipped")
+            manifest_path = os.path.join(out_dir, "manifest.json")
+            os.replace(tmp_onnx, onnx_path)
+            os.replace(tmp_manifest, manifest_path)
+        else:
+            os.replace(tmp_onnx, onnx_path)
+        log(f"  wrote {onnx_path}" + (f" and {manifest_path}" if manifest_path else ""))
+        return ExportResult(onnx_path, manifest_path, manifest, out_names, blocks, parity, skips, validator)
+    finally:
+        restore.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _short(error: str | None) -> str:
+    """onnxruntime's messages carry a source path and assertion text: keep the node and the reason."""
+    if not error:
+        return ""
+    line = error.strip().splitlines()[0]
+    node = re.search(r"Name:'([^']+)'", line)
+    reason = line.rsplit(" was false. ", 1)[-1] if " was false. " in line else line
+    return (f"at node {node.group(1)}: " if node else "") + reason[-200:].strip()
+
+
+def _check_batches(probe, onnx_path, graph, x, t, extras, in_names, out_names, batches, example_batch,
+                   tdtype, steps, tol, seed, log, hints=()) -> dict[int, dict]:
+    """ONNX (onnxruntime-node) vs PyTorch at each batch size; diagnoses a frozen batch size."""
+    rng = np.random.default_rng(seed)
+    cases = []
+    for b in batches:
+        xb = torch.from_numpy(rng.standard_normal((b, *x.shape[1:])).astype(np.float32))
+        if t.dim() == 0:
+            tb = t
+        elif tdtype == "float32":
+            tb = torch.from_numpy(rng.uniform(0, steps - 1, b).astype(np.float32))
+        else:
+            tb = torch.from_numpy(rng.integers(0, steps, b)).to(DTYPES[tdtype])
+        eb = [_batched(e, b) if s["batched"] else e for s, e in extras]
+        with torch.no_grad():
+            refs = probe(xb, tb, *eb)
+        inputs = {n: v.numpy() for n, v in zip(in_names, (xb, tb, *eb))}
+        cases.append((inputs, {n: r.contiguous().numpy() for n, r in zip(out_names, refs)}))
+    report = run_cases(onnx_path, cases, tol)
+    parity = {}
+    for b, case in zip(batches, report["cases"]):
+        errs = {o["name"]: o.get("maxAbsErr", float("inf")) for o in case.get("outputs", [])}
+        parity[b] = {"worst": case.get("worstAbsErr", float("inf")), "outputs": errs, "ok": case["ok"],
+                     "error": case.get("error") or "; ".join(f"{o['name']}: {o['error']}"
+                                                             for o in case.get("outputs", []) if "error" in o)}
+        status = "OK" if case["ok"] else f"FAIL {_short(parity[b]['error'])}".strip()
+        log(f"  onnxruntime-node {report['ort']} vs torch, batch {b}: max |err| {parity[b]['worst']:.2e} "
+            f"(tol {tol:g}) {status}")
+    if not parity[example_batch]["ok"]:
+        raise ExportError(f"the ONNX disagrees with PyTorch even at the example batch size {example_batch}: "
+                          f"{parity[example_batch]['error'] or parity[example_batch]['outputs']}")
+    bad = [b for b in batches if not parity[b]["ok"]]
+    if bad:
+        suspects = frozen_batch_suspects(graph, example_batch)
+        detail = "; ".join(f"batch {b}: {_short(parity[b]['error']) or 'max |err| %.3g' % parity[b]['worst']}"
+                           for b in bad)
+        raise FrozenBatchError(
+            f"the ONNX matches PyTorch at the example batch size {example_batch} but not at batch "
+            f"{', '.join(map(str, bad))} ({detail}). The batch size was most likely frozen into the graph "
+            f"while tracing: code such as `len(x)`, `int(x.shape[0])` or a reshape/view/expand with a batch "
+            f"size held as a Python int becomes the constant {example_batch}. Use x.shape[0] (or -1) instead."
+            + (f" Nodes with a constant shape starting with {example_batch}: {', '.join(suspects[:4])}"
+               + (f" and {len(suspects) - 4} more" if len(suspects) > 4 else "") + "." if suspects else "")
+            + (f" The tracer warned about a size turned into a Python int at {', '.join(hints)}." if hints else "")
+            + " Nothing was written.")
+    return parity
+
+
+# --- command line -----------------------------------------------------------------------------
+
+
+def load_factory(spec: str) -> Callable[..., nn.Module]:
+    """``package.module:function`` or ``path/to/file.py:function``."""
+    mod_name, _, fn = spec.rpartition(":")
+    if not mod_name or not fn:
+        raise SystemExit(f"--factory wants module:function or file.py:function, got {spec!r}")
+    if mod_name.endswith(".py") or os.sep in mod_name:
+        path = os.path.abspath(mod_name)
+        sys.path.insert(0, os.path.dirname(path))  # so that the file's own imports resolve
+        s = importlib.util.spec_from_file_location(os.path.splitext(os.path.basename(path))[0], path)
+        module = importlib.util.module_from_spec(s)
+        s.loader.exec_module(module)
+    else:
+        sys.path.insert(0, os.getcwd())
+        module = importlib.import_module(mod_name)
+    return getattr(module, fn)
+
+
+def parse_schedule(text: str) -> dict:
+    """JSON, or linear:START:END:STEPS, scaled_linear:START:END:STEPS, cosine:STEPS[:S]."""
+    if text.lstrip().startswith("{"):
+        return json.loads(text)
+    kind, *vals = text.split(":")
+    if kind in ("linear", "scaled_linear") and len(vals) == 3:
+        return {"type": kind, "betaStart": float(vals[0]), "betaEnd": float(vals[1]), "steps": int(vals[2])}
+    if kind == "cosine" and len(vals) in (1, 2):
+        return {"type": "cosine", "steps": int(vals[0]), **({"s": float(vals[1])} if len(vals) == 2 else {})}
+    raise SystemExit(f"--schedule {text!r}: want JSON, linear:START:END:STEPS, scaled_linear:..., cosine:STEPS[:S]")
+
+
+def parse_extra(text: str) -> dict:
+    """JSON, or NAME:DTYPE[:VALUE] (one value per image, shape [N])."""
+    if text.lstrip().startswith("{"):
+        return json.loads(text)
+    parts = text.split(":")
+    if len(parts) not in (2, 3):
+        raise SystemExit(f"--extra {text!r}: want NAME:DTYPE[:VALUE] or JSON")
+    value = float(parts[2]) if len(parts) == 3 else 0
+    return {"name": parts[0], "dtype": parts[1], "shape": [], "batched": True,
+            "value": int(value) if parts[1] != "float32" else value}
+
+
+def list_modules(model: nn.Module, x: torch.Tensor, t: torch.Tensor, kwargs: dict) -> None:
+    records = dry_run(model, (x, t), kwargs)
+    batch, hw = x.shape[0], tuple(x.shape[2:])
+    maps = [r.name for r in sorted(records.values(), key=lambda r: r.order)
+            if r.name and r.calls == 1 and _is_feature_map(r.shape, batch, hw)]
+    blocks = {b["name"]: b for b in infer_blocks(records, maps, batch, hw)} if maps else {}
+    for r in sorted(records.values(), key=lambda r: r.order):
+        if not r.name:
+            continue
+        b = blocks.get(r.name)
+        where = f"{b['stage']:4s} level {b['level']}" if b else ""
+        calls = f"  (runs {r.calls}x)" if r.calls != 1 else ""
+        print(f"{r.order:4d}  {r.name:48s} {str(list(r.shape) if r.shape else '-'):20s} {where}{calls}")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--factory", help="module:function or file.py:function returning the nn.Module")
+    src.add_argument("--model", help="a module saved whole with torch.save(model, path)")
+    ap.add_argument("--factory-kwargs", default="{}", help="JSON keyword arguments for the factory")
+    ap.add_argument("--shape", required=True, help="C,H,W of one input image, e.g. 3,32,32")
+    ap.add_argument("--modules", nargs="*", default=[], help="module names or globs to expose as outputs")
+    ap.add_argument("--list-modules", action="store_true", help="print the modules (dry run) and exit")
+    ap.add_argument("--out-dir", help="where model.onnx and manifest.json go")
+    ap.add_argument("--name", default=None, help="manifest name (default: the model class)")
+    ap.add_argument("--description", default=None)
+    ap.add_argument("--onnx-file", default="model.onnx")
+    ap.add_argument("--input-name", default="x_t")
+    ap.add_argument("--timestep-name", default="t")
+    ap.add_argument("--timestep-dtype", choices=list(DTYPES), default="float32")
+    ap.add_argument("--scalar-timestep", action="store_true", help="the timestep input is a scalar (rank 0)")
+    ap.add_argument("--prediction-name", default="prediction")
+    ap.add_argument("--prediction-type", choices=["epsilon", "sample", "v_prediction"], default="epsilon")
+    ap.add_argument("--prediction-channels", type=int, default=None,
+                    help="keep the first C output channels (learn_sigma models output 2C)")
+    ap.add_argument("--schedule", type=parse_schedule, default=dict(DEFAULT_SCHEDULE),
+                    help="JSON, linear:START:END:STEPS, scaled_linear:START:END:STEPS or cosine:STEPS[:S] "
+                         "(default linear:0.0001:0.02:1000)")
+    ap.add_argument("--extra", type=parse_extra, action="append", default=[],
+                    help="extra input passed to the model by name: NAME:DTYPE[:VALUE] or JSON "
+                         "{name,dtype,shape,batched,value}; repeatable")
+    ap.add_argument("--dataset", default=None,
+                    help="a bundled data set's dataset.json for the manifest, e.g. public/data/fashion-mnist/dataset.json")
+    ap.add_argument("--range", default="-1,1", help="value range of a clean image (default -1,1)")
+    ap.add_argument("--batch", type=int, default=2, help="example batch size for tracing (>= 2, not 1 or 5)")
+    ap.add_argument("--tol", type=float, default=1e-4, help="max abs ONNX-vs-PyTorch error allowed")
+    ap.add_argument("--opset", type=int, default=OPSET)
+    ap.add_argument("--no-check", action="store_true", help="skip the onnxruntime-node parity check")
+    ap.add_argument("--no-validate", action="store_true", help="skip the app's manifest validator")
+    ap.add_argument("--seed", type=int, default=0, help="seed of the example and check inputs")
+    args = ap.parse_args(argv)
+
+    if args.factory:
+        model = load_factory(args.factory)(**json.loads(args.factory_kwargs))
+    else:
+        model = torch.load(args.model, map_location="cpu")
+    if not isinstance(model, nn.Module):
+        raise SystemExit(f"expected an nn.Module, got {type(model).__name__}")
+    model.eval()
+    c, h, w = (int(v) for v in args.shape.split(","))
+    g = torch.Generator().manual_seed(args.seed)
+    x = torch.randn(args.batch, c, h, w, generator=g)
+    steps = int(args.schedule.get("steps") or len(args.schedule.get("alphasCumprod", [])))
+    if args.scalar_timestep:
+        t = torch.tensor(steps // 3)
+    else:
+        t = torch.linspace(steps * 0.1, steps * 0.6, args.batch).round()
+    t = t.to(DTYPES[args.timestep_dtype])
+    if args.list_modules:
+        kwargs = {}
+        for spec in args.extra:
+            full = ([args.batch] if spec.get("batched", True) else []) + list(spec.get("shape", []))
+            kwargs[spec["name"]] = torch.full(full, spec.get("value", 0), dtype=DTYPES[spec.get("dtype", "float32")])
+        list_modules(model, x, t, kwargs)
+        return 0
+    if not args.out_dir:
+        raise SystemExit("--out-dir is required (unless --list-modules)")
+    print(f"exporting {type(model).__name__} -> {args.out_dir}")
+    try:
+        res = export_unet(model, x, t, args.modules, args.out_dir, args.name or type(model).__name__,
+                          prediction_type=args.prediction_type, schedule=args.schedule,
+                          timestep_dtype=args.timestep_dtype, extra_inputs=args.extra, input_name=args.input_name,
+                          timestep_name=args.timestep_name, prediction_name=args.prediction_name,
+                          prediction_channels=args.prediction_channels,
+                          value_range=[float(v) for v in args.range.split(",")], description=args.description,
+                          dataset=args.dataset,
+                          onnx_file=args.onnx_file, opset=args.opset, check=not args.no_check, tol=args.tol,
+                          validate=not args.no_validate, seed=args.seed)
+    except FrozenBatchError as e:
+        print(f"error (frozen batch size): {e}", file=sys.stderr)
+        return 3
+    except ExportError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    for b in res.blocks:
+        print(f"    {b['name']:40s} {b['stage']:4s} level {b['level']}  {b['channels']}x{b['resolution'][0]}x"
+              f"{b['resolution'][1]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
