@@ -3,7 +3,7 @@ import { ModelDialog } from '../features/model/ModelDialog';
 import { getState, useStore } from '../state/store';
 import { FileButton } from '../ui/FileButton';
 import type { BackendChoice } from '../worker/jobs';
-import { openModelFiles, setBackend } from './commands';
+import { loadDefaultModel, openModelFiles, setBackend } from './commands';
 
 /**
  * Backend choice and WASM threads (both persisted), "Open model…" for a user's own ONNX (with or
@@ -19,6 +19,7 @@ export function ModelControls() {
   const running = useStore((s) => (s.model?.backend === 'wasm' ? s.model.threads : null));
   const pending = running !== null && wasmThreads !== 0 && wasmThreads !== running;
   const hasModel = useStore((s) => s.model !== null);
+  const isDefault = useStore((s) => s.model?.origin === 'bundled');
   const [dialogOpen, setDialogOpen] = useState(false);
   return (
     <div className="model-controls">
@@ -63,6 +64,11 @@ export function ModelControls() {
       <button type="button" disabled={!hasModel || busy} onClick={() => setDialogOpen(true)}>
         Model…
       </button>
+      {hasModel && !isDefault && (
+        <button type="button" disabled={busy} onClick={() => void loadDefaultModel()}>
+          Default model
+        </button>
+      )}
       {dialogOpen && <ModelDialog onClose={() => setDialogOpen(false)} />}
     </div>
   );

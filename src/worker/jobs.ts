@@ -70,8 +70,11 @@ export interface ModelInfo {
   manifest: Manifest;
   /** The ONNX file's name (for messages and saved manifests). */
   fileName: string;
-  /** 'manifest': opened with one; 'discovered': the worker read the graph and wrote the manifest. */
-  origin: 'manifest' | 'discovered';
+  /**
+   * 'bundled': the app's own model (from a URL); 'manifest': a user's model opened with its
+   * manifest; 'discovered': the worker read the graph and wrote the manifest.
+   */
+  origin: 'bundled' | 'manifest' | 'discovered';
   /** Candidate blocks of the graph; null until asked for (a model opened with a manifest). */
   discovery: ModelDiscovery | null;
   backend: Backend;

@@ -198,9 +198,11 @@ async function load(
     origin:
       params.source.kind === 'current'
         ? (currentModel()?.info.origin ?? 'manifest')
-        : read.manifest
-          ? 'manifest'
-          : 'discovered',
+        : params.source.kind === 'url'
+          ? 'bundled'
+          : read.manifest
+            ? 'manifest'
+            : 'discovered',
     discovery,
     backend: opened.backend,
     threads: opened.backend === 'wasm' ? opened.threads : 0,
