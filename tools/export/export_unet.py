@@ -29,31 +29,31 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import fnmatch
 import functools
-import hashlib
 import importlib
 import importlib.util
 import json
 import os
-import re
 import shutil
-import subprocess
 import sys
 import tempfile
 import warnings
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 import onnx
-from onnx import numpy_helper
 import torch
 import torch.nn as nn
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-RUNNER = os.path.join(HERE, "run_onnx.mjs")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# Re-exported: callers (tests, make_e2e_model.py) use them through this module.
+from onnx_checks import (ROOT, frozen_batch_suspects, node_runner_available, producer_nodes,  # noqa: E402,F401
+                         run_cases, set_output_shapes, sha256_file, short_ort_error, tracer_batch_hints,
+                         validate_manifest)
+from unet_blocks import (ExportError, FrozenBatchError, Record, _is_feature_map, dry_run,  # noqa: E402,F401
+                         find_skips, first_tensor, infer_blocks, resolve_modules, stage_from_name)
+
 OPSET = 17  # GroupNorm becomes InstanceNormalization (WebGPU has it); torch 1.13 cannot export 18
 DTYPES = {"float32": torch.float32, "int64": torch.int64, "int32": torch.int32}
 DEFAULT_SCHEDULE = {"type": "linear", "betaStart": 0.0001, "betaEnd": 0.02, "steps": 1000}
@@ -61,196 +61,6 @@ DEFAULT_SCHEDULE = {"type": "linear", "betaStart": 0.0001, "betaEnd": 0.02, "ste
 # Tracer chatter that every real U-Net produces (Python ints from shapes, math.sqrt of channel counts).
 warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
 warnings.filterwarnings("ignore", message="The shape inference of prim::Constant")
-
-
-class ExportError(Exception):
-    """The model cannot be exported as asked; nothing was written into the output folder."""
-
-
-class FrozenBatchError(ExportError):
-    """The ONNX works at the example's batch size only: tracing turned the batch size into a constant."""
-
-
-# --- finding modules --------------------------------------------------------------------------
-
-
-def first_tensor(obj: Any) -> torch.Tensor | None:
-    """The tensor a module or model "returns": itself, ``.sample`` (diffusers' output classes),
-    the first tensor of a tuple/list (diffusers' down blocks return (hidden, residuals)), or the
-    first value of a dict."""
-    if isinstance(obj, torch.Tensor):
-        return obj
-    if isinstance(getattr(obj, "sample", None), torch.Tensor):
-        return obj.sample
-    if isinstance(obj, (tuple, list)):
-        for item in obj:
-            found = first_tensor(item)
-            if found is not None:
-                return found
-    if isinstance(obj, dict):
-        for item in obj.values():
-            found = first_tensor(item)
-            if found is not None:
-                return found
-    return None
-
-
-def _match(pattern: list[str], parts: list[str]) -> bool:
-    """fnmatch per dot-separated part; ``**`` matches zero or more parts."""
-    if not pattern:
-        return not parts
-    if pattern[0] == "**":
-        return any(_match(pattern[1:], parts[i:]) for i in range(len(parts) + 1))
-    return bool(parts) and fnmatch.fnmatchcase(parts[0], pattern[0]) and _match(pattern[1:], parts[1:])
-
-
-def resolve_modules(model: nn.Module, patterns: Iterable[str]) -> list[str]:
-    """Module names for exact names and globs, without duplicates. Every pattern must match."""
-    names = [n for n, _ in model.named_modules() if n]
-    out: list[str] = []
-    for pat in patterns:
-        if not any(ch in pat for ch in "*?["):
-            if pat not in names:
-                close = [n for n in names if n.startswith(pat.rsplit(".", 1)[0])][:8]
-                raise ExportError(f"no module named {pat!r}" + (f"; nearby: {', '.join(close)}" if close else ""))
-            hits = [pat]
-        else:
-            hits = [n for n in names if _match(pat.split("."), n.split("."))]
-            if not hits:
-                raise ExportError(f"pattern {pat!r} matches no module (globs match each dot-separated part; "
-                                  "use ** to span parts, --list-modules to see the names)")
-        out += [h for h in hits if h not in out]
-    return out
-
-
-@dataclass
-class Record:
-    """What one module did in the dry run."""
-
-    name: str
-    order: int  # completion order: a parent finishes after its children
-    calls: int
-    shape: tuple[int, ...] | None  # of first_tensor(output)
-    output: torch.Tensor | None = None
-    inputs: list[torch.Tensor] = field(default_factory=list)  # every tensor argument (for skips)
-
-
-def _tensors_in(obj: Any) -> list[torch.Tensor]:
-    if isinstance(obj, torch.Tensor):
-        return [obj]
-    if isinstance(obj, (tuple, list)):
-        return [t for item in obj for t in _tensors_in(item)]
-    if isinstance(obj, dict):
-        return [t for item in obj.values() for t in _tensors_in(item)]
-    return []
-
-
-def dry_run(model: nn.Module, args: tuple, kwargs: dict, keep: Sequence[str] = ()) -> dict[str, Record]:
-    """Runs the model once with a hook on every module; keeps outputs and inputs of ``keep`` only."""
-    records: dict[str, Record] = {}
-    counter = [0]
-
-    def hook(name, _mod, inp, out):
-        t = first_tensor(out)
-        rec = records.get(name)
-        if rec is None:
-            rec = records[name] = Record(name, counter[0], 0, tuple(t.shape) if t is not None else None)
-        rec.calls += 1
-        rec.order = counter[0]
-        counter[0] += 1
-        if name in keep:
-            rec.output = t
-            rec.inputs = _tensors_in(inp)
-
-    handles = [m.register_forward_hook(functools.partial(hook, n)) for n, m in model.named_modules() if n]
-    try:
-        with torch.no_grad():
-            out = model(*args, **kwargs)
-    finally:
-        for h in handles:
-            h.remove()
-    records[""] = Record("", counter[0], 1, tuple(first_tensor(out).shape) if first_tensor(out) is not None else None,
-                         output=first_tensor(out))
-    return records
-
-
-# --- block metadata ---------------------------------------------------------------------------
-
-
-def stage_from_name(name: str) -> str | None:
-    """down/mid/up from the outermost part of the path that says so (``up_blocks.1.resnets.2`` -> up)."""
-    for part in name.lower().split("."):
-        for tok in re.split(r"[_\-]", part):
-            if tok.startswith("down") or tok in ("input", "inputs", "encoder", "enc"):
-                return "down"
-            if tok.startswith("mid") or tok == "bottleneck":
-                return "mid"
-            if tok.startswith("up") or tok in ("output", "outputs", "decoder", "dec"):
-                return "up"
-    return None
-
-
-def _is_feature_map(shape, batch: int, hw: tuple[int, int]) -> bool:
-    return shape is not None and len(shape) == 4 and shape[0] == batch and shape[2] <= hw[0] and shape[3] <= hw[1]
-
-
-def infer_blocks(records: dict[str, Record], hooked: Sequence[str], batch: int, hw: tuple[int, int]) -> list[dict]:
-    """Manifest blocks for the hooked modules, in forward (completion) order.
-
-    level: rank of the block's resolution among every feature-map resolution the network produces
-    (0 = largest), so hooking only a few blocks still gives their true depth.
-    stage: from the module path when it says (down/input/encoder, mid/middle, up/output/decoder),
-    else by position: before the network first reaches its lowest resolution -> down, after it
-    last leaves it -> up, in between -> mid.
-    """
-    maps = [r for r in records.values() if r.name and _is_feature_map(r.shape, batch, hw)]
-    for name in hooked:
-        shape = records[name].shape
-        if shape is None or len(shape) != 4:
-            raise ExportError(f"module {name!r} outputs {shape or 'no tensor'}, not an NCHW feature map; "
-                              "hook a module whose output is [N, C, H, W]")
-    resolutions = sorted({r.shape[2:] for r in maps} | {records[n].shape[2:] for n in hooked},
-                         key=lambda s: (-s[0] * s[1], -s[0]))
-    lowest = resolutions[-1]
-    at_lowest = [r.order for r in maps if r.shape[2:] == lowest]
-    first_low, last_low = min(at_lowest), max(at_lowest)
-    blocks = []
-    for name in sorted(hooked, key=lambda n: records[n].order):
-        rec = records[name]
-        stage = stage_from_name(name)
-        if stage is None:
-            stage = "down" if rec.order < first_low else "up" if rec.order > last_low else "mid"
-        blocks.append({"name": name, "output": name, "stage": stage, "level": resolutions.index(rec.shape[2:]),
-                       "resolution": [int(rec.shape[2]), int(rec.shape[3])], "channels": int(rec.shape[1])})
-    return blocks
-
-
-def find_skips(records: dict[str, Record], blocks: list[dict]) -> list[dict]:
-    """Block -> block skip connections, found in the dry run: an earlier block's output tensor passed
-    to a later block as a further argument (diffusers' up blocks take a tuple of residuals), or equal
-    to the trailing channels of the later block's first input (the ``cat([h, skip])`` of ADM and of
-    diffusers' up resnets). The first is an identity test and exact; the second compares values, so
-    it is reported only when exactly one earlier block matches (identical blocks would be ambiguous)."""
-    skips = []
-    for j, to in enumerate(blocks):
-        ins = records[to["name"]].inputs
-        if not ins:
-            continue
-        first, rest = ins[0], ins[1:]
-        passed, concatenated = [], []
-        for frm in blocks[:j]:
-            out = records[frm["name"]].output
-            if out is None:
-                continue
-            c = out.shape[1]
-            if any(t is out for t in rest):
-                passed.append(frm["name"])
-            elif (first.dim() == 4 and first.shape[2:] == out.shape[2:] and first.shape[1] > c
-                  and torch.equal(first[:, -c:], out)):
-                concatenated.append(frm["name"])
-        found = passed + (concatenated if len(concatenated) == 1 else [])
-        skips += [{"from": f, "to": to["name"]} for f in found]
-    return skips
 
 
 # --- what gets traced ----------------------------------------------------------------------------
@@ -297,128 +107,6 @@ def probing(model: nn.Module, hooked: Sequence[str], extra_names: Sequence[str],
             model.forward = original
         else:
             del model.forward
-
-
-# --- checks -----------------------------------------------------------------------------------
-
-
-def frozen_batch_suspects(model: onnx.ModelProto, batch: int) -> list[str]:
-    """Nodes whose shape-like input is a constant starting with the example batch size: where a
-    traced ``len(x)`` usually ends up (Reshape/Expand/Tile to [batch, ...])."""
-    consts = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
-    for n in model.graph.node:
-        if n.op_type == "Constant":
-            for a in n.attribute:
-                if a.name == "value":
-                    consts[n.output[0]] = numpy_helper.to_array(a.t)
-    shape_input = {"Reshape": 1, "Expand": 1, "Tile": 1, "ConstantOfShape": 0}
-    out = []
-    for n in model.graph.node:
-        k = shape_input.get(n.op_type)
-        if k is None or len(n.input) <= k or n.input[k] not in consts:
-            continue
-        v = consts[n.input[k]]
-        if v.dtype.kind == "i" and v.ndim == 1 and v.size >= 2 and int(v[0]) == batch:
-            out.append(f"{n.name} ({n.op_type} to constant shape {v.tolist()})")
-    return out
-
-
-def set_output_shapes(model: onnx.ModelProto, known: dict[str, Sequence[int]]) -> None:
-    """Graph outputs' shapes as [N, *known[name]]: the batch symbolic, every other size fixed."""
-    for out in model.graph.output:
-        shape = out.type.tensor_type.shape
-        del shape.dim[:]
-        shape.dim.add().dim_param = "N"
-        for v in known[out.name]:
-            shape.dim.add().dim_value = int(v)
-
-
-def tracer_batch_hints(caught: Iterable[warnings.WarningMessage]) -> list[str]:
-    """Source lines where the tracer saw a size become a Python int (``len(x)``, ``int(...)``): the
-    usual origin of a frozen batch size. Other tracer chatter (math.sqrt of a channel count) is dropped."""
-    hints = []
-    for w in caught:
-        text = str(w.message)
-        if issubclass(w.category, torch.jit.TracerWarning) and ("Using len" in text or "Python integer" in text):
-            where = f"{os.path.relpath(w.filename)}:{w.lineno}"
-            if where not in hints:
-                hints.append(where)
-    return hints[:4]
-
-
-def node_runner_available() -> str | None:
-    """Why the onnxruntime-node check cannot run, or None when it can."""
-    if shutil.which("node") is None:
-        return "node is not on PATH"
-    if not os.path.isdir(os.path.join(ROOT, "node_modules", "onnxruntime-node")):
-        return "node_modules/onnxruntime-node is missing (npm install)"
-    return None
-
-
-def run_cases(onnx_path: str, cases: list[tuple[dict[str, np.ndarray], dict[str, np.ndarray]]],
-              tol: float) -> dict:
-    """Runs tools/export/run_onnx.mjs on (inputs, reference outputs) cases; returns its JSON report."""
-    why = node_runner_available()
-    if why:
-        raise ExportError(f"cannot check the ONNX in onnxruntime-node: {why} (check=False skips the check)")
-    with tempfile.TemporaryDirectory() as d:
-        dirs = []
-        for k, (inputs, refs) in enumerate(cases):
-            cd = os.path.join(d, f"case{k}")
-            os.makedirs(cd)
-            spec = {"inputs": [], "outputs": []}
-            for kind, arrays in (("inputs", inputs), ("outputs", refs)):
-                for i, (name, arr) in enumerate(arrays.items()):
-                    fname = f"{kind[:-1]}_{i}.npy"
-                    np.save(os.path.join(cd, fname), np.ascontiguousarray(arr))
-                    spec[kind].append({"name": name, "file": fname})
-            with open(os.path.join(cd, "case.json"), "w") as f:
-                json.dump(spec, f)
-            dirs.append(cd)
-        p = subprocess.run(["node", RUNNER, onnx_path, *dirs, "--tol", str(tol)], capture_output=True,
-                           text=True, cwd=ROOT)
-    try:
-        return json.loads(p.stdout.strip().splitlines()[-1])
-    except (IndexError, json.JSONDecodeError):
-        raise ExportError(f"run_onnx.mjs failed (exit {p.returncode}):\n{p.stdout}\n{p.stderr}") from None
-
-
-def validate_manifest(path: str) -> str | None:
-    """The app's own validator (src/core/manifest/validate.ts through the CLI). Returns its message,
-    None when the CLI is not installed; raises ExportError when the manifest is refused."""
-    if not os.path.exists(os.path.join(ROOT, "node_modules", ".bin", "tsx")):
-        return None
-    p = subprocess.run(["npm", "run", "--silent", "cli", "--", "validate", path], cwd=ROOT,
-                       capture_output=True, text=True)
-    out = (p.stdout + p.stderr).strip()
-    if p.returncode != 0:
-        raise ExportError(f"the app's validator refused the manifest (exit {p.returncode}):\n{out}")
-    return out
-
-
-def sha256_file(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def producer_nodes(model: onnx.ModelProto, tensors: Iterable[str]) -> dict[str, dict]:
-    """For each tensor name, the node that computes it, looking through the Identity nodes torch adds
-    when one tensor is returned twice: {tensor: {"node", "op", "tensor"}} where "tensor" is the
-    name of the producing node's output (the original tensor behind any Identity)."""
-    by_output = {o: n for n in model.graph.node for o in n.output}
-    found = {}
-    for name in tensors:
-        cur = name
-        node = by_output.get(cur)
-        while node is not None and node.op_type == "Identity" and node.input[0] in by_output:
-            cur = node.input[0]
-            node = by_output[cur]
-        if node is not None:
-            found[name] = {"node": node.name, "op": node.op_type, "tensor": cur}
-    return found
 
 
 # --- export -----------------------------------------------------------------------------------
@@ -637,16 +325,6 @@ def export_unet(model: nn.Module, example_x: torch.Tensor, example_t: torch.Tens
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _short(error: str | None) -> str:
-    """onnxruntime's messages carry a source path and assertion text: keep the node and the reason."""
-    if not error:
-        return ""
-    line = error.strip().splitlines()[0]
-    node = re.search(r"Name:'([^']+)'", line)
-    reason = line.rsplit(" was false. ", 1)[-1] if " was false. " in line else line
-    return (f"at node {node.group(1)}: " if node else "") + reason[-200:].strip()
-
-
 def _check_batches(probe, onnx_path, graph, x, t, extras, in_names, out_names, batches, example_batch,
                    tdtype, steps, tol, seed, log, hints=()) -> dict[int, dict]:
     """ONNX (onnxruntime-node) vs PyTorch at each batch size; diagnoses a frozen batch size."""
@@ -672,7 +350,7 @@ def _check_batches(probe, onnx_path, graph, x, t, extras, in_names, out_names, b
         parity[b] = {"worst": case.get("worstAbsErr", float("inf")), "outputs": errs, "ok": case["ok"],
                      "error": case.get("error") or "; ".join(f"{o['name']}: {o['error']}"
                                                              for o in case.get("outputs", []) if "error" in o)}
-        status = "OK" if case["ok"] else f"FAIL {_short(parity[b]['error'])}".strip()
+        status = "OK" if case["ok"] else f"FAIL {short_ort_error(parity[b]['error'])}".strip()
         log(f"  onnxruntime-node {report['ort']} vs torch, batch {b}: max |err| {parity[b]['worst']:.2e} "
             f"(tol {tol:g}) {status}")
     if not parity[example_batch]["ok"]:
@@ -681,7 +359,7 @@ def _check_batches(probe, onnx_path, graph, x, t, extras, in_names, out_names, b
     bad = [b for b in batches if not parity[b]["ok"]]
     if bad:
         suspects = frozen_batch_suspects(graph, example_batch)
-        detail = "; ".join(f"batch {b}: {_short(parity[b]['error']) or 'max |err| %.3g' % parity[b]['worst']}"
+        detail = "; ".join(f"batch {b}: {short_ort_error(parity[b]['error']) or 'max |err| %.3g' % parity[b]['worst']}"
                            for b in bad)
         raise FrozenBatchError(
             f"the ONNX matches PyTorch at the example batch size {example_batch} but not at batch "
