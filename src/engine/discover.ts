@@ -259,9 +259,11 @@ export async function discoverModel(
       try {
         result = await session.run(feeds, names);
       } catch (error) {
+        // A graph that asks for more memory than the runtime has is too large, not malformed.
+        const tooLarge = /too large|out of memory|bad_alloc|failed to allocate/i.test(message(error));
         throw new DiffProbeError(
-          'model-unsupported',
-          `the dry run at batch 1 failed (fed zeros: ${describeFeeds(inputDims)}): ${message(error)}`,
+          tooLarge ? 'out-of-memory' : 'model-unsupported',
+          `the dry run at batch 1 ${tooLarge ? 'needs more memory than this runtime has' : 'failed'} (fed zeros: ${describeFeeds(inputDims)}): ${message(error)}`,
           { feeds: Object.fromEntries(inputDims) },
         );
       }
