@@ -67,6 +67,11 @@ export interface ModelDiscovery {
 export interface ModelInfo {
   /** sha256 of the ONNX bytes (hex); keys the feature cache. */
   hash: string;
+  /**
+   * This model as loaded: its bytes and the manifest's numbers (modelIdentity). Jobs that use the
+   * model carry it, and the worker refuses one made for another model.
+   */
+  id: string;
   manifest: Manifest;
   /** The ONNX file's name (for messages and saved manifests). */
   fileName: string;
@@ -92,7 +97,12 @@ export interface ImageBatch {
   count: number;
 }
 
-export interface ExtractParams {
+/** The model a job was made for (ModelInfo.id); absent: whatever is loaded (console use). */
+export interface ForModel {
+  model?: string;
+}
+
+export interface ExtractParams extends ForModel {
   images: ImageBatch;
   t: number;
   seed: number;
@@ -111,7 +121,7 @@ export interface FeatureChunk {
   dims: Record<string, number>;
 }
 
-export interface ForwardParams {
+export interface ForwardParams extends ForModel {
   x0: Float32Array;
   t: number;
   seed: number;
@@ -297,7 +307,7 @@ export interface Jobs {
   resumeEmbedding: { params: { slot?: string }; result: EmbedResult; partial: EmbedStep };
   /** DDIM sampling from pure noise; streams the current x̂_0 after every step so it can be watched. */
   generate: {
-    params: { count: number; steps: number; seed: number; eta: number };
+    params: { count: number; steps: number; seed: number; eta: number } & ForModel;
     result: { images: Float32Array; count: number; ms: number };
     partial: { step: number; steps: number; t: number; x0Pred: Float32Array };
   };

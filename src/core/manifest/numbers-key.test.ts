@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, fnv1a64, numbersKey } from './numbers-key';
+import { canonicalJson, fnv1a64, modelIdentity, numbersKey } from './numbers-key';
 import type { Manifest } from './types';
 
 const bundled = (): Manifest =>
@@ -98,5 +98,16 @@ describe('numbersKey', () => {
     expect(canonicalJson({ b: [1, { d: 2, c: undefined, a: 'x' }], a: 0.1 })).toBe(
       '{"a":0.1,"b":[1,{"a":"x","d":2}]}',
     );
+  });
+});
+
+describe('modelIdentity', () => {
+  it('changes with the bytes and with the numbers, not with the name', () => {
+    const m = bundled();
+    const sha = 'a'.repeat(64);
+    const id = modelIdentity(sha, m);
+    expect(modelIdentity('b'.repeat(64), m)).not.toBe(id);
+    expect(modelIdentity(sha, { ...m, schedule: { type: 'cosine', steps: 1000 } })).not.toBe(id);
+    expect(modelIdentity(sha, { ...m, name: 'renamed' })).toBe(id);
   });
 });

@@ -84,3 +84,11 @@ export function numbersKey(manifest: Manifest): string {
   }
   return key;
 }
+
+/**
+ * A loaded model's identity: the ONNX bytes' sha256 and the numbers its manifest gives them. The
+ * same file under another schedule or block mapping is another model as far as results go.
+ */
+export function modelIdentity(sha256: string, manifest: Manifest): string {
+  return `${sha256.slice(0, 16)}-${numbersKey(manifest)}`;
+}

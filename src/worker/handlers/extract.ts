@@ -74,7 +74,7 @@ async function batchSizeFor(model: LoadedModel, blocks: string[], upper: number)
 }
 
 export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
-  const model = requireModel();
+  const model = requireModel(params.model);
   checkTimestep(model, params.t);
   const { count, data } = params.images;
   const { channels, height, width } = model.unet.manifest.input;

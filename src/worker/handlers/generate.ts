@@ -15,7 +15,7 @@ export async function generate(
   ctx: JobContext,
 ): Promise<Jobs['generate']['result']> {
   const started = performance.now();
-  const model = requireModel();
+  const model = requireModel(params.model);
   const { count, steps, seed, eta } = params;
   if (!(Number.isInteger(count) && count >= 1 && count <= 64))
     throw new DiffProbeError('internal', `generate: count must be 1…64, got ${count}`);

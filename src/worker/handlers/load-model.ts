@@ -6,6 +6,7 @@
  * session is created. A failure anywhere leaves the previous model loaded and usable.
  */
 import { DiffProbeError } from '../../core/errors';
+import { modelIdentity } from '../../core/manifest/numbers-key';
 import { withBlockOutputs } from '../../core/onnx/block-outputs';
 import type { Manifest } from '../../core/manifest/types';
 import { validateManifest } from '../../core/manifest/validate';
@@ -193,6 +194,7 @@ async function load(
   lap('sessionMs', at);
   const info: ModelInfo = {
     hash,
+    id: modelIdentity(hash, manifest),
     manifest,
     fileName: read.fileName,
     origin:

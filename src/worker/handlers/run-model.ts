@@ -11,9 +11,19 @@ import { currentModel, type LoadedModel } from '../model-state';
 import { recoverOnWasm } from './device-loss';
 import { takeInjectedFault } from './faults';
 
-export function requireModel(): LoadedModel {
+/**
+ * The loaded model, checked against the one the job was made for: a probe or sweep sends one job
+ * per timestep, and a model opened between two of them must not answer the later ones.
+ */
+export function requireModel(expected?: string): LoadedModel {
   const model = currentModel();
   if (!model) throw new DiffProbeError('model-missing', 'no model is loaded yet');
+  if (expected !== undefined && expected !== model.info.id)
+    throw new DiffProbeError(
+      'model-changed',
+      `this job was made for another model (${expected.slice(0, 12)}…) than the one now loaded, ${model.info.manifest.name} (${model.info.id.slice(0, 12)}…)`,
+      { expected, loaded: model.info.id },
+    );
   return model;
 }
 
@@ -44,7 +54,7 @@ async function withRecovery<T>(
 }
 
 export async function forward(params: ForwardParams, _ctx: JobContext): Promise<ForwardResult> {
-  const model = requireModel();
+  const model = requireModel(params.model);
   checkTimestep(model, params.t);
   const started = performance.now();
   const { xt, x0Pred, maps } = (await withRecovery(model, () =>
