@@ -56,7 +56,7 @@ test('the view lives in the URL: a link reopens it, Back and Forward work', asyn
   await expect(page.getByLabel('Noise seed')).toHaveValue('7');
 
   await page.getByRole('button', { name: 'down1_1', exact: true }).click();
-  await expect(page).toHaveURL(/blocks=down1_1(&|$)/);
+  await expect(page).toHaveURL(/block=down1_1(&|$)/);
   await page.waitForTimeout(700); // past the coalescing window, so the next change is its own entry
   await page.getByRole('button', { name: 'New noise' }).click();
   await expect(page).toHaveURL(/seed=8/);
@@ -77,6 +77,39 @@ test('the view lives in the URL: a link reopens it, Back and Forward work', asyn
     'aria-pressed',
     'true',
   );
+});
+
+test('a link made with another model keeps its view in the URL and says which model to open', async ({
+  app,
+}) => {
+  const { page } = app;
+  const link = `?${new URLSearchParams([
+    ['model', 'My SD U-Net'],
+    ['mh', 'abcdef012345'],
+    ['block', '/down_blocks.0/resnets.1/Add'],
+    ['block', 'mid block, attn'],
+    ['t', '30'],
+  ])}`;
+  await openApp(page, link);
+  await expect(
+    page.getByText(
+      'This link was made with model My SD U-Net (sha256 abcdef012345…); the loaded model is the default model',
+    ),
+  ).toBeVisible();
+  await expect(page.locator('.notice', { hasText: 'This link was made with' })).toHaveCount(1);
+  // The default model stands in (its default block, the link's t) without rewriting the link.
+  await expect(page.getByRole('button', { name: 'up1_0', exact: true })).toHaveAttribute(
+    'aria-pressed',
+    'true',
+  );
+  await expect(page.getByLabel('Timestep', { exact: true })).toHaveValue('30');
+  expect(await page.evaluate(() => window.location.search)).toBe(link);
+  // The user's first change makes the URL describe what is on screen; Back returns to the link.
+  await page.getByRole('button', { name: 'mid', exact: true }).click();
+  await expect(page).toHaveURL(/\?t=30&block=mid$/);
+  await page.goBack();
+  expect(await page.evaluate(() => window.location.search)).toBe(link);
+  expect(app.consoleErrors).toEqual([]);
 });
 
 test('the feature cache shows its size and can be cleared', async ({ app }) => {

@@ -3,11 +3,13 @@
  * each one talks to the worker and patches the store. Components never call the worker directly.
  */
 import { DiffProbeError } from '../core/errors';
+import type { Manifest } from '../core/manifest/types';
 import { loadBundledDataset } from '../data/bundled';
+import { reconvertUploads } from '../features/images/commands';
+import { backendNotice, sameModel } from '../state/model-change';
 import { getState } from '../state/store';
 import type { RunOptions } from '../worker/client';
-import type { Manifest } from '../core/manifest/types';
-import type { BackendChoice, ModelSource } from '../worker/jobs';
+import type { BackendChoice, ModelInfo, ModelSource } from '../worker/jobs';
 import type { JobName, JobParams, JobResult } from '../worker/protocol';
 import { compute } from './compute';
 import { describeError } from './messages';
@@ -68,11 +70,40 @@ export async function detectEnvironment(): Promise<void> {
   getState().setEnv(env);
 }
 
+/** The default model as it was loaded, to recognise it when it is opened again from files. */
+let defaultModel: ModelInfo | null = null;
+
+/**
+ * Stops the loaded model's jobs (all but the load itself). The worker runs jobs one at a time, so
+ * a multi-step job (sweep, probe, embedding) would otherwise send its next step after the load and
+ * run it on the new model; stopped here, each one's last write (results so far, marked stopped)
+ * arrives before the load's result, and the model change then sets it aside with its model.
+ */
+function stopModelJobs(): void {
+  for (const [key, job] of Object.entries(getState().jobs)) if (key !== 'model') job.cancel();
+}
+
+/**
+ * The model-changed step after a successful load: one store action reconciles all state with the
+ * new model (state/model-change.ts); the backend is announced only when it changed (the same
+ * fallback for the next model was said already, and the status line keeps saying it); uploads are
+ * converted again for the new model's input.
+ */
+function modelLoaded(info: ModelInfo, isDefault: boolean): void {
+  const s = getState();
+  const notice = backendNotice(s.model, info);
+  if (isDefault) defaultModel = info;
+  s.switchModel(info, isDefault || (defaultModel !== null && sameModel(defaultModel, info)));
+  if (notice) getState().notify('info', notice.title, notice.text);
+  void reconvertUploads();
+}
+
 async function loadModelFrom(
   read: () => Promise<ModelSource>,
   label: string,
   backend: BackendChoice,
   onError?: (error: unknown) => boolean,
+  options: { isDefault?: boolean; stopsJobs?: boolean } = {},
 ): Promise<boolean> {
   const s = getState();
   const previous = s.model;
@@ -87,15 +118,14 @@ async function loadModelFrom(
     return false;
   }
   const wasmThreads = getState().prefs.wasmThreads;
+  if (options.stopsJobs) stopModelJobs();
   const info = await runJob('model', label, 'loadModel', { source, backend, wasmThreads }, { onError });
   if (!info) {
     // A failed load leaves the previous model (if any) in place and usable.
     getState().setModel(previous, previous ? 'ready' : 'error');
     return false;
   }
-  getState().setModel(info, 'ready');
-  if (info.fallbackReason)
-    getState().notify('info', `Running on ${info.backend.toUpperCase()}`, info.fallbackReason);
+  modelLoaded(info, options.isDefault ?? false);
   return true;
 }
 
@@ -105,11 +135,13 @@ export async function loadDefaultModel(backend: BackendChoice = getState().prefs
     async () => ({ kind: 'url', manifestUrl }),
     'Loading the default model',
     backend,
+    undefined,
+    { isDefault: true, stopsJobs: true },
   );
   const model = getState().model;
   if (ok && model && !getState().dataset) {
     try {
-      getState().setDataset(await loadBundledDataset(model.manifest, manifestUrl));
+      getState().setDataset(await loadBundledDataset(model.manifest, manifestUrl), model.hash);
     } catch (error) {
       const { title, text } = describeError(error);
       getState().notify('error', title, text);
@@ -144,11 +176,13 @@ export async function openModelFiles(files: File[], imageInput?: string): Promis
     getState().setPendingChoice({ files, imageInputs: choices as string[] });
     return true;
   };
-  return loadModelFrom(read, `Opening ${onnx.name}`, getState().prefs.backend, onError);
+  return loadModelFrom(read, `Opening ${onnx.name}`, getState().prefs.backend, onError, { stopsJobs: true });
 }
 
 /** Which picked file is the graph, the manifest and the external data; or what is wrong. */
-export function sortModelFiles(files: File[]):
+export function sortModelFiles(
+  files: File[],
+):
   | { onnx: File; manifest: File | null; externalData: File[]; problem?: undefined }
   | { problem: { title: string; text: string } } {
   const names = files.map((f) => f.name).join(', ') || 'nothing';
@@ -174,13 +208,24 @@ export function sortModelFiles(files: File[]):
 
 /** Opens the loaded model again under a new manifest (blocks, schedule, prediction, inputs). */
 export async function reconfigureModel(manifest: Manifest): Promise<boolean> {
-  return loadModelFrom(async () => ({ kind: 'current', manifest }), 'Applying the model settings', getState().prefs.backend);
+  return loadModelFrom(
+    async () => ({ kind: 'current', manifest }),
+    'Applying the model settings',
+    getState().prefs.backend,
+    undefined,
+    { stopsJobs: true },
+  );
 }
 
 export async function setBackend(backend: BackendChoice): Promise<void> {
   getState().setPrefs({ backend });
   const model = getState().model;
-  if (model) await loadModelFrom(async () => ({ kind: 'current', manifest: model.manifest }), 'Switching backend', backend);
+  if (model)
+    await loadModelFrom(
+      async () => ({ kind: 'current', manifest: model.manifest }),
+      'Switching backend',
+      backend,
+    );
 }
 
 export async function refreshCacheStats(): Promise<void> {

@@ -6,7 +6,7 @@
 import { numbersKey } from '../core/manifest/numbers-key';
 import type { Manifest } from '../core/manifest/types';
 import { modelInputFor } from '../data/model-input';
-import { getState, subscribe } from '../state/store';
+import { bundledDataFor, getState, inputReady, subscribe } from '../state/store';
 import { compute } from './compute';
 import { describeError } from './messages';
 
@@ -26,8 +26,11 @@ export function forwardKey(
 
 /** What the explorer needs computed: the view's t, and the compare pane's t when comparing. */
 function wanted(): { slot: 'forward' | 'compareForward'; t: number; key: string }[] {
-  const { model, view, compare } = getState();
-  if (!model || !view.images.length) return [];
+  const s = getState();
+  const { model, view, compare } = s;
+  // An image not (yet) usable by this model asks for nothing: an upload still being converted
+  // for it, or a bundled image the model does not use (see store.useBundledData).
+  if (!model || !inputReady(view.images[0], s)) return [];
   const key = (t: number) => forwardKey(model, view.images[0], t, view.seed);
   const out: { slot: 'forward' | 'compareForward'; t: number; key: string }[] = [
     { slot: 'forward', t: view.t, key: key(view.t) },
@@ -48,8 +51,8 @@ async function pump(): Promise<void> {
   if (!next) return;
   inFlight = true;
   try {
-    const { model, view, dataset, uploads } = getState();
-    const x0 = modelInputFor([view.images[0]], model!.manifest, dataset, uploads);
+    const { model, view, uploads } = getState();
+    const x0 = modelInputFor([view.images[0]], model!.manifest, bundledDataFor(getState()), uploads);
     if (!x0.length) return;
     const result = await compute().run(
       'forward',
@@ -83,6 +86,7 @@ export function startForwardSync(): () => void {
       s.view !== prev.view ||
       s.model !== prev.model ||
       s.dataset !== prev.dataset ||
+      s.useBundledData !== prev.useBundledData ||
       s.uploads !== prev.uploads ||
       s.compare !== prev.compare
     )

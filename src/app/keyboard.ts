@@ -4,7 +4,7 @@
  * their own arrow-key behaviour.
  */
 import { parseDatasetId } from '../data/bundled';
-import { getState } from '../state/store';
+import { bundledDataFor, getState } from '../state/store';
 
 function ownsArrows(el: Element | null): boolean {
   if (!el) return false;
@@ -22,7 +22,7 @@ export function startKeyboard(target: Document = document): () => void {
       e.preventDefault();
     } else if (e.key === 'ArrowUp' || e.key === 'ArrowDown') {
       const current = parseDatasetId(s.view.images[0] ?? '');
-      const count = s.dataset?.splits[current?.split ?? 'test']?.count ?? 0;
+      const count = bundledDataFor(s)?.splits[current?.split ?? 'test']?.count ?? 0;
       if (!count) return;
       const row = current ? current.row + (e.key === 'ArrowDown' ? 1 : -1) : 0;
       s.setView({ images: [`${current?.split ?? 'test'}:${(row + count) % count}`] });

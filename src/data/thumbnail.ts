@@ -1,4 +1,8 @@
-/** Gray bytes at model size for any image id (bundled or uploaded), for small thumbnails. */
+/**
+ * Bytes and their size for any image id, for small thumbnails: an upload as converted for the
+ * loaded model (gray, model size; null until it is), a bundled image at the data set's own size
+ * (which is not the model's when the data set is fed to another model).
+ */
 import type { BundledDataset } from './bundled';
 import { bundledPixels } from './bundled';
 import type { UploadedImage } from './uploads';
@@ -7,8 +11,12 @@ export function thumbnailFor(
   id: string,
   dataset: BundledDataset | null,
   uploads: readonly UploadedImage[],
-): Uint8Array | null {
+  modelSize: { width: number; height: number },
+): { bytes: Uint8Array; width: number; height: number; channels: number } | null {
   const u = uploads.find((x) => x.id === id);
-  if (u) return u.converted;
-  return dataset ? (bundledPixels(dataset, id)?.bytes ?? null) : null;
+  if (u) return u.status === 'ready' ? { bytes: u.converted, ...modelSize, channels: 1 } : null;
+  const px = dataset ? bundledPixels(dataset, id) : null;
+  if (!px || !dataset) return null;
+  const { width, height, channels } = dataset.index;
+  return { bytes: px.bytes, width, height, channels };
 }

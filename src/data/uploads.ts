@@ -9,9 +9,12 @@ import { sniffImage } from '../core/image/sniff';
 import type { Manifest } from '../core/manifest/types';
 
 export interface UploadedImage {
+  /** "upload:" + the first 12 hex digits of the sha256 of the file's bytes: the same for every model. */
   id: string;
   name: string;
-  /** Model input x_0, CHW float32. */
+  /** The original file's bytes, kept so the image can be converted again for another model. */
+  file: Blob;
+  /** Model input x_0, CHW float32 (empty while `status` is not 'ready'). */
   x0: Float32Array;
   /** The converted image as bytes at model size (what the model sees), for thumbnails. */
   converted: Uint8Array;
@@ -21,14 +24,33 @@ export interface UploadedImage {
   className: string | null;
   /** Notes about the conversion, e.g. "animated GIF: first frame used". */
   notes: string[];
+  /** inputKey() of the manifest that x0 and converted were made for (or failed for); '' while converting. */
+  decodedFor: string;
+  /**
+   * 'ready': x0 is this model's input. 'converting': it waits to be converted again for the model
+   * just opened (x0 and converted are empty meanwhile). 'failed': it cannot be (see `error`).
+   */
+  status: 'ready' | 'converting' | 'failed';
+  /** Why it cannot be converted for the loaded model, naming the file. */
+  error?: string;
+}
+
+/**
+ * What an image's conversion depends on: two manifests with the same key give the same x_0 for
+ * the same file, so uploads are converted again only when the key changes.
+ */
+export function inputKey(manifest: Pick<Manifest, 'input' | 'preprocessing'>): string {
+  const { input: i, preprocessing: p } = manifest;
+  return JSON.stringify([i.channels, i.height, i.width, i.range, p.resize, p.color, p.mean, p.std, p.invert]);
 }
 
 const PREVIEW = 96;
 /** Files above this many bytes are refused before reading them (a 20k×20k PNG can be ~1 GB). */
 export const MAX_FILE_BYTES = 100 * 2 ** 20;
 
-async function hashId(x0: Float32Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', x0.slice().buffer));
+/** The id of an uploaded file: from its bytes, not from any model's x_0, so it outlives a model change. */
+export async function uploadId(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
   return `upload:${Array.from(digest.subarray(0, 6), (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
 
@@ -45,8 +67,8 @@ export async function decodeImageFile(
   file: Blob & { name?: string },
   manifest: Manifest,
   className: string | null = null,
+  name: string = file.name ?? 'pasted image',
 ): Promise<UploadedImage> {
-  const name = file.name ?? 'pasted image';
   if (file.size > MAX_FILE_BYTES)
     throw new DiffProbeError(
       'image-too-large',
@@ -95,8 +117,9 @@ export async function decodeImageFile(
     if (header.animated) notes.push('animated image: the first frame is used');
     if (preprocessing.invert) notes.push('inverted, as the model was trained on light-on-dark images');
     return {
-      id: await hashId(x0),
+      id: await uploadId(bytes),
       name,
+      file: new Blob([bytes], { type: file.type }),
       x0,
       converted: new Uint8Array(
         modelInputToGray8(x0, input.channels, input.height, input.width, input.range).buffer,
@@ -104,6 +127,8 @@ export async function decodeImageFile(
       preview: { rgba: rgbaOf(bitmap, pw, ph), width: pw, height: ph },
       className,
       notes,
+      decodedFor: inputKey(manifest),
+      status: 'ready',
     };
   } finally {
     bitmap.close();

@@ -9,6 +9,7 @@ export type Persistence = 'url' | 'local' | 'none';
 /** View state goes to the URL so a link reopens the same view. */
 export const VIEW_PERSISTENCE: { [K in keyof ViewState]: Persistence } = {
   model: 'url',
+  modelHash: 'url',
   images: 'url',
   t: 'url',
   blocks: 'url',

@@ -4,17 +4,28 @@
  * runtime state that is never persisted (environment, model, jobs, notices).
  */
 import { create } from 'zustand';
-import { scheduleSteps } from '../core/schedule';
 import { useShallow } from 'zustand/react/shallow';
+import { scheduleSteps } from '../core/schedule';
 import type { BundledDataset } from '../data/bundled';
-import type { UploadedImage } from '../data/uploads';
+import { inputKey, type UploadedImage } from '../data/uploads';
 import type { EmbeddingRuns } from '../features/embedding/commands';
 import type { FeatureSet } from '../features/extraction/feature-set';
+import type { GeneratedSamples } from '../features/generate/commands';
 import type { ProbeRun } from '../features/probe/commands';
 import type { SweepGrid } from '../features/sweep/sweep-grid';
 import type { CacheStats } from '../worker/cache/feature-cache';
 import type { EnvironmentInfo, ForwardResult, ModelInfo } from '../worker/jobs';
 import type { Progress } from '../worker/protocol';
+import {
+  awaitingConversion,
+  bundledDataFor,
+  inputReady,
+  modelChange,
+  NO_RESULTS,
+  offersBundledData,
+  openLink,
+  type StashEntry,
+} from './model-change';
 import { DEFAULT_PREFERENCES, type Preferences } from './persistence';
 import { DEFAULT_VIEW, type PoolingId, type ViewState } from './view';
 
@@ -37,11 +48,27 @@ export interface AppState {
   prefs: Preferences;
   env: EnvironmentInfo | null;
   model: ModelInfo | null;
+  /** The loaded model is the app's default one (the view then names it 'default'). */
+  modelIsDefault: boolean;
   modelStatus: 'idle' | 'loading' | 'ready' | 'error';
+  /**
+   * A view from a link made with a model that is not loaded, kept (and kept in the address bar)
+   * until that model is opened or the user changes the view; see model-change.ts.
+   */
+  linkPending: ViewState | null;
   notices: Notice[];
   jobs: Record<string, JobState>;
   /** The bundled data set of the default model (raw bytes; never persisted). */
   dataset: BundledDataset | null;
+  /** sha256 of the model whose manifest named the data set (the only model that uses it unasked). */
+  datasetOwner: string | null;
+  /**
+   * The user chose to feed the bundled data set to a model that is not its owner. Runtime state,
+   * not the view/URL: it is a per-model opt-in (it is stashed with that model's results), and a
+   * link opens with the default model first, for which it would mean nothing; a link must not
+   * make that choice for its reader.
+   */
+  useBundledData: boolean;
   /** The user's own images, in the order added (never leave the browser; not persisted). */
   uploads: UploadedImage[];
   /** The latest single-image forward pass (x_t, x̂_0, every block's map) and what it was for. */
@@ -61,6 +88,10 @@ export interface AppState {
   sweep: { grid: SweepGrid; status: 'running' | 'done' | 'stopped' | 'failed' } | null;
   /** The current or last embedding and its comparison (live layout, result, features for hover). */
   embedding: EmbeddingRuns;
+  /** The latest DDIM samples (live frame or final), from the loaded model. */
+  generated: GeneratedSamples | null;
+  /** Results of models opened before, by sha256 and manifest, brought back when one is opened again. */
+  modelStash: StashEntry[];
   /** A model whose graph has several 4-D float inputs, waiting for the user to say which is the image. */
   pendingChoice: { files: File[]; imageInputs: string[] } | null;
 
@@ -73,12 +104,24 @@ export interface AppState {
   setPrefs: (patch: Partial<Preferences>) => void;
   setEnv: (env: EnvironmentInfo) => void;
   setModel: (model: ModelInfo | null, status: AppState['modelStatus']) => void;
+  /**
+   * The one model-changed step after a successful load: reconciles every model-dependent piece of
+   * state with `model` (state/model-change.ts) and says what needs saying (a pending link).
+   */
+  switchModel: (model: ModelInfo, isDefault: boolean) => void;
+  /** A view from the address bar (page load, Back/Forward); a link for another model stays pending. */
+  openLink: (view: ViewState) => void;
+  setUseBundledData: (on: boolean) => void;
+  setGenerated: (generated: GeneratedSamples | null) => void;
+  /** Updates one added image in place (its conversion for the loaded model). */
+  patchUpload: (id: string, patch: Partial<UploadedImage>) => void;
   notify: (level: NoticeLevel, title: string, text: string) => number;
   dismiss: (id: number) => void;
   startJob: (key: string, label: string, cancel: () => void) => void;
   updateJob: (key: string, progress: Progress) => void;
   endJob: (key: string) => void;
-  setDataset: (dataset: BundledDataset | null) => void;
+  /** `owner`: sha256 of the model whose manifest names the data set (default: the loaded model). */
+  setDataset: (dataset: BundledDataset | null, owner?: string | null) => void;
   addUploads: (images: UploadedImage[]) => void;
   removeUpload: (id: string) => void;
   /** Puts an uploaded image into a class bucket (empty name: unlabelled). */
@@ -102,10 +145,14 @@ export const useStore = create<AppState>()((set, get) => ({
   prefs: DEFAULT_PREFERENCES,
   env: null,
   model: null,
+  modelIsDefault: false,
   modelStatus: 'idle',
+  linkPending: null,
   notices: [],
   jobs: {},
   dataset: null,
+  datasetOwner: null,
+  useBundledData: false,
   uploads: [],
   forward: null,
   compare: null,
@@ -115,29 +162,50 @@ export const useStore = create<AppState>()((set, get) => ({
   probe: null,
   probeTry: null,
   sweep: null,
-  embedding: { main: null, compare: null },
+  embedding: NO_RESULTS.embedding,
+  generated: null,
+  modelStash: [],
   pendingChoice: null,
 
-  setView: (patch) => set((s) => ({ view: { ...s.view, ...patch } })),
-  replaceView: (view) => set({ view }),
+  // Every view setter is a user's change: it drops a pending link (the user now works with the
+  // loaded model), and url-sync then writes the address bar again.
+  setView: (patch) => set((s) => ({ view: { ...s.view, ...patch }, linkPending: null })),
+  replaceView: (view) => set({ view, linkPending: null }),
   setT: (t) => {
     const model = get().model;
     const last = model ? maxT(model) : 999;
-    set((s) => ({ view: { ...s.view, t: Math.max(0, Math.min(last, Math.round(t))) } }));
+    set((s) => ({ view: { ...s.view, t: Math.max(0, Math.min(last, Math.round(t))) }, linkPending: null }));
   },
   selectBlock: (name, additive) =>
     set((s) => {
       const blocks = s.view.blocks;
-      if (!additive) return { view: { ...s.view, blocks: [name] } };
+      if (!additive) return { view: { ...s.view, blocks: [name] }, linkPending: null };
       const next = blocks.includes(name) ? blocks.filter((b) => b !== name) : [...blocks, name];
-      return { view: { ...s.view, blocks: next.length ? next : [name] } };
+      return { view: { ...s.view, blocks: next.length ? next : [name] }, linkPending: null };
     }),
-  setPooling: (pooling) => set((s) => ({ view: { ...s.view, pooling } })),
-  setSeed: (seed) => set((s) => ({ view: { ...s.view, seed: seed >>> 0 } })),
+  setPooling: (pooling) => set((s) => ({ view: { ...s.view, pooling }, linkPending: null })),
+  setSeed: (seed) => set((s) => ({ view: { ...s.view, seed: seed >>> 0 }, linkPending: null })),
   setPrefs: (patch) => set((s) => ({ prefs: { ...s.prefs, ...patch } })),
   setEnv: (env) => set({ env }),
   setModel: (model, modelStatus) => set({ model, modelStatus }),
+  switchModel: (model, isDefault) => {
+    const { patch, notice } = modelChange(get(), model, isDefault);
+    set(patch);
+    if (notice) get().notify('warning', notice.title, notice.text);
+  },
+  openLink: (view) => {
+    const { patch, notice } = openLink(get(), view);
+    set(patch);
+    if (notice) get().notify('warning', notice.title, notice.text);
+  },
+  setUseBundledData: (useBundledData) => set({ useBundledData }),
+  setGenerated: (generated) => set({ generated }),
+  patchUpload: (id, patch) =>
+    set((s) => ({ uploads: s.uploads.map((u) => (u.id === id ? { ...u, ...patch, id } : u)) })),
   notify: (level, title, text) => {
+    // The same notice twice in a row says nothing new: the one on screen stands.
+    const last = get().notices.at(-1);
+    if (last && last.level === level && last.title === title && last.text === text) return last.id;
     const id = noticeId++;
     set((s) => ({ notices: [...s.notices.slice(-9), { id, level, title, text }] }));
     return id;
@@ -147,11 +215,18 @@ export const useStore = create<AppState>()((set, get) => ({
     set((s) => ({ jobs: { ...s.jobs, [key]: { label, progress: null, cancel } } })),
   updateJob: (key, progress) =>
     set((s) => (s.jobs[key] ? { jobs: { ...s.jobs, [key]: { ...s.jobs[key], progress } } } : {})),
-  setDataset: (dataset) => set({ dataset }),
+  setDataset: (dataset, owner) =>
+    set((s) => ({
+      dataset,
+      datasetOwner: dataset ? (owner === undefined ? (s.model?.hash ?? null) : owner) : null,
+    })),
   addUploads: (images) =>
     set((s) => {
       const known = new Set(s.uploads.map((u) => u.id));
-      return { uploads: [...s.uploads, ...images.filter((u) => !known.has(u.id) && known.add(u.id))] };
+      const added = images.filter((u) => !known.has(u.id) && known.add(u.id));
+      // Decoded for a model that is no longer loaded: they wait for conversion like the others.
+      const fresh = s.model ? awaitingConversion(added, inputKey(s.model.manifest)) : added;
+      return { uploads: [...s.uploads, ...fresh] };
     }),
   setUploadClass: (id, className) =>
     set((s) => ({
@@ -161,6 +236,7 @@ export const useStore = create<AppState>()((set, get) => ({
     set((s) => ({
       uploads: s.uploads.filter((u) => u.id !== id),
       view: { ...s.view, images: s.view.images.filter((i) => i !== id) },
+      linkPending: null,
     })),
   setForward: (forward) => set({ forward }),
   setCompare: (compare) => set({ compare }),
@@ -184,8 +260,9 @@ export function maxT(model: ModelInfo): number {
   return scheduleSteps(model.manifest.schedule) - 1;
 }
 
+/** Selectors over the bundled data set and the inputs (see model-change.ts). */
 /** Selector helper for picking several fields without re-rendering on unrelated changes. */
-export { useShallow };
+export { bundledDataFor, inputReady, offersBundledData, useShallow };
 
 /** Subscribe outside React (URL sync, persistence). */
 export const subscribe = useStore.subscribe;

@@ -9,6 +9,11 @@ export type PoolingId = (typeof POOLINGS)[number];
 export interface ViewState {
   /** 'default' for the bundled model, otherwise the name of a model the user opened. */
   model: string;
+  /**
+   * The first 12 hex digits of the model's sha256 ('' for the default model), so a shared link
+   * says which file it was made with, not only its (freely chosen) name.
+   */
+  modelHash: string;
   /** Selected image ids, e.g. "test:12" (bundled test split, index 12) or "upload:ab12cd34". */
   images: string[];
   /** Diffusion timestep, 0 … T−1. */
@@ -22,6 +27,7 @@ export interface ViewState {
 
 export const DEFAULT_VIEW: ViewState = {
   model: 'default',
+  modelHash: '',
   images: ['test:0'],
   t: 100,
   blocks: ['up1_0'],
@@ -29,7 +35,21 @@ export const DEFAULT_VIEW: ViewState = {
   seed: 0,
 };
 
+/** Image ids are ours ("test:12", "upload:ab12cd34ef56"): a narrow alphabet, never a comma. */
 const ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+/**
+ * Block and model names come from the model (ONNX node names such as "/down_blocks.0/resnets.1/Add",
+ * or "mid block, attn"): any 1–256 code points except control characters and lone surrogates
+ * (which cannot survive a URL's UTF-8 encoding).
+ */
+const NAME = /^[^\p{Cc}\p{Cs}]{1,256}$/u;
+/** Lowercase hex prefix of a sha256: 6 to 64 digits (links write 12). */
+const HASH = /^[0-9a-f]{6,64}$/;
+
+/** True for a string a block or model name may be (see NAME). */
+export function isValidName(s: unknown): s is string {
+  return typeof s === 'string' && NAME.test(s);
+}
 
 /** Coerces an untrusted partial view (from a URL, storage…) into a valid one, field by field. */
 export function sanitizeView(
@@ -37,15 +57,16 @@ export function sanitizeView(
   base: ViewState = DEFAULT_VIEW,
 ): ViewState {
   const out = { ...base };
-  if (typeof input.model === 'string' && ID.test(input.model)) out.model = input.model;
+  if (isValidName(input.model)) out.model = input.model;
+  if (typeof input.modelHash === 'string') {
+    const hash = input.modelHash.toLowerCase();
+    if (hash === '' || HASH.test(hash)) out.modelHash = hash;
+  }
   if (Array.isArray(input.images))
     out.images = input.images.filter((s) => typeof s === 'string' && ID.test(s)).slice(0, 64);
   if (typeof input.t === 'number' && Number.isInteger(input.t) && input.t >= 0 && input.t < 100_000)
     out.t = input.t;
-  if (Array.isArray(input.blocks))
-    out.blocks = [
-      ...new Set(input.blocks.filter((s): s is string => typeof s === 'string' && ID.test(s))),
-    ].slice(0, 256);
+  if (Array.isArray(input.blocks)) out.blocks = [...new Set(input.blocks.filter(isValidName))].slice(0, 256);
   if (typeof input.pooling === 'string' && (POOLINGS as readonly string[]).includes(input.pooling))
     out.pooling = input.pooling as PoolingId;
   if (

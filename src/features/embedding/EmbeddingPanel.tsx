@@ -1,6 +1,6 @@
 import { schemeTableau10 } from 'd3-scale-chromatic';
 import { type RefObject, useId, useMemo, useRef, useState } from 'react';
-import { maxT, useStore } from '../../state/store';
+import { bundledDataFor, maxT, useStore } from '../../state/store';
 import { SaveChartButtons } from '../../ui/SaveChartButtons';
 import { METHOD_NAMES } from '../../worker/embedding/embedder';
 import { POOLINGS } from '../extraction/commands';
@@ -31,7 +31,7 @@ const statusOf = (run: EmbeddingRun) => runStatusText({ ...run, hasLayout: run.c
 /** t-SNE / PCA / UMAP of the selected blocks' pooled features, with an optional comparison view. */
 export function EmbeddingPanel() {
   const model = useStore((s) => s.model);
-  const dataset = useStore((s) => s.dataset);
+  const dataset = useStore(bundledDataFor);
   const view = useStore((s) => s.view);
   const { main, compare } = useStore((s) => s.embedding);
   const busy = useStore((s) => Object.keys(s.jobs).some((k) => k !== 'model'));
@@ -72,7 +72,10 @@ export function EmbeddingPanel() {
   const maxPoints = dataset.splits.test.count;
   const { settings, errors } = parseEmbeddingForm(form, maxPoints);
   const blocks = model.manifest.blocks.map((b) => b.name);
-  const block = compareBlock || blocks.find((b) => !view.blocks.includes(b)) || blocks[0];
+  // A block picked for an earlier model may not exist in this one: then the default choice.
+  const block = blocks.includes(compareBlock)
+    ? compareBlock
+    : blocks.find((b) => !view.blocks.includes(b)) || blocks[0];
   const tMax = maxT(model);
   const tNum = Number(compareT);
   const compareValid = Number.isInteger(tNum) && tNum >= 0 && tNum <= tMax;

@@ -5,7 +5,7 @@
  */
 import { runJob } from '../../app/commands';
 import { parseDatasetId } from '../../data/bundled';
-import { getState } from '../../state/store';
+import { bundledDataFor, getState } from '../../state/store';
 import type { PoolingId } from '../../state/view';
 import { downloadBytes } from '../../ui/download';
 import { METHOD_NAMES } from '../../worker/embedding/embedder';
@@ -165,7 +165,8 @@ function labelsOf(ids: string[]): Int32Array {
 
 /** "Run t-SNE" (or PCA/UMAP): the selected blocks at the current t, then the comparison if on. */
 export async function runEmbedding(settings: EmbeddingSettings): Promise<void> {
-  const { model, dataset, view } = getState();
+  const { model, view } = getState();
+  const dataset = bundledDataFor(getState());
   if (!model || !dataset) return;
   chainStopped = false;
   lastSettings = settings;

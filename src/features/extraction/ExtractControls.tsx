@@ -1,5 +1,5 @@
 import { useId, useState } from 'react';
-import { useStore } from '../../state/store';
+import { bundledDataFor, useStore } from '../../state/store';
 import type { PoolingId } from '../../state/view';
 import { NumberField } from '../../ui/NumberField';
 import { downloadFeatureSet, extractFeatureSet, POOLINGS } from './commands';
@@ -11,7 +11,7 @@ export function ExtractControls() {
   const selected = useStore((s) => s.view.images);
   const set = useStore((s) => s.featureSet);
   const running = useStore((s) => Boolean(s.jobs.extract));
-  const ready = useStore((s) => Boolean(s.model && s.dataset));
+  const ready = useStore((s) => Boolean(s.model && bundledDataFor(s)));
   const [source, setSource] = useState<'selected' | 'test'>('test');
   const [count, setCount] = useState(1000);
   const [batch, setBatch] = useState(32);

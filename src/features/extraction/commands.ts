@@ -6,7 +6,7 @@ import { runJob } from '../../app/commands';
 import { writeNpy } from '../../core/npy';
 import type { Pooling } from '../../core/pooling';
 import { bundledModelInput, parseDatasetId } from '../../data/bundled';
-import { getState } from '../../state/store';
+import { bundledDataFor, getState } from '../../state/store';
 import type { PoolingId } from '../../state/view';
 import { downloadBytes } from '../../ui/download';
 import { addChunk, completeRows, createFeatureSet } from './feature-set';
@@ -21,7 +21,8 @@ export const POOLINGS: Record<PoolingId, { label: string; pooling: Pooling }> = 
 
 /** Extracts the selected blocks for `imageIds` at the view's t, seed and pooling. */
 export async function extractFeatureSet(imageIds: string[], batchSize: number): Promise<void> {
-  const { model, dataset, view } = getState();
+  const { model, view } = getState();
+  const dataset = bundledDataFor(getState());
   if (!model || !dataset) return;
   const ids = imageIds.filter((id) => parseDatasetId(id));
   const labels = Int32Array.from(ids, (id) => {

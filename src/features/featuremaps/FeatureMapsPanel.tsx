@@ -2,7 +2,8 @@ import * as chromatic from 'd3-scale-chromatic';
 import { useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { modelInputToHwc8 } from '../../core/image/convert';
 import { bundledPixels } from '../../data/bundled';
-import { useStore } from '../../state/store';
+import type { UploadedImage } from '../../data/uploads';
+import { bundledDataFor, inputReady, useStore } from '../../state/store';
 import { downloadBytes } from '../../ui/download';
 import { PixelCanvas } from '../../ui/PixelCanvas';
 import { ChannelDetail } from './ChannelDetail';
@@ -20,12 +21,21 @@ const COLORMAPS = {
 } as const;
 type ColormapName = keyof typeof COLORMAPS;
 
+/** Why the selected image is not run through this model. */
+function notReady(upload: UploadedImage | undefined): string {
+  if (upload?.status === 'converting') return `Converting ${upload.name} for this model…`;
+  if (upload?.status === 'failed') return `${upload.error ?? upload.name}. Pick another image.`;
+  if (upload) return `${upload.name} is not converted for this model yet.`;
+  return 'The bundled images are not used with this model: choose them in the Images panel, or add your own.';
+}
+
 /** x_0, x_t and x̂_0 of the selected image, and every channel of the selected block as a heat map. */
 export function FeatureMapsPanel() {
   const forward = useStore((s) => s.forward);
   const model = useStore((s) => s.model);
-  const dataset = useStore((s) => s.dataset);
+  const dataset = useStore(bundledDataFor);
   const imageId = useStore((s) => s.view.images[0]);
+  const ready = useStore((s) => inputReady(s.view.images[0], s));
   const upload = useStore((s) => s.uploads.find((u) => u.id === s.view.images[0]));
   const block = useStore((s) => s.view.blocks[0]);
   const [colormap, setColormap] = useState<ColormapName>('Viridis');
@@ -57,7 +67,19 @@ export function FeatureMapsPanel() {
   if (!model) return <p className="muted">Feature maps appear once the model and images are loaded.</p>;
   if (!imageId) return <p className="muted">Select an image to see what each block sees.</p>;
   const { channels, height, width } = model.manifest.input;
-  const original = upload ? { bytes: upload.converted } : dataset ? bundledPixels(dataset, imageId) : null;
+  // What was fed: an upload as converted for this model (gray preview), or a bundled image at its own size.
+  const bundled = !upload && dataset ? bundledPixels(dataset, imageId) : null;
+  const original =
+    upload?.status === 'ready'
+      ? { bytes: upload.converted, width, height, channels: 1 }
+      : bundled && dataset
+        ? {
+            bytes: bundled.bytes,
+            width: dataset.index.width,
+            height: dataset.index.height,
+            channels: dataset.index.channels,
+          }
+        : null;
   const r = forward?.result;
   return (
     <div className="featuremaps">
@@ -66,9 +88,9 @@ export function FeatureMapsPanel() {
           <figure>
             <PixelCanvas
               bytes={original.bytes}
-              width={width}
-              height={height}
-              channels={channels}
+              width={original.width}
+              height={original.height}
+              channels={original.channels}
               size={84}
               label="Original image x₀"
             />
@@ -188,7 +210,9 @@ export function FeatureMapsPanel() {
           )}
         </>
       ) : (
-        <p className="muted">{block ? 'Running the U-Net…' : 'Select a block.'}</p>
+        <p className="muted">
+          {!block ? 'Select a block.' : ready ? 'Running the U-Net…' : notReady(upload)}
+        </p>
       )}
       <ComparePane order={order} norm={norm} table={table} />
     </div>

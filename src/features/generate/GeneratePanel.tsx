@@ -1,9 +1,9 @@
 import { useState } from 'react';
-import { runJob } from '../../app/commands';
 import { modelInputToHwc8 } from '../../core/image/convert';
 import { useStore } from '../../state/store';
 import { NumberField } from '../../ui/NumberField';
 import { PixelCanvas } from '../../ui/PixelCanvas';
+import { generateSamples } from './commands';
 
 /** "Generate": DDIM samples from the model, shown live as x̂_0 sharpens step by step. */
 export function GeneratePanel() {
@@ -12,37 +12,11 @@ export function GeneratePanel() {
   const [steps, setSteps] = useState(25);
   const [count, setCount] = useState(8);
   const [seed, setSeed] = useState(0);
-  const [frame, setFrame] = useState<{
-    step: number;
-    steps: number;
-    t: number;
-    images: Float32Array;
-    final: boolean;
-  } | null>(null);
+  // In the store, not here: the samples belong to the model that made them (set aside on a model change).
+  const frame = useStore((s) => s.generated);
   if (!model) return null;
   const { channels, height, width, range } = model.manifest.input;
   const pixels = channels * height * width;
-
-  const start = async () => {
-    setFrame(null);
-    const result = await runJob(
-      'generate',
-      `Generating ${count} images (${steps} DDIM steps)`,
-      'generate',
-      { count, steps, seed, eta: 0 },
-      {
-        onPartial: (p) => setFrame({ step: p.step, steps: p.steps, t: p.t, images: p.x0Pred, final: false }),
-      },
-    );
-    if (result)
-      setFrame((f) => ({
-        step: f?.steps ?? steps,
-        steps: f?.steps ?? steps,
-        t: 0,
-        images: result.images,
-        final: true,
-      }));
-  };
 
   return (
     <fieldset className="generate">
@@ -51,7 +25,7 @@ export function GeneratePanel() {
         <NumberField label="DDIM steps" min={1} max={1000} value={steps} onChange={setSteps} />
         <NumberField label="Number of images" min={1} max={64} value={count} onChange={setCount} />
         <NumberField label="Sample seed" min={0} max={2 ** 31} value={seed} onChange={setSeed} />
-        <button type="button" onClick={() => void start()} disabled={running}>
+        <button type="button" onClick={() => void generateSamples({ count, steps, seed })} disabled={running}>
           Generate
         </button>
       </div>

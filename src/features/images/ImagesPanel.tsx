@@ -1,18 +1,40 @@
 import { useId, useMemo, useState } from 'react';
 import { bundledPixels } from '../../data/bundled';
-import { useStore } from '../../state/store';
+import { bundledDataFor, offersBundledData, useStore } from '../../state/store';
 import { PixelCanvas } from '../../ui/PixelCanvas';
 import { AddImages } from './AddImages';
+import { bundledChoiceLabel } from './bundled-choice';
+import { chooseBundledData } from './commands';
 import { YourImages } from './YourImages';
 
 const PAGE = 48;
+
+/**
+ * The bundled data set, offered to a model that was not trained on it only as an explicit,
+ * labelled choice (it is resized and its channels adapted for that model).
+ */
+function BundledChoice() {
+  const on = useStore((s) => s.useBundledData);
+  const label = useStore((s) =>
+    s.dataset && s.model ? bundledChoiceLabel(s.dataset.index, s.model.manifest.input) : '',
+  );
+  const id = useId();
+  return (
+    <div className="row bundled-choice">
+      <input id={id} type="checkbox" checked={on} onChange={(e) => chooseBundledData(e.target.checked)} />
+      <label htmlFor={id}>{label}</label>
+    </div>
+  );
+}
 
 /**
  * The bundled data set as a gallery with a class filter. Click selects an image; shift-click
  * adds it to (or removes it from) the selection.
  */
 export function ImagesPanel() {
-  const dataset = useStore((s) => s.dataset);
+  // The data set only when the loaded model uses it (its own, or chosen with BundledChoice).
+  const dataset = useStore(bundledDataFor);
+  const offered = useStore(offersBundledData);
   const selected = useStore((s) => s.view.images);
   const setView = useStore((s) => s.setView);
   const [cls, setCls] = useState(-1);
@@ -27,7 +49,14 @@ export function ImagesPanel() {
     return out;
   }, [split, cls]);
 
-  if (!dataset || !split) return <p className="muted">Loading the bundled images…</p>;
+  if (!dataset || !split)
+    return (
+      <div className="images">
+        <AddImages />
+        <YourImages />
+        {offered ? <BundledChoice /> : <p className="muted">Loading the bundled images…</p>}
+      </div>
+    );
   const { classes, height, width, channels } = dataset.index;
   const pages = Math.max(1, Math.ceil(rows.length / PAGE));
   const shown = rows.slice(page * PAGE, (page + 1) * PAGE);
@@ -41,6 +70,7 @@ export function ImagesPanel() {
     <div className="images">
       <AddImages />
       <YourImages />
+      {offered && <BundledChoice />}
       <div className="images-toolbar">
         <label htmlFor={filterId}>Class</label>
         <select

@@ -43,19 +43,26 @@ export function YourImages() {
                 height={u.preview.height}
                 label={`Original ${u.name}`}
               />
-              <PixelCanvas
-                bytes={u.converted}
-                width={width}
-                height={height}
-                channels={channels === 3 ? 1 : 1}
-                size={48}
-                label={`${u.name} as the model sees it`}
-              />
+              {u.status === 'ready' ? (
+                <PixelCanvas
+                  bytes={u.converted}
+                  width={width}
+                  height={height}
+                  channels={channels === 3 ? 1 : 1}
+                  size={48}
+                  label={`${u.name} as the model sees it`}
+                />
+              ) : (
+                <span className="muted upload-status">
+                  {u.status === 'converting' ? 'converting…' : 'not usable with this model'}
+                </span>
+              )}
             </button>
             <small>
               {u.className && <strong>{u.className} · </strong>}
               {u.name}
             </small>
+            {u.status === 'failed' && u.error && <small className="error-text">{u.error}</small>}
             <input
               className="class-input"
               type="text"

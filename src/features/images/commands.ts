@@ -4,7 +4,7 @@
  * file gets its own message and never stops the rest of the batch.
  */
 import { describeError } from '../../app/messages';
-import { classFromPath, decodeImageFile, type UploadedImage } from '../../data/uploads';
+import { classFromPath, decodeImageFile, inputKey, type UploadedImage } from '../../data/uploads';
 import { getState } from '../../state/store';
 
 export interface IncomingFile {
@@ -49,7 +49,92 @@ export async function addImageFiles(files: IncomingFile[]): Promise<UploadedImag
       `Could not add ${failures.length} of ${files.length} file${files.length === 1 ? '' : 's'}`,
       failures.join(' · '),
     );
+  // Another model may have been opened while these were decoded: convert them for it.
+  if (added.length) void reconvertUploads();
   return added;
+}
+
+/** Counts conversion runs: a newer run (another model, more images) supersedes an older one. */
+let conversionRun = 0;
+const EMPTY_X0 = new Float32Array(0);
+const EMPTY_BYTES = new Uint8Array(0);
+
+/**
+ * Converts every added image that is not yet converted for the loaded model's input (size,
+ * channels, mean/std, invert) from its original bytes, as a job with progress and Stop. An image
+ * that fails for this model is kept (it may suit the next one), marked failed, and named in one
+ * notice; the others are converted regardless. `decode` is a parameter for tests.
+ */
+export async function reconvertUploads(decode: typeof decodeImageFile = decodeImageFile): Promise<void> {
+  const model = getState().model;
+  if (!model) return;
+  const key = inputKey(model.manifest);
+  const todo = getState().uploads.filter((u) => u.decodedFor !== key);
+  if (!todo.length) return;
+  const run = ++conversionRun;
+  const current = () =>
+    run === conversionRun && getState().model && inputKey(getState().model!.manifest) === key;
+  let stopped = false;
+  const cancel = () => {
+    stopped = true;
+  };
+  const label = `Converting ${todo.length} image${todo.length === 1 ? '' : 's'} for ${model.manifest.name}`;
+  getState().startJob('uploads', label, cancel);
+  const failures: string[] = [];
+  try {
+    for (const [i, u] of todo.entries()) {
+      if (!current()) return;
+      if (stopped) {
+        for (const left of todo.slice(i))
+          getState().patchUpload(left.id, {
+            status: 'failed',
+            decodedFor: key,
+            x0: EMPTY_X0,
+            converted: EMPTY_BYTES,
+            error: `${left.name} was not converted for this model (stopped)`,
+          });
+        break;
+      }
+      getState().updateJob('uploads', { done: i, total: todo.length, etaMs: null, note: u.name });
+      try {
+        const d = await decode(u.file, model.manifest, u.className, u.name);
+        if (!current()) return;
+        getState().patchUpload(u.id, {
+          x0: d.x0,
+          converted: d.converted,
+          notes: d.notes,
+          decodedFor: key,
+          status: 'ready',
+          error: undefined,
+        });
+      } catch (error) {
+        if (!current()) return;
+        const { title, text } = describeError(error);
+        const why = `${title.toLowerCase()} — ${text}`;
+        failures.push(`${u.name}: ${why}`);
+        getState().patchUpload(u.id, {
+          x0: EMPTY_X0,
+          converted: EMPTY_BYTES,
+          decodedFor: key,
+          status: 'failed',
+          error: `${u.name}: ${why}`,
+        });
+      }
+    }
+  } finally {
+    if (getState().jobs.uploads?.cancel === cancel) getState().endJob('uploads');
+  }
+  if (failures.length)
+    getState().notify(
+      'error',
+      `${failures.length} of ${todo.length} image${todo.length === 1 ? '' : 's'} cannot be used with ${model.manifest.name}`,
+      `${failures.join(' · ')}. The other images were converted; these stay in the list for another model.`,
+    );
+}
+
+/** "Use the bundled data set with this model": the explicit, per-model choice (see store.useBundledData). */
+export function chooseBundledData(on: boolean): void {
+  getState().setUseBundledData(on);
 }
 
 /** Walks dropped items, descending into folders (webkitGetAsEntry), keeping relative paths. */

@@ -1,5 +1,5 @@
 import { useId, useRef, useState } from 'react';
-import { maxT, useShallow, useStore } from '../../state/store';
+import { bundledDataFor, maxT, useShallow, useStore } from '../../state/store';
 import { NumberField } from '../../ui/NumberField';
 import { SaveChartButtons } from '../../ui/SaveChartButtons';
 import { POOLINGS } from '../extraction/commands';
@@ -11,7 +11,7 @@ import { ProbeResults } from './ProbeResults';
 export function ProbePanel() {
   const curves = useRef<SVGSVGElement>(null);
   const model = useStore((s) => s.model);
-  const dataset = useStore((s) => s.dataset);
+  const dataset = useStore(bundledDataFor);
   const view = useStore(
     useShallow((s) => ({ t: s.view.t, blocks: s.view.blocks, pooling: s.view.pooling, seed: s.view.seed })),
   );

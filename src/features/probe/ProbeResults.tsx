@@ -117,12 +117,19 @@ export function ProbeResults({ run }: { run: ProbeRun }) {
       <h3>Misclassified test images</h3>
       <ul className="gallery misclassified" aria-label="Misclassified test images">
         {wrong.map(({ id, i }) => {
-          const bytes = thumbnailFor(id, dataset, uploads);
-          if (!bytes) return null;
+          const thumb = thumbnailFor(id, dataset, uploads, { width, height });
+          if (!thumb) return null;
           const text = `predicted ${classes[r.testPredictions[i]]} (${pct(r.testConfidence[i])}), true ${classes[run.testLabels[i]]}`;
           return (
             <li key={id} title={text}>
-              <PixelCanvas bytes={bytes} width={width} height={height} size={48} label={text} />
+              <PixelCanvas
+                bytes={thumb.bytes}
+                width={thumb.width}
+                height={thumb.height}
+                channels={thumb.channels}
+                size={48}
+                label={text}
+              />
               <small>
                 {classes[r.testPredictions[i]]}
                 <br />≠ {classes[run.testLabels[i]]}

@@ -7,7 +7,7 @@ import { runJob } from '../../app/commands';
 import { checkProbeData } from '../../core/probe/checks';
 import { sampleIndices } from '../../core/sample';
 import { modelInputFor } from '../../data/model-input';
-import { getState } from '../../state/store';
+import { bundledDataFor, getState, inputReady } from '../../state/store';
 import type { ProbeResult, ProbeStep } from '../../worker/jobs';
 import { POOLINGS } from '../extraction/commands';
 import { addChunk, createFeatureSet } from '../extraction/feature-set';
@@ -59,7 +59,8 @@ export async function extractConcatenated(
   timesteps: number[],
   label: string,
 ): Promise<{ X: Float32Array; d: number } | null> {
-  const { model, dataset, view, uploads } = getState();
+  const { model, view, uploads } = getState();
+  const dataset = bundledDataFor(getState());
   if (!model) return null;
   const parts: { data: Float32Array; dim: number }[] = [];
   for (const t of timesteps) {
@@ -99,9 +100,14 @@ export async function extractConcatenated(
 
 /** The labelled images a probe uses, from the chosen source. */
 export function labelledSplit(settings: ProbeSettings): LabelledSplit | null {
-  const { dataset, uploads } = getState();
+  const { uploads } = getState();
+  // The bundled data only when this model uses it (its own, or chosen in the Images panel).
+  const dataset = bundledDataFor(getState());
   if (settings.source === 'uploads') {
-    const items = uploads.flatMap((u) => (u.className ? [{ id: u.id, label: u.className }] : []));
+    // Only images converted for this model (one that is converting or failed cannot be fed).
+    const items = uploads.flatMap((u) =>
+      u.className && u.status === 'ready' ? [{ id: u.id, label: u.className }] : [],
+    );
     return splitLabelled(items, settings.testFraction, settings.splitSeed);
   }
   if (!dataset) return null;
@@ -120,10 +126,13 @@ export async function trainProbe(settings: ProbeSettings): Promise<void> {
   const { model, view, setProbe } = getState();
   const split = labelledSplit(settings);
   if (!model || !split) {
+    const { dataset } = getState();
     getState().notify(
       'error',
       'The probe has no data yet',
-      'The bundled images are still loading; try again in a moment.',
+      dataset
+        ? `This model does not use the bundled ${dataset.index.name} unless you choose it in the Images panel; or train on your labelled images.`
+        : 'The bundled images are still loading; try again in a moment.',
     );
     return;
   }
@@ -238,7 +247,7 @@ export function probeToJson(run: ProbeRun, classes: readonly string[]): string {
 export async function classifySelected(): Promise<void> {
   const { probe, view, setProbeTry } = getState();
   const id = view.images[0];
-  if (!probe?.result || !id) return;
+  if (!probe?.result || !id || !inputReady(id, getState())) return;
   const feats = await extractConcatenated([id], probe.blocks, probe.settings.timesteps, 'Try it');
   if (!feats || feats.X.length === 0) return;
   const r = probe.result;

@@ -1,5 +1,5 @@
 import { useId, useRef, useState } from 'react';
-import { maxT, useStore } from '../../state/store';
+import { bundledDataFor, maxT, useStore } from '../../state/store';
 import { NumberField } from '../../ui/NumberField';
 import { SaveChartButtons } from '../../ui/SaveChartButtons';
 import { parseTimesteps } from '../probe/commands';
@@ -10,7 +10,7 @@ import { bestCell } from './sweep-grid';
 /** The blocks × timesteps sweep: where in the U-Net, and at which noise level, the classes live. */
 export function SweepPanel() {
   const model = useStore((s) => s.model);
-  const dataset = useStore((s) => s.dataset);
+  const dataset = useStore(bundledDataFor);
   const selected = useStore((s) => s.view.blocks);
   const sweep = useStore((s) => s.sweep);
   const job = useStore((s) => s.jobs.sweep);

@@ -9,7 +9,7 @@ import { DiffProbeError } from '../../core/errors';
 import { EtaEstimator } from '../../core/progress';
 import { sampleIndices } from '../../core/sample';
 import { bundledModelInput, parseDatasetId } from '../../data/bundled';
-import { getState } from '../../state/store';
+import { bundledDataFor, getState } from '../../state/store';
 import { downloadBytes } from '../../ui/download';
 import { POOLINGS } from '../extraction/commands';
 import { addChunk, createFeatureSet } from '../extraction/feature-set';
@@ -27,7 +27,8 @@ export interface SweepSettings {
 
 export async function runSweep(settings: SweepSettings): Promise<void> {
   const s = getState();
-  const { model, dataset, view } = s;
+  const { model, view } = s;
+  const dataset = bundledDataFor(s);
   if (!model || !dataset) return;
   const k = dataset.index.classes.length;
   const trainIds = sampleIndices(dataset.splits.train.count, settings.nTrain, settings.splitSeed).map(
