@@ -47,21 +47,25 @@ export function twoImageInputs(): Buffer {
 
 /** Uses Sign, which has no WebGPU kernel in ONNX Runtime Web (it would silently run on the CPU). */
 export function signOp(): Buffer {
-  return model(
-    residual('x', [{ op: 'Sign', inputs: ['x'], outputs: ['s'], name: '/sign/Sign' }], 's'),
-    [image('x'), timestep],
-  );
+  return model(residual('x', [{ op: 'Sign', inputs: ['x'], outputs: ['s'], name: '/sign/Sign' }], 's'), [
+    image('x'),
+    timestep,
+  ]);
 }
 
 /** Finite up to t = 500, NaN after: h = x + x·√(500 − t). */
 export function nanAfter500(): Buffer {
   return model(
-    residual('x', [
-      { op: 'Sub', inputs: ['c500', 't'], outputs: ['d'] },
-      { op: 'Sqrt', inputs: ['d'], outputs: ['r'] },
-      { op: 'Reshape', inputs: ['r', 'shape4'], outputs: ['r4'] },
-      { op: 'Mul', inputs: ['x', 'r4'], outputs: ['xr'] },
-    ], 'xr'),
+    residual(
+      'x',
+      [
+        { op: 'Sub', inputs: ['c500', 't'], outputs: ['d'] },
+        { op: 'Sqrt', inputs: ['d'], outputs: ['r'] },
+        { op: 'Reshape', inputs: ['r', 'shape4'], outputs: ['r4'] },
+        { op: 'Mul', inputs: ['x', 'r4'], outputs: ['xr'] },
+      ],
+      'xr',
+    ),
     [image('x'), timestep],
     [
       { name: 'c500', type: DataType.FLOAT, dims: [], data: Float32Array.of(500) },
@@ -73,11 +77,15 @@ export function nanAfter500(): Buffer {
 /** Runs, but its dry run asks for a 2^33-float tensor: far more than a tab's 4 GB WASM heap. */
 export function hugeActivation(): Buffer {
   return model(
-    residual('x', [
-      { op: 'Expand', inputs: ['one', 'big'], outputs: ['e'] },
-      { op: 'ReduceMean', inputs: ['e'], outputs: ['m'], attributes: { axes: [2, 3], keepdims: 1 } },
-      { op: 'Add', inputs: ['x', 'm'], outputs: ['xm'] },
-    ], 'xm'),
+    residual(
+      'x',
+      [
+        { op: 'Expand', inputs: ['one', 'big'], outputs: ['e'] },
+        { op: 'ReduceMean', inputs: ['e'], outputs: ['m'], attributes: { axes: [2, 3], keepdims: 1 } },
+        { op: 'Add', inputs: ['x', 'm'], outputs: ['xm'] },
+      ],
+      'xm',
+    ),
     [image('x'), timestep],
     [
       { name: 'one', type: DataType.FLOAT, dims: [1, 1, 1, 1], data: Float32Array.of(1) },
