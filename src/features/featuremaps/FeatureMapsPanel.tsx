@@ -22,10 +22,12 @@ const COLORMAPS = {
 type ColormapName = keyof typeof COLORMAPS;
 
 /** Why the selected image is not run through this model. */
-function notReady(upload: UploadedImage | undefined): string {
+function notReady(imageId: string, upload: UploadedImage | undefined): string {
   if (upload?.status === 'converting') return `Converting ${upload.name} for this model…`;
   if (upload?.status === 'failed') return `${upload.error ?? upload.name}. Pick another image.`;
   if (upload) return `${upload.name} is not converted for this model yet.`;
+  if (imageId.startsWith('upload:'))
+    return 'This image is not among your images in this browser (a link names it, but images never leave the browser they were added in): add it, or pick another.';
   return 'The bundled images are not used with this model: choose them in the Images panel, or add your own.';
 }
 
@@ -211,7 +213,7 @@ export function FeatureMapsPanel() {
         </>
       ) : (
         <p className="muted">
-          {!block ? 'Select a block.' : ready ? 'Running the U-Net…' : notReady(upload)}
+          {!block ? 'Select a block.' : ready ? 'Running the U-Net…' : notReady(imageId, upload)}
         </p>
       )}
       <ComparePane order={order} norm={norm} table={table} />

@@ -1,4 +1,4 @@
-import { useStore } from '../../state/store';
+import { inputReady, useStore } from '../../state/store';
 import { classifySelected, type ProbeRun } from './commands';
 
 /** "Try it": the trained probe's class probabilities for the selected image (bundled or your own). */
@@ -7,6 +7,8 @@ export function TryIt({ run }: { run: ProbeRun }) {
   const tried = useStore((s) => s.probeTry);
   const busy = useStore((s) => Boolean(s.jobs['probe-try'] || s.jobs.extract));
   const upload = useStore((s) => s.uploads.find((u) => u.id === selected));
+  // An upload still converting (or failing) for this model, or a bundled image it does not use.
+  const ready = useStore((s) => inputReady(selected, s));
   const name = upload ? upload.name : selected;
   const result = tried && tried.id === selected ? tried : null;
   const best = result ? result.proba.indexOf(Math.max(...result.proba)) : -1;
@@ -16,7 +18,7 @@ export function TryIt({ run }: { run: ProbeRun }) {
       <p className="muted">
         Select any image (bundled, or add your own above), then classify it with this probe.
       </p>
-      <button type="button" disabled={!selected || busy} onClick={() => void classifySelected()}>
+      <button type="button" disabled={!ready || busy} onClick={() => void classifySelected()}>
         Classify the selected image
       </button>
       {result && (
