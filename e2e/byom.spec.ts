@@ -68,7 +68,7 @@ test('a bare ONNX U-Net opens, matches PyTorch, runs every view, and survives mo
   });
 
   await test.step('Model…: pick the reference blocks and say it predicts v', async () => {
-    await page.getByRole('button', { name: 'Model…' }).click();
+    await page.getByRole('button', { name: 'Model…', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Model' });
     for (const m of reference.modules) await dialog.getByLabel(`Use block ${m.node}`).check();
     await dialog.getByLabel('The network predicts').selectOption('v_prediction');

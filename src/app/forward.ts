@@ -3,6 +3,7 @@
  * runs once and fetches every block, so switching blocks repaints without a re-run. Slider drags
  * coalesce: while a pass is in flight only the latest request is remembered and run next.
  */
+import { isDiffProbeError } from '../core/errors';
 import { numbersKey } from '../core/manifest/numbers-key';
 import type { Manifest } from '../core/manifest/types';
 import { modelInputFor } from '../data/model-input';
@@ -56,7 +57,13 @@ async function pump(): Promise<void> {
     if (!x0.length) return;
     const result = await compute().run(
       'forward',
-      { x0, t: next.t, seed: view.seed, blocks: model!.manifest.blocks.map((b) => b.name) },
+      {
+        x0,
+        t: next.t,
+        seed: view.seed,
+        blocks: model!.manifest.blocks.map((b) => b.name),
+        model: model!.id,
+      },
       { transfer: [x0.buffer] },
     );
     // Reuse: if both panes want the same pass, one run serves both.
@@ -68,8 +75,11 @@ async function pump(): Promise<void> {
     }
     queued = true;
   } catch (error) {
-    const { title, text } = describeError(error);
-    getState().notify('error', title, text);
+    // A pass asked for by the previous model is simply not wanted any more.
+    if (!isDiffProbeError(error, 'model-changed')) {
+      const { title, text } = describeError(error);
+      getState().notify('error', title, text);
+    }
   } finally {
     inFlight = false;
     if (queued) {

@@ -83,7 +83,7 @@ export class UNetSession {
       out[name] = { data: await tensorData(tensor), dims: tensor.dims.map(Number) };
       tensor.dispose?.();
     }
-    for (const name of outputs) checkFinite(name, out[name].data, t);
+    checkFinite(out, t);
     if (!this.shapesChecked) {
       checkShapesAgainstManifest(out, this.manifest, count);
       this.shapesChecked = true;
@@ -120,8 +120,15 @@ export class UNetSession {
 
   private tensorOf(dtype: TensorDtype, values: number[], dims: number[]): OrtTensor {
     if (dtype === 'float32') return this.runtime.float32(Float32Array.from(values), dims);
-    if (dtype === 'int32') return this.runtime.int32(Int32Array.from(values, (v) => Math.round(v)), dims);
-    return this.runtime.int64(BigInt64Array.from(values, (v) => BigInt(Math.round(v))), dims);
+    if (dtype === 'int32')
+      return this.runtime.int32(
+        Int32Array.from(values, (v) => Math.round(v)),
+        dims,
+      );
+    return this.runtime.int64(
+      BigInt64Array.from(values, (v) => BigInt(Math.round(v))),
+      dims,
+    );
   }
 
   async release(): Promise<void> {
@@ -139,20 +146,35 @@ async function tensorData(tensor: OrtTensor): Promise<Float32Array> {
 
 /**
  * NaN or Inf in an output poisons every pooled feature, probe and plot built on it, silently. A
- * linear scan is cheap next to the convolutions that produced the values.
+ * linear scan is cheap next to the convolutions that produced the values. Every affected output
+ * is named, blocks first: the earliest block that goes bad says where to look.
  */
-function checkFinite(name: string, data: Float32Array, t: ArrayLike<number>): void {
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (v - v !== 0) {
-      const what = name === 'eps' ? 'the prediction output' : `block "${name}"`;
-      throw new DiffProbeError(
-        'model-nonfinite',
-        `${what} holds ${Number.isNaN(v) ? 'NaN' : 'Inf'} at t = ${t[0]} (value ${i} of ${data.length})`,
-        { block: name, t: t[0] },
-      );
+function checkFinite(out: Record<string, OutputMap>, t: ArrayLike<number>): void {
+  const bad: string[] = [];
+  let kind = 'NaN';
+  for (const [name, { data }] of Object.entries(out)) {
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i];
+      if (v - v !== 0) {
+        if (!Number.isNaN(v)) kind = bad.length ? kind : 'Inf';
+        bad.push(name);
+        break;
+      }
     }
   }
+  if (!bad.length) return;
+  const names = [
+    ...bad.filter((n) => n !== 'eps').map((n) => `block "${n}"`),
+    ...(bad.includes('eps') ? ['the prediction output'] : []),
+  ];
+  throw new DiffProbeError(
+    'model-nonfinite',
+    `${names.join(', ')} ${bad.length > 1 ? 'hold' : 'holds'} ${kind} at t = ${t[0]}`,
+    {
+      outputs: bad,
+      t: t[0],
+    },
+  );
 }
 
 function checkGraphAgainstManifest(session: OrtSession, manifest: Manifest): void {
@@ -185,9 +207,13 @@ function checkGraphAgainstManifest(session: OrtSession, manifest: Manifest): voi
   if (meta?.isTensor && meta.shape.length !== 4)
     problems.push(`input.name: "${manifest.input.name}" has rank ${meta.shape.length}, expected 4 (NCHW)`);
   if (problems.length)
-    throw new DiffProbeError('model-mismatch', `the model does not match its manifest: ${problems.join('; ')}`, {
-      problems,
-    });
+    throw new DiffProbeError(
+      'model-mismatch',
+      `the model does not match its manifest: ${problems.join('; ')}`,
+      {
+        problems,
+      },
+    );
 }
 
 function checkShapesAgainstManifest(out: Record<string, OutputMap>, manifest: Manifest, count: number): void {

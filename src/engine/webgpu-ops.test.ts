@@ -37,12 +37,7 @@ describe('unsupportedOnWebGpu', () => {
 
   it('reports the ops without a WebGPU kernel, sorted and once each', () => {
     const nodes = ops('Conv', 'Mod', 'GroupNormalization', 'Add', 'Mod', 'ConstantOfShape', 'Round', 'Sum');
-    expect(unsupportedOnWebGpu(nodes)).toEqual([
-      'GroupNormalization',
-      'Mod',
-      'Round',
-      'Sum',
-    ]);
+    expect(unsupportedOnWebGpu(nodes)).toEqual(['GroupNormalization', 'Mod', 'Round', 'Sum']);
   });
 
   it('does not count the shape-building ops ORT keeps on the CPU anyway', () => {

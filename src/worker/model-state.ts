@@ -31,3 +31,19 @@ export function setCurrentModel(model: LoadedModel): LoadedModel | null {
   current = model;
   return previous;
 }
+
+/**
+ * What each ONNX file (by sha256) was last opened with in this session: opening the same bare file
+ * again brings back the blocks, schedule and inputs the user set for it, not a fresh proposal.
+ */
+const remembered = new Map<string, Pick<LoadedModel['info'], 'manifest' | 'discovery'>>();
+
+export function rememberModel(info: LoadedModel['info']): void {
+  remembered.set(info.hash, { manifest: info.manifest, discovery: info.discovery });
+}
+
+export function rememberedModel(
+  hash: string,
+): Pick<LoadedModel['info'], 'manifest' | 'discovery'> | undefined {
+  return remembered.get(hash);
+}

@@ -126,11 +126,9 @@ export function planesToModelInput(
   const adapted = new Float32Array(channels * n);
   if (srcChannels === channels) adapted.set(planes);
   else if (srcChannels === 1) for (let c = 0; c < channels; c++) adapted.set(planes, c * n);
-  else
-    for (let p = 0; p < n; p++) adapted[p] = luma(planes[p], planes[n + p], planes[2 * n + p]);
+  else for (let p = 0; p < n; p++) adapted[p] = luma(planes[p], planes[n + p], planes[2 * n + p]);
   const [rh, rw] = coverSize(srcH, srcW, target.height, target.width);
-  const resized =
-    rh === srcH && rw === srcW ? adapted : resizePlanes(adapted, channels, srcH, srcW, rh, rw);
+  const resized = rh === srcH && rw === srcW ? adapted : resizePlanes(adapted, channels, srcH, srcW, rh, rw);
   const cropped = centerCrop(resized, channels, rh, rw, target.height, target.width);
   return normalise(cropped, target);
 }

@@ -22,4 +22,3 @@ export function withBlockOutputs(bytes: Uint8Array, graph: OnnxModelInfo, manife
     missing.map((name) => ({ name, elemType: ElemType.FLOAT })),
   );
 }
-

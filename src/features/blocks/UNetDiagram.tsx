@@ -65,7 +65,8 @@ export function UNetDiagram() {
               {shortLabel(box.name)}
               <small aria-hidden="true">
                 {' '}
-                {b.resolution[0] === b.resolution[1] ? `${b.resolution[0]}²` : b.resolution.join('×')}×{b.channels}
+                {b.resolution[0] === b.resolution[1] ? `${b.resolution[0]}²` : b.resolution.join('×')}×
+                {b.channels}
               </small>
             </button>
           );

@@ -51,6 +51,7 @@ describe('shortLabel', () => {
     expect(shortLabel('/up_blocks.1/upsamplers.0/Resize_3')).toBe('…1.upsamplers.0');
     expect(shortLabel('a_very_long_single_name_without_dots')).toBe('…e_without_dots');
     expect(shortLabel('/Add')).toBe('Add');
-    for (const n of ['/x/y/z/w/v/u/t/Add', 'mid block, attn', 'a'.repeat(300)]) expect(shortLabel(n).length).toBeLessThanOrEqual(15);
+    for (const n of ['/x/y/z/w/v/u/t/Add', 'mid block, attn', 'a'.repeat(300)])
+      expect(shortLabel(n).length).toBeLessThanOrEqual(15);
   });
 });

@@ -63,6 +63,7 @@ export function shortLabel(name: string, max = 15): string {
   // Whole path segments from the end, as many as fit; a single long segment is cut.
   const parts = label.split('.');
   let tail = parts.pop()!;
-  while (parts.length && tail.length + parts[parts.length - 1].length + 2 <= max) tail = `${parts.pop()}.${tail}`;
+  while (parts.length && tail.length + parts[parts.length - 1].length + 2 <= max)
+    tail = `${parts.pop()}.${tail}`;
   return `…${tail.length < max ? tail : tail.slice(tail.length - (max - 1))}`;
 }

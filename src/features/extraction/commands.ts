@@ -44,6 +44,7 @@ export async function extractFeatureSet(imageIds: string[], batchSize: number): 
       blocks: spec.blocks,
       pooling: POOLINGS[spec.pooling].pooling,
       batchSize,
+      model: model.id,
     },
     {
       transfer: [data.buffer],

@@ -27,7 +27,7 @@ export async function generateSamples(settings: {
     'generate',
     `Generating ${count} images (${steps} DDIM steps)`,
     'generate',
-    { count, steps, seed, eta: 0 },
+    { count, steps, seed, eta: 0, model: getState().model?.id },
     {
       onPartial: (p) =>
         getState().setGenerated({ step: p.step, steps: p.steps, t: p.t, images: p.x0Pred, final: false }),

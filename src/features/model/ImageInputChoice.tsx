@@ -1,12 +1,14 @@
 import { useEffect, useId, useRef, useState } from 'react';
-import { getState, useStore } from '../../state/store';
 import { openModelFiles } from '../../app/commands';
+import { getState, useStore } from '../../state/store';
 
 /** Asks which input is the noisy image when a graph has several 4-D float inputs, then opens it. */
 export function ImageInputChoice() {
   const pending = useStore((s) => s.pendingChoice);
   if (!pending) return null;
-  return <ChoiceDialog key={pending.imageInputs.join('|')} files={pending.files} inputs={pending.imageInputs} />;
+  return (
+    <ChoiceDialog key={pending.imageInputs.join('|')} files={pending.files} inputs={pending.imageInputs} />
+  );
 }
 
 function ChoiceDialog({ files, inputs }: { files: File[]; inputs: string[] }) {
@@ -22,8 +24,8 @@ function ChoiceDialog({ files, inputs }: { files: File[]; inputs: string[] }) {
     <dialog ref={ref} aria-labelledby={`${name}-title`} onClose={close}>
       <h2 id={`${name}-title`}>Which input is the image?</h2>
       <p>
-        {model} has {inputs.length} inputs shaped like an image (4-D float, NCHW). Pick the one that takes the noisy
-        image x<sub>t</sub>; the others are fed a constant you can change under “Model…”.
+        {model} has {inputs.length} inputs shaped like an image (4-D float, NCHW). Pick the one that takes the
+        noisy image x<sub>t</sub>; the others are fed a constant you can change under “Model…”.
       </p>
       <form
         method="dialog"

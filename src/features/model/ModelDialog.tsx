@@ -30,7 +30,11 @@ export function ModelDialog({ onClose }: { onClose: () => void }) {
   return (
     <dialog ref={ref} className="model-dialog" aria-labelledby="model-dialog-title" onClose={onClose}>
       <h2 id="model-dialog-title">Model</h2>
-      {model ? <ModelForm model={model} busy={busy} onDone={() => ref.current?.close()} /> : <p>No model is loaded.</p>}
+      {model ? (
+        <ModelForm model={model} busy={busy} onDone={() => ref.current?.close()} />
+      ) : (
+        <p>No model is loaded.</p>
+      )}
       <div className="row">
         <button type="button" onClick={() => ref.current?.close()}>
           Close
@@ -74,10 +78,14 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
       }}
     >
       <p>
-        <strong>{manifest.name}</strong> — {model.fileName}, {manifest.input.channels}×{manifest.input.height}×
-        {manifest.input.width} input, timestep {manifest.timestep.dtype}
-        {model.origin === 'discovered' ? '; blocks found in the graph (no manifest)' : '; opened with its manifest'}.
-        {discovery?.learnedVariance && ' The prediction has 2·C channels (learned variance): the first C are used.'}
+        <strong>{manifest.name}</strong> — {model.fileName}, {manifest.input.channels}×{manifest.input.height}
+        ×{manifest.input.width} input, timestep {manifest.timestep.dtype}
+        {model.origin === 'discovered'
+          ? '; blocks found in the graph (no manifest)'
+          : '; opened with its manifest'}
+        .
+        {discovery?.learnedVariance &&
+          ' The prediction has 2·C channels (learned variance): the first C are used.'}
       </p>
       <fieldset>
         <legend>

@@ -3,12 +3,7 @@
  * schedule, what the network predicts, and the constants fed to extra inputs. The result goes to
  * the worker (which checks it against the graph) and is what "Save manifest" writes.
  */
-import type {
-  Manifest,
-  ManifestBlock,
-  ManifestSchedule,
-  PredictionType,
-} from '../../core/manifest/types';
+import type { Manifest, ManifestBlock, ManifestSchedule, PredictionType } from '../../core/manifest/types';
 import type { BlockCandidate } from '../../worker/jobs';
 
 export interface ModelEdits {

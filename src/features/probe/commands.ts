@@ -80,6 +80,7 @@ export async function extractConcatenated(
         blocks,
         pooling: POOLINGS[view.pooling].pooling,
         batchSize: 32,
+        model: model.id,
       },
       { transfer: [data.buffer], onPartial: (c) => (set = addChunk(set, c)) },
     );

@@ -80,6 +80,7 @@ export async function runSweep(settings: SweepSettings): Promise<void> {
           blocks: settings.blocks,
           pooling: POOLINGS[view.pooling].pooling,
           batchSize: 32,
+          model: model.id,
         },
         {
           transfer: [data.buffer],

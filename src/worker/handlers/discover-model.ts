@@ -3,9 +3,9 @@
  * in every complaint), find the blocks with one dry run on WASM and write the manifest.
  */
 import { DiffProbeError } from '../../core/errors';
+import type { Manifest } from '../../core/manifest/types';
 import { manifestFromDiscovery } from '../../core/onnx/discover';
 import { type OnnxModelInfo, readModel } from '../../core/onnx/reader';
-import type { Manifest } from '../../core/manifest/types';
 import { discoverModel } from '../../engine/discover';
 import { webRuntime } from '../../engine/onnx-web';
 import type { BlockCandidate, ModelDiscovery } from '../jobs';

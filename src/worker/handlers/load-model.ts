@@ -7,27 +7,36 @@
  */
 import { DiffProbeError } from '../../core/errors';
 import { modelIdentity } from '../../core/manifest/numbers-key';
-import { withBlockOutputs } from '../../core/onnx/block-outputs';
 import type { Manifest } from '../../core/manifest/types';
 import { validateManifest } from '../../core/manifest/validate';
+import { withBlockOutputs } from '../../core/onnx/block-outputs';
 import { scheduleFromManifest } from '../../core/schedule';
 import { configureWasm, webRuntime } from '../../engine/onnx-web';
 import { unsupportedOnWebGpu } from '../../engine/webgpu-ops';
 import type { JobContext } from '../context';
 import type { Backend, BackendChoice, ModelDiscovery, ModelInfo, ModelSource } from '../jobs';
-import { currentModel, type LoadedModel, setCurrentModel } from '../model-state';
+import {
+  currentModel,
+  type LoadedModel,
+  rememberedModel,
+  rememberModel,
+  setCurrentModel,
+} from '../model-state';
 import { watchDeviceLoss } from './device-loss';
 import { discoverInWorker, readGraph } from './discover-model';
 import { environment } from './environment';
 import { checkModelSize, fetchBytes, readBlob } from './model-bytes';
-import { openSession, type ExternalData } from './open-session';
+import { type ExternalData, openSession } from './open-session';
 
 function parseManifest(text: string): Manifest {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new DiffProbeError('manifest-invalid', `the manifest is not valid JSON: ${(error as Error).message}`);
+    throw new DiffProbeError(
+      'manifest-invalid',
+      `the manifest is not valid JSON: ${(error as Error).message}`,
+    );
   }
   return validateManifest(json);
 }
@@ -61,16 +70,27 @@ async function readSource(source: ModelSource, ctx: JobContext): Promise<ReadMod
     };
   }
   if (source.kind === 'url') {
-    const manifest = parseManifest(new TextDecoder().decode(await fetchBytes(source.manifestUrl, 'manifest')));
+    const manifest = parseManifest(
+      new TextDecoder().decode(await fetchBytes(source.manifestUrl, 'manifest')),
+    );
     const url = new URL(manifest.model.file, source.manifestUrl).href;
-    return { manifest, bytes: await fetchBytes(url, 'model file'), fileName: manifest.model.file, externalData: [] };
+    return {
+      manifest,
+      bytes: await fetchBytes(url, 'model file'),
+      fileName: manifest.model.file,
+      externalData: [],
+    };
   }
   checkModelSize(source.modelName, source.model.size);
   const manifest = source.manifestText === undefined ? null : parseManifest(source.manifestText);
   const total = source.model.size + (source.externalData ?? []).reduce((n, d) => n + d.data.size, 0);
   let before = 0;
   const progress = (done: number) =>
-    ctx.progress(Math.round((100 * (before + done)) / total), 100, `reading ${(total / 2 ** 20).toFixed(0)} MB`);
+    ctx.progress(
+      Math.round((100 * (before + done)) / total),
+      100,
+      `reading ${(total / 2 ** 20).toFixed(0)} MB`,
+    );
   const bytes = await readBlob(source.model, source.modelName, progress);
   before += bytes.length;
   const externalData: ExternalData = [];
@@ -89,7 +109,12 @@ export async function openOnBestBackend(
   wasmThreads = 0,
   externalData: ExternalData = [],
   webgpuUnsupported: readonly string[] = [],
-): Promise<{ unet: Awaited<ReturnType<typeof openSession>>; backend: Backend; fallbackReason: string | null; threads: number }> {
+): Promise<{
+  unet: Awaited<ReturnType<typeof openSession>>;
+  backend: Backend;
+  fallbackReason: string | null;
+  threads: number;
+}> {
   const env = await environment();
   const threads = configureWasm(env.crossOriginIsolated, env.hardwareConcurrency, wasmThreads);
   let fallbackReason: string | null = null;
@@ -173,10 +198,22 @@ async function load(
   const webgpuUnsupported = unsupportedOnWebGpu(graph.nodes);
   let manifest = read.manifest;
   let discovery = read.discovery ?? null;
+  const before = manifest ? undefined : rememberedModel(hash);
+  if (before && (params.source as { imageInput?: string }).imageInput === undefined) {
+    manifest = before.manifest;
+    discovery = before.discovery;
+  }
   if (!manifest) {
     ctx.progress(0, 1, 'finding the blocks (dry run)');
     const source = params.source as Extract<ModelSource, { kind: 'files' }>;
-    const found = await discoverInWorker(read.bytes, graph, read.fileName, hash, read.externalData, source.imageInput);
+    const found = await discoverInWorker(
+      read.bytes,
+      graph,
+      read.fileName,
+      hash,
+      read.externalData,
+      source.imageInput,
+    );
     manifest = found.manifest;
     discovery = { ...found.discovery, webgpuUnsupported };
     at = lap('discoverMs', at);
@@ -221,6 +258,7 @@ async function load(
     externalData: read.externalData,
   };
   const previous = setCurrentModel(loaded);
+  rememberModel(info);
   if (previous && previous.unet !== loaded.unet) await previous.unet.release().catch(() => {});
   if (opened.backend === 'webgpu') watchDeviceLoss(loaded);
   ctx.progress(1, 1, 'ready');

@@ -2,13 +2,17 @@
  * @file Jobs about the loaded model itself: its graph's candidate blocks (for the "Model…" dialog)
  * and its ONNX with the block tensors as graph outputs (for "Save ONNX").
  */
+
+import { unsupportedOnWebGpu } from '../../engine/webgpu-ops';
 import type { JobContext } from '../context';
 import type { ModelDiscovery } from '../jobs';
 import { discoverInWorker, readGraph } from './discover-model';
 import { requireModel } from './run-model';
-import { unsupportedOnWebGpu } from '../../engine/webgpu-ops';
 
-export async function discoverBlocks(_params: Record<string, never>, ctx: JobContext): Promise<ModelDiscovery> {
+export async function discoverBlocks(
+  _params: Record<string, never>,
+  ctx: JobContext,
+): Promise<ModelDiscovery> {
   const model = requireModel();
   if (model.info.discovery) return model.info.discovery;
   ctx.progress(0, 1, 'dry run');
