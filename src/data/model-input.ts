@@ -28,7 +28,10 @@ export function modelInputFor(
   for (const [i, id] of ids.entries()) {
     if (parseDatasetId(id)) {
       if (!dataset)
-        throw new DiffProbeError('internal', `image ${JSON.stringify(id)} needs the bundled data set, which is not loaded`);
+        throw new DiffProbeError(
+          'internal',
+          `image ${JSON.stringify(id)} needs the bundled data set, which is not loaded`,
+        );
       out.set(bundledModelInput(dataset, [id], manifest), i * pixels);
       continue;
     }
