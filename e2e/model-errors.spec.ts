@@ -107,9 +107,16 @@ test('bad models: each gets a clear message, and the loaded model stays usable',
     await dismissAll();
   });
 
-  await test.step('only one of the two files', async () => {
-    await openModel(page, [file('model.onnx', onnx)]);
-    await expect(page.getByRole('alert').filter({ hasText: 'Pick two files' })).toBeVisible();
+  await test.step('a manifest without its model', async () => {
+    await openModel(page, [json('manifest.json', manifest)]);
+    await expect(page.getByRole('alert').filter({ hasText: 'No .onnx file was picked' })).toBeVisible();
+    await expectDefaultModelStillLoaded(page);
+    await dismissAll();
+  });
+
+  await test.step('two models at once', async () => {
+    await openModel(page, [file('a.onnx', onnx), file('b.onnx', onnx)]);
+    await expect(page.getByRole('alert').filter({ hasText: 'Pick one model at a time' })).toBeVisible();
     await expectDefaultModelStillLoaded(page);
     await dismissAll();
   });
