@@ -258,3 +258,43 @@ test('an operator WebGPU lacks: the model runs on WASM, and the operator is name
   await expect(page.getByRole('status')).toContainText(/WASM.*sign/, { timeout: 60_000 });
   await expect(page.getByRole('note').filter({ hasText: 'Running on WASM' })).toContainText('Sign');
 });
+
+test('an ONNX with external data opens when its .data file is picked with it, and matches the same model in one file', async ({
+  app,
+}) => {
+  const { page } = app;
+  await useBackend(page, 'wasm');
+  await openApp(page);
+  const dir = join(import.meta.dirname, 'fixtures/models/external');
+  const graph = readFileSync(join(dir, 'model.onnx'));
+  const weights = readFileSync(join(dir, 'weights.data'));
+  const forward = () =>
+    page.evaluate(async () => {
+      const r = await window.diffprobe.run('forward', {
+        x0: new Float32Array(3 * 32 * 32).fill(0.25),
+        t: 10,
+        seed: 0,
+        blocks: window.diffprobe.state().model!.manifest.blocks.map((b) => b.name),
+      });
+      return Object.values(r.maps).map((m) => Array.from(m.data.subarray(0, 64)));
+    });
+
+  await test.step('the graph alone: the message names the missing data file', async () => {
+    await openModelFile(page, 'ext.onnx', graph);
+    await expect(page.getByRole('alert').filter({ hasText: 'weights.data' })).toBeVisible({
+      timeout: 60_000,
+    });
+    await dismissAll(page);
+  });
+  await test.step('graph + data (renamed): opens', async () => {
+    await page
+      .getByLabel('Open model…')
+      .setInputFiles([file('ext.onnx', graph), file('renamed.data', weights)]);
+    await expect(page.getByRole('status')).toContainText(/WASM.*ext/, { timeout: 90_000 });
+  });
+  const external = await forward();
+  await openModelFile(page, MODEL_FILE, onnx);
+  await expect(page.getByRole('status')).toContainText(/WASM.*tiny-diffusers-rgb32/, { timeout: 90_000 });
+  expect(await forward()).toEqual(external);
+  expect(app.consoleErrors).toEqual([]);
+});

@@ -58,6 +58,7 @@ export function info(
 ): ModelInfo {
   return {
     hash: hash.padEnd(64, '0'),
+    fileSha256: hash.padEnd(64, '0'),
     id: `${hash.padEnd(64, '0')}:${m.name}`,
     manifest: m,
     fileName: 'model.onnx',

@@ -65,8 +65,13 @@ export interface ModelDiscovery {
 }
 
 export interface ModelInfo {
-  /** sha256 of the ONNX bytes (hex); keys the feature cache. */
+  /**
+   * sha256 of the ONNX bytes (hex) — with ONNX external data, of the graph's and the data files'
+   * digests together; keys the feature cache.
+   */
   hash: string;
+  /** sha256 of the .onnx file itself, as a manifest's `model.sha256` gives it. */
+  fileSha256: string;
   /**
    * This model as loaded: its bytes and the manifest's numbers (modelIdentity). Jobs that use the
    * model carry it, and the worker refuses one made for another model.

@@ -41,6 +41,28 @@ function parseManifest(text: string): Manifest {
   return validateManifest(json);
 }
 
+/**
+ * ONNX Runtime looks external data up by the `location` the graph gives. A user may pick a renamed
+ * file: with one file needed and one given, it is that one; otherwise the names must match.
+ */
+export function matchExternalData(
+  needed: readonly string[],
+  given: ExternalData,
+  fileName: string,
+): ExternalData {
+  if (!needed.length) return given;
+  if (needed.length === 1 && given.length === 1) return [{ path: needed[0], data: given[0].data }];
+  const byName = new Map(given.map((g) => [g.path, g.data]));
+  const missing = needed.filter((n) => !byName.has(n.split('/').pop() ?? n) && !byName.has(n));
+  if (missing.length)
+    throw new DiffProbeError(
+      'model-missing',
+      `${fileName} keeps its weights in ${missing.map((m) => `"${m}"`).join(', ')}: pick ${missing.length > 1 ? 'those files' : 'that file'} together with the .onnx`,
+      { missing },
+    );
+  return needed.map((n) => ({ path: n, data: (byName.get(n) ?? byName.get(n.split('/').pop() ?? n))! }));
+}
+
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
@@ -51,8 +73,9 @@ interface ReadModel {
   bytes: Uint8Array;
   fileName: string;
   externalData: ExternalData;
-  /** Known already (the loaded model's bytes again). */
+  /** Known already (the loaded model's bytes again): its identity hash and the .onnx file's own. */
   hash?: string;
+  fileSha256?: string;
   discovery?: ModelDiscovery | null;
 }
 
@@ -66,6 +89,7 @@ async function readSource(source: ModelSource, ctx: JobContext): Promise<ReadMod
       fileName: current.info.fileName,
       externalData: current.externalData,
       hash: current.info.hash,
+      fileSha256: current.info.fileSha256,
       discovery: current.info.discovery,
     };
   }
@@ -184,17 +208,29 @@ async function load(
   ctx.progress(0, 100, 'reading model');
   const read = await readSource(params.source, ctx);
   at = lap('readMs', at);
-  const hash = read.hash ?? (await sha256Hex(read.bytes));
+  const fileSha256 = read.fileSha256 ?? (await sha256Hex(read.bytes));
+  // Weights in external data are part of the model: the same graph with other weights is another
+  // model for the cache and for every result.
+  const hash =
+    read.hash ??
+    (read.externalData.length
+      ? await sha256Hex(
+          new TextEncoder().encode(
+            [fileSha256, ...(await Promise.all(read.externalData.map((d) => sha256Hex(d.data))))].join(':'),
+          ),
+        )
+      : fileSha256);
   at = lap('hashMs', at);
-  if (read.manifest?.model.sha256 && read.manifest.model.sha256.toLowerCase() !== hash)
+  if (read.manifest?.model.sha256 && read.manifest.model.sha256.toLowerCase() !== fileSha256)
     throw new DiffProbeError(
       'model-mismatch',
-      `model.sha256: "${read.fileName}" has sha256 ${hash.slice(0, 12)}…, the manifest expects ${read.manifest.model.sha256.slice(0, 12)}…`,
-      { expected: read.manifest.model.sha256, actual: hash },
+      `model.sha256: "${read.fileName}" has sha256 ${fileSha256.slice(0, 12)}…, the manifest expects ${read.manifest.model.sha256.slice(0, 12)}…`,
+      { expected: read.manifest.model.sha256, actual: fileSha256 },
     );
   await ctx.checkpoint();
   ctx.progress(100, 100, 'reading the graph');
   const graph = readGraph(read.bytes, read.fileName);
+  read.externalData = matchExternalData(graph.externalFiles, read.externalData, read.fileName);
   const webgpuUnsupported = unsupportedOnWebGpu(graph.nodes);
   let manifest = read.manifest;
   let discovery = read.discovery ?? null;
@@ -210,7 +246,7 @@ async function load(
       read.bytes,
       graph,
       read.fileName,
-      hash,
+      fileSha256,
       read.externalData,
       source.imageInput,
     );
@@ -231,6 +267,7 @@ async function load(
   lap('sessionMs', at);
   const info: ModelInfo = {
     hash,
+    fileSha256,
     id: modelIdentity(hash, manifest),
     manifest,
     fileName: read.fileName,

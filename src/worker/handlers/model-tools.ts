@@ -21,7 +21,7 @@ export async function discoverBlocks(
     model.bytes,
     graph,
     model.info.fileName,
-    model.info.hash,
+    model.info.fileSha256,
     model.externalData,
     model.unet.manifest.input.name,
   );
