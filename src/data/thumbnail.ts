@@ -1,6 +1,6 @@
 /**
  * Bytes and their size for any image id, for small thumbnails: an upload as converted for the
- * loaded model (gray, model size; null until it is), a bundled image at the data set's own size
+ * loaded model (model size and channels; null until it is), a bundled image at the data set's own size
  * (which is not the model's when the data set is fed to another model).
  */
 import type { BundledDataset } from './bundled';
@@ -11,10 +11,18 @@ export function thumbnailFor(
   id: string,
   dataset: BundledDataset | null,
   uploads: readonly UploadedImage[],
-  modelSize: { width: number; height: number },
+  modelSize: { width: number; height: number; channels?: number },
 ): { bytes: Uint8Array; width: number; height: number; channels: number } | null {
   const u = uploads.find((x) => x.id === id);
-  if (u) return u.status === 'ready' ? { bytes: u.converted, ...modelSize, channels: 1 } : null;
+  if (u)
+    return u.status === 'ready'
+      ? {
+          bytes: u.converted,
+          width: modelSize.width,
+          height: modelSize.height,
+          channels: modelSize.channels ?? 1,
+        }
+      : null;
   const px = dataset ? bundledPixels(dataset, id) : null;
   if (!px || !dataset) return null;
   const { width, height, channels } = dataset.index;

@@ -4,7 +4,7 @@
  * centre-crop + grayscale + normalisation (core/image), and keep a small preview of the original.
  */
 import { DiffProbeError, quote } from '../core/errors';
-import { MAX_IMAGE_PIXELS, modelInputToGray8, rgbaToModelInput } from '../core/image/convert';
+import { MAX_IMAGE_PIXELS, modelInputToHwc8, rgbaToModelInput } from '../core/image/convert';
 import { sniffImage } from '../core/image/sniff';
 import type { Manifest } from '../core/manifest/types';
 
@@ -16,7 +16,10 @@ export interface UploadedImage {
   file: Blob;
   /** Model input x_0, CHW float32 (empty while `status` is not 'ready'). */
   x0: Float32Array;
-  /** The converted image as bytes at model size (what the model sees), for thumbnails. */
+  /**
+   * The converted image as bytes at model size, channels interleaved (HWC): what the model sees,
+   * in colour for an RGB model, for thumbnails.
+   */
   converted: Uint8Array;
   /** A small RGBA preview of the original (longest side ≤ PREVIEW). */
   preview: { rgba: Uint8ClampedArray; width: number; height: number };
@@ -121,9 +124,7 @@ export async function decodeImageFile(
       name,
       file: new Blob([bytes], { type: file.type }),
       x0,
-      converted: new Uint8Array(
-        modelInputToGray8(x0, input.channels, input.height, input.width, input.range).buffer,
-      ),
+      converted: modelInputToHwc8(x0, input.channels, input.height, input.width, input.range),
       preview: { rgba: rgbaOf(bitmap, pw, ph), width: pw, height: ph },
       className,
       notes,

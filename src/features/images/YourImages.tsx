@@ -48,7 +48,7 @@ export function YourImages() {
                   bytes={u.converted}
                   width={width}
                   height={height}
-                  channels={channels === 3 ? 1 : 1}
+                  channels={channels}
                   size={48}
                   label={`${u.name} as the model sees it`}
                 />

@@ -26,7 +26,7 @@ export function ProbeResults({ run }: { run: ProbeRun }) {
   const r = run.result;
   if (!r || !model) return null;
   const classes = run.classes;
-  const { width, height } = model.manifest.input;
+  const { width, height, channels } = model.manifest.input;
   const k = classes.length;
   const rowTotals = Array.from({ length: k }, (_, i) =>
     r.confusion.slice(i * k, (i + 1) * k).reduce((a, b) => a + b, 0),
@@ -117,7 +117,7 @@ export function ProbeResults({ run }: { run: ProbeRun }) {
       <h3>Misclassified test images</h3>
       <ul className="gallery misclassified" aria-label="Misclassified test images">
         {wrong.map(({ id, i }) => {
-          const thumb = thumbnailFor(id, dataset, uploads, { width, height });
+          const thumb = thumbnailFor(id, dataset, uploads, { width, height, channels });
           if (!thumb) return null;
           const text = `predicted ${classes[r.testPredictions[i]]} (${pct(r.testConfidence[i])}), true ${classes[run.testLabels[i]]}`;
           return (
