@@ -56,18 +56,8 @@ export class UNetSession {
     t: ArrayLike<number>,
     outputs: string[],
   ): Promise<Record<string, OutputMap>> {
-    const { input, prediction } = this.manifest;
-    const dims = [count, input.channels, input.height, input.width];
-    if (xt.length !== count * input.channels * input.height * input.width)
-      throw new DiffProbeError(
-        'internal',
-        `x_t holds ${xt.length} values, expected ${count} × ${input.channels}×${input.height}×${input.width}`,
-      );
-    const feeds: Record<string, OrtTensor> = {
-      [input.name]: this.runtime.float32(xt, dims),
-      ...this.timestepFeed(t, count),
-      ...this.extraFeeds(count),
-    };
+    const { prediction } = this.manifest;
+    const feeds = this.feeds(xt, count, t);
     const byBlock = new Map(this.manifest.blocks.map((b) => [b.name, b]));
     const fetchNames = outputs.map((name) =>
       name === 'eps' ? prediction.output : (byBlock.get(name)?.output ?? name),
@@ -89,6 +79,25 @@ export class UNetSession {
       this.shapesChecked = true;
     }
     return out;
+  }
+
+  /**
+   * The inputs of one batch as the graph wants them: x_t ([count, C, H, W]), the timestep and the
+   * manifest's extra inputs. Also feeds sessions made from parts of this graph (core/onnx/subgraph.ts).
+   */
+  feeds(xt: Float32Array, count: number, t: ArrayLike<number>): Record<string, OrtTensor> {
+    const { input } = this.manifest;
+    const dims = [count, input.channels, input.height, input.width];
+    if (xt.length !== count * input.channels * input.height * input.width)
+      throw new DiffProbeError(
+        'internal',
+        `x_t holds ${xt.length} values, expected ${count} × ${input.channels}×${input.height}×${input.width}`,
+      );
+    return {
+      [input.name]: this.runtime.float32(xt, dims),
+      ...this.timestepFeed(t, count),
+      ...this.extraFeeds(count),
+    };
   }
 
   /** The timestep as the graph wants it: [N] or a scalar, float32, int64 or int32. */

@@ -7,6 +7,7 @@
 import { interpretPrediction, noiseImage } from '../core/noise';
 import { type Pooling, poolFeatures } from '../core/pooling';
 import { imageNoise } from '../core/rng';
+import type { PooledBatch } from '../engine/block-session';
 import type { UNetSession } from '../engine/unet-session';
 
 export interface ExtractOptions {
@@ -44,10 +45,38 @@ export function noisyBatch(
   return xt;
 }
 
+/** Runs one batch of x_t through a U-Net and pools the requested blocks. */
+export type BatchRunner = (xt: Float32Array, count: number, t: Float32Array) => Promise<PooledBatch>;
+
+/**
+ * The whole U-Net with the requested blocks' maps fetched and pooled in JavaScript
+ * (core/pooling.ts). The worker's extraction runs a BlockSession instead when it pays (the
+ * sub-graph the blocks need, pooled in ONNX: engine/block-session.ts).
+ */
+export function poolInJs(unet: UNetSession, blocks: readonly string[], pooling: Pooling): BatchRunner {
+  return async (xt, count, t) => {
+    const maps = await unet.run(xt, count, t, [...blocks]);
+    const features: Record<string, Float32Array> = {};
+    const dims: Record<string, number> = {};
+    for (const block of blocks) {
+      const { data, dims: shape } = maps[block];
+      const pooled = poolFeatures(data, shape, pooling);
+      features[block] = pooled.data;
+      dims[block] = pooled.dim;
+    }
+    return { features, dims };
+  };
+}
+
 /**
  * Extracts pooled features for `count` images, one batch at a time. `onBatch` receives every batch
  * as soon as it is ready (so a cancelled run keeps what it computed); `checkpoint` is awaited
- * between batches and may throw to cancel.
+ * between batches and may throw to cancel. `runner` runs and pools one batch (default:
+ * {@link poolInJs} on `unet`).
+ *
+ * The next batch's x_t is drawn while ONNX Runtime runs the current one: where the run is
+ * asynchronous (onnxruntime-node's thread pool, a GPU) the two overlap; where it is not (WASM runs
+ * on the worker's thread) nothing changes but the order.
  */
 export async function extractFeatures(
   unet: UNetSession,
@@ -56,25 +85,26 @@ export async function extractFeatures(
   options: ExtractOptions,
   onBatch: (batch: BatchFeatures) => void | Promise<void>,
   checkpoint: () => Promise<void> = async () => {},
+  runner: BatchRunner = poolInJs(unet, options.blocks, options.pooling),
 ): Promise<Record<string, number>> {
   const { input } = unet.manifest;
   const pixels = input.channels * input.height * input.width;
   const alphaBar = options.alphasCumprod[options.t];
   const dims: Record<string, number> = {};
   const batchSize = Math.max(1, Math.floor(options.batchSize));
+  const noisy = (start: number) =>
+    noisyBatch(x0, start, Math.min(batchSize, count - start), pixels, options.seed, alphaBar);
+  let xt = count > 0 ? noisy(0) : new Float32Array(0);
   for (let start = 0; start < count; start += batchSize) {
     await checkpoint();
     const n = Math.min(batchSize, count - start);
-    const xt = noisyBatch(x0, start, n, pixels, options.seed, alphaBar);
-    const maps = await unet.run(xt, n, new Float32Array(n).fill(options.t), options.blocks);
-    const features: Record<string, Float32Array> = {};
-    for (const block of options.blocks) {
-      const { data, dims: shape } = maps[block];
-      const pooled = poolFeatures(data, shape, options.pooling);
-      features[block] = pooled.data;
-      dims[block] = pooled.dim;
-    }
-    await onBatch({ start, count: n, features, dims: { ...dims } });
+    const running = runner(xt, n, new Float32Array(n).fill(options.t));
+    // Drawn while the batch runs; a failed run still rejects below.
+    const next = start + batchSize < count ? noisy(start + batchSize) : null;
+    const pooled = await running;
+    for (const block of options.blocks) dims[block] = pooled.dims[block];
+    await onBatch({ start, count: n, features: pooled.features, dims: { ...dims } });
+    if (next) xt = next;
   }
   return dims;
 }

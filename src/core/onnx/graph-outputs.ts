@@ -26,7 +26,7 @@ interface OutputEntry {
   readonly end: number;
 }
 
-interface GraphLayout {
+export interface GraphLayout {
   /** Offset of the graph field's length prefix. */
   readonly lengthAt: number;
   /** The GraphProto's bytes: [start, end). */
@@ -47,7 +47,8 @@ function graphFields(bytes: Uint8Array): { lengthAt: number; start: number; end:
   return graphs;
 }
 
-function locateGraph(bytes: Uint8Array): GraphLayout {
+/** Where the one GraphProto of a model is, and its output entries. */
+export function locateGraph(bytes: Uint8Array): GraphLayout {
   let graphs: { lengthAt: number; start: number; end: number }[];
   try {
     graphs = graphFields(bytes);
@@ -85,7 +86,7 @@ function locateGraph(bytes: Uint8Array): GraphLayout {
 }
 
 /** A GraphProto.output field (12) holding a ValueInfoProto with a tensor type and no shape. */
-function outputField(spec: GraphOutputSpec): Uint8Array {
+export function outputField(spec: GraphOutputSpec): Uint8Array {
   if (!spec.name) throw new RangeError('graph output: empty tensor name');
   if (!Number.isInteger(spec.elemType) || spec.elemType <= 0)
     throw new RangeError(`graph output ${JSON.stringify(spec.name)}: elemType ${spec.elemType}`);
@@ -99,7 +100,7 @@ function outputField(spec: GraphOutputSpec): Uint8Array {
  * Model bytes with the graph's content replaced by `parts` (in order): the bytes before the graph's
  * length prefix, the new prefix, the parts, the bytes after the graph. One allocation, one copy.
  */
-function splice(bytes: Uint8Array, layout: GraphLayout, parts: readonly Uint8Array[]): Uint8Array {
+export function splice(bytes: Uint8Array, layout: GraphLayout, parts: readonly Uint8Array[]): Uint8Array {
   const length = parts.reduce((sum, p) => sum + p.length, 0);
   const prefix = varintBytes(length);
   const out = new Uint8Array(layout.lengthAt + prefix.length + length + (bytes.length - layout.end));

@@ -58,7 +58,8 @@ function attribute(name: string, value: AttributeValue): ProtoWriter {
   return w;
 }
 
-function node(spec: NodeSpec, index: number): ProtoWriter {
+/** A NodeProto (also used to append nodes to an existing graph: core/onnx/subgraph.ts). */
+export function encodeNode(spec: NodeSpec, index: number): ProtoWriter {
   const w = new ProtoWriter();
   for (const i of spec.inputs) w.string(1, i);
   for (const o of spec.outputs) w.string(2, o);
@@ -80,8 +81,8 @@ function valueInfo(spec: ValueSpec): ProtoWriter {
   return new ProtoWriter().string(1, spec.name).message(2, type);
 }
 
-/** The data is referenced, not copied, until the model's finish(). */
-function tensor(spec: InitializerSpec): ProtoWriter {
+/** A TensorProto. The data is referenced, not copied, until the model's finish(). */
+export function encodeTensor(spec: InitializerSpec): ProtoWriter {
   const w = new ProtoWriter().packedInts(1, spec.dims).int(2, spec.type).string(8, spec.name);
   const d = spec.data;
   return w.bytes(9, 'buffer' in d ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength) : d);
@@ -91,10 +92,10 @@ function tensor(spec: InitializerSpec): ProtoWriter {
 export function encodeModel(spec: GraphSpec): Uint8Array {
   const g = new ProtoWriter();
   spec.nodes.forEach((n, i) => {
-    g.message(1, node(n, i));
+    g.message(1, encodeNode(n, i));
   });
   g.string(2, spec.name);
-  for (const t of spec.initializers ?? []) g.message(5, tensor(t));
+  for (const t of spec.initializers ?? []) g.message(5, encodeTensor(t));
   for (const v of spec.inputs) g.message(11, valueInfo(v));
   for (const v of spec.outputs) g.message(12, valueInfo(v));
   const opset = new ProtoWriter().string(1, '').int(2, spec.opset);
