@@ -4,6 +4,7 @@
  * live on the main thread and in the cache, so nothing is lost.
  */
 import { webgpuDevice } from '../../engine/onnx-web';
+import { releaseBlockSessions } from '../block-sessions';
 import { currentModel, type LoadedModel } from '../model-state';
 import { post } from '../post';
 import { openOnBestBackend } from './load-model';
@@ -35,6 +36,8 @@ export function recoverOnWasm(model: LoadedModel, reason: string): Promise<void>
 async function moveToWasm(model: LoadedModel, reason: string): Promise<void> {
   const old = model.unet;
   const opened = await openOnBestBackend('wasm', model.sessionBytes, old.manifest, 0, model.externalData);
+  // The extraction sessions ran on the lost device too.
+  await releaseBlockSessions(model);
   model.unet = opened.unet;
   model.info = { ...model.info, backend: 'wasm', threads: opened.threads, fallbackReason: reason };
   post({ kind: 'event', id: 0, event: { type: 'backend-changed', backend: 'wasm', reason } });

@@ -17,6 +17,7 @@ import { webgpuDevice } from '../../engine/onnx-web';
 import { extractionBatchSize, extractionBudgetBytes, type GpuBufferLimits } from '../../pipeline/batch-size';
 import { extractFeatures as extract } from '../../pipeline/extract';
 import { PIPELINE_VERSION } from '../../pipeline/version';
+import { blockRunner } from '../block-sessions';
 import type { CachedFeatures, CacheKey } from '../cache/feature-cache';
 import { featureCacheStatus, imageHashes } from '../cache/shared';
 import type { JobContext } from '../context';
@@ -131,8 +132,11 @@ export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
     const computeBlocks = params.blocks;
     // Sized on the backend this attempt runs on (a device loss moves the second one to WASM).
     const batchSize = await batchSizeFor(model, computeBlocks, params.batchSize);
-    const run = () =>
-      extract(
+    const run = async () => {
+      // Many images: the blocks' sub-graph, pooled in ONNX, in a session kept for the next request
+      // (worker/block-sessions.ts); else the U-Net's session with the maps pooled in JavaScript.
+      const runner = await blockRunner(model, computeBlocks, params.pooling, missRows.length);
+      return extract(
         model.unet,
         x0,
         missRows.length,
@@ -163,7 +167,9 @@ export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
           ctx.progress(done, count, `t=${params.t} on ${model.info.backend.toUpperCase()}`);
         },
         () => ctx.checkpoint(),
+        runner ?? undefined,
       );
+    };
     if (attempt === 0) await withRecovery(model, run, false);
     else await run();
   }

@@ -13,6 +13,7 @@ import { withBlockOutputs } from '../../core/onnx/block-outputs';
 import { scheduleFromManifest } from '../../core/schedule';
 import { configureWasm, webRuntime } from '../../engine/onnx-web';
 import { unsupportedOnWebGpu } from '../../engine/webgpu-ops';
+import { releaseBlockSessions } from '../block-sessions';
 import type { JobContext } from '../context';
 import type { Backend, BackendChoice, ModelDiscovery, ModelInfo, ModelSource } from '../jobs';
 import {
@@ -296,6 +297,7 @@ async function load(
   };
   const previous = setCurrentModel(loaded);
   rememberModel(info);
+  if (previous) await releaseBlockSessions(previous);
   if (previous && previous.unet !== loaded.unet) await previous.unet.release().catch(() => {});
   if (opened.backend === 'webgpu') watchDeviceLoss(loaded);
   ctx.progress(1, 1, 'ready');

@@ -1,0 +1,131 @@
+/**
+ * @file The loaded model's extraction sessions: one BlockSession (the sub-graph that a set of
+ * blocks needs, pooled in ONNX: engine/block-session.ts) per (backend, blocks, pooling), kept
+ * while the model is loaded, so that a sweep's or a probe's repeated requests build it once.
+ *
+ * A session takes about as long to create as the U-Net's own (≈ 0.3–1 s for the default model),
+ * so small requests (under {@link MIN_IMAGES} images) run on the U-Net's session unless a
+ * BlockSession for them exists already. At most {@link MAX_SESSIONS} are kept (each holds its
+ * share of the weights); the least recently used goes first. A sub-graph that fails to build
+ * leaves extraction on the U-Net's own session (the path it always had), with a warning in the
+ * console. A change of backend (a lost WebGPU device) or of model releases them all.
+ */
+import { type OnnxModelInfo, readModel } from '../core/onnx/reader';
+import type { Pooling } from '../core/pooling';
+import { BlockSession } from '../engine/block-session';
+import type { SessionOptions } from '../engine/ort-types';
+import type { BatchRunner } from '../pipeline/extract';
+import type { Backend } from './jobs';
+import type { LoadedModel } from './model-state';
+
+/** Fewer images than this run on the U-Net's session (unless a BlockSession exists already). */
+export const MIN_IMAGES = 64;
+export const MAX_SESSIONS = 3;
+/** Models above this many bytes keep one BlockSession at a time (each holds its weights). */
+const LARGE_MODEL_BYTES = 256 * 2 ** 20;
+
+interface Cache {
+  backend: Backend;
+  unet: LoadedModel['unet'];
+  info: OnnxModelInfo | null;
+  /** In least-recently-used order (Map keeps insertion order; a hit moves the entry to the end). */
+  sessions: Map<string, Promise<BlockSession | null>>;
+}
+
+const caches = new WeakMap<LoadedModel, Cache>();
+
+function keyOf(blocks: readonly string[], pooling: Pooling): string {
+  const p = pooling.kind === 'adaptive' ? `avg${pooling.size}` : pooling.kind;
+  return `${p}\u0000${blocks.join('\u0000')}`;
+}
+
+async function releaseAll(sessions: Iterable<Promise<BlockSession | null>>): Promise<void> {
+  for (const pending of sessions) {
+    try {
+      await (await pending)?.release();
+    } catch (error) {
+      // A lost WebGPU device may refuse; the session is gone either way.
+      console.warn('releasing an extraction session failed', error);
+    }
+  }
+}
+
+function cacheFor(model: LoadedModel): Cache {
+  let cache = caches.get(model);
+  if (cache && (cache.backend !== model.info.backend || cache.unet !== model.unet)) {
+    void releaseAll(cache.sessions.values());
+    cache = undefined;
+  }
+  if (!cache) {
+    cache = { backend: model.info.backend, unet: model.unet, info: null, sessions: new Map() };
+    caches.set(model, cache);
+  }
+  return cache;
+}
+
+/**
+ * A batch runner for `blocks` pooled as `pooling` on `model`'s current backend, or null when the
+ * U-Net's own session should do it (too few images to pay for a new session, or the sub-graph
+ * could not be built).
+ */
+export async function blockRunner(
+  model: LoadedModel,
+  blocks: readonly string[],
+  pooling: Pooling,
+  images: number,
+): Promise<BatchRunner | null> {
+  const cache = cacheFor(model);
+  const key = keyOf(blocks, pooling);
+  let pending = cache.sessions.get(key);
+  if (pending) {
+    cache.sessions.delete(key);
+    cache.sessions.set(key, pending);
+  } else {
+    if (images < MIN_IMAGES) return null;
+    const limit = model.bytes.byteLength > LARGE_MODEL_BYTES ? 1 : MAX_SESSIONS;
+    while (cache.sessions.size >= limit) {
+      const [oldest, session] = cache.sessions.entries().next().value!;
+      cache.sessions.delete(oldest);
+      await releaseAll([session]);
+    }
+    pending = open(model, cache, blocks, pooling);
+    cache.sessions.set(key, pending);
+  }
+  const session = await pending;
+  return session && ((xt, count, t) => session.run(xt, count, t));
+}
+
+async function open(
+  model: LoadedModel,
+  cache: Cache,
+  blocks: readonly string[],
+  pooling: Pooling,
+): Promise<BlockSession | null> {
+  const options: SessionOptions = {};
+  if (model.externalData.length) options.externalData = model.externalData;
+  // Only the pooled features leave the GPU; ORT downloads them when they are read.
+  if (cache.backend === 'webgpu') options.preferredOutputLocation = 'gpu-buffer';
+  try {
+    cache.info ??= readModel(model.sessionBytes);
+    return await BlockSession.create(model.unet, model.sessionBytes, cache.info, blocks, pooling, options);
+  } catch (error) {
+    console.warn(
+      `the sub-graph for ${blocks.join(', ')} could not be built; extracting with the whole U-Net`,
+      error,
+    );
+    return null;
+  }
+}
+
+/** Releases `model`'s extraction sessions (it was replaced by another model). */
+export async function releaseBlockSessions(model: LoadedModel): Promise<void> {
+  const cache = caches.get(model);
+  if (!cache) return;
+  caches.delete(model);
+  await releaseAll(cache.sessions.values());
+}
+
+/** How many extraction sessions `model` holds (for tests and the console). */
+export function blockSessionCount(model: LoadedModel): number {
+  return caches.get(model)?.sessions.size ?? 0;
+}
