@@ -298,3 +298,70 @@ test('an ONNX with external data opens when its .data file is picked with it, an
   expect(await forward()).toEqual(external);
   expect(app.consoleErrors).toEqual([]);
 });
+
+test('a 256×256 RGB model opens, draws its maps and extracts features without crashing the tab', async ({
+  app,
+}) => {
+  test.setTimeout(300_000);
+  const { page } = app;
+  await useBackend(page, 'wasm');
+  await openApp(page);
+  await openModelFile(page, 'rgb256.onnx', odd.rgb256());
+  await expect(page.getByRole('status')).toContainText(/WASM.*rgb256/, { timeout: 90_000 });
+  await page.getByLabel(/Use the bundled Fashion-MNIST with this model/).check();
+  await expect(page.getByText(/resized to 256×256/).first()).toBeVisible();
+  await expectFeatureMaps(page);
+  const result = await page.evaluate(async () => {
+    const model = window.diffprobe.state().model!;
+    const n = 40;
+    const r = await window.diffprobe.run('extractFeatures', {
+      images: { data: new Float32Array(n * 3 * 256 * 256).fill(0.1), count: n },
+      t: 100,
+      seed: 0,
+      blocks: model.manifest.blocks.map((b) => b.name),
+      pooling: { kind: 'avg' },
+      batchSize: 32,
+      cache: false,
+      model: model.id,
+    });
+    return r.count;
+  });
+  expect(result).toBe(40);
+  expect(app.consoleErrors).toEqual([]);
+});
+
+test('three graphs opened without a manifest: candidates, preselection and time to open', async ({ app }) => {
+  test.setTimeout(300_000);
+  const { page } = app;
+  await useBackend(page, 'wasm');
+  await openApp(page);
+  const models: [string, Buffer][] = [
+    [
+      'default-ddpm.onnx',
+      readFileSync(join(import.meta.dirname, '../public/models/fashion-mnist-ddpm/model.onnx')),
+    ],
+    [MODEL_FILE, onnx],
+    [
+      'adm12.onnx',
+      readFileSync(join(import.meta.dirname, 'fixtures/models/adm12/model-with-attention.onnx')),
+    ],
+  ];
+  const rows: string[] = [];
+  for (const [name, bytes] of models) {
+    await openModelFile(page, name, bytes);
+    await expect(page.getByRole('status')).toContainText(new RegExp(`WASM.*${name.replace('.onnx', '')}`), {
+      timeout: 90_000,
+    });
+    const m = await page.evaluate(() => window.diffprobe.state().model!);
+    const candidates = m.discovery!.candidates;
+    const pre = candidates.filter((c) => c.preselected);
+    expect(pre.length).toBeGreaterThan(0);
+    expect(new Set(pre.map((c) => c.stage))).toEqual(new Set(['down', 'mid', 'up']));
+    await expectFeatureMaps(page);
+    rows.push(
+      `${name}: ${candidates.length} candidates, ${pre.length} preselected (${pre.map((c) => c.name).join(', ')}); opened in ${m.loadMs} ms ${JSON.stringify(m.timings)}`,
+    );
+  }
+  console.log(rows.join('\n'));
+  expect(app.consoleErrors).toEqual([]);
+});

@@ -93,3 +93,58 @@ export function hugeActivation(): Buffer {
     ],
   );
 }
+
+/** Seeded small weights, so that a model's values are the same on every run. */
+function weights(n: number, seed: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = (s / 2 ** 32 - 0.5) * 0.2;
+  }
+  return out;
+}
+
+/**
+ * An RGB 256×256 U-Net in miniature: conv in, a residual block, a stride-2 conv down to 128×128,
+ * nearest upsampling back, a skip concatenation and a conv out. Big maps, few channels.
+ */
+export function rgb256(): Buffer {
+  const conv = (name: string, x: string, w: string, y: string, strides = [1, 1]): NodeSpec => ({
+    op: 'Conv',
+    inputs: [x, w],
+    outputs: [y],
+    name,
+    attributes: { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides },
+  });
+  const w = (name: string, cout: number, cin: number, seed: number) => ({
+    name,
+    type: DataType.FLOAT,
+    dims: [cout, cin, 3, 3],
+    data: weights(cout * cin * 9, seed),
+  });
+  return Buffer.from(
+    encodeModel({
+      name: 'rgb256',
+      nodes: [
+        conv('/conv_in/Conv', 'x', 'w_in', 'h0'),
+        conv('/down.0/res/conv/Conv', 'h0', 'w_res', 'r0'),
+        { op: 'Add', inputs: ['h0', 'r0'], outputs: ['h1'], name: '/down.0/res/Add' },
+        conv('/down.0/downsample/Conv', 'h1', 'w_down', 'h2', [2, 2]),
+        { op: 'Resize', inputs: ['h2', '', 'scales'], outputs: ['u'], name: '/up.0/upsample/Resize' },
+        { op: 'Concat', inputs: ['u', 'h1'], outputs: ['c'], name: '/up.0/Concat', attributes: { axis: 1 } },
+        conv('/conv_out/Conv', 'c', 'w_out', 'out'),
+      ],
+      inputs: [{ name: 'x', type: DataType.FLOAT, dims: ['N', 3, 256, 256] }, timestep],
+      outputs: [{ name: 'out', type: DataType.FLOAT, dims: ['N', 3, 256, 256] }],
+      initializers: [
+        w('w_in', 8, 3, 1),
+        w('w_res', 8, 8, 2),
+        w('w_down', 8, 8, 3),
+        w('w_out', 3, 16, 4),
+        { name: 'scales', type: DataType.FLOAT, dims: [4], data: Float32Array.of(1, 1, 2, 2) },
+      ],
+      opset: 17,
+    }),
+  );
+}
