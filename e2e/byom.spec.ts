@@ -357,6 +357,8 @@ test('three graphs opened without a manifest: candidates, preselection and time 
     const pre = candidates.filter((c) => c.preselected);
     expect(pre.length).toBeGreaterThan(0);
     expect(new Set(pre.map((c) => c.stage))).toEqual(new Set(['down', 'mid', 'up']));
+    const bundled = page.getByLabel(/Use the bundled Fashion-MNIST with this model/);
+    if (await bundled.isVisible()) await bundled.check();
     await expectFeatureMaps(page);
     rows.push(
       `${name}: ${candidates.length} candidates, ${pre.length} preselected (${pre.map((c) => c.name).join(', ')}); opened in ${m.loadMs} ms ${JSON.stringify(m.timings)}`,
