@@ -14,6 +14,9 @@ const PREDICTIONS: { id: PredictionType; label: string }[] = [
 
 type ScheduleChoice = 'manifest' | SchedulePresetId;
 
+/** The manifest's limit on blocks (docs/manifest.md). */
+const MAX_BLOCKS = 256;
+
 /**
  * "Model…": what the loaded model is, every candidate block of its graph with its shape (pick any),
  * its schedule and parameterisation, and the constants fed to its extra inputs. Apply reopens the
@@ -204,7 +207,7 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
         </fieldset>
       )}
       <div className="row">
-        <button type="submit" disabled={busy || picked.size === 0}>
+        <button type="submit" disabled={busy || picked.size === 0 || picked.size > MAX_BLOCKS}>
           Apply
         </button>
         <button type="button" onClick={() => saveManifest(edited, model.fileName)}>
@@ -214,6 +217,11 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
           Save ONNX with block outputs
         </button>
         {picked.size === 0 && <span className="error-text">Pick at least one block.</span>}
+        {picked.size > MAX_BLOCKS && (
+          <span className="error-text">
+            Pick at most {MAX_BLOCKS} blocks ({picked.size} are picked).
+          </span>
+        )}
       </div>
     </form>
   );
