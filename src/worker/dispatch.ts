@@ -17,7 +17,14 @@ export function toWireError(error: unknown): WireError {
   // WebGPU/ORT failures arrive as plain errors; classify the ones the UI must explain differently.
   if (/out of memory|OOM|allocation failed|Failed to allocate/i.test(message))
     return { code: 'out-of-memory', message };
-  if (/device (was )?lost|GPUDevice.*lost|DeviceLost/i.test(message)) return { code: 'device-lost', message };
+  // A lost device also shows as a failed read-back of a result buffer (mapAsync on a buffer the
+  // device dropped).
+  if (
+    /device (was )?lost|GPUDevice.*lost|DeviceLost|Device was destroyed|Failed to download data from buffer/i.test(
+      message,
+    )
+  )
+    return { code: 'device-lost', message };
   return { code: 'internal', message };
 }
 

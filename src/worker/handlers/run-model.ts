@@ -41,13 +41,17 @@ async function withRecovery<T>(
   fn: () => Promise<T>,
   retry = true,
 ): Promise<T | undefined> {
+  const startedOn = model.info.backend;
   try {
-    const injected = model.info.backend === 'webgpu' ? takeInjectedFault() : null;
+    const injected = startedOn === 'webgpu' ? takeInjectedFault() : null;
     if (injected) throw injected;
     return await fn();
   } catch (error) {
     const code = toWireError(error).code;
-    if (model.info.backend !== 'webgpu' || (code !== 'device-lost' && code !== 'out-of-memory')) throw error;
+    // A run that was on WebGPU when the device went away fails with whatever the half-released
+    // buffers say ("Buffer was unmapped…"); once the model has moved to WASM, that is a device loss.
+    const lost = code === 'device-lost' || code === 'out-of-memory' || model.info.backend !== startedOn;
+    if (startedOn !== 'webgpu' || !lost) throw error;
     await recoverOnWasm(model, `WebGPU failed during a run (${code}); switched to WASM`);
     return retry ? fn() : undefined;
   }
