@@ -1,6 +1,8 @@
 /**
  * @file The one table of user-facing error text, used by the UI and the CLI. `core/` throws codes;
- * this says, for each, what went wrong and what to do about it.
+ * this says, for each, what went wrong and what to do about it. The CLI has its own wording where
+ * the app's speaks of the page, buttons or backends ({@link CLI_MESSAGES}): a terminal user
+ * cannot reload a page, but can change an option.
  */
 import { DiffProbeError, type ErrorCode } from '../core/errors';
 
@@ -76,10 +78,67 @@ export const ERROR_MESSAGES: { [K in ErrorCode]: { title: string; action: string
   internal: { title: 'Something went wrong', action: 'Try again; if it persists, reload the page.' },
 };
 
-/** A human title and text for any thrown value. */
-export function describeError(error: unknown): { code: ErrorCode; title: string; text: string } {
+/**
+ * The terminal's wording: every code has one (a new code without it is a type error), with the
+ * app's title unless the CLI needs another, and an action in terms of the command line.
+ */
+export const CLI_MESSAGES: { [K in ErrorCode]: { title?: string; action: string } } = {
+  'manifest-invalid': {
+    action: 'Fix the fields listed (docs/manifest.md describes the format); `diffprobe validate` checks it.',
+  },
+  'model-missing': {
+    title: 'The model or its manifest could not be read',
+    action:
+      'Check the --manifest path, and that the .onnx sits next to it under the name the manifest gives.',
+  },
+  'model-corrupt': { action: 'Re-export or re-download the .onnx file.' },
+  'model-mismatch': {
+    action:
+      'Use the manifest made for this .onnx file (its model.sha256, input and output names must match).',
+  },
+  'model-unsupported': { action: ERROR_MESSAGES['model-unsupported'].action },
+  'model-nonfinite': {
+    action:
+      'Check the model at that timestep (schedule, timestep dtype, input range), or choose another --t.',
+  },
+  'model-changed': { action: 'Run the command again.' },
+  'image-decode': {
+    action: 'The CLI reads PNG and JPEG files; re-save the file named above as one of them.',
+  },
+  'image-too-large': { action: 'Scale the image named above down below the limit and run again.' },
+  'image-type': { action: 'The CLI reads PNG and JPEG files; convert the file named above.' },
+  'image-empty': { action: 'Remove or replace the file named above.' },
+  'dataset-invalid': {
+    title: 'The images could not be loaded',
+    action:
+      'Check --data (bundled:<split>, IDX files, a folder with one subfolder per class, or a .npy of uint8 images) and --labels; for the bundled data, rebuild it with tools/model/make_data.py.',
+  },
+  'npy-invalid': { action: ERROR_MESSAGES['npy-invalid'].action },
+  cancelled: { title: 'Interrupted', action: 'Nothing was written; run the command again.' },
+  'backend-unavailable': {
+    title: 'That device is not available here',
+    action: 'Run with --device cpu, or install what is named above.',
+  },
+  'out-of-memory': {
+    action: 'Use a smaller --batch or fewer images (--count), or split the work with --shard.',
+  },
+  'device-lost': { title: 'The GPU failed', action: 'Run again, or with --device cpu.' },
+  'probe-data': {
+    action: 'Use more images (--n-train, --n-test) or other data, as described above.',
+  },
+  internal: {
+    action: 'Run again; if it persists, report it with the command line and this message.',
+  },
+};
+
+/** A human title and text for any thrown value; `surface` 'cli' uses the terminal's wording. */
+export function describeError(
+  error: unknown,
+  surface: 'app' | 'cli' = 'app',
+): { code: ErrorCode; title: string; text: string } {
   const code: ErrorCode = error instanceof DiffProbeError ? error.code : 'internal';
   const message = error instanceof Error ? error.message : String(error);
-  const { title, action } = ERROR_MESSAGES[code];
+  const app = ERROR_MESSAGES[code];
+  const { title, action } = surface === 'cli' ? { ...app, ...CLI_MESSAGES[code] } : app;
   return { code, title, text: `${message}. ${action}`.replace(/\.\. /, '. ') };
 }

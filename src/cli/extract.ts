@@ -1,86 +1,250 @@
 /**
- * @file `extract`: pooled block features for the bundled data set, written as .npy files
- * (`<block>.npy` [N, D] float32 and `labels.npy` [N] uint8) that numpy.load reads.
+ * @file `extract` and `features`: pooled block features of a set of images as .npy files that
+ * numpy.load reads, with labels.npy, ids.txt and run.json.
+ *
+ * - `extract` — one t, one pooling: `<out>/<block>.npy` [N, D] per block; or, with `--out f.npy`,
+ *   one file [N, ΣD] (the blocks concatenated in --blocks order) and `f.labels.npy`, `f.ids.txt`,
+ *   `f.run.json` beside it.
+ * - `features` — the evaluation grid in one pass per t: `<out>/t<T>/<pooling>/<block>.npy`.
+ * Both shard (`--shard i/N`: rows), use the feature cache, and write atomically (output.ts).
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { datasetToModelInput } from '../core/dataset/index-file';
+import { mkdir } from 'node:fs/promises';
+import { numbersKey } from '../core/manifest/numbers-key';
 import { writeNpy } from '../core/npy';
-import type { Pooling } from '../core/pooling';
-import { formatDuration } from '../core/progress';
-import { extractFeatures } from '../pipeline/extract';
-import { intFlag, parseFlags } from './args';
-import { loadNodeDataset, loadNodeModel } from './load';
+import { type CommandSpec, int, type ParsedArgs, required, str, timesteps, UsageError } from './args';
+import {
+  blockFileName,
+  blocksOf,
+  CACHE_OPTIONS,
+  cacheDirOf,
+  DATA_OPTIONS,
+  dataSpecOf,
+  imagesIdentity,
+  MODEL_OPTIONS,
+  maxT,
+  OUTPUT_OPTIONS,
+  openModel,
+  poolingsOf,
+  SHARD_OPTIONS,
+  selectRows,
+} from './common';
+import { type CliContext, runRecord } from './context';
+import { extractRows } from './extract-run';
+import { type ImageSet, openImageSet } from './images';
+import type { NodeModel } from './load';
+import { NpyWriter } from './npy-stream';
+import { Output, withOutput } from './output';
+import { createProgress } from './progress';
+import { resolveShard, shardDirName, shardRange } from './shard';
 
-export const POOLING_BY_NAME: Record<string, Pooling> = {
-  avg: { kind: 'avg' },
-  max: { kind: 'max' },
-  avg2: { kind: 'adaptive', size: 2 },
-  avg4: { kind: 'adaptive', size: 4 },
+const COMMON: CommandSpec['options'] = [
+  ...MODEL_OPTIONS,
+  ...DATA_OPTIONS,
+  { name: 'blocks', value: 'a,b', help: 'blocks to extract', default: 'all' },
+  {
+    name: 'seed',
+    value: 'S',
+    help: 'noise seed (ε is drawn from it and each image’s content)',
+    default: '0',
+  },
+  ...SHARD_OPTIONS,
+  ...CACHE_OPTIONS,
+  ...OUTPUT_OPTIONS,
+];
+
+export const EXTRACT_SPEC: CommandSpec = {
+  name: 'extract',
+  summary: 'pooled block features at one t, as .npy (the browser’s extraction, on onnxruntime-node)',
+  options: [
+    {
+      name: 'out',
+      value: '<dir|file.npy>',
+      help: 'a directory (<block>.npy each), or one .npy with the blocks concatenated',
+    },
+    { name: 't', value: 'T', help: 'timestep', default: '100' },
+    { name: 'pooling', value: 'avg|max|avg2|avg4', help: 'pooling of each map', default: 'avg' },
+    ...COMMON,
+  ],
+  details: `Writes, in <dir>: <block>.npy [N, D] float32, labels.npy [N], ids.txt (one image id a line), run.json.
+With --out f.npy: f.npy [N, ΣD], f.labels.npy, f.ids.txt, f.run.json.
+
+examples:
+  diffprobe extract --manifest public/models/fashion-mnist-ddpm/manifest.json --count 1000 --t 25 --out feats/
+  diffprobe extract --manifest m.json --data /usr/share/datasets/fashion-mnist/t10k-images-idx3-ubyte.gz \\
+                    --blocks up1_0 --out up1_0.npy`,
 };
 
-export async function runExtract(args: string[]): Promise<number> {
-  const flags = parseFlags(args, [
-    'manifest',
-    'out',
-    'split',
-    'count',
-    't',
-    'blocks',
-    'pooling',
-    'seed',
-    'batch',
-    'threads',
-  ]);
-  if (!flags.manifest || !flags.out) throw new Error('extract needs --manifest and --out');
-  const threads = intFlag(flags, 'threads', 1, 1, 64);
-  const model = await loadNodeModel(flags.manifest, threads);
-  const { index, split } = await loadNodeDataset(model.manifest, flags.manifest, flags.split ?? 'test');
-  const count = intFlag(flags, 'count', split.count, 1, split.count);
-  const t = intFlag(flags, 't', 100, 0, model.alphasCumprod.length - 1);
-  const pooling = POOLING_BY_NAME[flags.pooling ?? 'avg'];
-  if (!pooling) throw new Error(`--pooling must be one of ${Object.keys(POOLING_BY_NAME).join(', ')}`);
-  const blocks = flags.blocks ? flags.blocks.split(',') : model.unet.blockNames;
-  const x0 = datasetToModelInput(split, index, 0, count, model.manifest.preprocessing);
-  const chunks: Record<string, Float32Array[]> = Object.fromEntries(blocks.map((b) => [b, []]));
-  const started = performance.now();
-  let done = 0;
-  const dims = await extractFeatures(
-    model.unet,
-    x0,
-    count,
-    {
-      t,
-      seed: intFlag(flags, 'seed', 0, 0, 0xffffffff),
-      blocks,
-      pooling,
-      batchSize: intFlag(flags, 'batch', 32, 1, 4096),
-      alphasCumprod: model.alphasCumprod,
-    },
-    (batch) => {
-      for (const b of blocks) chunks[b].push(batch.features[b]);
-      done += batch.count;
-      const elapsed = performance.now() - started;
-      process.stderr.write(
-        `\r${done}/${count} images, ${((done / elapsed) * 1000).toFixed(1)} img/s, ETA ${formatDuration(((count - done) * elapsed) / done)}   `,
+export const FEATURES_SPEC: CommandSpec = {
+  name: 'features',
+  summary: 'a grid of pooled features (every block × t × pooling) in one U-Net pass per t',
+  options: [
+    { name: 'out', value: '<dir>', help: 'output directory' },
+    { name: 't', value: 'T1,T2,…', help: 'timesteps' },
+    { name: 'pooling', value: 'avg,avg2,…', help: 'poolings', default: 'avg' },
+    ...COMMON,
+  ],
+  details: `Writes <dir>/t<T>/<pooling>/<block>.npy [N, D] float32, <dir>/labels.npy, ids.txt and run.json.
+
+example:
+  diffprobe features --manifest m.json --split train --count 5000 --t 0,25,100 --pooling avg,avg2 --out grid/`,
+};
+
+type Flags = ParsedArgs['flags'];
+
+/** The selected rows of --data, this shard's part of them, and where its output goes. */
+export async function imagesAndShard(ctx: CliContext, flags: Flags, model: NodeModel, shards = true) {
+  const images = await openImageSet(
+    dataSpecOf(flags),
+    str(flags, 'labels') ?? null,
+    model.manifest,
+    model.manifestPath,
+  );
+  const { rows: all, selection } = selectRows(flags, images);
+  const shard = shards ? resolveShard(str(flags, 'shard'), str(flags, 'shards'), ctx.env) : null;
+  const [from, to] = shardRange(all.length, shard);
+  if (from === to)
+    throw new UsageError(
+      `shard ${shard!.index}/${shard!.count} of ${all.length} images is empty: use fewer shards`,
+    );
+  return { images, all, rows: all.slice(from, to), selection, shard, range: [from, to] as [number, number] };
+}
+
+export async function runExtractCommand(ctx: CliContext, flags: Flags, grid: boolean): Promise<number> {
+  const started = Date.now();
+  const command = grid ? 'features' : 'extract';
+  const outArg = required(flags, 'out', command);
+  if (grid && flags.t === undefined) throw new UsageError('features needs --t (e.g. 0,25,100)');
+  const model = await openModel(flags, command);
+  try {
+    const ts = grid ? timesteps(flags, 't', [], maxT(model)) : [int(flags, 't', 100, 0, maxT(model))];
+    const poolings = poolingsOf(flags);
+    if (!grid && poolings.length > 1)
+      throw new UsageError('extract takes one --pooling; use `features` for several');
+    const blocks = blocksOf(flags, model);
+    const seed = int(flags, 'seed', 0, 0, 0xffffffff);
+    const batch = int(flags, 'batch', 32, 1, 4096);
+    const cacheDir = cacheDirOf(flags, ctx.env);
+    const { images, all, rows, selection, shard, range } = await imagesAndShard(ctx, flags, model);
+    const target = shard ? `${outArg.replace(/\/+$/, '')}/${shardDirName(shard)}` : outArg;
+    if (shard && outArg.toLowerCase().endsWith('.npy'))
+      throw new UsageError('--shard writes a directory per shard: give --out a directory');
+    const output = await Output.create(target, { force: flags.force === true, allowFile: !grid });
+    return await withOutput(output, async (out) => {
+      const progress = createProgress(ctx.err, command, rows.length * ts.length, 'images', {
+        quiet: flags.quiet === true,
+      });
+      const writers = new Map<string, NpyWriter>();
+      const writer = (name: string) => {
+        let w = writers.get(name);
+        if (!w) {
+          w = new NpyWriter(out.file(name), rows.length);
+          writers.set(name, w);
+        }
+        return w;
+      };
+      const fileOf = (t: number, p: string, b: string) =>
+        grid
+          ? `t${t}/${p}/${blockFileName(b)}.npy`
+          : out.fileMode
+            ? 'features.npy'
+            : `${blockFileName(b)}.npy`;
+      if (grid) {
+        for (const t of ts)
+          for (const p of poolings) await mkdir(out.file(`t${t}/${p}`), { recursive: true });
+      }
+      let stats: { computed: number; cached: number };
+      try {
+        stats = await extractRows(
+          { model, images, rows, timesteps: ts, poolings, blocks, seed, batch, cacheDir, progress },
+          async (chunk) => {
+            for (const p of poolings) {
+              if (out.fileMode) {
+                // One matrix: each row is the blocks' vectors side by side, in --blocks order.
+                const width = blocks.reduce((s, b) => s + chunk.dims[p][b], 0);
+                const m = new Float32Array(chunk.count * width);
+                for (let i = 0; i < chunk.count; i++) {
+                  let o = i * width;
+                  for (const b of blocks) {
+                    const d = chunk.dims[p][b];
+                    m.set(chunk.features[p][b].subarray(i * d, (i + 1) * d), o);
+                    o += d;
+                  }
+                }
+                await writer(fileOf(chunk.t, p, blocks[0])).append(m, width);
+              } else
+                for (const b of blocks)
+                  await writer(fileOf(chunk.t, p, b)).append(chunk.features[p][b], chunk.dims[p][b]);
+            }
+          },
+        );
+        for (const w of writers.values()) await w.close();
+      } catch (error) {
+        for (const w of writers.values()) await w.abandon();
+        throw error;
+      }
+      progress.finish(stats.cached ? `${stats.cached} from the cache` : undefined);
+      await writeLabelsAndIds(out, images, rows);
+      const identity = {
+        model: { sha256: model.sha256, numbersKey: numbersKey(model.manifest) },
+        images: await imagesIdentity(images, all, selection),
+        settings: {
+          timesteps: ts,
+          poolings,
+          blocks,
+          seed,
+          layout: grid ? 'grid' : out.fileMode ? 'file' : 'blocks',
+        },
+      };
+      const files = Object.fromEntries(blocks.map((b) => [b, `${blockFileName(b)}.npy`]));
+      const record = await runRecord(
+        ctx,
+        command,
+        identity,
+        {
+          images: {
+            ...images.source,
+            selection,
+            count: all.length,
+            rows: { from: range[0], to: range[1] },
+            ...(images.fileHashes ? { files: await images.fileHashes(rows) } : {}),
+          },
+          settings: {
+            ...(grid ? { t: ts } : { t: ts[0] }),
+            pooling: grid ? poolings : poolings[0],
+            blocks,
+            seed,
+            batch,
+            cache: cacheDir ? { dir: cacheDir, ...stats } : null,
+          },
+          layout: grid
+            ? { kind: 'grid', path: 't<T>/<pooling>/<block file>.npy', blockFiles: files }
+            : out.fileMode
+              ? { kind: 'file', concatenated: blocks }
+              : { kind: 'blocks', blockFiles: files },
+        },
+        { shard, model, started },
       );
-    },
-  );
-  process.stderr.write('\n');
-  await mkdir(flags.out, { recursive: true });
-  for (const b of blocks) {
-    const data = new Float32Array(count * dims[b]);
-    let offset = 0;
-    for (const c of chunks[b]) {
-      data.set(c, offset);
-      offset += c.length;
-    }
-    await writeFile(join(flags.out, `${b}.npy`), writeNpy(data, [count, dims[b]]));
+      const paths = await out.commit(record);
+      ctx.out(
+        `wrote ${grid ? `${ts.length} × ${poolings.length} × ${blocks.length}` : blocks.length} feature file${paths.length === 1 ? '' : 's'} of ${rows.length} images (${images.source.kind}${shard ? `, shard ${shard.index}/${shard.count}` : ''}) to ${out.target}`,
+      );
+      return 0;
+    });
+  } finally {
+    await model.unet.release();
   }
-  await writeFile(join(flags.out, 'labels.npy'), writeNpy(split.labels.slice(0, count), [count]));
-  console.log(
-    `wrote ${blocks.length} feature files + labels.npy to ${flags.out} (t=${t}, ${flags.pooling ?? 'avg'} pooling)`,
-  );
-  await model.unet.release();
-  return 0;
+}
+
+/** labels.npy (uint8, or int32 past 255 classes) when the set has labels, and ids.txt. */
+export async function writeLabelsAndIds(
+  out: Output,
+  images: ImageSet,
+  rows: readonly number[],
+): Promise<void> {
+  if (images.labels) {
+    const labels = Int32Array.from(rows, (r) => images.labels![r]);
+    const small = labels.every((l) => l >= 0 && l < 256);
+    await out.write('labels.npy', writeNpy(small ? Uint8Array.from(labels) : labels, [labels.length]));
+  }
+  await out.write('ids.txt', `${rows.map((r) => images.id(r)).join('\n')}\n`);
 }

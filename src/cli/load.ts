@@ -1,6 +1,6 @@
 /**
  * @file Node-side loading of a model (manifest + ONNX) and of its bundled data set, using the same
- * validators as the browser.
+ * validators as the browser. Every failure is a DiffProbeError naming the file.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -12,13 +12,13 @@ import {
   validateDatasetIndex,
   verifyDatasetFile,
 } from '../core/dataset/index-file';
-import { DiffProbeError } from '../core/errors';
+import { DiffProbeError, type ErrorCode, quote } from '../core/errors';
 import type { Manifest } from '../core/manifest/types';
 import { validateManifest } from '../core/manifest/validate';
 import { withBlockOutputs } from '../core/onnx/block-outputs';
 import { readModel } from '../core/onnx/reader';
 import { scheduleFromManifest } from '../core/schedule';
-import { nodeRuntime } from '../engine/onnx-node';
+import { type NodeDevice, nodeRuntime } from '../engine/onnx-node';
 import { UNetSession } from '../engine/unet-session';
 
 export interface NodeModel {
@@ -26,57 +26,93 @@ export interface NodeModel {
   unet: UNetSession;
   alphasCumprod: Float64Array;
   manifestPath: string;
+  /** SHA-256 of the ONNX bytes (checked against the manifest's model.sha256). */
+  sha256: string;
+  device: NodeDevice;
+  threads: number;
+}
+
+async function readOrFail(path: string, code: ErrorCode, what: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path));
+  } catch (error) {
+    const e = error as NodeJS.ErrnoException;
+    throw new DiffProbeError(code, `cannot read ${what} ${path}: ${e.code ?? e.message}`);
+  }
 }
 
 export async function loadManifestFile(path: string): Promise<Manifest> {
-  return validateManifest(JSON.parse(await readFile(path, 'utf8')));
+  const bytes = await readOrFail(path, 'model-missing', 'the manifest');
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (error) {
+    throw new DiffProbeError('manifest-invalid', `${path} is not JSON: ${(error as Error).message}`);
+  }
+  return validateManifest(json);
 }
 
-export async function loadNodeModel(manifestPath: string, threads = 1): Promise<NodeModel> {
+/** The manifest, its ONNX (sha256 checked), and a UNetSession on onnxruntime-node. */
+export async function loadNodeModel(
+  manifestPath: string,
+  threads = 1,
+  device: NodeDevice = 'cpu',
+): Promise<NodeModel> {
   const manifest = await loadManifestFile(manifestPath);
   const modelPath = resolve(dirname(manifestPath), manifest.model.file);
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(modelPath));
-  } catch (error) {
-    throw new DiffProbeError('model-missing', `cannot read ${modelPath}: ${(error as Error).message}`);
-  }
+  const bytes = await readOrFail(modelPath, 'model-missing', 'the model');
   const hash = createHash('sha256').update(bytes).digest('hex');
   if (hash !== manifest.model.sha256.toLowerCase())
     throw new DiffProbeError(
       'model-mismatch',
       `model.sha256: ${modelPath} has sha256 ${hash.slice(0, 12)}…, the manifest expects ${manifest.model.sha256.slice(0, 12)}…`,
     );
+  const runtime = nodeRuntime(threads, device);
   // Blocks may name tensors inside the graph: add them as outputs, as the browser does.
   const sessionBytes = withBlockOutputs(bytes, readModel(bytes), manifest);
-  const unet = await UNetSession.create(nodeRuntime(threads), sessionBytes, manifest);
+  const unet = await UNetSession.create(runtime, sessionBytes, manifest);
   return {
     manifest,
     unet,
     alphasCumprod: scheduleFromManifest(manifest.schedule).alphasCumprod,
     manifestPath,
+    sha256: hash,
+    device,
+    threads,
   };
 }
 
+/** One split of the manifest's bundled data set, its files' digests checked as in the browser. */
 export async function loadNodeDataset(
   manifest: Manifest,
   manifestPath: string,
   splitName: string,
-): Promise<{ index: DatasetIndex; split: DatasetSplit }> {
+): Promise<{ index: DatasetIndex; split: DatasetSplit; indexPath: string }> {
   if (!manifest.dataset)
-    throw new DiffProbeError('dataset-invalid', 'the manifest names no bundled data set');
+    throw new DiffProbeError('dataset-invalid', `the manifest ${manifestPath} names no bundled data set`);
   const indexPath = resolve(dirname(manifestPath), manifest.dataset);
-  const index = validateDatasetIndex(JSON.parse(await readFile(indexPath, 'utf8')));
+  const indexBytes = await readOrFail(indexPath, 'dataset-invalid', 'the data set index');
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder().decode(indexBytes));
+  } catch (error) {
+    throw new DiffProbeError('dataset-invalid', `${indexPath} is not JSON: ${(error as Error).message}`);
+  }
+  const index = validateDatasetIndex(json);
   const files = index.splits[splitName];
-  if (!files) throw new DiffProbeError('dataset-invalid', `no split "${splitName}" in ${indexPath}`);
+  if (!files)
+    throw new DiffProbeError(
+      'dataset-invalid',
+      `no split ${quote(splitName)} in ${indexPath} (have ${Object.keys(index.splits).join(', ')})`,
+    );
   const dir = dirname(indexPath);
   const [images, labels] = await Promise.all([
-    readFile(resolve(dir, files.images)),
-    readFile(resolve(dir, files.labels)),
+    readOrFail(resolve(dir, files.images), 'dataset-invalid', 'the images'),
+    readOrFail(resolve(dir, files.labels), 'dataset-invalid', 'the labels'),
   ]);
   await Promise.all([
-    verifyDatasetFile(index, files.images, new Uint8Array(images)),
-    verifyDatasetFile(index, files.labels, new Uint8Array(labels)),
+    verifyDatasetFile(index, files.images, images),
+    verifyDatasetFile(index, files.labels, labels),
   ]);
-  return { index, split: checkSplit(index, splitName, new Uint8Array(images), new Uint8Array(labels)) };
+  return { index, split: checkSplit(index, splitName, images, labels), indexPath };
 }

@@ -1,42 +1,83 @@
 /**
  * @file The headless CLI: the same core/ and pipeline/ code as the browser, on onnxruntime-node.
+ * `main(argv, io)` runs one command and resolves its exit code (tests call it directly); bin.ts
+ * is the executable (`npx diffprobe`, built to dist-cli/diffprobe.js).
  *
- *   npm run cli -- validate <manifest.json>
- *   npm run cli -- extract --manifest <m.json> [--split test] [--count 1000] [--t 100] [--blocks mid,up1_0]
- *                          [--pooling avg|max|avg2|avg4] [--seed 0] [--batch 32] [--threads 2] --out features.npy
+ * Exit codes: 0 success, 1 a failure (one line: what went wrong and what to do), 2 a wrong
+ * command line, 130 interrupted.
  */
 import { describeError } from '../app/messages';
-import { runExtract } from './extract';
-import { runFeatures } from './features';
-import { runValidate } from './validate';
+import { type CommandSpec, formatHelp, type ParsedArgs, parseArgs, UsageError } from './args';
+import { type CliContext, type CliIO, DIFFPROBE_VERSION } from './context';
+import { PCA_SPEC, runEmbedding, TSNE_SPEC, UMAP_SPEC } from './embed';
+import { EXTRACT_SPEC, FEATURES_SPEC, runExtractCommand } from './extract';
+import { runValidate, VALIDATE_SPEC } from './validate';
 
-const USAGE = `usage:
-  diffprobe validate <manifest.json>
-  diffprobe extract --manifest <manifest.json> --out <file.npy> [--split train|test] [--count N] [--t T]
-                    [--blocks a,b] [--pooling avg|max|avg2|avg4] [--seed S] [--batch B] [--threads K]
-  diffprobe features --manifest <manifest.json> --out <dir> --t 0,25,100 [--split train|test] [--start I]
-                    [--count N] [--pooling avg,avg2] [--seed S] [--batch B] [--threads K]`;
+interface Command {
+  spec: CommandSpec;
+  run(ctx: CliContext, args: ParsedArgs): Promise<number>;
+}
 
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'validate':
-      return runValidate(rest);
-    case 'extract':
-      return runExtract(rest);
-    case 'features':
-      return runFeatures(rest);
-    default:
-      console.error(USAGE);
-      return command === undefined || command === '--help' ? 0 : 2;
+export const COMMANDS: Command[] = [
+  { spec: VALIDATE_SPEC, run: runValidate },
+  { spec: EXTRACT_SPEC, run: (ctx, a) => runExtractCommand(ctx, a.flags, false) },
+  { spec: FEATURES_SPEC, run: (ctx, a) => runExtractCommand(ctx, a.flags, true) },
+  { spec: TSNE_SPEC, run: (ctx, a) => runEmbedding(ctx, a, 'tsne') },
+  { spec: PCA_SPEC, run: (ctx, a) => runEmbedding(ctx, a, 'pca') },
+  { spec: UMAP_SPEC, run: (ctx, a) => runEmbedding(ctx, a, 'umap') },
+];
+
+export function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.spec.name.length)) + 2;
+  return `diffprobe ${DIFFPROBE_VERSION} — look inside diffusion U-Nets, headless (onnxruntime-node)
+
+usage: diffprobe <command> [options]      diffprobe <command> --help
+
+commands:
+${COMMANDS.map((c) => `  ${c.spec.name.padEnd(width)} ${c.spec.summary}`).join('\n')}
+
+Exit codes: 0 done, 1 failed (the message says why and what to do), 2 wrong command line.
+`;
+}
+
+/** Runs `argv` (the words after `diffprobe`); never throws, resolves the exit code. */
+export async function main(argv: readonly string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    const cmd = name === 'help' && rest[0] ? COMMANDS.find((c) => c.spec.name === rest[0]) : undefined;
+    io.out(cmd ? formatHelp(cmd.spec) : usage());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version') {
+    io.out(DIFFPROBE_VERSION);
+    return 0;
+  }
+  const command = COMMANDS.find((c) => c.spec.name === name);
+  if (!command) {
+    io.err.write(
+      `diffprobe: unknown command ${JSON.stringify(name)} (commands: ${COMMANDS.map((c) => c.spec.name).join(', ')})\n`,
+    );
+    return 2;
+  }
+  try {
+    const args = parseArgs(command.spec, rest);
+    if (args.help) {
+      io.out(formatHelp(command.spec));
+      return 0;
+    }
+    return await command.run({ ...io, argv }, args);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err.write(`diffprobe ${name}: ${error.message}\n`);
+      return 2;
+    }
+    const { code, title, text } = describeError(error, 'cli');
+    io.err.write(`diffprobe ${name}: ${title}: ${oneLine(text)}\n`);
+    if (code === 'internal' && io.env.DIFFPROBE_DEBUG) io.err.write(`${(error as Error)?.stack ?? ''}\n`);
+    return code === 'cancelled' ? 130 : 1;
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error) => {
-    const { title, text } = describeError(error);
-    console.error(`error: ${title}\n${text}`);
-    process.exit(1);
-  },
-);
+function oneLine(s: string): string {
+  return s.replace(/\s*\n\s*/g, ' ').trim();
+}

@@ -153,7 +153,7 @@ export function readNpy(bytes: Uint8Array): NpyArray {
   return { descr, shape, data: new ctor(buffer) };
 }
 
-function descrOf(data: NpyWritable): string {
+function descrOf(data: NpyWritable): '<f4' | '<f8' | '<i4' | '|u1' {
   if (data instanceof Float32Array) return '<f4';
   if (data instanceof Float64Array) return '<f8';
   if (data instanceof Int32Array) return '<i4';
@@ -167,6 +167,33 @@ function descrOf(data: NpyWritable): string {
 function pyTuple(shape: Shape): string {
   if (shape.length === 1) return `(${shape[0]},)`;
   return `(${shape.join(', ')})`;
+}
+
+/**
+ * The bytes of a format 1.0 header (magic, version, length, dict and padding) for `shape` of
+ * `descr`, exactly as {@link writeNpy} writes it: a file is this header followed by the C-order
+ * data, so large arrays can be streamed to disk (the CLI) and still match `np.save` byte for byte.
+ *
+ * @example npyHeader('<f4', [60000, 64]) // then append 60000·64 little-endian float32 values
+ */
+export function npyHeader(descr: '<f4' | '<f8' | '<i4' | '|u1', shape: Shape): Uint8Array {
+  if (!shape.every((d) => Number.isInteger(d) && d >= 0))
+    throw new DiffProbeError('internal', `npyHeader: invalid shape ${quote(shape)}`, { shape });
+  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${pyTuple(shape)}, }`;
+  if (shape.length > 0) header += ' '.repeat(GROWTH_AXIS_MAX_DIGITS - String(shape[0]).length);
+  // Pad with spaces and end with '\n' so that preamble + header is a multiple of 64. NumPy pads
+  // a full 64 when it is already aligned (no modulo), and we copy that to stay byte-identical.
+  const pad = ALIGN - ((PREAMBLE_V1 + header.length + 1) % ALIGN);
+  header += `${' '.repeat(pad)}\n`;
+  if (header.length > 0xffff)
+    throw new DiffProbeError('internal', `writeNpy: header too long for format 1.0`);
+  const out = new Uint8Array(PREAMBLE_V1 + header.length);
+  out.set(MAGIC, 0);
+  out[6] = 1;
+  out[7] = 0;
+  new DataView(out.buffer).setUint16(8, header.length, true);
+  for (let i = 0; i < header.length; i++) out[PREAMBLE_V1 + i] = header.charCodeAt(i);
+  return out;
 }
 
 /**
@@ -187,22 +214,10 @@ export function writeNpy(data: NpyWritable, shape: Shape): Uint8Array {
       },
     );
   }
-  let header = `{'descr': '${descr}', 'fortran_order': False, 'shape': ${pyTuple(shape)}, }`;
-  if (shape.length > 0) header += ' '.repeat(GROWTH_AXIS_MAX_DIGITS - String(shape[0]).length);
-  // Pad with spaces and end with '\n' so that preamble + header is a multiple of 64. NumPy pads
-  // a full 64 when it is already aligned (no modulo), and we copy that to stay byte-identical.
-  const pad = ALIGN - ((PREAMBLE_V1 + header.length + 1) % ALIGN);
-  header += `${' '.repeat(pad)}\n`;
-  if (header.length > 0xffff)
-    throw new DiffProbeError('internal', `writeNpy: header too long for format 1.0`);
-
-  const out = new Uint8Array(PREAMBLE_V1 + header.length + data.byteLength);
-  out.set(MAGIC, 0);
-  out[6] = 1;
-  out[7] = 0;
-  new DataView(out.buffer).setUint16(8, header.length, true);
-  for (let i = 0; i < header.length; i++) out[PREAMBLE_V1 + i] = header.charCodeAt(i);
+  const header = npyHeader(descr, shape);
+  const out = new Uint8Array(header.length + data.byteLength);
+  out.set(header, 0);
   // Typed arrays are platform-endian; every platform a browser or Node runs on is little-endian.
-  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), PREAMBLE_V1 + header.length);
+  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), header.length);
   return out;
 }

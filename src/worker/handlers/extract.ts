@@ -12,24 +12,18 @@
  */
 import { DiffProbeError } from '../../core/errors';
 import { numbersKey } from '../../core/manifest/numbers-key';
-import type { Pooling } from '../../core/pooling';
 import { webgpuDevice } from '../../engine/onnx-web';
 import { extractionBatchSize, extractionBudgetBytes, type GpuBufferLimits } from '../../pipeline/batch-size';
+import { imageHashes, poolingKey } from '../../pipeline/cache-key';
 import { extractFeatures as extract } from '../../pipeline/extract';
 import { PIPELINE_VERSION } from '../../pipeline/version';
 import { blockRunner } from '../block-sessions';
 import type { CachedFeatures, CacheKey } from '../cache/feature-cache';
-import { featureCacheStatus, imageHashes } from '../cache/shared';
+import { featureCacheStatus } from '../cache/shared';
 import type { JobContext } from '../context';
 import type { ExtractParams, FeatureChunk } from '../jobs';
 import type { LoadedModel } from '../model-state';
 import { checkTimestep, requireModel, withRecovery } from './run-model';
-
-/** Cache key part for a pooling; raw maps are too large to cache. */
-export function poolingKey(p: Pooling): string | null {
-  if (p.kind === 'raw') return null;
-  return p.kind === 'adaptive' ? `avg${p.size}` : p.kind;
-}
 
 function pick(features: Record<string, Float32Array>, blocks: string[]): Record<string, Float32Array> {
   return Object.fromEntries(blocks.map((b) => [b, features[b]]));

@@ -1,0 +1,204 @@
+/**
+ * @file Options and steps that several commands share: the model, the images and which of them,
+ * shards, the cache, the output.
+ */
+import { DiffProbeError } from '../core/errors';
+import type { Manifest } from '../core/manifest/types';
+import type { Pooling } from '../core/pooling';
+import { sampleIndices } from '../core/sample';
+import type { NodeDevice } from '../engine/onnx-node';
+import { int, type OptionSpec, type ParsedArgs, required, str, UsageError } from './args';
+import { defaultThreads, digest } from './context';
+import { defaultCacheDir } from './feature-cache';
+import type { ImageSet } from './images';
+import { loadNodeModel, type NodeModel } from './load';
+
+type Flags = ParsedArgs['flags'];
+
+export const POOLING_BY_NAME: Record<string, Pooling> = {
+  avg: { kind: 'avg' },
+  max: { kind: 'max' },
+  avg2: { kind: 'adaptive', size: 2 },
+  avg4: { kind: 'adaptive', size: 4 },
+};
+
+export const MODEL_OPTIONS: OptionSpec[] = [
+  {
+    name: 'manifest',
+    value: '<manifest.json>',
+    help: 'the model’s manifest (the .onnx sits beside it; its sha256 is checked)',
+  },
+  { name: 'device', value: 'cpu|cuda', help: 'onnxruntime-node execution provider', default: 'cpu' },
+  { name: 'threads', value: 'K', help: 'ONNX Runtime intra-op threads', default: 'all cores' },
+  {
+    name: 'batch',
+    value: 'B',
+    help: 'most images per U-Net run (fewer when the maps would not fit 512 MB)',
+    default: '32',
+  },
+];
+
+export const DATA_OPTIONS: OptionSpec[] = [
+  {
+    name: 'data',
+    value: '<images>',
+    help: 'bundled:<split> (the manifest’s data set), IDX images (.gz or raw), a .npy of uint8 images, or an ImageFolder directory',
+    default: 'bundled:test',
+  },
+  { name: 'split', value: 'train|test', help: 'shorthand for --data bundled:<split>' },
+  {
+    name: 'labels',
+    value: '<file>',
+    help: 'labels for --data: IDX (found beside *-images-idx3-ubyte by itself) or a .npy of integers',
+  },
+  { name: 'start', value: 'I', help: 'first image', default: '0' },
+  { name: 'count', value: 'N', help: 'number of images', default: 'all from --start' },
+  {
+    name: 'split-seed',
+    value: 'S',
+    help: 'take --count images at random, seeded as the browser samples (core/sample.ts), instead of a contiguous range',
+  },
+];
+
+export const SHARD_OPTIONS: OptionSpec[] = [
+  {
+    name: 'shard',
+    value: 'i/N',
+    help: 'run part i of N (0 ≤ i < N) into <out>/shard-i-of-N; JOB_COMPLETION_INDEX or SLURM_ARRAY_TASK_ID pick i by themselves',
+  },
+  { name: 'shards', value: 'N', help: 'the number of shards when the index comes from the scheduler' },
+];
+
+export const CACHE_OPTIONS: OptionSpec[] = [
+  {
+    name: 'cache-dir',
+    value: '<dir>',
+    help: 'feature cache (content-addressed; reruns skip the U-Net)',
+    default: '$DIFFPROBE_CACHE_DIR or ~/.cache/diffprobe',
+  },
+  { name: 'no-cache', help: 'neither read nor write the feature cache' },
+];
+
+export const OUTPUT_OPTIONS: OptionSpec[] = [
+  { name: 'force', help: 'replace an existing output' },
+  { name: 'quiet', help: 'no progress on stderr' },
+];
+
+export function threadsOf(flags: Flags): number {
+  return int(flags, 'threads', defaultThreads(), 1, 256);
+}
+
+export function deviceOf(flags: Flags): NodeDevice {
+  const d = str(flags, 'device', 'cpu')!;
+  if (d !== 'cpu' && d !== 'cuda')
+    throw new UsageError(`--device must be cpu or cuda, got ${JSON.stringify(d)}`);
+  return d;
+}
+
+/** Loads --manifest on --device with --threads. */
+export function openModel(flags: Flags, command: string): Promise<NodeModel> {
+  const path = required(flags, 'manifest', command);
+  return loadNodeModel(path, threadsOf(flags), deviceOf(flags));
+}
+
+/** The --data spec (with --split as shorthand). */
+export function dataSpecOf(flags: Flags, fallback = 'bundled:test'): string {
+  const data = str(flags, 'data');
+  const split = str(flags, 'split');
+  if (data && split) throw new UsageError('give --data or --split, not both');
+  return data ?? (split ? `bundled:${split}` : fallback);
+}
+
+/** The rows of `set` chosen by --start/--count or --count/--split-seed, in order. */
+export function selectRows(
+  flags: Flags,
+  set: ImageSet,
+): { rows: number[]; selection: Record<string, number | string> } {
+  if (set.count === 0) throw new DiffProbeError('dataset-invalid', 'the image set is empty');
+  const seeded = flags['split-seed'] !== undefined;
+  if (seeded) {
+    if (flags.start !== undefined)
+      throw new UsageError('--split-seed samples from the whole set; drop --start');
+    const count = int(flags, 'count', set.count, 1, set.count);
+    const seed = int(flags, 'split-seed', 0, 0, 0xffffffff);
+    return {
+      rows: sampleIndices(set.count, count, seed),
+      selection: { kind: 'sample', count, splitSeed: seed },
+    };
+  }
+  const start = int(flags, 'start', 0, 0, set.count - 1);
+  const count = int(flags, 'count', set.count - start, 1, set.count - start);
+  return {
+    rows: Array.from({ length: count }, (_, i) => start + i),
+    selection: { kind: 'range', start, count },
+  };
+}
+
+/** --blocks checked against the model (default: every block). */
+export function blocksOf(flags: Flags, model: NodeModel, key = 'blocks'): string[] {
+  const names = model.unet.blockNames;
+  const raw = str(flags, key);
+  if (raw === undefined) return names;
+  const blocks = raw.split(',').map((b) => b.trim());
+  for (const b of blocks)
+    if (!names.includes(b))
+      throw new UsageError(
+        `--${key}: the model has no block ${JSON.stringify(b)} (blocks: ${names.join(', ')})`,
+      );
+  if (new Set(blocks).size !== blocks.length) throw new UsageError(`--${key} lists a block twice`);
+  return blocks;
+}
+
+export function poolingsOf(flags: Flags, fallback = 'avg'): string[] {
+  const names = (str(flags, 'pooling') ?? fallback).split(',').map((p) => p.trim());
+  for (const p of names)
+    if (!POOLING_BY_NAME[p])
+      throw new UsageError(
+        `--pooling: unknown pooling ${JSON.stringify(p)} (one of ${Object.keys(POOLING_BY_NAME).join(', ')})`,
+      );
+  if (new Set(names).size !== names.length) throw new UsageError('--pooling lists a pooling twice');
+  return names;
+}
+
+/** The cache directory, or null with --no-cache. */
+export function cacheDirOf(flags: Flags, env: Record<string, string | undefined>): string | null {
+  if (flags['no-cache']) {
+    if (flags['cache-dir'] !== undefined) throw new UsageError('give --cache-dir or --no-cache, not both');
+    return null;
+  }
+  return str(flags, 'cache-dir') ?? defaultCacheDir(env as NodeJS.ProcessEnv);
+}
+
+/** A file name for a block (ONNX tensor names may hold '/', ':' …). */
+export function blockFileName(block: string): string {
+  return block.replace(/[^A-Za-z0-9._-]/g, '_');
+}
+
+/** Max t of the model's schedule. */
+export function maxT(model: NodeModel): number {
+  return model.alphasCumprod.length - 1;
+}
+
+/**
+ * The images' identity for run.json's run id: the source by content (digests, split, shape), not
+ * by path, and the selection; a folder's files by the digest of their hashes.
+ */
+export async function imagesIdentity(
+  set: ImageSet,
+  rows: readonly number[],
+  selection: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const { index: _index, folder: _folder, name: _name, ...rest } = set.source as Record<string, unknown>;
+  const strip = (v: unknown): unknown =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v)
+            .filter(([k]) => k !== 'file')
+            .map(([k, x]) => [k, strip(x)]),
+        )
+      : v;
+  const files = set.fileHashes ? await digest(await set.fileHashes(rows)) : undefined;
+  return { ...(strip(rest) as object), selection, ...(files ? { files } : {}) };
+}
+
+export type { Manifest };

@@ -1,0 +1,106 @@
+/**
+ * @file What a command gets from the process: output streams, environment, the command line. Tests
+ * pass their own (see main.test.ts), so every command runs in-process with captured output.
+ */
+import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { version as DIFFPROBE_VERSION } from '../../package.json';
+import { canonicalJson, numbersKey } from '../core/manifest/numbers-key';
+import { nodeRuntimeVersion } from '../engine/onnx-node';
+import { PIPELINE_VERSION } from '../pipeline/version';
+import type { NodeModel } from './load';
+import type { ProgressSink } from './progress';
+import type { Shard } from './shard';
+
+export interface CliIO {
+  /** Results and summaries (stdout). */
+  out(line: string): void;
+  /** Progress and warnings (stderr). */
+  err: ProgressSink;
+  env: Record<string, string | undefined>;
+}
+
+export interface CliContext extends CliIO {
+  /** The arguments after `diffprobe`. */
+  argv: readonly string[];
+}
+
+export { DIFFPROBE_VERSION };
+
+/** Default --threads: every core the process may use. */
+export function defaultThreads(): number {
+  return Math.max(1, availableParallelism());
+}
+
+/** SHA-256 (hex) of a typed array's bytes. */
+export function sha256Hex(data: ArrayBufferView): string {
+  return createHash('sha256')
+    .update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+    .digest('hex');
+}
+
+/** First 16 hex digits of SHA-256 of the canonical JSON of `identity`. */
+export async function digest(identity: unknown): Promise<string> {
+  const bytes = new TextEncoder().encode(canonicalJson(identity));
+  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(d.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The model part of run.json: what the numbers depend on, the manifest itself included. */
+export function modelRecord(model: NodeModel) {
+  return {
+    manifestPath: model.manifestPath,
+    sha256: model.sha256,
+    numbersKey: numbersKey(model.manifest),
+    name: model.manifest.name,
+    manifest: model.manifest,
+  };
+}
+
+/**
+ * The run.json sidecar of every output. `identity` is what the results depend on, by content
+ * (model sha256 and numbers key, image digests and selection, settings), not paths or the shard:
+ * shards of one run share `run.id`, and `merge` refuses outputs whose ids differ. `body` is the
+ * record for people: paths, the manifest, the images, the settings.
+ */
+export async function runRecord(
+  ctx: CliContext,
+  command: string,
+  identity: Record<string, unknown>,
+  body: Record<string, unknown>,
+  extra: { shard: Shard | null; model?: NodeModel; started: number },
+) {
+  const { shard, model, started } = extra;
+  return {
+    format: 'diffprobe-run',
+    version: 1,
+    command,
+    commandLine: ['diffprobe', ...ctx.argv].map(shellQuote).join(' '),
+    run: {
+      id: await runId(command, identity),
+      shard: shard ? { index: shard.index, count: shard.count, from: shard.from } : null,
+    },
+    ...(model ? { model: modelRecord(model) } : {}),
+    ...body,
+    ...(model ? { device: { name: model.device, threads: model.threads } } : {}),
+    pipelineVersion: PIPELINE_VERSION,
+    versions: {
+      diffprobe: DIFFPROBE_VERSION,
+      'onnxruntime-node': nodeRuntimeVersion(),
+      node: process.versions.node,
+      platform: `${process.platform}-${process.arch}`,
+    },
+    identity,
+    finishedAt: new Date().toISOString(),
+    seconds: Math.round((Date.now() - started) / 100) / 10,
+  };
+}
+
+/** The id of a run: a digest of the command, its identity and PIPELINE_VERSION. */
+export function runId(command: string, identity: Record<string, unknown>): Promise<string> {
+  return digest({ command, identity, pipeline: PIPELINE_VERSION });
+}
+
+function shellQuote(s: string): string {
+  return /^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+}

@@ -1,0 +1,28 @@
+/**
+ * @file The parts of a feature cache key that the worker's IndexedDB cache
+ * (worker/cache/feature-cache.ts) and the CLI's cache directory (cli/feature-cache.ts) compute the
+ * same way: the pooling's key and the content hash of each image's x_0. With the model's sha256,
+ * the manifest's numbers key (core/manifest/numbers-key.ts), PIPELINE_VERSION (version.ts), t and
+ * seed they name one image's pooled features.
+ */
+import type { Pooling } from '../core/pooling';
+
+/** Cache key part for a pooling ('avg', 'max', 'avg2', 'avg4'); raw maps are too large to cache. */
+export function poolingKey(p: Pooling): string | null {
+  if (p.kind === 'raw') return null;
+  return p.kind === 'adaptive' ? `avg${p.size}` : p.kind;
+}
+
+/**
+ * 64-bit content hashes (hex) of `count` images of `pixels` floats. SHA-256, truncated: a 32-bit
+ * hash would collide with a few percent probability across 20k images.
+ */
+export async function imageHashes(data: Float32Array, count: number, pixels: number): Promise<string[]> {
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const bytes = new Uint8Array(data.buffer, data.byteOffset + i * pixels * 4, pixels * 4);
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes.slice()));
+    out.push(Array.from(digest.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(''));
+  }
+  return out;
+}
