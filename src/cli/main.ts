@@ -11,6 +11,7 @@ import { type CommandSpec, formatHelp, type ParsedArgs, parseArgs, UsageError } 
 import { type CliContext, type CliIO, DIFFPROBE_VERSION } from './context';
 import { PCA_SPEC, runEmbedding, TSNE_SPEC, UMAP_SPEC } from './embed';
 import { EXTRACT_SPEC, FEATURES_SPEC, runExtractCommand } from './extract';
+import { MERGE_SPEC, runMerge } from './merge';
 import { runValidate, VALIDATE_SPEC } from './validate';
 
 interface Command {
@@ -25,6 +26,7 @@ export const COMMANDS: Command[] = [
   { spec: TSNE_SPEC, run: (ctx, a) => runEmbedding(ctx, a, 'tsne') },
   { spec: PCA_SPEC, run: (ctx, a) => runEmbedding(ctx, a, 'pca') },
   { spec: UMAP_SPEC, run: (ctx, a) => runEmbedding(ctx, a, 'umap') },
+  { spec: MERGE_SPEC, run: runMerge },
 ];
 
 export function usage(): string {

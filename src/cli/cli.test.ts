@@ -1,0 +1,432 @@
+/**
+ * The CLI end to end, in-process (main() with captured streams) on the bundled model and data:
+ * outputs and their run.json, shards merged byte for byte, the cache, every data source, and a
+ * one-line message with a non-zero exit (and no output left behind) for each kind of bad input.
+ */
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import jpeg from 'jpeg-js';
+import pngjs from 'pngjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readNpy, writeNpy } from '../core/npy';
+import { main } from './main';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const MANIFEST = join(ROOT, 'public/models/fashion-mnist-ddpm/manifest.json');
+const TEST_IMAGES = join(ROOT, 'public/data/fashion-mnist/test-images.u8');
+const TEST_LABELS = join(ROOT, 'public/data/fashion-mnist/test-labels.u8');
+let dir: string;
+
+async function cli(argv: string[], env: Record<string, string> = {}) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, {
+    out: (s) => out.push(s),
+    err: { write: (s: string) => err.push(s), isTTY: false },
+    env: { DIFFPROBE_CACHE_DIR: join(dir, 'cache'), ...env },
+  });
+  return { code, out: out.join('\n'), err: err.join('') };
+}
+
+const files = (d: string) =>
+  readdirSync(d, { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+const leftovers = () => readdirSync(dir).filter((n) => n.includes('.tmp-'));
+const base = ['--manifest', MANIFEST, '--quiet', '--threads', '1'];
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'diffprobe-cli-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('outputs', () => {
+  it('every command has --help; no command prints the list and exits 2', async () => {
+    for (const c of ['validate', 'extract', 'features', 'tsne', 'pca', 'umap', 'merge']) {
+      const r = await cli([c, '--help']);
+      expect(r.code, c).toBe(0);
+      expect(r.out).toContain(`usage: diffprobe ${c}`);
+    }
+    const none = await cli([]);
+    expect(none.code).toBe(2);
+    expect(none.out).toContain('commands:');
+  });
+
+  it('extract --out f.npy writes one file (blocks side by side) with labels, ids and run.json beside it', async () => {
+    const f = join(dir, 'one', 'feats.npy');
+    const r = await cli([
+      'extract',
+      ...base,
+      '--count',
+      '12',
+      '--t',
+      '25',
+      '--blocks',
+      'mid,up1_0',
+      '--out',
+      f,
+    ]);
+    expect(r.code, r.err).toBe(0);
+    const x = readNpy(readFileSync(f));
+    expect(x.shape).toEqual([12, 64 + 64]);
+    expect(readNpy(readFileSync(join(dir, 'one', 'feats.labels.npy'))).shape).toEqual([12]);
+    expect(readFileSync(join(dir, 'one', 'feats.ids.txt'), 'utf8').split('\n')[0]).toBe('test:0');
+    const run = JSON.parse(readFileSync(join(dir, 'one', 'feats.run.json'), 'utf8'));
+    expect(run.model.sha256).toBe(run.model.manifest.model.sha256);
+    expect(run.images).toMatchObject({
+      kind: 'bundled',
+      split: 'test',
+      selection: { kind: 'range', start: 0, count: 12 },
+    });
+    expect(run.settings).toMatchObject({ t: 25, seed: 0, pooling: 'avg', blocks: ['mid', 'up1_0'] });
+    expect(run.versions['onnxruntime-node']).toMatch(/^\d+\.\d+/);
+    expect(run.commandLine).toContain('diffprobe extract');
+    // The same features as the directory form, block by block.
+    const d = join(dir, 'one-dir');
+    expect(
+      (await cli(['extract', ...base, '--count', '12', '--t', '25', '--blocks', 'mid,up1_0', '--out', d]))
+        .code,
+    ).toBe(0);
+    const mid = readNpy(readFileSync(join(d, 'mid.npy')));
+    expect((x.data as Float32Array).slice(0, 64)).toEqual((mid.data as Float32Array).slice(0, 64));
+  });
+
+  it('shards merged are byte-identical to a single run (extract and the features grid), selected by the schedulers’ variables too', async () => {
+    const args = ['--count', '20', '--batch', '8', '--split-seed', '7', '--blocks', 'down1_1,up1_0'];
+    const single = join(dir, 'grid-single');
+    expect(
+      (
+        await cli([
+          'features',
+          ...base,
+          ...args,
+          '--t',
+          '0,100',
+          '--pooling',
+          'avg,avg2',
+          '--out',
+          single,
+          '--no-cache',
+        ])
+      ).code,
+    ).toBe(0);
+    const shards = join(dir, 'grid-shards');
+    expect(
+      (
+        await cli([
+          'features',
+          ...base,
+          ...args,
+          '--t',
+          '0,100',
+          '--pooling',
+          'avg,avg2',
+          '--out',
+          shards,
+          '--shard',
+          '0/3',
+        ])
+      ).code,
+    ).toBe(0);
+    // Kubernetes Indexed Job: the index from JOB_COMPLETION_INDEX, the count from --shards.
+    const k8s = await cli(
+      [
+        'features',
+        ...base,
+        ...args,
+        '--t',
+        '0,100',
+        '--pooling',
+        'avg,avg2',
+        '--out',
+        shards,
+        '--shards',
+        '3',
+      ],
+      {
+        JOB_COMPLETION_INDEX: '1',
+      },
+    );
+    expect(k8s.code, k8s.err).toBe(0);
+    // Slurm array 1-3: task 3 is shard 2.
+    const slurm = await cli(
+      ['features', ...base, ...args, '--t', '0,100', '--pooling', 'avg,avg2', '--out', shards],
+      {
+        SLURM_ARRAY_TASK_ID: '3',
+        SLURM_ARRAY_TASK_MIN: '1',
+        SLURM_ARRAY_TASK_COUNT: '3',
+      },
+    );
+    expect(slurm.code, slurm.err).toBe(0);
+    expect(readdirSync(shards).sort()).toEqual([
+      'shard-0000-of-0003',
+      'shard-0001-of-0003',
+      'shard-0002-of-0003',
+    ]);
+    const merged = join(dir, 'grid-merged');
+    const m = await cli(['merge', shards, '--out', merged]);
+    expect(m.code, m.err).toBe(0);
+    const names = files(single)
+      .map((e) => join(e.parentPath, e.name).slice(single.length + 1))
+      .sort();
+    expect(names).toContain(join('t100', 'avg2', 'up1_0.npy'));
+    for (const name of names) {
+      if (name === 'run.json') continue;
+      expect(readFileSync(join(merged, name)).equals(readFileSync(join(single, name))), name).toBe(true);
+    }
+    const a = JSON.parse(readFileSync(join(single, 'run.json'), 'utf8'));
+    const b = JSON.parse(readFileSync(join(merged, 'run.json'), 'utf8'));
+    expect(b.run).toEqual({ id: a.run.id, shard: null });
+    expect(b.mergedFrom.map((s: { shard: { from: string } }) => s.shard.from)).toEqual([
+      'option',
+      'JOB_COMPLETION_INDEX',
+      'SLURM_ARRAY_TASK_ID',
+    ]);
+  });
+
+  it('a rerun is served by the feature cache, with the same bytes', async () => {
+    const a = join(dir, 'cache-a');
+    const b = join(dir, 'cache-b');
+    const args = ['extract', ...base, '--start', '100', '--count', '10', '--t', '50', '--blocks', 'mid'];
+    expect((await cli([...args, '--out', a])).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(a, 'run.json'), 'utf8')).settings.cache).toMatchObject({
+      computed: 10,
+      cached: 0,
+    });
+    expect((await cli([...args, '--out', b])).code).toBe(0);
+    expect(JSON.parse(readFileSync(join(b, 'run.json'), 'utf8')).settings.cache).toMatchObject({
+      computed: 0,
+      cached: 10,
+    });
+    expect(readFileSync(join(a, 'mid.npy')).equals(readFileSync(join(b, 'mid.npy')))).toBe(true);
+  });
+});
+
+describe('data sources give the bundled features for the same pixels', () => {
+  let reference: Float32Array;
+  const args = ['--count', '6', '--t', '25', '--blocks', 'up1_0', '--no-cache'];
+  beforeAll(async () => {
+    const r = await cli(['extract', ...base, ...args, '--out', join(dir, 'ref.npy')]);
+    expect(r.code, r.err).toBe(0);
+    reference = readNpy(readFileSync(join(dir, 'ref.npy'))).data as Float32Array;
+  });
+
+  it('IDX (gzipped, labels found beside the images)', async () => {
+    const images = readFileSync(TEST_IMAGES).subarray(0, 6 * 784);
+    const header = Buffer.alloc(16);
+    header.writeUInt32BE(0x803, 0);
+    header.writeUInt32BE(6, 4);
+    header.writeUInt32BE(28, 8);
+    header.writeUInt32BE(28, 12);
+    const lh = Buffer.alloc(8);
+    lh.writeUInt32BE(0x801, 0);
+    lh.writeUInt32BE(6, 4);
+    mkdirSync(join(dir, 'idx'), { recursive: true });
+    writeFileSync(join(dir, 'idx', 'x-images-idx3-ubyte.gz'), gzipSync(Buffer.concat([header, images])));
+    writeFileSync(
+      join(dir, 'idx', 'x-labels-idx1-ubyte.gz'),
+      gzipSync(Buffer.concat([lh, readFileSync(TEST_LABELS).subarray(0, 6)])),
+    );
+    const out = join(dir, 'idx.npy');
+    const r = await cli([
+      'extract',
+      ...base,
+      ...args,
+      '--data',
+      join(dir, 'idx', 'x-images-idx3-ubyte.gz'),
+      '--out',
+      out,
+    ]);
+    expect(r.code, r.err).toBe(0);
+    expect(readNpy(readFileSync(out)).data).toEqual(reference);
+    expect(readNpy(readFileSync(join(dir, 'idx.labels.npy'))).data).toEqual(
+      new Uint8Array(readFileSync(TEST_LABELS).subarray(0, 6)),
+    );
+  });
+
+  it('a .npy of uint8 images with --labels', async () => {
+    const images = new Uint8Array(readFileSync(TEST_IMAGES).subarray(0, 6 * 784));
+    writeFileSync(join(dir, 'imgs.npy'), writeNpy(images, [6, 28, 28]));
+    writeFileSync(
+      join(dir, 'labs.npy'),
+      writeNpy(Int32Array.from(readFileSync(TEST_LABELS).subarray(0, 6)), [6]),
+    );
+    const out = join(dir, 'npy.npy');
+    const r = await cli([
+      'extract',
+      ...base,
+      ...args,
+      '--data',
+      join(dir, 'imgs.npy'),
+      '--labels',
+      join(dir, 'labs.npy'),
+      '--out',
+      out,
+    ]);
+    expect(r.code, r.err).toBe(0);
+    expect(readNpy(readFileSync(out)).data).toEqual(reference);
+  });
+
+  it('an ImageFolder of PNG and JPEG files (decoded in Node, converted like uploads)', async () => {
+    const root = join(dir, 'folder');
+    const images = readFileSync(TEST_IMAGES);
+    for (const [cls, i] of [
+      ['bag', 0],
+      ['bag', 1],
+      ['shoe', 2],
+    ] as const) {
+      mkdirSync(join(root, cls), { recursive: true });
+      const rgba = Buffer.alloc(28 * 28 * 4);
+      for (let p = 0; p < 784; p++) {
+        // Dark on light, as a photo: the manifest's invert turns it back into the data set's polarity.
+        const v = 255 - images[i * 784 + p];
+        rgba.set([v, v, v, 255], p * 4);
+      }
+      const png = new pngjs.PNG({ width: 28, height: 28 });
+      rgba.copy(png.data);
+      writeFileSync(join(root, cls, `${i}.png`), pngjs.PNG.sync.write(png));
+      writeFileSync(join(root, cls, `${i}.jpg`), jpeg.encode({ data: rgba, width: 28, height: 28 }, 95).data);
+    }
+    const out = join(dir, 'folder-out');
+    const r = await cli(['extract', ...base, '--t', '25', '--blocks', 'up1_0', '--data', root, '--out', out]);
+    expect(r.code, r.err).toBe(0);
+    expect(readFileSync(join(out, 'ids.txt'), 'utf8').trim().split('\n')).toEqual([
+      'bag/0.jpg',
+      'bag/0.png',
+      'bag/1.jpg',
+      'bag/1.png',
+      'shoe/2.jpg',
+      'shoe/2.png',
+    ]);
+    expect(readNpy(readFileSync(join(out, 'labels.npy'))).data).toEqual(Uint8Array.of(0, 0, 0, 0, 1, 1));
+    const feats = readNpy(readFileSync(join(out, 'up1_0.npy'))).data as Float32Array;
+    // PNG is lossless: the same x_0 as the data set's bytes, hence the same features.
+    expect(feats.slice(64, 128)).toEqual(reference.slice(0, 64));
+    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
+    expect(run.images.files).toHaveLength(6);
+    expect(run.images.files[1]).toMatchObject({
+      file: join('bag', '0.png'),
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+  });
+
+  it('pca of an extract directory: coordinates, CSV and SVG', async () => {
+    const feats = join(dir, 'one-dir');
+    const out = join(dir, 'pca');
+    const r = await cli(['pca', '--features', feats, '--blocks', 'mid,up1_0', '--out', out, '--quiet']);
+    expect(r.code, r.err).toBe(0);
+    expect(readNpy(readFileSync(join(out, 'coords.npy'))).shape).toEqual([12, 2]);
+    expect(readFileSync(join(out, 'embedding.csv'), 'utf8').split('\n')[1]).toMatch(/^test:0,/);
+    const svg = readFileSync(join(out, 'embedding.svg'), 'utf8');
+    expect(svg).toMatch(/^<svg xmlns/);
+    expect(svg.match(/<circle /g)).toHaveLength(12);
+  });
+});
+
+describe('bad input: one line, a non-zero exit, nothing that looks complete', () => {
+  const cases: [string, string[], number, RegExp][] = [
+    [
+      'missing manifest',
+      ['extract', '--manifest', '/nope/m.json', '--out', 'x'],
+      1,
+      /could not be read.*\/nope\/m\.json/,
+    ],
+    [
+      'unknown option',
+      ['extract', '--manifest', MANIFEST, '--colour', 'red', '--out', 'x'],
+      2,
+      /unknown option --colour/,
+    ],
+    [
+      't out of range',
+      ['extract', ...base, '--t', '1000', '--out', 'x'],
+      2,
+      /--t must be an integer in 0…999, got "1000"/,
+    ],
+    [
+      'a block that does not exist',
+      ['extract', ...base, '--blocks', 'mid,up9_9', '--out', 'x'],
+      2,
+      /no block "up9_9"/,
+    ],
+    [
+      '--shard 3/2',
+      ['extract', ...base, '--shard', '3/2', '--out', 'x'],
+      2,
+      /--shard 3\/2: the index must be below N/,
+    ],
+    [
+      '--device cuda without its provider',
+      ['extract', ...base, '--device', 'cuda', '--out', 'x'],
+      1,
+      /device.*CUDA/i,
+    ],
+  ];
+  it.each(cases)('%s', async (_name, argv, code, message) => {
+    const args = argv.map((a) => (a === 'x' ? join(dir, 'bad-out') : a));
+    const r = await cli(args);
+    expect(r.code).toBe(code);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+    expect(r.err).toMatch(message);
+    expect(existsSync(join(dir, 'bad-out'))).toBe(false);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('an unreadable model file next to a good manifest', async () => {
+    const m = JSON.parse(readFileSync(MANIFEST, 'utf8'));
+    mkdirSync(join(dir, 'nomodel'), { recursive: true });
+    writeFileSync(join(dir, 'nomodel', 'manifest.json'), JSON.stringify({ ...m, dataset: undefined }));
+    const r = await cli([
+      'extract',
+      '--manifest',
+      join(dir, 'nomodel', 'manifest.json'),
+      '--out',
+      join(dir, 'bad-out'),
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/cannot read the model .*model\.onnx: ENOENT/);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('an empty image folder', async () => {
+    mkdirSync(join(dir, 'empty', 'cls'), { recursive: true });
+    const r = await cli(['extract', ...base, '--data', join(dir, 'empty'), '--out', join(dir, 'bad-out')]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/no PNG or JPEG images in .*empty/);
+    expect(existsSync(join(dir, 'bad-out'))).toBe(false);
+  });
+
+  it('merging shards of different runs, a missing shard, a shard twice', async () => {
+    const a = join(dir, 'mix-a');
+    const b = join(dir, 'mix-b');
+    const args = ['extract', ...base, '--count', '4', '--blocks', 'mid'];
+    expect((await cli([...args, '--t', '10', '--shard', '0/2', '--out', a])).code).toBe(0);
+    expect((await cli([...args, '--t', '20', '--shard', '1/2', '--out', b])).code).toBe(0);
+    const out = join(dir, 'bad-out');
+    const mixed = await cli(['merge', a, b, '--out', out]);
+    expect(mixed.code).toBe(2);
+    expect(mixed.err).toMatch(/shards of different runs: .* differ in settings/);
+    const missing = await cli(['merge', a, '--out', out]);
+    expect(missing.err).toMatch(/shard 1 of 2 missing/);
+    const twice = await cli(['merge', a, join(a, 'shard-0000-of-0002'), '--out', out]);
+    expect(twice.err).toMatch(/shard 0 of 2 is given twice/);
+    expect(existsSync(out)).toBe(false);
+    expect(leftovers()).toEqual([]);
+  });
+
+  it('an existing output is kept unless --force', async () => {
+    const out = join(dir, 'one-dir');
+    const r = await cli(['extract', ...base, '--count', '2', '--blocks', 'mid', '--out', out]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/already exists; remove it or pass --force/);
+    expect(existsSync(join(out, 'up1_0.npy'))).toBe(true);
+  });
+});
