@@ -29,7 +29,7 @@ export function UNetDiagram() {
     return <path key={`${kind}-${a}-${b}`} d={d} className={`unet-${kind}`} markerEnd="url(#unet-arrow)" />;
   };
   return (
-    <fieldset className="unet">
+    <fieldset className="unet" data-part="unet">
       <legend>U-Net blocks (shift-click to select several)</legend>
       <div className="unet-canvas" style={{ width: layout.width, height: layout.height }}>
         <svg width={layout.width} height={layout.height} aria-hidden="true">
@@ -58,11 +58,13 @@ export function UNetDiagram() {
               className={`unet-block unet-${b.stage}`}
               style={{ left: box.x, top: box.y, width: BOX_W, height: BOX_H }}
               aria-pressed={selected.includes(box.name)}
-              aria-label={box.name}
               title={`${box.name} — ${b.stage} level ${b.level}: ${b.resolution.join('×')} × ${b.channels} channels`}
               onClick={(e) => selectBlock(box.name, e.shiftKey || e.ctrlKey || e.metaKey)}
             >
-              {shortLabel(box.name)}
+              {/* The name is the button's name (from its content, so no label hides what is shown);
+                  a long name is shown shortened, and read in full. */}
+              <span aria-hidden="true">{shortLabel(box.name)}</span>
+              <span className="visually-hidden">{box.name}</span>
               <small aria-hidden="true">
                 {' '}
                 {b.resolution[0] === b.resolution[1] ? `${b.resolution[0]}²` : b.resolution.join('×')}×

@@ -46,9 +46,13 @@ describe('layoutUNet', () => {
 describe('shortLabel', () => {
   it('keeps short names and trims ONNX node names to their distinctive tail', () => {
     expect(shortLabel('up1_0')).toBe('up1_0');
-    expect(shortLabel('/mid_block/Add')).toBe('mid_block');
-    expect(shortLabel('/down_blocks.0/resnets.1/Add')).toBe('…0.resnets.1');
-    expect(shortLabel('/up_blocks.1/upsamplers.0/Resize_3')).toBe('…1.upsamplers.0');
+    expect(shortLabel('/mid_block/Add')).toBe('mid');
+    expect(shortLabel('/down_blocks.0/resnets.1/Add')).toBe('down.0.res.1');
+    expect(shortLabel('/up_blocks.1/upsamplers.0/Resize_3')).toBe('up.1.us.0');
+    expect(shortLabel('/input_blocks.1/input_blocks.1.0/Add_1')).toBe('in.1.0');
+    expect(shortLabel('/middle_block/middle_block.2/Add_1')).toBe('mid.2');
+    expect(shortLabel('/output_blocks.5/output_blocks.5.2/conv/Conv')).toBe('out.5.2.conv');
+    expect(shortLabel('/net/down.0/res/Add_1')).toBe('net.down.0.res');
     expect(shortLabel('a_very_long_single_name_without_dots')).toBe('…e_without_dots');
     expect(shortLabel('/Add')).toBe('Add');
     for (const n of ['/x/y/z/w/v/u/t/Add', 'mid block, attn', 'a'.repeat(300)])

@@ -20,11 +20,11 @@ export interface UNetLayout {
   skips: [string, string][];
 }
 
-export const BOX_W = 104;
+export const BOX_W = 122;
 export const BOX_H = 28;
 const GAP_Y = 8;
 const BAND_GAP = 14;
-const MID_COL = BOX_W + 28;
+const MID_COL = BOX_W + 18;
 
 export function layoutUNet(
   blocks: readonly ManifestBlock[],
@@ -50,15 +50,34 @@ export function layoutUNet(
   return { boxes, width: rightX + BOX_W + 2, height, flow, skips: skips.map((s) => [s.from, s.to]) };
 }
 
+/** Long words of common U-Net module paths (diffusers, guided-diffusion) and their short forms. */
+const ABBREVIATIONS: [RegExp, string][] = [
+  [/\binput_blocks\b/g, 'in'],
+  [/\boutput_blocks\b/g, 'out'],
+  [/\bmiddle_block\b|\bmid_block\b/g, 'mid'],
+  [/\bdown_blocks\b/g, 'down'],
+  [/\bup_blocks\b/g, 'up'],
+  [/\bresnets\b/g, 'res'],
+  [/\battentions\b/g, 'attn'],
+  [/\bdownsamplers\b/g, 'ds'],
+  [/\bupsamplers\b/g, 'us'],
+];
+
 /**
  * A label that fits a box for any block name. ONNX node names carry their module path and op
- * ("/down_blocks.0/resnets.1/Add"): the op and the leading slash say nothing here, and the end of
- * the path is the distinctive part, so a long name keeps its tail. The full name stays the
- * button's accessible name and tooltip.
+ * ("/down_blocks.0/resnets.1/Add"): the op and the leading slash say nothing here; torch repeats a
+ * Sequential's scope in its children ("/input_blocks.1/input_blocks.1.0/Add_1"), so a segment
+ * that only prefixes the next one goes; common long words are shortened; and the end of the path,
+ * the distinctive part, is kept. The full name stays the button's accessible name and tooltip.
  */
 export function shortLabel(name: string, max = 15): string {
   const trimmed = name.replace(/^\//, '').replace(/\/[A-Z][A-Za-z]*(_\d+)?$/, '') || name;
-  const label = trimmed.replaceAll('/', '.');
+  const segments = trimmed.split('/');
+  const kept = segments.filter(
+    (seg, i) => !(i + 1 < segments.length && segments[i + 1].startsWith(`${seg}.`)),
+  );
+  let label = kept.join('.');
+  for (const [pattern, short] of ABBREVIATIONS) label = label.replace(pattern, short);
   if (label.length <= max) return label;
   // Whole path segments from the end, as many as fit; a single long segment is cut.
   const parts = label.split('.');
