@@ -167,9 +167,11 @@ test('a bare ONNX U-Net opens, matches PyTorch, runs every view, and survives mo
     await page.getByLabel('Sweep training images').fill('100');
     await page.getByLabel('Sweep test images').fill('50');
     await page.getByRole('button', { name: 'Run sweep' }).click();
-    await expect(page.getByRole('img', { name: /Sweep heatmap of test accuracy; best:/ })).toBeVisible({
+    await expect(page.getByRole('img', { name: /Sweep heatmap of validation accuracy; best:/ })).toBeVisible({
       timeout: 240_000,
     });
+    // Finished before the models switch (a model change during a sweep asks first: sweep.spec.ts).
+    await expect(page.getByText('Done.')).toBeVisible({ timeout: 240_000 });
   });
 
   await test.step('back to the default model, then this one again, then back: every view works', async () => {

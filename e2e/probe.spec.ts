@@ -25,11 +25,29 @@ test('train a probe on one block and read its results', async ({ app }) => {
   await expect(results).toBeVisible({ timeout: 240_000 });
   const text = (await results.textContent())!;
   const acc = Number(/Test accuracy ([\d.]+)%/.exec(text)![1]);
+  // The test accuracy is said to be looked at once; the curves show the validation images.
+  expect(text).toMatch(/Test accuracy [\d.]+% \(held-out test images, 200, evaluated once after training\)/);
+  expect(text).toMatch(/validation accuracy [\d.]+% \(60 images, what the curves showed\)/);
+  expect(text).toContain('global average pooling, noise seed 0');
   // 300 × 64 × 10 is below ORT_OBJECTIVE_MIN_WORK: the float64 loop ran, and the results say so.
   expect(text).toMatch(/iterations \(converged: [^)]+\) in [\d.]+ s, float64 in JavaScript/);
   console.log(`probe on up1_0 at t=25, 300 train / 200 test: test accuracy ${acc}%`);
   expect(acc).toBeGreaterThan(50); // 10 classes: chance is 10%
-  await expect(page.getByRole('img', { name: /Probe training curves/ })).toBeVisible();
+  await expect(page.getByRole('img', { name: /Probe training curves: .*validation accuracy/ })).toBeVisible();
+  const probe = JSON.parse(
+    (await download(page, page.getByRole('button', { name: 'Download probe (JSON)' }))).toString('utf8'),
+  );
+  expect(probe).toMatchObject({ version: 2, C: 1, maxIter: 200, splitSeed: 0 });
+  expect(probe.appVersion).toMatch(/^\d+\.\d+\.\d+/);
+  expect(probe.spec).toMatchObject({
+    blocks: ['up1_0'],
+    timesteps: [25],
+    seed: 0,
+    pooling: { kind: 'avg' },
+    data: { source: 'bundled', sizes: { train: 240, validation: 60, test: 200 } },
+  });
+  expect(probe.spec.model).toBe(await page.evaluate(() => window.diffprobe.state().model!.id));
+  expect(probe.testAccuracy * 100).toBeCloseTo(acc, 1);
   const svg = (await download(page, page.getByRole('button', { name: 'Curves SVG' }))).toString('utf8');
   expect(svg).toContain('<svg');
   expect(svg).toContain('stroke="#2f5fd0"'); // colours travel with the file, not in CSS
@@ -102,6 +120,15 @@ test('a probe on your own labelled folder, then Try it on one image', async ({ a
   const proba = page.getByRole('table', { name: /Class probabilities for / });
   await expect(proba).toBeVisible({ timeout: 30_000 });
   await expect(proba.getByRole('row')).toHaveCount(2);
+  // The probe was trained on average-pooled features: with the view on max pooling, Try it still
+  // computes the probe's features, so the probabilities do not change.
+  const before = await proba.textContent();
+  await page.getByLabel('Pooling', { exact: true }).selectOption('max');
+  await page.evaluate(() => window.diffprobe.state().setProbeTry(null));
+  await expect(proba).toHaveCount(0);
+  await page.getByRole('button', { name: 'Classify the selected image' }).click();
+  await expect(proba).toBeVisible({ timeout: 30_000 });
+  expect(await proba.textContent()).toBe(before);
 });
 
 test('a large probe runs its objective on ONNX Runtime WASM and matches the JavaScript loop', async ({
@@ -154,9 +181,9 @@ test('a large probe runs its objective on ONNX Runtime WASM and matches the Java
   while (!s.done) s = trainer.step();
   const ref = accuracy(test_.y, predict(trainer.model, applyStandardizer(test_.X, nTest, d, std), nTest));
   console.log(
-    `ORT objective: test ${(res.test * 100).toFixed(2)}% in ${res.iterations} iterations; JS loop ${(ref * 100).toFixed(2)}% in ${s.iter}`,
+    `ORT objective: test ${(res.test! * 100).toFixed(2)}% in ${res.iterations} iterations; JS loop ${(ref * 100).toFixed(2)}% in ${s.iter}`,
   );
   expect(res.solver).toBe('onnxruntime-wasm');
-  expect(Math.abs(res.test - ref) * 100).toBeLessThanOrEqual(0.5);
+  expect(Math.abs(res.test! - ref) * 100).toBeLessThanOrEqual(0.5);
   expect(app.consoleErrors).toEqual([]);
 });

@@ -5,6 +5,7 @@ import { FeatureMapsPanel } from '../features/featuremaps/FeatureMapsPanel';
 import { GeneratePanel } from '../features/generate/GeneratePanel';
 import { ImagesPanel } from '../features/images/ImagesPanel';
 import { ImageInputChoice } from '../features/model/ImageInputChoice';
+import { ModelChangeChoice } from '../features/model/ModelChangeChoice';
 import { ProbePanel } from '../features/probe/ProbePanel';
 import { SweepPanel } from '../features/sweep/SweepPanel';
 import { TimestepControls } from '../features/timestep/TimestepPanel';
@@ -25,6 +26,7 @@ export function App() {
         <CacheControls />
       </header>
       <ImageInputChoice />
+      <ModelChangeChoice />
       <Notices />
       <Jobs />
       <main className="panels">

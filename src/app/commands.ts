@@ -22,33 +22,135 @@ export async function runJob<K extends JobName>(
   label: string,
   job: K,
   params: JobParams<K>,
-  options: Omit<RunOptions<K>, 'signal'> & {
+  options: JobOptions<K> & {
     /** Returns true when it dealt with the error itself (no notice is shown). */
     onError?: (error: unknown) => boolean;
   } = {},
 ): Promise<JobResult<K> | null> {
+  try {
+    return await runJobOrThrow(key, label, job, params, options);
+  } catch (error) {
+    if (!(error instanceof DiffProbeError && error.code === 'cancelled') && !options.onError?.(error))
+      notifyError(error);
+    return null;
+  }
+}
+
+/** An error as a notice (its code's title and action, app/messages.ts). */
+export function notifyError(error: unknown): void {
+  const { title, text } = describeError(error);
+  getState().notify('error', title, text);
+}
+
+export type JobOptions<K extends JobName> = Omit<RunOptions<K>, 'signal'> & {
+  /** The run this job belongs to (trackRun): once it is stopped, the job is cancelled or not started. */
+  run?: AbortSignal;
+};
+
+/**
+ * {@link runJob} for callers that handle failures themselves (the pipeline's orchestration): it
+ * rejects instead of resolving null (DiffProbeError 'cancelled' after Stop) and shows no notice.
+ */
+export async function runJobOrThrow<K extends JobName>(
+  key: string,
+  label: string,
+  job: K,
+  params: JobParams<K>,
+  { run, ...options }: JobOptions<K> = {},
+): Promise<JobResult<K>> {
+  if (run?.aborted) throw new DiffProbeError('cancelled', `${label}: stopped before it started`);
   const controller = new AbortController();
   const s = getState();
   s.jobs[key]?.cancel();
   const cancel = () => controller.abort();
   s.startJob(key, label, cancel);
+  run?.addEventListener('abort', cancel, { once: true });
   try {
     return await compute().run(job, params, {
       ...options,
       signal: controller.signal,
       onProgress: (p) => getState().updateJob(key, p),
     });
-  } catch (error) {
-    if (!(error instanceof DiffProbeError && error.code === 'cancelled') && !options.onError?.(error)) {
-      const { title, text } = describeError(error);
-      getState().notify('error', title, text);
-    }
-    return null;
   } finally {
+    run?.removeEventListener('abort', cancel);
     // A newer job under the same key may have replaced this one; leave its entry alone.
     if (getState().jobs[key]?.cancel === cancel) getState().endJob(key);
     if (job === 'extractFeatures') void refreshCacheStats().catch(() => {});
   }
+}
+
+/** The long runs a model change asks about (a probe, a sweep, an embedding, an extraction). */
+export type RunKind = 'probe' | 'sweep' | 'embedding' | 'extraction';
+
+export const RUN_NAMES: Record<RunKind, string> = {
+  probe: 'a probe',
+  sweep: 'a sweep',
+  embedding: 'an embedding',
+  extraction: 'a feature extraction',
+};
+
+/**
+ * Runs in progress. A run is one user intent of several worker jobs (a probe extracts, then
+ * trains; a sweep trains dozens of probes), so the worker's queue cannot tell when it ends.
+ */
+const runs = new Map<number, { kind: RunKind; done: Promise<unknown>; stop: () => void }>();
+let nextRun = 1;
+
+/**
+ * Registers `work` as a run of `kind` until it settles (see chooseAboutRuns). Its jobs take the
+ * signal (JobOptions.run): a model change that stops the run aborts it, so that a run caught
+ * between two jobs does not start its next one.
+ */
+export async function trackRun<T>(kind: RunKind, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const id = nextRun++;
+  const controller = new AbortController();
+  const done = work(controller.signal);
+  runs.set(id, { kind, done, stop: () => controller.abort() });
+  try {
+    return await done;
+  } finally {
+    runs.delete(id);
+  }
+}
+
+/** Settles when every run in progress has (their results written). */
+async function runsSettled(): Promise<void> {
+  await Promise.allSettled([...runs.values()].map((r) => r.done));
+}
+
+/** The kinds of the runs in progress, each once, in the order they started. */
+export function runningWork(): RunKind[] {
+  return [...new Set([...runs.values()].map((r) => r.kind))];
+}
+
+/** "a sweep", "a probe and an embedding". */
+export function describeRuns(kinds: readonly RunKind[]): string {
+  const names = kinds.map((k) => RUN_NAMES[k]);
+  return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1)}` : (names[0] ?? '');
+}
+
+/**
+ * Before another model opens while runs are in progress, the user chooses: stop them and open it
+ * ('stop'), let them finish and open it then ('wait'), or keep the current model ('keep'). Resolves
+ * 'stop' at once when nothing runs. A question still open is answered 'keep' by a newer one.
+ */
+async function chooseAboutRuns(target: string): Promise<'stop' | 'wait' | 'keep'> {
+  const kinds = runningWork();
+  if (!kinds.length) return 'stop';
+  getState().modelChangeChoice?.choose('keep');
+  const choice = await new Promise<'stop' | 'wait' | 'keep'>((resolve) =>
+    getState().setModelChangeChoice({ running: describeRuns(kinds), target, choose: resolve }),
+  );
+  getState().setModelChangeChoice(null);
+  if (choice !== 'wait') return choice;
+  const what = describeRuns(runningWork());
+  getState().notify(
+    'info',
+    `${target} opens when the run finishes`,
+    `Waiting for ${what} to finish on the current model.`,
+  );
+  await runsSettled();
+  return 'wait';
 }
 
 /** Worker events: WebGPU lost or failing → the model now runs on WASM; say so, keep everything. */
@@ -75,12 +177,16 @@ let defaultModel: ModelInfo | null = null;
 
 /**
  * Stops the loaded model's jobs (all but the load itself). The worker runs jobs one at a time, so
- * a multi-step job (sweep, probe, embedding) would otherwise send its next step after the load and
- * run it on the new model; stopped here, each one's last write (results so far, marked stopped)
- * arrives before the load's result, and the model change then sets it aside with its model.
+ * a multi-step job (sweep, probe, embedding) would otherwise send its next step after the load
+ * (the worker refuses it: it carries the old model's id); stopped here, each one's last write
+ * (results so far, marked stopped) arrives before the load's result, and the model change then
+ * sets it aside with its model. Runs the user chose to let finish have finished by then.
  */
-function stopModelJobs(): void {
+async function stopModelJobs(): Promise<void> {
+  for (const run of runs.values()) run.stop();
   for (const [key, job] of Object.entries(getState().jobs)) if (key !== 'model') job.cancel();
+  // Their last writes (marked stopped) land while their model is still the loaded one.
+  await runsSettled();
 }
 
 /**
@@ -103,8 +209,15 @@ async function loadModelFrom(
   label: string,
   backend: BackendChoice,
   onError?: (error: unknown) => boolean,
-  options: { isDefault?: boolean; stopsJobs?: boolean } = {},
+  options: {
+    isDefault?: boolean;
+    /** A model change: runs in progress are the user's choice (chooseAboutRuns), other jobs stop. */
+    stopsJobs?: boolean;
+    /** What opens, for that choice ("model.onnx", "the default model"). */
+    target?: string;
+  } = {},
 ): Promise<boolean> {
+  if (options.stopsJobs && (await chooseAboutRuns(options.target ?? 'The model')) === 'keep') return false;
   const s = getState();
   const previous = s.model;
   s.setModel(previous, 'loading');
@@ -118,7 +231,7 @@ async function loadModelFrom(
     return false;
   }
   const wasmThreads = getState().prefs.wasmThreads;
-  if (options.stopsJobs) stopModelJobs();
+  if (options.stopsJobs) await stopModelJobs();
   const info = await runJob('model', label, 'loadModel', { source, backend, wasmThreads }, { onError });
   if (!info) {
     // A failed load leaves the previous model (if any) in place and usable.
@@ -136,7 +249,7 @@ export async function loadDefaultModel(backend: BackendChoice = getState().prefs
     'Loading the default model',
     backend,
     undefined,
-    { isDefault: true, stopsJobs: true },
+    { isDefault: true, stopsJobs: true, target: 'The default model' },
   );
   const model = getState().model;
   if (ok && model && !getState().dataset) {
@@ -176,7 +289,10 @@ export async function openModelFiles(files: File[], imageInput?: string): Promis
     getState().setPendingChoice({ files, imageInputs: choices as string[] });
     return true;
   };
-  return loadModelFrom(read, `Opening ${onnx.name}`, getState().prefs.backend, onError, { stopsJobs: true });
+  return loadModelFrom(read, `Opening ${onnx.name}`, getState().prefs.backend, onError, {
+    stopsJobs: true,
+    target: onnx.name,
+  });
 }
 
 /** Which picked file is the graph, the manifest and the external data; or what is wrong. */
@@ -213,7 +329,7 @@ export async function reconfigureModel(manifest: Manifest): Promise<boolean> {
     'Applying the model settings',
     getState().prefs.backend,
     undefined,
-    { stopsJobs: true },
+    { stopsJobs: true, target: 'The model with its new settings' },
   );
 }
 

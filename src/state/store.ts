@@ -94,6 +94,15 @@ export interface AppState {
   modelStash: StashEntry[];
   /** A model whose graph has several 4-D float inputs, waiting for the user to say which is the image. */
   pendingChoice: { files: File[]; imageInputs: string[] } | null;
+  /**
+   * Another model is about to open while runs are in progress: what runs ("a sweep"), what opens,
+   * and how to answer (app/commands.ts chooseAboutRuns).
+   */
+  modelChangeChoice: {
+    running: string;
+    target: string;
+    choose: (choice: 'stop' | 'wait' | 'keep') => void;
+  } | null;
 
   setView: (patch: Partial<ViewState>) => void;
   replaceView: (view: ViewState) => void;
@@ -136,6 +145,7 @@ export interface AppState {
   setSweep: (sweep: AppState['sweep']) => void;
   setEmbedding: (patch: Partial<EmbeddingRuns>) => void;
   setPendingChoice: (choice: AppState['pendingChoice']) => void;
+  setModelChangeChoice: (choice: AppState['modelChangeChoice']) => void;
 }
 
 let noticeId = 1;
@@ -166,6 +176,7 @@ export const useStore = create<AppState>()((set, get) => ({
   generated: null,
   modelStash: [],
   pendingChoice: null,
+  modelChangeChoice: null,
 
   // Every view setter is a user's change: it drops a pending link (the user now works with the
   // loaded model), and url-sync then writes the address bar again.
@@ -248,6 +259,7 @@ export const useStore = create<AppState>()((set, get) => ({
   setSweep: (sweep) => set({ sweep }),
   setEmbedding: (patch) => set((s) => ({ embedding: { ...s.embedding, ...patch } })),
   setPendingChoice: (pendingChoice) => set({ pendingChoice }),
+  setModelChangeChoice: (modelChangeChoice) => set({ modelChangeChoice }),
   endJob: (key) =>
     set((s) => {
       const { [key]: _, ...rest } = s.jobs;

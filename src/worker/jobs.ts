@@ -143,9 +143,18 @@ export interface ForwardResult {
 }
 
 export interface ProbeParams {
-  /** Row-major [nTrain, d] and [nTest, d] raw (unstandardised) features. */
+  /** Row-major [nTrain, d] raw (unstandardised) features of the images the probe is fitted on. */
   train: { X: Float32Array; y: Int32Array };
-  test: { X: Float32Array; y: Int32Array };
+  /**
+   * Held out of the training images: the accuracy streamed at every iteration (the live curve, and
+   * what a user who stops early judges by) is measured on these rows. Optional.
+   */
+  validation?: { X: Float32Array; y: Int32Array };
+  /**
+   * Evaluated once, after the last iteration: never streamed, so nothing is chosen by it. Optional
+   * (a sweep tests only the cell it chose, itself).
+   */
+  test?: { X: Float32Array; y: Int32Array };
   d: number;
   k: number;
   /** Inverse L2 strength, as scikit-learn's C. */
@@ -158,7 +167,8 @@ export interface ProbeStep {
   iter: number;
   loss: number;
   trainAccuracy: number;
-  testAccuracy: number;
+  /** On the validation rows; null when there are none. */
+  validationAccuracy: number | null;
 }
 
 export interface ProbeResult {
@@ -168,11 +178,14 @@ export interface ProbeResult {
   mean: Float64Array;
   scale: Float64Array;
   trainAccuracy: number;
-  testAccuracy: number;
-  /** Predicted class and its probability for every test row. */
+  /** Of the returned model on the validation rows; null without them. */
+  validationAccuracy: number | null;
+  /** Of the returned model on the test rows, computed once at the end; null without them. */
+  testAccuracy: number | null;
+  /** Predicted class and its probability for every test row (empty without test rows). */
   testPredictions: Int32Array;
   testConfidence: Float32Array;
-  /** k×k, rows = true class. */
+  /** k×k on the test rows, rows = true class (all 0 without test rows). */
   confusion: Int32Array;
   iterations: number;
   stopReason: string;
@@ -290,7 +303,10 @@ export interface Jobs {
    * next WebGPU run fail the way an allocation failure does.
    */
   simulateFault: { params: { kind: 'lose-device' | 'out-of-memory' }; result: { backend: Backend } };
-  /** Standardise on train, fit softmax regression (L-BFGS), evaluate; streams a ProbeStep per iteration. */
+  /**
+   * Standardise on train, fit softmax regression (L-BFGS), streaming a ProbeStep (validation accuracy)
+   * per iteration; then evaluate the test rows once.
+   */
   trainProbe: { params: ProbeParams; result: ProbeResult; partial: ProbeStep };
   /** Class probabilities of a trained probe for new raw feature rows. */
   applyProbe: {

@@ -3,7 +3,7 @@
  * cache) for the selected blocks at t, embed them in the worker with a live layout, Stop (keep
  * the layout), Resume, and the exports. A comparison embeds the same points for another block/t.
  */
-import { runJob } from '../../app/commands';
+import { runJob, trackRun } from '../../app/commands';
 import { parseDatasetId } from '../../data/bundled';
 import { bundledDataFor, getState } from '../../state/store';
 import type { PoolingId } from '../../state/view';
@@ -59,12 +59,22 @@ export interface EmbeddingRuns {
 /** Set by Stop so that a run chain (main, then comparison) does not go on to its next part. */
 let chainStopped = false;
 let lastSettings: EmbeddingSettings | null = null;
+/** ModelInfo.id of the model the current chain computes with: its layouts are written only while it is loaded. */
+let chainModel: string | null = null;
 
 const jobLabel = (r: Pick<EmbeddingRun, 'method' | 'blocks' | 't' | 'ids'>) =>
   `${METHOD_NAMES[r.method]} of ${r.blocks.join(' + ')} at t = ${r.t} (${r.ids.length} points)`;
 
 function put(run: EmbeddingRun): void {
-  getState().setEmbedding({ [run.slot]: run });
+  if (getState().model?.id === chainModel) getState().setEmbedding({ [run.slot]: run });
+}
+
+/** A chain of embedding steps as one run (a model change asks about it, and may stop it). */
+function embeddingRun(work: (run: AbortSignal) => Promise<void>): Promise<void> {
+  return trackRun('embedding', (run) => {
+    chainModel = getState().model?.id ?? null;
+    return work(run);
+  });
 }
 
 function withStep(run: EmbeddingRun, step: EmbedStep): EmbeddingRun {
@@ -104,6 +114,7 @@ async function runSlot(
   blocks: string[],
   t: number,
   settings: EmbeddingSettings,
+  signal: AbortSignal,
 ): Promise<boolean> {
   const { view } = getState();
   let run: EmbeddingRun = {
@@ -129,9 +140,9 @@ async function runSlot(
     resumable: false,
   };
   put(run);
-  const feats = await extractConcatenated(ids, blocks, [t], 'Embedding');
+  const feats = await extractConcatenated(ids, blocks, [t], 'Embedding', signal);
   if (!feats) {
-    put({ ...run, status: chainStopped ? 'stopped' : 'failed' });
+    put({ ...run, status: chainStopped || signal.aborted ? 'stopped' : 'failed' });
     return false;
   }
   run = { ...run, X: feats.X, d: feats.d, status: 'running', phase: 'starting' };
@@ -144,6 +155,7 @@ async function runSlot(
     { X, n: ids.length, d: feats.d, labels: labels.slice(), method: run.method, options: run.options, slot },
     {
       transfer: [X.buffer],
+      run: signal,
       onPartial: (step) => {
         run = withStep(run, step);
         put(run);
@@ -164,7 +176,11 @@ function labelsOf(ids: string[]): Int32Array {
 }
 
 /** "Run t-SNE" (or PCA/UMAP): the selected blocks at the current t, then the comparison if on. */
-export async function runEmbedding(settings: EmbeddingSettings): Promise<void> {
+export function runEmbedding(settings: EmbeddingSettings): Promise<void> {
+  return embeddingRun((run) => runEmbeddingChain(settings, run));
+}
+
+async function runEmbeddingChain(settings: EmbeddingSettings, signal: AbortSignal): Promise<void> {
   const { model, view } = getState();
   const dataset = bundledDataFor(getState());
   if (!model || !dataset) return;
@@ -179,13 +195,17 @@ export async function runEmbedding(settings: EmbeddingSettings): Promise<void> {
   const ids = rows.map((r) => `test:${r}`);
   const labels = labelsOf(ids);
   getState().setEmbedding({ compare: null });
-  const ok = await runSlot('main', ids, labels, [...view.blocks], view.t, settings);
-  if (ok && settings.compare && !chainStopped)
-    await runSlot('compare', ids, labels, [settings.compare.block], settings.compare.t, settings);
+  const ok = await runSlot('main', ids, labels, [...view.blocks], view.t, settings, signal);
+  if (ok && settings.compare && !chainStopped && !signal.aborted)
+    await runSlot('compare', ids, labels, [settings.compare.block], settings.compare.t, settings, signal);
 }
 
 /** Embeds the main run's points for another block/t, next to it. */
-export async function runComparison(compare: { block: string; t: number }): Promise<void> {
+export function runComparison(compare: { block: string; t: number }): Promise<void> {
+  return embeddingRun((run) => runComparisonStep(compare, run));
+}
+
+async function runComparisonStep(compare: { block: string; t: number }, signal: AbortSignal): Promise<void> {
   const main = getState().embedding.main;
   if (!main) return;
   chainStopped = false;
@@ -197,11 +217,15 @@ export async function runComparison(compare: { block: string; t: number }): Prom
     options: main.options,
     compare,
   };
-  await runSlot('compare', main.ids, main.labels, [compare.block], compare.t, {
-    ...settings,
-    method: main.method,
-    options: main.options,
-  });
+  await runSlot(
+    'compare',
+    main.ids,
+    main.labels,
+    [compare.block],
+    compare.t,
+    { ...settings, method: main.method, options: main.options },
+    signal,
+  );
 }
 
 /** Stop: the layout so far stays (and can be resumed); a pending comparison is not started. */
@@ -213,7 +237,7 @@ export function stopEmbedding(): void {
   if (extracting) jobs.extract?.cancel();
 }
 
-async function resumeSlot(run: EmbeddingRun): Promise<boolean> {
+async function resumeSlot(run: EmbeddingRun, signal: AbortSignal): Promise<boolean> {
   let current: EmbeddingRun = { ...run, status: 'running', resumable: false };
   put(current);
   const result = await runJob(
@@ -222,6 +246,7 @@ async function resumeSlot(run: EmbeddingRun): Promise<boolean> {
     'resumeEmbedding',
     { slot: run.slot },
     {
+      run: signal,
       onPartial: (step) => {
         current = withStep(current, step);
         put(current);
@@ -234,13 +259,17 @@ async function resumeSlot(run: EmbeddingRun): Promise<boolean> {
 }
 
 /** Resume: continues a stopped run from its iteration, then the comparison if it was pending. */
-export async function resumeEmbedding(): Promise<void> {
+export function resumeEmbedding(): Promise<void> {
+  return embeddingRun(resumeChain);
+}
+
+async function resumeChain(signal: AbortSignal): Promise<void> {
   chainStopped = false;
   const { main, compare } = getState().embedding;
-  if (main?.resumable && !(await resumeSlot(main))) return;
-  if (chainStopped) return;
+  if (main?.resumable && !(await resumeSlot(main, signal))) return;
+  if (chainStopped || signal.aborted) return;
   if (compare?.resumable) {
-    await resumeSlot(compare);
+    await resumeSlot(compare, signal);
     return;
   }
   const after = getState().embedding;
@@ -252,6 +281,7 @@ export async function resumeEmbedding(): Promise<void> {
       [lastSettings.compare.block],
       lastSettings.compare.t,
       lastSettings,
+      signal,
     );
 }
 

@@ -2,14 +2,14 @@
  * @file Extraction commands: pooled features of many images, streamed into a FeatureSet in the
  * store so that Stop keeps every row already computed.
  */
-import { runJob } from '../../app/commands';
+import { runJob, trackRun } from '../../app/commands';
 import { writeNpy } from '../../core/npy';
 import type { Pooling } from '../../core/pooling';
 import { bundledModelInput, parseDatasetId } from '../../data/bundled';
 import { bundledDataFor, getState } from '../../state/store';
 import type { PoolingId } from '../../state/view';
 import { downloadBytes } from '../../ui/download';
-import { addChunk, completeRows, createFeatureSet } from './feature-set';
+import { addChunk, completeRows, createFeatureSet, type FeatureSet } from './feature-set';
 
 export const POOLINGS: Record<PoolingId, { label: string; pooling: Pooling }> = {
   avg: { label: 'Global average', pooling: { kind: 'avg' } },
@@ -20,7 +20,11 @@ export const POOLINGS: Record<PoolingId, { label: string; pooling: Pooling }> = 
 };
 
 /** Extracts the selected blocks for `imageIds` at the view's t, seed and pooling. */
-export async function extractFeatureSet(imageIds: string[], batchSize: number): Promise<void> {
+export function extractFeatureSet(imageIds: string[], batchSize: number): Promise<void> {
+  return trackRun('extraction', (run) => extractRun(imageIds, batchSize, run));
+}
+
+async function extractRun(imageIds: string[], batchSize: number, run: AbortSignal): Promise<void> {
   const { model, view } = getState();
   const dataset = bundledDataFor(getState());
   if (!model || !dataset) return;
@@ -31,7 +35,11 @@ export async function extractFeatureSet(imageIds: string[], batchSize: number): 
   });
   const spec = { imageIds: ids, t: view.t, seed: view.seed, pooling: view.pooling, blocks: [...view.blocks] };
   let set = createFeatureSet(spec, labels);
-  getState().setFeatureSet(set);
+  // Only while its model is loaded: the rows never land on another model's results.
+  const put = (s: FeatureSet) => {
+    if (getState().model?.id === model.id) getState().setFeatureSet(s);
+  };
+  put(set);
   const data = bundledModelInput(dataset, ids, model.manifest);
   const result = await runJob(
     'extract',
@@ -48,13 +56,14 @@ export async function extractFeatureSet(imageIds: string[], batchSize: number): 
     },
     {
       transfer: [data.buffer],
+      run,
       onPartial: (chunk) => {
         set = addChunk(set, chunk);
-        getState().setFeatureSet({ ...set });
+        put({ ...set });
       },
     },
   );
-  getState().setFeatureSet({
+  put({
     ...set,
     status: result ? 'done' : set.filledCount < ids.length ? 'stopped' : 'done',
   });

@@ -11,10 +11,13 @@ const MUTED = '#5b6474';
 const SERIES = [
   { key: 'loss', label: '— loss', color: '#b45309', dash: undefined },
   { key: 'trainAccuracy', label: '— train acc.', color: '#64748b', dash: '3 2' },
-  { key: 'testAccuracy', label: '— test acc.', color: '#2f5fd0', dash: undefined },
+  { key: 'validationAccuracy', label: '— validation acc.', color: '#2f5fd0', dash: undefined },
 ] as const;
 
-/** Live training curves: mean cross-entropy (left axis) and train/test accuracy (right axis). */
+/**
+ * Live training curves: mean cross-entropy (left axis) and train/validation accuracy (right axis).
+ * The test images are not in them: they are looked at once, after training.
+ */
 export function ProbeCurves({ curve, ref }: { curve: ProbeStep[]; ref?: Ref<SVGSVGElement> }) {
   if (curve.length < 1) return null;
   const maxIter = Math.max(1, curve[curve.length - 1].iter);
@@ -22,19 +25,25 @@ export function ProbeCurves({ curve, ref }: { curve: ProbeStep[]; ref?: Ref<SVGS
   const maxLoss = Math.max(...curve.map((c) => c.loss), 1e-6);
   const yLoss = scaleLinear([0, maxLoss], [H - M.bottom, M.top]);
   const yAcc = scaleLinear([0, 1], [H - M.bottom, M.top]);
+  const value = (s: ProbeStep, key: (typeof SERIES)[number]['key']) =>
+    key === 'loss' ? yLoss(s.loss) : yAcc(s[key] ?? 0);
   const path = (key: (typeof SERIES)[number]['key']) =>
     line<ProbeStep>(
       (s) => x(s.iter),
-      (s) => (key === 'loss' ? yLoss(s.loss) : yAcc(s[key])),
-    )(curve) ?? '';
+      (s) => value(s, key),
+    ).defined((s) => s[key] !== null)(curve) ?? '';
   const last = curve[curve.length - 1];
+  const validation =
+    last.validationAccuracy === null
+      ? 'no validation images'
+      : `validation accuracy ${(last.validationAccuracy * 100).toFixed(1)}%`;
   return (
     <svg
       ref={ref}
       viewBox={`0 0 ${W} ${H}`}
       className="chart"
       role="img"
-      aria-label={`Probe training curves: iteration ${last.iter}, loss ${last.loss.toFixed(3)}, train accuracy ${(last.trainAccuracy * 100).toFixed(1)}%, test accuracy ${(last.testAccuracy * 100).toFixed(1)}%`}
+      aria-label={`Probe training curves: iteration ${last.iter}, loss ${last.loss.toFixed(3)}, train accuracy ${(last.trainAccuracy * 100).toFixed(1)}%, ${validation}`}
     >
       <g fontSize={9} fill={MUTED}>
         <line x1={M.left} x2={W - M.right} y1={H - M.bottom} y2={H - M.bottom} stroke={MUTED} />

@@ -1,4 +1,5 @@
 import { useId, useRef, useState } from 'react';
+import { VALIDATION_FRACTION } from '../../pipeline/split';
 import { bundledDataFor, maxT, useShallow, useStore } from '../../state/store';
 import { NumberField } from '../../ui/NumberField';
 import { SaveChartButtons } from '../../ui/SaveChartButtons';
@@ -78,6 +79,12 @@ export function ProbePanel() {
         <NumberField label="Regularisation C" min={0.0001} max={1e6} step="any" value={C} onChange={setC} />
         <NumberField label="Max iterations" min={1} max={2000} value={maxIter} onChange={setMaxIter} />
       </div>
+      <p className="muted">
+        {VALIDATION_FRACTION * 100}% of the training images of each class
+        {source === 'bundled' ? ` (about ${Math.round(nTrain * VALIDATION_FRACTION)} of ${nTrain})` : ''} are
+        held out for validation: the curves and Stop go by them. The test images are evaluated once, after
+        training.
+      </p>
       <p id={`${ids.t}-hint`} className={timesteps ? 'muted' : 'error-text'}>
         {timesteps
           ? `Features at t = ${timesteps.join(', ')}${timesteps.length > 1 ? ', concatenated' : ''}.`
@@ -89,7 +96,17 @@ export function ProbePanel() {
           disabled={busy || !timesteps || (source === 'bundled' && !dataset)}
           onClick={() =>
             timesteps &&
-            void trainProbe({ source, testFraction: 0.3, nTrain, nTest, splitSeed, timesteps, C, maxIter })
+            void trainProbe({
+              source,
+              testFraction: 0.3,
+              validationFraction: VALIDATION_FRACTION,
+              nTrain,
+              nTest,
+              splitSeed,
+              timesteps,
+              C,
+              maxIter,
+            })
           }
         >
           Train probe

@@ -1,6 +1,7 @@
 import { scaleSequential } from 'd3-scale';
 import { interpolateBlues } from 'd3-scale-chromatic';
 import { thumbnailFor } from '../../data/thumbnail';
+import { describePooling } from '../../pipeline/feature-spec';
 import { useStore } from '../../state/store';
 import { downloadBytes } from '../../ui/download';
 import { PixelCanvas } from '../../ui/PixelCanvas';
@@ -32,17 +33,24 @@ export function ProbeResults({ run }: { run: ProbeRun }) {
     r.confusion.slice(i * k, (i + 1) * k).reduce((a, b) => a + b, 0),
   );
   const color = scaleSequential(interpolateBlues).domain([0, 1]);
-  const wrong = run.testIds
+  const testIds = run.spec.data.ids.test;
+  const { sizes } = run.spec.data;
+  const wrong = testIds
     .flatMap((id, i) => (r.testPredictions[i] !== run.testLabels[i] ? [{ id, i }] : []))
     .slice(0, 24);
   const cell = 22;
   return (
     <section className="probe-results" aria-label="Probe results">
       <p className="accuracy">
-        Test accuracy <strong>{pct(r.testAccuracy)}</strong> · train accuracy {pct(r.trainAccuracy)} ·{' '}
-        {r.iterations} iterations ({STOP_REASONS[r.stopReason] ?? r.stopReason}) in {(r.ms / 1000).toFixed(1)}{' '}
-        s, {r.solver === 'onnxruntime-wasm' ? 'float32 on ONNX Runtime' : 'float64 in JavaScript'} · {run.d}{' '}
-        features from {run.blocks.join(' + ')} at t = {run.settings.timesteps.join(', ')}
+        Test accuracy <strong>{r.testAccuracy === null ? '—' : pct(r.testAccuracy)}</strong> (held-out test
+        images, {sizes.test}, evaluated once after training) · validation accuracy{' '}
+        {r.validationAccuracy === null ? '— (no validation images)' : pct(r.validationAccuracy)} (
+        {sizes.validation} images, what the curves showed) · train accuracy {pct(r.trainAccuracy)} (
+        {sizes.train} images) · {r.iterations} iterations ({STOP_REASONS[r.stopReason] ?? r.stopReason}) in{' '}
+        {(r.ms / 1000).toFixed(1)} s,{' '}
+        {r.solver === 'onnxruntime-wasm' ? 'float32 on ONNX Runtime' : 'float64 in JavaScript'} · {run.d}{' '}
+        features from {run.spec.blocks.join(' + ')} at t = {run.spec.timesteps.join(', ')},{' '}
+        {describePooling(run.spec.pooling)} pooling, noise seed {run.spec.seed}
       </p>
       <div className="probe-figures">
         <svg
@@ -109,7 +117,7 @@ export function ProbeResults({ run }: { run: ProbeRun }) {
       </div>
       <button
         type="button"
-        onClick={() => downloadBytes(probeToJson(run, classes), 'diffprobe-probe.json', 'application/json')}
+        onClick={() => downloadBytes(probeToJson(run), 'diffprobe-probe.json', 'application/json')}
       >
         Download probe (JSON)
       </button>

@@ -1,23 +1,31 @@
 /**
- * @file The probe commands: pick a seeded train/test split of the bundled data, extract features
- * (through the cache) for the chosen blocks and timesteps, concatenate them, check the data, and
- * train the probe in the worker with live curves.
+ * @file The probe commands: the split (pipeline/split.ts), the probe's feature spec from the view,
+ * and the store updates around the pipeline's run (pipeline/probe-run.ts), which extracts, checks
+ * and trains through the compute worker with live curves. "Try it" re-extracts with the probe's
+ * own spec.
  */
-import { runJob } from '../../app/commands';
-import { checkProbeData } from '../../core/probe/checks';
-import { sampleIndices } from '../../core/sample';
+import { notifyError, runJobOrThrow, trackRun } from '../../app/commands';
+import { isDiffProbeError } from '../../core/errors';
 import { modelInputFor } from '../../data/model-input';
+import type { FeatureSpec } from '../../pipeline/feature-spec';
+import { dataSpec } from '../../pipeline/feature-spec';
+import { extractConcatenated as extractWith } from '../../pipeline/features';
+import { type ProbeRunState, runProbe, tryProbe } from '../../pipeline/probe-run';
+import type { PipelineJob, PipelineRuntime } from '../../pipeline/runtime';
+import { bundledSplit, type LabelledSplit, splitLabelled, VALIDATION_FRACTION } from '../../pipeline/split';
 import { bundledDataFor, getState, inputReady } from '../../state/store';
-import type { ProbeResult, ProbeStep } from '../../worker/jobs';
 import { POOLINGS } from '../extraction/commands';
-import { addChunk, createFeatureSet } from '../extraction/feature-set';
-import { type LabelledSplit, splitLabelled } from './labelled-set';
+
+export { probeToJson } from '../../pipeline/probe-run';
 
 export interface ProbeSettings {
   /** The bundled data set's own splits, or the user's labelled images. */
   source: 'bundled' | 'uploads';
   /** uploads: share of each class held out for testing. */
   testFraction: number;
+  /** Share of the training images (per class) held out for validation (default VALIDATION_FRACTION). */
+  validationFraction?: number;
+  /** bundled: training images in all (validation included), and test images. */
   nTrain: number;
   nTest: number;
   splitSeed: number;
@@ -26,20 +34,8 @@ export interface ProbeSettings {
   maxIter: number;
 }
 
-export interface ProbeRun {
-  settings: ProbeSettings;
-  blocks: string[];
-  pooling: string;
-  classes: string[];
-  /** Image ids of the test images, in the order of the result's predictions. */
-  testIds: string[];
-  testLabels: Int32Array;
-  d: number;
-  curve: ProbeStep[];
-  result: ProbeResult | null;
-  problems: string[];
-  status: 'extracting' | 'training' | 'done' | 'stopped' | 'failed';
-}
+/** A probe in the store: its spec, settings, live curve and result (pipeline/probe-run.ts). */
+export type ProbeRun = ProbeRunState;
 
 /** Parses "25, 100" into sorted unique valid timesteps. */
 export function parseTimesteps(text: string, maxT: number): number[] | null {
@@ -50,58 +46,68 @@ export function parseTimesteps(text: string, maxT: number): number[] | null {
 }
 
 /**
- * Features of `ids` for `blocks` at each t in `timesteps`, concatenated per row as
- * [t0: block0 | block1 …, t1: …]. Returns null when stopped or failed.
+ * The pipeline's runtime on the compute worker: every job gets a progress entry (extraction under
+ * 'extract', the rest under `keys`) with Stop, and belongs to `run` (a model change may stop it).
+ */
+export function workerRuntime(
+  prefix: string,
+  run: AbortSignal | undefined,
+  keys: Partial<Record<PipelineJob, string>> = {},
+): PipelineRuntime {
+  const key = (job: PipelineJob) => keys[job] ?? (job === 'extractFeatures' ? 'extract' : 'probe');
+  return {
+    run: (job, params, call) =>
+      runJobOrThrow(key(job), `${prefix}: ${call.label}`, job, params, {
+        onPartial: call.onPartial,
+        transfer: call.transfer,
+        run,
+      }),
+  };
+}
+
+/** x_0 of the given ids for the loaded model (bundled images and the user's), as of now. */
+function imageInput(): ((ids: readonly string[]) => Float32Array) | null {
+  const s = getState();
+  const { model, uploads } = s;
+  if (!model) return null;
+  const dataset = bundledDataFor(s);
+  return (ids) => modelInputFor(ids, model.manifest, dataset, uploads);
+}
+
+/**
+ * Features of `ids` for `blocks` at each t in `timesteps` with the view's noise seed and pooling,
+ * concatenated per row as [t0: block0 | block1 …, t1: …]. Returns null when stopped or failed (a
+ * failure is shown as a notice).
  */
 export async function extractConcatenated(
   ids: string[],
   blocks: string[],
   timesteps: number[],
   label: string,
+  run?: AbortSignal,
 ): Promise<{ X: Float32Array; d: number } | null> {
-  const { model, view, uploads } = getState();
-  const dataset = bundledDataFor(getState());
-  if (!model) return null;
-  const parts: { data: Float32Array; dim: number }[] = [];
-  for (const t of timesteps) {
-    let set = createFeatureSet(
-      { imageIds: ids, t, seed: view.seed, pooling: view.pooling, blocks },
-      new Int32Array(ids.length),
-    );
-    const data = modelInputFor(ids, model.manifest, dataset, uploads);
-    const done = await runJob(
-      'extract',
-      `${label}: features at t = ${t}`,
-      'extractFeatures',
-      {
-        images: { data, count: ids.length },
-        t,
-        seed: view.seed,
-        blocks,
-        pooling: POOLINGS[view.pooling].pooling,
-        batchSize: 32,
-        model: model.id,
-      },
-      { transfer: [data.buffer], onPartial: (c) => (set = addChunk(set, c)) },
-    );
-    if (!done) return null;
-    for (const b of blocks) parts.push({ data: set.features[b], dim: set.dims[b] });
+  const { model, view } = getState();
+  const input = imageInput();
+  if (!model || !input) return null;
+  const spec = {
+    model: model.id,
+    blocks,
+    timesteps,
+    seed: view.seed,
+    pooling: POOLINGS[view.pooling].pooling,
+  };
+  try {
+    return await extractWith(workerRuntime(label, run), spec, ids.length, () => input(ids), label);
+  } catch (error) {
+    if (!isDiffProbeError(error, 'cancelled')) notifyError(error);
+    return null;
   }
-  const d = parts.reduce((s, p) => s + p.dim, 0);
-  const X = new Float32Array(ids.length * d);
-  for (let i = 0; i < ids.length; i++) {
-    let o = i * d;
-    for (const p of parts) {
-      X.set(p.data.subarray(i * p.dim, (i + 1) * p.dim), o);
-      o += p.dim;
-    }
-  }
-  return { X, d };
 }
 
-/** The labelled images a probe uses, from the chosen source. */
+/** The labelled images a probe uses, from the chosen source: train, validation and test. */
 export function labelledSplit(settings: ProbeSettings): LabelledSplit | null {
   const { uploads } = getState();
+  const validationFraction = settings.validationFraction ?? VALIDATION_FRACTION;
   // The bundled data only when this model uses it (its own, or chosen in the Images panel).
   const dataset = bundledDataFor(getState());
   if (settings.source === 'uploads') {
@@ -109,24 +115,50 @@ export function labelledSplit(settings: ProbeSettings): LabelledSplit | null {
     const items = uploads.flatMap((u) =>
       u.className && u.status === 'ready' ? [{ id: u.id, label: u.className }] : [],
     );
-    return splitLabelled(items, settings.testFraction, settings.splitSeed);
+    return splitLabelled(items, settings.testFraction, validationFraction, settings.splitSeed);
   }
   if (!dataset) return null;
-  const trainRows = sampleIndices(dataset.splits.train.count, settings.nTrain, settings.splitSeed);
-  const testRows = sampleIndices(dataset.splits.test.count, settings.nTest, settings.splitSeed + 1);
+  return bundledSplit(
+    { classes: dataset.index.classes, train: dataset.splits.train.labels, test: dataset.splits.test.labels },
+    { ...settings, validationFraction },
+  );
+}
+
+/** The probe's feature spec: the loaded model, the view's blocks, seed and pooling, the settings' t and split. */
+export function probeSpec(settings: ProbeSettings, split: LabelledSplit): FeatureSpec | null {
+  const { model, view } = getState();
+  const dataset = bundledDataFor(getState());
+  if (!model) return null;
+  const source =
+    settings.source === 'uploads'
+      ? { source: 'uploads' as const, testFraction: settings.testFraction }
+      : { source: 'bundled' as const, dataset: dataset?.index.name ?? 'bundled data' };
   return {
-    classes: [...dataset.index.classes],
-    trainIds: trainRows.map((r) => `train:${r}`),
-    testIds: testRows.map((r) => `test:${r}`),
-    trainLabels: Int32Array.from(trainRows, (r) => dataset.splits.train.labels[r]),
-    testLabels: Int32Array.from(testRows, (r) => dataset.splits.test.labels[r]),
+    model: model.id,
+    modelName: model.manifest.name,
+    blocks: [...view.blocks],
+    timesteps: [...settings.timesteps],
+    seed: view.seed,
+    pooling: POOLINGS[view.pooling].pooling,
+    data: dataSpec(split, source, settings.splitSeed, settings.validationFraction ?? VALIDATION_FRACTION),
   };
 }
 
-export async function trainProbe(settings: ProbeSettings): Promise<void> {
-  const { model, view, setProbe } = getState();
+/** Writes a probe's state while its model is the loaded one (never onto another model's results). */
+function putProbe(state: ProbeRun): void {
+  if (getState().model?.id === state.spec.model) getState().setProbe(state);
+}
+
+/** "Train probe": the split, the spec, then the pipeline's run with the store following it. */
+export function trainProbe(settings: ProbeSettings): Promise<void> {
+  return trackRun('probe', (run) => trainProbeRun(settings, run));
+}
+
+async function trainProbeRun(settings: ProbeSettings, run: AbortSignal): Promise<void> {
   const split = labelledSplit(settings);
-  if (!model || !split) {
+  const spec = split && probeSpec(settings, split);
+  const input = imageInput();
+  if (!spec || !split || !input) {
     const { dataset } = getState();
     getState().notify(
       'error',
@@ -137,74 +169,16 @@ export async function trainProbe(settings: ProbeSettings): Promise<void> {
     );
     return;
   }
-  const k = split.classes.length;
-  const { trainIds, testIds } = split;
-  const blocks = [...view.blocks];
-  const run: ProbeRun = {
-    settings,
-    blocks,
-    pooling: view.pooling,
-    classes: split.classes,
-    testIds,
-    testLabels: split.testLabels,
-    d: 0,
-    curve: [],
-    result: null,
-    problems: [],
-    status: 'extracting',
-  };
-  setProbe({ ...run });
-  if (k < 2 || !trainIds.length || !testIds.length) {
-    const why =
-      k < 2
-        ? `only ${k} class${k === 1 ? '' : 'es'} (${split.classes.join(', ') || 'no labelled images'}): a probe needs at least 2`
-        : 'no test images: add at least 2 images to each class';
-    return setProbe({ ...run, problems: [why], status: 'failed' });
+  try {
+    await runProbe(
+      workerRuntime('Probe', run),
+      { spec, split, C: settings.C, maxIter: settings.maxIter },
+      input,
+      putProbe,
+    );
+  } catch (error) {
+    notifyError(error);
   }
-  const feats = await extractConcatenated([...trainIds, ...testIds], blocks, settings.timesteps, 'Probe');
-  if (!feats) return setProbe({ ...run, status: 'stopped' });
-  const nTrain = trainIds.length;
-  const trainX = feats.X.subarray(0, nTrain * feats.d);
-  const testX = feats.X.subarray(nTrain * feats.d);
-  const y = split.trainLabels;
-  // Explain data problems before training starts (NaN/Inf features, missing classes, too few images).
-  const all = Int32Array.from([...y, ...run.testLabels]);
-  const problems = checkProbeData({
-    X: feats.X,
-    y: all,
-    n: all.length,
-    d: feats.d,
-    k,
-    trainRows: Int32Array.from({ length: nTrain }, (_, i) => i),
-    testRows: Int32Array.from({ length: testIds.length }, (_, i) => nTrain + i),
-  });
-  if (problems.length)
-    return setProbe({ ...run, d: feats.d, problems: problems.map((p) => p.message), status: 'failed' });
-  setProbe({ ...run, d: feats.d, status: 'training' });
-  const curve: ProbeStep[] = [];
-  // Copies of ours, handed over to the worker (transferred, not copied again).
-  const train = { X: trainX.slice(), y };
-  const test = { X: testX.slice(), y: run.testLabels.slice() };
-  const result = await runJob(
-    'probe',
-    `Training the probe (${feats.d} features, ${nTrain} images)`,
-    'trainProbe',
-    { train, test, d: feats.d, k, C: settings.C, maxIter: settings.maxIter },
-    {
-      transfer: [train.X.buffer, test.X.buffer],
-      onPartial: (step) => {
-        curve.push(step);
-        getState().setProbe({ ...run, d: feats.d, curve: [...curve], status: 'training' });
-      },
-    },
-  );
-  getState().setProbe({
-    ...run,
-    d: feats.d,
-    curve,
-    result,
-    status: result ? (result.stopReason === 'stopped' ? 'stopped' : 'done') : 'failed',
-  });
 }
 
 /** Stop: ends extraction or training; a probe stopped while training keeps its current model. */
@@ -214,50 +188,24 @@ export function stopProbe(): void {
   jobs.extract?.cancel();
 }
 
-/** The trained probe as JSON: weights on standardised features plus the standardisation. */
-export function probeToJson(run: ProbeRun, classes: readonly string[]): string {
-  const r = run.result!;
-  return `${JSON.stringify(
-    {
-      format: 'diffprobe-probe',
-      version: 1,
-      blocks: run.blocks,
-      timesteps: run.settings.timesteps,
-      pooling: run.pooling,
-      classes,
-      d: run.d,
-      k: classes.length,
-      C: run.settings.C,
-      note: 'logits = W · ((x − mean) / scale) + b, with x the concatenated pooled features; W is k×d row-major',
-      W: Array.from(r.W),
-      b: Array.from(r.b),
-      mean: Array.from(r.mean),
-      scale: Array.from(r.scale),
-      trainAccuracy: r.trainAccuracy,
-      testAccuracy: r.testAccuracy,
-      nTrain: run.settings.nTrain,
-      nTest: run.settings.nTest,
-      splitSeed: run.settings.splitSeed,
-    },
-    null,
-    1,
-  )}\n`;
-}
-
-/** "Try it": the trained probe's class probabilities for the selected image. */
+/**
+ * "Try it": the trained probe's class probabilities for the selected image, its features computed
+ * with the probe's spec (blocks, t, noise seed, pooling, model), not the view's.
+ */
 export async function classifySelected(): Promise<void> {
-  const { probe, view, setProbeTry } = getState();
+  const { probe, view, setProbeTry, model } = getState();
   const id = view.images[0];
-  if (!probe?.result || !id || !inputReady(id, getState())) return;
-  const feats = await extractConcatenated([id], probe.blocks, probe.settings.timesteps, 'Try it');
-  if (!feats || feats.X.length === 0) return;
-  const r = probe.result;
-  const out = await runJob('probe-try', 'Classifying the selected image', 'applyProbe', {
-    probe: { W: r.W, b: r.b, mean: r.mean, scale: r.scale },
-    X: feats.X,
-    n: 1,
-    d: feats.d,
-    k: probe.classes.length,
-  });
-  if (out) setProbeTry({ id, proba: Array.from(out.proba) });
+  const input = imageInput();
+  if (!probe?.result || !id || !input || !inputReady(id, getState())) return;
+  if (model?.id !== probe.spec.model) return;
+  try {
+    const proba = await tryProbe(
+      workerRuntime('Try it', undefined, { applyProbe: 'probe-try' }),
+      probe,
+      input([id]),
+    );
+    if (getState().probe === probe) setProbeTry({ id, proba: Array.from(proba) });
+  } catch (error) {
+    if (!isDiffProbeError(error, 'cancelled')) notifyError(error);
+  }
 }

@@ -4,23 +4,33 @@ import { line } from 'd3-shape';
 import { forwardRef } from 'react';
 import { bestCell, type SweepGrid } from './sweep-grid';
 
+/** The grid's axes and its validation accuracies as a plain matrix (null: not computed). */
+function axes(grid: SweepGrid) {
+  return {
+    blocks: grid.spec.blocks,
+    timesteps: grid.spec.timesteps,
+    accuracy: grid.cells.map((row) => row.map((c) => c?.validationAccuracy ?? null)),
+  };
+}
+
 const CELL_W = 46;
 const CELL_H = 18;
 const LEFT = 64;
 const TOP = 26;
 
-/** Test accuracy for every (block, t): blocks in U-Net order down, t across; the best cell is marked. */
+/** Validation accuracy for every (block, t): blocks in U-Net order down, t across; the chosen cell is marked. */
 export const SweepHeatmap = forwardRef<SVGSVGElement, { grid: SweepGrid }>(function SweepHeatmap(
   { grid },
   ref,
 ) {
-  const values = grid.accuracy.flat().filter((v): v is number => v !== null);
+  const { blocks, timesteps, accuracy } = axes(grid);
+  const values = accuracy.flat().filter((v): v is number => v !== null);
   const lo = values.length ? Math.min(...values) : 0;
   const hi = values.length ? Math.max(...values) : 1;
   const color = scaleSequential(interpolateViridis).domain([lo, hi > lo ? hi : lo + 1e-6]);
   const best = bestCell(grid);
-  const W = LEFT + grid.timesteps.length * CELL_W + 8;
-  const H = TOP + grid.blocks.length * CELL_H + 8;
+  const W = LEFT + timesteps.length * CELL_W + 8;
+  const H = TOP + blocks.length * CELL_H + 8;
   return (
     <svg
       ref={ref}
@@ -29,14 +39,14 @@ export const SweepHeatmap = forwardRef<SVGSVGElement, { grid: SweepGrid }>(funct
       role="img"
       aria-label={
         best
-          ? `Sweep heatmap of test accuracy; best: ${best.block} at t = ${best.t}, ${(best.accuracy * 100).toFixed(1)}%`
-          : 'Sweep heatmap of test accuracy (no cells yet)'
+          ? `Sweep heatmap of validation accuracy; best: ${best.block} at t = ${best.t}, ${(best.accuracy * 100).toFixed(1)}% validation accuracy`
+          : 'Sweep heatmap of validation accuracy (no cells yet)'
       }
     >
       <text x={LEFT} y={10} fontSize={9} fill="#5b6474">
         timestep t →
       </text>
-      {grid.timesteps.map((t, j) => (
+      {timesteps.map((t, j) => (
         <text
           key={t}
           x={LEFT + j * CELL_W + CELL_W / 2}
@@ -48,7 +58,7 @@ export const SweepHeatmap = forwardRef<SVGSVGElement, { grid: SweepGrid }>(funct
           {t}
         </text>
       ))}
-      {grid.blocks.map((b, i) => (
+      {blocks.map((b, i) => (
         <text
           key={b}
           x={LEFT - 4}
@@ -60,9 +70,9 @@ export const SweepHeatmap = forwardRef<SVGSVGElement, { grid: SweepGrid }>(funct
           {b}
         </text>
       ))}
-      {grid.blocks.map((b, i) =>
-        grid.timesteps.map((t, j) => {
-          const v = grid.accuracy[i][j];
+      {blocks.map((b, i) =>
+        timesteps.map((t, j) => {
+          const v = accuracy[i][j];
           const isBest = best && best.block === b && best.t === t;
           return (
             <g key={`${b}@${t}`}>
@@ -76,7 +86,9 @@ export const SweepHeatmap = forwardRef<SVGSVGElement, { grid: SweepGrid }>(funct
                 strokeWidth={isBest ? 2 : 0}
               >
                 <title>
-                  {v === null ? `${b}, t = ${t}: not computed` : `${b}, t = ${t}: ${(v * 100).toFixed(1)}%`}
+                  {v === null
+                    ? `${b}, t = ${t}: not computed`
+                    : `${b}, t = ${t}: ${(v * 100).toFixed(1)}% validation accuracy`}
                 </title>
               </rect>
               {v !== null && (
@@ -99,15 +111,16 @@ export const SweepHeatmap = forwardRef<SVGSVGElement, { grid: SweepGrid }>(funct
   );
 });
 
-/** Accuracy against t for the chosen blocks: where in the noise range each block is most informative. */
+/** Validation accuracy against t for the given blocks: where in the noise range each block is most informative. */
 export const SweepLines = forwardRef<SVGSVGElement, { grid: SweepGrid; blocks: string[] }>(
   function SweepLines({ grid, blocks }, ref) {
     const W = 380;
     const H = 170;
     const M = { top: 10, right: 90, bottom: 28, left: 36 };
-    const shown = blocks.filter((b) => grid.blocks.includes(b));
-    const values = grid.accuracy.flat().filter((v): v is number => v !== null);
-    const x = scaleLinear([Math.min(...grid.timesteps), Math.max(...grid.timesteps)], [M.left, W - M.right]);
+    const { blocks: rows, timesteps, accuracy } = axes(grid);
+    const shown = blocks.filter((b) => rows.includes(b));
+    const values = accuracy.flat().filter((v): v is number => v !== null);
+    const x = scaleLinear([Math.min(...timesteps), Math.max(...timesteps)], [M.left, W - M.right]);
     const y = scaleLinear(
       [values.length ? Math.min(...values) - 0.02 : 0, values.length ? Math.max(...values) + 0.02 : 1],
       [H - M.bottom, M.top],
@@ -118,10 +131,10 @@ export const SweepLines = forwardRef<SVGSVGElement, { grid: SweepGrid; blocks: s
         viewBox={`0 0 ${W} ${H}`}
         className="sweep-lines"
         role="img"
-        aria-label={`Test accuracy against t for ${shown.join(', ') || 'no block'}`}
+        aria-label={`Validation accuracy against t for ${shown.join(', ') || 'no block'}`}
       >
         <line x1={M.left} x2={W - M.right} y1={H - M.bottom} y2={H - M.bottom} stroke="#5b6474" />
-        {grid.timesteps.map((t) => (
+        {timesteps.map((t) => (
           <text key={t} x={x(t)} y={H - M.bottom + 11} fontSize={9} textAnchor="middle" fill="#5b6474">
             {t}
           </text>
@@ -135,9 +148,9 @@ export const SweepLines = forwardRef<SVGSVGElement, { grid: SweepGrid; blocks: s
           </text>
         ))}
         {shown.map((b, n) => {
-          const i = grid.blocks.indexOf(b);
-          const pts = grid.timesteps.flatMap((t, j) =>
-            grid.accuracy[i][j] === null ? [] : [[x(t), y(grid.accuracy[i][j]!)] as [number, number]],
+          const i = rows.indexOf(b);
+          const pts = timesteps.flatMap((t, j) =>
+            accuracy[i][j] === null ? [] : [[x(t), y(accuracy[i][j]!)] as [number, number]],
           );
           const c = schemeTableau10[n % 10];
           return (

@@ -1,4 +1,5 @@
 import { useId, useRef, useState } from 'react';
+import { VALIDATION_FRACTION } from '../../pipeline/split';
 import { bundledDataFor, maxT, useStore } from '../../state/store';
 import { NumberField } from '../../ui/NumberField';
 import { SaveChartButtons } from '../../ui/SaveChartButtons';
@@ -29,6 +30,7 @@ export function SweepPanel() {
       ? model.manifest.blocks.map((b) => b.name)
       : model.manifest.blocks.map((b) => b.name).filter((b) => selected.includes(b));
   const best = sweep ? bestCell(sweep.grid) : null;
+  const chosen = sweep?.grid.chosen ?? null;
   return (
     <div className="sweep">
       <div className="form-grid">
@@ -70,7 +72,17 @@ export function SweepPanel() {
           type="button"
           disabled={busy || !timesteps || !blocks.length}
           onClick={() =>
-            timesteps && void runSweep({ blocks, timesteps, nTrain, nTest, splitSeed: 0, C: 1, maxIter: 100 })
+            timesteps &&
+            void runSweep({
+              blocks,
+              timesteps,
+              nTrain,
+              nTest,
+              splitSeed: 0,
+              validationFraction: VALIDATION_FRACTION,
+              C: 1,
+              maxIter: 100,
+            })
           }
         >
           Run sweep
@@ -83,6 +95,11 @@ export function SweepPanel() {
           the cache when they can.
         </span>
       </div>
+      <p className="muted">
+        Each cell is judged on a validation part of the training images ({VALIDATION_FRACTION * 100}% of each
+        class, about {Math.round(nTrain * VALIDATION_FRACTION)}), and the best cell is chosen by it. Only that
+        cell is evaluated on the test images, once.
+      </p>
       {sweep && (
         <>
           <p aria-live="polite">
@@ -95,8 +112,14 @@ export function SweepPanel() {
                   : 'Done.'}{' '}
             {best && (
               <>
-                Best: <strong>{best.block}</strong> at t = <strong>{best.t}</strong>,{' '}
-                {(best.accuracy * 100).toFixed(1)}% test accuracy.
+                Best by validation accuracy: <strong>{best.block}</strong> at t = <strong>{best.t}</strong>,{' '}
+                {(best.accuracy * 100).toFixed(1)}% validation accuracy.
+              </>
+            )}{' '}
+            {chosen?.testAccuracy != null && (
+              <>
+                Its test accuracy, evaluated once on {sweep.grid.spec.data.sizes.test} held-out images:{' '}
+                <strong>{(chosen.testAccuracy * 100).toFixed(1)}%</strong>.
               </>
             )}
           </p>

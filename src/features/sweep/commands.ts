@@ -1,132 +1,105 @@
 /**
- * @file "Run sweep": for every (block, t) pair, extract features (through the cache) and train and
- * evaluate a probe. One progress entry with an ETA covers the whole sweep; Stop keeps every cell
- * already computed.
+ * @file "Run sweep": the store and the one progress entry (with an ETA) around the pipeline's sweep
+ * (pipeline/sweep-run.ts): for every (block, t), a probe judged on the validation images; the best
+ * cell by validation accuracy is tested once. Stop keeps every cell already computed.
  */
+
+import { notifyError, trackRun } from '../../app/commands';
 import { compute } from '../../app/compute';
-import { describeError } from '../../app/messages';
-import { DiffProbeError } from '../../core/errors';
 import { EtaEstimator } from '../../core/progress';
-import { sampleIndices } from '../../core/sample';
-import { bundledModelInput, parseDatasetId } from '../../data/bundled';
+import { bundledModelInput } from '../../data/bundled';
+import { dataSpec, type FeatureSpec } from '../../pipeline/feature-spec';
+import type { PipelineRuntime } from '../../pipeline/runtime';
+import { bundledSplit, VALIDATION_FRACTION } from '../../pipeline/split';
+import { runSweep as runSweepPipeline } from '../../pipeline/sweep-run';
 import { bundledDataFor, getState } from '../../state/store';
 import { downloadBytes } from '../../ui/download';
 import { POOLINGS } from '../extraction/commands';
-import { addChunk, createFeatureSet } from '../extraction/feature-set';
-import { emptyGrid, gridToCsv, gridToJson, type SweepGrid } from './sweep-grid';
+import { gridToCsv, gridToJson, type SweepGrid } from './sweep-grid';
 
 export interface SweepSettings {
   blocks: string[];
   timesteps: number[];
+  /** Training images in all (the validation part included), and test images. */
   nTrain: number;
   nTest: number;
   splitSeed: number;
+  /** Share of the training images (per class) held out for validation (default VALIDATION_FRACTION). */
+  validationFraction?: number;
   C: number;
   maxIter: number;
 }
 
-export async function runSweep(settings: SweepSettings): Promise<void> {
+type SweepStatus = 'running' | 'done' | 'stopped' | 'failed';
+
+export function runSweep(settings: SweepSettings): Promise<void> {
+  return trackRun('sweep', (run) => sweepRun(settings, run));
+}
+
+async function sweepRun(settings: SweepSettings, run: AbortSignal): Promise<void> {
   const s = getState();
   const { model, view } = s;
   const dataset = bundledDataFor(s);
   if (!model || !dataset) return;
-  const k = dataset.index.classes.length;
-  const trainIds = sampleIndices(dataset.splits.train.count, settings.nTrain, settings.splitSeed).map(
-    (r) => `train:${r}`,
+  const validationFraction = settings.validationFraction ?? VALIDATION_FRACTION;
+  const split = bundledSplit(
+    { classes: dataset.index.classes, train: dataset.splits.train.labels, test: dataset.splits.test.labels },
+    { ...settings, validationFraction },
   );
-  const testIds = sampleIndices(dataset.splits.test.count, settings.nTest, settings.splitSeed + 1).map(
-    (r) => `test:${r}`,
-  );
-  const ids = [...trainIds, ...testIds];
-  const labels = Int32Array.from(ids, (id) => {
-    const r = parseDatasetId(id)!;
-    return dataset.splits[r.split].labels[r.row];
-  });
-  const yTrain = labels.slice(0, trainIds.length);
-  const yTest = labels.slice(trainIds.length);
-  let grid = emptyGrid(settings.blocks, settings.timesteps, {
-    nTrain: settings.nTrain,
-    nTest: settings.nTest,
-    pooling: view.pooling,
+  const spec: FeatureSpec = {
+    model: model.id,
+    modelName: model.manifest.name,
+    blocks: [...settings.blocks],
+    timesteps: [...settings.timesteps],
     seed: view.seed,
-  });
-  s.setSweep({ grid, status: 'running' });
-
+    pooling: POOLINGS[view.pooling].pooling,
+    data: dataSpec(
+      split,
+      { source: 'bundled', dataset: dataset.index.name },
+      settings.splitSeed,
+      validationFraction,
+    ),
+  };
+  let grid: SweepGrid | null = null;
+  // Only while its model is loaded: a sweep's cells never land on another model's results.
+  const put = (status: SweepStatus) => {
+    if (grid && getState().model?.id === spec.model) getState().setSweep({ grid, status });
+  };
   const controller = new AbortController();
+  const stop = () => controller.abort();
+  run.addEventListener('abort', stop, { once: true });
   const eta = new EtaEstimator();
-  // Work units: extracting the images at one t counts as much as all the probes at that t.
-  const unitsPerT = 2 * settings.blocks.length;
-  const total = settings.timesteps.length * unitsPerT;
-  let done = 0;
   const label = `Sweep: ${settings.blocks.length} blocks × ${settings.timesteps.length} timesteps`;
-  const report = (note: string) =>
-    getState().updateJob('sweep', { done, total, etaMs: eta.update(done, total), note });
-  s.startJob('sweep', label, () => controller.abort());
-  report('starting');
+  s.startJob('sweep', label, stop);
+  const rt: PipelineRuntime = {
+    run: (job, params, call) =>
+      compute().run(job, params, {
+        onPartial: call.onPartial,
+        transfer: call.transfer,
+        signal: controller.signal,
+      }),
+  };
   try {
-    for (const [j, t] of settings.timesteps.entries()) {
-      let set = createFeatureSet(
-        { imageIds: ids, t, seed: view.seed, pooling: view.pooling, blocks: settings.blocks },
-        labels,
-      );
-      const data = bundledModelInput(dataset, ids, model.manifest);
-      const extractedBefore = done;
-      await compute().run(
-        'extractFeatures',
-        {
-          images: { data, count: ids.length },
-          t,
-          seed: view.seed,
-          blocks: settings.blocks,
-          pooling: POOLINGS[view.pooling].pooling,
-          batchSize: 32,
-          model: model.id,
+    const out = await runSweepPipeline(
+      rt,
+      { spec, split, C: settings.C, maxIter: settings.maxIter },
+      (ids) => bundledModelInput(dataset, ids, model.manifest),
+      {
+        onGrid: (g) => {
+          grid = g;
+          put('running');
         },
-        {
-          transfer: [data.buffer],
-          signal: controller.signal,
-          onPartial: (c) => {
-            set = addChunk(set, c);
-            done = extractedBefore + Math.floor((settings.blocks.length * set.filledCount) / ids.length);
-            report(`extracting t = ${t}: ${set.filledCount}/${ids.length} images`);
-          },
-        },
-      );
-      done = extractedBefore + settings.blocks.length;
-      for (const [b, block] of settings.blocks.entries()) {
-        const dim = set.dims[block];
-        const X = set.features[block];
-        const train = { X: X.slice(0, trainIds.length * dim), y: yTrain.slice() };
-        const test = { X: X.slice(trainIds.length * dim), y: yTest.slice() };
-        const result = await compute().run(
-          'trainProbe',
-          { train, test, d: dim, k, C: settings.C, maxIter: settings.maxIter },
-          // The slices are ours to give: transfer them rather than copy them again.
-          { signal: controller.signal, transfer: [train.X.buffer, test.X.buffer] },
-        );
-        // A probe stopped mid-training is not a result for the grid.
-        if (controller.signal.aborted) throw new DiffProbeError('cancelled', 'sweep stopped');
-        grid = {
-          ...grid,
-          accuracy: grid.accuracy.map((r) => [...r]),
-          trainAccuracy: grid.trainAccuracy.map((r) => [...r]),
-        };
-        grid.accuracy[b][j] = result.testAccuracy;
-        grid.trainAccuracy[b][j] = result.trainAccuracy;
-        done++;
-        getState().setSweep({ grid, status: 'running' });
-        report(`t = ${t}, ${block}: ${(result.testAccuracy * 100).toFixed(1)}%`);
-      }
-    }
-    getState().setSweep({ grid, status: 'done' });
+        onProgress: (done, total, note) =>
+          getState().updateJob('sweep', { done, total, etaMs: eta.update(done, total), note }),
+      },
+    );
+    grid = out.grid;
+    put(out.status);
   } catch (error) {
-    const cancelled = error instanceof DiffProbeError && error.code === 'cancelled';
-    getState().setSweep({ grid, status: cancelled ? 'stopped' : 'failed' });
-    if (!cancelled) {
-      const { title, text } = describeError(error);
-      getState().notify('error', title, text);
-    }
+    put('failed');
+    notifyError(error);
   } finally {
+    run.removeEventListener('abort', stop);
     getState().endJob('sweep');
     void compute()
       .run('cacheStats', {})

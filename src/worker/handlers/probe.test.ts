@@ -6,10 +6,10 @@ import type { ProbeParams } from '../jobs';
 import { trainProbe } from './probe';
 
 /** A small probe (below ORT_OBJECTIVE_MIN_WORK, so the JavaScript loop runs it here in Node). */
-function params(nTrain: number, nTest: number): ProbeParams {
+function params(nTrain: number, nTest: number, seed = 11): ProbeParams {
   const d = 4;
   const k = 3;
-  const rng = createRng(11);
+  const rng = createRng(seed);
   const side = (n: number) => {
     const y = Int32Array.from({ length: n }, (_, i) => i % k);
     const X = Float32Array.from(
@@ -42,12 +42,41 @@ describe('trainProbe (worker job)', () => {
     expect(r.confusion.reduce((a, b) => a + b, 0)).toBe(30);
   });
 
+  it('streams the validation accuracy at every iteration and evaluates the test rows once, at the end', async () => {
+    const p = params(60, 30);
+    const validation = params(20, 0, 12).train;
+    const steps: Record<string, unknown>[] = [];
+    const post = (m: { kind: string; partial?: unknown }) => {
+      if (m.kind === 'partial') steps.push(m.partial as Record<string, unknown>);
+    };
+    const r = await trainProbe({ ...p, validation }, createJobContext(1, post, new AbortController()));
+    expect(steps.length).toBeGreaterThan(1);
+    for (const s of steps) {
+      expect(s).not.toHaveProperty('testAccuracy');
+      expect(typeof s.validationAccuracy).toBe('number');
+    }
+    expect(r.validationAccuracy).toBe(steps.at(-1)!.validationAccuracy);
+    expect(r.testAccuracy).toBeGreaterThan(0.9);
+    // Without validation rows the curve has none; without test rows there is no test accuracy.
+    const bare = await trainProbe({ ...p, test: undefined }, ctx());
+    expect(bare.testAccuracy).toBeNull();
+    expect(bare.validationAccuracy).toBeNull();
+    expect(bare.confusion.every((v) => v === 0)).toBe(true);
+  });
+
+  it('refuses NaN or infinite validation rows, naming them', async () => {
+    const p = params(60, 30);
+    const validation = params(20, 0, 12).train;
+    validation.X[3] = Number.NaN;
+    expect(await problemKinds({ ...p, validation })).toEqual(['non-finite']);
+  });
+
   it('refuses NaN or infinite features on either side, before training', async () => {
     const a = params(60, 30);
     a.train.X[13] = Number.NaN;
     expect(await problemKinds(a)).toEqual(['non-finite']);
     const b = params(60, 30);
-    b.test.X[5] = Number.NEGATIVE_INFINITY;
+    b.test!.X[5] = Number.NEGATIVE_INFINITY;
     expect(await problemKinds(b)).toEqual(['non-finite']);
   });
 

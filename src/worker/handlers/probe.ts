@@ -1,10 +1,12 @@
 /**
  * @file trainProbe / applyProbe: the linear probe in the worker. Standardisation is fitted on the
- * training rows only; each L-BFGS iteration is streamed (loss, train and test accuracy) so the UI
- * can draw live curves, and Stop keeps the model as it is at that iteration.
+ * training rows only; each L-BFGS iteration is streamed (loss, train and validation accuracy) so
+ * the UI can draw live curves, and Stop keeps the model as it is at that iteration. The test rows
+ * are evaluated once, after the last iteration: nothing streamed (hence nothing a user or a sweep
+ * chooses by) has seen them.
  */
 import { DiffProbeError } from '../../core/errors';
-import { checkSplitProbeData } from '../../core/probe/checks';
+import { checkSplitProbeData, type ProbeProblem } from '../../core/probe/checks';
 import type { ObjectiveGraphInput } from '../../core/probe/objective-graph';
 import {
   accuracy,
@@ -36,21 +38,38 @@ async function ortDataTerm(input: ObjectiveGraphInput): Promise<OrtDataTerm | nu
   }
 }
 
+const NO_ROWS = { X: new Float32Array(0), y: new Int32Array(0) };
+
+/** Problems of the validation rows themselves (their labels and values); the rest is the split's. */
+function validationProblems(params: ProbeParams): ProbeProblem[] {
+  if (!params.validation?.y.length) return [];
+  return checkSplitProbeData(params.train, params.validation, params.d, params.k, true)
+    .filter((p) => p.kind === 'non-finite' || p.kind === 'bad-label')
+    .map((p) => ({ ...p, message: `validation rows: ${p.message}` }));
+}
+
 export async function trainProbe(params: ProbeParams, ctx: JobContext): Promise<ProbeResult> {
   const started = performance.now();
-  const { d, k, train, test } = params;
+  const { d, k, train } = params;
+  const test = params.test ?? NO_ROWS;
+  const validation = params.validation ?? NO_ROWS;
   const nTrain = train.y.length;
   const nTest = test.y.length;
+  const nVal = validation.y.length;
   // Fitted first: its pass over the training rows also tells whether they are all finite. (With
   // no training rows the checks explain that.)
   const std = nTrain > 0 ? fitStandardizer(train.X, nTrain, d) : null;
-  const problems = checkSplitProbeData(train, test, d, k, std !== null && isFiniteStandardizer(std));
+  const problems = [
+    ...checkSplitProbeData(train, test, d, k, std !== null && isFiniteStandardizer(std)),
+    ...validationProblems(params),
+  ];
   if (problems.length || !std)
     throw new DiffProbeError('probe-data', problems.map((p) => p.message).join('; '), {
       problems: problems.map((p) => p.kind),
     });
 
   const Ztest = applyStandardizer(test.X, nTest, d, std);
+  const Zval = applyStandardizer(validation.X, nVal, d, std);
   const prepared = performance.now();
   // The ORT graph standardises the training rows itself, as it takes them in; only the
   // JavaScript loop needs them standardised here.
@@ -61,7 +80,8 @@ export async function trainProbe(params: ProbeParams, ctx: JobContext): Promise<
     n: nTrain,
     d,
     k,
-    test: { X: Ztest, y: test.y, n: nTest },
+    // The graph counts the held-out rows it holds at every evaluation: the validation rows.
+    ...(nVal > 0 && { test: { X: Zval, y: validation.y, n: nVal } }),
   });
   const Ztrain = dataTerm ? null : applyStandardizer(train.X, nTrain, d, std);
   const timings = {
@@ -72,7 +92,7 @@ export async function trainProbe(params: ProbeParams, ctx: JobContext): Promise<
     finishMs: 0,
   };
   try {
-    return await fitProbe(params, ctx, { Ztrain, Ztest, std, started, dataTerm, timings });
+    return await fitProbe(params, ctx, { Ztrain, Zval, Ztest, std, started, dataTerm, timings });
   } finally {
     await dataTerm?.release().catch(() => {});
   }
@@ -83,6 +103,7 @@ async function fitProbe(
   ctx: JobContext,
   prep: {
     Ztrain: Float32Array | null;
+    Zval: Float32Array;
     Ztest: Float32Array;
     std: ReturnType<typeof fitStandardizer>;
     started: number;
@@ -90,10 +111,13 @@ async function fitProbe(
     timings: ProbeResult['timings'];
   },
 ): Promise<ProbeResult> {
-  const { d, k, train, test } = params;
+  const { d, k, train } = params;
+  const test = params.test ?? NO_ROWS;
+  const validation = params.validation ?? NO_ROWS;
   const nTrain = train.y.length;
   const nTest = test.y.length;
-  const { Ztrain, Ztest, std, started, dataTerm, timings } = prep;
+  const nVal = validation.y.length;
+  const { Ztrain, Zval, Ztest, std, started, dataTerm, timings } = prep;
   const trainStart = performance.now();
   const trainer = new SoftmaxTrainer(Ztrain, train.y, nTrain, d, k, {
     C: params.C,
@@ -103,21 +127,25 @@ async function fitProbe(
   let info = await trainer.stepAsync();
   let stopped = false;
   while (true) {
-    const testAccuracy =
-      info.testCorrect !== undefined
-        ? info.testCorrect / nTest
-        : accuracy(test.y, predict(trainer.model, Ztest, nTest));
+    const validationAccuracy =
+      nVal === 0
+        ? null
+        : info.testCorrect !== undefined
+          ? info.testCorrect / nVal
+          : accuracy(validation.y, predict(trainer.model, Zval, nVal));
     const step: ProbeStep = {
       iter: info.iter,
       loss: info.meanCrossEntropy,
       trainAccuracy: info.trainAccuracy,
-      testAccuracy,
+      validationAccuracy,
     };
     ctx.partial(step);
     ctx.progress(
       Math.min(info.iter, params.maxIter),
       params.maxIter,
-      `iteration ${info.iter}, test accuracy ${(testAccuracy * 100).toFixed(1)}%`,
+      validationAccuracy === null
+        ? `iteration ${info.iter}, loss ${info.meanCrossEntropy.toFixed(4)}`
+        : `iteration ${info.iter}, validation accuracy ${(validationAccuracy * 100).toFixed(1)}%`,
     );
     if (info.done) break;
     // Stop keeps the model as it is now: a probe stopped early is still a probe.
@@ -147,7 +175,9 @@ async function fitProbe(
     scale: std.scale,
     // Counted by the objective at the point L-BFGS accepted, which is this model.
     trainAccuracy: info.trainAccuracy,
-    testAccuracy: accuracy(test.y, testPredictions),
+    validationAccuracy: nVal ? accuracy(validation.y, predict(model, Zval, nVal)) : null,
+    // The only look at the test rows.
+    testAccuracy: nTest ? accuracy(test.y, testPredictions) : null,
     testPredictions,
     testConfidence,
     confusion: confusionMatrix(test.y, testPredictions, k),

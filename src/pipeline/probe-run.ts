@@ -1,0 +1,240 @@
+/**
+ * @file A probe from labelled images to a result, the same in the app and the CLI: check the
+ * split (classes, content duplicates across its parts), extract every block at every t of the
+ * spec (concatenated), check the features, then train in the runtime with the validation part
+ * streamed and the test part evaluated once. Also "Try it" (a probe applied to one more image,
+ * with the probe's own spec) and the probe's JSON.
+ */
+import { DiffProbeError, isDiffProbeError } from '../core/errors';
+import { checkProbeData } from '../core/probe/checks';
+import { confusionMatrix, predictProba } from '../core/probe/softmax-regression';
+import { applyStandardizer } from '../core/probe/standardize';
+import type { ProbeResult, ProbeStep } from '../worker/jobs';
+import { contentHashes, duplicateProblems, findDuplicates } from './duplicates';
+import { APP_VERSION, type FeatureSpec } from './feature-spec';
+import { extractConcatenated } from './features';
+import type { PipelineRuntime } from './runtime';
+import { type LabelledSplit, splitIds } from './split';
+
+export interface ProbeRunState {
+  /** What the features are: model, blocks, t, seed, pooling and the data with its split. */
+  spec: FeatureSpec;
+  C: number;
+  maxIter: number;
+  classes: string[];
+  /** Labels of spec.data.ids.test, in that order (the order of the result's predictions). */
+  testLabels: Int32Array;
+  d: number;
+  curve: ProbeStep[];
+  result: ProbeResult | null;
+  problems: string[];
+  status: 'extracting' | 'training' | 'done' | 'stopped' | 'failed';
+}
+
+export interface ProbeRequest {
+  spec: FeatureSpec;
+  /** The split spec.data describes, with its labels. */
+  split: LabelledSplit;
+  C: number;
+  maxIter: number;
+}
+
+/** Model input x_0 of the images `ids`, in order, as a fresh array ([n, C, H, W]). */
+export type ImageInput = (ids: readonly string[]) => Float32Array;
+
+/** Problems a split has before any feature is computed (classes and sizes). */
+export function splitProblems(split: LabelledSplit): string[] {
+  const k = split.classes.length;
+  if (k < 2)
+    return [
+      `only ${k} class${k === 1 ? '' : 'es'} (${split.classes.join(', ') || 'no labelled images'}): a probe needs at least 2`,
+    ];
+  if (!split.train.ids.length) return ['no training images'];
+  if (!split.test.ids.length) return ['no test images: add at least 2 images to each class'];
+  return [];
+}
+
+/** Content duplicates between the parts of a split (see duplicates.ts), as problems. */
+export async function leakProblems(split: LabelledSplit, x0: Float32Array): Promise<string[]> {
+  const ids = splitIds(split);
+  const pixels = ids.length ? x0.length / ids.length : 0;
+  const hashes = await contentHashes(x0, ids.length, pixels);
+  return duplicateProblems(
+    findDuplicates(ids, hashes, {
+      train: split.train.ids.length,
+      validation: split.validation.ids.length,
+      test: split.test.ids.length,
+    }),
+  );
+}
+
+/**
+ * Runs a probe. `onUpdate` gets every state (extracting, each training iteration, the end); the
+ * last state is also returned: 'done', 'stopped' (a Stop during extraction, or during training:
+ * then with the model as it was), or 'failed' with `problems` the user can act on. Other errors
+ * (a job failing) are thrown after a 'failed' update.
+ */
+export async function runProbe(
+  rt: PipelineRuntime,
+  req: ProbeRequest,
+  input: ImageInput,
+  onUpdate: (state: ProbeRunState) => void = () => {},
+): Promise<ProbeRunState> {
+  const { spec, split } = req;
+  let state: ProbeRunState = {
+    spec,
+    C: req.C,
+    maxIter: req.maxIter,
+    classes: split.classes,
+    testLabels: split.test.labels,
+    d: 0,
+    curve: [],
+    result: null,
+    problems: [],
+    status: 'extracting',
+  };
+  const update = (patch: Partial<ProbeRunState>) => {
+    state = { ...state, ...patch };
+    onUpdate(state);
+    return state;
+  };
+  update({});
+  const before = splitProblems(split);
+  if (before.length) return update({ problems: before, status: 'failed' });
+  const ids = splitIds(split);
+  const n = ids.length;
+  const nTrain = split.train.ids.length;
+  const nFit = nTrain + split.validation.ids.length;
+  const k = split.classes.length;
+  try {
+    // The first t's input serves the content check too (one conversion of the images less).
+    let first: Float32Array | null = input(ids);
+    const leaks = await leakProblems(split, first);
+    if (leaks.length) return update({ problems: leaks, status: 'failed' });
+    const feats = await extractConcatenated(
+      rt,
+      spec,
+      n,
+      () => {
+        const x0 = first ?? input(ids);
+        first = null;
+        return x0;
+      },
+      'Probe',
+    );
+    const { X, d } = feats;
+    // Explain data problems before training starts (NaN/Inf features, missing classes, too few images).
+    const y = Int32Array.from([...split.train.labels, ...split.validation.labels, ...split.test.labels]);
+    const problems = checkProbeData({
+      X,
+      y,
+      n,
+      d,
+      k,
+      trainRows: Int32Array.from({ length: nTrain }, (_, i) => i),
+      testRows: Int32Array.from({ length: n - nFit }, (_, i) => nFit + i),
+    });
+    if (problems.length) return update({ d, problems: problems.map((p) => p.message), status: 'failed' });
+    update({ d, status: 'training' });
+    // Copies of ours, handed over to the runtime (transferred, not copied again).
+    const train = { X: X.slice(0, nTrain * d), y: split.train.labels.slice() };
+    const validation = { X: X.slice(nTrain * d, nFit * d), y: split.validation.labels.slice() };
+    const test = { X: X.slice(nFit * d), y: split.test.labels.slice() };
+    const curve: ProbeStep[] = [];
+    const result = await rt.run(
+      'trainProbe',
+      { train, validation, test, d, k, C: req.C, maxIter: req.maxIter },
+      {
+        label: `Training the probe (${d} features, ${nTrain} images)`,
+        transfer: [train.X.buffer, validation.X.buffer, test.X.buffer],
+        onPartial: (step) => {
+          curve.push(step);
+          update({ curve: [...curve] });
+        },
+      },
+    );
+    return update({ curve, result, status: result.stopReason === 'stopped' ? 'stopped' : 'done' });
+  } catch (error) {
+    if (isDiffProbeError(error, 'cancelled')) return update({ status: 'stopped' });
+    update({ status: 'failed' });
+    throw error;
+  }
+}
+
+/**
+ * "Try it": the probe's class probabilities for one more image, its features computed with the
+ * probe's own spec (model, blocks, t, seed, pooling), whatever the view shows now.
+ */
+export async function tryProbe(
+  rt: PipelineRuntime,
+  probe: Pick<ProbeRunState, 'spec' | 'classes' | 'result' | 'd'>,
+  x0: Float32Array,
+): Promise<Float64Array> {
+  const r = probe.result;
+  if (!r) throw new DiffProbeError('internal', 'this probe has no trained model yet');
+  const { X, d } = await extractConcatenated(rt, probe.spec, 1, () => x0, 'Try it');
+  if (d !== probe.d)
+    throw new DiffProbeError('internal', `the image gave ${d} features; the probe was trained on ${probe.d}`);
+  const out = await rt.run(
+    'applyProbe',
+    { probe: { W: r.W, b: r.b, mean: r.mean, scale: r.scale }, X, n: 1, d, k: probe.classes.length },
+    { label: 'Classifying the selected image' },
+  );
+  return out.proba;
+}
+
+/** Test metrics of a trained probe on raw feature rows (as the worker computes them at the end of training). */
+export function evaluateProbe(
+  probe: Pick<ProbeResult, 'W' | 'b' | 'mean' | 'scale'>,
+  X: Float32Array,
+  y: Int32Array,
+  d: number,
+  k: number,
+): { accuracy: number; predictions: Int32Array; confusion: Int32Array } {
+  const n = y.length;
+  const Z = applyStandardizer(X, n, d, { d, mean: probe.mean, scale: probe.scale });
+  const proba = predictProba({ d, k, W: probe.W, b: probe.b }, Z, n);
+  const predictions = new Int32Array(n);
+  let correct = 0;
+  for (let i = 0; i < n; i++) {
+    let best = 0;
+    for (let c = 1; c < k; c++) if (proba[i * k + c] > proba[i * k + best]) best = c;
+    predictions[i] = best;
+    if (best === y[i]) correct++;
+  }
+  return { accuracy: n ? correct / n : 0, predictions, confusion: confusionMatrix(y, predictions, k) };
+}
+
+/** The trained probe as JSON: its spec, settings, weights on standardised features plus the standardisation. */
+export function probeToJson(run: ProbeRunState): string {
+  const r = run.result;
+  if (!r) throw new DiffProbeError('internal', 'this probe has no trained model yet');
+  return `${JSON.stringify(
+    {
+      format: 'diffprobe-probe',
+      version: 2,
+      appVersion: APP_VERSION,
+      spec: run.spec,
+      C: run.C,
+      maxIter: run.maxIter,
+      splitSeed: run.spec.data.splitSeed,
+      classes: run.classes,
+      d: run.d,
+      k: run.classes.length,
+      note: 'logits = W · ((x − mean) / scale) + b, with x the pooled features of spec.blocks at each of spec.timesteps, concatenated as [t0: block0 | block1 …, t1: …]; W is k×d row-major',
+      W: Array.from(r.W),
+      b: Array.from(r.b),
+      mean: Array.from(r.mean),
+      scale: Array.from(r.scale),
+      iterations: r.iterations,
+      stopReason: r.stopReason,
+      trainAccuracy: r.trainAccuracy,
+      validationAccuracy: r.validationAccuracy,
+      testAccuracy: r.testAccuracy,
+      testAccuracyNote:
+        'on the held-out test images (spec.data.ids.test), computed once after training; the curves and Stop saw only the validation images',
+    },
+    null,
+    1,
+  )}\n`;
+}
