@@ -1,4 +1,5 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import { toBlock } from '../../core/manifest/block';
 import type { ManifestSchedule, PredictionType } from '../../core/manifest/types';
 import { presetSchedule, SCHEDULE_PRESETS, type SchedulePresetId, scheduleSteps } from '../../core/schedule';
 import { useStore } from '../../state/store';
@@ -256,17 +257,9 @@ function ExtraInputField({
   );
 }
 
+/** A manifest block shown in the table when the graph's candidates have not been listed. */
 function asCandidate(b: ModelInfo['manifest']['blocks'][number]): BlockCandidate {
-  return {
-    name: b.name,
-    output: b.output,
-    stage: b.stage,
-    level: b.level,
-    resolution: [b.resolution[0], b.resolution[1]],
-    channels: b.channels,
-    reasons: ['in the manifest'],
-    preselected: true,
-  };
+  return { ...toBlock(b), reasons: ['in the manifest'], preselected: true };
 }
 
 function describeSchedule(s: ManifestSchedule): string {

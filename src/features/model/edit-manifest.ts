@@ -3,6 +3,8 @@
  * schedule, what the network predicts, and the constants fed to extra inputs. The result goes to
  * the worker (which checks it against the graph) and is what "Save manifest" writes.
  */
+
+import { toBlock } from '../../core/manifest/block';
 import type { Manifest, ManifestBlock, ManifestSchedule, PredictionType } from '../../core/manifest/types';
 import type { BlockCandidate } from '../../worker/jobs';
 
@@ -41,17 +43,6 @@ export function editManifest(
     blocks,
     ...(skips && { skips }),
     ...(extraInputs && { extraInputs }),
-  };
-}
-
-function toBlock(c: BlockCandidate): ManifestBlock {
-  return {
-    name: c.name,
-    output: c.output,
-    stage: c.stage,
-    level: c.level,
-    resolution: [c.resolution[0], c.resolution[1]],
-    channels: c.channels,
   };
 }
 

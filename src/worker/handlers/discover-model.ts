@@ -3,6 +3,7 @@
  * in every complaint), find the blocks with one dry run on WASM and write the manifest.
  */
 import { DiffProbeError } from '../../core/errors';
+import { toBlock } from '../../core/manifest/block';
 import type { Manifest } from '../../core/manifest/types';
 import { manifestFromDiscovery } from '../../core/onnx/discover';
 import { type OnnxModelInfo, readModel } from '../../core/onnx/reader';
@@ -38,12 +39,7 @@ export async function discoverInWorker(
     sessionOptions: externalData.length ? { externalData } : undefined,
   });
   const candidates: BlockCandidate[] = found.blocks.map((b) => ({
-    name: b.name,
-    output: b.output,
-    stage: b.stage,
-    level: b.level,
-    resolution: [b.resolution[0], b.resolution[1]],
-    channels: b.channels,
+    ...toBlock(b),
     reasons: [...b.reasons],
     preselected: b.preselected,
   }));
