@@ -64,6 +64,31 @@ describe('trainProbe (worker job)', () => {
     expect(bare.confusion.every((v) => v === 0)).toBe(true);
   });
 
+  it('builds a large probe’s objective with the factory it is given (the CLI: onnxruntime-node)', async () => {
+    const asked: number[] = [];
+    const failing = async (input: { n: number }) => {
+      asked.push(input.n);
+      throw new Error('no ONNX Runtime here');
+    };
+    // 60 × 4 × 3 is small: the JavaScript loop, the factory is not asked.
+    await trainProbe(params(60, 30), ctx(), failing);
+    expect(asked).toEqual([]);
+    // 2,000 × 100 × 3 is large: the factory is asked; when it fails, the loop computes the same objective.
+    const big = params(2000, 10);
+    const d = 100;
+    const widen = (X: Float32Array, n: number) =>
+      Float32Array.from({ length: n * d }, (_, i) => X[Math.floor(i / d) * 4 + (i % 4)] + (i % d) * 1e-3);
+    const wide = {
+      ...big,
+      d,
+      train: { ...big.train, X: widen(big.train.X, 2000) },
+      test: { ...big.test!, X: widen(big.test!.X, 10) },
+    };
+    const r = await trainProbe({ ...wide, maxIter: 3 }, ctx(), failing);
+    expect(asked).toEqual([2000]);
+    expect(r.solver).toBe('javascript');
+  });
+
   it('refuses NaN or infinite validation rows, naming them', async () => {
     const p = params(60, 30);
     const validation = params(20, 0, 12).train;

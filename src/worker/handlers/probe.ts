@@ -22,16 +22,23 @@ import type { JobContext } from '../context';
 import type { Jobs, ProbeParams, ProbeResult, ProbeStep } from '../jobs';
 import { environment } from './environment';
 
+/** Builds the objective's data term on some ONNX Runtime (the worker: onnxruntime-web's WASM). */
+export type DataTermFactory = (input: ObjectiveGraphInput) => Promise<OrtDataTerm>;
+
+async function webDataTerm(input: ObjectiveGraphInput): Promise<OrtDataTerm> {
+  const env = await environment();
+  configureWasm(env.crossOriginIsolated, env.hardwareConcurrency);
+  return createOrtDataTerm(await webRuntime('wasm'), input);
+}
+
 /**
- * ORT's WASM GEMM for large probes (see engine/probe-objective.ts); null (→ the JavaScript loop)
+ * ORT's GEMM for large probes (see engine/probe-objective.ts); null (→ the JavaScript loop)
  * for small ones, or if ORT cannot build the session — the loop computes the same objective.
  */
-async function ortDataTerm(input: ObjectiveGraphInput): Promise<OrtDataTerm | null> {
+async function ortDataTerm(input: ObjectiveGraphInput, create: DataTermFactory): Promise<OrtDataTerm | null> {
   if (input.n * input.d * input.k < ORT_OBJECTIVE_MIN_WORK) return null;
   try {
-    const env = await environment();
-    configureWasm(env.crossOriginIsolated, env.hardwareConcurrency);
-    return await createOrtDataTerm(await webRuntime('wasm'), input);
+    return await create(input);
   } catch (error) {
     console.warn('probe: ONNX Runtime objective unavailable, using the JavaScript loop', error);
     return null;
@@ -48,7 +55,15 @@ function validationProblems(params: ProbeParams): ProbeProblem[] {
     .map((p) => ({ ...p, message: `validation rows: ${p.message}` }));
 }
 
-export async function trainProbe(params: ProbeParams, ctx: JobContext): Promise<ProbeResult> {
+/**
+ * @param makeDataTerm where large probes compute their objective: onnxruntime-web's WASM in the worker
+ *   (the default); the CLI passes onnxruntime-node.
+ */
+export async function trainProbe(
+  params: ProbeParams,
+  ctx: JobContext,
+  makeDataTerm: DataTermFactory = webDataTerm,
+): Promise<ProbeResult> {
   const started = performance.now();
   const { d, k, train } = params;
   const test = params.test ?? NO_ROWS;
@@ -73,16 +88,19 @@ export async function trainProbe(params: ProbeParams, ctx: JobContext): Promise<
   const prepared = performance.now();
   // The ORT graph standardises the training rows itself, as it takes them in; only the
   // JavaScript loop needs them standardised here.
-  const dataTerm = await ortDataTerm({
-    X: train.X,
-    standardizer: std,
-    y: train.y,
-    n: nTrain,
-    d,
-    k,
-    // The graph counts the held-out rows it holds at every evaluation: the validation rows.
-    ...(nVal > 0 && { test: { X: Zval, y: validation.y, n: nVal } }),
-  });
+  const dataTerm = await ortDataTerm(
+    {
+      X: train.X,
+      standardizer: std,
+      y: train.y,
+      n: nTrain,
+      d,
+      k,
+      // The graph counts the held-out rows it holds at every evaluation: the validation rows.
+      ...(nVal > 0 && { test: { X: Zval, y: validation.y, n: nVal } }),
+    },
+    makeDataTerm,
+  );
   const Ztrain = dataTerm ? null : applyStandardizer(train.X, nTrain, d, std);
   const timings = {
     prepareMs: prepared - started,
