@@ -19,6 +19,7 @@ import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpy, writeNpy } from '../core/npy';
+import { bundledSplit, VALIDATION_FRACTION } from '../pipeline/split';
 import { main } from './main';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -50,7 +51,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('outputs', () => {
   it('every command has --help; no command prints the list and exits 2', async () => {
-    for (const c of ['validate', 'extract', 'features', 'tsne', 'pca', 'umap', 'merge']) {
+    for (const c of ['validate', 'extract', 'features', 'probe', 'sweep', 'tsne', 'pca', 'umap', 'merge']) {
       const r = await cli([c, '--help']);
       expect(r.code, c).toBe(0);
       expect(r.out).toContain(`usage: diffprobe ${c}`);
@@ -100,7 +101,18 @@ describe('outputs', () => {
   });
 
   it('shards merged are byte-identical to a single run (extract and the features grid), selected by the schedulers’ variables too', async () => {
-    const args = ['--count', '20', '--batch', '8', '--split-seed', '7', '--blocks', 'down1_1,up1_0'];
+    const args = [
+      '--part',
+      'test',
+      '--n-test',
+      '20',
+      '--split-seed',
+      '7',
+      '--batch',
+      '8',
+      '--blocks',
+      'down1_1,up1_0',
+    ];
     const single = join(dir, 'grid-single');
     expect(
       (
@@ -207,6 +219,101 @@ describe('outputs', () => {
       cached: 10,
     });
     expect(readFileSync(join(a, 'mid.npy')).equals(readFileSync(join(b, 'mid.npy')))).toBe(true);
+  });
+});
+
+describe('probe and sweep: the app’s orchestration', () => {
+  it('probe: the browser’s split for the same sizes and seed, the app’s exports', async () => {
+    const out = join(dir, 'probe');
+    const r = await cli([
+      'probe',
+      ...base,
+      '--blocks',
+      'up1_0',
+      '--t',
+      '25',
+      '--n-train',
+      '100',
+      '--n-test',
+      '40',
+      '--split-seed',
+      '3',
+      '--out',
+      out,
+    ]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/test accuracy [\d.]+%/);
+    const probe = JSON.parse(readFileSync(join(out, 'probe.json'), 'utf8'));
+    const labels = (f: string) => new Uint8Array(readFileSync(join(ROOT, 'public/data/fashion-mnist', f)));
+    const split = bundledSplit(
+      { classes: probe.classes, train: labels('train-labels.u8'), test: labels('test-labels.u8') },
+      { nTrain: 100, nTest: 40, splitSeed: 3, validationFraction: VALIDATION_FRACTION },
+    );
+    expect(probe.spec.data.ids).toEqual({
+      train: split.train.ids,
+      validation: split.validation.ids,
+      test: split.test.ids,
+    });
+    expect(probe).toMatchObject({ format: 'diffprobe-probe', C: 1, maxIter: 200, splitSeed: 3 });
+    // extract --part gives the features of one part of that split, in its order.
+    const part = join(dir, 'probe-validation');
+    const x = await cli([
+      'extract',
+      ...base,
+      '--part',
+      'validation',
+      '--n-train',
+      '100',
+      '--n-test',
+      '40',
+      '--split-seed',
+      '3',
+      '--t',
+      '25',
+      '--blocks',
+      'up1_0',
+      '--out',
+      part,
+    ]);
+    expect(x.code, x.err).toBe(0);
+    expect(readFileSync(join(part, 'ids.txt'), 'utf8').trim().split('\n')).toEqual(split.validation.ids);
+    const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
+    expect(result.testAccuracy).toBe(probe.testAccuracy);
+    expect(readFileSync(join(out, 'predictions.csv'), 'utf8').trim().split('\n')).toHaveLength(41);
+    expect(readFileSync(join(out, 'curve.csv'), 'utf8').split('\n')[0]).toBe(
+      'iter,loss,train_accuracy,validation_accuracy',
+    );
+  });
+
+  it('sweep: CSV, JSON and the heatmap; shards merged are byte-identical to one run', async () => {
+    const args = [
+      'sweep',
+      ...base,
+      '--blocks',
+      'mid,up1_0',
+      '--t',
+      '0,100',
+      '--n-train',
+      '100',
+      '--n-test',
+      '40',
+    ];
+    const single = join(dir, 'sweep');
+    const r = await cli([...args, '--out', single]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/best (mid|up1_0) at t = (0|100)/);
+    const svg = readFileSync(join(single, 'sweep.svg'), 'utf8');
+    expect(svg).toContain('aria-label="Sweep heatmap of validation accuracy; best:');
+    expect(svg.match(/<rect x=/g)).toHaveLength(4);
+    for (const i of [0, 1, 2])
+      expect((await cli([...args, '--shard', `${i}/3`, '--out', join(dir, 'sweep-shards')])).code).toBe(0);
+    expect((await cli(['merge', join(dir, 'sweep-shards'), '--out', join(dir, 'sweep-merged')])).code).toBe(
+      0,
+    );
+    for (const f of ['sweep.csv', 'sweep.json', 'sweep.svg'])
+      expect(readFileSync(join(dir, 'sweep-merged', f)).equals(readFileSync(join(single, f))), f).toBe(true);
+    const json = JSON.parse(readFileSync(join(single, 'sweep.json'), 'utf8'));
+    expect(json.chosen.testAccuracy).toBeGreaterThan(0.3);
   });
 });
 

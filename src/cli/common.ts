@@ -5,13 +5,12 @@
 import { DiffProbeError } from '../core/errors';
 import type { Manifest } from '../core/manifest/types';
 import type { Pooling } from '../core/pooling';
-import { sampleIndices } from '../core/sample';
 import type { NodeDevice } from '../engine/onnx-node';
 import { int, type OptionSpec, type ParsedArgs, required, str, UsageError } from './args';
 import { defaultThreads, digest } from './context';
 import { defaultCacheDir } from './feature-cache';
 import type { ImageSet } from './images';
-import { loadNodeModel, type NodeModel } from './load';
+import { type ModelFile, type NodeModel, openModelSession, readModelFile } from './load';
 
 type Flags = ParsedArgs['flags'];
 
@@ -54,9 +53,9 @@ export const DATA_OPTIONS: OptionSpec[] = [
   { name: 'start', value: 'I', help: 'first image', default: '0' },
   { name: 'count', value: 'N', help: 'number of images', default: 'all from --start' },
   {
-    name: 'split-seed',
-    value: 'S',
-    help: 'take --count images at random, seeded as the browser samples (core/sample.ts), instead of a contiguous range',
+    name: 'part',
+    value: 'train|validation|test',
+    help: 'instead of --data/--start/--count: that part of the browser’s probe split for --n-train, --n-test and --split-seed (options of `diffprobe probe`)',
   },
 ];
 
@@ -95,10 +94,17 @@ export function deviceOf(flags: Flags): NodeDevice {
   return d;
 }
 
-/** Loads --manifest on --device with --threads. */
-export function openModel(flags: Flags, command: string): Promise<NodeModel> {
+/** Reads --manifest and its ONNX (sha256 checked); options are checked against it before any session. */
+export function openModelFile(flags: Flags, command: string): Promise<ModelFile> {
   const path = required(flags, 'manifest', command);
-  return loadNodeModel(path, threadsOf(flags), deviceOf(flags));
+  threadsOf(flags);
+  deviceOf(flags);
+  return readModelFile(path);
+}
+
+/** The U-Net session on --device with --threads. */
+export function startSession(flags: Flags, file: ModelFile): Promise<NodeModel> {
+  return openModelSession(file, threadsOf(flags), deviceOf(flags));
 }
 
 /** The --data spec (with --split as shorthand). */
@@ -109,23 +115,12 @@ export function dataSpecOf(flags: Flags, fallback = 'bundled:test'): string {
   return data ?? (split ? `bundled:${split}` : fallback);
 }
 
-/** The rows of `set` chosen by --start/--count or --count/--split-seed, in order. */
+/** The rows of `set` chosen by --start/--count, in order. */
 export function selectRows(
   flags: Flags,
   set: ImageSet,
 ): { rows: number[]; selection: Record<string, number | string> } {
   if (set.count === 0) throw new DiffProbeError('dataset-invalid', 'the image set is empty');
-  const seeded = flags['split-seed'] !== undefined;
-  if (seeded) {
-    if (flags.start !== undefined)
-      throw new UsageError('--split-seed samples from the whole set; drop --start');
-    const count = int(flags, 'count', set.count, 1, set.count);
-    const seed = int(flags, 'split-seed', 0, 0, 0xffffffff);
-    return {
-      rows: sampleIndices(set.count, count, seed),
-      selection: { kind: 'sample', count, splitSeed: seed },
-    };
-  }
   const start = int(flags, 'start', 0, 0, set.count - 1);
   const count = int(flags, 'count', set.count - start, 1, set.count - start);
   return {
@@ -135,8 +130,8 @@ export function selectRows(
 }
 
 /** --blocks checked against the model (default: every block). */
-export function blocksOf(flags: Flags, model: NodeModel, key = 'blocks'): string[] {
-  const names = model.unet.blockNames;
+export function blocksOf(flags: Flags, model: ModelFile, key = 'blocks'): string[] {
+  const names = model.manifest.blocks.map((b) => b.name);
   const raw = str(flags, key);
   if (raw === undefined) return names;
   const blocks = raw.split(',').map((b) => b.trim());
@@ -175,7 +170,7 @@ export function blockFileName(block: string): string {
 }
 
 /** Max t of the model's schedule. */
-export function maxT(model: NodeModel): number {
+export function maxT(model: ModelFile): number {
   return model.alphasCumprod.length - 1;
 }
 

@@ -30,8 +30,9 @@ import {
   MODEL_OPTIONS,
   maxT,
   OUTPUT_OPTIONS,
-  openModel,
+  openModelFile,
   poolingsOf,
+  startSession,
 } from './common';
 import { type CliContext, runRecord, sha256Hex } from './context';
 import { imagesAndShard } from './extract';
@@ -210,13 +211,14 @@ async function featuresFromFiles(flags: Flags): Promise<Features> {
 }
 
 async function featuresFromModel(ctx: CliContext, flags: Flags): Promise<Features> {
-  const model = await openModel(flags, 'embedding');
+  const file = await openModelFile(flags, 'embedding');
+  const t = int(flags, 't', 100, 0, maxT(file));
+  const [pooling] = poolingsOf(flags);
+  const blocks = blocksOf(flags, file);
+  const seed = int(flags, 'seed', 0, 0, 0xffffffff);
+  const { images, rows, selection } = await imagesAndShard(ctx, flags, file, false);
+  const model = await startSession(flags, file);
   try {
-    const t = int(flags, 't', 100, 0, maxT(model));
-    const [pooling] = poolingsOf(flags);
-    const blocks = blocksOf(flags, model);
-    const seed = int(flags, 'seed', 0, 0, 0xffffffff);
-    const { images, rows, selection } = await imagesAndShard(ctx, flags, model, false);
     const progress = createProgress(ctx.err, 'features', rows.length, 'images', {
       quiet: flags.quiet === true,
     });

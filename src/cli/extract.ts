@@ -9,6 +9,7 @@
  * Both shard (`--shard i/N`: rows), use the feature cache, and write atomically (output.ts).
  */
 import { mkdir } from 'node:fs/promises';
+import { DiffProbeError } from '../core/errors';
 import { numbersKey } from '../core/manifest/numbers-key';
 import { writeNpy } from '../core/npy';
 import { type CommandSpec, int, type ParsedArgs, required, str, timesteps, UsageError } from './args';
@@ -23,15 +24,17 @@ import {
   MODEL_OPTIONS,
   maxT,
   OUTPUT_OPTIONS,
-  openModel,
+  openModelFile,
   poolingsOf,
   SHARD_OPTIONS,
   selectRows,
+  startSession,
 } from './common';
 import { type CliContext, runRecord } from './context';
 import { extractRows } from './extract-run';
 import { type ImageSet, openImageSet } from './images';
-import type { NodeModel } from './load';
+import { LABELLED_OPTIONS, labelledSplitOf } from './labelled';
+import type { ModelFile } from './load';
 import { NpyWriter } from './npy-stream';
 import { Output, withOutput } from './output';
 import { createProgress } from './progress';
@@ -40,6 +43,7 @@ import { resolveShard, shardDirName, shardRange } from './shard';
 const COMMON: CommandSpec['options'] = [
   ...MODEL_OPTIONS,
   ...DATA_OPTIONS,
+  ...LABELLED_OPTIONS.filter((o) => o.name !== 'data'),
   { name: 'blocks', value: 'a,b', help: 'blocks to extract', default: 'all' },
   {
     name: 'seed',
@@ -91,15 +95,48 @@ example:
 
 type Flags = ParsedArgs['flags'];
 
-/** The selected rows of --data, this shard's part of them, and where its output goes. */
-export async function imagesAndShard(ctx: CliContext, flags: Flags, model: NodeModel, shards = true) {
-  const images = await openImageSet(
-    dataSpecOf(flags),
-    str(flags, 'labels') ?? null,
-    model.manifest,
-    model.manifestPath,
-  );
-  const { rows: all, selection } = selectRows(flags, images);
+/**
+ * The selected images — --data with --start/--count, or --part of the browser's probe split —
+ * this shard's part of them, and where its output goes.
+ */
+export async function imagesAndShard(ctx: CliContext, flags: Flags, model: ModelFile, shards = true) {
+  let images: ImageSet;
+  let all: number[];
+  let selection: Record<string, unknown>;
+  const part = str(flags, 'part');
+  if (part !== undefined) {
+    if (part !== 'train' && part !== 'validation' && part !== 'test')
+      throw new UsageError(`--part must be train, validation or test, got ${JSON.stringify(part)}`);
+    for (const k of ['start', 'count', 'split', 'labels'])
+      if (flags[k] !== undefined) throw new UsageError(`--part picks the images itself: drop --${k}`);
+    const data = await labelledSplitOf(flags, model);
+    const ids = data.split[part].ids;
+    if (!ids.length) throw new DiffProbeError('dataset-invalid', `the ${part} part of this split is empty`);
+    const resolved = ids.map(data.resolve);
+    images = resolved[0].set;
+    all = resolved.map((r) => r.row);
+    selection = { kind: 'part', part, ...data.identity };
+  } else {
+    for (const k of [
+      'train',
+      'test',
+      'train-labels',
+      'test-labels',
+      'n-train',
+      'n-test',
+      'split-seed',
+      'test-fraction',
+    ])
+      if (flags[k] !== undefined)
+        throw new UsageError(`--${k} belongs to --part (the browser's probe split)`);
+    images = await openImageSet(
+      dataSpecOf(flags),
+      str(flags, 'labels') ?? null,
+      model.manifest,
+      model.manifestPath,
+    );
+    ({ rows: all, selection } = selectRows(flags, images));
+  }
   const shard = shards ? resolveShard(str(flags, 'shard'), str(flags, 'shards'), ctx.env) : null;
   const [from, to] = shardRange(all.length, shard);
   if (from === to)
@@ -114,21 +151,25 @@ export async function runExtractCommand(ctx: CliContext, flags: Flags, grid: boo
   const command = grid ? 'features' : 'extract';
   const outArg = required(flags, 'out', command);
   if (grid && flags.t === undefined) throw new UsageError('features needs --t (e.g. 0,25,100)');
-  const model = await openModel(flags, command);
+  const file = await openModelFile(flags, command);
+  const ts = grid ? timesteps(flags, 't', [], maxT(file)) : [int(flags, 't', 100, 0, maxT(file))];
+  const poolings = poolingsOf(flags);
+  if (!grid && poolings.length > 1)
+    throw new UsageError('extract takes one --pooling; use `features` for several');
+  const blocks = blocksOf(flags, file);
+  const seed = int(flags, 'seed', 0, 0, 0xffffffff);
+  const batch = int(flags, 'batch', 32, 1, 4096);
+  const cacheDir = cacheDirOf(flags, ctx.env);
+  const { images, all, rows, selection, shard, range } = await imagesAndShard(ctx, flags, file);
+  const target = shard ? `${outArg.replace(/\/+$/, '')}/${shardDirName(shard)}` : outArg;
+  if (shard && outArg.toLowerCase().endsWith('.npy'))
+    throw new UsageError('--shard writes a directory per shard: give --out a directory');
+  const output = await Output.create(target, { force: flags.force === true, allowFile: !grid });
+  const model = await startSession(flags, file).catch(async (error) => {
+    await output.discard();
+    throw error;
+  });
   try {
-    const ts = grid ? timesteps(flags, 't', [], maxT(model)) : [int(flags, 't', 100, 0, maxT(model))];
-    const poolings = poolingsOf(flags);
-    if (!grid && poolings.length > 1)
-      throw new UsageError('extract takes one --pooling; use `features` for several');
-    const blocks = blocksOf(flags, model);
-    const seed = int(flags, 'seed', 0, 0, 0xffffffff);
-    const batch = int(flags, 'batch', 32, 1, 4096);
-    const cacheDir = cacheDirOf(flags, ctx.env);
-    const { images, all, rows, selection, shard, range } = await imagesAndShard(ctx, flags, model);
-    const target = shard ? `${outArg.replace(/\/+$/, '')}/${shardDirName(shard)}` : outArg;
-    if (shard && outArg.toLowerCase().endsWith('.npy'))
-      throw new UsageError('--shard writes a directory per shard: give --out a directory');
-    const output = await Output.create(target, { force: flags.force === true, allowFile: !grid });
     return await withOutput(output, async (out) => {
       const progress = createProgress(ctx.err, command, rows.length * ts.length, 'images', {
         quiet: flags.quiet === true,

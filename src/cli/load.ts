@@ -21,13 +21,18 @@ import { scheduleFromManifest } from '../core/schedule';
 import { type NodeDevice, nodeRuntime } from '../engine/onnx-node';
 import { UNetSession } from '../engine/unet-session';
 
-export interface NodeModel {
+/** A model's manifest and ONNX bytes, checked (sha256), before any session: cheap to open. */
+export interface ModelFile {
   manifest: Manifest;
-  unet: UNetSession;
-  alphasCumprod: Float64Array;
   manifestPath: string;
   /** SHA-256 of the ONNX bytes (checked against the manifest's model.sha256). */
   sha256: string;
+  bytes: Uint8Array;
+  alphasCumprod: Float64Array;
+}
+
+export interface NodeModel extends ModelFile {
+  unet: UNetSession;
   device: NodeDevice;
   threads: number;
 }
@@ -52,12 +57,8 @@ export async function loadManifestFile(path: string): Promise<Manifest> {
   return validateManifest(json);
 }
 
-/** The manifest, its ONNX (sha256 checked), and a UNetSession on onnxruntime-node. */
-export async function loadNodeModel(
-  manifestPath: string,
-  threads = 1,
-  device: NodeDevice = 'cpu',
-): Promise<NodeModel> {
+/** The manifest and its ONNX, the sha256 checked; no session yet. */
+export async function readModelFile(manifestPath: string): Promise<ModelFile> {
   const manifest = await loadManifestFile(manifestPath);
   const modelPath = resolve(dirname(manifestPath), manifest.model.file);
   const bytes = await readOrFail(modelPath, 'model-missing', 'the model');
@@ -67,19 +68,35 @@ export async function loadNodeModel(
       'model-mismatch',
       `model.sha256: ${modelPath} has sha256 ${hash.slice(0, 12)}…, the manifest expects ${manifest.model.sha256.slice(0, 12)}…`,
     );
-  const runtime = nodeRuntime(threads, device);
-  // Blocks may name tensors inside the graph: add them as outputs, as the browser does.
-  const sessionBytes = withBlockOutputs(bytes, readModel(bytes), manifest);
-  const unet = await UNetSession.create(runtime, sessionBytes, manifest);
   return {
     manifest,
-    unet,
-    alphasCumprod: scheduleFromManifest(manifest.schedule).alphasCumprod,
     manifestPath,
     sha256: hash,
-    device,
-    threads,
+    bytes,
+    alphasCumprod: scheduleFromManifest(manifest.schedule).alphasCumprod,
   };
+}
+
+/** A UNetSession on onnxruntime-node for a model file. */
+export async function openModelSession(
+  file: ModelFile,
+  threads = 1,
+  device: NodeDevice = 'cpu',
+): Promise<NodeModel> {
+  const runtime = nodeRuntime(threads, device);
+  // Blocks may name tensors inside the graph: add them as outputs, as the browser does.
+  const sessionBytes = withBlockOutputs(file.bytes, readModel(file.bytes), file.manifest);
+  const unet = await UNetSession.create(runtime, sessionBytes, file.manifest);
+  return { ...file, unet, device, threads };
+}
+
+/** The manifest, its ONNX (sha256 checked), and a UNetSession on onnxruntime-node. */
+export async function loadNodeModel(
+  manifestPath: string,
+  threads = 1,
+  device: NodeDevice = 'cpu',
+): Promise<NodeModel> {
+  return openModelSession(await readModelFile(manifestPath), threads, device);
 }
 
 /** One split of the manifest's bundled data set, its files' digests checked as in the browser. */

@@ -12,6 +12,8 @@ import { type CliContext, type CliIO, DIFFPROBE_VERSION } from './context';
 import { PCA_SPEC, runEmbedding, TSNE_SPEC, UMAP_SPEC } from './embed';
 import { EXTRACT_SPEC, FEATURES_SPEC, runExtractCommand } from './extract';
 import { MERGE_SPEC, runMerge } from './merge';
+import { PROBE_SPEC, runProbeCommand } from './probe';
+import { runSweepCommand, SWEEP_SPEC } from './sweep';
 import { runValidate, VALIDATE_SPEC } from './validate';
 
 interface Command {
@@ -23,6 +25,8 @@ export const COMMANDS: Command[] = [
   { spec: VALIDATE_SPEC, run: runValidate },
   { spec: EXTRACT_SPEC, run: (ctx, a) => runExtractCommand(ctx, a.flags, false) },
   { spec: FEATURES_SPEC, run: (ctx, a) => runExtractCommand(ctx, a.flags, true) },
+  { spec: PROBE_SPEC, run: runProbeCommand },
+  { spec: SWEEP_SPEC, run: runSweepCommand },
   { spec: TSNE_SPEC, run: (ctx, a) => runEmbedding(ctx, a, 'tsne') },
   { spec: PCA_SPEC, run: (ctx, a) => runEmbedding(ctx, a, 'pca') },
   { spec: UMAP_SPEC, run: (ctx, a) => runEmbedding(ctx, a, 'umap') },

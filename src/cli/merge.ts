@@ -39,7 +39,11 @@ export interface ShardOutput {
 }
 
 /** How a command's shards are joined (extract/features here; sweep registers its own). */
-export type Merger = (ctx: CliContext, shards: ShardOutput[], out: Output) => Promise<string>;
+export type Merger = (
+  ctx: CliContext,
+  shards: ShardOutput[],
+  out: Output,
+) => Promise<{ summary: string; record?: Record<string, unknown> }>;
 
 const MERGERS: Record<string, Merger> = {};
 
@@ -138,7 +142,7 @@ async function listFiles(dir: string, base = dir): Promise<string[]> {
 }
 
 /** Row-wise concatenation of every .npy (and ids.txt) of extraction shards. */
-async function mergeRows(_ctx: CliContext, shards: ShardOutput[], out: Output): Promise<string> {
+async function mergeRows(_ctx: CliContext, shards: ShardOutput[], out: Output) {
   const files = await listFiles(shards[0].dir);
   for (const s of shards.slice(1)) {
     const other = await listFiles(s.dir);
@@ -174,7 +178,7 @@ async function mergeRows(_ctx: CliContext, shards: ShardOutput[], out: Output): 
     } else throw new UsageError(`cannot merge ${file}: not a .npy or .txt of an extraction`);
   }
   const rows = shards.reduce((s, sh) => s + (sh.run.images.rows.to - sh.run.images.rows.from), 0);
-  return `merged ${shards.length} shards (${files.length} files, ${rows} images)`;
+  return { summary: `merged ${shards.length} shards (${files.length} files, ${rows} images)` };
 }
 
 registerMerger('extract', mergeRows);
@@ -189,7 +193,7 @@ export async function runMerge(ctx: CliContext, args: ParsedArgs): Promise<numbe
   if (!merger) throw new UsageError(`${command} runs are not sharded, so there is nothing to merge`);
   const output = await Output.create(outArg, { force: args.flags.force === true });
   return withOutput(output, async (out) => {
-    const summary = await merger(ctx, shards, out);
+    const { summary, record: extra } = await merger(ctx, shards, out);
     const first = shards[0].run;
     const record = {
       ...first,
@@ -204,6 +208,7 @@ export async function runMerge(ctx: CliContext, args: ParsedArgs): Promise<numbe
             },
           }
         : {}),
+      ...extra,
       mergedFrom: shards.map((s) => ({
         dir: s.dir,
         shard: s.run.run.shard,

@@ -17,8 +17,8 @@ run() { echo "+ $*" >&2; "$@"; }
 run "$PY" tools/model/export.py --random-init --seed 0
 for side in "train 5000" "test 2000"; do
   set -- $side
-  run npm run --silent cli -- features --manifest "$M" --out "build/eval/$1" --split "$1" --count "$2" --t "$T" --pooling avg,avg2 --threads "$THREADS"
-  run npm run --silent cli -- features --manifest "$R" --out "build/eval/rand-$1" --split "$1" --count "$2" --t "$T" --pooling avg --threads "$THREADS"
+  run npm run --silent cli -- features --manifest "$M" --out "build/eval/$1" --split "$1" --count "$2" --t "$T" --pooling avg,avg2 --threads "$THREADS" --force
+  run npm run --silent cli -- features --manifest "$R" --out "build/eval/rand-$1" --split "$1" --count "$2" --t "$T" --pooling avg --threads "$THREADS" --force
 done
 run "$PY" tools/model/probe_table.py --train build/eval/train --test build/eval/test \
   --random-train build/eval/rand-train --random-test build/eval/rand-test \

@@ -1,8 +1,9 @@
-import { scaleLinear, scaleSequential } from 'd3-scale';
-import { interpolateViridis, schemeTableau10 } from 'd3-scale-chromatic';
+import { scaleLinear } from 'd3-scale';
+import { schemeTableau10 } from 'd3-scale-chromatic';
 import { line } from 'd3-shape';
 import { forwardRef } from 'react';
-import { bestCell, type SweepGrid } from './sweep-grid';
+import { type HeatmapText, heatmapLayout } from './heatmap';
+import type { SweepGrid } from './sweep-grid';
 
 /** The grid's axes and its validation accuracies as a plain matrix (null: not computed). */
 function axes(grid: SweepGrid) {
@@ -13,100 +14,45 @@ function axes(grid: SweepGrid) {
   };
 }
 
-const CELL_W = 46;
-const CELL_H = 18;
-const LEFT = 64;
-const TOP = 26;
-
-/** Validation accuracy for every (block, t): blocks in U-Net order down, t across; the chosen cell is marked. */
+/**
+ * Validation accuracy for every (block, t): blocks in U-Net order down, t across; the chosen cell
+ * is marked. The figure is heatmap.ts's layout, which the CLI also writes as sweep.svg.
+ */
 export const SweepHeatmap = forwardRef<SVGSVGElement, { grid: SweepGrid }>(function SweepHeatmap(
   { grid },
   ref,
 ) {
-  const { blocks, timesteps, accuracy } = axes(grid);
-  const values = accuracy.flat().filter((v): v is number => v !== null);
-  const lo = values.length ? Math.min(...values) : 0;
-  const hi = values.length ? Math.max(...values) : 1;
-  const color = scaleSequential(interpolateViridis).domain([lo, hi > lo ? hi : lo + 1e-6]);
-  const best = bestCell(grid);
-  const W = LEFT + timesteps.length * CELL_W + 8;
-  const H = TOP + blocks.length * CELL_H + 8;
+  const l = heatmapLayout(grid);
+  const text = (t: HeatmapText, key?: string) => (
+    <text key={key} x={t.x} y={t.y} fontSize={t.fontSize} textAnchor={t.anchor} fill={t.fill}>
+      {t.text}
+    </text>
+  );
   return (
     <svg
       ref={ref}
-      viewBox={`0 0 ${W} ${H}`}
+      viewBox={`0 0 ${l.width} ${l.height}`}
       className="sweep-heatmap"
       role="img"
-      aria-label={
-        best
-          ? `Sweep heatmap of validation accuracy; best: ${best.block} at t = ${best.t}, ${(best.accuracy * 100).toFixed(1)}% validation accuracy`
-          : 'Sweep heatmap of validation accuracy (no cells yet)'
-      }
+      aria-label={l.description}
     >
-      <text x={LEFT} y={10} fontSize={9} fill="#5b6474">
-        timestep t →
-      </text>
-      {timesteps.map((t, j) => (
-        <text
-          key={t}
-          x={LEFT + j * CELL_W + CELL_W / 2}
-          y={TOP - 4}
-          fontSize={9}
-          textAnchor="middle"
-          fill="#5b6474"
-        >
-          {t}
-        </text>
+      {l.texts.map((t, i) => text(t, `t${i}`))}
+      {l.cells.map((c) => (
+        <g key={c.key}>
+          <rect
+            x={c.x}
+            y={c.y}
+            width={c.width}
+            height={c.height}
+            fill={c.fill}
+            stroke={c.stroke ?? 'none'}
+            strokeWidth={c.strokeWidth}
+          >
+            <title>{c.title}</title>
+          </rect>
+          {c.label && text(c.label)}
+        </g>
       ))}
-      {blocks.map((b, i) => (
-        <text
-          key={b}
-          x={LEFT - 4}
-          y={TOP + i * CELL_H + CELL_H / 2 + 3}
-          fontSize={9}
-          textAnchor="end"
-          fill="#1d2330"
-        >
-          {b}
-        </text>
-      ))}
-      {blocks.map((b, i) =>
-        timesteps.map((t, j) => {
-          const v = accuracy[i][j];
-          const isBest = best && best.block === b && best.t === t;
-          return (
-            <g key={`${b}@${t}`}>
-              <rect
-                x={LEFT + j * CELL_W}
-                y={TOP + i * CELL_H}
-                width={CELL_W - 1}
-                height={CELL_H - 1}
-                fill={v === null ? '#eef0f4' : color(v)}
-                stroke={isBest ? '#e11d48' : 'none'}
-                strokeWidth={isBest ? 2 : 0}
-              >
-                <title>
-                  {v === null
-                    ? `${b}, t = ${t}: not computed`
-                    : `${b}, t = ${t}: ${(v * 100).toFixed(1)}% validation accuracy`}
-                </title>
-              </rect>
-              {v !== null && (
-                <text
-                  x={LEFT + j * CELL_W + CELL_W / 2}
-                  y={TOP + i * CELL_H + CELL_H / 2 + 3}
-                  fontSize={8.5}
-                  textAnchor="middle"
-                  fill={v > (lo + hi) / 2 ? '#000' : '#fff'}
-                >
-                  {isBest ? '★ ' : ''}
-                  {(v * 100).toFixed(1)}
-                </text>
-              )}
-            </g>
-          );
-        }),
-      )}
     </svg>
   );
 });

@@ -1,0 +1,169 @@
+/**
+ * Browser = CLI: the app (worker on onnxruntime-web WASM) and the built command-line tool
+ * (dist-cli/diffprobe.js on onnxruntime-node, spawned) give the same pooled features (≤ 1e-5) for
+ * the same images, t and seed, and the same probe — the same training, validation and test images
+ * for the same sizes and split seed, and the same accuracies.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { datasetToModelInput } from '../src/core/dataset/index-file';
+import { readNpy } from '../src/core/npy';
+import { maxAbsDiff } from '../src/testing/fixtures';
+import { expect, openApp, test } from './support/app';
+import { decodeFloat32, useBackend } from './support/backend';
+import { download } from './support/download';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const CLI = join(ROOT, 'dist-cli/diffprobe.js');
+const MANIFEST = join(ROOT, 'public/models/fashion-mnist-ddpm/manifest.json');
+let dir: string;
+
+test.beforeAll(() => {
+  // The CLI of this working tree (npm ci builds it too; this keeps it current).
+  execFileSync(
+    process.execPath,
+    [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '-c', 'vite.config.cli.ts'],
+    {
+      cwd: ROOT,
+      stdio: 'inherit',
+    },
+  );
+  dir = mkdtempSync(join(tmpdir(), 'diffprobe-cli-parity-'));
+});
+test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function cli(args: string[]) {
+  const r = spawnSync(process.execPath, [CLI, ...args, '--no-cache', '--quiet', '--threads', '1'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  expect(r.status, r.stderr).toBe(0);
+  return r.stdout;
+}
+
+test('the app and the CLI give the same features and the same probe', async ({ app }) => {
+  test.setTimeout(300_000);
+  const { page } = app;
+  await useBackend(page, 'wasm');
+  await openApp(page, '?blocks=up1_0&t=25');
+
+  // Features of the first 64 test images at t = 25, two blocks, in the page's worker…
+  const count = 64;
+  const blocks = ['mid', 'up1_0'];
+  const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8'));
+  const x0 = datasetToModelInput(
+    {
+      images: new Uint8Array(readFileSync(join(ROOT, 'public/data/fashion-mnist/test-images.u8'))),
+      labels: new Uint8Array(0),
+      count: 10000,
+    },
+    { channels: 1, height: 28, width: 28 },
+    0,
+    count,
+    manifest.preprocessing,
+  );
+  const browser = await page.evaluate(
+    async ({ x0, count, blocks }) => {
+      const rows: Record<string, Float32Array> = {};
+      const dims: Record<string, number> = {};
+      const model = window.diffprobe.state().model!.id;
+      await window.diffprobe.runWithPartials(
+        'extractFeatures',
+        {
+          images: { data: new Float32Array(x0), count },
+          t: 25,
+          seed: 0,
+          blocks,
+          pooling: { kind: 'avg' },
+          batchSize: 32,
+          cache: false,
+          model,
+        },
+        (chunk) => {
+          for (const b of blocks) {
+            const d = chunk.dims[b];
+            dims[b] = d;
+            rows[b] ??= new Float32Array(count * d);
+            chunk.rows.forEach((r, i) => rows[b].set(chunk.features[b].subarray(i * d, (i + 1) * d), r * d));
+          }
+        },
+      );
+      const enc = (a: Float32Array) => {
+        const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+        let s = '';
+        for (let i = 0; i < bytes.length; i += 0x8000)
+          s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+        return btoa(s);
+      };
+      return Object.fromEntries(blocks.map((b) => [b, enc(rows[b])]));
+    },
+    { x0: Array.from(x0), count, blocks },
+  );
+  // … and by the CLI.
+  cli([
+    'extract',
+    '--manifest',
+    MANIFEST,
+    '--count',
+    String(count),
+    '--t',
+    '25',
+    '--blocks',
+    blocks.join(','),
+    '--out',
+    join(dir, 'feats'),
+  ]);
+  for (const b of blocks) {
+    const mine = readNpy(readFileSync(join(dir, 'feats', `${b}.npy`))).data as Float32Array;
+    const err = maxAbsDiff(mine, decodeFloat32(browser[b]));
+    console.log(
+      `features ${b} at t=25, ${count} images: browser WASM vs CLI max abs difference ${err.toExponential(2)}`,
+    );
+    expect(mine.length).toBe(count * 64);
+    expect(err).toBeLessThanOrEqual(1e-5);
+  }
+
+  // The Probe panel: 300 training and 200 test images, split seed 0, up1_0 at t = 25.
+  await page.getByLabel('Training images', { exact: true }).fill('300');
+  await page.getByLabel('Test images', { exact: true }).fill('200');
+  await page.getByLabel('Probe timesteps').fill('25');
+  await page.getByRole('button', { name: 'Train probe' }).click();
+  await expect(page.getByRole('region', { name: 'Probe results' })).toBeVisible({ timeout: 240_000 });
+  const app_ = JSON.parse(
+    (await download(page, page.getByRole('button', { name: 'Download probe (JSON)' }))).toString('utf8'),
+  );
+  const out = cli([
+    'probe',
+    '--manifest',
+    MANIFEST,
+    '--blocks',
+    'up1_0',
+    '--t',
+    '25',
+    '--n-train',
+    '300',
+    '--n-test',
+    '200',
+    '--split-seed',
+    '0',
+    '--out',
+    join(dir, 'probe'),
+  ]);
+  console.log(
+    `app: test accuracy ${app_.testAccuracy}, validation ${app_.validationAccuracy}\nCLI: ${out.trim()}`,
+  );
+  const cliProbe = JSON.parse(readFileSync(join(dir, 'probe', 'probe.json'), 'utf8'));
+  // The same images in each part, in the same order, the same model and features spec…
+  expect(cliProbe.spec.data.ids).toEqual(app_.spec.data.ids);
+  expect(cliProbe.spec).toEqual(app_.spec);
+  // … and the same probe.
+  expect(cliProbe.testAccuracy).toBe(app_.testAccuracy);
+  expect(cliProbe.validationAccuracy).toBe(app_.validationAccuracy);
+  expect(cliProbe.trainAccuracy).toBe(app_.trainAccuracy);
+  // L-BFGS stops on a relative change of the loss; features that differ in the 6th digit may stop
+  // it a few iterations apart without changing a single prediction.
+  console.log(`iterations: app ${app_.iterations}, CLI ${cliProbe.iterations}`);
+  expect(app.consoleErrors).toEqual([]);
+});

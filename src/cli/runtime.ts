@@ -1,0 +1,138 @@
+/**
+ * @file The CLI's PipelineRuntime (pipeline/runtime.ts): the jobs the probe and sweep
+ * orchestration sends, run in this process instead of the browser's worker.
+ * - extractFeatures: the CLI's cached extraction (extract-run.ts: pipeline/extract.ts on
+ *   onnxruntime-node, the feature cache directory), streamed as the worker streams its chunks;
+ * - trainProbe / applyProbe: the worker's own handlers (worker/handlers/probe.ts), so the split,
+ *   the standardisation, L-BFGS and the metrics are the app's, number for number. Probes of
+ *   n·d·k ≥ ORT_OBJECTIVE_MIN_WORK put the objective's matrix products on onnxruntime-node, as
+ *   the worker puts them on onnxruntime-web.
+ */
+import { DiffProbeError } from '../core/errors';
+import { modelIdentity } from '../core/manifest/numbers-key';
+import type { Pooling } from '../core/pooling';
+import { nodeRuntime } from '../engine/onnx-node';
+import { createOrtDataTerm } from '../engine/probe-objective';
+import { poolingKey } from '../pipeline/cache-key';
+import type { PipelineJob, PipelineRuntime } from '../pipeline/runtime';
+import { applyProbe, trainProbe } from '../worker/handlers/probe';
+import type { ExtractParams } from '../worker/jobs';
+import type { JobParams, JobResult } from '../worker/protocol';
+import { extractRows } from './extract-run';
+import type { ImageSet } from './images';
+import type { ModelFile, NodeModel } from './load';
+import type { Progress } from './progress';
+
+/** ModelInfo.id of a model loaded by the CLI (what the app's jobs carry). */
+export function cliModelId(model: Pick<ModelFile, 'sha256' | 'manifest'>): string {
+  return modelIdentity(model.sha256, model.manifest);
+}
+
+/** An image set over an x_0 array the pipeline hands over ([count, C, H, W]). */
+function arraySource(data: Float32Array, count: number): ImageSet {
+  const pixels = data.length / Math.max(1, count);
+  return {
+    source: { kind: 'pipeline' },
+    count,
+    labels: null,
+    classes: null,
+    id: (row) => String(row),
+    modelInput: async (rows) => {
+      const out = new Float32Array(rows.length * pixels);
+      for (const [i, r] of rows.entries()) out.set(data.subarray(r * pixels, (r + 1) * pixels), i * pixels);
+      return out;
+    },
+  };
+}
+
+function poolingName(p: Pooling): string {
+  const name = poolingKey(p);
+  if (!name) throw new DiffProbeError('internal', 'the CLI pools every block; raw maps are not extracted');
+  return name;
+}
+
+export interface NodeRuntimeOptions {
+  model: NodeModel;
+  cacheDir: string | null;
+  /** A progress display for each job, by its label and size; null for none. */
+  progress?: (label: string, total: number, unit: string) => Progress | null;
+}
+
+/** Cache statistics over every extraction this runtime ran. */
+export interface RuntimeStats {
+  computed: number;
+  cached: number;
+}
+
+export function createNodeRuntime(options: NodeRuntimeOptions): PipelineRuntime & { stats: RuntimeStats } {
+  const { model } = options;
+  const id = cliModelId(model);
+  const stats: RuntimeStats = { computed: 0, cached: 0 };
+  const dataTerm = async (input: Parameters<typeof createOrtDataTerm>[1]) =>
+    createOrtDataTerm(nodeRuntime(model.threads, 'cpu'), input);
+  const runtime = {
+    stats,
+    async run<K extends PipelineJob>(
+      job: K,
+      params: JobParams<K>,
+      call: Parameters<PipelineRuntime['run']>[2],
+    ): Promise<JobResult<K>> {
+      if (job === 'extractFeatures') {
+        const p = params as ExtractParams;
+        if (p.model !== undefined && p.model !== id)
+          throw new DiffProbeError('model-changed', `the job is for model ${p.model}, the CLI loaded ${id}`);
+        const pool = poolingName(p.pooling);
+        const { count, data } = p.images;
+        const progress = options.progress?.(call.label, count, 'images') ?? undefined;
+        const dims: Record<string, number> = {};
+        const result = await extractRows(
+          {
+            model,
+            images: arraySource(data, count),
+            rows: Array.from({ length: count }, (_, i) => i),
+            timesteps: [p.t],
+            poolings: [pool],
+            blocks: p.blocks,
+            seed: p.seed,
+            batch: p.batchSize,
+            cacheDir: p.cache === false ? null : options.cacheDir,
+            progress,
+          },
+          async (chunk) => {
+            Object.assign(dims, chunk.dims[pool]);
+            call.onPartial?.({
+              rows: Array.from({ length: chunk.count }, (_, i) => chunk.offset + i),
+              features: chunk.features[pool],
+              dims: chunk.dims[pool],
+            } as never);
+          },
+        );
+        progress?.finish(result.cached ? `${result.cached} from the cache` : undefined);
+        stats.computed += result.computed;
+        stats.cached += result.cached;
+        return { count, dims, cached: result.cached } as JobResult<K>;
+      }
+      if (job === 'trainProbe') {
+        const p = params as JobParams<'trainProbe'>;
+        const progress = options.progress?.(call.label, p.maxIter, 'iterations') ?? null;
+        const result = await trainProbe(
+          p,
+          {
+            id: 0,
+            signal: new AbortController().signal,
+            progress: (done, _total, note) => progress?.update(done, note),
+            partial: (step) => call.onPartial?.(step as never),
+            checkpoint: async () => {},
+            stopRequested: async () => false,
+          },
+          dataTerm,
+        );
+        progress?.finish(`${result.iterations} iterations (${result.stopReason})`);
+        return result as JobResult<K>;
+      }
+      if (job === 'applyProbe') return (await applyProbe(params as JobParams<'applyProbe'>)) as JobResult<K>;
+      throw new DiffProbeError('internal', `the CLI runtime has no job ${JSON.stringify(job)}`);
+    },
+  };
+  return runtime as PipelineRuntime & { stats: RuntimeStats };
+}
