@@ -1,7 +1,9 @@
 /**
  * Browser parity: the worker, on WASM and on WebGPU (Chromium's software adapter), draws the noise,
- * noises the fixture images and runs the U-Net; every output must be within 1e-4 of PyTorch.
+ * noises the fixture images and runs the U-Net; every output must be within 1e-4 of PyTorch, and so
+ * must the features extraction pools in ONNX on the same backend.
  */
+import { type Pooling, poolFeatures } from '../src/core/pooling';
 import { caseSlice, loadParityFixtures, maxAbsDiff } from '../src/testing/fixtures';
 import { expect, openApp, test } from './support/app';
 import { decodeFloat32, useBackend } from './support/backend';
@@ -10,6 +12,8 @@ const fx = loadParityFixtures();
 
 for (const backend of ['wasm', 'webgpu'] as const) {
   test(`every block matches PyTorch within 1e-4 on ${backend}`, async ({ app }) => {
+    // The software WebGPU adapter is slow: opening, 3 passes, 3 pooled sub-graphs.
+    test.setTimeout(240_000);
     const { page } = app;
     await useBackend(page, backend);
     await openApp(page);
@@ -47,6 +51,65 @@ for (const backend of ['wasm', 'webgpu'] as const) {
       `${backend} parity vs PyTorch, max abs error:\n${rows.join('\n')}\nworst ${worst.toExponential(2)}`,
     );
     expect(worst).toBeLessThanOrEqual(1e-4);
+
+    // Extraction's own path on this backend: the blocks' sub-graph with the pooling in ONNX
+    // (core/onnx/pooling-head.ts; on WebGPU the maps never leave the GPU), against PyTorch's maps
+    // pooled by core/pooling.ts. One pooling per case: AveragePool (28 → 4) and the averaging
+    // MatMuls (14, 7 → 4), GlobalMaxPool with its NaN guard, GlobalAveragePool. Encoder blocks at
+    // each resolution keep the sub-graph small on the software adapter.
+    const blocks = ['down0_1', 'down1_1', 'down2_1'];
+    const poolings: [string, Pooling][] = [
+      ['avg4', { kind: 'adaptive', size: 4 }],
+      ['max', { kind: 'max' }],
+      ['avg', { kind: 'avg' }],
+    ];
+    const pooledRows: string[] = [];
+    let pooledWorst = 0;
+    for (const [k, c] of fx.index.cases.entries()) {
+      const [label, pooling] = poolings[k % poolings.length];
+      const out = await page.evaluate(
+        async ({ x0, t, seed, blocks, pooling }) => {
+          const features: Record<string, string> = {};
+          const enc = (a: Float32Array) => {
+            const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+            let s = '';
+            for (let i = 0; i < bytes.length; i += 0x8000)
+              s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+            return btoa(s);
+          };
+          const result = await window.diffprobe.runWithPartials(
+            'extractFeatures',
+            {
+              images: { data: new Float32Array(x0), count: 1 },
+              t,
+              seed,
+              blocks,
+              pooling,
+              batchSize: 1,
+              cache: false,
+              subgraph: true,
+            },
+            (chunk) => {
+              for (const [name, f] of Object.entries(chunk.features)) features[name] = enc(f);
+            },
+          );
+          return { features, subgraph: result.subgraph, backend: window.diffprobe.state().model?.backend };
+        },
+        { x0: Array.from(caseSlice(fx.arrays.x0, k)), t: c.t, seed: fx.index.seed, blocks, pooling },
+      );
+      expect(out).toMatchObject({ subgraph: true, backend });
+      for (const name of blocks) {
+        const map = fx.arrays[name];
+        const want = poolFeatures(caseSlice(map, k), [1, ...map.shape.slice(1)], pooling).data;
+        const err = maxAbsDiff(decodeFloat32(out.features[name]), want);
+        pooledWorst = Math.max(pooledWorst, err);
+        pooledRows.push(`t=${c.t} ${label.padEnd(4)} ${name.padEnd(8)} ${err.toExponential(2)}`);
+      }
+    }
+    console.log(
+      `${backend} pooled sub-graph vs PyTorch (pooled in JS), max abs error:\n${pooledRows.join('\n')}\nworst ${pooledWorst.toExponential(2)}`,
+    );
+    expect(pooledWorst).toBeLessThanOrEqual(1e-4);
     expect(app.consoleErrors).toEqual([]);
   });
 }

@@ -30,7 +30,7 @@ export function ModelControls() {
         onChange={(e) => setBackend(e.target.value as BackendChoice)}
         disabled={busy}
       >
-        <option value="auto">Auto (WebGPU, else WASM)</option>
+        <option value="auto">Auto (measures WebGPU and WASM, keeps the faster)</option>
         <option value="webgpu">WebGPU</option>
         <option value="wasm">WASM</option>
       </select>

@@ -11,7 +11,8 @@ export function StatusLine() {
     const threads =
       model.backend === 'wasm' ? ` (${model.threads} thread${model.threads === 1 ? '' : 's'})` : '';
     text = `${backend}${threads} · ${model.manifest.name}`;
-    // Say why when this is not the backend the user asked for (or would expect).
+    // Say why "Auto" chose this backend, and why this is not the backend asked for (or expected).
+    if (model.backendReason) text += ` · ${model.backendReason}`;
     if (model.fallbackReason) text += ` · ${model.fallbackReason}`;
     if (status === 'loading') text += ' · loading another model…';
   } else if (status === 'loading') text = 'Loading model…';
@@ -22,7 +23,11 @@ export function StatusLine() {
       ? ' · not cross-origin isolated: single-threaded WASM'
       : '';
   return (
-    <p role="status" className="status" title={model?.fallbackReason ?? undefined}>
+    <p
+      role="status"
+      className="status"
+      title={[model?.backendReason, model?.fallbackReason].filter(Boolean).join('; ') || undefined}
+    >
       {text}
       {isolation}
     </p>

@@ -11,6 +11,7 @@ import { getState } from '../state/store';
 import type { RunOptions } from '../worker/client';
 import type { BackendChoice, ModelInfo, ModelSource } from '../worker/jobs';
 import type { JobName, JobParams, JobResult } from '../worker/protocol';
+import { browserStorage, rememberDecision, rememberedDecisions } from './backend-memory';
 import { compute } from './compute';
 import { describeError } from './messages';
 
@@ -232,7 +233,16 @@ async function loadModelFrom(
   }
   const wasmThreads = getState().prefs.wasmThreads;
   if (options.stopsJobs) await stopModelJobs();
-  const info = await runJob('model', label, 'loadModel', { source, backend, wasmThreads }, { onError });
+  // "Auto" measures each backend once per model and device; what it found before comes along.
+  const autoDecisions = backend === 'auto' ? rememberedDecisions(browserStorage()) : undefined;
+  const info = await runJob(
+    'model',
+    label,
+    'loadModel',
+    { source, backend, wasmThreads, autoDecisions },
+    { onError },
+  );
+  if (info?.autoDecision) rememberDecision(browserStorage(), info.autoDecision);
   if (!info) {
     // A failed load leaves the previous model (if any) in place and usable.
     getState().setModel(previous, previous ? 'ready' : 'error');

@@ -13,7 +13,34 @@ export type Backend = 'webgpu' | 'wasm';
 export interface EnvironmentInfo {
   crossOriginIsolated: boolean;
   hardwareConcurrency: number;
-  webgpu: { available: boolean; adapter: string | null; reason: string | null };
+  webgpu: {
+    available: boolean;
+    adapter: string | null;
+    reason: string | null;
+    /**
+     * The adapter renders in software (isFallbackAdapter, or SwiftShader, llvmpipe, Microsoft Basic
+     * Render…): 40–85× slower than WASM for a U-Net, so "Auto" never picks it.
+     */
+    software?: boolean;
+  };
+}
+
+/**
+ * What "Auto" measured for one model on one device: one warm batch of `batch` images on each
+ * backend. The page keeps these (app/backend-memory.ts) and passes them back with the next load,
+ * so the same model on the same device is not measured again.
+ */
+export interface AutoDecision {
+  /** ModelInfo.id of the model measured. */
+  model: string;
+  /** EnvironmentInfo.webgpu.adapter at the time. */
+  adapter: string;
+  /** WASM threads at the time (another count is another measurement). */
+  threads: number;
+  backend: Backend;
+  wasmMsPerImage: number;
+  webgpuMsPerImage: number;
+  batch: number;
 }
 
 /**
@@ -91,6 +118,10 @@ export interface ModelInfo {
   threads: number;
   /** Why the requested or preferred backend was not used, if it was not. */
   fallbackReason: string | null;
+  /** Why "Auto" chose this backend (measured speeds, or why WebGPU was not measured). */
+  backendReason?: string | null;
+  /** A decision "Auto" measured during this load, for the page to remember. */
+  autoDecision?: AutoDecision | null;
   loadMs: number;
   /** Where the load time went (reading, hashing, discovery, session, warm-up), ms. */
   timings: Record<string, number>;
@@ -117,6 +148,12 @@ export interface ExtractParams extends ForModel {
   batchSize: number;
   /** Use the feature cache (default true); benchmarks turn it off. */
   cache?: boolean;
+  /**
+   * Run the blocks' sub-graph, pooled in ONNX (worker/block-sessions.ts): true always, false never
+   * (the whole U-Net, maps pooled in JavaScript); default: for 64+ images, or when that session
+   * exists already. Tests and benchmarks set it.
+   */
+  subgraph?: boolean;
 }
 
 /** Pooled features for the images at `rows` (indices into the request), one [rows.length, dim] matrix per block. */
@@ -283,7 +320,13 @@ export interface Jobs {
   environment: { params: Record<string, never>; result: EnvironmentInfo };
   /** `wasmThreads` 0 = automatic; ORT fixes the thread count at the worker's first session. */
   loadModel: {
-    params: { source: ModelSource; backend: BackendChoice; wasmThreads?: number };
+    params: {
+      source: ModelSource;
+      backend: BackendChoice;
+      wasmThreads?: number;
+      /** Decisions "Auto" measured before (any model, any device); the matching one is used. */
+      autoDecisions?: AutoDecision[];
+    };
     result: ModelInfo;
   };
   /** The graph's candidate blocks for the loaded model (kept after the first call). */
@@ -293,8 +336,11 @@ export interface Jobs {
   forward: { params: ForwardParams; result: ForwardResult };
   extractFeatures: {
     params: ExtractParams;
-    /** `cached`: how many images came from the feature cache. */
-    result: { count: number; dims: Record<string, number>; cached: number };
+    /**
+     * `cached`: how many images came from the feature cache; `subgraph`: whether the rest ran on
+     * the blocks' sub-graph pooled in ONNX (else the whole U-Net, pooled in JavaScript).
+     */
+    result: { count: number; dims: Record<string, number>; cached: number; subgraph: boolean };
     partial: FeatureChunk;
   };
   /**

@@ -1,5 +1,23 @@
 import type { EnvironmentInfo } from '../jobs';
 
+/** Names of software rasterisers as adapters report them (architecture, description, device). */
+const SOFTWARE_RENDERERS = /swiftshader|llvmpipe|lavapipe|softpipe|microsoft basic render|\bwarp\b/i;
+
+/**
+ * Whether WebGPU runs on the CPU: the adapter says so (GPUAdapterInfo.isFallbackAdapter, or the
+ * older GPUAdapter.isFallbackAdapter), or it names a software renderer. Headless Chromium with
+ * --enable-unsafe-webgpu, and some VMs, expose SwiftShader this way.
+ */
+export function isSoftwareAdapter(adapter: GPUAdapter): boolean {
+  const info = adapter.info as
+    | (GPUAdapterInfo & { isFallbackAdapter?: boolean; device?: string })
+    | undefined;
+  if (info?.isFallbackAdapter === true) return true;
+  if ((adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter === true) return true;
+  const text = [info?.vendor, info?.architecture, info?.description, info?.device].filter(Boolean).join(' ');
+  return SOFTWARE_RENDERERS.test(text);
+}
+
 /** Probes WebGPU once: an adapter must exist (Chromium returns null without --enable-unsafe-webgpu on Linux). */
 export async function probeWebGpu(): Promise<EnvironmentInfo['webgpu']> {
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
@@ -16,7 +34,7 @@ export async function probeWebGpu(): Promise<EnvironmentInfo['webgpu']> {
     const info = adapter.info;
     const name =
       [info?.vendor, info?.architecture, info?.description].filter(Boolean).join(' ') || 'unknown adapter';
-    return { available: true, adapter: name, reason: null };
+    return { available: true, adapter: name, reason: null, software: isSoftwareAdapter(adapter) };
   } catch (error) {
     return {
       available: false,

@@ -115,6 +115,7 @@ export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
   ctx.progress(done, count, hitRows.length ? `${hitRows.length} from cache` : `t=${params.t}${off}`);
 
   const finished = new Set(hitRows);
+  let subgraph = false;
   // Runs the model on every row not finished yet. If WebGPU fails mid-way (device lost, out of
   // memory), the model moves to WASM and the loop continues with the rows still missing.
   for (let attempt = 0; finished.size < count; attempt++) {
@@ -129,7 +130,16 @@ export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
     const run = async () => {
       // Many images: the blocks' sub-graph, pooled in ONNX, in a session kept for the next request
       // (worker/block-sessions.ts); else the U-Net's session with the maps pooled in JavaScript.
-      const runner = await blockRunner(model, computeBlocks, params.pooling, missRows.length);
+      const runner =
+        params.subgraph === false
+          ? null
+          : await blockRunner(
+              model,
+              computeBlocks,
+              params.pooling,
+              params.subgraph ? Number.POSITIVE_INFINITY : missRows.length,
+            );
+      if (runner) subgraph = true;
       return extract(
         model.unet,
         x0,
@@ -167,5 +177,5 @@ export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
     if (attempt === 0) await withRecovery(model, run, false);
     else await run();
   }
-  return { count, dims, cached: hitRows.length };
+  return { count, dims, cached: hitRows.length, subgraph };
 }

@@ -15,7 +15,7 @@ import { configureWasm, webRuntime } from '../../engine/onnx-web';
 import { unsupportedOnWebGpu } from '../../engine/webgpu-ops';
 import { releaseBlockSessions } from '../block-sessions';
 import type { JobContext } from '../context';
-import type { Backend, BackendChoice, ModelDiscovery, ModelInfo, ModelSource } from '../jobs';
+import type { AutoDecision, Backend, BackendChoice, ModelDiscovery, ModelInfo, ModelSource } from '../jobs';
 import {
   currentModel,
   type LoadedModel,
@@ -23,6 +23,7 @@ import {
   rememberModel,
   setCurrentModel,
 } from '../model-state';
+import { describeDecision, type Measurement, measure, rememberedDecision } from './auto-backend';
 import { watchDeviceLoss } from './device-loss';
 import { discoverInWorker, readGraph } from './discover-model';
 import { environment } from './environment';
@@ -126,7 +127,13 @@ async function readSource(source: ModelSource, ctx: JobContext): Promise<ReadMod
   return { manifest, bytes, fileName: source.modelName, externalData };
 }
 
-/** Opens on WebGPU when asked and possible, else WASM, recording why it is not the one asked for. */
+/**
+ * Opens the model on the backend asked for, recording why it is not that one when it is not.
+ * 'webgpu' and 'wasm' are honoured where possible. 'auto' never takes a software WebGPU adapter
+ * (SwiftShader, llvmpipe…); with a hardware one it uses the decision remembered for this model
+ * (`auto.model`, its ModelInfo.id) and device, or measures one warm batch on each backend and
+ * keeps the faster (handlers/auto-backend.ts), returning the measurement for the page to remember.
+ */
 export async function openOnBestBackend(
   choice: BackendChoice,
   bytes: Uint8Array,
@@ -134,44 +141,103 @@ export async function openOnBestBackend(
   wasmThreads = 0,
   externalData: ExternalData = [],
   webgpuUnsupported: readonly string[] = [],
+  auto: { model?: string; decisions?: readonly AutoDecision[] } = {},
 ): Promise<{
   unet: Awaited<ReturnType<typeof openSession>>;
   backend: Backend;
   fallbackReason: string | null;
   threads: number;
+  /** Why 'auto' chose this backend. */
+  backendReason: string | null;
+  /** What 'auto' measured now (null when it did not measure). */
+  autoDecision: AutoDecision | null;
 }> {
   const env = await environment();
   const threads = configureWasm(env.crossOriginIsolated, env.hardwareConcurrency, wasmThreads);
   let fallbackReason: string | null = null;
+  let backendReason: string | null = null;
+  let autoDecision: AutoDecision | null = null;
+  let unet: Awaited<ReturnType<typeof openSession>> | null = null;
+  /** The WebGPU session, or null with fallbackReason set; a broken model throws. */
+  const tryWebGpu = async () => {
+    try {
+      return await openSession(await webRuntime('webgpu'), bytes, manifest, externalData);
+    } catch (error) {
+      // A model that is itself broken fails on WASM too; only backend trouble is worth a fallback.
+      if (error instanceof DiffProbeError && error.code !== 'out-of-memory') throw error;
+      fallbackReason = `WebGPU failed: ${error instanceof Error ? error.message : String(error)}`;
+      return null;
+    }
+  };
+  const openWasm = async () => openSession(await webRuntime('wasm'), bytes, manifest, externalData);
+  const result = (backend: Backend, session: NonNullable<typeof unet>) => ({
+    unet: session,
+    backend,
+    fallbackReason,
+    threads,
+    backendReason,
+    autoDecision,
+  });
   if (choice !== 'wasm') {
+    const adapter = env.webgpu.adapter ?? 'unknown adapter';
+    const known =
+      choice === 'auto' && auto.model
+        ? rememberedDecision(auto.decisions, auto.model, adapter, threads)
+        : undefined;
     if (!env.webgpu.available) {
       fallbackReason = env.webgpu.reason;
     } else if (webgpuUnsupported.length) {
       // ORT would place these nodes on the CPU silently, copying tensors back and forth each run.
       fallbackReason = `WebGPU has no kernel for ${webgpuUnsupported.join(', ')} in this model, so it runs on WASM`;
-    } else {
-      try {
-        const unet = await openSession(await webRuntime('webgpu'), bytes, manifest, externalData);
-        return { unet, backend: 'webgpu', fallbackReason, threads };
-      } catch (error) {
-        // A model that is itself broken fails on WASM too; only backend trouble is worth a fallback.
-        if (error instanceof DiffProbeError && error.code !== 'out-of-memory') throw error;
-        fallbackReason = `WebGPU failed: ${error instanceof Error ? error.message : String(error)}`;
+    } else if (choice === 'auto' && env.webgpu.software) {
+      backendReason = `Auto: WASM; the WebGPU adapter (${adapter}) renders in software, 40–85× slower than WASM, so it was not measured`;
+    } else if (known) {
+      backendReason = describeDecision(known, true);
+      if (known.backend === 'webgpu') {
+        const gpu = await tryWebGpu();
+        if (gpu) return result('webgpu', gpu);
+        backendReason = null;
       }
+    } else if (choice === 'auto' && auto.model) {
+      const wasm = await openWasm();
+      const gpu = await tryWebGpu();
+      if (gpu) {
+        let measured: Measurement | null = null;
+        try {
+          measured = await measure(wasm, gpu);
+        } catch (error) {
+          fallbackReason = `WebGPU failed while measuring: ${error instanceof Error ? error.message : String(error)}`;
+        }
+        const loser = measured?.backend === 'webgpu' ? wasm : gpu;
+        await loser.release().catch(() => {});
+        if (measured) {
+          const { webgpuEstimated: _, ...numbers } = measured;
+          autoDecision = { model: auto.model, adapter, threads, ...numbers };
+          backendReason = describeDecision(measured, false);
+          if (measured.backend === 'webgpu') return result('webgpu', gpu);
+        }
+      }
+      unet = wasm;
+    } else {
+      const gpu = await tryWebGpu();
+      if (gpu) return result('webgpu', gpu);
     }
   }
   if (!env.crossOriginIsolated) {
     const why = 'the page is not cross-origin isolated, so WASM runs on one thread';
     fallbackReason = fallbackReason ? `${fallbackReason}; ${why}` : why;
   }
-  const unet = await openSession(await webRuntime('wasm'), bytes, manifest, externalData);
-  return { unet, backend: 'wasm', fallbackReason, threads };
+  return result('wasm', unet ?? (await openWasm()));
 }
 
-export async function loadModel(
-  params: { source: ModelSource; backend: BackendChoice; wasmThreads?: number },
-  ctx: JobContext,
-): Promise<ModelInfo> {
+type LoadParams = {
+  source: ModelSource;
+  backend: BackendChoice;
+  wasmThreads?: number;
+  autoDecisions?: AutoDecision[];
+};
+
+export async function loadModel(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
   try {
     return await load(params, ctx);
   } catch (error) {
@@ -195,10 +261,7 @@ function namingTheFile(error: unknown, name: string): unknown {
   return out;
 }
 
-async function load(
-  params: { source: ModelSource; backend: BackendChoice; wasmThreads?: number },
-  ctx: JobContext,
-): Promise<ModelInfo> {
+async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
   const started = performance.now();
   const timings: Record<string, number> = {};
   const lap = (name: string, since: number) => {
@@ -257,6 +320,7 @@ async function load(
   }
   ctx.progress(0, 1, 'creating session');
   const sessionBytes = withBlockOutputs(read.bytes, graph, manifest);
+  const id = modelIdentity(hash, manifest);
   const opened = await openOnBestBackend(
     params.backend,
     sessionBytes,
@@ -264,12 +328,13 @@ async function load(
     params.wasmThreads,
     read.externalData,
     webgpuUnsupported,
+    { model: id, decisions: params.autoDecisions },
   );
   lap('sessionMs', at);
   const info: ModelInfo = {
     hash,
     fileSha256,
-    id: modelIdentity(hash, manifest),
+    id,
     manifest,
     fileName: read.fileName,
     origin:
@@ -284,6 +349,8 @@ async function load(
     backend: opened.backend,
     threads: opened.backend === 'wasm' ? opened.threads : 0,
     fallbackReason: opened.fallbackReason,
+    backendReason: opened.backendReason,
+    autoDecision: opened.autoDecision,
     loadMs: Math.round(performance.now() - started),
     timings,
   };

@@ -1,0 +1,190 @@
+// "Auto" decides by measuring: which sessions get opened, measured, kept and released, and what the
+// status says, with sessions whose speed is set by the test.
+import { readFileSync } from 'node:fs';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Manifest } from '../../core/manifest/types';
+import type { UNetSession } from '../../engine/unet-session';
+import type { AutoDecision, EnvironmentInfo } from '../jobs';
+
+const world = vi.hoisted(() => ({
+  env: null as unknown as EnvironmentInfo,
+  /** ms per image of each backend's runs. */
+  speed: { wasm: 3, webgpu: 1 } as Record<'wasm' | 'webgpu', number>,
+  opened: [] as string[],
+  released: [] as string[],
+  runs: [] as [string, number][],
+  webgpuFails: false,
+}));
+
+vi.mock('../../engine/onnx-web', () => ({
+  configureWasm: () => 1,
+  webRuntime: async (backend: string) => ({ name: backend }),
+  webgpuDevice: async () => undefined,
+}));
+vi.mock('./environment', () => ({ environment: async () => world.env }));
+vi.mock('./open-session', () => ({
+  openSession: async (runtime: { name: 'wasm' | 'webgpu' }, _bytes: Uint8Array, manifest: Manifest) => {
+    if (runtime.name === 'webgpu' && world.webgpuFails) throw new Error('GPUDevice creation failed');
+    world.opened.push(runtime.name);
+    return {
+      name: runtime.name,
+      manifest,
+      async run(_xt: Float32Array, count: number) {
+        world.runs.push([runtime.name, count]);
+        await new Promise((r) => setTimeout(r, world.speed[runtime.name] * count));
+        return {};
+      },
+      async release() {
+        world.released.push(runtime.name);
+      },
+    } as unknown as UNetSession;
+  },
+}));
+
+const { openOnBestBackend } = await import('./load-model');
+const { measuredBatch, describeDecision, rememberedDecision } = await import('./auto-backend');
+
+const manifest: Manifest = JSON.parse(
+  readFileSync(new URL('../../../public/models/fashion-mnist-ddpm/manifest.json', import.meta.url), 'utf8'),
+);
+const hardware = (software = false): EnvironmentInfo => ({
+  crossOriginIsolated: true,
+  hardwareConcurrency: 2,
+  webgpu: {
+    available: true,
+    adapter: software ? 'google swiftshader' : 'nvidia ampere',
+    reason: null,
+    software,
+  },
+});
+const open = (choice: 'auto' | 'webgpu' | 'wasm', decisions?: AutoDecision[], unsupported: string[] = []) =>
+  openOnBestBackend(choice, new Uint8Array(1), manifest, 0, [], unsupported, {
+    model: 'model-id',
+    decisions,
+  });
+
+beforeEach(() => {
+  world.env = hardware();
+  world.speed = { wasm: 3, webgpu: 1 };
+  world.opened = [];
+  world.released = [];
+  world.runs = [];
+  world.webgpuFails = false;
+});
+
+describe('Auto with a hardware adapter', () => {
+  it('times one warm batch on each backend, keeps the faster, releases the other, and says why', async () => {
+    const r = await open('auto');
+    expect(r.backend).toBe('webgpu');
+    expect(world.opened).toEqual(['wasm', 'webgpu']);
+    expect(world.released).toEqual(['wasm']);
+    expect(r.autoDecision).toMatchObject({
+      model: 'model-id',
+      adapter: 'nvidia ampere',
+      threads: 1,
+      backend: 'webgpu',
+    });
+    const d = r.autoDecision!;
+    // WASM at 3 ms an image: a batch of ~250 ms is 32 at most (extraction's batch).
+    expect(d.batch).toBe(32);
+    expect(d.wasmMsPerImage).toBeGreaterThan(d.webgpuMsPerImage);
+    expect(world.runs).toEqual([
+      ['wasm', 2],
+      ['wasm', 32],
+      ['webgpu', 2],
+      ['webgpu', 32],
+      ['webgpu', 32],
+    ]);
+    expect(r.backendReason).toMatch(
+      /^Auto: WebGPU [\d.]+ ms\/image, WASM [\d.]+ ms\/image \(measured at batch 32\)$/,
+    );
+    expect(r.fallbackReason).toBeNull();
+  });
+
+  it('keeps WASM when it is faster, and does not run a far slower WebGPU at the larger batch', async () => {
+    world.speed = { wasm: 2, webgpu: 20 };
+    const r = await open('auto');
+    expect(r.backend).toBe('wasm');
+    expect(world.released).toEqual(['webgpu']);
+    expect(world.runs.filter(([b]) => b === 'webgpu')).toEqual([['webgpu', 2]]);
+    expect(r.backendReason).toMatch(/^Auto: WASM [\d.]+ ms\/image, WebGPU [\d.]+ ms\/image/);
+  });
+
+  it('a remembered decision for this model, adapter and thread count is used without measuring', async () => {
+    const known: AutoDecision = {
+      model: 'model-id',
+      adapter: 'nvidia ampere',
+      threads: 1,
+      backend: 'webgpu',
+      wasmMsPerImage: 38,
+      webgpuMsPerImage: 2.1,
+      batch: 8,
+    };
+    const r = await open('auto', [{ ...known, model: 'other' }, known]);
+    expect(r.backend).toBe('webgpu');
+    expect(world.opened).toEqual(['webgpu']);
+    expect(world.runs).toEqual([]);
+    expect(r.autoDecision).toBeNull();
+    expect(r.backendReason).toBe(
+      'Auto: WebGPU 2.1 ms/image, WASM 38 ms/image (measured earlier on this device)',
+    );
+    // Another model (or adapter, or thread count): measured again.
+    expect(rememberedDecision([known], 'model-id', 'intel xe', 1)).toBeUndefined();
+    expect(rememberedDecision([known], 'model-id', 'nvidia ampere', 2)).toBeUndefined();
+    const again = await open('auto', [{ ...known, model: 'other' }]);
+    expect(again.autoDecision).not.toBeNull();
+  });
+
+  it('WebGPU failing to open leaves WASM, with the reason', async () => {
+    world.webgpuFails = true;
+    const r = await open('auto');
+    expect(r.backend).toBe('wasm');
+    expect(r.fallbackReason).toContain('WebGPU failed: GPUDevice creation failed');
+    expect(r.autoDecision).toBeNull();
+  });
+});
+
+describe('Auto never measures a software adapter; explicit choices are honoured', () => {
+  it('software adapter: WASM, WebGPU not even opened, and the status says so', async () => {
+    world.env = hardware(true);
+    const r = await open('auto');
+    expect(r.backend).toBe('wasm');
+    expect(world.opened).toEqual(['wasm']);
+    expect(r.backendReason).toContain('google swiftshader');
+    expect(r.backendReason).toContain('renders in software');
+    expect(r.fallbackReason).toBeNull();
+    expect(r.autoDecision).toBeNull();
+  });
+
+  it('WebGPU chosen by hand runs on the software adapter; WASM chosen by hand never opens WebGPU', async () => {
+    world.env = hardware(true);
+    expect((await open('webgpu')).backend).toBe('webgpu');
+    expect(world.runs).toEqual([]);
+    world.env = hardware();
+    world.opened = [];
+    expect((await open('wasm')).backend).toBe('wasm');
+    expect(world.opened).toEqual(['wasm']);
+  });
+
+  it('an operator WebGPU lacks: WASM, as before', async () => {
+    const r = await open('auto', undefined, ['Sign']);
+    expect(r.backend).toBe('wasm');
+    expect(r.fallbackReason).toContain('Sign');
+    expect(world.opened).toEqual(['wasm']);
+  });
+});
+
+describe('measurement sizing and wording', () => {
+  it('the batch takes about 250 ms on WASM, between 2 and 32', () => {
+    expect(measuredBatch(manifest, 100)).toBe(2);
+    expect(measuredBatch(manifest, 25)).toBe(10);
+    expect(measuredBatch(manifest, 0.5)).toBe(32);
+  });
+
+  it('describes the decision with the faster first', () => {
+    const d = { backend: 'wasm' as const, wasmMsPerImage: 37.6, webgpuMsPerImage: 2400, batch: 4 };
+    expect(describeDecision(d, false)).toBe(
+      'Auto: WASM 38 ms/image, WebGPU 2400 ms/image (measured at batch 4)',
+    );
+  });
+});
