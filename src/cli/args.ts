@@ -87,18 +87,26 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[]): ParsedArg
 /** ", did you mean --x?" for a near miss (same prefix or one edit), else ''. */
 function suggest(key: string, spec: CommandSpec): string {
   const near = spec.options.find(
-    (o) => o.name.startsWith(key) || key.startsWith(o.name) || editDistance1(o.name, key),
+    (o) => o.name.startsWith(key) || key.startsWith(o.name) || withinTwoEdits(o.name, key),
   );
   return near
     ? `; did you mean --${near.name}? (see diffprobe ${spec.name} --help)`
     : ` (see diffprobe ${spec.name} --help)`;
 }
 
-function editDistance1(a: string, b: string): boolean {
-  if (Math.abs(a.length - b.length) > 1) return false;
-  let i = 0;
-  while (i < a.length && a[i] === b[i]) i++;
-  return a.slice(i + 1) === b.slice(i + 1) || a.slice(i + 1) === b.slice(i) || a.slice(i) === b.slice(i + 1);
+/** Whether a and b are at most 2 edits apart (insert, delete, substitute, swap neighbours). */
+function withinTwoEdits(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 2) return false;
+  const d = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.length][b.length] <= Math.min(2, Math.floor(Math.max(a.length, b.length) / 3));
 }
 
 /** The text `diffprobe <command> --help` prints. */

@@ -431,7 +431,7 @@ describe('data sources give the bundled features for the same pixels', () => {
     const r = await cli(['pca', '--features', feats, '--blocks', 'mid,up1_0', '--out', out, '--quiet']);
     expect(r.code, r.err).toBe(0);
     expect(readNpy(readFileSync(join(out, 'coords.npy'))).shape).toEqual([12, 2]);
-    expect(readFileSync(join(out, 'embedding.csv'), 'utf8').split('\n')[1]).toMatch(/^test:0,/);
+    expect(readFileSync(join(out, 'embedding.csv'), 'utf8').split('\n')[1]).toMatch(/^test:0,Ankle boot,/);
     const svg = readFileSync(join(out, 'embedding.svg'), 'utf8');
     expect(svg).toMatch(/^<svg xmlns/);
     expect(svg.match(/<circle /g)).toHaveLength(12);

@@ -203,11 +203,21 @@ async function featuresFromFiles(flags: Flags): Promise<Features> {
     n,
     d,
     labels,
-    classes: null,
+    classes: await classesBeside(isNpy ? `${stem}.run.json` : join(dir, 'run.json')),
     ids,
     identity: { features: hashes.map((h) => h.sha256), labels: labels ? sha256Hex(labels) : null },
     record: { features: { files: hashes, labels: labels ? labelsPath : null } },
   };
+}
+
+/** The class names an extract output's run.json records, if any. */
+async function classesBeside(runJson: string): Promise<string[] | null> {
+  try {
+    const classes = JSON.parse(await readFile(runJson, 'utf8'))?.images?.classes;
+    return Array.isArray(classes) && classes.every((c) => typeof c === 'string') ? classes : null;
+  } catch {
+    return null;
+  }
 }
 
 async function featuresFromModel(ctx: CliContext, flags: Flags): Promise<Features> {

@@ -246,6 +246,7 @@ export async function runExtractCommand(ctx: CliContext, flags: Flags, grid: boo
             ...images.source,
             selection,
             count: all.length,
+            classes: images.classes,
             rows: { from: range[0], to: range[1] },
             ...(images.fileHashes ? { files: await images.fileHashes(rows) } : {}),
           },
