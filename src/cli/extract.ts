@@ -266,9 +266,10 @@ export async function runExtractCommand(ctx: CliContext, flags: Flags, grid: boo
         },
         { shard, model, started },
       );
-      const paths = await out.commit(record);
+      await out.commit(record);
+      const nFiles = grid ? ts.length * poolings.length * blocks.length : out.fileMode ? 1 : blocks.length;
       ctx.out(
-        `wrote ${grid ? `${ts.length} × ${poolings.length} × ${blocks.length}` : blocks.length} feature file${paths.length === 1 ? '' : 's'} of ${rows.length} images (${images.source.kind}${shard ? `, shard ${shard.index}/${shard.count}` : ''}) to ${out.target}`,
+        `wrote ${nFiles} feature file${nFiles === 1 ? '' : 's'}${grid ? ` (${ts.length} t × ${poolings.length} pooling × ${blocks.length} blocks)` : ''} of ${rows.length} images (${images.source.kind}${shard ? `, shard ${shard.index}/${shard.count}` : ''}) to ${out.target}`,
       );
       return 0;
     });

@@ -75,7 +75,10 @@ describe('progress', () => {
     );
     c.advance(1000);
     p.update(50, 't=25');
-    expect(out.at(-1)).toMatch(/^\r\x1b\[2Kextract \[#+-+\] {2}50% 50\/100 images · 50 images\/s · t=25$/);
+    const line = out.at(-1)!;
+    // Carriage return and "erase line", then the bar.
+    expect(line.startsWith('\r\u001b[2K')).toBe(true);
+    expect(line.slice(5)).toMatch(/^extract \[#+-+\] {2}50% 50\/100 images · 50 images\/s · t=25$/);
     p.finish();
     expect(out.at(-1)).toMatch(/100 images in 1\.0 s\n$/);
   });
