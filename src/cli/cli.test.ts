@@ -90,6 +90,16 @@ describe('outputs', () => {
     expect(run.settings).toMatchObject({ t: 25, seed: 0, pooling: 'avg', blocks: ['mid', 'up1_0'] });
     expect(run.versions['onnxruntime-node']).toMatch(/^\d+\.\d+/);
     expect(run.commandLine).toContain('diffprobe extract');
+    // features with one t and one pooling writes the same file; with several it needs a directory.
+    const g = join(dir, 'one', 'grid.npy');
+    expect(
+      (await cli(['features', ...base, '--count', '12', '--t', '25', '--blocks', 'mid,up1_0', '--out', g]))
+        .code,
+    ).toBe(0);
+    expect(readFileSync(g).equals(readFileSync(f))).toBe(true);
+    const two = await cli(['features', ...base, '--t', '25,50', '--out', join(dir, 'one', 'two.npy')]);
+    expect(two.code).toBe(2);
+    expect(two.err).toMatch(/holds one matrix: give one --t and one --pooling, or a directory/);
     // The same features as the directory form, block by block.
     const d = join(dir, 'one-dir');
     expect(

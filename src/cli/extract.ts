@@ -164,7 +164,11 @@ export async function runExtractCommand(ctx: CliContext, flags: Flags, grid: boo
   const target = shard ? `${outArg.replace(/\/+$/, '')}/${shardDirName(shard)}` : outArg;
   if (shard && outArg.toLowerCase().endsWith('.npy'))
     throw new UsageError('--shard writes a directory per shard: give --out a directory');
-  const output = await Output.create(target, { force: flags.force === true, allowFile: !grid });
+  // One file holds one matrix: one t and one pooling (the blocks side by side).
+  const oneMatrix = ts.length === 1 && poolings.length === 1;
+  if (outArg.toLowerCase().endsWith('.npy') && !oneMatrix)
+    throw new UsageError(`--out ${outArg} holds one matrix: give one --t and one --pooling, or a directory`);
+  const output = await Output.create(target, { force: flags.force === true, allowFile: oneMatrix });
   const model = await startSession(flags, file).catch(async (error) => {
     await output.discard();
     throw error;
@@ -184,12 +188,12 @@ export async function runExtractCommand(ctx: CliContext, flags: Flags, grid: boo
         return w;
       };
       const fileOf = (t: number, p: string, b: string) =>
-        grid
-          ? `t${t}/${p}/${blockFileName(b)}.npy`
-          : out.fileMode
-            ? 'features.npy'
+        out.fileMode
+          ? 'features.npy'
+          : grid
+            ? `t${t}/${p}/${blockFileName(b)}.npy`
             : `${blockFileName(b)}.npy`;
-      if (grid) {
+      if (grid && !out.fileMode) {
         for (const t of ts)
           for (const p of poolings) await mkdir(out.file(`t${t}/${p}`), { recursive: true });
       }
@@ -233,7 +237,7 @@ export async function runExtractCommand(ctx: CliContext, flags: Flags, grid: boo
           poolings,
           blocks,
           seed,
-          layout: grid ? 'grid' : out.fileMode ? 'file' : 'blocks',
+          layout: out.fileMode ? 'file' : grid ? 'grid' : 'blocks',
         },
       };
       const files = Object.fromEntries(blocks.map((b) => [b, `${blockFileName(b)}.npy`]));
@@ -258,16 +262,16 @@ export async function runExtractCommand(ctx: CliContext, flags: Flags, grid: boo
             batch,
             cache: cacheDir ? { dir: cacheDir, ...stats } : null,
           },
-          layout: grid
-            ? { kind: 'grid', path: 't<T>/<pooling>/<block file>.npy', blockFiles: files }
-            : out.fileMode
-              ? { kind: 'file', concatenated: blocks }
+          layout: out.fileMode
+            ? { kind: 'file', concatenated: blocks }
+            : grid
+              ? { kind: 'grid', path: 't<T>/<pooling>/<block file>.npy', blockFiles: files }
               : { kind: 'blocks', blockFiles: files },
         },
         { shard, model, started },
       );
       await out.commit(record);
-      const nFiles = grid ? ts.length * poolings.length * blocks.length : out.fileMode ? 1 : blocks.length;
+      const nFiles = out.fileMode ? 1 : grid ? ts.length * poolings.length * blocks.length : blocks.length;
       ctx.out(
         `wrote ${nFiles} feature file${nFiles === 1 ? '' : 's'}${grid ? ` (${ts.length} t × ${poolings.length} pooling × ${blocks.length} blocks)` : ''} of ${rows.length} images (${images.source.kind}${shard ? `, shard ${shard.index}/${shard.count}` : ''}) to ${out.target}`,
       );
