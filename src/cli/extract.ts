@@ -82,7 +82,11 @@ export const FEATURES_SPEC: CommandSpec = {
   name: 'features',
   summary: 'a grid of pooled features (every block × t × pooling) in one U-Net pass per t',
   options: [
-    { name: 'out', value: '<dir>', help: 'output directory' },
+    {
+      name: 'out',
+      value: '<dir|file.npy>',
+      help: 'output directory (a .npy file for one t and one pooling)',
+    },
     { name: 't', value: 'T1,T2,…', help: 'timesteps' },
     { name: 'pooling', value: 'avg,avg2,…', help: 'poolings', default: 'avg' },
     ...COMMON,
