@@ -146,7 +146,8 @@ test('the feature cache shows its size and can be cleared', async ({ app }) => {
 
 test('README screenshot', async ({ app }) => {
   const { page } = app;
-  await page.setViewportSize({ width: 1440, height: 900 });
+  // The full-HD layout (e2e/layout.spec.ts checks it and three other sizes).
+  await page.setViewportSize({ width: 1920, height: 1080 });
   await useBackend(page, 'wasm');
   await openApp(page, '?img=test:0,test:1&blocks=up1_0&t=100');
   const tiles = page.getByRole('img', { name: /64 channel maps of block up1_0 at t = 100/ });

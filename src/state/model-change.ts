@@ -9,7 +9,7 @@
  * - view.model / modelHash: the loaded model, so a shared link says which model it was made with.
  * - compare (block, t): kept while both are still valid, else off.
  * - forward, compareForward: cleared (they are the old model's maps).
- * - featureSet, probe, probeTry, sweep, embedding, generated, useBundledData: they belong to the
+ * - featureSet, probe, probeTry, sweep, embedding, generated, baselines, useBundledData: they belong to the
  *   old model, so they are set aside in a small stash keyed by the model's sha256, and brought
  *   back when that same model (same hash, same manifest) is opened again (A → B → A).
  * - uploads: those converted for another input (size, channels, mean/std, invert…) wait for
@@ -48,6 +48,8 @@ export interface ModelResults {
   sweep: AppState['sweep'];
   embedding: AppState['embedding'];
   generated: AppState['generated'];
+  /** The comparisons of the probe's and the sweep's findings. */
+  baselines: AppState['baselines'];
   /** The user's choice to feed the bundled data set to this model (it is made per model). */
   useBundledData: boolean;
 }
@@ -59,6 +61,7 @@ export const NO_RESULTS: ModelResults = {
   sweep: null,
   embedding: { main: null, compare: null },
   generated: null,
+  baselines: { probe: null, sweep: null },
   useBundledData: false,
 };
 
@@ -200,6 +203,18 @@ export function resultsOf(state: ModelResults): ModelResults {
     sweep: settle(state.sweep, ['running']),
     embedding: { main: embed(state.embedding.main), compare: embed(state.embedding.compare) },
     generated: state.generated,
+    baselines: {
+      probe: state.baselines.probe && {
+        ...state.baselines.probe,
+        pixels: settle(state.baselines.probe.pixels, ['running'])!,
+        shallow: settle(state.baselines.probe.shallow, ['running']),
+      },
+      sweep: state.baselines.sweep && {
+        ...state.baselines.sweep,
+        pixels: settle(state.baselines.sweep.pixels, ['running'])!,
+        shallow: settle(state.baselines.sweep.shallow, ['running']),
+      },
+    },
     useBundledData: state.useBundledData,
   };
 }

@@ -12,6 +12,7 @@ import type { EmbeddingRuns } from '../features/embedding/commands';
 import type { FeatureSet } from '../features/extraction/feature-set';
 import type { GeneratedSamples } from '../features/generate/commands';
 import type { ProbeRun } from '../features/probe/commands';
+import type { Baselines } from '../features/results/baselines';
 import type { SweepGrid } from '../features/sweep/sweep-grid';
 import type { CacheStats } from '../worker/cache/feature-cache';
 import type { EnvironmentInfo, ForwardResult, ModelInfo } from '../worker/jobs';
@@ -90,6 +91,12 @@ export interface AppState {
   embedding: EmbeddingRuns;
   /** The latest DDIM samples (live frame or final), from the loaded model. */
   generated: GeneratedSamples | null;
+  /** Raw-pixel and shallowest-block probes that the probe's and the sweep's findings compare with. */
+  baselines: Baselines;
+  /** The guided tour's current step (0-based), or null when no tour runs. Never persisted. */
+  tour: { step: number } | null;
+  /** Presenter mode: larger type and thumbnails, only the controls that matter now. */
+  presenter: boolean;
   /** Results of models opened before, by sha256 and manifest, brought back when one is opened again. */
   modelStash: StashEntry[];
   /** A model whose graph has several 4-D float inputs, waiting for the user to say which is the image. */
@@ -144,6 +151,9 @@ export interface AppState {
   setProbeTry: (probeTry: AppState['probeTry']) => void;
   setSweep: (sweep: AppState['sweep']) => void;
   setEmbedding: (patch: Partial<EmbeddingRuns>) => void;
+  setBaselines: (patch: Partial<Baselines>) => void;
+  setTour: (tour: AppState['tour']) => void;
+  setPresenter: (on: boolean) => void;
   setPendingChoice: (choice: AppState['pendingChoice']) => void;
   setModelChangeChoice: (choice: AppState['modelChangeChoice']) => void;
 }
@@ -174,6 +184,9 @@ export const useStore = create<AppState>()((set, get) => ({
   sweep: null,
   embedding: NO_RESULTS.embedding,
   generated: null,
+  baselines: { probe: null, sweep: null },
+  tour: null,
+  presenter: false,
   modelStash: [],
   pendingChoice: null,
   modelChangeChoice: null,
@@ -258,6 +271,9 @@ export const useStore = create<AppState>()((set, get) => ({
   setProbeTry: (probeTry) => set({ probeTry }),
   setSweep: (sweep) => set({ sweep }),
   setEmbedding: (patch) => set((s) => ({ embedding: { ...s.embedding, ...patch } })),
+  setBaselines: (patch) => set((s) => ({ baselines: { ...s.baselines, ...patch } })),
+  setTour: (tour) => set({ tour }),
+  setPresenter: (presenter) => set({ presenter }),
   setPendingChoice: (pendingChoice) => set({ pendingChoice }),
   setModelChangeChoice: (modelChangeChoice) => set({ modelChangeChoice }),
   endJob: (key) =>

@@ -1,7 +1,11 @@
-import { useEffect, useRef } from 'react';
+import { type CSSProperties, useEffect, useRef } from 'react';
 import { drawBytes } from './draw-image';
 
-/** A small image drawn pixel-exact and scaled up with CSS (`image-rendering: pixelated`). */
+/**
+ * A small image drawn pixel-exact and scaled up with CSS (`image-rendering: pixelated`). `label`
+ * says what it shows; an empty label marks it decorative (inside a control that is named already).
+ * `size` is its CSS size at normal scale (presenter mode enlarges it through --thumb-scale).
+ */
 export function PixelCanvas({
   bytes,
   width,
@@ -25,9 +29,8 @@ export function PixelCanvas({
     <canvas
       ref={ref}
       className="pixel-canvas"
-      role="img"
-      aria-label={label}
-      style={{ width: size, height: size }}
+      {...(label ? { role: 'img', 'aria-label': label } : { 'aria-hidden': true })}
+      style={{ '--size': `${size}px` } as CSSProperties}
     />
   );
 }

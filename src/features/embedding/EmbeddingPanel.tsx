@@ -16,6 +16,7 @@ import {
 import { EmbeddingControls } from './EmbeddingControls';
 import { EmbeddingLegend } from './EmbeddingLegend';
 import { EmbeddingPlot, type EmbeddingPlotHandle } from './EmbeddingPlot';
+import { EmbeddingTable } from './EmbeddingTable';
 import { classCounts } from './points';
 import { SelectionStrip } from './SelectionStrip';
 import { DEFAULT_FORM, type EmbeddingForm, parseEmbeddingForm } from './settings';
@@ -51,6 +52,14 @@ export function EmbeddingPanel() {
   const mainPlot = useRef<EmbeddingPlotHandle>(null);
   const comparePlot = useRef<EmbeddingPlotHandle>(null);
   const ids = { block: useId(), t: useId() };
+
+  // A comparison that arrives from elsewhere (the tour runs one) turns the comparison view on.
+  const compareIds = compare?.ids;
+  const [compareSeen, setCompareSeen] = useState(compareIds);
+  if (compareSeen !== compareIds) {
+    setCompareSeen(compareIds);
+    if (compareIds && !compareOn) setCompareOn(true);
+  }
 
   // A new set of points makes the old selection meaningless (state adjusted during render).
   const mainIds = main?.ids;
@@ -98,7 +107,7 @@ export function EmbeddingPanel() {
     ref: RefObject<EmbeddingPlotHandle | null>,
     slot: 'main' | 'compare',
   ) => (
-    <figure className="embedding-figure">
+    <figure className="embedding-figure" data-part={`embedding-${slot}`}>
       <figcaption>
         {METHOD_NAMES[run.method]} of <strong>{run.blocks.join(' + ')}</strong> at t = {run.t}
         {slot === 'compare' ? ' (comparison)' : ''}
@@ -140,120 +149,126 @@ export function EmbeddingPanel() {
           Reset zoom
         </button>
       </div>
+      <EmbeddingTable run={run} classes={classes} hidden={hidden} />
     </figure>
   );
 
   return (
-    <div className="embedding">
-      <p className="muted">
-        Blocks: <strong>{view.blocks.join(' + ')}</strong> at t = {view.t} · pooling:{' '}
-        {POOLINGS[view.pooling].label} · noise seed {view.seed}. Points are bundled test images; features are
-        used as they are unless standardised.
-      </p>
-      <EmbeddingControls form={form} errors={errors} maxPoints={maxPoints} onChange={setForm} />
-      <div className="row">
-        <button type="button" aria-pressed={compareOn} onClick={() => setCompareOn(!compareOn)}>
-          Compare
-        </button>
-        {compareOn && (
+    <div className="embedding analysis">
+      <div className="analysis-controls">
+        <p className="muted">
+          Blocks: <strong>{view.blocks.join(' + ')}</strong> at t = {view.t} · pooling:{' '}
+          {POOLINGS[view.pooling].label} · noise seed {view.seed}. Points are bundled test images; features
+          are used as they are unless standardised.
+        </p>
+        <EmbeddingControls form={form} errors={errors} maxPoints={maxPoints} onChange={setForm} />
+        <div className="row">
+          <button type="button" aria-pressed={compareOn} onClick={() => setCompareOn(!compareOn)}>
+            Compare
+          </button>
+          {compareOn && (
+            <>
+              <label htmlFor={ids.block}>Compare block</label>
+              <select id={ids.block} value={block} onChange={(e) => setCompareBlock(e.target.value)}>
+                {blocks.map((b) => (
+                  <option key={b} value={b}>
+                    {b}
+                  </option>
+                ))}
+              </select>
+              <label htmlFor={ids.t}>Compare t</label>
+              <input
+                id={ids.t}
+                type="number"
+                min={0}
+                max={tMax}
+                className="embedding-t"
+                value={compareT}
+                aria-invalid={!compareValid}
+                onChange={(e) => setCompareT(e.target.value)}
+              />
+            </>
+          )}
+        </div>
+        <div className="row">
+          <button
+            type="button"
+            disabled={busy || !settings}
+            onClick={() => settings && void runEmbedding({ ...settings, compare: compareSpec })}
+          >
+            {runName}
+          </button>
+          <button type="button" aria-label="Stop embedding" disabled={!running} onClick={stopEmbedding}>
+            Stop
+          </button>
+          <button
+            type="button"
+            aria-label="Resume embedding"
+            disabled={busy || !resumable}
+            onClick={() => void resumeEmbedding()}
+          >
+            Resume
+          </button>
+          {compareOn && (
+            <button
+              type="button"
+              disabled={!canRunComparison}
+              onClick={() => compareSpec && void runComparison(compareSpec)}
+            >
+              Run comparison
+            </button>
+          )}
+        </div>
+      </div>
+      <div className="analysis-figures">
+        {!main && <p className="muted">The map appears here once it runs.</p>}
+        {main && (
           <>
-            <label htmlFor={ids.block}>Compare block</label>
-            <select id={ids.block} value={block} onChange={(e) => setCompareBlock(e.target.value)}>
-              {blocks.map((b) => (
-                <option key={b} value={b}>
-                  {b}
-                </option>
-              ))}
-            </select>
-            <label htmlFor={ids.t}>Compare t</label>
-            <input
-              id={ids.t}
-              type="number"
-              min={0}
-              max={tMax}
-              className="embedding-t"
-              value={compareT}
-              aria-invalid={!compareValid}
-              onChange={(e) => setCompareT(e.target.value)}
-            />
+            <div className="row">
+              <EmbeddingLegend
+                classes={classes}
+                colors={colors}
+                counts={counts}
+                hidden={hidden}
+                onToggle={toggleClass}
+              />
+            </div>
+            <div className="row">
+              <button type="button" aria-pressed={selectMode} onClick={() => setSelectMode(!selectMode)}>
+                Select
+              </button>
+              <span className="muted">
+                Drag to pan, wheel to zoom; shift-drag (or Select) to pick points; hover for neighbours.
+              </span>
+            </div>
+            <div className="embedding-figures">
+              {plotFor(main, mainPlot, 'main')}
+              {compareOn && compare && plotFor(compare, comparePlot, 'compare')}
+            </div>
+            <div className="row" data-part="exports">
+              <SaveChartButtons
+                chart={() => mainPlot.current?.exportSvg()}
+                file={`embedding_${main.method}_${main.blocks.join('+')}_t${main.t}`}
+                label="Save"
+                disabled={!main.coords}
+              />
+              <button type="button" disabled={!main.coords} onClick={() => downloadEmbeddingCsv('main')}>
+                Save CSV
+              </button>
+            </div>
+            {selectedIds.length > 0 && (
+              <SelectionStrip
+                ids={selectedIds.map((i) => main.ids[i])}
+                labels={selectedIds.map((i) => main.labels[i])}
+                classes={classes}
+                dataset={dataset}
+                onShow={() => showInFeatureMaps(selectedIds.map((i) => main.ids[i]))}
+                onClear={() => setSelected(new Set())}
+              />
+            )}
           </>
         )}
       </div>
-      <div className="row">
-        <button
-          type="button"
-          disabled={busy || !settings}
-          onClick={() => settings && void runEmbedding({ ...settings, compare: compareSpec })}
-        >
-          {runName}
-        </button>
-        <button type="button" aria-label="Stop embedding" disabled={!running} onClick={stopEmbedding}>
-          Stop
-        </button>
-        <button
-          type="button"
-          aria-label="Resume embedding"
-          disabled={busy || !resumable}
-          onClick={() => void resumeEmbedding()}
-        >
-          Resume
-        </button>
-        {compareOn && (
-          <button
-            type="button"
-            disabled={!canRunComparison}
-            onClick={() => compareSpec && void runComparison(compareSpec)}
-          >
-            Run comparison
-          </button>
-        )}
-      </div>
-      {main && (
-        <>
-          <div className="row">
-            <EmbeddingLegend
-              classes={classes}
-              colors={colors}
-              counts={counts}
-              hidden={hidden}
-              onToggle={toggleClass}
-            />
-          </div>
-          <div className="row">
-            <button type="button" aria-pressed={selectMode} onClick={() => setSelectMode(!selectMode)}>
-              Select
-            </button>
-            <span className="muted">
-              Drag to pan, wheel to zoom; shift-drag (or Select) to pick points; hover for neighbours.
-            </span>
-          </div>
-          <div className="embedding-figures">
-            {plotFor(main, mainPlot, 'main')}
-            {compareOn && compare && plotFor(compare, comparePlot, 'compare')}
-          </div>
-          <div className="row">
-            <SaveChartButtons
-              chart={() => mainPlot.current?.exportSvg()}
-              file={`embedding_${main.method}_${main.blocks.join('+')}_t${main.t}`}
-              label="Save"
-              disabled={!main.coords}
-            />
-            <button type="button" disabled={!main.coords} onClick={() => downloadEmbeddingCsv('main')}>
-              Save CSV
-            </button>
-          </div>
-          {selectedIds.length > 0 && (
-            <SelectionStrip
-              ids={selectedIds.map((i) => main.ids[i])}
-              labels={selectedIds.map((i) => main.labels[i])}
-              classes={classes}
-              dataset={dataset}
-              onShow={() => showInFeatureMaps(selectedIds.map((i) => main.ids[i]))}
-              onClear={() => setSelected(new Set())}
-            />
-          )}
-        </>
-      )}
     </div>
   );
 }

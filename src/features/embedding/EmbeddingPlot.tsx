@@ -65,6 +65,16 @@ export const EmbeddingPlot = forwardRef<EmbeddingPlotHandle, Props>(function Emb
   const [transform, setTransform] = useState<ZoomTransform>(zoomIdentity);
   const [box, setBox] = useState<{ a: [number, number]; b: [number, number] } | null>(null);
   const [local, setLocal] = useState<{ i: number; x: number; y: number } | null>(null);
+  // CSS pixels per plot unit: the plot fills its column, so the canvas is drawn at that size.
+  const [fit, setFit] = useState(1);
+  const boxRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const box = boxRef.current;
+    if (!box) return;
+    const observer = new ResizeObserver(() => setFit(Math.max(0.25, box.clientWidth / W)));
+    observer.observe(box);
+    return () => observer.disconnect();
+  }, []);
 
   const coords = run.coords;
   const visible = (i: number) => !hidden.has(run.labels[i]);
@@ -108,26 +118,35 @@ export const EmbeddingPlot = forwardRef<EmbeddingPlotHandle, Props>(function Emb
   useEffect(() => {
     const canvas = canvasRef.current;
     if (!canvas) return;
-    const dpr = window.devicePixelRatio || 1;
-    if (canvas.width !== W * dpr) {
-      canvas.width = W * dpr;
-      canvas.height = H * dpr;
+    const scale = (window.devicePixelRatio || 1) * fit;
+    if (canvas.width !== Math.round(W * scale)) {
+      canvas.width = Math.round(W * scale);
+      canvas.height = Math.round(H * scale);
     }
     const ctx = canvas.getContext('2d');
     if (ctx) {
-      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      ctx.setTransform(scale, 0, 0, scale, 0, 0);
       const empty = new Float32Array(0);
       drawPoints(
         ctx,
         screen?.sx ?? empty,
         screen?.sy ?? empty,
-        { coords: coords ?? empty, labels: run.labels, colors, hidden, highlighted, hover, radius: 2.2 },
+        {
+          coords: coords ?? empty,
+          labels: run.labels,
+          colors,
+          hidden,
+          highlighted,
+          hover,
+          // Larger plots get larger dots, but less than in proportion (they also spread further apart).
+          radius: 2.2 / Math.sqrt(Math.max(1, fit)),
+        },
         AREA,
         { width: W, height: H },
       );
     }
     if (gx.current && gy.current) drawAxes(select(gx.current), select(gy.current), scales.x, scales.y, AREA);
-  }, [screen, coords, run.labels, colors, hidden, highlighted, hover, scales]);
+  }, [screen, coords, run.labels, colors, hidden, highlighted, hover, scales, fit]);
 
   useImperativeHandle(ref, () => ({
     resetZoom() {
@@ -196,7 +215,7 @@ export const EmbeddingPlot = forwardRef<EmbeddingPlotHandle, Props>(function Emb
   };
 
   return (
-    <div className="embedding-plot" style={{ aspectRatio: `${W} / ${H}` }}>
+    <div ref={boxRef} className="embedding-plot" style={{ aspectRatio: `${W} / ${H}` }}>
       <canvas ref={canvasRef} role="img" aria-label={label} />
       <svg
         ref={svgRef}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { choosePoints, classCounts, fitExtent, nearestPoint, pointsInBox } from './points';
+import { choosePoints, classCentres, classCounts, fitExtent, nearestPoint, pointsInBox } from './points';
 
 describe('points', () => {
   it('chooses the first N or a seeded sample', () => {
@@ -51,5 +51,13 @@ describe('points', () => {
 
   it('counts classes', () => {
     expect(classCounts(Int32Array.of(0, 2, 2, 5), 3)).toEqual([1, 0, 2]);
+  });
+
+  it('gives each class its count, centre and RMS spread', () => {
+    const coords = Float32Array.of(0, 0, 2, 0, 5, 5, 9, 9);
+    const c = classCentres(coords, Int32Array.of(1, 1, 2, 7), 3);
+    expect(c[0]).toEqual({ count: 0, x: 0, y: 0, spread: 0 });
+    expect(c[1]).toEqual({ count: 2, x: 1, y: 0, spread: 1 });
+    expect(c[2]).toEqual({ count: 1, x: 5, y: 5, spread: 0 });
   });
 });

@@ -111,3 +111,41 @@ export function classCounts(labels: Int32Array, k: number): number[] {
   for (const c of labels) if (c >= 0 && c < k) counts[c]++;
   return counts;
 }
+
+export interface ClassCentre {
+  count: number;
+  /** Mean position of the class's points. */
+  x: number;
+  y: number;
+  /** Root-mean-square distance of its points from that centre. */
+  spread: number;
+}
+
+/**
+ * Per class: how many points, their mean position and their RMS distance from it (an n×2 layout).
+ *
+ * @example classCentres(Float32Array.of(0, 0, 2, 0), Int32Array.of(1, 1), 2)[1]
+ * // { count: 2, x: 1, y: 0, spread: 1 }
+ */
+export function classCentres(coords: Float32Array, labels: Int32Array, k: number): ClassCentre[] {
+  const out = Array.from({ length: k }, () => ({ count: 0, x: 0, y: 0, spread: 0 }));
+  for (let i = 0; i < labels.length; i++) {
+    const c = out[labels[i]];
+    if (!c) continue;
+    c.count++;
+    c.x += coords[2 * i];
+    c.y += coords[2 * i + 1];
+  }
+  for (const c of out) {
+    if (!c.count) continue;
+    c.x /= c.count;
+    c.y /= c.count;
+  }
+  for (let i = 0; i < labels.length; i++) {
+    const c = out[labels[i]];
+    if (!c) continue;
+    c.spread += (coords[2 * i] - c.x) ** 2 + (coords[2 * i + 1] - c.y) ** 2;
+  }
+  for (const c of out) c.spread = c.count ? Math.sqrt(c.spread / c.count) : 0;
+  return out;
+}

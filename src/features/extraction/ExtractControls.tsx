@@ -23,7 +23,7 @@ export function ExtractControls() {
   };
 
   return (
-    <fieldset className="extract">
+    <fieldset className="extract" data-part="pooling">
       <legend>Pooled features</legend>
       <div className="row">
         <label htmlFor={ids.pooling}>Pooling</label>

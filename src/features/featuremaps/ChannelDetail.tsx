@@ -12,6 +12,7 @@ export function ChannelDetail({
   base,
   table,
   block,
+  about,
 }: {
   map: { data: Float32Array; shape: [number, number, number] };
   channel: number;
@@ -19,6 +20,8 @@ export function ChannelDetail({
   base: Uint8Array | null;
   table: Uint8Array;
   block: string;
+  /** What the map is of, for the text alternative: "t = 25, test image 0 (Ankle boot)". */
+  about?: string;
 }) {
   const [opacity, setOpacity] = useState(0.7);
   const ref = useRef<HTMLCanvasElement>(null);
@@ -66,7 +69,11 @@ export function ChannelDetail({
   });
   return (
     <figure className="channel-detail">
-      <canvas ref={ref} role="img" aria-label={`Channel ${channel} of ${block}, enlarged over the input`} />
+      <canvas
+        ref={ref}
+        role="img"
+        aria-label={`Channel ${channel} of ${block}, enlarged over the input${about ? ` (${about})` : ''}; values from ${lo.toFixed(2)} to ${hi.toFixed(2)}`}
+      />
       <div
         className="colorbar"
         role="img"
@@ -91,6 +98,7 @@ export function ChannelDetail({
       />
       <button
         type="button"
+        data-part="exports"
         onClick={() =>
           ref.current?.toBlob(
             async (b) =>

@@ -29,7 +29,7 @@ export function ComparePane({
   if (!model) return null;
   const blocks = model.manifest.blocks.map((b) => b.name);
   return (
-    <div className="compare">
+    <div className="compare" data-part="compare">
       <div className="row">
         <input
           id={ids.on}

@@ -1,5 +1,5 @@
 import * as chromatic from 'd3-scale-chromatic';
-import { useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { type CSSProperties, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { modelInputToHwc8 } from '../../core/image/convert';
 import { bundledPixels } from '../../data/bundled';
 import type { UploadedImage } from '../../data/uploads';
@@ -8,7 +8,7 @@ import { downloadBytes } from '../../ui/download';
 import { PixelCanvas } from '../../ui/PixelCanvas';
 import { ChannelDetail } from './ChannelDetail';
 import { ComparePane } from './ComparePane';
-import { colormapTable, drawTiles, type TileLayout } from './draw-tiles';
+import { colormapTable, drawTiles, type TileLayout, tileAspect } from './draw-tiles';
 import type { ChannelOrder, Normalisation } from './tiles';
 
 const COLORMAPS = {
@@ -40,6 +40,7 @@ export function FeatureMapsPanel() {
   const ready = useStore((s) => inputReady(s.view.images[0], s));
   const upload = useStore((s) => s.uploads.find((u) => u.id === s.view.images[0]));
   const block = useStore((s) => s.view.blocks[0]);
+  const seed = useStore((s) => s.view.seed);
   const [colormap, setColormap] = useState<ColormapName>('Viridis');
   const [norm, setNorm] = useState<Normalisation>('shared');
   const [order, setOrder] = useState<ChannelOrder>('index');
@@ -83,91 +84,82 @@ export function FeatureMapsPanel() {
           }
         : null;
   const r = forward?.result;
+  // What the images show, for their text alternatives: "test image 12 (Sneaker)" or the file's name.
+  const imageName = upload
+    ? upload.name
+    : bundled && dataset
+      ? `${imageId.replace(':', ' image ')} (${dataset.index.classes[bundled.label] ?? bundled.label})`
+      : imageId;
+  const aspect = map ? tileAspect(map.shape) : 1;
   return (
     <div className="featuremaps">
-      <div className="triptych">
-        {original && (
-          <figure>
-            <PixelCanvas
-              bytes={original.bytes}
-              width={original.width}
-              height={original.height}
-              channels={original.channels}
-              size={84}
-              label="Original image x₀"
-            />
-            <figcaption>x₀</figcaption>
-          </figure>
-        )}
-        {r && (
-          <>
+      <div className="featuremaps-side">
+        <div className="triptych" data-part="triptych">
+          {original && (
             <figure>
               <PixelCanvas
-                bytes={noisy!}
-                width={width}
-                height={height}
-                channels={channels}
+                bytes={original.bytes}
+                width={original.width}
+                height={original.height}
+                channels={original.channels}
                 size={84}
-                label={`Noisy image at t = ${r.t}`}
+                label={`Original image x₀: ${imageName}`}
               />
-              <figcaption>x_t (t = {r.t})</figcaption>
+              <figcaption>x₀</figcaption>
             </figure>
-            <figure>
-              <PixelCanvas
-                bytes={denoised!}
-                width={width}
-                height={height}
-                channels={channels}
-                size={84}
-                label="Predicted clean image"
-              />
-              <figcaption>x̂₀ (predicted)</figcaption>
-            </figure>
-          </>
-        )}
-      </div>
-      <div className="featuremap-controls">
-        <label htmlFor={ids.cmap}>Colormap</label>
-        <select id={ids.cmap} value={colormap} onChange={(e) => setColormap(e.target.value as ColormapName)}>
-          {Object.keys(COLORMAPS).map((c) => (
-            <option key={c}>{c}</option>
-          ))}
-        </select>
-        <label htmlFor={ids.norm}>Normalisation</label>
-        <select id={ids.norm} value={norm} onChange={(e) => setNorm(e.target.value as Normalisation)}>
-          <option value="shared">Shared across channels</option>
-          <option value="channel">Per channel</option>
-        </select>
-        <label htmlFor={ids.order}>Sort</label>
-        <select id={ids.order} value={order} onChange={(e) => setOrder(e.target.value as ChannelOrder)}>
-          <option value="index">Channel index</option>
-          <option value="mean">Mean activation</option>
-          <option value="variance">Variance</option>
-        </select>
-      </div>
-      {map ? (
-        <>
-          {/* Clicking a tile enlarges its channel; the number field below does the same by keyboard. */}
-          <canvas
-            ref={canvasRef}
-            className="tiles"
-            role="img"
-            aria-label={`${map.shape[0]} channel maps of block ${block} at t = ${r?.t}`}
-            data-channels={map.shape[0]}
-            onClick={(e) => {
-              const layout = layoutRef.current;
-              const c = e.currentTarget;
-              if (!layout) return;
-              const rect = c.getBoundingClientRect();
-              const x = ((e.clientX - rect.left) / rect.width) * c.width;
-              const y = ((e.clientY - rect.top) / rect.height) * c.height;
-              const slot =
-                Math.floor(y / (layout.tileH + layout.gap)) * layout.columns +
-                Math.floor(x / (layout.tileW + layout.gap));
-              if (slot < layout.order.length) setChannel(layout.order[slot]);
-            }}
-          />
-          <div className="row">
+          )}
+          {r && (
+            <>
+              <figure>
+                <PixelCanvas
+                  bytes={noisy!}
+                  width={width}
+                  height={height}
+                  channels={channels}
+                  size={84}
+                  label={`Noisy image x_t: ${imageName} at t = ${r.t}, noise seed ${seed}`}
+                />
+                <figcaption>x_t (t = {r.t})</figcaption>
+              </figure>
+              <figure>
+                <PixelCanvas
+                  bytes={denoised!}
+                  width={width}
+                  height={height}
+                  channels={channels}
+                  size={84}
+                  label={`Predicted clean image x̂₀: the U-Net's estimate of ${imageName} from t = ${r.t}`}
+                />
+                <figcaption>x̂₀ (predicted)</figcaption>
+              </figure>
+            </>
+          )}
+        </div>
+        <div className="featuremap-controls" data-part="tiles">
+          <label htmlFor={ids.cmap}>Colormap</label>
+          <select
+            id={ids.cmap}
+            value={colormap}
+            onChange={(e) => setColormap(e.target.value as ColormapName)}
+          >
+            {Object.keys(COLORMAPS).map((c) => (
+              <option key={c}>{c}</option>
+            ))}
+          </select>
+          <label htmlFor={ids.norm}>Normalisation</label>
+          <select id={ids.norm} value={norm} onChange={(e) => setNorm(e.target.value as Normalisation)}>
+            <option value="shared">Shared across channels</option>
+            <option value="channel">Per channel</option>
+          </select>
+          <label htmlFor={ids.order}>Sort</label>
+          <select id={ids.order} value={order} onChange={(e) => setOrder(e.target.value as ChannelOrder)}>
+            <option value="index">Channel index</option>
+            <option value="mean">Mean activation</option>
+            <option value="variance">Variance</option>
+          </select>
+        </div>
+        {map && (
+          <div className="row" data-part="tiles">
             <label htmlFor={ids.channel}>Enlarge channel</label>
             <input
               id={ids.channel}
@@ -186,6 +178,7 @@ export function FeatureMapsPanel() {
             />
             <button
               type="button"
+              data-part="exports"
               onClick={() =>
                 canvasRef.current?.toBlob(
                   async (b) =>
@@ -201,21 +194,47 @@ export function FeatureMapsPanel() {
               Save PNG
             </button>
           </div>
-          {channel !== null && channel < map.shape[0] && (
-            <ChannelDetail
-              map={map}
-              channel={channel}
-              base={original?.bytes ?? null}
-              table={table}
-              block={block}
-            />
-          )}
-        </>
-      ) : (
-        <p className="muted">
-          {!block ? 'Select a block.' : ready ? 'Running the U-Net…' : notReady(imageId, upload)}
-        </p>
-      )}
+        )}
+        {map && channel !== null && channel < map.shape[0] && (
+          <ChannelDetail
+            map={map}
+            channel={channel}
+            base={original?.bytes ?? null}
+            table={table}
+            block={block}
+            about={`t = ${r?.t}, ${imageName}`}
+          />
+        )}
+      </div>
+      <div className="featuremaps-main" data-part="tiles">
+        {map ? (
+          // Clicking a tile enlarges its channel; "Enlarge channel" does the same from the keyboard.
+          <canvas
+            ref={canvasRef}
+            className="tiles"
+            role="img"
+            aria-label={`${map.shape[0]} channel maps of block ${block} at t = ${r?.t}, for ${imageName}; click a tile to see its channel enlarged below`}
+            data-channels={map.shape[0]}
+            style={{ '--aspect': aspect } as CSSProperties}
+            onClick={(e) => {
+              const layout = layoutRef.current;
+              const c = e.currentTarget;
+              if (!layout) return;
+              const rect = c.getBoundingClientRect();
+              const x = ((e.clientX - rect.left) / rect.width) * c.width;
+              const y = ((e.clientY - rect.top) / rect.height) * c.height;
+              const slot =
+                Math.floor(y / (layout.tileH + layout.gap)) * layout.columns +
+                Math.floor(x / (layout.tileW + layout.gap));
+              if (slot < layout.order.length) setChannel(layout.order[slot]);
+            }}
+          />
+        ) : (
+          <p className="muted">
+            {!block ? 'Select a block.' : ready ? 'Running the U-Net…' : notReady(imageId, upload)}
+          </p>
+        )}
+      </div>
       <ComparePane order={order} norm={norm} table={table} />
     </div>
   );

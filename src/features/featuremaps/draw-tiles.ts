@@ -35,6 +35,14 @@ export interface TileLayout {
   gap: number;
 }
 
+/** Width over height of the tiled canvas drawTiles makes for a [C, H, W] map (CSS sizes it before drawing). */
+export function tileAspect(shape: readonly [number, number, number], gap = 1): number {
+  const [C, H, W] = shape;
+  const columns = gridColumns(C);
+  const rows = Math.ceil(C / columns);
+  return (columns * (W + gap) - gap) / (rows * (H + gap) - gap);
+}
+
 export function drawTiles(
   canvas: HTMLCanvasElement,
   map: { data: Float32Array; shape: [number, number, number] },

@@ -19,7 +19,7 @@ export function GeneratePanel() {
   const pixels = channels * height * width;
 
   return (
-    <fieldset className="generate">
+    <fieldset className="generate" data-part="generate">
       <legend>Generate</legend>
       <div className="row">
         <NumberField label="DDIM steps" min={1} max={1000} value={steps} onChange={setSteps} />

@@ -12,7 +12,7 @@ export function TimestepControls() {
   const sliderId = useId();
   const max = model ? maxT(model) : 999;
   return (
-    <div className="timestep">
+    <div className="timestep" data-part="timestep">
       <label htmlFor={sliderId}>Timestep</label>
       <input
         id={sliderId}

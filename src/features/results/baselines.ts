@@ -1,0 +1,258 @@
+/**
+ * @file The comparisons a finding needs: a probe on the raw pixels x₀ of the very images a probe
+ * or sweep used, and one on the shallowest block at the same t — the same probe code (the worker's
+ * trainProbe), the same split (train / validation / test from the result's feature spec), the same
+ * C and iterations. Each is stored with the result it belongs to (`forResult` / `forGrid`), so a
+ * newer probe or sweep never shows an older comparison. They are references, not choices: the
+ * sweep has already chosen its cell by validation accuracy when they are tested.
+ */
+import { notifyError, trackRun } from '../../app/commands';
+import { isDiffProbeError } from '../../core/errors';
+import type { Manifest } from '../../core/manifest/types';
+import { parseDatasetId } from '../../data/bundled';
+import { modelInputFor } from '../../data/model-input';
+import type { FeatureSpec } from '../../pipeline/feature-spec';
+import { extractConcatenated } from '../../pipeline/features';
+import type { SweepGrid } from '../../pipeline/sweep-grid';
+import { bundledDataFor, getState } from '../../state/store';
+import type { ProbeResult } from '../../worker/jobs';
+import { labelledSplit, type ProbeSettings, probeSpec, trainProbe, workerRuntime } from '../probe/commands';
+import { runSweep, type SweepSettings } from '../sweep/commands';
+import type { BaselineResult } from './findings';
+
+export interface ProbeBaselines {
+  forResult: ProbeResult;
+  pixels: BaselineResult;
+  /** null when the probe already used the shallowest block. */
+  shallow: (BaselineResult & { block: string }) | null;
+}
+
+export interface SweepBaselines {
+  forGrid: SweepGrid;
+  pixels: BaselineResult;
+  /** The shallowest block swept, at the chosen cell's t; null when that is the chosen cell. */
+  shallow: (BaselineResult & { block: string }) | null;
+}
+
+export interface Baselines {
+  probe: ProbeBaselines | null;
+  sweep: SweepBaselines | null;
+}
+
+/** The first block in the U-Net's forward order: the shallowest, at the input's resolution. */
+export function shallowestBlock(manifest: Manifest): string | null {
+  return manifest.blocks[0]?.name ?? null;
+}
+
+const RUNNING: BaselineResult = { accuracy: null, status: 'running' };
+
+const settle = (accuracy: number | null): BaselineResult => ({
+  accuracy,
+  status: accuracy === null ? 'stopped' : 'done',
+});
+
+/** The split of a spec as rows: ids in train | validation | test order, and their labels. */
+function specRows(spec: FeatureSpec, classes: readonly string[]) {
+  const { train, validation, test } = spec.data.ids;
+  const { uploads } = getState();
+  const dataset = bundledDataFor(getState());
+  const byId = new Map(uploads.map((u) => [u.id, u]));
+  const label = (id: string) => {
+    const r = parseDatasetId(id);
+    if (r && dataset) return dataset.splits[r.split].labels[r.row];
+    return classes.indexOf(byId.get(id)?.className ?? '');
+  };
+  const part = (ids: string[]) => Int32Array.from(ids, label);
+  return {
+    ids: [...train, ...validation, ...test],
+    sizes: [train.length, validation.length, test.length] as const,
+    labels: { train: part(train), validation: part(validation), test: part(test) },
+  };
+}
+
+/**
+ * A probe fitted on the spec's training rows of X (validation rows for its curve, as every probe)
+ * and tested once on its test rows; the test accuracy, or null when stopped.
+ */
+async function referenceProbe(
+  label: string,
+  X: Float32Array,
+  d: number,
+  rows: ReturnType<typeof specRows>,
+  k: number,
+  C: number,
+  maxIter: number,
+  run: AbortSignal,
+): Promise<number | null> {
+  const [nTrain, nVal] = rows.sizes;
+  const part = (from: number, to: number) => X.slice(from * d, to * d);
+  const train = { X: part(0, nTrain), y: rows.labels.train };
+  const validation = { X: part(nTrain, nTrain + nVal), y: rows.labels.validation };
+  const test = { X: part(nTrain + nVal, rows.ids.length), y: rows.labels.test };
+  const rt = workerRuntime(label, run, { trainProbe: 'baseline' });
+  const result = await rt.run(
+    'trainProbe',
+    { train, validation, test, d, k, C, maxIter },
+    { label: 'training', transfer: [train.X.buffer, validation.X.buffer, test.X.buffer] },
+  );
+  return result.stopReason === 'stopped' ? null : result.testAccuracy;
+}
+
+/** x₀ of `ids` for the loaded model (the "raw pixels" features), one row per image. */
+function pixelsOf(ids: readonly string[]): { X: Float32Array; d: number } | null {
+  const s = getState();
+  if (!s.model) return null;
+  const { channels, height, width } = s.model.manifest.input;
+  return {
+    X: modelInputFor(ids, s.model.manifest, bundledDataFor(s), s.uploads),
+    d: channels * height * width,
+  };
+}
+
+/** Pooled features of `ids` for `blocks` at the spec's t, seed and pooling (the feature cache first). */
+function extractBlocks(spec: FeatureSpec, blocks: string[], ids: string[], label: string, run: AbortSignal) {
+  return extractConcatenated(
+    workerRuntime(label, run),
+    { ...spec, blocks },
+    ids.length,
+    () => pixelsOf(ids)!.X,
+    'features',
+  );
+}
+
+/** Runs a comparison; a Stop gives null, any other failure a notice and null. */
+async function attempt(work: () => Promise<number | null>): Promise<number | null> {
+  try {
+    return await work();
+  } catch (error) {
+    if (!isDiffProbeError(error, 'cancelled')) notifyError(error);
+    return null;
+  }
+}
+
+/**
+ * "Train probe" with its comparisons: the probe, then raw pixels and the shallowest block on the
+ * same split. The probe's blocks and the shallowest block are extracted together first (one U-Net
+ * pass per image fills the feature cache for both), so neither pays for a second pass.
+ */
+export async function trainProbeWithBaselines(settings: ProbeSettings): Promise<void> {
+  const start = getState();
+  const model = start.model;
+  const shallow = model ? shallowestBlock(model.manifest) : null;
+  const needsShallow = shallow !== null && !start.view.blocks.includes(shallow);
+  const split = labelledSplit(settings);
+  const spec = split && probeSpec(settings, split);
+  if (
+    spec &&
+    needsShallow &&
+    start.cacheStats !== null &&
+    split.test.ids.length &&
+    split.classes.length > 1
+  ) {
+    const ids = [...split.train.ids, ...split.validation.ids, ...split.test.ids];
+    const warmed = await trackRun('probe', (run) =>
+      attempt(async () => (await extractBlocks(spec, [...spec.blocks, shallow], ids, 'Probe', run)).d),
+    );
+    if (warmed === null) return;
+  }
+  await trainProbe(settings);
+  const probe = getState().probe;
+  const forResult = probe?.result;
+  if (!probe || !forResult || probe.status !== 'done') return;
+  const rows = specRows(probe.spec, probe.classes);
+  const k = probe.classes.length;
+  let entry: ProbeBaselines = {
+    forResult,
+    pixels: RUNNING,
+    shallow: needsShallow ? { ...RUNNING, block: shallow } : null,
+  };
+  const put = (patch: Partial<ProbeBaselines>) => {
+    entry = { ...entry, ...patch };
+    // Only while this probe is still the one on screen (and its model the loaded one).
+    if (getState().probe?.result === forResult) getState().setBaselines({ probe: entry });
+  };
+  put({});
+  await trackRun('probe', async (run) => {
+    const px = pixelsOf(rows.ids);
+    const pixels = await attempt(async () =>
+      px
+        ? referenceProbe('Raw-pixel probe (comparison)', px.X, px.d, rows, k, probe.C, probe.maxIter, run)
+        : null,
+    );
+    put({ pixels: settle(pixels) });
+    if (!needsShallow) return;
+    const accuracy = await attempt(async () => {
+      const f = await extractBlocks(probe.spec, [shallow], rows.ids, `Comparison (${shallow})`, run);
+      return referenceProbe(
+        `Probe on ${shallow} (comparison)`,
+        f.X,
+        f.d,
+        rows,
+        k,
+        probe.C,
+        probe.maxIter,
+        run,
+      );
+    });
+    put({ shallow: { ...settle(accuracy), block: shallow } });
+  });
+}
+
+/**
+ * "Run sweep", then, for its finding, raw pixels and the shallowest block swept (at the chosen
+ * cell's t, its features already in the cache) on the same images.
+ */
+export async function runSweepWithBaselines(settings: SweepSettings): Promise<void> {
+  await runSweep(settings);
+  const s = getState();
+  const sweep = s.sweep;
+  const dataset = bundledDataFor(s);
+  const chosen = sweep?.grid.chosen;
+  if (!sweep || !dataset || !chosen || sweep.status === 'failed') return;
+  const forGrid = sweep.grid;
+  const { spec } = forGrid;
+  const shallow = spec.blocks[0];
+  const needsShallow = shallow !== undefined && shallow !== chosen.block;
+  let entry: SweepBaselines = {
+    forGrid,
+    pixels: RUNNING,
+    shallow: needsShallow ? { ...RUNNING, block: shallow } : null,
+  };
+  const put = (patch: Partial<SweepBaselines>) => {
+    entry = { ...entry, ...patch };
+    if (getState().sweep?.grid === forGrid) getState().setBaselines({ sweep: entry });
+  };
+  put({});
+  const rows = specRows(spec, dataset.index.classes);
+  const k = dataset.index.classes.length;
+  await trackRun('sweep', async (run) => {
+    const px = pixelsOf(rows.ids);
+    const pixels = await attempt(async () =>
+      px
+        ? referenceProbe('Raw-pixel probe (comparison)', px.X, px.d, rows, k, forGrid.C, forGrid.maxIter, run)
+        : null,
+    );
+    put({ pixels: settle(pixels) });
+    if (!needsShallow) return;
+    const accuracy = await attempt(async () => {
+      const f = await extractBlocks(
+        { ...spec, timesteps: [chosen.t] },
+        [shallow],
+        rows.ids,
+        `Comparison (${shallow})`,
+        run,
+      );
+      return referenceProbe(
+        `Probe on ${shallow} at t = ${chosen.t} (comparison)`,
+        f.X,
+        f.d,
+        rows,
+        k,
+        forGrid.C,
+        forGrid.maxIter,
+        run,
+      );
+    });
+    put({ shallow: { ...settle(accuracy), block: shallow } });
+  });
+}
