@@ -363,7 +363,8 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
     externalData: read.externalData,
   };
   const previous = setCurrentModel(loaded);
-  rememberModel(info);
+  // Only what was worked out for a bare file is brought back for it; a manifest speaks for itself.
+  if (info.origin === 'discovered') rememberModel(info);
   if (previous) await releaseBlockSessions(previous);
   if (previous && previous.unet !== loaded.unet) await previous.unet.release().catch(() => {});
   if (opened.backend === 'webgpu') watchDeviceLoss(loaded);
