@@ -86,7 +86,8 @@ test('the app and the CLI give the same features and the same probe', async ({ a
             const d = chunk.dims[b];
             dims[b] = d;
             rows[b] ??= new Float32Array(count * d);
-            chunk.rows.forEach((r, i) => rows[b].set(chunk.features[b].subarray(i * d, (i + 1) * d), r * d));
+            for (const [i, r] of chunk.rows.entries())
+              rows[b].set(chunk.features[b].subarray(i * d, (i + 1) * d), r * d);
           }
         },
       );
