@@ -167,9 +167,8 @@ test('a bare ONNX U-Net opens, matches PyTorch, runs every view, and survives mo
     await page.getByLabel('Sweep training images').fill('100');
     await page.getByLabel('Sweep test images').fill('50');
     await page.getByRole('button', { name: 'Run sweep' }).click();
-    await expect(page.getByRole('img', { name: /Sweep heatmap of validation accuracy; best:/ })).toBeVisible({
-      timeout: 240_000,
-    });
+    const heatmap = page.getByRole('grid', { name: /Sweep heatmap of validation accuracy; best:/ });
+    await expect(heatmap).toBeVisible({ timeout: 240_000 });
     // Finished before the models switch (a model change during a sweep asks first: sweep.spec.ts).
     await expect(page.getByText('Done.')).toBeVisible({ timeout: 240_000 });
   });

@@ -23,7 +23,7 @@ test('a small sweep runs to the end, marks the best cell and exports CSV', async
   await expect(page.getByRole('progressbar', { name: /Sweep: 2 blocks × 2 timesteps/ })).toBeVisible();
   await expect(page.getByText('Done.')).toBeVisible({ timeout: 240_000 });
   await expect(
-    page.getByRole('img', {
+    page.getByRole('grid', {
       name: /Sweep heatmap of validation accuracy; best: (mid|up1_0) at t = (0|100), \d+\.\d% validation accuracy/,
     }),
   ).toBeVisible();
@@ -65,7 +65,7 @@ test('stopping a sweep keeps the cells computed so far', async ({ app }) => {
   await page.getByLabel('Sweep training images').fill('200');
   await page.getByLabel('Sweep test images').fill('100');
   await page.getByRole('button', { name: 'Run sweep' }).click();
-  await expect(page.getByRole('img', { name: /Sweep heatmap of validation accuracy; best:/ })).toBeVisible({
+  await expect(page.getByRole('grid', { name: /Sweep heatmap of validation accuracy; best:/ })).toBeVisible({
     timeout: 110_000,
   });
   await page.getByRole('button', { name: 'Stop sweep', exact: true }).click();
@@ -110,9 +110,8 @@ test('opening another model during a sweep: keep, stop or let it finish; no cell
 
   await test.step('keep the current model: the sweep goes on', async () => {
     await page.getByRole('button', { name: 'Run sweep' }).click();
-    await expect(page.getByRole('img', { name: /Sweep heatmap of validation accuracy; best:/ })).toBeVisible({
-      timeout: 60_000,
-    });
+    const heatmap = page.getByRole('grid', { name: /Sweep heatmap of validation accuracy; best:/ });
+    await expect(heatmap).toBeVisible({ timeout: 60_000 });
     await openRgb32(page);
     await expect(dialog).toBeVisible();
     await expect(dialog.getByRole('button', { name: 'Stop it and open the model' })).toBeFocused();
@@ -126,9 +125,8 @@ test('opening another model during a sweep: keep, stop or let it finish; no cell
   await test.step('stop it and open the model: the cells so far stay with the default model', async () => {
     await page.getByLabel('Sweep timesteps').fill('0, 100, 300, 400, 500');
     await page.getByRole('button', { name: 'Run sweep' }).click();
-    await expect(page.getByRole('img', { name: /Sweep heatmap of validation accuracy; best:/ })).toBeVisible({
-      timeout: 60_000,
-    });
+    const heatmap = page.getByRole('grid', { name: /Sweep heatmap of validation accuracy; best:/ });
+    await expect(heatmap).toBeVisible({ timeout: 60_000 });
     await openRgb32(page);
     await dialog.getByRole('button', { name: 'Stop it and open the model' }).press('Enter');
     await expect(status).toContainText(/rgb32/, { timeout: 90_000 });

@@ -10,7 +10,7 @@ import { layoutProblems } from './support/layout';
 
 const STEPS = [
   { title: 'What noise does at t', target: '[data-part="triptych"]' },
-  { title: 'What a block sees', target: '#feature-maps [data-part="tiles"]' },
+  { title: 'What a block sees', target: '#feature-maps .featuremaps-main' },
   { title: 'Encoder vs decoder', target: '#feature-maps' },
   { title: 'Pooling: one vector per image', target: '[data-part="pooling"]' },
   { title: 't-SNE of a shallow block (down0_0)', target: '[data-part="embedding-main"]' },

@@ -26,7 +26,7 @@ export async function layoutProblems(page: Page): Promise<string[]> {
         // Parts of an SVG are judged by the SVG; visually hidden inputs are 1 px by design.
         if (el.parentElement?.closest('svg') || el.classList.contains('visually-hidden')) continue;
         const r = el.getBoundingClientRect();
-        if (!r.width && !r.height) continue;
+        if ((!r.width && !r.height) || !el.checkVisibility()) continue;
         if (
           r.left < p.left - 0.5 ||
           r.right > p.right + 0.5 ||
@@ -37,8 +37,10 @@ export async function layoutProblems(page: Page): Promise<string[]> {
             `#${panel.id}: ${name(el)} at x ${r.left.toFixed(0)}–${r.right.toFixed(0)}, y ${r.top.toFixed(0)}–${r.bottom.toFixed(0)} sticks out of the panel (x ${p.left.toFixed(0)}–${p.right.toFixed(0)}, y ${p.top.toFixed(0)}–${p.bottom.toFixed(0)})`,
           );
       }
-      // Anything in the panel that clips or scrolls its content sideways hides part of it.
+      // Anything in the panel that clips or scrolls its content sideways hides part of it (a data
+      // table's own scroll region excepted: it is a labelled, focusable region made to scroll).
       for (const el of panel.querySelectorAll<HTMLElement>('*')) {
+        if (!el.checkVisibility() || el.classList.contains('table-scroll')) continue;
         const x = getComputedStyle(el).overflowX;
         if ((x === 'auto' || x === 'scroll' || x === 'hidden') && el.scrollWidth > el.clientWidth + 1)
           if (!el.classList.contains('visually-hidden') && el.tagName !== 'SELECT' && el.tagName !== 'INPUT')

@@ -1,4 +1,5 @@
 import { useMemo } from 'react';
+import { DataTable } from '../../ui/DataTable';
 import type { EmbeddingRun } from './commands';
 import { classCentres } from './points';
 
@@ -22,40 +23,26 @@ export function EmbeddingTable({
   if (!centres) return null;
   const name = `${run.blocks.join(' + ')} at t = ${run.t}`;
   return (
-    <details className="chart-data">
-      <summary>Classes of the {name} map as a table</summary>
-      <div className="table-scroll">
-        <table>
-          <caption className="visually-hidden">
-            Points per class and the centre of each class in the {name} map
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">class</th>
-              <th scope="col">points</th>
-              <th scope="col">centre x</th>
-              <th scope="col">centre y</th>
-              <th scope="col">spread</th>
-            </tr>
-          </thead>
-          <tbody>
-            {classes.map((c, k) =>
-              centres[k].count ? (
-                <tr key={c}>
-                  <th scope="row">
-                    {c}
-                    {hidden.has(k) ? ' (hidden)' : ''}
-                  </th>
-                  <td>{centres[k].count}</td>
-                  <td>{centres[k].x.toFixed(1)}</td>
-                  <td>{centres[k].y.toFixed(1)}</td>
-                  <td>{centres[k].spread.toFixed(1)}</td>
-                </tr>
-              ) : null,
-            )}
-          </tbody>
-        </table>
-      </div>
-    </details>
+    <DataTable
+      summary={`Classes of the ${name} map as a table`}
+      caption={`Points per class and the centre and spread of each class in the ${name} map`}
+      columns={['class', 'points', 'centre x', 'centre y', 'spread']}
+      rows={classes.flatMap((c, k) =>
+        centres[k].count
+          ? [
+              {
+                key: c,
+                header: `${c}${hidden.has(k) ? ' (hidden)' : ''}`,
+                cells: [
+                  String(centres[k].count),
+                  centres[k].x.toFixed(1),
+                  centres[k].y.toFixed(1),
+                  centres[k].spread.toFixed(1),
+                ],
+              },
+            ]
+          : [],
+      )}
+    />
   );
 }

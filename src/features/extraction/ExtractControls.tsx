@@ -34,9 +34,9 @@ export function ExtractControls() {
             </option>
           ))}
         </select>
-        <NumberField label="Batch size" min={1} max={256} value={batch} onChange={setBatch} />
       </div>
-      <div className="row">
+      <div className="row" data-part="extract">
+        <NumberField label="Batch size" min={1} max={256} value={batch} onChange={setBatch} />
         <label htmlFor={ids.source}>Extract from</label>
         <select
           id={ids.source}

@@ -117,7 +117,7 @@ export function FeatureMapsPanel() {
                   height={height}
                   channels={channels}
                   size={84}
-                  label={`Noisy image x_t: ${imageName} at t = ${r.t}, noise seed ${seed}`}
+                  label={`Noisy image x_t: ${imageName} at t = ${r.t} (ε from seed ${seed})`}
                 />
                 <figcaption>x_t (t = {r.t})</figcaption>
               </figure>

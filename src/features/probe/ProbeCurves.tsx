@@ -1,6 +1,7 @@
 import { scaleLinear } from 'd3-scale';
 import { line } from 'd3-shape';
 import type { Ref } from 'react';
+import { DataTable } from '../../ui/DataTable';
 import type { ProbeStep } from '../../worker/jobs';
 
 const W = 360;
@@ -37,52 +38,65 @@ export function ProbeCurves({ curve, ref }: { curve: ProbeStep[]; ref?: Ref<SVGS
     last.validationAccuracy === null
       ? 'no validation images'
       : `validation accuracy ${(last.validationAccuracy * 100).toFixed(1)}%`;
+  const pct = (v: number | null) => (v === null ? '—' : `${(v * 100).toFixed(1)}%`);
   return (
-    <svg
-      ref={ref}
-      viewBox={`0 0 ${W} ${H}`}
-      className="chart"
-      role="img"
-      aria-label={`Probe training curves: iteration ${last.iter}, loss ${last.loss.toFixed(3)}, train accuracy ${(last.trainAccuracy * 100).toFixed(1)}%, ${validation}`}
-    >
-      <g fontSize={9} fill={MUTED}>
-        <line x1={M.left} x2={W - M.right} y1={H - M.bottom} y2={H - M.bottom} stroke={MUTED} />
-        {x.ticks(5).map((t) => (
-          <text key={t} x={x(t)} y={H - 10} textAnchor="middle">
-            {t}
+    <>
+      <svg
+        ref={ref}
+        viewBox={`0 0 ${W} ${H}`}
+        className="chart"
+        role="img"
+        aria-label={`Probe training curves: iteration ${last.iter}, loss ${last.loss.toFixed(3)}, train accuracy ${(last.trainAccuracy * 100).toFixed(1)}%, ${validation}`}
+      >
+        <g fontSize={9} fill={MUTED}>
+          <line x1={M.left} x2={W - M.right} y1={H - M.bottom} y2={H - M.bottom} stroke={MUTED} />
+          {x.ticks(5).map((t) => (
+            <text key={t} x={x(t)} y={H - 10} textAnchor="middle">
+              {t}
+            </text>
+          ))}
+          <text x={(M.left + W - M.right) / 2} y={H - 1} textAnchor="middle">
+            L-BFGS iteration
           </text>
+          {yLoss.ticks(3).map((t) => (
+            <text key={`l${t}`} x={M.left - 4} y={yLoss(t) + 3} textAnchor="end">
+              {t}
+            </text>
+          ))}
+          {[0, 0.5, 1].map((t) => (
+            <text key={`a${t}`} x={W - M.right + 4} y={yAcc(t) + 3}>
+              {t * 100}%
+            </text>
+          ))}
+        </g>
+        {SERIES.map((s) => (
+          <path
+            key={s.key}
+            d={path(s.key)}
+            fill="none"
+            stroke={s.color}
+            strokeWidth={1.5}
+            strokeDasharray={s.dash}
+          />
         ))}
-        <text x={(M.left + W - M.right) / 2} y={H - 1} textAnchor="middle">
-          L-BFGS iteration
-        </text>
-        {yLoss.ticks(3).map((t) => (
-          <text key={`l${t}`} x={M.left - 4} y={yLoss(t) + 3} textAnchor="end">
-            {t}
-          </text>
-        ))}
-        {[0, 0.5, 1].map((t) => (
-          <text key={`a${t}`} x={W - M.right + 4} y={yAcc(t) + 3}>
-            {t * 100}%
-          </text>
-        ))}
-      </g>
-      {SERIES.map((s) => (
-        <path
-          key={s.key}
-          d={path(s.key)}
-          fill="none"
-          stroke={s.color}
-          strokeWidth={1.5}
-          strokeDasharray={s.dash}
-        />
-      ))}
-      <g transform={`translate(${M.left + 6}, ${M.top + 4})`} fontSize={9}>
-        {SERIES.map((s, i) => (
-          <text key={s.key} y={12 * i} fill={s.color}>
-            {s.label}
-          </text>
-        ))}
-      </g>
-    </svg>
+        <g transform={`translate(${M.left + 6}, ${M.top + 4})`} fontSize={9}>
+          {SERIES.map((s, i) => (
+            <text key={s.key} y={12 * i} fill={s.color}>
+              {s.label}
+            </text>
+          ))}
+        </g>
+      </svg>
+      <DataTable
+        summary="Training curves as a table"
+        caption="Loss, train accuracy and validation accuracy at each L-BFGS iteration"
+        columns={['iteration', 'loss', 'train accuracy', 'validation accuracy']}
+        rows={curve.map((c) => ({
+          key: String(c.iter),
+          header: String(c.iter),
+          cells: [c.loss.toFixed(4), pct(c.trainAccuracy), pct(c.validationAccuracy)],
+        }))}
+      />
+    </>
   );
 }

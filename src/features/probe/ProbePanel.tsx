@@ -4,7 +4,9 @@ import { bundledDataFor, maxT, useShallow, useStore } from '../../state/store';
 import { NumberField } from '../../ui/NumberField';
 import { SaveChartButtons } from '../../ui/SaveChartButtons';
 import { POOLINGS } from '../extraction/commands';
-import { parseTimesteps, stopProbe, trainProbe } from './commands';
+import { trainProbeWithBaselines } from '../results/baselines';
+import { probeFindingText } from '../results/selectors';
+import { parseTimesteps, stopProbe } from './commands';
 import { ProbeCurves } from './ProbeCurves';
 import { ProbeResults } from './ProbeResults';
 
@@ -17,6 +19,7 @@ export function ProbePanel() {
     useShallow((s) => ({ t: s.view.t, blocks: s.view.blocks, pooling: s.view.pooling, seed: s.view.seed })),
   );
   const run = useStore((s) => s.probe);
+  const finding = useStore(probeFindingText);
   const busy = useStore((s) => Boolean(s.jobs.probe || s.jobs.extract));
   const uploads = useStore((s) => s.uploads);
   const [source, setSource] = useState<'bundled' | 'uploads'>('bundled');
@@ -43,95 +46,105 @@ export function ProbePanel() {
   const uploadClasses = new Set(labelled.map((u) => u.className));
 
   return (
-    <div className="probe">
-      <p className="muted">
-        Blocks: <strong>{view.blocks.join(' + ')}</strong> (
-        {view.blocks.length > 1 ? 'concatenated' : 'one block'}) · pooling: {POOLINGS[view.pooling].label} ·
-        noise seed {view.seed}
-      </p>
-      <div className="row">
-        <label htmlFor={ids.source}>Probe data</label>
-        <select
-          id={ids.source}
-          value={source}
-          onChange={(e) => setSource(e.target.value as 'bundled' | 'uploads')}
-        >
-          <option value="bundled">Bundled data set (seeded split)</option>
-          <option value="uploads">
-            Your labelled images ({labelled.length} in {uploadClasses.size} classes; 30% held out per class)
-          </option>
-        </select>
-      </div>
-      <div className="form-grid">
-        <NumberField label="Training images" min={10} max={maxTrain} value={nTrain} onChange={setNTrain} />
-        <NumberField label="Test images" min={10} max={maxTest} value={nTest} onChange={setNTest} />
-        <NumberField label="Split seed" min={0} max={2 ** 31} value={splitSeed} onChange={setSplitSeed} />
-        <label htmlFor={ids.t}>Probe timesteps</label>
-        <input
-          id={ids.t}
-          type="text"
-          placeholder={`${view.t} (the current t)`}
-          value={tText}
-          aria-invalid={!timesteps}
-          aria-describedby={`${ids.t}-hint`}
-          onChange={(e) => setTText(e.target.value)}
-        />
-        <NumberField label="Regularisation C" min={0.0001} max={1e6} step="any" value={C} onChange={setC} />
-        <NumberField label="Max iterations" min={1} max={2000} value={maxIter} onChange={setMaxIter} />
-      </div>
-      <p className="muted">
-        {VALIDATION_FRACTION * 100}% of the training images of each class
-        {source === 'bundled' ? ` (about ${Math.round(nTrain * VALIDATION_FRACTION)} of ${nTrain})` : ''} are
-        held out for validation: the curves and Stop go by them. The test images are evaluated once, after
-        training.
-      </p>
-      <p id={`${ids.t}-hint`} className={timesteps ? 'muted' : 'error-text'}>
-        {timesteps
-          ? `Features at t = ${timesteps.join(', ')}${timesteps.length > 1 ? ', concatenated' : ''}.`
-          : `Timesteps must be whole numbers from 0 to ${maxT(model)}, separated by commas.`}
-      </p>
-      <div className="row">
-        <button
-          type="button"
-          disabled={busy || !timesteps || (source === 'bundled' && !dataset)}
-          onClick={() =>
-            timesteps &&
-            void trainProbe({
-              source,
-              testFraction: 0.3,
-              validationFraction: VALIDATION_FRACTION,
-              nTrain,
-              nTest,
-              splitSeed,
-              timesteps,
-              C,
-              maxIter,
-            })
-          }
-        >
-          Train probe
-        </button>
-        <button type="button" disabled={!busy} onClick={stopProbe}>
-          Stop
-        </button>
-      </div>
-      {run?.problems.length ? (
-        <div role="alert" className="notice notice-error">
-          <strong>The probe cannot be trained on this data</strong>
-          <ul>
-            {run.problems.map((p) => (
-              <li key={p}>{p}</li>
-            ))}
-          </ul>
-        </div>
-      ) : null}
-      {run && <ProbeCurves ref={curves} curve={run.curve} />}
-      {run && run.curve.length > 0 && (
+    <div className="probe analysis">
+      <div className="analysis-controls">
+        <p className="muted">
+          Blocks: <strong>{view.blocks.join(' + ')}</strong> (
+          {view.blocks.length > 1 ? 'concatenated' : 'one block'}) · pooling: {POOLINGS[view.pooling].label} ·
+          noise seed {view.seed}
+        </p>
         <div className="row">
-          <SaveChartButtons chart={curves} file="probe-curves" label="Curves" />
+          <label htmlFor={ids.source}>Probe data</label>
+          <select
+            id={ids.source}
+            value={source}
+            onChange={(e) => setSource(e.target.value as 'bundled' | 'uploads')}
+          >
+            <option value="bundled">Bundled data set (seeded split)</option>
+            <option value="uploads">
+              Your labelled images ({labelled.length} in {uploadClasses.size} classes; 30% held out per class)
+            </option>
+          </select>
         </div>
-      )}
-      {run && <ProbeResults run={run} />}
+        <div className="form-grid">
+          <NumberField label="Training images" min={10} max={maxTrain} value={nTrain} onChange={setNTrain} />
+          <NumberField label="Test images" min={10} max={maxTest} value={nTest} onChange={setNTest} />
+          <NumberField label="Split seed" min={0} max={2 ** 31} value={splitSeed} onChange={setSplitSeed} />
+          <label htmlFor={ids.t}>Probe timesteps</label>
+          <input
+            id={ids.t}
+            type="text"
+            placeholder={`${view.t} (the current t)`}
+            value={tText}
+            aria-invalid={!timesteps}
+            aria-describedby={`${ids.t}-hint`}
+            onChange={(e) => setTText(e.target.value)}
+          />
+          <NumberField label="Regularisation C" min={0.0001} max={1e6} step="any" value={C} onChange={setC} />
+          <NumberField label="Max iterations" min={1} max={2000} value={maxIter} onChange={setMaxIter} />
+        </div>
+        <p className="muted">
+          {VALIDATION_FRACTION * 100}% of the training images of each class
+          {source === 'bundled' ? ` (about ${Math.round(nTrain * VALIDATION_FRACTION)} of ${nTrain})` : ''}{' '}
+          are held out for validation: the curves and Stop go by them. The test images are evaluated once,
+          after training.
+        </p>
+        <p id={`${ids.t}-hint`} className={timesteps ? 'muted' : 'error-text'}>
+          {timesteps
+            ? `Features at t = ${timesteps.join(', ')}${timesteps.length > 1 ? ', concatenated' : ''}.`
+            : `Timesteps must be whole numbers from 0 to ${maxT(model)}, separated by commas.`}
+        </p>
+        <div className="row">
+          <button
+            type="button"
+            disabled={busy || !timesteps || (source === 'bundled' && !dataset)}
+            onClick={() =>
+              timesteps &&
+              void trainProbeWithBaselines({
+                source,
+                testFraction: 0.3,
+                validationFraction: VALIDATION_FRACTION,
+                nTrain,
+                nTest,
+                splitSeed,
+                timesteps,
+                C,
+                maxIter,
+              })
+            }
+          >
+            Train probe
+          </button>
+          <button type="button" disabled={!busy} onClick={stopProbe}>
+            Stop
+          </button>
+        </div>
+        {run?.problems.length ? (
+          <div role="alert" className="notice notice-error">
+            <strong>The probe cannot be trained on this data</strong>
+            <ul>
+              {run.problems.map((p) => (
+                <li key={p}>{p}</li>
+              ))}
+            </ul>
+          </div>
+        ) : null}
+      </div>
+      <div className="analysis-figures">
+        {!run && <p className="muted">The training curves and results appear here.</p>}
+        {finding && (
+          <p className="finding" aria-live="polite">
+            {finding}
+          </p>
+        )}
+        {run && <ProbeCurves ref={curves} curve={run.curve} />}
+        {run && run.curve.length > 0 && (
+          <div className="row" data-part="exports">
+            <SaveChartButtons chart={curves} file="probe-curves" label="Curves" />
+          </div>
+        )}
+        {run && <ProbeResults run={run} />}
+      </div>
     </div>
   );
 }

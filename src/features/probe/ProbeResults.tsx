@@ -1,8 +1,10 @@
 import { scaleSequential } from 'd3-scale';
 import { interpolateBlues } from 'd3-scale-chromatic';
+import type { CSSProperties } from 'react';
 import { thumbnailFor } from '../../data/thumbnail';
 import { describePooling } from '../../pipeline/feature-spec';
 import { useStore } from '../../state/store';
+import { DataTable } from '../../ui/DataTable';
 import { downloadBytes } from '../../ui/download';
 import { PixelCanvas } from '../../ui/PixelCanvas';
 import { type ProbeRun, probeToJson } from './commands';
@@ -56,6 +58,7 @@ export function ProbeResults({ run }: { run: ProbeRun }) {
         <svg
           viewBox={`0 0 ${110 + k * cell} ${k * cell + 70}`}
           className="confusion"
+          style={{ '--aspect': (110 + k * cell) / (k * cell + 70) } as CSSProperties}
           role="img"
           aria-label="Confusion matrix: rows are true classes, columns predicted classes"
         >
@@ -115,6 +118,16 @@ export function ProbeResults({ run }: { run: ProbeRun }) {
           </tbody>
         </table>
       </div>
+      <DataTable
+        summary="Confusion matrix as a table"
+        caption="Test images by true class (rows) and predicted class (columns)"
+        columns={['true class', ...classes]}
+        rows={classes.map((c, i) => ({
+          key: c,
+          header: c,
+          cells: classes.map((_, j) => String(r.confusion[i * k + j])),
+        }))}
+      />
       <button
         type="button"
         onClick={() => downloadBytes(probeToJson(run), 'diffprobe-probe.json', 'application/json')}

@@ -14,7 +14,7 @@ import { modelInputFor } from '../../data/model-input';
 import type { FeatureSpec } from '../../pipeline/feature-spec';
 import { extractConcatenated } from '../../pipeline/features';
 import type { SweepGrid } from '../../pipeline/sweep-grid';
-import { bundledDataFor, getState } from '../../state/store';
+import { bundledDataFor, getState, subscribe } from '../../state/store';
 import type { ProbeResult } from '../../worker/jobs';
 import { labelledSplit, type ProbeSettings, probeSpec, trainProbe, workerRuntime } from '../probe/commands';
 import { runSweep, type SweepSettings } from '../sweep/commands';
@@ -120,6 +120,24 @@ function extractBlocks(spec: FeatureSpec, blocks: string[], ids: string[], label
   );
 }
 
+/**
+ * Runs comparisons while model `id` stays loaded. They are not a "run" the user is asked about
+ * before another model opens (the probe or sweep they compare with has finished): a model change
+ * cancels their job like any other, and the abort keeps the next one from starting.
+ */
+async function whileLoaded(id: string, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  const controller = new AbortController();
+  const gone = (s: ReturnType<typeof getState>) => s.model?.id !== id || s.modelStatus === 'loading';
+  const stop = subscribe((s) => {
+    if (gone(s)) controller.abort();
+  });
+  try {
+    if (!gone(getState())) await work(controller.signal);
+  } finally {
+    stop();
+  }
+}
+
 /** Runs a comparison; a Stop gives null, any other failure a notice and null. */
 async function attempt(work: () => Promise<number | null>): Promise<number | null> {
   try {
@@ -172,7 +190,7 @@ export async function trainProbeWithBaselines(settings: ProbeSettings): Promise<
     if (getState().probe?.result === forResult) getState().setBaselines({ probe: entry });
   };
   put({});
-  await trackRun('probe', async (run) => {
+  await whileLoaded(probe.spec.model, async (run) => {
     const px = pixelsOf(rows.ids);
     const pixels = await attempt(async () =>
       px
@@ -225,7 +243,7 @@ export async function runSweepWithBaselines(settings: SweepSettings): Promise<vo
   put({});
   const rows = specRows(spec, dataset.index.classes);
   const k = dataset.index.classes.length;
-  await trackRun('sweep', async (run) => {
+  await whileLoaded(spec.model, async (run) => {
     const px = pixelsOf(rows.ids);
     const pixels = await attempt(async () =>
       px

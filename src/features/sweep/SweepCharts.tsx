@@ -1,7 +1,7 @@
 import { scaleLinear } from 'd3-scale';
 import { schemeTableau10 } from 'd3-scale-chromatic';
 import { line } from 'd3-shape';
-import { forwardRef } from 'react';
+import { type CSSProperties, forwardRef, type KeyboardEvent, useRef, useState } from 'react';
 import { type HeatmapText, heatmapLayout } from './heatmap';
 import type { SweepGrid } from './sweep-grid';
 
@@ -16,41 +16,122 @@ function axes(grid: SweepGrid) {
 
 /**
  * Validation accuracy for every (block, t): blocks in U-Net order down, t across; the chosen cell
- * is marked. The figure is heatmap.ts's layout, which the CLI also writes as sweep.svg.
+ * is marked. The figure is heatmap.ts's layout, which the CLI also writes as sweep.svg. On screen it
+ * is also a grid: one Tab stop, the arrow keys (Home/End) move between cells, each cell says its
+ * block, t and accuracy, and Enter or a click opens that block and t in the explorer.
  */
-export const SweepHeatmap = forwardRef<SVGSVGElement, { grid: SweepGrid }>(function SweepHeatmap(
-  { grid },
-  ref,
-) {
+export const SweepHeatmap = forwardRef<
+  SVGSVGElement,
+  { grid: SweepGrid; onOpen?: (block: string, t: number) => void }
+>(function SweepHeatmap({ grid, onOpen }, ref) {
   const l = heatmapLayout(grid);
-  const text = (t: HeatmapText, key?: string) => (
-    <text key={key} x={t.x} y={t.y} fontSize={t.fontSize} textAnchor={t.anchor} fill={t.fill}>
+  const rows = l.rowLabels.length;
+  const cols = l.columnLabels.length;
+  const bestIndex = l.cells.findIndex((c) => c.best);
+  // The Tab stop: the chosen cell until the user moves (the chosen cell changes as cells come in).
+  const [active, setActive] = useState<number | null>(null);
+  const current = Math.min(active ?? Math.max(0, bestIndex), Math.max(0, l.cells.length - 1));
+  const svgRef = useRef<SVGSVGElement | null>(null);
+  const text = (t: HeatmapText, props: Record<string, string> = {}, key?: string) => (
+    <text key={key} x={t.x} y={t.y} fontSize={t.fontSize} textAnchor={t.anchor} fill={t.fill} {...props}>
       {t.text}
     </text>
   );
+  const focusCell = (i: number) => {
+    setActive(i);
+    svgRef.current?.querySelector<SVGGElement>(`[data-cell="${i}"]`)?.focus();
+  };
+  const onKeyDown = (e: KeyboardEvent<SVGSVGElement>) => {
+    const r = Math.floor(current / cols);
+    const c = current % cols;
+    const to: Record<string, number> = {
+      ArrowRight: r * cols + Math.min(cols - 1, c + 1),
+      ArrowLeft: r * cols + Math.max(0, c - 1),
+      ArrowDown: Math.min(rows - 1, r + 1) * cols + c,
+      ArrowUp: Math.max(0, r - 1) * cols + c,
+      Home: r * cols,
+      End: r * cols + cols - 1,
+    };
+    if (e.key in to) {
+      focusCell(to[e.key]);
+      e.preventDefault();
+    } else if ((e.key === 'Enter' || e.key === ' ') && onOpen) {
+      const cell = l.cells[current];
+      onOpen(cell.block, cell.t);
+      e.preventDefault();
+    }
+  };
+  const setRefs = (el: SVGSVGElement | null) => {
+    svgRef.current = el;
+    if (typeof ref === 'function') ref(el);
+    else if (ref) ref.current = el;
+  };
+  // The figure stays SVG (it is saved as a file, and drawn like the CLI's); ARIA's grid roles make
+  // it a table for assistive technology. There are no HTML elements for these roles inside an SVG.
   return (
+    // biome-ignore lint/a11y/useSemanticElements: no <table> inside an SVG
     <svg
-      ref={ref}
+      ref={setRefs}
       viewBox={`0 0 ${l.width} ${l.height}`}
       className="sweep-heatmap"
-      role="img"
-      aria-label={l.description}
+      style={{ '--aspect': l.width / l.height } as CSSProperties}
+      // biome-ignore lint/a11y/noNoninteractiveElementToInteractiveRole: an SVG figure that is also a keyboard grid
+      role="grid"
+      aria-label={`${l.description}. Arrow keys move between cells${onOpen ? '; Enter opens a cell in the explorer' : ''}.`}
+      aria-rowcount={rows + 1}
+      aria-colcount={cols + 1}
+      onKeyDown={onKeyDown}
     >
-      {l.texts.map((t, i) => text(t, `t${i}`))}
-      {l.cells.map((c) => (
-        <g key={c.key}>
-          <rect
-            x={c.x}
-            y={c.y}
-            width={c.width}
-            height={c.height}
-            fill={c.fill}
-            stroke={c.stroke ?? 'none'}
-            strokeWidth={c.strokeWidth}
-          >
-            <title>{c.title}</title>
-          </rect>
-          {c.label && text(c.label)}
+      {/* biome-ignore lint/a11y/useSemanticElements: no <tr> inside an SVG */}
+      <g role="row" aria-rowindex={1}>
+        {text(l.axisTitle, { role: 'columnheader', 'aria-colindex': '1', 'aria-label': 'block' })}
+        {l.columnLabels.map((t, j) =>
+          text(
+            t,
+            { role: 'columnheader', 'aria-colindex': String(j + 2), 'aria-label': `t = ${t.text}` },
+            t.text,
+          ),
+        )}
+      </g>
+      {l.rowLabels.map((label, i) => (
+        // biome-ignore lint/a11y/useSemanticElements: no <tr> inside an SVG
+        <g key={label.text} role="row" aria-rowindex={i + 2}>
+          {text(label, { role: 'rowheader', 'aria-colindex': '1' })}
+          {l.cells.slice(i * cols, (i + 1) * cols).map((c, j) => {
+            const index = i * cols + j;
+            return (
+              // biome-ignore lint/a11y/useSemanticElements: no <td> inside an SVG
+              <g
+                key={c.key}
+                role="gridcell"
+                className="cell"
+                data-cell={index}
+                aria-colindex={j + 2}
+                aria-selected={c.best}
+                aria-label={`${c.title}${c.best ? ' (the chosen cell)' : ''}`}
+                tabIndex={index === current ? 0 : -1}
+                onFocus={() => setActive(index)}
+                onClick={() => {
+                  setActive(index);
+                  onOpen?.(c.block, c.t);
+                }}
+              >
+                <rect
+                  className="cell-box"
+                  x={c.x}
+                  y={c.y}
+                  width={c.width}
+                  height={c.height}
+                  fill={c.fill}
+                  stroke={c.stroke ?? 'none'}
+                  strokeWidth={c.strokeWidth}
+                >
+                  <title>{c.title}</title>
+                </rect>
+                {c.label && text(c.label, { 'aria-hidden': 'true' })}
+              </g>
+            );
+          })}
         </g>
       ))}
     </svg>
@@ -76,6 +157,7 @@ export const SweepLines = forwardRef<SVGSVGElement, { grid: SweepGrid; blocks: s
         ref={ref}
         viewBox={`0 0 ${W} ${H}`}
         className="sweep-lines"
+        style={{ '--aspect': W / H } as CSSProperties}
         role="img"
         aria-label={`Validation accuracy against t for ${shown.join(', ') || 'no block'}`}
       >

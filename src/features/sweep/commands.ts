@@ -115,3 +115,8 @@ export function downloadSweep(format: 'csv' | 'json'): void {
   if (format === 'csv') downloadBytes(gridToCsv(g), 'diffprobe-sweep.csv', 'text/csv');
   else downloadBytes(gridToJson(g), 'diffprobe-sweep.json', 'application/json');
 }
+
+/** A sweep cell in the explorer: its block alone, at its t (the view, so the URL follows). */
+export function openInExplorer(block: string, t: number): void {
+  getState().setView({ blocks: [block], t });
+}

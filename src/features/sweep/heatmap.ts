@@ -10,7 +10,9 @@ import { bestCell, type SweepGrid } from '../../pipeline/sweep-grid';
 
 const CELL_W = 46;
 const CELL_H = 18;
-const LEFT = 64;
+/** Room for the block names at the left: at least 64 units, more for long names (about 5.3 per character at 9 px), at most 240. */
+const leftFor = (blocks: readonly string[]) =>
+  Math.min(240, Math.max(64, 10 + 5.3 * Math.max(0, ...blocks.map((b) => b.length))));
 const TOP = 26;
 
 export interface HeatmapText {
@@ -24,6 +26,11 @@ export interface HeatmapText {
 
 export interface HeatmapCell {
   key: string;
+  /** The cell's block (row) and timestep (column). */
+  block: string;
+  t: number;
+  /** It is the chosen (best) cell. */
+  best: boolean;
   x: number;
   y: number;
   width: number;
@@ -43,7 +50,13 @@ export interface HeatmapLayout {
   height: number;
   /** The figure in words (the accessible name on screen, the <title> in a file). */
   description: string;
+  /** Every label: the axis title, then the column labels (t), then the row labels (blocks). */
   texts: HeatmapText[];
+  /** The same labels by role, for a figure that is also a grid (the app's keyboard-readable one). */
+  axisTitle: HeatmapText;
+  columnLabels: HeatmapText[];
+  rowLabels: HeatmapText[];
+  /** Row by row (blocks), then t: cells[i * timesteps + j]. */
   cells: HeatmapCell[];
 }
 
@@ -57,31 +70,38 @@ export function heatmapLayout(grid: SweepGrid): HeatmapLayout {
   const hi = values.length ? Math.max(...values) : 1;
   const color = scaleSequential(interpolateViridis).domain([lo, hi > lo ? hi : lo + 1e-6]);
   const best = bestCell(grid);
+  const LEFT = leftFor(blocks);
   const width = LEFT + timesteps.length * CELL_W + 8;
   const height = TOP + blocks.length * CELL_H + 8;
-  const texts: HeatmapText[] = [
-    { x: LEFT, y: 10, text: 'timestep t →', fontSize: 9, fill: '#5b6474', anchor: 'start' },
-    ...timesteps.map(
-      (t, j): HeatmapText => ({
-        x: LEFT + j * CELL_W + CELL_W / 2,
-        y: TOP - 4,
-        text: String(t),
-        fontSize: 9,
-        fill: '#5b6474',
-        anchor: 'middle',
-      }),
-    ),
-    ...blocks.map(
-      (b, i): HeatmapText => ({
-        x: LEFT - 4,
-        y: TOP + i * CELL_H + CELL_H / 2 + 3,
-        text: b,
-        fontSize: 9,
-        fill: '#1d2330',
-        anchor: 'end',
-      }),
-    ),
-  ];
+  const axisTitle: HeatmapText = {
+    x: LEFT,
+    y: 10,
+    text: 'timestep t →',
+    fontSize: 9,
+    fill: '#5b6474',
+    anchor: 'start',
+  };
+  const columnLabels = timesteps.map(
+    (t, j): HeatmapText => ({
+      x: LEFT + j * CELL_W + CELL_W / 2,
+      y: TOP - 4,
+      text: String(t),
+      fontSize: 9,
+      fill: '#5b6474',
+      anchor: 'middle',
+    }),
+  );
+  const rowLabels = blocks.map(
+    (b, i): HeatmapText => ({
+      x: LEFT - 4,
+      y: TOP + i * CELL_H + CELL_H / 2 + 3,
+      text: b,
+      fontSize: 9,
+      fill: '#1d2330',
+      anchor: 'end',
+    }),
+  );
+  const texts = [axisTitle, ...columnLabels, ...rowLabels];
   const cells: HeatmapCell[] = [];
   blocks.forEach((b, i) => {
     timesteps.forEach((t, j) => {
@@ -89,6 +109,9 @@ export function heatmapLayout(grid: SweepGrid): HeatmapLayout {
       const isBest = best !== null && best.block === b && best.t === t;
       cells.push({
         key: `${b}@${t}`,
+        block: b,
+        t,
+        best: isBest,
         x: LEFT + j * CELL_W,
         y: TOP + i * CELL_H,
         width: CELL_W - 1,
@@ -117,7 +140,7 @@ export function heatmapLayout(grid: SweepGrid): HeatmapLayout {
   const description = best
     ? `Sweep heatmap of validation accuracy; best: ${best.block} at t = ${best.t}, ${(best.accuracy * 100).toFixed(1)}% validation accuracy`
     : 'Sweep heatmap of validation accuracy (no cells yet)';
-  return { width, height, description, texts, cells };
+  return { width, height, description, texts, axisTitle, columnLabels, rowLabels, cells };
 }
 
 function esc(s: string): string {

@@ -37,16 +37,22 @@ export function TourCard() {
   }, []);
 
   useLayoutEffect(() => {
-    const reduce = window.matchMedia?.('(prefers-reduced-motion: reduce)').matches;
-    targetOf(step.target)?.scrollIntoView({ block: 'start', behavior: reduce ? 'auto' : 'smooth' });
+    // The step's area (the explorer, or the target's panel) to the top, then the target into view
+    // if it is still below the fold.
+    const target = targetOf(step.target);
+    (target?.closest('.explorer') ?? target?.closest('.panel') ?? target)?.scrollIntoView({ block: 'start' });
+    target?.scrollIntoView({ block: 'nearest' });
     title.current?.focus({ preventScroll: true });
     let frame = 0;
     const measure = () => {
       const el = targetOf(step.target);
       const r = el?.getBoundingClientRect();
       const h = card.current?.offsetHeight ?? 0;
-      const max = Math.max(MARGIN, window.innerHeight - h - MARGIN);
-      const top = r ? Math.min(max, Math.max(MARGIN, r.top)) : MARGIN;
+      // Below the page's header while it is in view (its buttons stay reachable).
+      const header = document.querySelector('.app-header')?.getBoundingClientRect().bottom ?? 0;
+      const min = Math.max(MARGIN, header + MARGIN);
+      const max = Math.max(min, window.innerHeight - h - MARGIN);
+      const top = r ? Math.min(max, Math.max(min, r.top)) : min;
       const ring = r
         ? {
             top: Math.max(r.top, 0) - 4,

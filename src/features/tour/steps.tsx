@@ -191,8 +191,8 @@ function SweepText() {
   return (
     <>
       <p>
-        One probe per block and timestep. Each cell of the heatmap is a test accuracy; click one to open that
-        block and t in the explorer.
+        One probe per block and timestep, each judged on validation images held out of its training images;
+        the best cell is then tested once. Click a cell to open that block and t in the explorer.
       </p>
       <p>{finding ?? 'Sweeping…'}</p>
       <p>
@@ -217,7 +217,7 @@ export const TOUR_STEPS: readonly TourStep[] = [
   },
   {
     title: 'What a block sees',
-    target: '#feature-maps [data-part="tiles"]',
+    target: '#feature-maps .featuremaps-main',
     show: ['timestep-blocks', 'unet', 'feature-maps', 'tiles'],
     enter: () => {
       getState().setCompare(null);

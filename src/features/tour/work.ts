@@ -37,7 +37,8 @@ const PROBE_SETTINGS: ProbeSettings = {
   C: 1,
   maxIter: 200,
 };
-export const SWEEP_TIMESTEPS = [TOUR_T, 250];
+/** A small t and a large one: far enough apart that 60 validation images tell them apart. */
+export const SWEEP_TIMESTEPS = [TOUR_T, 500];
 
 export const probeFindingNow = probeFindingText;
 export const sweepFindingNow = sweepFindingText;
