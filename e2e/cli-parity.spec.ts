@@ -91,13 +91,7 @@ test('the app and the CLI give the same features and the same probe', async ({ a
           }
         },
       );
-      const enc = (a: Float32Array) => {
-        const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-        let s = '';
-        for (let i = 0; i < bytes.length; i += 0x8000)
-          s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-        return btoa(s);
-      };
+      const enc = (window as unknown as { toBase64: (a: Float32Array) => string }).toBase64;
       return Object.fromEntries(blocks.map((b) => [b, enc(rows[b])]));
     },
     { x0: Array.from(x0), count, blocks },

@@ -25,13 +25,7 @@ for (const backend of ['wasm', 'webgpu'] as const) {
       const out = await page.evaluate(
         async ({ x0, t, seed, blocks }) => {
           const r = await window.diffprobe.run('forward', { x0: new Float32Array(x0), t, seed, blocks });
-          const enc = (a: Float32Array) => {
-            const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-            let s = '';
-            for (let i = 0; i < bytes.length; i += 0x8000)
-              s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-            return btoa(s);
-          };
+          const enc = (window as unknown as { toBase64: (a: Float32Array) => string }).toBase64;
           return {
             xt: enc(r.xt),
             maps: Object.fromEntries(Object.entries(r.maps).map(([n, m]) => [n, enc(m.data)])),
@@ -70,13 +64,7 @@ for (const backend of ['wasm', 'webgpu'] as const) {
       const out = await page.evaluate(
         async ({ x0, t, seed, blocks, pooling }) => {
           const features: Record<string, string> = {};
-          const enc = (a: Float32Array) => {
-            const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-            let s = '';
-            for (let i = 0; i < bytes.length; i += 0x8000)
-              s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-            return btoa(s);
-          };
+          const enc = (window as unknown as { toBase64: (a: Float32Array) => string }).toBase64;
           const result = await window.diffprobe.runWithPartials(
             'extractFeatures',
             {

@@ -24,6 +24,16 @@ export const test = base.extend<{ app: AppPage }>({
       if (!url.startsWith(baseURL!) && !url.startsWith('blob:') && !url.startsWith('data:'))
         remoteRequests.push(url);
     });
+    // Typed arrays leave the page as base64 (evaluate's JSON would turn them into huge objects).
+    await page.addInitScript(() => {
+      (window as unknown as { toBase64: (a: Float32Array) => string }).toBase64 = (a) => {
+        const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+        let s = '';
+        for (let i = 0; i < bytes.length; i += 0x8000)
+          s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+        return btoa(s);
+      };
+    });
     await use({ page, consoleErrors, remoteRequests });
   },
 });
