@@ -170,3 +170,14 @@ describe('extractFeatures fetches what it needs', () => {
     expect(small.calls.map((c) => c.count)).toEqual([2, 2, 1]);
   });
 });
+
+describe('extractFeatures checks its rows', () => {
+  it('refuses pixel data that is not count images long (a missing image would shift every row)', async () => {
+    const m = bundled();
+    const { calls } = fakeModel(m, 'bytes-rows');
+    const p = params(m, ['mid'], 3);
+    const short = { ...p, images: { count: 3, data: p.images.data.subarray(0, 2 * 784) } };
+    await expect(extractFeatures(short, ctx())).rejects.toThrow(/1568 values for 3 images/);
+    expect(calls).toEqual([]);
+  });
+});

@@ -74,6 +74,13 @@ export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
   const { count, data } = params.images;
   const { channels, height, width } = model.unet.manifest.input;
   const pixels = channels * height * width;
+  // Rows are matched to labels by position: a batch one image short would shift every later row.
+  if (!Number.isInteger(count) || count < 0 || data.length !== count * pixels)
+    throw new DiffProbeError(
+      'internal',
+      `extractFeatures got ${data.length} values for ${count} images of ${channels}×${height}×${width} (${count * pixels} expected)`,
+      { count, values: data.length, pixels },
+    );
   const send = (chunk: FeatureChunk) =>
     ctx.partial(
       chunk,
