@@ -53,7 +53,7 @@ test('the view lives in the URL: a link reopens it, Back and Forward work', asyn
     'aria-pressed',
     'true',
   );
-  await expect(page.getByLabel('Noise seed')).toHaveValue('7');
+  await expect(page.getByLabel('Noise seed', { exact: true })).toHaveValue('7');
 
   await page.getByRole('button', { name: 'down1_1', exact: true }).click();
   await expect(page).toHaveURL(/block=down1_1(&|$)/);
@@ -62,7 +62,7 @@ test('the view lives in the URL: a link reopens it, Back and Forward work', asyn
   await expect(page).toHaveURL(/seed=8/);
 
   await page.goBack();
-  await expect(page.getByLabel('Noise seed')).toHaveValue('7');
+  await expect(page.getByLabel('Noise seed', { exact: true })).toHaveValue('7');
   await expect(page.getByRole('button', { name: 'down1_1', exact: true })).toHaveAttribute(
     'aria-pressed',
     'true',
