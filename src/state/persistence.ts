@@ -18,7 +18,7 @@ export const VIEW_PERSISTENCE: { [K in keyof ViewState]: Persistence } = {
 };
 
 export interface Preferences {
-  /** Forced backend; 'auto' tries WebGPU, then WASM. */
+  /** Forced backend; 'auto' measures both backends on the model (software adapters never count) and keeps the faster. */
   backend: 'auto' | 'webgpu' | 'wasm';
   /** WASM threads; 0 = automatic (hardwareConcurrency − 1, clamped to 1…4, when cross-origin isolated). */
   wasmThreads: number;
