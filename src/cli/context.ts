@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { version as DIFFPROBE_VERSION } from '../../package.json';
 import { canonicalJson, numbersKey } from '../core/manifest/numbers-key';
+import { sha256Hex as webSha256Hex } from '../core/sha256';
 import { nodeRuntimeVersion } from '../engine/onnx-node';
 import { PIPELINE_VERSION } from '../pipeline/version';
 import type { NodeModel } from './load';
@@ -41,9 +42,7 @@ export function sha256Hex(data: ArrayBufferView): string {
 
 /** First 16 hex digits of SHA-256 of the canonical JSON of `identity`. */
 export async function digest(identity: unknown): Promise<string> {
-  const bytes = new TextEncoder().encode(canonicalJson(identity));
-  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  return Array.from(d.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join('');
+  return webSha256Hex(new TextEncoder().encode(canonicalJson(identity)), 8);
 }
 
 /** The model part of run.json: what the numbers depend on, the manifest itself included. */

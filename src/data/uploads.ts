@@ -7,6 +7,7 @@ import { DiffProbeError, quote } from '../core/errors';
 import { MAX_IMAGE_PIXELS, modelInputToHwc8, rgbaToModelInput } from '../core/image/convert';
 import { sniffImage } from '../core/image/sniff';
 import type { Manifest } from '../core/manifest/types';
+import { sha256Hex } from '../core/sha256';
 
 export interface UploadedImage {
   /** "upload:" + the first 12 hex digits of the sha256 of the file's bytes: the same for every model. */
@@ -53,8 +54,7 @@ export const MAX_FILE_BYTES = 100 * 2 ** 20;
 
 /** The id of an uploaded file: from its bytes, not from any model's x_0, so it outlives a model change. */
 export async function uploadId(bytes: Uint8Array<ArrayBuffer>): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  return `upload:${Array.from(digest.subarray(0, 6), (b) => b.toString(16).padStart(2, '0')).join('')}`;
+  return `upload:${await sha256Hex(bytes, 6)}`;
 }
 
 function rgbaOf(bitmap: ImageBitmap, width: number, height: number): Uint8ClampedArray {

@@ -6,6 +6,7 @@
  * seed they name one image's pooled features.
  */
 import type { Pooling } from '../core/pooling';
+import { sha256Hex } from '../core/sha256';
 
 /** Cache key part for a pooling ('avg', 'max', 'avg2', 'avg4'); raw maps are too large to cache. */
 export function poolingKey(p: Pooling): string | null {
@@ -19,10 +20,9 @@ export function poolingKey(p: Pooling): string | null {
  */
 export async function imageHashes(data: Float32Array, count: number, pixels: number): Promise<string[]> {
   const out: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const bytes = new Uint8Array(data.buffer, data.byteOffset + i * pixels * 4, pixels * 4);
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes.slice()));
-    out.push(Array.from(digest.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(''));
-  }
+  for (let i = 0; i < count; i++)
+    out.push(
+      await sha256Hex(new Uint8Array(data.buffer, data.byteOffset + i * pixels * 4, pixels * 4).slice(), 8),
+    );
   return out;
 }

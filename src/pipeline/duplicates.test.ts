@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { contentHashes, duplicateProblems, findDuplicates } from './duplicates';
+import { imageHashes } from './cache-key';
+import { duplicateProblems, findDuplicates } from './duplicates';
 
 describe('content duplicates across a split', () => {
   it('hashes equal pixels equally and different pixels differently', async () => {
     const x0 = Float32Array.from([1, 2, 3, 1, 2, 3, 1, 2, 4]);
-    const [a, b, c] = await contentHashes(x0, 3, 3);
+    const [a, b, c] = await imageHashes(x0, 3, 3);
     expect(a).toBe(b);
     expect(a).not.toBe(c);
     expect(a).toMatch(/^[0-9a-f]{16}$/);

@@ -5,20 +5,6 @@
  * image identical to a training image is then counted as "unseen" when it was fitted on.
  */
 
-/**
- * 64-bit content hashes (hex) of `count` images of `pixels` floats each: SHA-256 of the float32
- * bytes, truncated (as the worker's feature cache keys images).
- */
-export async function contentHashes(x0: Float32Array, count: number, pixels: number): Promise<string[]> {
-  const out: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const bytes = new Uint8Array(x0.buffer, x0.byteOffset + i * pixels * 4, pixels * 4).slice();
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-    out.push(Array.from(digest.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(''));
-  }
-  return out;
-}
-
 export interface DuplicatePair {
   /** The held-out image (validation or test)… */
   id: string;

@@ -10,7 +10,8 @@ import { checkProbeData } from '../core/probe/checks';
 import { confusionMatrix, predictProba } from '../core/probe/softmax-regression';
 import { applyStandardizer } from '../core/probe/standardize';
 import type { ProbeResult, ProbeStep } from '../worker/jobs';
-import { contentHashes, duplicateProblems, findDuplicates } from './duplicates';
+import { imageHashes } from './cache-key';
+import { duplicateProblems, findDuplicates } from './duplicates';
 import { APP_VERSION, type FeatureSpec } from './feature-spec';
 import { extractConcatenated } from './features';
 import type { PipelineRuntime } from './runtime';
@@ -58,7 +59,7 @@ export function splitProblems(split: LabelledSplit): string[] {
 export async function leakProblems(split: LabelledSplit, x0: Float32Array): Promise<string[]> {
   const ids = splitIds(split);
   const pixels = ids.length ? x0.length / ids.length : 0;
-  const hashes = await contentHashes(x0, ids.length, pixels);
+  const hashes = await imageHashes(x0, ids.length, pixels);
   return duplicateProblems(
     findDuplicates(ids, hashes, {
       train: split.train.ids.length,

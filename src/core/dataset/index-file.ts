@@ -3,6 +3,7 @@
  * docs/data-format.md) and the raw uint8 files it names. Validation quotes what is wrong.
  */
 import { DiffProbeError } from '../errors';
+import { sha256Hex } from '../sha256';
 
 export interface DatasetSplitFiles {
   count: number;
@@ -85,8 +86,7 @@ export function validateDatasetIndex(json: unknown): DatasetIndex {
 export async function verifyDatasetFile(index: DatasetIndex, file: string, bytes: Uint8Array): Promise<void> {
   const expected = index.sha256?.[file]?.toLowerCase();
   if (!expected) return;
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
-  const actual = Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+  const actual = await sha256Hex(bytes);
   if (actual !== expected)
     fail(
       `"${file}" does not match dataset.json: its SHA-256 is ${actual}, expected ${expected} (a truncated, stale or altered download)`,

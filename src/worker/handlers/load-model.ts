@@ -11,6 +11,7 @@ import type { Manifest } from '../../core/manifest/types';
 import { validateManifest } from '../../core/manifest/validate';
 import { withBlockOutputs } from '../../core/onnx/block-outputs';
 import { scheduleFromManifest } from '../../core/schedule';
+import { sha256Hex } from '../../core/sha256';
 import { configureWasm, webRuntime } from '../../engine/onnx-web';
 import { unsupportedOnWebGpu } from '../../engine/webgpu-ops';
 import { releaseBlockSessions } from '../block-sessions';
@@ -63,11 +64,6 @@ export function matchExternalData(
       { missing },
     );
   return needed.map((n) => ({ path: n, data: (byName.get(n) ?? byName.get(n.split('/').pop() ?? n))! }));
-}
-
-export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>);
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 interface ReadModel {
@@ -257,8 +253,7 @@ function namingTheFile(error: unknown, name: string): unknown {
   const message = error instanceof Error ? error.message : String(error);
   if (message.includes(name) || (wire && wire.code === 'cancelled')) return error;
   if (wire) return new DiffProbeError(wire.code, `${name}: ${message}`, wire.detail);
-  const out = new Error(`${name}: ${message}`);
-  return out;
+  return new Error(`${name}: ${message}`);
 }
 
 async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
