@@ -24,7 +24,14 @@ async function main() {
       // waitFor() notices the change in a requestAnimationFrame callback, i.e. in the frame that
       // will show it; a task queued from there runs once that frame has been painted.
       const painted = () => new Promise<void>((r) => setTimeout(r, 0));
-      const tilesLabel = () => document.querySelector('canvas.tiles')?.getAttribute('aria-label') ?? '';
+      // The main panel's tiles: "<n> channel maps of block <b> at t = <t>, for <image>; …" (the
+      // compare pane's canvas says "(comparison)" and is not what this measures).
+      const shown = () => {
+        const label =
+          document.querySelector('[data-part="tiles"] canvas.tiles')?.getAttribute('aria-label') ?? '';
+        const m = /channel maps of block (\S+) at t = (\d+),/.exec(label);
+        return m ? { block: m[1], t: Number(m[2]) } : null;
+      };
       const waitFor = async (ok: () => boolean, timeout = 30_000) => {
         const start = performance.now();
         while (!ok()) {
@@ -41,7 +48,7 @@ async function main() {
         const b = blocks[i % blocks.length];
         const t0 = performance.now();
         s().selectBlock(b, false);
-        await waitFor(() => tilesLabel().includes(`block ${b} at`));
+        await waitFor(() => shown()?.block === b);
         await painted();
         switchMs.push(performance.now() - t0);
       }
@@ -52,7 +59,7 @@ async function main() {
         const t = 101 + i * 7;
         const t0 = performance.now();
         s().setT(t);
-        await waitFor(() => tilesLabel().endsWith(`at t = ${t}`));
+        await waitFor(() => shown()?.t === t);
         await painted();
         stepMs.push(performance.now() - t0);
         workerMs.push(s().forward!.result.ms);
@@ -71,7 +78,7 @@ async function main() {
         s().setT(500 + i);
         await new Promise((r) => setTimeout(r, 8));
       }
-      await waitFor(() => tilesLabel().endsWith('at t = 529'));
+      await waitFor(() => shown()?.t === 529);
       await new Promise((r) => setTimeout(r, 300));
       clearInterval(watch);
       return {
