@@ -2,12 +2,16 @@
  * `npm run bench:sweep`: the default sweep from the UI — every block of the default model × 5
  * timesteps (0, 25, 100, 200, 500), 2,000 train / 1,000 test images, on WASM in headless Chromium,
  * starting from an empty feature cache. Prints the wall time and the best cell.
+ * `THREADS=n` fixes the WASM thread count (default: the app's automatic choice, as a user gets it).
  */
+
 import { openWasmPage, runMain, withAppInChromium } from './browser';
+
+const threads = Number(process.env.THREADS ?? 0);
 
 async function main() {
   await withAppInChromium(4192, async (chromium, url) => {
-    const page = await openWasmPage(chromium, url);
+    const page = await openWasmPage(chromium, url, threads);
     const t0 = Date.now();
     await page.getByRole('button', { name: 'Run sweep' }).click();
     await page.getByText('Done.').waitFor({ timeout: 3_600_000 });
