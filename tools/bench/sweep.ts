@@ -16,9 +16,9 @@ async function main() {
     await page.getByRole('button', { name: 'Run sweep' }).click();
     await page.getByText('Done.').waitFor({ timeout: 3_600_000 });
     const seconds = (Date.now() - t0) / 1000;
-    const threads = await page.evaluate(() => window.diffprobe.state().model?.threads);
+    const used = await page.evaluate(() => window.diffprobe.state().model?.threads);
     console.log(
-      `Default sweep (16 blocks × 5 timesteps, 2,000 + 1,000 images, WASM ${threads} threads, empty cache): ${seconds.toFixed(0)} s`,
+      `Default sweep (16 blocks × 5 timesteps, 2,000 + 1,000 images, WASM ${used} threads, empty cache): ${seconds.toFixed(0)} s`,
     );
     // The heatmap is a keyboard grid whose name says the chosen cell.
     const label = await page.getByRole('grid', { name: /Sweep heatmap/ }).getAttribute('aria-label');
