@@ -45,7 +45,22 @@ export class BlockSession {
     options?: SessionOptions,
   ): Promise<BlockSession> {
     const plan = blockExtractionModel(bytes, info, unet.manifest, blocks, pooling);
-    const session = await unet.runtime.createSession(plan.bytes, options);
+    return BlockSession.open(unet, plan, blocks, pooling, options);
+  }
+
+  /**
+   * Opens a plan built once (blockExtractionModel) on `runtime`: the U-Net's own, or another
+   * instance's (the worker's engine helper) that runs the same sub-graph on other cores.
+   */
+  static async open(
+    unet: UNetSession,
+    plan: BlockExtractionPlan,
+    blocks: readonly string[],
+    pooling: Pooling,
+    options?: SessionOptions,
+    runtime = unet.runtime,
+  ): Promise<BlockSession> {
+    const session = await runtime.createSession(plan.bytes, options);
     return new BlockSession(unet, session, plan, [...blocks], pooling);
   }
 

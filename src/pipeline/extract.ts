@@ -69,14 +69,21 @@ export function poolInJs(unet: UNetSession, blocks: readonly string[], pooling: 
 }
 
 /**
- * Extracts pooled features for `count` images, one batch at a time. `onBatch` receives every batch
- * as soon as it is ready (so a cancelled run keeps what it computed); `checkpoint` is awaited
- * between batches and may throw to cancel. `runner` runs and pools one batch (default:
- * {@link poolInJs} on `unet`).
+ * Extracts pooled features for `count` images, one batch at a time. `onBatch` receives every batch,
+ * in order, as soon as it and the ones before it are ready (so a cancelled run keeps what it
+ * computed); `checkpoint` is awaited before each batch and may throw to cancel. `runners` run and
+ * pool one batch each (default: {@link poolInJs} on `unet`).
  *
- * The next batch's x_t is drawn while ONNX Runtime runs the current one: where the run is
- * asynchronous (onnxruntime-node's thread pool, a GPU) the two overlap; where it is not (WASM runs
- * on the worker's thread) nothing changes but the order.
+ * With several runners (the worker's second WASM engine: worker/engine-helper/) each takes the
+ * next batch when it is free, so a slower one simply takes fewer. The first is the primary: its
+ * failure fails the extraction; another's failure puts its batches back for the others (a batch
+ * that fails everywhere, e.g. NaN from the model, fails on the primary with its own error). A
+ * runner listed twice has two batches in flight: one on another worker then always has the next
+ * batch queued while this thread is busy.
+ *
+ * Each runner draws its next batch's x_t while ONNX Runtime runs the current one: where the run
+ * is asynchronous (onnxruntime-node's thread pool, a GPU, another worker) the two overlap; where
+ * it is not (WASM on the worker's thread) nothing changes but the order.
  */
 export async function extractFeatures(
   unet: UNetSession,
@@ -85,27 +92,82 @@ export async function extractFeatures(
   options: ExtractOptions,
   onBatch: (batch: BatchFeatures) => void | Promise<void>,
   checkpoint: () => Promise<void> = async () => {},
-  runner: BatchRunner = poolInJs(unet, options.blocks, options.pooling),
+  runners: BatchRunner | readonly BatchRunner[] = poolInJs(unet, options.blocks, options.pooling),
 ): Promise<Record<string, number>> {
   const { input } = unet.manifest;
   const pixels = input.channels * input.height * input.width;
   const alphaBar = options.alphasCumprod[options.t];
   const dims: Record<string, number> = {};
   const batchSize = Math.max(1, Math.floor(options.batchSize));
-  const noisy = (start: number) =>
-    noisyBatch(x0, start, Math.min(batchSize, count - start), pixels, options.seed, alphaBar);
-  let xt = count > 0 ? noisy(0) : new Float32Array(0);
-  for (let start = 0; start < count; start += batchSize) {
-    await checkpoint();
-    const n = Math.min(batchSize, count - start);
-    const running = runner(xt, n, new Float32Array(n).fill(options.t));
-    // Drawn while the batch runs; a failed run still rejects below.
-    const next = start + batchSize < count ? noisy(start + batchSize) : null;
-    const pooled = await running;
-    for (const block of options.blocks) dims[block] = pooled.dims[block];
-    await onBatch({ start, count: n, features: pooled.features, dims: { ...dims } });
-    if (next) xt = next;
-  }
+  const sizeOf = (start: number) => Math.min(batchSize, count - start);
+  const noisy = (start: number) => noisyBatch(x0, start, sizeOf(start), pixels, options.seed, alphaBar);
+
+  /** Batch starts not yet taken by a runner, in order; a failed helper's batches go back in front. */
+  const queue: number[] = [];
+  for (let start = 0; start < count; start += batchSize) queue.push(start);
+  const ready = new Map<number, PooledBatch>();
+  let nextToEmit = 0;
+  let stopped = false;
+  let emitting: Promise<void> = Promise.resolve();
+  /** Hands the finished batches to onBatch in order, one call at a time. */
+  const emit = () => {
+    emitting = emitting.then(async () => {
+      for (let pooled = ready.get(nextToEmit); pooled && !stopped; pooled = ready.get(nextToEmit)) {
+        const start = nextToEmit;
+        ready.delete(start);
+        nextToEmit += batchSize;
+        for (const block of options.blocks) dims[block] = pooled.dims[block];
+        await onBatch({ start, count: sizeOf(start), features: pooled.features, dims: { ...dims } });
+      }
+    });
+    return emitting;
+  };
+
+  const lane = async (runner: BatchRunner, primary: boolean) => {
+    let start = queue.shift();
+    let xt = start === undefined ? null : noisy(start);
+    while (start !== undefined && xt && !stopped) {
+      await checkpoint();
+      const n = sizeOf(start);
+      const running = runner(xt, n, new Float32Array(n).fill(options.t));
+      // Drawn while the batch runs; a failed run still rejects below.
+      const next = queue.shift();
+      const nextXt = next === undefined ? null : noisy(next);
+      let pooled: PooledBatch;
+      try {
+        pooled = await running;
+      } catch (error) {
+        if (primary || stopped) throw error;
+        // A helper failed (its worker died, ran out of memory…): the others take its batches.
+        queue.unshift(...[start, next].filter((s): s is number => s !== undefined));
+        queue.sort((a, b) => a - b);
+        console.warn('an extraction helper failed; the batches continue without it', error);
+        return;
+      }
+      if (stopped) return;
+      ready.set(start, pooled);
+      await emit();
+      start = next;
+      xt = nextXt;
+    }
+  };
+
+  const lanes = Array.isArray(runners) ? runners : [runners as BatchRunner];
+  // Rejects at the first failure (a cancel included) without waiting for a helper's batch in flight;
+  // `stopped` keeps that batch from being emitted when it lands.
+  // The others start first: a WASM run on this thread blocks it for a whole batch, and a runner on
+  // another worker should have its first batch before that.
+  const order = lanes.map((_, i) => i).reverse();
+  const running = order.map((i) =>
+    lane(lanes[i], i === 0).catch((error) => {
+      stopped = true;
+      throw error;
+    }),
+  );
+  await Promise.all(running);
+  // A helper that failed after the primary had found the queue empty left its batches there.
+  if (queue.length) await lane(lanes[0], true);
+  await emitting;
   return dims;
 }
 

@@ -4,8 +4,10 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadNodeModel, type NodeModel } from '../cli/load';
 import { createRng, gaussian } from '../core/rng';
+import { nodeRuntime } from '../engine/onnx-node';
+import type { OrtRuntime } from '../engine/ort-types';
 import { extractFeatures as pipelineExtract } from '../pipeline/extract';
-import { blockRunner, blockSessionCount, MIN_IMAGES, releaseBlockSessions } from './block-sessions';
+import { blockRunners, blockSessionCount, MIN_IMAGES, releaseBlockSessions } from './block-sessions';
 import { createJobContext } from './context';
 import type { FeatureChunk } from './jobs';
 import { type LoadedModel, setCurrentModel } from './model-state';
@@ -13,6 +15,10 @@ import { type LoadedModel, setCurrentModel } from './model-state';
 vi.mock('../engine/onnx-web', () => ({ webgpuDevice: async () => undefined }));
 vi.mock('./post', () => ({ post: () => {} }));
 vi.mock('./handlers/load-model', () => ({ openOnBestBackend: async () => ({}) }));
+// The engine helper (a nested worker in the browser) is a second onnxruntime-node runtime here,
+// counting the sessions it creates; `helper.runtime = null` is a machine without one.
+const helper = vi.hoisted(() => ({ runtime: null as OrtRuntime | null, created: 0, failCreate: false }));
+vi.mock('./engine-helper/remote-runtime', () => ({ helperRuntime: async () => helper.runtime }));
 const { extractFeatures } = await import('./handlers/extract');
 
 const MANIFEST = 'public/models/fashion-mnist-ddpm/manifest.json';
@@ -22,6 +28,15 @@ let node: NodeModel;
 let model: LoadedModel;
 beforeAll(async () => {
   node = await loadNodeModel(MANIFEST, 1);
+  const second = nodeRuntime(1);
+  helper.runtime = {
+    ...second,
+    createSession: async (m, o) => {
+      if (helper.failCreate) throw new Error('out of memory in the helper');
+      helper.created++;
+      return second.createSession(m, o);
+    },
+  };
   model = {
     unet: node.unet,
     info: { hash: 'h', id: 'id', manifest: node.manifest, backend: 'wasm', threads: 1, fallbackReason: null },
@@ -42,7 +57,7 @@ const x0 = gaussian(createRng(9), count * 784);
 
 describe('worker extraction sessions', () => {
   it('a request of MIN_IMAGES or more builds the blocks’ sub-graph; its features match the U-Net’s', async () => {
-    expect(await blockRunner(model, ['mid'], { kind: 'avg' }, MIN_IMAGES - 1)).toBeNull();
+    expect(await blockRunners(model, ['mid'], { kind: 'avg' }, MIN_IMAGES - 1)).toBeNull();
     expect(blockSessionCount(model)).toBe(0);
     const chunks: FeatureChunk[] = [];
     const ctx = createJobContext(
@@ -64,6 +79,9 @@ describe('worker extraction sessions', () => {
     const result = await extractFeatures(params, ctx);
     expect(result.dims).toEqual({ down1_1: 256, mid: 256 });
     expect(blockSessionCount(model)).toBe(1);
+    // The sub-graph also opened in the engine helper, and both took batches.
+    expect(result.engines).toBe(2);
+    expect(helper.created).toBe(1);
 
     const want: Record<string, Float32Array> = {
       down1_1: new Float32Array(count * 256),
@@ -88,21 +106,41 @@ describe('worker extraction sessions', () => {
   });
 
   it('a later small request for the same blocks reuses the session; the oldest goes past MAX_SESSIONS', async () => {
-    expect(await blockRunner(model, ['down1_1', 'mid'], { kind: 'adaptive', size: 2 }, 1)).not.toBeNull();
+    expect(await blockRunners(model, ['down1_1', 'mid'], { kind: 'adaptive', size: 2 }, 1)).not.toBeNull();
     expect(blockSessionCount(model)).toBe(1);
-    await blockRunner(model, ['mid'], { kind: 'avg' }, count);
-    await blockRunner(model, ['mid'], { kind: 'max' }, count);
+    await blockRunners(model, ['mid'], { kind: 'avg' }, count);
+    await blockRunners(model, ['mid'], { kind: 'max' }, count);
     expect(blockSessionCount(model)).toBe(3);
-    await blockRunner(model, ['up0_2'], { kind: 'avg' }, count);
+    await blockRunners(model, ['up0_2'], { kind: 'avg' }, count);
     expect(blockSessionCount(model)).toBe(3);
     // The first one was the least recently used: gone, so a small request for it runs on the U-Net.
-    expect(await blockRunner(model, ['down1_1', 'mid'], { kind: 'adaptive', size: 2 }, 1)).toBeNull();
+    expect(await blockRunners(model, ['down1_1', 'mid'], { kind: 'adaptive', size: 2 }, 1)).toBeNull();
+  });
+
+  it('without a helper, or when it cannot open the sub-graph, extraction runs on one engine', async () => {
+    const saved = helper.runtime;
+    helper.runtime = null;
+    try {
+      expect(await blockRunners(model, ['down0_0'], { kind: 'avg' }, count)).toHaveLength(1);
+    } finally {
+      helper.runtime = saved;
+    }
+    helper.failCreate = true;
+    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    try {
+      expect(await blockRunners(model, ['down0_1'], { kind: 'avg' }, count)).toHaveLength(1);
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('engine helper'), expect.any(Error));
+    } finally {
+      helper.failCreate = false;
+      warn.mockRestore();
+    }
+    expect(new Set(await blockRunners(model, ['down1_0'], { kind: 'avg' }, count)).size).toBe(2);
   });
 
   it('a change of backend drops them (a lost WebGPU device moves the model to WASM)', async () => {
     model.info = { ...model.info, backend: 'webgpu' };
     try {
-      expect(await blockRunner(model, ['mid'], { kind: 'avg' }, 1)).toBeNull();
+      expect(await blockRunners(model, ['mid'], { kind: 'avg' }, 1)).toBeNull();
       expect(blockSessionCount(model)).toBe(0);
     } finally {
       model.info = { ...model.info, backend: 'wasm' };

@@ -154,6 +154,11 @@ export interface ExtractParams extends ForModel {
    * exists already. Tests and benchmarks set it.
    */
   subgraph?: boolean;
+  /**
+   * Share the sub-graph's batches with the engine helper when there is one (default true;
+   * worker/engine-helper/). Benchmarks turn it off for their A/B.
+   */
+  helper?: boolean;
 }
 
 /** Pooled features for the images at `rows` (indices into the request), one [rows.length, dim] matrix per block. */
@@ -338,9 +343,16 @@ export interface Jobs {
     params: ExtractParams;
     /**
      * `cached`: how many images came from the feature cache; `subgraph`: whether the rest ran on
-     * the blocks' sub-graph pooled in ONNX (else the whole U-Net, pooled in JavaScript).
+     * the blocks' sub-graph pooled in ONNX (else the whole U-Net, pooled in JavaScript); `engines`:
+     * how many ONNX Runtime instances shared the batches (2 with the engine helper).
      */
-    result: { count: number; dims: Record<string, number>; cached: number; subgraph: boolean };
+    result: {
+      count: number;
+      dims: Record<string, number>;
+      cached: number;
+      subgraph: boolean;
+      engines: number;
+    };
     partial: FeatureChunk;
   };
   /**

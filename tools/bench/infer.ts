@@ -35,11 +35,16 @@ const LEVERS = !process.argv.includes('--no-levers');
 /** Batch 1 is slow per image; time fewer images there so the run stays short. */
 const imagesFor = (batch: number) => (batch === 1 ? Math.min(IMAGES, 64) : IMAGES);
 
-/** One measurement: which blocks, at which batch, on the sub-graph (true), the U-Net (false) or the app's default. */
+/**
+ * One measurement: which blocks, at which batch, on the sub-graph (true), the U-Net (false) or the
+ * app's default; `helper`: the browser shares the batches with its engine helper (a second ORT
+ * instance on the cores left free; off unless asked, so that both sides use the same cores).
+ */
 interface Case {
   blocks: 'all' | string[];
   batch: number;
   subgraph?: boolean;
+  helper?: boolean;
 }
 
 /** A side of the comparison: times one extraction of `count` images for a case, in ms. */
@@ -111,6 +116,7 @@ async function browserSide(threads: number, x0: Float32Array, url: string): Prom
             pooling: { kind: 'avg' },
             batchSize: c.batch,
             cache: false,
+            helper: c.helper ?? false,
             ...(c.subgraph === undefined ? {} : { subgraph: c.subgraph }),
           });
           return performance.now() - t0;
@@ -160,6 +166,8 @@ const LEVER_CASES: [string, Case][] = [
   ['down1_1 only, whole U-Net + JS pooling', { blocks: ['down1_1'], batch: 32, subgraph: false }],
   ['down1_1 only, sub-graph + ONNX pooling', { blocks: ['down1_1'], batch: 32, subgraph: true }],
 ];
+/** The app's automatic setting on two cores: one thread for the worker's engine, one for its helper. */
+const HELPER_CASE: Case = { blocks: 'all', batch: 32, subgraph: true, helper: true };
 
 async function main() {
   const model = await loadNodeModel(MANIFEST, 1);
@@ -180,11 +188,13 @@ async function main() {
     }));
     // Levers: both sides the same way.
     if (LEVERS) for (const [, c] of LEVER_CASES) cases.push({ native: c, browser: c });
+    // Two cores each way: the browser's engine + helper (1 thread each) against native's 2 threads.
+    if (LEVERS) cases.push({ native: { blocks: 'all', batch: 32, subgraph: true }, browser: HELPER_CASE });
     const rows: Record<number, { native: number; browser: number }[]> = {};
     for (const threads of [1, 2]) rows[threads] = await measure(threads, x0, preview.url, cases);
     const f = (x: number) => x.toFixed(1);
     console.log(
-      `\nFeature extraction, images/s (default model, all 16 blocks, avg pooling; median of ${REPEATS}; ${IMAGES} images, ${Math.min(IMAGES, 64)} at batch 1). Browser: the app's default (sub-graph + ONNX pooling for 64+ images); native: the whole U-Net, maps pooled in JS\n`,
+      `\nFeature extraction, images/s (default model, all 16 blocks, avg pooling; median of ${REPEATS}; ${IMAGES} images, ${Math.min(IMAGES, 64)} at batch 1). Browser: the app's default (sub-graph + ONNX pooling for 64+ images) on one engine; native: the whole U-Net, maps pooled in JS\n`,
     );
     console.log(
       '| batch | native 1T | browser WASM 1T | ratio 1T | native 2T | browser WASM 2T | ratio 2T |',
@@ -210,6 +220,11 @@ async function main() {
           `| ${label} | ${f(n1)} | ${f(w1)} | ${(w1 / n1).toFixed(2)} | ${f(n2)} | ${f(w2)} | ${(w2 / n2).toFixed(2)} |`,
         );
       }
+      const k = BATCHES.length + LEVER_CASES.length;
+      const [helped, single, native2] = [rows[1][k].browser, rows[2][k].browser, rows[2][k].native];
+      console.log(
+        `\nTwo cores, all 16 blocks, sub-graph + ONNX pooling, batch 32: browser engine + helper (1 thread each, the automatic setting on 2 cores) ${f(helped)} images/s; one engine with 2 threads ${f(single)}; native 2 threads ${f(native2)}: ratio ${(helped / native2).toFixed(2)}× (helper) / ${(single / native2).toFixed(2)}× (one engine)`,
+      );
     }
     console.log(`\nload average at end: ${load()}`);
   } finally {

@@ -17,7 +17,7 @@ import { extractionBatchSize, extractionBudgetBytes, type GpuBufferLimits } from
 import { imageHashes, poolingKey } from '../../pipeline/cache-key';
 import { extractFeatures as extract } from '../../pipeline/extract';
 import { PIPELINE_VERSION } from '../../pipeline/version';
-import { blockRunner } from '../block-sessions';
+import { blockRunners } from '../block-sessions';
 import type { CachedFeatures, CacheKey } from '../cache/feature-cache';
 import { featureCacheStatus } from '../cache/shared';
 import type { JobContext } from '../context';
@@ -123,6 +123,7 @@ export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
 
   const finished = new Set(hitRows);
   let subgraph = false;
+  let engines = 1;
   // Runs the model on every row not finished yet. If WebGPU fails mid-way (device lost, out of
   // memory), the model moves to WASM and the loop continues with the rows still missing.
   for (let attempt = 0; finished.size < count; attempt++) {
@@ -137,16 +138,19 @@ export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
     const run = async () => {
       // Many images: the blocks' sub-graph, pooled in ONNX, in a session kept for the next request
       // (worker/block-sessions.ts); else the U-Net's session with the maps pooled in JavaScript.
-      const runner =
+      const runners =
         params.subgraph === false
           ? null
-          : await blockRunner(
+          : await blockRunners(
               model,
               computeBlocks,
               params.pooling,
               params.subgraph ? Number.POSITIVE_INFINITY : missRows.length,
+              params.helper !== false,
             );
-      if (runner) subgraph = true;
+      if (runners) subgraph = true;
+      engines = new Set(runners ?? []).size || 1;
+      const on = `on ${model.info.backend.toUpperCase()}${engines > 1 ? ` (${engines} engines)` : ''}`;
       return extract(
         model.unet,
         x0,
@@ -175,14 +179,14 @@ export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
           });
           for (const r of rows) finished.add(r);
           done += rows.length;
-          ctx.progress(done, count, `t=${params.t} on ${model.info.backend.toUpperCase()}`);
+          ctx.progress(done, count, `t=${params.t} ${on}`);
         },
         () => ctx.checkpoint(),
-        runner ?? undefined,
+        runners ?? undefined,
       );
     };
     if (attempt === 0) await withRecovery(model, run, false);
     else await run();
   }
-  return { count, dims, cached: hitRows.length, subgraph };
+  return { count, dims, cached: hitRows.length, subgraph, engines };
 }
