@@ -91,7 +91,7 @@ test('the app and the CLI give the same features and the same probe', async ({ a
           }
         },
       );
-      const enc = (window as unknown as { toBase64: (a: Float32Array) => string }).toBase64;
+      const enc = window.toBase64;
       return Object.fromEntries(blocks.map((b) => [b, enc(rows[b])]));
     },
     { x0: Array.from(x0), count, blocks },

@@ -28,7 +28,7 @@ test('extraction shared with the engine helper gives the same rows, in order, as
   const run = (helper: boolean) =>
     page.evaluate(
       async ({ x0, t, seed, blocks, helper }) => {
-        const enc = (window as unknown as { toBase64: (a: Float32Array) => string }).toBase64;
+        const enc = window.toBase64;
         const rows: number[] = [];
         const features: Record<string, Float32Array> = {};
         const result = await window.diffprobe.runWithPartials(

@@ -25,7 +25,7 @@ for (const backend of ['wasm', 'webgpu'] as const) {
       const out = await page.evaluate(
         async ({ x0, t, seed, blocks }) => {
           const r = await window.diffprobe.run('forward', { x0: new Float32Array(x0), t, seed, blocks });
-          const enc = (window as unknown as { toBase64: (a: Float32Array) => string }).toBase64;
+          const enc = window.toBase64;
           return {
             xt: enc(r.xt),
             maps: Object.fromEntries(Object.entries(r.maps).map(([n, m]) => [n, enc(m.data)])),
@@ -64,7 +64,7 @@ for (const backend of ['wasm', 'webgpu'] as const) {
       const out = await page.evaluate(
         async ({ x0, t, seed, blocks, pooling }) => {
           const features: Record<string, string> = {};
-          const enc = (window as unknown as { toBase64: (a: Float32Array) => string }).toBase64;
+          const enc = window.toBase64;
           const result = await window.diffprobe.runWithPartials(
             'extractFeatures',
             {

@@ -4,6 +4,13 @@
  */
 import { test as base, expect, type Page } from '@playwright/test';
 
+declare global {
+  interface Window {
+    /** Installed in every page by `test` below: a typed array as base64, to leave the page compactly. */
+    toBase64(a: Float32Array): string;
+  }
+}
+
 export interface AppPage {
   page: Page;
   consoleErrors: string[];
@@ -26,7 +33,7 @@ export const test = base.extend<{ app: AppPage }>({
     });
     // Typed arrays leave the page as base64 (evaluate's JSON would turn them into huge objects).
     await page.addInitScript(() => {
-      (window as unknown as { toBase64: (a: Float32Array) => string }).toBase64 = (a) => {
+      window.toBase64 = (a) => {
         const bytes = new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
         let s = '';
         for (let i = 0; i < bytes.length; i += 0x8000)

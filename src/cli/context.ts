@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { version as DIFFPROBE_VERSION } from '../../package.json';
 import { canonicalJson, numbersKey } from '../core/manifest/numbers-key';
-import { sha256Hex as webSha256Hex } from '../core/sha256';
+import { sha256Hex } from '../core/sha256';
 import { nodeRuntimeVersion } from '../engine/onnx-node';
 import { PIPELINE_VERSION } from '../pipeline/version';
 import type { NodeModel } from './load';
@@ -33,8 +33,11 @@ export function defaultThreads(): number {
   return Math.max(1, availableParallelism());
 }
 
-/** SHA-256 (hex) of a typed array's bytes. */
-export function sha256Hex(data: ArrayBufferView): string {
+/**
+ * SHA-256 (hex) of a typed array's bytes, synchronously with node:crypto, for the CLI's feature
+ * files of hundreds of MB (WebCrypto's digest, core/sha256.ts, is asynchronous and copies its input).
+ */
+export function sha256HexSync(data: ArrayBufferView): string {
   return createHash('sha256')
     .update(new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
     .digest('hex');
@@ -42,7 +45,7 @@ export function sha256Hex(data: ArrayBufferView): string {
 
 /** First 16 hex digits of SHA-256 of the canonical JSON of `identity`. */
 export async function digest(identity: unknown): Promise<string> {
-  return webSha256Hex(new TextEncoder().encode(canonicalJson(identity)), 8);
+  return sha256Hex(new TextEncoder().encode(canonicalJson(identity)), 8);
 }
 
 /** The model part of run.json: what the numbers depend on, the manifest itself included. */

@@ -34,7 +34,7 @@ import {
   poolingsOf,
   startSession,
 } from './common';
-import { type CliContext, runRecord, sha256Hex } from './context';
+import { type CliContext, runRecord, sha256HexSync } from './context';
 import { imagesAndShard } from './extract';
 import { extractRows } from './extract-run';
 import { Output, withOutput } from './output';
@@ -197,7 +197,7 @@ async function featuresFromFiles(flags: Flags): Promise<Features> {
       .filter(Boolean);
   } catch {}
   if (ids.length !== n) ids = Array.from({ length: n }, (_, i) => String(i));
-  const hashes = mats.map((m) => ({ file: m.file, sha256: sha256Hex(m.data) }));
+  const hashes = mats.map((m) => ({ file: m.file, sha256: sha256HexSync(m.data) }));
   return {
     X,
     n,
@@ -205,7 +205,7 @@ async function featuresFromFiles(flags: Flags): Promise<Features> {
     labels,
     classes: await classesBeside(isNpy ? `${stem}.run.json` : join(dir, 'run.json')),
     ids,
-    identity: { features: hashes.map((h) => h.sha256), labels: labels ? sha256Hex(labels) : null },
+    identity: { features: hashes.map((h) => h.sha256), labels: labels ? sha256HexSync(labels) : null },
     record: { features: { files: hashes, labels: labels ? labelsPath : null } },
   };
 }
