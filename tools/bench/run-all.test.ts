@@ -8,6 +8,11 @@ describe('npm run bench: ratios read from each script’s output', () => {
       '| batch | native 1T |\n| 32 | 107.8 | 27.2 | 0.25× | 146.6 | 47.8 | 0.33× |\n',
     );
     expect(infer.map((r) => r.ratio)).toEqual([0.25, 0.33]);
+    const helper = parseOutput(
+      'infer',
+      'Two cores, all 16 blocks, sub-graph + ONNX pooling, batch 32: browser engine + helper (1 thread each, the automatic setting on 2 cores) 45.0 images/s; one engine with 2 threads 40.0; native 2 threads 150.0: ratio 0.30× (helper) / 0.27× (one engine)',
+    );
+    expect(helper).toEqual([expect.objectContaining({ value: '45.0 / 150.0 img/s', ratio: 0.3 })]);
     const explorer = parseOutput(
       'explorer',
       '| block switch → repaint (no re-run), 32 switches | 23.2 ms | 43.5 ms | 62.3 ms |\n| timestep change → forward pass → repaint, 30 moves | 84.2 ms | 104.4 ms | 126.6 ms |\n',

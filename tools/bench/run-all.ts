@@ -56,6 +56,18 @@ export function parseOutput(bench: string, out: string): Row[] {
         ratio: Number(r2),
       });
     }
+    // Two cores, …: browser engine + helper (…) X images/s; one engine with 2 threads Y; native 2 threads Z: ratio …
+    const two =
+      /^Two cores.*?\) ([\d.]+) images\/s; one engine with 2 threads [\d.]+; native 2 threads ([\d.]+)/m.exec(
+        out,
+      );
+    if (two)
+      rows.push({
+        bench,
+        measure: 'browser WASM engine + helper (1 thread each) / native 2 threads, batch 32, 2 cores',
+        value: `${two[1]} / ${two[2]} img/s`,
+        ratio: num(two[1]) / num(two[2]),
+      });
   } else if (bench === 'explorer') {
     const budgets: [RegExp, string, number][] = [
       [/^\| block switch[^|]*\|\s*([\d.]+) ms\s*\|\s*([\d.]+) ms/m, 'block switch p95 / 50 ms budget', 50],

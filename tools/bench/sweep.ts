@@ -5,6 +5,7 @@
  * `THREADS=n` fixes the WASM thread count (default: the app's automatic choice, as a user gets it).
  */
 
+import { helperThreads } from '../../src/worker/engine-helper/threads';
 import { openWasmPage, runMain, withAppInChromium } from './browser';
 
 const threads = Number(process.env.THREADS ?? 0);
@@ -16,9 +17,15 @@ async function main() {
     await page.getByRole('button', { name: 'Run sweep' }).click();
     await page.getByText('Done.').waitFor({ timeout: 3_600_000 });
     const seconds = (Date.now() - t0) / 1000;
-    const used = await page.evaluate(() => window.diffprobe.state().model?.threads);
+    const { used, isolated, cores } = await page.evaluate(() => ({
+      used: window.diffprobe.state().model?.threads ?? 1,
+      isolated: globalThis.crossOriginIsolated,
+      cores: navigator.hardwareConcurrency,
+    }));
+    const helper = helperThreads(isolated, cores, used);
+    const engines = `WASM ${used} thread${used === 1 ? '' : 's'}${helper ? ` + engine helper ${helper}` : ''}`;
     console.log(
-      `Default sweep (16 blocks × 5 timesteps, 2,000 + 1,000 images, WASM ${used} threads, empty cache): ${seconds.toFixed(0)} s`,
+      `Default sweep (16 blocks × 5 timesteps, 2,000 + 1,000 images, ${engines}, empty cache): ${seconds.toFixed(0)} s`,
     );
     // The heatmap is a keyboard grid whose name says the chosen cell.
     const label = await page.getByRole('grid', { name: /Sweep heatmap/ }).getAttribute('aria-label');
