@@ -3,7 +3,7 @@
  * is run exactly once, rows come out in order and equal to a single runner's, a failing helper
  * hands its batches back, a failing primary or a cancel stops everything.
  */
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { scheduleFromManifest } from '../core/schedule';
 import type { PooledBatch } from '../engine/block-session';
 import type { UNetSession } from '../engine/unet-session';
@@ -49,6 +49,10 @@ async function collect(runners: BatchRunner | BatchRunner[], checkpoint?: () => 
 const rows = (batches: BatchFeatures[]) => batches.flatMap((b) => Array.from(b.features.a));
 
 describe('extraction on several runners', () => {
+  // A failing helper is reported with console.warn.
+  beforeEach(() => void vi.spyOn(console, 'warn').mockImplementation(() => {}));
+  afterEach(() => vi.restoreAllMocks());
+
   it('gives the rows of one runner, in order, each batch run once', async () => {
     const single = await collect(runner(0, []));
     const seenA: number[] = [];
@@ -66,27 +70,16 @@ describe('extraction on several runners', () => {
     const single = rows(await collect(runner(0, [])));
     const seenB: number[] = [];
     const helper = runner(1, seenB, (call) => (call === 2 ? new Error('helper worker died') : null));
-    const warn = console.warn;
-    console.warn = () => {};
-    try {
-      expect(rows(await collect([runner(2, []), helper]))).toEqual(single);
-    } finally {
-      console.warn = warn;
-    }
+    expect(rows(await collect([runner(2, []), helper]))).toEqual(single);
     expect(seenB.length).toBe(2);
+    expect(console.warn).toHaveBeenCalledTimes(1);
   });
 
   it('a helper failing after the primary found the queue empty: the primary runs its batches', async () => {
     const single = rows(await collect(runner(0, [])));
     // The helper is slow and fails its first batch, long after the fast primary has finished the rest.
     const helper = runner(40, [], (call) => (call === 0 ? new Error('out of memory') : null));
-    const warn = console.warn;
-    console.warn = () => {};
-    try {
-      expect(rows(await collect([runner(0, []), helper]))).toEqual(single);
-    } finally {
-      console.warn = warn;
-    }
+    expect(rows(await collect([runner(0, []), helper]))).toEqual(single);
   });
 
   it("the primary's failure fails the extraction without waiting for the helper", async () => {
