@@ -17,8 +17,16 @@ vi.mock('./post', () => ({ post: () => {} }));
 vi.mock('./handlers/load-model', () => ({ openOnBestBackend: async () => ({}) }));
 // The engine helper (a nested worker in the browser) is a second onnxruntime-node runtime here,
 // counting the sessions it creates; `helper.runtime = null` is a machine without one.
-const helper = vi.hoisted(() => ({ runtime: null as OrtRuntime | null, created: 0, failCreate: false }));
-vi.mock('./engine-helper/remote-runtime', () => ({ helperRuntime: async () => helper.runtime }));
+const helper = vi.hoisted(() => ({
+  runtime: null as OrtRuntime | null,
+  created: 0,
+  failCreate: false,
+  alive: true,
+}));
+vi.mock('./engine-helper/remote-runtime', () => ({
+  helperRuntime: async () => helper.runtime,
+  helperAlive: () => helper.alive,
+}));
 const { extractFeatures } = await import('./handlers/extract');
 
 const MANIFEST = 'public/models/fashion-mnist-ddpm/manifest.json';
@@ -135,6 +143,13 @@ describe('worker extraction sessions', () => {
       warn.mockRestore();
     }
     expect(new Set(await blockRunners(model, ['down1_0'], { kind: 'avg' }, count)).size).toBe(2);
+    // A helper that has died: its cached session is left out.
+    helper.alive = false;
+    try {
+      expect(await blockRunners(model, ['down1_0'], { kind: 'avg' }, count)).toHaveLength(1);
+    } finally {
+      helper.alive = true;
+    }
   });
 
   it('a change of backend drops them (a lost WebGPU device moves the model to WASM)', async () => {

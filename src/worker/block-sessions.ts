@@ -21,7 +21,7 @@ import type { Pooling } from '../core/pooling';
 import { BlockSession } from '../engine/block-session';
 import type { SessionOptions } from '../engine/ort-types';
 import type { BatchRunner } from '../pipeline/extract';
-import { helperRuntime } from './engine-helper/remote-runtime';
+import { helperAlive, helperRuntime } from './engine-helper/remote-runtime';
 import type { Backend } from './jobs';
 import type { LoadedModel } from './model-state';
 
@@ -107,7 +107,8 @@ export async function blockRunners(
   }
   const main = await pending.main;
   if (!main) return null;
-  const helper = useHelper ? await pending.helper : null;
+  // A helper that died keeps its sessions in this cache, but they would only fail.
+  const helper = useHelper && helperAlive() ? await pending.helper : null;
   const run =
     (session: BlockSession): BatchRunner =>
     (xt, count, t) =>
@@ -140,18 +141,21 @@ function open(model: LoadedModel, cache: Cache, blocks: readonly string[], pooli
     });
   const helped =
     cache.backend === 'wasm' && !model.externalData.length && model.bytes.byteLength <= LARGE_MODEL_BYTES;
+  // Opened alongside the worker's own (the helper's start and session creation run on its cores).
   const helper = !helped
     ? Promise.resolve(null)
-    : main.then(async (own) => {
-        const runtime = own && (await helperRuntime(model.info.threads));
+    : (async () => {
+        const runtime = await helperRuntime(model.info.threads);
         if (!runtime) return null;
         try {
           return await BlockSession.open(model.unet, await plan, blocks, pooling, {}, runtime);
         } catch (error) {
-          console.warn('the engine helper could not open the sub-graph; extracting on one engine', error);
+          // The plan's own failure is reported by the worker's session above.
+          if (await main)
+            console.warn('the engine helper could not open the sub-graph; extracting on one engine', error);
           return null;
         }
-      });
+      })();
   return { main, helper };
 }
 

@@ -18,7 +18,7 @@ type Request = HelperRequest extends infer R ? (R extends { id: number } ? Omit<
 class EngineHelper {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
-  private dead: Error | null = null;
+  dead: Error | null = null;
 
   constructor(private readonly worker: Worker) {
     worker.addEventListener('message', (event: MessageEvent<HelperReply>) => {
@@ -99,7 +99,12 @@ class EngineHelper {
   }
 }
 
-let started: { threads: number; runtime: Promise<OrtRuntime | null> } | null = null;
+interface Started {
+  threads: number;
+  runtime: Promise<OrtRuntime | null>;
+  helper: EngineHelper | null;
+}
+let started: Started | null = null;
 
 /**
  * The helper's runtime, started on first use, or null when there is no helper: no nested
@@ -113,25 +118,26 @@ export function helperRuntime(mainThreads: number): Promise<OrtRuntime | null> {
     mainThreads,
   );
   if (threads < 1 || typeof Worker === 'undefined') return Promise.resolve(null);
-  const runtime = (async () => {
+  const record: Started = { threads, runtime: Promise.resolve(null), helper: null };
+  record.runtime = (async () => {
     try {
       const worker = new Worker(new URL('./helper-worker.ts', import.meta.url), {
         type: 'module',
         name: 'diffprobe-engine-helper',
       });
-      const helper = new EngineHelper(worker);
-      await helper.call({ op: 'init', threads });
-      return helper.runtime();
+      record.helper = new EngineHelper(worker);
+      await record.helper.call({ op: 'init', threads });
+      return record.helper.runtime();
     } catch (error) {
       console.warn('the engine helper did not start; extraction runs on one engine', error);
       return null;
     }
   })();
-  started = { threads, runtime };
-  return runtime;
+  started = record;
+  return record.runtime;
 }
 
-/** The helper's thread count, once it has been asked for (0 when there is none). */
-export async function helperThreadCount(): Promise<number> {
-  return started && (await started.runtime) ? started.threads : 0;
+/** False once a started helper has died (its sessions then reject every run). */
+export function helperAlive(): boolean {
+  return !started?.helper?.dead;
 }
