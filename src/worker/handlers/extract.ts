@@ -150,7 +150,7 @@ export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
             );
       if (runners) subgraph = true;
       engines = new Set(runners ?? []).size || 1;
-      const on = `on ${model.info.backend.toUpperCase()}${engines > 1 ? ` (${engines} engines)` : ''}`;
+      const on = `on ${model.info.backend.toUpperCase()}${engines > 1 ? `, ${engines} engines` : ''}`;
       return extract(
         model.unet,
         x0,
