@@ -15,12 +15,22 @@ import { helperThreads } from './threads';
 type Pending = { resolve: (value: unknown) => void; reject: (error: Error) => void };
 type Request = HelperRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
-class EngineHelper {
+/** What EngineHelper needs of a Worker (the tests give it one that runs the handler in-process). */
+export interface WorkerLike {
+  postMessage(message: HelperRequest, transfer: Transferable[]): void;
+  addEventListener(type: 'message', listener: (event: MessageEvent<HelperReply>) => void): void;
+  addEventListener(type: 'error', listener: (event: ErrorEvent) => void): void;
+  addEventListener(type: 'messageerror', listener: () => void): void;
+  terminate(): void;
+}
+
+/** The compute worker's handle on the helper: numbered requests, each answered once. */
+export class EngineHelper {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   dead: Error | null = null;
 
-  constructor(private readonly worker: Worker) {
+  constructor(private readonly worker: WorkerLike) {
     worker.addEventListener('message', (event: MessageEvent<HelperReply>) => {
       const reply = event.data;
       const waiting = this.pending.get(reply.id);
@@ -35,7 +45,7 @@ class EngineHelper {
       this.pending.clear();
       worker.terminate();
     };
-    worker.addEventListener('error', (event) => {
+    worker.addEventListener('error', (event: ErrorEvent) => {
       event.preventDefault();
       die(event.message || 'its script failed');
     });
