@@ -123,23 +123,34 @@ export async function extractFeatures(
     return emitting;
   };
 
-  const lane = async (runner: BatchRunner, primary: boolean) => {
-    let start = queue.shift();
+  const lanes = Array.isArray(runners) ? runners : [runners as BatchRunner];
+  /** Lanes that are not a runner's second listing. */
+  const firsts = lanes.filter((r, i) => lanes.indexOf(r) === i).length;
+  /**
+   * One lane: takes the next batch, runs it, emits it, until the queue is empty. A single lane takes
+   * its next batch ahead, to draw its x_t while the run is in flight. Several lanes take a batch only
+   * when they can run it (a batch taken ahead would wait behind another), and a runner's second
+   * listing (`spare`) stops taking batches near the end, when queueing one more behind that runner
+   * would finish later than leaving it to the others.
+   */
+  const lane = async (runner: BatchRunner, primary: boolean, spare: boolean) => {
+    const take = () => (spare && queue.length <= firsts ? undefined : queue.shift());
+    let start = take();
     let xt = start === undefined ? null : noisy(start);
     while (start !== undefined && xt && !stopped) {
       await checkpoint();
       const n = sizeOf(start);
       const running = runner(xt, n, new Float32Array(n).fill(options.t));
       // Drawn while the batch runs; a failed run still rejects below.
-      const next = queue.shift();
-      const nextXt = next === undefined ? null : noisy(next);
+      const ahead = lanes.length === 1 ? take() : undefined;
+      const aheadXt = ahead === undefined ? null : noisy(ahead);
       let pooled: PooledBatch;
       try {
         pooled = await running;
       } catch (error) {
         if (primary || stopped) throw error;
         // A helper failed (its worker died, ran out of memory…): the others take its batches.
-        queue.unshift(...[start, next].filter((s): s is number => s !== undefined));
+        queue.unshift(start);
         queue.sort((a, b) => a - b);
         console.warn('an extraction helper failed; the batches continue without it', error);
         return;
@@ -147,26 +158,25 @@ export async function extractFeatures(
       if (stopped) return;
       ready.set(start, pooled);
       await emit();
-      start = next;
-      xt = nextXt;
+      start = lanes.length === 1 ? ahead : take();
+      xt = lanes.length === 1 ? aheadXt : start === undefined ? null : noisy(start);
     }
   };
 
-  const lanes = Array.isArray(runners) ? runners : [runners as BatchRunner];
   // Rejects at the first failure (a cancel included) without waiting for a helper's batch in flight;
   // `stopped` keeps that batch from being emitted when it lands.
   // The others start first: a WASM run on this thread blocks it for a whole batch, and a runner on
   // another worker should have its first batch before that.
   const order = lanes.map((_, i) => i).reverse();
   const running = order.map((i) =>
-    lane(lanes[i], i === 0).catch((error) => {
+    lane(lanes[i], i === 0, lanes.indexOf(lanes[i]) !== i).catch((error) => {
       stopped = true;
       throw error;
     }),
   );
   await Promise.all(running);
   // A helper that failed after the primary had found the queue empty left its batches there.
-  if (queue.length) await lane(lanes[0], true);
+  if (queue.length) await lane(lanes[0], true, false);
   await emitting;
   return dims;
 }
