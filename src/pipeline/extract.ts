@@ -78,12 +78,12 @@ export function poolInJs(unet: UNetSession, blocks: readonly string[], pooling: 
  * next batch when it is free, so a slower one simply takes fewer. The first is the primary: its
  * failure fails the extraction; another's failure puts its batches back for the others (a batch
  * that fails everywhere, e.g. NaN from the model, fails on the primary with its own error). A
- * runner listed twice has two batches in flight: one on another worker then always has the next
- * batch queued while this thread is busy.
+ * runner listed twice has two batches in flight (but near the end of the job): one on another
+ * worker then always has the next batch queued while this thread is busy.
  *
- * Each runner draws its next batch's x_t while ONNX Runtime runs the current one: where the run
- * is asynchronous (onnxruntime-node's thread pool, a GPU, another worker) the two overlap; where
- * it is not (WASM on the worker's thread) nothing changes but the order.
+ * A single runner draws its next batch's x_t while ONNX Runtime runs the current one: where the
+ * run is asynchronous (onnxruntime-node's thread pool, a GPU) the two overlap; where it is not
+ * (WASM on the worker's thread) nothing changes but the order.
  */
 export async function extractFeatures(
   unet: UNetSession,
