@@ -29,14 +29,13 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import data  # noqa: E402
 import rng  # noqa: E402
 from common import (DEFAULT_CKPT, DEFAULT_SNAPSHOT, ROOT, be_nice, load_net, random_net,  # noqa: E402
                     sha256_state)
+from linear_probe import fit_probe  # noqa: E402
 from unet import UNet, alphas_cumprod  # noqa: E402
 
 T0 = time.time()
@@ -81,11 +80,9 @@ def extract(net: UNet, x0: np.ndarray, noise: np.ndarray, t: int, blocks: list[s
 
 def probe(xtr: np.ndarray, ytr: np.ndarray, xte: np.ndarray, yte: np.ndarray, args) -> dict:
     t0, c0 = time.time(), time.process_time()
-    scaler = StandardScaler().fit(xtr)
-    clf = LogisticRegression(solver=args.solver, max_iter=args.max_iter, C=args.C, multi_class="multinomial")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        clf.fit(scaler.transform(xtr), ytr)
+        scaler, clf = fit_probe(xtr, ytr, C=args.C, max_iter=args.max_iter, solver=args.solver)
     acc = float((clf.predict(scaler.transform(xte)) == yte).mean())
     return {"acc": round(acc, 5), "dim": int(xtr.shape[1]), "iters": int(np.max(clf.n_iter_)),
             "converged": bool(np.max(clf.n_iter_) < args.max_iter), "seconds": round(time.time() - t0, 2),

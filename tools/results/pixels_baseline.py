@@ -2,8 +2,8 @@
 
 The published figure (84.2%, zalandoresearch/fashion-mnist's benchmark, LogisticRegression C=1)
 is trained on all 60,000 training images and tested on the 10,000 test images; this measures the
-same thing here, with the probes' own recipe (StandardScaler fit on the training images,
-multinomial L-BFGS, C = 1). No validation split: the pixels are one fixed cell, nothing is chosen.
+same thing here, with the probes' own recipe (tools/model/linear_probe.py: StandardScaler fit on
+the training images, multinomial L-BFGS, C = 1). No validation split: the pixels are one fixed cell, nothing is chosen.
 
     /usr/bin/python3 tools/results/pixels_baseline.py --out build/results/pixels/result.json
 """
@@ -17,11 +17,10 @@ import time
 
 import numpy as np
 import sklearn
-from sklearn.linear_model import LogisticRegression
-from sklearn.preprocessing import StandardScaler
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "model"))
 import data  # noqa: E402
+from linear_probe import fit_probe  # noqa: E402
 
 
 def main() -> None:
@@ -37,9 +36,7 @@ def main() -> None:
     xtr = xtr.reshape(len(xtr), -1).astype(np.float64) / 255.0
     xte = xte.reshape(len(xte), -1).astype(np.float64) / 255.0
     start = time.time()
-    scaler = StandardScaler().fit(xtr)
-    clf = LogisticRegression(C=args.C, max_iter=args.max_iter, solver="lbfgs", multi_class="multinomial")
-    clf.fit(scaler.transform(xtr), ytr)
+    scaler, clf = fit_probe(xtr, ytr, C=args.C, max_iter=args.max_iter)
     result = {
         "features": "raw pixels (784)",
         "train": len(xtr),
