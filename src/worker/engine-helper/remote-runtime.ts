@@ -52,12 +52,13 @@ export class EngineHelper {
     worker.addEventListener('messageerror', () => die('a message could not be read'));
   }
 
-  call<T>(request: Request, transfer: Transferable[] = []): Promise<T> {
+  /** Sends a request (its arrays are copied: the caller keeps using them) and awaits the reply. */
+  call<T>(request: Request): Promise<T> {
     if (this.dead) return Promise.reject(this.dead);
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage({ ...request, id }, transfer);
+      this.worker.postMessage({ ...request, id }, []);
     });
   }
 
