@@ -98,6 +98,16 @@ dp sweep --manifest "$R" --train "$TRAIN" --test "$TEST" "${SIZES[@]}" --t "$T_R
   --threads "$THREADS" --out "$OUT/sweep-random" --force --quiet
 stamp "baselines done"
 
+# 4b. The default model's random-weights twin (init seed 0): the same graph with every learned
+#     weight re-drawn as PyTorch initialises that layer (`--random-weights`), at T_RANDOM.
+for split in train t10k; do
+  shards "$PARALLEL" features --manifest $M --random-weights --init-seed 0 --data "$D/$split-images-idx3-ubyte.gz" \
+    --t "$T_RANDOM" --pooling avg "${ROWS[@]}" --threads "$THREADS" --out "$OUT/twin-features-$split" --force --quiet
+done
+dp sweep --manifest $M --random-weights --init-seed 0 --train "$TRAIN" --test "$TEST" "${SIZES[@]}" --t "$T_RANDOM" \
+  --pooling avg --threads "$THREADS" --out "$OUT/sweep-twin" --force --quiet
+stamp "random-weights twin done"
+
 # 5. Every block concatenated at the chosen t, tested once.
 BLOCKS=$(node -e "console.log(require('./$M').blocks.map((b) => b.name).join(','))")
 BEST_T=$(node -e 'console.log(require(process.argv[1]).chosen.t)' "$(realpath "$OUT/sweep/sweep.json")")
