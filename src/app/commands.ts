@@ -80,14 +80,15 @@ export async function runJobOrThrow<K extends JobName>(
   }
 }
 
-/** The long runs a model change asks about (a probe, a sweep, an embedding, an extraction). */
-export type RunKind = 'probe' | 'sweep' | 'embedding' | 'extraction';
+/** The long runs a model change asks about (a probe, a sweep, an embedding, an extraction, CKA). */
+export type RunKind = 'probe' | 'sweep' | 'embedding' | 'extraction' | 'cka';
 
 export const RUN_NAMES: Record<RunKind, string> = {
   probe: 'a probe',
   sweep: 'a sweep',
   embedding: 'an embedding',
   extraction: 'a feature extraction',
+  cka: 'a CKA comparison',
 };
 
 /**
@@ -330,6 +331,37 @@ export function sortModelFiles(
       },
     };
   return { onnx: onnxFiles[0], manifest: manifests[0] ?? null, externalData: rest };
+}
+
+/**
+ * Opens the loaded model's random-weights twin (init seed `seed`) as the current model: a model
+ * like any other (its own identity, cache and results); the trained model's results are set aside
+ * and come back when it is opened again.
+ */
+export async function openRandomTwin(seed: number): Promise<boolean> {
+  const model = getState().model;
+  if (!model) return false;
+  return loadModelFrom(
+    async () => ({ kind: 'twin', of: model.id, seed }),
+    `Opening the random-weights twin (init seed ${seed})`,
+    getState().prefs.backend,
+    undefined,
+    { stopsJobs: true, target: 'The random-weights twin' },
+  );
+}
+
+/** Makes a model loaded beside the current one (the trained model of a twin, say) the current one. */
+export async function openLoadedModel(id: string, name: string): Promise<boolean> {
+  return loadModelFrom(
+    async () => ({ kind: 'loaded', id }),
+    `Opening ${name}`,
+    getState().prefs.backend,
+    undefined,
+    {
+      stopsJobs: true,
+      target: name,
+    },
+  );
 }
 
 /** Opens the loaded model again under a new manifest (blocks, schedule, prediction, inputs). */

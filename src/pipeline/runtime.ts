@@ -7,7 +7,10 @@
 import type { JobName, JobParams, JobPartial, JobResult, Progress } from '../worker/protocol';
 
 /** The jobs the orchestration sends. */
-export type PipelineJob = Extract<JobName, 'extractFeatures' | 'trainProbe' | 'applyProbe'>;
+export type PipelineJob = Extract<
+  JobName,
+  'extractFeatures' | 'trainProbe' | 'applyProbe' | 'extractGrams' | 'cka'
+>;
 
 export interface PipelineCall<K extends PipelineJob> {
   /** This call in words ("features at t = 25"), for a progress display. */

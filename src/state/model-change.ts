@@ -46,6 +46,8 @@ export interface ModelResults {
   probe: AppState['probe'];
   probeTry: AppState['probeTry'];
   sweep: AppState['sweep'];
+  twinSweep: AppState['twinSweep'];
+  cka: AppState['cka'];
   embedding: AppState['embedding'];
   generated: AppState['generated'];
   /** The comparisons of the probe's and the sweep's findings. */
@@ -59,6 +61,8 @@ export const NO_RESULTS: ModelResults = {
   probe: null,
   probeTry: null,
   sweep: null,
+  twinSweep: null,
+  cka: null,
   embedding: { main: null, compare: null },
   generated: null,
   baselines: { probe: null, sweep: null },
@@ -201,6 +205,8 @@ export function resultsOf(state: ModelResults): ModelResults {
     probe: settle(state.probe, ['extracting', 'training']),
     probeTry: state.probeTry,
     sweep: settle(state.sweep, ['running']),
+    twinSweep: settle(state.twinSweep, ['running']),
+    cka: settle(state.cka, ['running']),
     embedding: { main: embed(state.embedding.main), compare: embed(state.embedding.compare) },
     generated: state.generated,
     baselines: {
@@ -225,6 +231,8 @@ const hasResults = (r: ModelResults) =>
       r.probe ||
       r.probeTry ||
       r.sweep ||
+      r.twinSweep ||
+      r.cka ||
       r.embedding.main ||
       r.embedding.compare ||
       r.generated ||

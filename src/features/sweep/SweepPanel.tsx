@@ -1,4 +1,5 @@
 import { useId, useRef, useState } from 'react';
+import { notifyError } from '../../app/commands';
 import { VALIDATION_FRACTION } from '../../pipeline/split';
 import { bundledDataFor, maxT, useStore } from '../../state/store';
 import { DataTable } from '../../ui/DataTable';
@@ -7,6 +8,8 @@ import { SaveChartButtons } from '../../ui/SaveChartButtons';
 import { parseTimesteps } from '../probe/commands';
 import { runSweepWithBaselines } from '../results/baselines';
 import { sweepFindingText } from '../results/selectors';
+import { runTwinSweep } from '../twin/commands';
+import { TwinSweepFigures, TwinSweepOption } from '../twin/TwinSweep';
 import { downloadSweep, openInExplorer } from './commands';
 import { SweepHeatmap, SweepLines } from './SweepCharts';
 import { bestCell } from './sweep-grid';
@@ -24,6 +27,7 @@ export function SweepPanel() {
   const [tText, setTText] = useState('0, 25, 100, 200, 500');
   const [nTrain, setNTrain] = useState(2000);
   const [nTest, setNTest] = useState(1000);
+  const [twin, setTwin] = useState({ on: false, seed: 0 });
   const heatmap = useRef<SVGSVGElement>(null);
   const lines = useRef<SVGSVGElement>(null);
   const ids = { which: useId(), t: useId(), train: useId(), test: useId() };
@@ -96,6 +100,8 @@ export function SweepPanel() {
                 validationFraction: VALIDATION_FRACTION,
                 C: 1,
                 maxIter: 100,
+              }).then(() => {
+                if (twin.on) return runTwinSweep(twin.seed).catch(notifyError);
               })
             }
           >
@@ -109,6 +115,7 @@ export function SweepPanel() {
             the cache when they can.
           </span>
         </div>
+        <TwinSweepOption value={twin} onChange={setTwin} />
         <p className="muted">
           Each cell is judged on a validation part of the training images ({VALIDATION_FRACTION * 100}% of
           each class, about {Math.round(nTrain * VALIDATION_FRACTION)}), and the best cell is chosen by it.
@@ -175,6 +182,7 @@ export function SweepPanel() {
               <SaveChartButtons chart={heatmap} file="sweep-heatmap" label="Heatmap" />
               <SaveChartButtons chart={lines} file="sweep-lines" label="Lines" />
             </div>
+            <TwinSweepFigures />
           </>
         )}
       </div>

@@ -5,7 +5,7 @@
  */
 import { webgpuDevice } from '../../engine/onnx-web';
 import { releaseBlockSessions } from '../block-sessions';
-import { currentModel, type LoadedModel } from '../model-state';
+import { isLoaded, type LoadedModel } from '../model-state';
 import { post } from '../post';
 import { openOnBestBackend } from './load-model';
 
@@ -13,7 +13,7 @@ export function watchDeviceLoss(model: LoadedModel): void {
   webgpuDevice()
     .then((device) => device?.lost ?? new Promise<never>(() => {}))
     .then(async (info) => {
-      if (currentModel() !== model) return; // already replaced
+      if (!isLoaded(model)) return; // already replaced
       const reason = `the WebGPU device was lost (${info.message || info.reason}); switched to WASM`;
       await recoverOnWasm(model, reason);
     })

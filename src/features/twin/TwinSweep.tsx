@@ -1,0 +1,151 @@
+import { useId, useRef } from 'react';
+import { bestCell } from '../../pipeline/sweep-grid';
+import { useStore } from '../../state/store';
+import { DataTable } from '../../ui/DataTable';
+import { MatrixHeatmap } from '../../ui/MatrixHeatmap';
+import type { MatrixSpec } from '../../ui/matrix-heatmap';
+import { NumberField } from '../../ui/NumberField';
+import { SaveChartButtons } from '../../ui/SaveChartButtons';
+import { SweepHeatmap } from '../sweep/SweepCharts';
+import type { SweepGrid } from '../sweep/sweep-grid';
+import { downloadTwinSweep, sweepDifference } from './commands';
+import { TwinReport } from './TwinDialog';
+
+/** The sweep's option: run the same sweep on the random-weights twin afterwards. */
+export function TwinSweepOption({
+  value,
+  onChange,
+}: {
+  value: { on: boolean; seed: number };
+  onChange: (value: { on: boolean; seed: number }) => void;
+}) {
+  const id = useId();
+  return (
+    <div className="row">
+      <input
+        id={id}
+        type="checkbox"
+        checked={value.on}
+        onChange={(e) => onChange({ ...value, on: e.target.checked })}
+      />
+      <label htmlFor={id}>Then sweep its random-weights twin (trained − random per cell)</label>
+      {value.on && (
+        <NumberField
+          label="Twin init seed"
+          min={0}
+          max={0xffffffff}
+          value={value.seed}
+          onChange={(seed) => onChange({ ...value, seed })}
+        />
+      )}
+    </div>
+  );
+}
+
+/** "trained − random" per cell as a diverging heatmap (points of validation accuracy). */
+export function differenceFigure(trained: SweepGrid, random: SweepGrid): MatrixSpec {
+  const diff = sweepDifference(trained, random);
+  const values = diff.flat().filter((v): v is number => v !== null);
+  const max = Math.max(1, ...values.map(Math.abs));
+  const { blocks, timesteps } = trained.spec;
+  const sign = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(1)}`;
+  return {
+    description: `Trained minus random-weights twin: validation accuracy difference in points per block and t${values.length ? `, from ${sign(Math.min(...values))} to ${sign(Math.max(...values))}` : ''}`,
+    rows: blocks,
+    cols: timesteps.map((t) => `t = ${t}`),
+    values: diff,
+    color: { kind: 'diverging', max },
+    format: sign,
+    cellTitle: (i, j) => {
+      const a = trained.cells[i][j]?.validationAccuracy;
+      const r = random.cells[i]?.[j]?.validationAccuracy;
+      const d = diff[i][j];
+      return d === null
+        ? `${blocks[i]}, t = ${timesteps[j]}: not computed in both sweeps`
+        : `${blocks[i]}, t = ${timesteps[j]}: trained ${(100 * a!).toFixed(1)}%, random ${(100 * r!).toFixed(1)}%, ${sign(d)} points`;
+    },
+    legend: 'points',
+    rowAxis: 'block',
+    colAxis: 'timestep',
+  };
+}
+
+/** The finding in words: where training adds the most, and at the chosen cell. */
+function differenceText(trained: SweepGrid, random: SweepGrid): string | null {
+  const diff = sweepDifference(trained, random);
+  let best: { b: number; j: number; d: number } | null = null;
+  diff.forEach((row, b) => {
+    row.forEach((d, j) => {
+      if (d !== null && (!best || d > best.d)) best = { b, j, d };
+    });
+  });
+  if (!best) return null;
+  const { b, j, d } = best as { b: number; j: number; d: number };
+  const { blocks, timesteps } = trained.spec;
+  const twinBest = bestCell(random);
+  const chosen = trained.chosen;
+  const atChosen = chosen ? diff[blocks.indexOf(chosen.block)]?.[timesteps.indexOf(chosen.t)] : null;
+  return `Training adds the most at ${blocks[b]}, t = ${timesteps[j]}: ${d >= 0 ? '+' : ''}${d.toFixed(1)} points of validation accuracy over the same network with random weights${atChosen != null && chosen ? `; at the chosen cell (${chosen.block}, t = ${chosen.t}) ${atChosen >= 0 ? '+' : ''}${atChosen.toFixed(1)} points` : ''}.${twinBest ? ` The twin's best cell is ${twinBest.block} at t = ${twinBest.t} (${(100 * twinBest.accuracy).toFixed(1)}%).` : ''}`;
+}
+
+/** The twin's sweep beside the trained model's: its heatmap, the difference, words, table, exports. */
+export function TwinSweepFigures() {
+  const sweep = useStore((s) => s.sweep);
+  const twinSweep = useStore((s) => s.twinSweep);
+  const heatmap = useRef<SVGSVGElement>(null);
+  const difference = useRef<SVGSVGElement>(null);
+  if (!sweep || !twinSweep) return null;
+  const { grid, status, twin } = twinSweep;
+  const text = differenceText(sweep.grid, grid);
+  const diff = sweepDifference(sweep.grid, grid);
+  return (
+    <section className="twin-sweep" aria-label="The random-weights twin's sweep">
+      <h3>Random-weights twin: {twin.manifest.name}</h3>
+      <p aria-live="polite">
+        {status === 'running'
+          ? 'The twin’s sweep is running…'
+          : status === 'stopped'
+            ? 'The twin’s sweep was stopped; the cells computed so far are kept.'
+            : status === 'failed'
+              ? 'The twin’s sweep failed.'
+              : 'The twin’s sweep is done (same images, split and settings).'}
+      </p>
+      {text && (
+        <p className="finding" aria-live="polite">
+          {text}
+        </p>
+      )}
+      <div className="twin-sweep-figures">
+        <SweepHeatmap ref={heatmap} grid={grid} />
+        <MatrixHeatmap
+          ref={difference}
+          spec={differenceFigure(sweep.grid, grid)}
+          className="difference-heatmap"
+        />
+      </div>
+      <DataTable
+        summary="Trained − random per cell as a table"
+        caption="Validation accuracy difference (trained model minus its random-weights twin), in points"
+        columns={['block', ...grid.spec.timesteps.map((t) => `t = ${t}`)]}
+        rows={grid.spec.blocks.map((b, i) => ({
+          key: b,
+          header: b,
+          cells: diff[i].map((d) => (d === null ? '—' : `${d >= 0 ? '+' : '−'}${Math.abs(d).toFixed(1)}`)),
+        }))}
+      />
+      <div className="row" data-part="exports">
+        <button type="button" onClick={() => downloadTwinSweep('csv')}>
+          Twin sweep CSV
+        </button>
+        <button type="button" onClick={() => downloadTwinSweep('difference')}>
+          Trained − random CSV
+        </button>
+        <SaveChartButtons chart={difference} file="sweep-trained-minus-random" label="Difference" />
+      </div>
+      <details>
+        <summary>What the twin re-drew and kept</summary>
+        <TwinReport model={twin} />
+      </details>
+    </section>
+  );
+}

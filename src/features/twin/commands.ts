@@ -1,0 +1,191 @@
+/**
+ * @file The random-weights twin in the app: loading it (or another model) beside the current one
+ * as a companion, sweeping it with the trained model's sweep settings for "trained − random" per
+ * cell, and its report. Opening the twin as the current model is app/commands.ts's openRandomTwin.
+ */
+import { runJobOrThrow, trackRun } from '../../app/commands';
+import { compute } from '../../app/compute';
+import { DiffProbeError, isDiffProbeError } from '../../core/errors';
+import { EtaEstimator } from '../../core/progress';
+import { bundledModelInput } from '../../data/bundled';
+import type { FeatureSpec } from '../../pipeline/feature-spec';
+import type { PipelineRuntime } from '../../pipeline/runtime';
+import { bundledSplit } from '../../pipeline/split';
+import { runSweep } from '../../pipeline/sweep-run';
+import { bundledDataFor, getState } from '../../state/store';
+import { downloadBytes } from '../../ui/download';
+import type { ModelInfo, ModelSource } from '../../worker/jobs';
+import { gridToCsv, type SweepGrid } from '../sweep/sweep-grid';
+
+/**
+ * Loads `source` beside the current model (a twin, a second model); a model already loaded comes
+ * back at once. Rejects on failure (the caller says so).
+ */
+export async function loadCompanion(
+  source: ModelSource,
+  label: string,
+  run?: AbortSignal,
+): Promise<ModelInfo> {
+  const s = getState();
+  const info = await runJobOrThrow(
+    'companion',
+    label,
+    'loadModel',
+    { source, backend: s.prefs.backend, wasmThreads: s.prefs.wasmThreads, companion: true },
+    { run },
+  );
+  getState().addCompanion(info);
+  return info;
+}
+
+/** The loaded model's random-weights twin with init seed `seed`, loaded beside it. */
+export function loadTwin(seed: number, run?: AbortSignal): Promise<ModelInfo> {
+  const model = getState().model;
+  if (!model) return Promise.reject(new DiffProbeError('model-missing', 'no model is loaded yet'));
+  return loadCompanion(
+    { kind: 'twin', of: model.id, seed },
+    `Making the random-weights twin (init seed ${seed})`,
+    run,
+  );
+}
+
+type Status = 'running' | 'done' | 'stopped' | 'failed';
+
+/**
+ * The last sweep again, on the loaded model's random-weights twin: the same blocks, timesteps,
+ * images, split, noise seed, pooling, C and iterations, so that every cell can be read as
+ * "trained − random". Stop keeps the twin's cells computed so far.
+ */
+export function runTwinSweep(seed: number): Promise<void> {
+  return trackRun('sweep', async (run) => {
+    const s = getState();
+    const trained = s.sweep;
+    const dataset = bundledDataFor(s);
+    if (!trained || !dataset || !s.model || trained.grid.spec.model !== s.model.id) return;
+    const { grid } = trained;
+    const owner = s.model.id;
+    let twin: ModelInfo;
+    try {
+      twin = await loadTwin(seed, run);
+    } catch (error) {
+      if (!isDiffProbeError(error, 'cancelled')) throw error;
+      return;
+    }
+    const { data } = grid.spec;
+    const split = bundledSplit(
+      {
+        classes: dataset.index.classes,
+        train: dataset.splits.train.labels,
+        test: dataset.splits.test.labels,
+      },
+      {
+        nTrain: data.sizes.train + data.sizes.validation,
+        nTest: data.sizes.test,
+        splitSeed: data.splitSeed,
+        validationFraction: data.validationFraction,
+      },
+    );
+    const spec: FeatureSpec = { ...grid.spec, model: twin.id, modelName: twin.manifest.name };
+    let current: SweepGrid | null = null;
+    // Only while the trained model is loaded: the twin's cells sit beside its sweep.
+    const put = (status: Status) => {
+      if (current && getState().model?.id === owner) getState().setTwinSweep({ grid: current, status, twin });
+    };
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    run.addEventListener('abort', stop, { once: true });
+    const eta = new EtaEstimator();
+    getState().startJob('twin-sweep', `Sweep of the random-weights twin (init seed ${seed})`, stop);
+    const rt: PipelineRuntime = {
+      run: (job, params, call) =>
+        compute().run(job, params, {
+          onPartial: call.onPartial,
+          transfer: call.transfer,
+          signal: controller.signal,
+        }),
+    };
+    try {
+      const out = await runSweep(
+        rt,
+        { spec, split, C: grid.C, maxIter: grid.maxIter },
+        (ids) => bundledModelInput(dataset, ids, twin.manifest),
+        {
+          onGrid: (g) => {
+            current = g;
+            put('running');
+          },
+          onProgress: (done, total, note) =>
+            getState().updateJob('twin-sweep', { done, total, etaMs: eta.update(done, total), note }),
+        },
+      );
+      current = out.grid;
+      put(out.status);
+    } catch (error) {
+      put('failed');
+      throw error;
+    } finally {
+      run.removeEventListener('abort', stop);
+      getState().endJob('twin-sweep');
+    }
+  });
+}
+
+/** trained − random, in accuracy points, for every cell both sweeps computed (else null). */
+export function sweepDifference(trained: SweepGrid, random: SweepGrid): (number | null)[][] {
+  return trained.cells.map((row, b) =>
+    row.map((cell, j) => {
+      const r = random.cells[b]?.[j]?.validationAccuracy;
+      const v = cell?.validationAccuracy;
+      return v == null || r == null ? null : 100 * (v - r);
+    }),
+  );
+}
+
+/** The difference as CSV: block, t, both validation accuracies and trained − random (points). */
+export function differenceCsv(trained: SweepGrid, random: SweepGrid): string {
+  const diff = sweepDifference(trained, random);
+  const lines = ['block,t,trained_validation_accuracy,random_validation_accuracy,difference_points'];
+  trained.spec.blocks.forEach((block, b) => {
+    trained.spec.timesteps.forEach((t, j) => {
+      const a = trained.cells[b][j]?.validationAccuracy;
+      const r = random.cells[b]?.[j]?.validationAccuracy;
+      const d = diff[b][j];
+      lines.push([block, t, a ?? '', r ?? '', d === null ? '' : d.toFixed(4)].join(','));
+    });
+  });
+  return `${lines.join('\n')}\n`;
+}
+
+export function downloadTwinSweep(format: 'csv' | 'difference'): void {
+  const { sweep, twinSweep } = getState();
+  if (!sweep || !twinSweep) return;
+  if (format === 'csv')
+    downloadBytes(gridToCsv(twinSweep.grid), 'diffprobe-sweep-random-weights.csv', 'text/csv');
+  else
+    downloadBytes(
+      differenceCsv(sweep.grid, twinSweep.grid),
+      'diffprobe-sweep-trained-minus-random.csv',
+      'text/csv',
+    );
+}
+
+/** The twin's report as JSON: which tensors were re-drawn (how), reset, or kept (why), by name. */
+export function downloadTwinReport(model: ModelInfo): void {
+  if (!model.twin) return;
+  const { report, of, ofName, seed } = model.twin;
+  const text = `${JSON.stringify(
+    {
+      format: 'diffprobe-random-weights',
+      version: 1,
+      model: model.manifest.name,
+      sha256: model.hash,
+      of,
+      ofName,
+      initSeed: seed,
+      ...report,
+    },
+    null,
+    1,
+  )}\n`;
+  downloadBytes(text, `random-weights-report-seed-${seed}.json`, 'application/json');
+}
