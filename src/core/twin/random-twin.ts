@@ -133,6 +133,16 @@ function writeValues(out: Uint8Array, values: Float64Array, elemType: number, wi
   }
 }
 
+/** A tensor's stored float32 values (raw or packed), or null when they are stored otherwise. */
+function storedValues(bytes: Uint8Array, p: TensorPayload): Float32Array | null {
+  const s = p.storage;
+  const float32 = p.elemType === ElemType.FLOAT && (s.kind === 'raw' || (s.kind === 'packed' && s.bytesPerValue === 4));
+  if (!float32 || (s.kind !== 'raw' && s.kind !== 'packed')) return null;
+  const copy = bytes.slice(s.start, s.end);
+  const view = new DataView(copy.buffer);
+  return Float32Array.from({ length: copy.length / 4 }, (_, i) => view.getFloat32(i * 4, true));
+}
+
 function numel(dims: readonly number[]): number {
   return dims.reduce((a, b) => a * b, 1);
 }
@@ -153,9 +163,17 @@ export function randomTwin(
   const payloads = tensorPayloads(bytes);
   const roles = tensorRoles(info, payloads, options);
   const byName = new Map(payloads.map((p) => [p.name, p]));
-  // Constant nodes are listed only when they hold a layer's parameters: the rest are the graph's
-  // own small constants (shapes, axes), not "initializers" of the model.
-  const listed = roles.filter((r) => byName.get(r.name)!.source === 'initializer' || r.action !== 'keep');
+  // Constant nodes count only when they hold a model's parameters: the rest are the graph's own
+  // small constants (shapes, axes), and a reset that changes nothing (the ones and zeros torch
+  // writes for InstanceNormalization inside its GroupNorm export) is no news either.
+  const listed = roles.filter((r) => {
+    const p = byName.get(r.name)!;
+    if (p.source === 'initializer' || r.action === 'redraw') return true;
+    if (r.action !== 'reset' || r.init?.kind !== 'constant') return false;
+    const value = r.init.value;
+    const current = storedValues(bytes, p);
+    return current === null || current.some((v) => v !== value);
+  });
   const out = bytes.slice();
   const files = new Map(externalData.map((f) => [f.path, f]));
   const outFiles = new Map<string, Uint8Array>();

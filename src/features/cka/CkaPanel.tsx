@@ -18,6 +18,8 @@ import {
 } from './commands';
 import { ckaFigure, reasonText } from './figure';
 
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
 const VIEWS: { id: CkaSettings['view']; label: string }[] = [
   { id: 'blocks', label: 'Blocks × blocks at one t' },
   { id: 'timesteps', label: 'Timesteps × timesteps for one block' },
@@ -168,8 +170,8 @@ export function CkaPanel() {
             value={estimator}
             onChange={(e) => setEstimator(e.target.value as CkaSettings['estimator'])}
           >
-            <option value="biased">Linear CKA (Kornblith et al. 2019)</option>
-            <option value="debiased">Debiased (unbiased HSIC, Song et al. 2012)</option>
+            <option value="biased">Biased (Kornblith et al. 2019)</option>
+            <option value="debiased">Debiased (Song et al. 2012)</option>
           </select>
           <NumberField
             label="CKA images"
@@ -226,7 +228,7 @@ export function CkaPanel() {
                   : matrix.status === 'failed'
                     ? 'Failed.'
                     : `Done in ${matrix.ckaSeconds?.toFixed(2)} s after extraction (${matrix.route === 'gram' ? 'through n×n Gram matrices' : 'in feature space'}).`}{' '}
-              {describeCka(spec)}.
+              {capitalise(describeCka(spec))}.
             </p>
             {undefinedCount > 0 && (
               <p className="warning-text">
