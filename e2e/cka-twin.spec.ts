@@ -5,6 +5,7 @@
  * as a model of its own with its report, and back.
  */
 import { expect, openApp, test } from './support/app';
+import { axeViolations, isSerious, summarise } from './support/axe';
 import { useBackend } from './support/backend';
 import { download } from './support/download';
 
@@ -110,6 +111,21 @@ test('a CKA heatmap; the random twin swept beside the trained model, compared by
         name: /between the blocks of .* \(rows\) and .*random weights \(init seed 0\) \(columns\)/,
       }),
     ).toBeVisible();
+  });
+
+  await test.step('axe finds nothing serious with the CKA heatmap and the twin’s figures; the grid works by keyboard', async () => {
+    const violations = await axeViolations(page);
+    expect(violations.filter(isSerious), summarise(violations)).toEqual([]);
+    const grid = cka.getByRole('grid');
+    const first = grid.locator('[role="gridcell"][tabindex="0"]');
+    await first.focus();
+    await page.keyboard.press('ArrowRight');
+    await page.keyboard.press('ArrowDown');
+    await expect(grid.locator('[role="gridcell"]:focus')).toHaveAttribute(
+      'aria-label',
+      /^up1_0 at t = 10 \(.*\) × up1_0 at t = 10 \(.*random weights.*\): CKA /,
+    );
+    await expect(cka.locator('.matrix-readout')).toHaveText(/^up1_0 at t = 10 \(.*\) × up1_0 at t = 10/);
   });
 
   await test.step('the twin as a model of its own, with its report; then back to the trained model', async () => {

@@ -108,7 +108,10 @@ export const MatrixHeatmap = forwardRef<SVGSVGElement, { spec: MatrixSpec; class
                     aria-colindex={j + 2}
                     aria-label={c.title}
                     tabIndex={index === current ? 0 : -1}
-                    onFocus={() => setActive(index)}
+                    onFocus={() => {
+                      setActive(index);
+                      setHover(null);
+                    }}
                     onMouseEnter={() => setHover(index)}
                   >
                     <rect className="cell-box" x={c.x} y={c.y} width={c.size} height={c.size} fill={c.fill}>
