@@ -11,6 +11,7 @@
 import { DiffProbeError } from '../core/errors';
 import { modelIdentity } from '../core/manifest/numbers-key';
 import type { Pooling } from '../core/pooling';
+import { ortGram } from '../engine/gram';
 import { nodeRuntime } from '../engine/onnx-node';
 import { createOrtDataTerm } from '../engine/probe-objective';
 import { extractionBatchSize, extractionBudgetBytes } from '../pipeline/batch-size';
@@ -72,6 +73,7 @@ export function createNodeRuntime(options: NodeRuntimeOptions): PipelineRuntime 
   const { model } = options;
   const id = cliModelId(model);
   const stats: RuntimeStats = { computed: 0, cached: 0 };
+  const gramRuntime = nodeRuntime(model.threads, 'cpu');
   const dataTerm = async (input: Parameters<typeof createOrtDataTerm>[1]) =>
     createOrtDataTerm(nodeRuntime(model.threads, 'cpu'), input);
   const runtime = {
@@ -150,6 +152,7 @@ export function createNodeRuntime(options: NodeRuntimeOptions): PipelineRuntime 
           estimator: p.estimator,
           checkpoint: async () => {},
           progress: (done, total, note) => progress?.update(Math.floor((100 * done) / total), note),
+          gram: (X, rows, dim) => ortGram(gramRuntime, X, rows, dim),
           extract: async (blocks, onBatch) => {
             await extractFeatures(
               model.unet,

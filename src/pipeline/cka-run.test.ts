@@ -43,7 +43,9 @@ function runtime(options: { stopAt?: (job: PipelineJob, n: number) => boolean; s
       if (job === 'extractFeatures') {
         const p = params as ExtractParams;
         const n = p.images.count;
-        const feats = Object.fromEntries(p.blocks.map((b) => [b, features(p.images.data, n, p.model!, b, p.t)]));
+        const feats = Object.fromEntries(
+          p.blocks.map((b) => [b, features(p.images.data, n, p.model!, b, p.t)]),
+        );
         call.onPartial?.({
           rows: Array.from({ length: n }, (_, i) => i),
           features: feats,
@@ -61,7 +63,11 @@ function runtime(options: { stopAt?: (job: PipelineJob, n: number) => boolean; s
           estimator: p.estimator,
           checkpoint: async () => {},
           extract: async (blocks, onBatch) =>
-            onBatch(0, n, Object.fromEntries(blocks.map((b) => [b, features(p.images.data, n, p.model!, b, p.t)]))),
+            onBatch(
+              0,
+              n,
+              Object.fromEntries(blocks.map((b) => [b, features(p.images.data, n, p.model!, b, p.t)])),
+            ),
         })) as never;
       }
       if (job === 'cka') {
@@ -86,7 +92,11 @@ const N = 24;
 const X0 = Object.fromEntries(['A', 'B'].map((m, k) => [m, gaussian(createRng(40 + k), N * PIXELS)]));
 const input = (model: string) => X0[model].slice();
 
-function spec(view: CkaSpec['view'], axes: Pick<CkaSpec, 'rows' | 'cols'>, patch: Partial<CkaSpec> = {}): CkaSpec {
+function spec(
+  view: CkaSpec['view'],
+  axes: Pick<CkaSpec, 'rows' | 'cols'>,
+  patch: Partial<CkaSpec> = {},
+): CkaSpec {
   return {
     view,
     ...axes,
@@ -101,7 +111,11 @@ function spec(view: CkaSpec['view'], axes: Pick<CkaSpec, 'rows' | 'cols'>, patch
 }
 
 /** CKA computed directly from the made-up features. */
-function expected(a: { model: string; block: string; t: number }, b: typeof a, estimator: 'biased' | 'debiased' = 'biased') {
+function expected(
+  a: { model: string; block: string; t: number },
+  b: typeof a,
+  estimator: 'biased' | 'debiased' = 'biased',
+) {
   const fa = featureOperand(features(X0[a.model], N, a.model, a.block, a.t), N, DIM, estimator);
   const fb = featureOperand(features(X0[b.model], N, b.model, b.block, b.t), N, DIM, estimator);
   return ckaOf(fa, fb);
@@ -127,9 +141,9 @@ describe('runCka', () => {
     const { rt, calls } = runtime();
     const axes = ckaAxes('timesteps', { model: 'A', blocks: ['mid'], timesteps: [0, 10, 100] });
     const m = await runCka(rt, spec('timesteps', axes), input);
-    expect(calls.filter((c) => c.job === 'extractFeatures').map((c) => (c.params as ExtractParams).t)).toEqual([
-      0, 10, 100,
-    ]);
+    expect(
+      calls.filter((c) => c.job === 'extractFeatures').map((c) => (c.params as ExtractParams).t),
+    ).toEqual([0, 10, 100]);
     expect(m.values[0][2]).toBeCloseTo(expected(axes.rows[0], axes.cols[2])!, 12);
     expect(m.values[2][0]).toBe(m.values[0][2]);
   });
@@ -148,10 +162,9 @@ describe('runCka', () => {
       return input(model);
     });
     expect(asked).toEqual(['A', 'B']);
-    expect(calls.filter((c) => c.job === 'extractFeatures').map((c) => (c.params as ExtractParams).model)).toEqual([
-      'A',
-      'B',
-    ]);
+    expect(
+      calls.filter((c) => c.job === 'extractFeatures').map((c) => (c.params as ExtractParams).model),
+    ).toEqual(['A', 'B']);
     expect(m.values).toHaveLength(2);
     expect(m.values[0]).toHaveLength(3);
     expect(m.values[1][2]).toBeCloseTo(expected(axes.rows[1], axes.cols[2])!, 12);
@@ -192,7 +205,11 @@ describe('runCka', () => {
 
   it('Stop: during extraction the matrix stays empty; during CKA the values so far are kept', async () => {
     const axes = ckaAxes('blocks', { model: 'A', blocks: ['down', 'mid', 'up'], timesteps: [10] });
-    const early = await runCka(runtime({ stopAt: (job) => job === 'extractFeatures' }).rt, spec('blocks', axes), input);
+    const early = await runCka(
+      runtime({ stopAt: (job) => job === 'extractFeatures' }).rt,
+      spec('blocks', axes),
+      input,
+    );
     expect(early.status).toBe('stopped');
     expect(early.values.flat().every((v) => v === null)).toBe(true);
     const late = await runCka(runtime({ stopCkaAfter: 3 }).rt, spec('blocks', axes), input);

@@ -20,7 +20,9 @@ describe('Gram matrices of full maps', () => {
       error = e;
     }
     expect(isDiffProbeError(error, 'out-of-memory')).toBe(true);
-    expect((error as Error).message).toMatch(/full maps of block big for 2000 images take 1531 MB.*use at most 668 images/);
+    expect((error as Error).message).toMatch(
+      /full maps of block big for 2000 images take 1531 MB.*use at most 668 images/,
+    );
   });
 
   it('the default model’s blocks: every map size from the manifest', () => {
@@ -60,7 +62,9 @@ describe('Gram matrices of full maps', () => {
           onBatch(
             start,
             count,
-            Object.fromEntries(blocks.map((b) => [b, maps[b as 'a' | 'b'].slice(start * 40, (start + count) * 40)])),
+            Object.fromEntries(
+              blocks.map((b) => [b, maps[b as 'a' | 'b'].slice(start * 40, (start + count) * 40)]),
+            ),
           );
       },
     });
@@ -68,7 +72,10 @@ describe('Gram matrices of full maps', () => {
     expect(result.passes).toBe(2);
     const { a, b } = result.grams;
     const viaGram = (a.G.reduce((s, v, i) => s + v * b.G[i], 0) as number) / Math.sqrt(a.self * b.self);
-    const viaFeatures = ckaOf(featureOperand(maps.a, n, 40, 'debiased'), featureOperand(maps.b, n, 40, 'debiased'));
+    const viaFeatures = ckaOf(
+      featureOperand(maps.a, n, 40, 'debiased'),
+      featureOperand(maps.b, n, 40, 'debiased'),
+    );
     expect(viaGram).toBeCloseTo(viaFeatures!, 6);
   });
 
@@ -79,7 +86,9 @@ describe('Gram matrices of full maps', () => {
       estimator: 'biased' as const,
       checkpoint: async () => {},
     };
-    await expect(gramsOfMaps({ ...base, n: 9, extract: async () => {} })).rejects.toThrow(/at least 10 images/);
+    await expect(gramsOfMaps({ ...base, n: 9, extract: async () => {} })).rejects.toThrow(
+      /at least 10 images/,
+    );
     await expect(gramsOfMaps({ ...base, n: MAX_GRAM_IMAGES + 1, extract: async () => {} })).rejects.toThrow(
       /at most 2000 images/,
     );

@@ -83,6 +83,11 @@ export interface GramRequest {
   checkpoint: () => Promise<void>;
   progress?: (done: number, total: number, note: string) => void;
   budget?: number;
+  /**
+   * K = X·Xᵀ of one block's maps (n×dim, float32), on ONNX Runtime's GEMM (engine/gram.ts); absent:
+   * the JavaScript loop (float64, about 4× slower on one thread).
+   */
+  gram?: (X: Float32Array, n: number, dim: number) => Promise<Float64Array>;
 }
 
 /**
@@ -140,11 +145,18 @@ export async function gramsOfMaps(req: GramRequest): Promise<GramResult> {
     done = before + n;
     for (const b of group) {
       const X = maps[b];
-      const K = new Float64Array(n * n);
-      for (let row = 0; row < n; row += ROWS_PER_STEP) {
-        await req.checkpoint();
-        gramRows(X, n, dims[b], K, row, Math.min(n, row + ROWS_PER_STEP));
-        req.progress?.(done + Math.min(n, row + ROWS_PER_STEP), total, `Gram matrix of ${b}`);
+      await req.checkpoint();
+      let K: Float64Array;
+      if (req.gram) {
+        req.progress?.(done, total, `Gram matrix of ${b}`);
+        K = await req.gram(X, n, dims[b]);
+      } else {
+        K = new Float64Array(n * n);
+        for (let row = 0; row < n; row += ROWS_PER_STEP) {
+          await req.checkpoint();
+          gramRows(X, n, dims[b], K, row, Math.min(n, row + ROWS_PER_STEP));
+          req.progress?.(done + Math.min(n, row + ROWS_PER_STEP), total, `Gram matrix of ${b}`);
+        }
       }
       done += n;
       const op = gramOperand(K, n, estimator, isConstant(X, n, dims[b]), 'float32');

@@ -363,12 +363,17 @@ type DataState = Pick<AppState, 'dataset' | 'datasetOwner' | 'model' | 'useBundl
  */
 export function bundledDataFor(s: DataState): BundledDataset | null {
   if (!s.dataset || !s.model) return null;
-  return s.model.hash === s.datasetOwner || s.useBundledData ? s.dataset : null;
+  return ownsBundledData(s) || s.useBundledData ? s.dataset : null;
+}
+
+/** The loaded model is the data set's owner, or the random-weights twin of its owner (same input). */
+function ownsBundledData(s: DataState): boolean {
+  return s.model !== null && (s.model.hash === s.datasetOwner || s.model.twin?.ofHash === s.datasetOwner);
 }
 
 /** True when the bundled data set is loaded but belongs to another model: the choice is offered. */
 export function offersBundledData(s: DataState): boolean {
-  return Boolean(s.dataset && s.model && s.model.hash !== s.datasetOwner);
+  return Boolean(s.dataset && s.model && !ownsBundledData(s));
 }
 
 /** True when image `id` can be fed to the loaded model now. */

@@ -77,6 +77,8 @@ export type ModelSource =
 export interface TwinInfo {
   /** ModelInfo.id of the trained model. */
   of: string;
+  /** Its ModelInfo.hash (the twin uses the trained model's bundled data as its own). */
+  ofHash: string;
   ofName: string;
   seed: number;
   report: TwinReport;

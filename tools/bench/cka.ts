@@ -7,9 +7,10 @@
  *    hands them), biased and debiased, against NumPy computing the same matrix in float64
  *    (tools/cka/bench_cka.py). Also the largest difference between the two matrices.
  * 2. Full maps (the Gram route): the arithmetic of CKA on the 16 blocks' unpooled maps (C·H·W values
- *    each, 207,000 per image) for MAPS_N images (default 500) — n×n Gram matrices, their centring
- *    and every pair — in Node (the same TypeScript the worker runs, on random maps: the cost does
- *    not depend on the values) against NumPy's BLAS.
+ *    each, 207,000 per image) for MAPS_N images (default 500) — n×n Gram matrices on
+ *    onnxruntime-web's WASM GEMM (one thread, the worker's engine/gram.ts, run here in Node: the
+ *    same WASM), their centring and every pair — on random maps (the cost does not depend on the
+ *    values), against NumPy's BLAS. JS_LOOP=1 also times the JavaScript loop (float64, no ORT).
  *
  * The machine is shared and noisy: medians of RUNS (default 5) runs each, NumPy timed before and
  * after the browser; compare ratios, not seconds.
@@ -17,10 +18,12 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { main as cli } from '../../src/cli/main';
 import { ckaOf, type GramOperand, gramOperand, linearGram } from '../../src/core/cka/linear-cka';
 import { readNpy } from '../../src/core/npy';
 import { createRng } from '../../src/core/rng';
-import { main as cli } from '../../src/cli/main';
+import { ortGram } from '../../src/engine/gram';
+import type { OrtRuntime } from '../../src/engine/ort-types';
 import { median, openWasmPage, runMain, withAppInChromium } from './browser';
 
 const RUNS = Number(process.env.RUNS ?? 5);
@@ -44,7 +47,19 @@ async function extract(): Promise<{ X: Float32Array; dims: Record<string, number
     manifest.blocks.map((b: { name: string; channels: number }) => [b.name, b.channels]),
   );
   const code = await cli(
-    ['extract', '--manifest', MANIFEST, '--count', String(N), '--t', '10', '--out', join(DIR, 'features.npy'), '--force', '--quiet'],
+    [
+      'extract',
+      '--manifest',
+      MANIFEST,
+      '--count',
+      String(N),
+      '--t',
+      '10',
+      '--out',
+      join(DIR, 'features.npy'),
+      '--force',
+      '--quiet',
+    ],
     { out: (s) => console.log(s), err: process.stderr, env: process.env },
   );
   if (code !== 0) throw new Error(`extract failed (${code})`);
@@ -53,12 +68,31 @@ async function extract(): Promise<{ X: Float32Array; dims: Record<string, number
   return { X: npy.data as Float32Array, dims };
 }
 
-/** The maps route in Node: every block's Gram matrix, centred, then every pair. */
-function mapsRoute(n: number, dims: number[]): number {
+/** onnxruntime-web's WASM backend in Node, one thread: the worker's engine for the Gram matrices. */
+async function wasmRuntime(): Promise<OrtRuntime> {
+  const ort = await import('onnxruntime-web');
+  ort.env.wasm.numThreads = 1;
+  return {
+    name: 'wasm',
+    createSession: (model, options) =>
+      ort.InferenceSession.create(model, { ...options, executionProviders: ['wasm'] }),
+    float32: (data, dims) => new ort.Tensor('float32', data, dims),
+    int64: (data, dims) => new ort.Tensor('int64', data, dims),
+    int32: (data, dims) => new ort.Tensor('int32', data, dims),
+  };
+}
+
+/** The maps route: every block's Gram matrix (ORT or the JavaScript loop), centred, then every pair. */
+async function mapsRoute(n: number, dims: number[], runtime: OrtRuntime | null): Promise<number> {
   const rng = createRng(5);
   const maps = dims.map((d) => Float32Array.from({ length: n * d }, () => rng.nextFloat() - 0.5));
+  if (runtime) await ortGram(runtime, maps[0].subarray(0, 10 * dims[0]), 10, dims[0]); // session, warm-up
   const t0 = performance.now();
-  const ops: GramOperand[] = maps.map((X, b) => gramOperand(linearGram(X, n, dims[b]), n, 'biased', false, 'float32'));
+  const ops: GramOperand[] = [];
+  for (const [b, X] of maps.entries()) {
+    const K = runtime ? await ortGram(runtime, X, n, dims[b]) : linearGram(X, n, dims[b]);
+    ops.push(gramOperand(K, n, 'biased', false, 'float32'));
+  }
   for (let i = 0; i < ops.length; i++) for (let j = i; j < ops.length; j++) ckaOf(ops[i], ops[j]);
   return (performance.now() - t0) / 1000;
 }
@@ -133,16 +167,22 @@ async function main() {
       `CKA ${names.length} × ${names.length} on ${N} images, pooled, ${e}: browser ${b.toFixed(3)} s / numpy ${np.toFixed(4)} s = ${(b / np).toFixed(1)}× (max |browser − numpy| ${diff.toExponential(1)})`,
     );
   }
-  const mapDims = (JSON.parse(readFileSync(MANIFEST, 'utf8')).blocks as { channels: number; resolution: number[] }[]).map(
-    (b) => b.channels * b.resolution[0] * b.resolution[1],
-  );
-  const js = mapsRoute(MAPS_N, mapDims);
+  const mapDims = (
+    JSON.parse(readFileSync(MANIFEST, 'utf8')).blocks as { channels: number; resolution: number[] }[]
+  ).map((b) => b.channels * b.resolution[0] * b.resolution[1]);
+  const wasm = await mapsRoute(MAPS_N, mapDims, await wasmRuntime());
+  const js = process.env.JS_LOOP === '1' ? await mapsRoute(MAPS_N, mapDims, null) : null;
   const np = numpy(['maps', String(MAPS_N), mapDims.join(',')]);
   console.log(np);
   const npSeconds = Number(/: ([\d.]+) s/.exec(np)?.[1]);
+  const what = `CKA ${mapDims.length} × ${mapDims.length} on ${MAPS_N} images, full maps (${mapDims.reduce((a, b) => a + b, 0)} values per image)`;
   console.log(
-    `CKA ${mapDims.length} × ${mapDims.length} on ${MAPS_N} images, full maps (${mapDims.reduce((a, b) => a + b, 0)} values per image): node ${js.toFixed(2)} s / numpy ${npSeconds.toFixed(2)} s = ${(js / npSeconds).toFixed(1)}×`,
+    `${what}: wasm ${wasm.toFixed(2)} s / numpy ${npSeconds.toFixed(2)} s = ${(wasm / npSeconds).toFixed(1)}×`,
   );
+  if (js !== null)
+    console.log(
+      `${what}, JavaScript loop: js ${js.toFixed(2)} s / numpy ${npSeconds.toFixed(2)} s = ${(js / npSeconds).toFixed(1)}×`,
+    );
 }
 
 runMain(main);

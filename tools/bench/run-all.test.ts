@@ -38,7 +38,7 @@ describe('npm run bench: ratios read from each script’s output', () => {
       'cka',
       [
         'CKA 16 × 16 on 1000 images, pooled, biased: browser 0.512 s / numpy 0.0400 s = 12.8× (max |browser − numpy| 2.2e-16)',
-        'CKA 16 × 16 on 500 images, full maps (207200 values per image): node 40.10 s / numpy 2.00 s = 20.1×',
+        'CKA 16 × 16 on 500 images, full maps (207200 values per image): wasm 40.10 s / numpy 2.00 s = 20.1×',
       ].join('\n'),
     );
     expect(rows).toEqual([
@@ -50,7 +50,7 @@ describe('npm run bench: ratios read from each script’s output', () => {
       },
       {
         bench: 'cka',
-        measure: 'CKA time, node / NumPy, 16 × 16 on 500 images, full maps (207200 values per image)',
+        measure: 'CKA time, wasm / NumPy, 16 × 16 on 500 images, full maps (207200 values per image)',
         value: '40.10 s / 2.00 s',
         ratio: 20.1,
       },

@@ -103,7 +103,7 @@ export function parseOutput(bench: string, out: string): Row[] {
       });
   } else if (bench === 'cka') {
     for (const m of out.matchAll(
-      /^CKA (\d+ × \d+ on \d+ images, [^:]+): (browser|node) ([\d.]+) s \/ numpy ([\d.]+) s = ([\d.]+)×/gm,
+      /^CKA (\d+ × \d+ on \d+ images, [^:]+): (browser|wasm|js) ([\d.]+) s \/ numpy ([\d.]+) s = ([\d.]+)×/gm,
     ))
       rows.push({
         bench,

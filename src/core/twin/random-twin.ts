@@ -136,7 +136,8 @@ function writeValues(out: Uint8Array, values: Float64Array, elemType: number, wi
 /** A tensor's stored float32 values (raw or packed), or null when they are stored otherwise. */
 function storedValues(bytes: Uint8Array, p: TensorPayload): Float32Array | null {
   const s = p.storage;
-  const float32 = p.elemType === ElemType.FLOAT && (s.kind === 'raw' || (s.kind === 'packed' && s.bytesPerValue === 4));
+  const float32 =
+    p.elemType === ElemType.FLOAT && (s.kind === 'raw' || (s.kind === 'packed' && s.bytesPerValue === 4));
   if (!float32 || (s.kind !== 'raw' && s.kind !== 'packed')) return null;
   const copy = bytes.slice(s.start, s.end);
   const view = new DataView(copy.buffer);

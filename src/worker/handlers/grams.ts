@@ -3,6 +3,9 @@
  * maps extracted on the model's sub-graph sessions (unpooled) like any extraction. Not cached:
  * full maps are too large for the feature cache, and the Gram matrices depend on the set of images.
  */
+import { ortGram } from '../../engine/gram';
+import { webRuntime } from '../../engine/onnx-web';
+import type { OrtRuntime } from '../../engine/ort-types';
 import { extractionBatchSize, extractionBudgetBytes } from '../../pipeline/batch-size';
 import { extractFeatures as extract } from '../../pipeline/extract';
 import { gramsOfMaps, mapDims } from '../../pipeline/grams';
@@ -10,6 +13,13 @@ import { blockRunners } from '../block-sessions';
 import type { JobContext } from '../context';
 import type { GramParams, GramResult } from '../jobs';
 import { checkTimestep, requireModel, withRecovery } from './run-model';
+
+/** One WASM runtime object for the Gram sessions (engine/gram.ts keeps one session per runtime). */
+let wasm: Promise<OrtRuntime> | null = null;
+const gramRuntime = () => {
+  wasm ??= webRuntime('wasm');
+  return wasm;
+};
 
 export async function extractGrams(params: GramParams, ctx: JobContext): Promise<GramResult> {
   const model = requireModel(params.model);
@@ -23,6 +33,8 @@ export async function extractGrams(params: GramParams, ctx: JobContext): Promise
     dims: mapDims(manifest, params.blocks),
     estimator: params.estimator,
     checkpoint: () => ctx.checkpoint(),
+    // ORT's GEMM on WASM (also for a model on WebGPU: the maps are in the worker's memory by then).
+    gram: async (X, n, dim) => ortGram(await gramRuntime(), X, n, dim),
     progress: (done, total, note) => ctx.progress(done, total, note),
     extract: async (blocks, onBatch) => {
       const run = async () => {

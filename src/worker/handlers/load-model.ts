@@ -118,7 +118,13 @@ async function readTwin(source: Extract<ModelSource, { kind: 'twin' }>, ctx: Job
     externalData: twin.externalData,
     fileSha256,
     discovery: base.info.discovery,
-    twin: { of: base.info.id, ofName: manifest.name, seed: source.seed, report: twin.report },
+    twin: {
+      of: base.info.id,
+      ofHash: base.info.hash,
+      ofName: manifest.name,
+      seed: source.seed,
+      report: twin.report,
+    },
   };
 }
 
