@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -129,6 +130,11 @@ describe('the default model’s twin', () => {
     for (let i = 0; i < DEFAULT.length; i++)
       if (!inPayload[i] && twin.bytes[i] !== DEFAULT[i]) changedOutside++;
     expect(changedOutside).toBe(0);
+  });
+
+  it('is the twin docs/results.md was computed with (sha256 of init seed 0)', () => {
+    const sha = createHash('sha256').update(twin.bytes).digest('hex');
+    expect(sha).toBe('cd87d37c3e6f33583698b07371cfd515880b67d69dfc27eb7074b2ee9fcbac43');
   });
 
   it('is seeded: the same seed gives the same bytes, another seed others, and a twin’s twin is itself', () => {
