@@ -92,7 +92,13 @@ export interface AppState {
    * The same sweep on the loaded model's random-weights twin (same images, split and settings),
    * for "trained − random" per cell.
    */
-  twinSweep: { grid: SweepGrid; status: 'running' | 'done' | 'stopped' | 'failed'; twin: ModelInfo } | null;
+  twinSweep: {
+    grid: SweepGrid;
+    status: 'running' | 'done' | 'stopped' | 'failed';
+    twin: ModelInfo;
+    /** The trained model's sweep it sits beside (a newer sweep hides it). */
+    trained: SweepGrid['spec'];
+  } | null;
   /** The current or last CKA matrix (values still null are not computed yet, or undefined). */
   cka: CkaMatrix | null;
   /** Models loaded beside the current one for comparisons (twins, a second model for CKA). */

@@ -94,7 +94,8 @@ export function TwinSweepFigures() {
   const twinSweep = useStore((s) => s.twinSweep);
   const heatmap = useRef<SVGSVGElement>(null);
   const difference = useRef<SVGSVGElement>(null);
-  if (!sweep || !twinSweep) return null;
+  // Beside the sweep it was run for only: a newer sweep of the trained model has another spec.
+  if (!sweep || !twinSweep || twinSweep.trained !== sweep.grid.spec) return null;
   const { grid, status, twin } = twinSweep;
   const text = differenceText(sweep.grid, grid);
   const diff = sweepDifference(sweep.grid, grid);

@@ -61,7 +61,9 @@ export function runTwinSweep(seed: number): Promise<void> {
     const s = getState();
     const trained = s.sweep;
     const dataset = bundledDataFor(s);
-    if (!trained || !dataset || !s.model || trained.grid.spec.model !== s.model.id) return;
+    // Only after a sweep that finished: a stopped or failed one is the user's or the model's answer.
+    if (!trained || trained.status !== 'done' || !dataset || !s.model || trained.grid.spec.model !== s.model.id)
+      return;
     const { grid } = trained;
     const owner = s.model.id;
     let twin: ModelInfo;
@@ -89,7 +91,8 @@ export function runTwinSweep(seed: number): Promise<void> {
     let current: SweepGrid | null = null;
     // Only while the trained model is loaded: the twin's cells sit beside its sweep.
     const put = (status: Status) => {
-      if (current && getState().model?.id === owner) getState().setTwinSweep({ grid: current, status, twin });
+      if (current && getState().model?.id === owner)
+        getState().setTwinSweep({ grid: current, status, twin, trained: grid.spec });
     };
     const controller = new AbortController();
     const stop = () => controller.abort();
