@@ -4,8 +4,10 @@
  */
 import { DiffProbeError } from '../core/errors';
 import type { Manifest } from '../core/manifest/types';
+import { EtaEstimator } from '../core/progress';
 import { loadBundledDataset } from '../data/bundled';
 import { reconvertUploads } from '../features/images/commands';
+import type { PipelineRuntime } from '../pipeline/runtime';
 import { backendNotice, sameModel } from '../state/model-change';
 import { getState } from '../state/store';
 import type { RunOptions } from '../worker/client';
@@ -112,6 +114,40 @@ export async function trackRun<T>(kind: RunKind, work: (signal: AbortSignal) => 
     return await done;
   } finally {
     runs.delete(id);
+  }
+}
+
+/**
+ * One progress entry (`key`, with an ETA) and its Stop for a pipeline run (a sweep, a CKA matrix):
+ * `work` gets the pipeline's runtime on the compute worker, whose jobs Stop — or the run's end,
+ * e.g. a model change — cancels, and a progress callback. The entry ends with `work`.
+ */
+export async function withPipelineJob<T>(
+  key: string,
+  label: string,
+  run: AbortSignal,
+  work: (rt: PipelineRuntime, progress: (done: number, total: number, note: string) => void) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  run.addEventListener('abort', stop, { once: true });
+  const eta = new EtaEstimator();
+  getState().startJob(key, label, stop);
+  const rt: PipelineRuntime = {
+    run: (job, params, call) =>
+      compute().run(job, params, {
+        onPartial: call.onPartial,
+        transfer: call.transfer,
+        signal: controller.signal,
+      }),
+  };
+  try {
+    return await work(rt, (done, total, note) =>
+      getState().updateJob(key, { done, total, etaMs: eta.update(done, total), note }),
+    );
+  } finally {
+    run.removeEventListener('abort', stop);
+    getState().endJob(key);
   }
 }
 

@@ -1,4 +1,5 @@
 import { type CSSProperties, forwardRef, type KeyboardEvent, useRef, useState } from 'react';
+import { gridMove } from './grid-keys';
 import { type MatrixSpec, type MatrixText, matrixLayout } from './matrix-heatmap';
 
 /**
@@ -36,18 +37,9 @@ export const MatrixHeatmap = forwardRef<SVGSVGElement, { spec: MatrixSpec; class
       svgRef.current?.querySelector<SVGGElement>(`[data-cell="${i}"]`)?.focus();
     };
     const onKeyDown = (e: KeyboardEvent<SVGSVGElement>) => {
-      const r = Math.floor(current / cols);
-      const c = current % cols;
-      const to: Record<string, number> = {
-        ArrowRight: r * cols + Math.min(cols - 1, c + 1),
-        ArrowLeft: r * cols + Math.max(0, c - 1),
-        ArrowDown: Math.min(rows - 1, r + 1) * cols + c,
-        ArrowUp: Math.max(0, r - 1) * cols + c,
-        Home: r * cols,
-        End: r * cols + cols - 1,
-      };
-      if (e.key in to) {
-        focusCell(to[e.key]);
+      const to = gridMove(e.key, current, rows, cols);
+      if (to !== null) {
+        focusCell(to);
         e.preventDefault();
       }
     };

@@ -8,7 +8,7 @@
 import { DiffProbeError } from '../errors';
 import { locateGraph } from './graph-outputs';
 import { ProtoReader, Wire } from './proto-reader';
-import { ElemType } from './reader';
+import { ElemType, readStringEntry } from './reader';
 
 /** Where a tensor's values are stored. */
 export type PayloadStorage =
@@ -89,14 +89,7 @@ function readTensorPayload(
         external = r.varint() === 1;
         break;
       case 13: {
-        const entry = r.message();
-        let key = '';
-        let value = '';
-        while (entry.next()) {
-          if (entry.field === 1) key = entry.string();
-          else if (entry.field === 2) value = entry.string();
-          else entry.skip();
-        }
+        const [key, value] = readStringEntry(r.message());
         ext[key] = value;
         break;
       }

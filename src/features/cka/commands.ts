@@ -4,15 +4,12 @@
  * of the 'models' view is loaded beside the current one (the random-weights twin, or a model the
  * user opened for it). Stop keeps every value already computed.
  */
-import { notifyError, sortModelFiles, trackRun } from '../../app/commands';
-import { compute } from '../../app/compute';
+import { notifyError, sortModelFiles, trackRun, withPipelineJob } from '../../app/commands';
 import type { CkaEstimator } from '../../core/cka/linear-cka';
 import { DiffProbeError, isDiffProbeError } from '../../core/errors';
-import { EtaEstimator } from '../../core/progress';
 import { bundledModelInput } from '../../data/bundled';
 import { ckaAxes, runCka } from '../../pipeline/cka-run';
 import { type CkaMatrix, type CkaModel, type CkaSpec, ckaToCsv, ckaToJson } from '../../pipeline/cka-spec';
-import type { PipelineRuntime } from '../../pipeline/runtime';
 import { stratifiedSample } from '../../pipeline/split';
 import { bundledDataFor, getState } from '../../state/store';
 import { downloadBytes } from '../../ui/download';
@@ -62,86 +59,68 @@ async function ckaRun(settings: CkaSettings, run: AbortSignal): Promise<void> {
   const { model, view } = s;
   const dataset = bundledDataFor(s);
   if (!model || !dataset) return;
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  run.addEventListener('abort', stop, { once: true });
-  const eta = new EtaEstimator();
   const label = `CKA: ${settings.view === 'timesteps' ? `${settings.timesteps.length} timesteps` : `${settings.blocks.length} blocks`}${settings.view === 'models' ? ' × a second model' : ''}`;
-  s.startJob('cka', label, stop);
-  let matrix: CkaMatrix | null = null;
-  // Only while its model is loaded: a CKA matrix belongs to the model of its rows.
-  const put = () => {
+  // The latest matrix; written to the store only while its model is loaded (a CKA matrix belongs
+  // to the model of its rows).
+  const latest: { matrix: CkaMatrix | null } = { matrix: null };
+  const put = (matrix: CkaMatrix | null = latest.matrix) => {
+    latest.matrix = matrix;
     if (matrix && getState().model?.id === model.id) getState().setCka(matrix);
   };
   try {
-    let other: ModelInfo | undefined;
-    if (settings.view === 'models') {
-      const o = settings.other;
-      if (!o) throw new DiffProbeError('cka-data', 'choose the second model to compare with');
-      other =
-        o.kind === 'twin'
-          ? await loadTwin(o.seed, controller.signal)
-          : await loadCompanion({ kind: 'loaded', id: o.id }, 'Finding the second model', controller.signal);
-    }
-    const ids = ckaImageIds(
-      dataset.splits.test.labels,
-      dataset.index.classes.length,
-      settings.count,
-      settings.imageSeed,
-    );
-    const infos = new Map<string, ModelInfo>([
-      [model.id, model],
-      ...(other ? [[other.id, other] as const] : []),
-    ]);
-    const spec: CkaSpec = {
-      view: settings.view,
-      ...ckaAxes(settings.view, {
-        model: model.id,
-        blocks: settings.blocks,
-        timesteps: settings.timesteps,
-        other: other && {
-          model: other.id,
-          blocks: settings.blocks.every((b) => other.manifest.blocks.some((x) => x.name === b))
-            ? settings.blocks
-            : other.manifest.blocks.map((b) => b.name),
-        },
-      }),
-      estimator: settings.estimator,
-      features: settings.features === 'maps' ? 'maps' : 'pooled',
-      pooling: settings.features === 'maps' ? null : POOLINGS[settings.features].pooling,
-      seed: view.seed,
-      images: {
-        source: `bundled:test (${dataset.index.name}), class-stratified, seed ${settings.imageSeed}`,
-        ids,
-      },
-      models: Object.fromEntries([...infos].map(([id, info]) => [id, ckaModel(info)])),
-    };
-    const rt: PipelineRuntime = {
-      run: (job, params, call) =>
-        compute().run(job, params, {
-          onPartial: call.onPartial,
-          transfer: call.transfer,
-          signal: controller.signal,
+    await withPipelineJob('cka', label, run, async (rt, onProgress) => {
+      let other: ModelInfo | undefined;
+      if (settings.view === 'models') {
+        const o = settings.other;
+        if (!o) throw new DiffProbeError('cka-data', 'choose the second model to compare with');
+        other =
+          o.kind === 'twin'
+            ? await loadTwin(o.seed, run)
+            : await loadCompanion({ kind: 'loaded', id: o.id }, 'Finding the second model', run);
+      }
+      const ids = ckaImageIds(
+        dataset.splits.test.labels,
+        dataset.index.classes.length,
+        settings.count,
+        settings.imageSeed,
+      );
+      const infos = new Map<string, ModelInfo>([
+        [model.id, model],
+        ...(other ? [[other.id, other] as const] : []),
+      ]);
+      const spec: CkaSpec = {
+        view: settings.view,
+        ...ckaAxes(settings.view, {
+          model: model.id,
+          blocks: settings.blocks,
+          timesteps: settings.timesteps,
+          other: other && {
+            model: other.id,
+            blocks: settings.blocks.every((b) => other.manifest.blocks.some((x) => x.name === b))
+              ? settings.blocks
+              : other.manifest.blocks.map((b) => b.name),
+          },
         }),
-    };
-    matrix = await runCka(rt, spec, (id) => bundledModelInput(dataset, ids, infos.get(id)!.manifest), {
-      onMatrix: (m) => {
-        matrix = m;
-        put();
-      },
-      onProgress: (done, total, note) =>
-        getState().updateJob('cka', { done, total, etaMs: eta.update(done, total), note }),
+        estimator: settings.estimator,
+        features: settings.features === 'maps' ? 'maps' : 'pooled',
+        pooling: settings.features === 'maps' ? null : POOLINGS[settings.features].pooling,
+        seed: view.seed,
+        images: {
+          source: `bundled:test (${dataset.index.name}), class-stratified, seed ${settings.imageSeed}`,
+          ids,
+        },
+        models: Object.fromEntries([...infos].map(([id, info]) => [id, ckaModel(info)])),
+      };
+      put(
+        await runCka(rt, spec, (id) => bundledModelInput(dataset, ids, infos.get(id)!.manifest), {
+          onMatrix: put,
+          onProgress,
+        }),
+      );
     });
-    put();
   } catch (error) {
-    if (matrix) {
-      matrix = { ...matrix, status: 'failed' };
-      put();
-    }
+    if (latest.matrix) put({ ...latest.matrix, status: 'failed' });
     if (!isDiffProbeError(error, 'cancelled')) notifyError(error);
-  } finally {
-    run.removeEventListener('abort', stop);
-    getState().endJob('cka');
   }
 }
 

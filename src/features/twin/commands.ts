@@ -3,13 +3,10 @@
  * as a companion, sweeping it with the trained model's sweep settings for "trained − random" per
  * cell, and its report. Opening the twin as the current model is app/commands.ts's openRandomTwin.
  */
-import { runJobOrThrow, trackRun } from '../../app/commands';
-import { compute } from '../../app/compute';
+import { runJobOrThrow, trackRun, withPipelineJob } from '../../app/commands';
 import { DiffProbeError, isDiffProbeError } from '../../core/errors';
-import { EtaEstimator } from '../../core/progress';
 import { bundledModelInput } from '../../data/bundled';
 import type { FeatureSpec } from '../../pipeline/feature-spec';
-import type { PipelineRuntime } from '../../pipeline/runtime';
 import { bundledSplit } from '../../pipeline/split';
 import { runSweep } from '../../pipeline/sweep-run';
 import { bundledDataFor, getState } from '../../state/store';
@@ -62,8 +59,7 @@ export function runTwinSweep(seed: number): Promise<void> {
     const trained = s.sweep;
     const dataset = bundledDataFor(s);
     // Only after a sweep that finished: a stopped or failed one is the user's or the model's answer.
-    if (!trained || trained.status !== 'done' || !dataset || !s.model || trained.grid.spec.model !== s.model.id)
-      return;
+    if (trained?.status !== 'done' || !dataset || !s.model || trained.grid.spec.model !== s.model.id) return;
     const { grid } = trained;
     const owner = s.model.id;
     let twin: ModelInfo;
@@ -94,41 +90,27 @@ export function runTwinSweep(seed: number): Promise<void> {
       if (current && getState().model?.id === owner)
         getState().setTwinSweep({ grid: current, status, twin, trained: grid.spec });
     };
-    const controller = new AbortController();
-    const stop = () => controller.abort();
-    run.addEventListener('abort', stop, { once: true });
-    const eta = new EtaEstimator();
-    getState().startJob('twin-sweep', `Sweep of the random-weights twin (init seed ${seed})`, stop);
-    const rt: PipelineRuntime = {
-      run: (job, params, call) =>
-        compute().run(job, params, {
-          onPartial: call.onPartial,
-          transfer: call.transfer,
-          signal: controller.signal,
-        }),
-    };
+    const label = `Sweep of the random-weights twin (init seed ${seed})`;
     try {
-      const out = await runSweep(
-        rt,
-        { spec, split, C: grid.C, maxIter: grid.maxIter },
-        (ids) => bundledModelInput(dataset, ids, twin.manifest),
-        {
-          onGrid: (g) => {
-            current = g;
-            put('running');
+      await withPipelineJob('twin-sweep', label, run, async (rt, onProgress) => {
+        const out = await runSweep(
+          rt,
+          { spec, split, C: grid.C, maxIter: grid.maxIter },
+          (ids) => bundledModelInput(dataset, ids, twin.manifest),
+          {
+            onGrid: (g) => {
+              current = g;
+              put('running');
+            },
+            onProgress,
           },
-          onProgress: (done, total, note) =>
-            getState().updateJob('twin-sweep', { done, total, etaMs: eta.update(done, total), note }),
-        },
-      );
-      current = out.grid;
-      put(out.status);
+        );
+        current = out.grid;
+        put(out.status);
+      });
     } catch (error) {
       put('failed');
       throw error;
-    } finally {
-      run.removeEventListener('abort', stop);
-      getState().endJob('twin-sweep');
     }
   });
 }
