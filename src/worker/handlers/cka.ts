@@ -83,7 +83,8 @@ export async function cka(params: CkaParams, ctx: Ctx): Promise<CkaResult> {
         await ctx.checkpoint();
         gramRows(input.X, n, input.dim, K, row, Math.min(n, row + 64));
       }
-      op = gramOperand(K, n, estimator, isConstant(input.X, n, input.dim));
+      // Kept as float32 past 1,000 images (16 blocks at 2,000: 256 MB instead of 512 MB).
+      op = gramOperand(K, n, estimator, isConstant(input.X, n, input.dim), n > 1000 ? 'float32' : 'float64');
     }
     operands.set(k, op);
     ctx.progress(++done, total, `preparing ${operands.size} of ${used.length}`);
