@@ -12,7 +12,7 @@ import { download } from './support/download';
 test('a CKA heatmap; the random twin swept beside the trained model, compared by CKA, opened and back', async ({
   app,
 }) => {
-  test.setTimeout(240_000);
+  test.setTimeout(420_000);
   const { page } = app;
   await useBackend(page, 'wasm');
   await openApp(page, '?block=mid&block=up1_0');
