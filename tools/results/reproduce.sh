@@ -113,5 +113,11 @@ BLOCKS=$(node -e "console.log(require('./$M').blocks.map((b) => b.name).join(','
 BEST_T=$(node -e 'console.log(require(process.argv[1]).chosen.t)' "$(realpath "$OUT/sweep/sweep.json")")
 dp probe --manifest $M --train "$TRAIN" --test "$TEST" "${SIZES[@]}" --blocks "$BLOCKS" --t "$BEST_T" \
   --threads "$THREADS" --out "$OUT/probe-all-t$BEST_T" --force --quiet
+
+# 6. CKA on 1,000 test images at the chosen t: every block × every block, and the trained model ×
+#    its random-weights twin.
+dp cka --manifest $M --t "$BEST_T" --count 1000 --threads "$THREADS" --out "$OUT/cka-t$BEST_T" --force --quiet
+dp cka --manifest $M --t "$BEST_T" --count 1000 --threads "$THREADS" --versus random-weights \
+  --out "$OUT/cka-twin-t$BEST_T" --force --quiet
 stamp "all done"
-echo "results in $OUT: sweep/, sweep-avg2/, sweep-random/ (sweep.csv, sweep.json, sweep.svg, run.json), pixels/result.json, probe-all-t$BEST_T/" >&2
+echo "results in $OUT: sweep/, sweep-avg2/, sweep-random/, sweep-twin/ (sweep.csv, sweep.json, sweep.svg, run.json), pixels/result.json, probe-all-t$BEST_T/, cka-t$BEST_T/, cka-twin-t$BEST_T/" >&2

@@ -102,26 +102,30 @@ grid('2×2 pooling, the three blocks with the highest validation accuracy', avg2
 grid('Randomly initialised network of the same shape (seed 0), global average pooling', random);
 grid("The default model's random-weights twin (init seed 0), global average pooling", twin);
 
-/** twin − random-init per cell, in points of validation accuracy. */
-if (twin && random) {
-  const ts = twin.timesteps.filter((t) => random.timesteps.includes(t));
-  out.push('**Twin − random-init network, per cell** (points of validation accuracy).', '');
+/** `a` − `b` per cell at their common timesteps, in points of validation accuracy. */
+function difference(title, a, b) {
+  if (!a || !b) return;
+  const ts = a.timesteps.filter((t) => b.timesteps.includes(t));
+  out.push(`**${title}, per cell** (points of validation accuracy).`, '');
   out.push(`| block | ${ts.map((t) => `t = ${t}`).join(' | ')} |`);
   out.push(`| --- | ${ts.map(() => '---:').join(' | ')} |`);
   const diffs = [];
-  twin.blocks.forEach((b, i) => {
-    const k = random.blocks.indexOf(b);
+  a.blocks.forEach((block, i) => {
+    const k = b.blocks.indexOf(block);
     const cells = ts.map((t) => {
-      const a = twin.validationAccuracy[i][twin.timesteps.indexOf(t)];
-      const r = k < 0 ? null : random.validationAccuracy[k][random.timesteps.indexOf(t)];
-      if (a == null || r == null) return '–';
-      diffs.push(100 * (a - r));
-      return `${a >= r ? '+' : '−'}${Math.abs(100 * (a - r)).toFixed(2)}`;
+      const x = a.validationAccuracy[i][a.timesteps.indexOf(t)];
+      const y = k < 0 ? null : b.validationAccuracy[k][b.timesteps.indexOf(t)];
+      if (x == null || y == null) return '–';
+      diffs.push(100 * (x - y));
+      return `${x >= y ? '+' : '−'}${Math.abs(100 * (x - y)).toFixed(2)}`;
     });
-    out.push(`| ${b} | ${cells.join(' | ')} |`);
+    out.push(`| ${block} | ${cells.join(' | ')} |`);
   });
   const mean = diffs.reduce((x, y) => x + y, 0) / Math.max(1, diffs.length);
   out.push('', `Mean over the cells: ${mean >= 0 ? '+' : '−'}${Math.abs(mean).toFixed(2)} points.`, '');
 }
+
+difference('Twin − random-init network', twin, random);
+difference('Trained − random-weights twin', readSweep('sweep'), twin);
 
 process.stdout.write(`${out.join('\n')}\n`);
