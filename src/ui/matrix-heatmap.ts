@@ -196,9 +196,13 @@ function esc(s: string): string {
   return s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+/** Coordinates to 0.01 of a unit in files (no 57.28000000000001). */
+const r2 = (v: number) => Math.round(v * 100) / 100;
+
 function textSvg(t: MatrixText): string {
-  const rotate = t.rotate ? ` transform="rotate(${t.rotate} ${t.x} ${t.y})"` : '';
-  return `<text x="${t.x}" y="${t.y}" font-size="${t.fontSize}" fill="${t.fill}" text-anchor="${t.anchor}"${rotate}>${esc(t.text)}</text>`;
+  const [x, y] = [r2(t.x), r2(t.y)];
+  const rotate = t.rotate ? ` transform="rotate(${t.rotate} ${x} ${y})"` : '';
+  return `<text x="${x}" y="${y}" font-size="${t.fontSize}" fill="${t.fill}" text-anchor="${t.anchor}"${rotate}>${esc(t.text)}</text>`;
 }
 
 /** The heatmap as a standalone SVG document (white background, fonts and colours inline). */
@@ -206,18 +210,18 @@ export function matrixSvg(spec: MatrixSpec): string {
   const l = matrixLayout(spec);
   const g = l.legend;
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${l.width} ${l.height}" width="${l.width * 2}" height="${l.height * 2}" font-family="system-ui, sans-serif" role="img" aria-label="${esc(l.description)}">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${r2(l.width)} ${r2(l.height)}" width="${r2(l.width * 2)}" height="${r2(l.height * 2)}" font-family="system-ui, sans-serif" role="img" aria-label="${esc(l.description)}">`,
     `<title>${esc(l.description)}</title>`,
     `<defs><linearGradient id="legend" x1="0" y1="1" x2="0" y2="0">${g.stops.map((c, k) => `<stop offset="${k / (g.stops.length - 1)}" stop-color="${c}"/>`).join('')}</linearGradient></defs>`,
-    `<rect width="${l.width}" height="${l.height}" fill="#fff"/>`,
+    `<rect width="${r2(l.width)}" height="${r2(l.height)}" fill="#fff"/>`,
     ...l.axisTexts.map(textSvg),
     ...l.rowLabels.map(textSvg),
     ...l.colLabels.map(textSvg),
     ...l.cells.map(
       (c) =>
-        `<g><rect x="${c.x}" y="${c.y}" width="${c.size}" height="${c.size}" fill="${c.fill}"><title>${esc(c.title)}</title></rect>${c.label ? textSvg(c.label) : ''}</g>`,
+        `<g><rect x="${r2(c.x)}" y="${r2(c.y)}" width="${c.size}" height="${c.size}" fill="${c.fill}"><title>${esc(c.title)}</title></rect>${c.label ? textSvg(c.label) : ''}</g>`,
     ),
-    `<rect x="${g.x}" y="${g.y}" width="${g.width}" height="${g.height}" fill="url(#legend)"/>`,
+    `<rect x="${r2(g.x)}" y="${r2(g.y)}" width="${g.width}" height="${r2(g.height)}" fill="url(#legend)"/>`,
     ...g.texts.map(textSvg),
     '</svg>',
   ];
