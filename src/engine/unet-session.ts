@@ -3,6 +3,7 @@
  * (x_t, t) and returns the requested outputs (ε̂ and/or block maps) as plain typed arrays.
  */
 import { DiffProbeError } from '../core/errors';
+import { predictionShapeProblem, splitLearnedVariance } from '../core/manifest/prediction';
 import type { Manifest, TensorDtype } from '../core/manifest/types';
 import type { OrtRuntime, OrtSession, OrtTensor, SessionOptions } from './ort-types';
 
@@ -11,6 +12,11 @@ export interface OutputMap {
   /** [N, C, H, W] */
   dims: number[];
 }
+
+/** {@link UNetSession.run}'s key for the prediction (the first C channels of the prediction output). */
+export const PREDICTION_KEY = 'eps';
+/** {@link UNetSession.run}'s key for a learned-variance model's variance values (the last C channels). */
+export const VARIANCE_KEY = 'variance';
 
 export class UNetSession {
   private shapesChecked = false;
@@ -47,8 +53,10 @@ export class UNetSession {
   }
 
   /**
-   * Runs one batch. `xt` is [count, C, H, W]; `t` holds one timestep per image.
-   * `outputs` are block names and/or 'eps'. Returns a map from those names to tensors.
+   * Runs one batch. `xt` is [count, C, H, W]; `t` holds one timestep per image. `outputs` are block
+   * names and/or the prediction's keys: {@link PREDICTION_KEY} ('eps', whatever the model
+   * predicts: always the first C channels of the prediction output) and, for a learned-variance
+   * model, {@link VARIANCE_KEY} (its last C channels). Returns a map from those names to tensors.
    */
   async run(
     xt: Float32Array,
@@ -57,21 +65,36 @@ export class UNetSession {
     outputs: string[],
   ): Promise<Record<string, OutputMap>> {
     const { prediction } = this.manifest;
+    if (outputs.includes(VARIANCE_KEY) && !prediction.variance)
+      throw new DiffProbeError(
+        'model-mismatch',
+        'the model has no learned variance (prediction.variance is not set): its prediction output has C channels',
+      );
     const feeds = this.feeds(xt, count, t);
     const byBlock = new Map(this.manifest.blocks.map((b) => [b.name, b]));
-    const fetchNames = outputs.map((name) =>
-      name === 'eps' ? prediction.output : (byBlock.get(name)?.output ?? name),
-    );
-    for (const [i, name] of fetchNames.entries()) {
-      if (!this.session.outputNames.includes(name))
-        throw new DiffProbeError('model-mismatch', `no output ${JSON.stringify(outputs[i])} in the model`);
+    const tensorOf = (name: string) =>
+      name === PREDICTION_KEY || name === VARIANCE_KEY
+        ? prediction.output
+        : (byBlock.get(name)?.output ?? name);
+    const fetchNames = [...new Set(outputs.map(tensorOf))];
+    for (const name of outputs) {
+      if (!this.session.outputNames.includes(tensorOf(name)))
+        throw new DiffProbeError('model-mismatch', `no output ${JSON.stringify(name)} in the model`);
     }
     const results = await this.session.run(feeds, fetchNames);
-    const out: Record<string, OutputMap> = {};
-    for (const [i, name] of outputs.entries()) {
-      const tensor = results[fetchNames[i]];
-      out[name] = { data: await tensorData(tensor), dims: tensor.dims.map(Number) };
+    const raw: Record<string, OutputMap> = {};
+    for (const name of fetchNames) {
+      const tensor = results[name];
+      raw[name] = { data: await tensorData(tensor), dims: tensor.dims.map(Number) };
       tensor.dispose?.();
+    }
+    const out: Record<string, OutputMap> = {};
+    const wantsPrediction = outputs.includes(PREDICTION_KEY) || outputs.includes(VARIANCE_KEY);
+    const parts = wantsPrediction ? this.predictionParts(raw[prediction.output], count) : undefined;
+    for (const name of outputs) {
+      if (name === PREDICTION_KEY) out[name] = parts!.prediction;
+      else if (name === VARIANCE_KEY) out[name] = parts!.variance!;
+      else out[name] = raw[tensorOf(name)];
     }
     checkFinite(out, t);
     if (!this.shapesChecked) {
@@ -79,6 +102,31 @@ export class UNetSession {
       this.shapesChecked = true;
     }
     return out;
+  }
+
+  /**
+   * The prediction output as [prediction | variance]: checked against the input's shape on every
+   * run (the split depends on it), then split when the manifest says the variance is learned.
+   */
+  private predictionParts(raw: OutputMap, count: number): { prediction: OutputMap; variance?: OutputMap } {
+    const { input, prediction } = this.manifest;
+    const { channels, height, width } = input;
+    const problem = predictionShapeProblem(raw.dims, [count, channels, height, width], prediction.variance);
+    if (problem)
+      throw new DiffProbeError(
+        'model-mismatch',
+        `output shapes do not match the manifest: prediction.output: ${problem}`,
+        {
+          problems: [`prediction.output: ${problem}`],
+        },
+      );
+    if (!prediction.variance) return { prediction: raw };
+    const dims = [count, channels, height, width];
+    const split = splitLearnedVariance(raw.data, count, channels, height * width);
+    return {
+      prediction: { data: split.prediction, dims },
+      variance: { data: split.variance, dims: [...dims] },
+    };
   }
 
   /**
@@ -173,8 +221,9 @@ function checkFinite(out: Record<string, OutputMap>, t: ArrayLike<number>): void
   }
   if (!bad.length) return;
   const names = [
-    ...bad.filter((n) => n !== 'eps').map((n) => `block "${n}"`),
-    ...(bad.includes('eps') ? ['the prediction output'] : []),
+    ...bad.filter((n) => n !== PREDICTION_KEY && n !== VARIANCE_KEY).map((n) => `block "${n}"`),
+    ...(bad.includes(PREDICTION_KEY) ? ['the prediction output'] : []),
+    ...(bad.includes(VARIANCE_KEY) ? ['the learned variance'] : []),
   ];
   throw new DiffProbeError(
     'model-nonfinite',
@@ -236,12 +285,6 @@ function checkShapesAgainstManifest(out: Record<string, OutputMap>, manifest: Ma
         `blocks[${i}]: block "${block.name}" gives [${o.dims}], the manifest says [${want}] (channels, resolution)`,
       );
   });
-  const eps = out.eps;
-  const { channels, height, width } = manifest.input;
-  if (eps && eps.dims.join() !== [count, channels, height, width].join())
-    problems.push(
-      `prediction.output: gives [${eps.dims}], expected the input's shape [${[count, channels, height, width]}]`,
-    );
   if (problems.length)
     throw new DiffProbeError(
       'model-mismatch',

@@ -86,7 +86,7 @@ export interface ModelDiscovery {
   candidates: BlockCandidate[];
   /** Graph operators that have no WebGPU kernel (they force WASM for this model). */
   webgpuUnsupported: string[];
-  /** The prediction output has 2·C channels (learned variance); the first C are used. */
+  /** The prediction output has 2·C channels: [prediction | learned variance] (manifest `prediction.variance`). */
   learnedVariance: boolean;
   ms: number;
 }

@@ -134,7 +134,8 @@ def export_unet(model: nn.Module, example_x: torch.Tensor, example_t: torch.Tens
                 prediction_type: str = "epsilon", schedule: dict | None = None,
                 timestep_dtype: str | None = None, extra_inputs: Sequence[dict] = (),
                 input_name: str = "x_t", timestep_name: str = "t", prediction_name: str = "prediction",
-                prediction_channels: int | None = None, value_range: Sequence[float] = (-1.0, 1.0),
+                prediction_channels: int | None = None, learned_variance: str | None = None,
+                value_range: Sequence[float] = (-1.0, 1.0),
                 preprocessing: dict | None = None, description: str | None = None, classes: list | None = None,
                 dataset: str | None = None,
                 onnx_file: str = "model.onnx", write_manifest: bool = True, opset: int = OPSET,
@@ -153,6 +154,9 @@ def export_unet(model: nn.Module, example_x: torch.Tensor, example_t: torch.Tens
                    True), "value" (what the app feeds, default 0), "example" (optional tensor for
                    tracing and checks, default filled with value)}; passed to the model by name.
     prediction_channels  keep only the first C channels of the prediction (learn_sigma models).
+    learned_variance  keep all 2·C channels of a learn_sigma model's output, read by the app as
+                   [prediction | variance]: "learned_range" (guided-diffusion, improved DDPM, DiT) or
+                   "learned" (log σ²); the manifest's ``prediction.variance``.
     static_output_shapes  write the known C, H, W into every output's shape (only N stays symbolic).
                    torch 1.13 otherwise invents symbolic names for them and sometimes gives outputs of
                    different sizes the same name; onnxruntime then fails ("Shape mismatch attempting
@@ -226,9 +230,17 @@ def export_unet(model: nn.Module, example_x: torch.Tensor, example_t: torch.Tens
     want = (batch, channels, height, width)
     if pred_shape is None:
         raise ExportError("the model's output holds no tensor")
-    if prediction_channels is None and pred_shape != want:
+    if learned_variance is not None:
+        if learned_variance not in ("learned_range", "learned"):
+            raise ExportError(f"learned_variance must be 'learned_range' or 'learned', got {learned_variance!r}")
+        if prediction_channels is not None:
+            raise ExportError("learned_variance keeps the variance channels, prediction_channels drops them: pass one")
+        if pred_shape != (batch, 2 * channels, height, width):
+            raise ExportError(f"learned_variance needs a prediction of 2 x {channels} channels, got shape {pred_shape}")
+    elif prediction_channels is None and pred_shape != want:
         hint = (f"; it has {pred_shape[1]} = 2 x {channels} channels (a learn_sigma model?): "
-                f"pass prediction_channels={channels}" if pred_shape[1] == 2 * channels else "")
+                f"pass learned_variance='learned_range' (keeps them) or prediction_channels={channels}"
+                if pred_shape[1] == 2 * channels else "")
         raise ExportError(f"the prediction has shape {pred_shape}, the input {want}{hint}")
     out_names = [prediction_name, *hooked]
     in_names = [input_name, timestep_name, *extra_names]
@@ -255,7 +267,7 @@ def export_unet(model: nn.Module, example_x: torch.Tensor, example_t: torch.Tens
         frozen_hints = tracer_batch_hints(caught)
         graph = onnx.load(tmp_onnx)
         if static_output_shapes:
-            pred_c = prediction_channels or channels
+            pred_c = prediction_channels or (2 * channels if learned_variance else channels)
             known = {prediction_name: (pred_c, height, width), **{n: records[n].shape[1:] for n in hooked}}
             set_output_shapes(graph, known)
             onnx.save(graph, tmp_onnx)
@@ -291,7 +303,8 @@ def export_unet(model: nn.Module, example_x: torch.Tensor, example_t: torch.Tens
                 "preprocessing": preprocessing or {
                     "resize": "shorter-side-center-crop", "color": "grayscale" if channels == 1 else "rgb",
                     "mean": [0.5] * channels, "std": [0.5] * channels, "invert": False},
-                "prediction": {"type": prediction_type, "output": prediction_name},
+                "prediction": {"type": prediction_type, "output": prediction_name,
+                               **({"variance": learned_variance} if learned_variance else {})},
                 "schedule": schedule,
                 **({"classes": list(classes)} if classes else {}),
                 **({"dataset": os.path.relpath(os.path.abspath(dataset), os.path.abspath(out_dir)).replace(os.sep, "/")}
@@ -453,6 +466,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--prediction-type", choices=["epsilon", "sample", "v_prediction"], default="epsilon")
     ap.add_argument("--prediction-channels", type=int, default=None,
                     help="keep the first C output channels (learn_sigma models output 2C)")
+    ap.add_argument("--learned-variance", choices=["learned_range", "learned"], default=None,
+                    help="keep all 2C channels of a learn_sigma model as [prediction | variance] "
+                         "(guided-diffusion: learned_range)")
     ap.add_argument("--schedule", type=parse_schedule, default=dict(DEFAULT_SCHEDULE),
                     help="JSON, linear:START:END:STEPS, scaled_linear:START:END:STEPS or cosine:STEPS[:S] "
                          "(default linear:0.0001:0.02:1000)")
@@ -502,6 +518,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                           timestep_dtype=args.timestep_dtype, extra_inputs=args.extra, input_name=args.input_name,
                           timestep_name=args.timestep_name, prediction_name=args.prediction_name,
                           prediction_channels=args.prediction_channels,
+                          learned_variance=args.learned_variance,
                           value_range=[float(v) for v in args.range.split(",")], description=args.description,
                           dataset=args.dataset,
                           onnx_file=args.onnx_file, opset=args.opset, check=not args.no_check, tol=args.tol,

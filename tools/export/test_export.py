@@ -37,6 +37,16 @@ def adm_extra():
     return [{"name": "y", "dtype": "int64", "shape": [], "batched": True, "value": 0, "example": torch.tensor([3, 7])}]
 
 
+
+class TwoC(nn.Module):  # [eps, variance] like guided-diffusion with learn_sigma=True
+    def __init__(self):
+        super().__init__()
+        self.net = TinyADMLike()
+
+    def forward(self, x, t, y):
+        eps = self.net(x, t, y)
+        return torch.cat([eps, eps.abs()], dim=1)
+
 class ModuleNames(unittest.TestCase):
     """Pattern resolution and stage naming: no export, fast."""
 
@@ -83,19 +93,25 @@ class ModuleNames(unittest.TestCase):
             self.assertEqual(os.listdir(d), [])
 
     def test_learn_sigma_output_needs_prediction_channels(self):
-        class TwoC(nn.Module):  # [eps, variance] like guided-diffusion with learn_sigma=True
-            def __init__(self):
-                super().__init__()
-                self.net = TinyADMLike()
-
-            def forward(self, x, t, y):
-                eps = self.net(x, t, y)
-                return torch.cat([eps, eps.abs()], dim=1)
-
         with tempfile.TemporaryDirectory() as d:
-            with self.assertRaisesRegex(ex.ExportError, "learn_sigma.*prediction_channels=1"):
+            with self.assertRaisesRegex(ex.ExportError, "learn_sigma.*learned_variance='learned_range'.*prediction_channels=1"):
                 ex.export_unet(TwoC(), torch.randn(2, 1, 12, 12), torch.tensor([3.0, 4.0]), [], d,
                                extra_inputs=adm_extra(), log=QUIET)
+
+    def test_learned_variance_keeps_both_halves(self):
+        with tempfile.TemporaryDirectory() as d:
+            res = ex.export_unet(TwoC(), torch.randn(2, 1, 12, 12), torch.tensor([3.0, 4.0]), ["net.middle_block"], d,
+                                 extra_inputs=adm_extra(), learned_variance="learned_range", log=QUIET)
+            self.assertEqual(res.manifest["prediction"],
+                             {"type": "epsilon", "output": "prediction", "variance": "learned_range"})
+            self.assertIsNotNone(res.validator)
+            graph = onnx.load(res.onnx_path)
+            dims = [d.dim_param or d.dim_value for d in graph.graph.output[0].type.tensor_type.shape.dim]
+            self.assertEqual(dims, ["N", 2, 12, 12])
+            self.assertLess(res.parity[5]["worst"], 1e-4)
+            with self.assertRaisesRegex(ex.ExportError, "pass one"):
+                ex.export_unet(TwoC(), torch.randn(2, 1, 12, 12), torch.tensor([3.0, 4.0]), [], d,
+                               extra_inputs=adm_extra(), learned_variance="learned", prediction_channels=1, log=QUIET)
 
     def test_cli_lists_modules(self):
         out = io.StringIO()

@@ -64,10 +64,22 @@ export interface ManifestPreprocessing {
  */
 export type PredictionType = 'epsilon' | 'sample' | 'v_prediction';
 
-/** The graph output holding the model's prediction, same shape as x_t. */
+/**
+ * A learned variance stacked after the prediction on the channel axis (improved DDPM, ADM, DiT):
+ * - `learned_range`: values v in [−1, 1] interpolating the log variance between log β_t and
+ *   log β̃_t, log σ² = ((v + 1)/2)·log β_t + ((1 − v)/2)·log β̃_t (guided-diffusion's `learn_sigma`);
+ * - `learned`: log σ² itself.
+ */
+export type PredictionVariance = 'learned_range' | 'learned';
+
+/**
+ * The graph output holding the model's prediction: x_t's shape [N, C, H, W] when `variance` is
+ * absent (fixed variance), else [N, 2·C, H, W] read as [prediction | variance].
+ */
 export interface ManifestPrediction {
   readonly type: PredictionType;
   readonly output: string;
+  readonly variance?: PredictionVariance;
 }
 
 export interface LinearSchedule {

@@ -237,6 +237,19 @@ describe('validateManifest: each rule', () => {
     );
   });
 
+  it('prediction.variance: absent, learned_range or learned', () => {
+    expect(paths((m) => (m.prediction.variance = true))).toEqual(['prediction.variance']);
+    expect(problems((m) => (m.prediction.variance = 'fixed'))[0].expected).toBe(
+      'one of "learned_range", "learned"',
+    );
+    const m = valid();
+    expect(validateManifest(m).prediction).toEqual({ type: 'epsilon', output: 'eps' });
+    for (const variance of ['learned_range', 'learned']) {
+      m.prediction.variance = variance;
+      expect(validateManifest(m).prediction).toEqual({ type: 'epsilon', output: 'eps', variance });
+    }
+  });
+
   it('timestep: dtype float32 | int64 | int32, optional rank 0 | 1', () => {
     expect(paths((m) => (m.timestep.dtype = 'float16'))).toEqual(['timestep.dtype']);
     expect(paths((m) => (m.timestep.dtype = 'int8'))).toEqual(['timestep.dtype']);

@@ -18,6 +18,7 @@ import type {
   ManifestSkip,
   ManifestTimestep,
   PredictionType,
+  PredictionVariance,
   TensorDtype,
 } from './types';
 
@@ -27,6 +28,7 @@ const MAX_BLOCKS = 256;
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
 const DTYPES: readonly TensorDtype[] = ['float32', 'int64', 'int32'];
 const PREDICTION_TYPES: readonly PredictionType[] = ['epsilon', 'sample', 'v_prediction'];
+export const PREDICTION_VARIANCES: readonly PredictionVariance[] = ['learned_range', 'learned'];
 const MAX_EXTRA_INPUTS = 64;
 const MAX_EXTRA_RANK = 8;
 /** Elements of one extra input (per image when batched): 2^24, 64 MiB as float32. */
@@ -249,7 +251,11 @@ function checkPrediction(c: Checker, v: unknown): ManifestPrediction | undefined
   if (!o) return undefined;
   const type = c.oneOf('prediction.type', o.type, PREDICTION_TYPES);
   const output = c.string('prediction.output', o.output);
-  return type && output ? { type, output } : undefined;
+  // Absent means a fixed variance (an output of C channels); kept absent so the copy mirrors the input.
+  const variance =
+    o.variance === undefined ? undefined : c.oneOf('prediction.variance', o.variance, PREDICTION_VARIANCES);
+  if (!type || !output || (o.variance !== undefined && !variance)) return undefined;
+  return { type, output, ...(variance && { variance }) };
 }
 
 function checkSchedule(c: Checker, v: unknown): ManifestSchedule | undefined {

@@ -9,6 +9,7 @@ import type {
   ManifestSchedule,
   ManifestTimestep,
   PredictionType,
+  PredictionVariance,
 } from '../manifest/types';
 import type { ClassifiedBlock } from './discover-blocks';
 import type { InputRoles, PredictionOutput } from './discover-roles';
@@ -35,6 +36,11 @@ export interface ManifestChoices {
   readonly schedule?: ManifestSchedule;
   /** Default: epsilon. */
   readonly predictionType?: PredictionType;
+  /**
+   * How to read the variance half of a 2·C-channel prediction output (default `learned_range`,
+   * guided-diffusion's); ignored for a C-channel output, which has none.
+   */
+  readonly variance?: PredictionVariance;
   /** Values fed to the extra inputs, by name (default 0). */
   readonly extraInputValues?: Readonly<Record<string, number>>;
   /** Default [-1, 1]. */
@@ -110,7 +116,11 @@ export function manifestFromDiscovery(discovery: DiscoveryForManifest, choices: 
     input: { name: roles.image.name, channels, height, width, range: choices.range ?? [-1, 1] },
     timestep,
     preprocessing,
-    prediction: { type: choices.predictionType ?? 'epsilon', output: prediction.output },
+    prediction: {
+      type: choices.predictionType ?? 'epsilon',
+      output: prediction.output,
+      ...(prediction.learnedVariance && { variance: choices.variance ?? 'learned_range' }),
+    },
     schedule: choices.schedule ?? DEFAULT_SCHEDULE,
     ...(roles.extras.length > 0 && {
       extraInputs: roles.extras.map((e) => ({ ...e, value: values[e.name] ?? e.value })),

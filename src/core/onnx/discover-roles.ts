@@ -4,6 +4,7 @@
  * prediction, the shapes of one dry run), for models that come without a manifest.
  */
 import { DiffProbeError } from '../errors';
+import { predictionShapeProblem } from '../manifest/prediction';
 import type { ManifestExtraInput, TensorDtype } from '../manifest/types';
 import { type Dim, ElemType, elemTypeName, type OnnxModelInfo, type ValueInfo } from './reader';
 
@@ -215,6 +216,18 @@ export function findPrediction(
   if (same.length) return { output: pick(same).name, channels: c, learnedVariance: false };
   const doubled = withChannels(2 * c);
   if (doubled.length) return { output: pick(doubled).name, channels: 2 * c, learnedVariance: true };
+  // An output of the image's batch and size with another channel count (2·C + 1, say) is surely
+  // the prediction: say what is wrong with its channels rather than only listing shapes.
+  const sized = outputs.find(
+    (o) => o.dims?.length === 4 && o.dims[0] === n && o.dims[2] === h && o.dims[3] === w,
+  );
+  if (sized?.dims) {
+    const problem = predictionShapeProblem(sized.dims, [n, c, h, w], undefined);
+    throw unsupported(`the prediction output ${JSON.stringify(sized.name)} ${problem}`, {
+      output: sized.name,
+      dims: [...sized.dims],
+    });
+  }
   const listed = outputs.map((o) => `${o.name} ${o.dims ? `[${o.dims.join(', ')}]` : '(not computed)'}`);
   throw unsupported(
     `no graph output has the image's shape [${imageDims.join(', ')}] (or twice its channels); the outputs are ${listed.join(', ') || 'none'}`,

@@ -199,14 +199,18 @@ describe('findPrediction', () => {
       unsupportedMessage(() =>
         findPrediction(
           [
-            { name: 'y', dims: [1, 4, 8, 8] },
+            { name: 'y', dims: [1, 4, 4, 4] },
             { name: 'z', dims: undefined },
           ],
           [1, 3, 8, 8],
         ),
       ),
     ).toBe(
-      "no graph output has the image's shape [1, 3, 8, 8] (or twice its channels); the outputs are y [1, 4, 8, 8], z (not computed)",
+      "no graph output has the image's shape [1, 3, 8, 8] (or twice its channels); the outputs are y [1, 4, 4, 4], z (not computed)",
+    );
+    // The image's batch and size with another channel count: the channels are what is wrong.
+    expect(unsupportedMessage(() => findPrediction([{ name: 'y', dims: [1, 7, 8, 8] }], [1, 3, 8, 8]))).toBe(
+      'the prediction output "y" gives [1,7,8,8]: 7 channels for a 3-channel input; DiffProbe reads C = 3 channels (the prediction) or 2·C = 6 ([prediction | learned variance]), so this output cannot be read (2·C + 1: an extra channel no known parameterisation has)',
     );
   });
 });

@@ -157,8 +157,9 @@ export function syntheticUNet(options: SyntheticUNetOptions = {}): Uint8Array {
  * 4×4 (Reshape to tokens, MatMul/Softmax, a token-level residual, Reshape back, a residual
  * Add on the feature map) and a learned-variance output `out` of 2 channels. Traps: the
  * embedding sum ([N, 8]), the token residual ([N, 16, 8]), the time broadcast Add.
+ * `outChannels` other than 2 (= 2·C) makes an output no parameterisation reads (3 = 2·C + 1).
  */
-export function attentionUNet(): Uint8Array {
+export function attentionUNet(outChannels = 2): Uint8Array {
   const g = new GraphBuilder();
   const classEmb = g.node('/label_emb/Gather', 'Gather', [g.weight('label_emb.weight', [10, 8]), 'y']);
   const tu = g.node('/time_embed/Unsqueeze', 'Unsqueeze', ['timesteps', g.ints('axes_1', [1])]);
@@ -194,7 +195,7 @@ export function attentionUNet(): Uint8Array {
   ]);
   const cat2 = g.node('/output_blocks.1/Concat', 'Concat', [ups, res], { axis: 1 });
   const up = g.residual('/output_blocks.1', g.conv('/output_blocks.1/in/Conv', cat2, 16, 8), 8);
-  g.conv('/out/Conv', up, 8, 2);
+  g.conv('/out/Conv', up, 8, outChannels);
   g.nodes[g.nodes.length - 1] = { ...g.nodes[g.nodes.length - 1], outputs: ['out'] };
   return g.encode(
     'attention-unet',
@@ -203,7 +204,7 @@ export function attentionUNet(): Uint8Array {
       { name: 'timesteps', type: DataType.FLOAT, dims: ['N'] },
       { name: 'y', type: DataType.INT64, dims: ['N'] },
     ],
-    [{ name: 'out', type: DataType.FLOAT, dims: ['N', 2, 8, 8] }],
+    [{ name: 'out', type: DataType.FLOAT, dims: ['N', outChannels, 8, 8] }],
   );
 }
 

@@ -1,6 +1,6 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { toBlock } from '../../core/manifest/block';
-import type { ManifestSchedule, PredictionType } from '../../core/manifest/types';
+import type { ManifestSchedule, PredictionType, PredictionVariance } from '../../core/manifest/types';
 import { presetSchedule, SCHEDULE_PRESETS, type SchedulePresetId, scheduleSteps } from '../../core/schedule';
 import { useStore } from '../../state/store';
 import type { BlockCandidate, ModelInfo } from '../../worker/jobs';
@@ -11,6 +11,14 @@ const PREDICTIONS: { id: PredictionType; label: string }[] = [
   { id: 'epsilon', label: 'ε (noise)' },
   { id: 'sample', label: 'x₀ (clean image)' },
   { id: 'v_prediction', label: 'v (velocity)' },
+];
+
+const VARIANCES: { id: PredictionVariance; label: string }[] = [
+  {
+    id: 'learned_range',
+    label: 'interpolation of log β and log β̃, in [−1, 1] (guided-diffusion, improved DDPM, DiT)',
+  },
+  { id: 'learned', label: 'log σ² itself' },
 ];
 
 type ScheduleChoice = 'manifest' | SchedulePresetId;
@@ -55,15 +63,23 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
   const [scheduleChoice, setScheduleChoice] = useState<ScheduleChoice>('manifest');
   const [steps, setSteps] = useState(scheduleSteps(manifest.schedule));
   const [prediction, setPrediction] = useState<PredictionType>(manifest.prediction.type);
+  const [variance, setVariance] = useState<PredictionVariance | undefined>(manifest.prediction.variance);
   const [extraValues, setExtraValues] = useState<Record<string, number>>(() =>
     Object.fromEntries((manifest.extraInputs ?? []).map((e) => [e.name, e.value])),
   );
-  const ids = { schedule: useId(), steps: useId(), prediction: useId() };
+  const ids = { schedule: useId(), steps: useId(), prediction: useId(), variance: useId() };
   const schedule: ManifestSchedule =
     scheduleChoice === 'manifest' ? manifest.schedule : presetSchedule(scheduleChoice, Math.max(1, steps));
   const edited = useMemo(
-    () => editManifest(manifest, candidates, { blocks: [...picked], schedule, prediction, extraValues }),
-    [manifest, candidates, picked, schedule, prediction, extraValues],
+    () =>
+      editManifest(manifest, candidates, {
+        blocks: [...picked],
+        schedule,
+        prediction,
+        variance,
+        extraValues,
+      }),
+    [manifest, candidates, picked, schedule, prediction, variance, extraValues],
   );
   const rows: BlockCandidate[] = candidates.length ? candidates : manifest.blocks.map(asCandidate);
   const toggle = (name: string) =>
@@ -88,8 +104,8 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
           ? '; blocks found in the graph (no manifest)'
           : '; opened with its manifest'}
         .
-        {discovery?.learnedVariance &&
-          ' The prediction has 2·C channels (learned variance): the first C are used.'}
+        {manifest.prediction.variance &&
+          ` The prediction output has 2·C = ${2 * manifest.input.channels} channels: the first C are the prediction, the last C a learned variance.`}
       </p>
       <fieldset>
         <legend>
@@ -192,6 +208,22 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
             </option>
           ))}
         </select>
+        {variance && (
+          <>
+            <label htmlFor={ids.variance}>Last C channels (learned variance)</label>
+            <select
+              id={ids.variance}
+              value={variance}
+              onChange={(e) => setVariance(e.target.value as PredictionVariance)}
+            >
+              {VARIANCES.map((v) => (
+                <option key={v.id} value={v.id}>
+                  {v.label}
+                </option>
+              ))}
+            </select>
+          </>
+        )}
       </fieldset>
       {(manifest.extraInputs ?? []).length > 0 && (
         <fieldset className="form-grid">

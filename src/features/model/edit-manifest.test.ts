@@ -68,4 +68,16 @@ describe('editManifest', () => {
     expect(out.extraInputs).toEqual([{ name: 'y', dtype: 'int64', shape: [], batched: true, value: 7 }]);
     expect(out.blocks.map((b) => b.name)).toEqual(['mid']);
   });
+
+  it('changes how a learned variance is read, and never adds one to a C-channel model', () => {
+    const learned: Manifest = { ...m, prediction: { ...m.prediction, variance: 'learned_range' } };
+    const edits = { blocks: ['mid'], schedule: m.schedule, prediction: 'epsilon' as const, extraValues: {} };
+    expect(editManifest(learned, [], edits).prediction.variance).toBe('learned_range');
+    expect(editManifest(learned, [], { ...edits, variance: 'learned' }).prediction).toEqual({
+      type: 'epsilon',
+      output: 'eps',
+      variance: 'learned',
+    });
+    expect(editManifest(m, [], { ...edits, variance: 'learned' }).prediction).toEqual(m.prediction);
+  });
 });

@@ -5,7 +5,13 @@
  */
 
 import { toBlock } from '../../core/manifest/block';
-import type { Manifest, ManifestBlock, ManifestSchedule, PredictionType } from '../../core/manifest/types';
+import type {
+  Manifest,
+  ManifestBlock,
+  ManifestSchedule,
+  PredictionType,
+  PredictionVariance,
+} from '../../core/manifest/types';
 import type { BlockCandidate } from '../../worker/jobs';
 
 export interface ModelEdits {
@@ -13,6 +19,11 @@ export interface ModelEdits {
   blocks: readonly string[];
   schedule: ManifestSchedule;
   prediction: PredictionType;
+  /**
+   * How the last C channels of a 2·C-channel prediction output are read; only for a model whose
+   * output has them (absent: the manifest's own setting stays).
+   */
+  variance?: PredictionVariance;
   /** Value fed to each extra input, by input name. */
   extraValues: Readonly<Record<string, number>>;
 }
@@ -39,7 +50,11 @@ export function editManifest(
   return {
     ...manifest,
     schedule: edits.schedule,
-    prediction: { ...manifest.prediction, type: edits.prediction },
+    prediction: {
+      ...manifest.prediction,
+      type: edits.prediction,
+      ...(edits.variance && manifest.prediction.variance && { variance: edits.variance }),
+    },
     blocks,
     ...(skips && { skips }),
     ...(extraInputs && { extraInputs }),
