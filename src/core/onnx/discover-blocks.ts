@@ -111,9 +111,29 @@ export function candidateTensors(info: OnnxModelInfo): Candidates {
   });
   const isFeatureMap = (t: string) =>
     FLOAT_TYPES.has(types.get(t) ?? -1) && producer.has(t) && !constant.has(t);
+  /**
+   * The tensor whose values `t` only copies, through Identity and Casts to the type it already has:
+   * torch traces guided-diffusion's `x.float()` on a float tensor as a Cast, and later uses of the
+   * tensor (the skip Concat) read the Cast's output, which would name the block after the next
+   * block's GroupNorm ("/input_blocks.1/…/in_layers.0/Cast" for input_blocks.0's output).
+   */
+  const source = (t: string): string => {
+    for (let seen = 0; seen < nodes.length; seen++) {
+      const node = producer.get(t);
+      const input = node?.inputs[0];
+      if (!node || !input || !isFeatureMap(input)) return t;
+      const copies =
+        node.opType === 'Identity' ||
+        (node.opType === 'Cast' && ints(node, 'to')[0] === types.get(input) && types.get(t) === types.get(input));
+      if (!copies) return t;
+      t = input;
+    }
+    return t;
+  };
 
   const byTensor = new Map<string, { reasons: Set<CandidateReason>; addInputs?: [string, string] }>();
-  const propose = (tensor: string, reason: CandidateReason, addInputs?: [string, string]) => {
+  const propose = (copy: string, reason: CandidateReason, addInputs?: [string, string]) => {
+    const tensor = source(copy);
     if (!isFeatureMap(tensor)) return;
     const entry = byTensor.get(tensor) ?? { reasons: new Set() };
     entry.reasons.add(reason);
@@ -128,7 +148,7 @@ export function candidateTensors(info: OnnxModelInfo): Candidates {
       // Channels: axis 1, or -3 counted from the end of NCHW.
       const axis = ints(node, 'axis')[0];
       if (axis !== 1 && axis !== -3) return;
-      const inputs = node.inputs.filter(isFeatureMap);
+      const inputs = node.inputs.filter(isFeatureMap).map(source);
       if (inputs.length < 2) return;
       for (const input of inputs) propose(input, 'skip-input');
       concats.push({ node: node.name, position: i, inputs });

@@ -1,0 +1,121 @@
+/**
+ * The paper's own architecture in the browser: guided-diffusion's UNetModel (ADM: attention,
+ * scale-shift norm, learned σ), built from its source with random weights and exported bare
+ * (e2e/fixtures/models/adm32, tools/export/make_adm_fixture.py). It opens with no manifest, its
+ * blocks carry ADM's module paths, and on WASM a block and x̂₀ match PyTorch within 1e-4. Then the
+ * bad models of this family: each gets one clear message and the loaded model stays.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from '@playwright/test';
+import { readNpy } from '../src/core/npy';
+import { attentionUNet } from '../src/core/onnx/test-models';
+import { maxAbsDiff } from '../src/testing/fixtures';
+import { expect, openApp, test } from './support/app';
+import { decodeFloat32, useBackend } from './support/backend';
+
+const DIR = join(import.meta.dirname, 'fixtures/models/adm32');
+const reference = JSON.parse(readFileSync(join(DIR, 'reference.json'), 'utf8'));
+const npy = (name: string) => readNpy(new Uint8Array(readFileSync(join(DIR, `${name}.npy`))));
+const onnx = readFileSync(join(DIR, 'model.onnx'));
+const ADM_MODULE = /^\/(input_blocks\.\d+|middle_block|output_blocks\.\d+)\//;
+const file = (name: string, buffer: Buffer | Uint8Array) => ({
+  name,
+  mimeType: 'application/octet-stream',
+  buffer: Buffer.from(buffer),
+});
+
+async function openModelFile(page: Page, name: string, buffer: Buffer | Uint8Array) {
+  await page.getByLabel('Open model…').setInputFiles([file(name, buffer)]);
+}
+
+test('guided-diffusion’s ADM opens bare, its blocks are named from its modules, and a block and x̂₀ match PyTorch (WASM)', async ({
+  app,
+}) => {
+  test.setTimeout(180_000);
+  const { page } = app;
+  await useBackend(page, 'wasm');
+  const started = Date.now();
+  const lap = (what: string) => console.log(`${what}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  await openApp(page);
+  lap('app open');
+
+  await test.step('open the .onnx alone', async () => {
+    await openModelFile(page, 'adm32.onnx', onnx);
+    await expect(page.getByRole('status')).toContainText(/WASM.*adm32/, { timeout: 90_000 });
+    const model = await page.evaluate(() => window.diffprobe.state().model!);
+    expect(model.origin).toBe('discovered');
+    expect(model.manifest.prediction).toEqual({ type: 'epsilon', output: 'out', variance: 'learned_range' });
+    const names = model.discovery!.candidates.map((c) => c.name);
+    expect(names.filter((n) => ADM_MODULE.test(n)).length).toBeGreaterThanOrEqual(10);
+    for (const b of reference.blocks) expect(names).toContain(b.node);
+    lap('adm32 open');
+  });
+
+  await test.step('Model…: the learned variance is shown and changeable; pick the reference blocks', async () => {
+    await page.getByRole('button', { name: 'Model…', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Model' });
+    await expect(dialog).toContainText('2·C = 6 channels');
+    const variance = dialog.getByLabel('Last C channels (learned variance)');
+    await expect(variance).toHaveValue('learned_range');
+    for (const b of reference.referenceBlocks) await dialog.getByLabel(`Use block ${b.node}`).check();
+    await dialog.getByRole('button', { name: 'Apply' }).click();
+    await expect(dialog).toBeHidden({ timeout: 60_000 });
+    lap('applied');
+  });
+
+  await test.step('a block and x̂₀ (from the first C of 2·C channels) match PyTorch within 1e-4', async () => {
+    const x0 = npy('x0');
+    const x0Pred = npy('x0_pred');
+    const per = x0.data.length / x0.shape[0];
+    const slice = (a: ReturnType<typeof npy>, k: number) => {
+      const n = a.data.length / a.shape[0];
+      return a.data.subarray(k * n, (k + 1) * n) as Float32Array;
+    };
+    const rows: string[] = [];
+    let worst = 0;
+    for (const c of reference.cases as { index: number; t: number }[]) {
+      const out = await page.evaluate(
+        async ({ x0, t, seed, blocks }) => {
+          const r = await window.diffprobe.run('forward', { x0: new Float32Array(x0), t, seed, blocks });
+          const enc = window.toBase64;
+          return {
+            x0Pred: enc(r.x0Pred),
+            maps: Object.fromEntries(Object.entries(r.maps).map(([n, m]) => [n, enc(m.data)])),
+          };
+        },
+        {
+          x0: Array.from(x0.data.subarray(c.index * per, (c.index + 1) * per) as Float32Array),
+          t: c.t,
+          seed: reference.seed,
+          blocks: reference.referenceBlocks.map((b: { node: string }) => b.node),
+        },
+      );
+      const errs: Record<string, number> = {
+        'x̂₀': maxAbsDiff(decodeFloat32(out.x0Pred), slice(x0Pred, c.index)),
+      };
+      for (const b of reference.referenceBlocks as { module: string; node: string }[])
+        errs[b.module] = maxAbsDiff(decodeFloat32(out.maps[b.node]), slice(npy(b.module), c.index));
+      for (const [k, e] of Object.entries(errs)) {
+        worst = Math.max(worst, e);
+        rows.push(`case ${c.index} (t = ${c.t}) ${k}: ${e.toExponential(2)}`);
+      }
+    }
+    console.log(`adm32 parity vs PyTorch (WASM):\n${rows.join('\n')}\nworst ${worst.toExponential(2)}`);
+    expect(worst).toBeLessThanOrEqual(1e-4);
+    lap('parity');
+  });
+
+  await test.step('a 2·C + 1-channel prediction: one clear message, and ADM stays loaded', async () => {
+    await openModelFile(page, 'odd-channels.onnx', attentionUNet(3));
+    const alert = page.getByRole('alert').filter({ hasText: 'odd-channels.onnx' });
+    await expect(alert).toContainText('3 channels for a 1-channel input', { timeout: 60_000 });
+    await expect(alert).toContainText('2·C + 1');
+    await expect(page.getByRole('status')).toContainText(/WASM.*adm32/);
+    expect(await page.evaluate(() => window.diffprobe.state().model!.manifest.prediction.variance)).toBe(
+      'learned_range',
+    );
+    lap('odd');
+  });
+  expect(app.consoleErrors).toEqual([]);
+});

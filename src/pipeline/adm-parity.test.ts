@@ -1,0 +1,114 @@
+/**
+ * The paper's own architecture: guided-diffusion's UNetModel (ADM: attention at 16 and 8,
+ * scale-shift norm, learned σ), small, random weights, opened bare as a user would
+ * (e2e/fixtures/models/adm32, made by tools/export/make_adm_fixture.py from guided-diffusion's
+ * source). On onnxruntime-node with the same discovery, manifest and pipeline code the browser runs:
+ * its blocks are found under their module paths, and a block, x̂₀ and the learned variance match
+ * PyTorch within 1e-4.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Manifest } from '../core/manifest/types';
+import { validateManifest } from '../core/manifest/validate';
+import { readNpy } from '../core/npy';
+import { withBlockOutputs } from '../core/onnx/block-outputs';
+import { manifestFromDiscovery } from '../core/onnx/discover';
+import { readModel } from '../core/onnx/reader';
+import { scheduleFromManifest } from '../core/schedule';
+import { discoverModel, type ModelDiscoveryResult } from '../engine/discover';
+import { nodeRuntime } from '../engine/onnx-node';
+import { UNetSession, VARIANCE_KEY } from '../engine/unet-session';
+import { maxAbsDiff } from '../testing/fixtures';
+import { forwardOne } from './extract';
+
+const DIR = join(import.meta.dirname, '../../e2e/fixtures/models/adm32');
+const reference = JSON.parse(readFileSync(join(DIR, 'reference.json'), 'utf8'));
+const npy = (name: string) => readNpy(new Uint8Array(readFileSync(join(DIR, `${name}.npy`))));
+const bytes = new Uint8Array(readFileSync(join(DIR, 'model.onnx')));
+const runtime = nodeRuntime();
+/** A block named after one of ADM's modules: "/input_blocks.4/…", "/middle_block/…", "/output_blocks.7/…". */
+const ADM_MODULE = /^\/(input_blocks\.\d+|middle_block|output_blocks\.\d+)\//;
+
+let found: ModelDiscoveryResult;
+let manifest: Manifest;
+let unet: UNetSession;
+
+beforeAll(async () => {
+  found = await discoverModel(runtime, bytes);
+  const blocks = reference.referenceBlocks.map((b: { node: string }) => b.node);
+  manifest = validateManifest(
+    manifestFromDiscovery(found, {
+      name: 'adm32',
+      fileName: 'model.onnx',
+      bytes: bytes.length,
+      sha256: reference.model.sha256,
+      blocks,
+    }),
+  );
+  unet = await UNetSession.create(runtime, withBlockOutputs(bytes, readModel(bytes), manifest), manifest);
+});
+afterAll(() => unet?.release());
+
+describe('guided-diffusion’s UNetModel opened bare', () => {
+  it('is read as a learned-σ ε-model with int64 timesteps', () => {
+    expect(found.roles.image).toMatchObject({ name: 'x', channels: 3, height: 32, width: 32 });
+    expect(found.roles.timestep).toEqual({ name: 'timesteps', dtype: 'int64', rank: 1 });
+    expect(found.prediction).toEqual({ output: 'out', channels: 6, learnedVariance: true });
+    expect(manifest.prediction).toEqual({ type: 'epsilon', output: 'out', variance: 'learned_range' });
+  });
+
+  it('offers ≥ 10 candidate blocks named from input_blocks.N / middle_block / output_blocks.N, every module’s output among them', () => {
+    const named = found.blocks.filter((b) => ADM_MODULE.test(b.name));
+    console.log(
+      `adm32: ${found.blocks.length} candidates (${named.length} named from ADM's modules), ${found.counts.preselected} preselected, discovery ${Math.round(found.timings.totalMs)} ms`,
+    );
+    expect(named.length).toBeGreaterThanOrEqual(10);
+    expect(found.blocks.every((b) => ADM_MODULE.test(b.name))).toBe(true);
+    const byName = new Map(found.blocks.map((b) => [b.name, b]));
+    for (const ref of reference.blocks) {
+      const block = byName.get(ref.node);
+      expect(block, `${ref.module} → ${ref.node}`).toBeDefined();
+      expect(block!.name.startsWith(`/${ref.module}/`), ref.module).toBe(true);
+      expect({ stage: block!.stage, resolution: block!.resolution, channels: block!.channels }).toEqual({
+        stage: ref.stage,
+        resolution: ref.resolution,
+        channels: ref.channels,
+      });
+    }
+    for (const stage of ['down', 'mid', 'up']) expect(found.blocks.some((b) => b.stage === stage)).toBe(true);
+  });
+
+  it('matches PyTorch within 1e-4: x_t, blocks, x̂₀ from the first C channels, the variance from the last C', async () => {
+    const alphas = scheduleFromManifest(manifest.schedule).alphasCumprod;
+    const x0 = npy('x0');
+    const xt = npy('x_t');
+    const out = npy('out');
+    const x0Pred = npy('x0_pred');
+    const per = x0.data.length / x0.shape[0];
+    const rows: string[] = [];
+    let worst = 0;
+    for (const c of reference.cases as { index: number; t: number }[]) {
+      const slice = (a: ReturnType<typeof npy>, k = c.index) => {
+        const n = a.data.length / a.shape[0];
+        return a.data.subarray(k * n, (k + 1) * n) as Float32Array;
+      };
+      const blocks = reference.referenceBlocks.map((b: { node: string }) => b.node);
+      const got = await forwardOne(unet, slice(x0).slice(), c.t, reference.seed, blocks, alphas);
+      expect(maxAbsDiff(got.xt, slice(xt))).toBeLessThanOrEqual(1e-6);
+      const errs: Record<string, number> = { x0Pred: maxAbsDiff(got.x0Pred, slice(x0Pred)) };
+      for (const b of reference.referenceBlocks as { module: string; node: string }[])
+        errs[b.module] = maxAbsDiff(got.maps[b.node].data, slice(npy(b.module)));
+      const variance = await unet.run(got.xt, 1, [c.t], [VARIANCE_KEY]);
+      errs.variance = maxAbsDiff(variance.variance.data, slice(out).subarray(per, 2 * per));
+      for (const [k, e] of Object.entries(errs)) {
+        worst = Math.max(worst, e);
+        rows.push(`case ${c.index} (t = ${c.t}) ${k}: ${e.toExponential(2)}`);
+      }
+    }
+    console.log(
+      `adm32 parity vs PyTorch (onnxruntime-node):\n${rows.join('\n')}\nworst ${worst.toExponential(2)}`,
+    );
+    expect(worst).toBeLessThanOrEqual(1e-4);
+  });
+});
