@@ -124,7 +124,9 @@ export function candidateTensors(info: OnnxModelInfo): Candidates {
       if (!node || !input || !isFeatureMap(input)) return t;
       const copies =
         node.opType === 'Identity' ||
-        (node.opType === 'Cast' && ints(node, 'to')[0] === types.get(input) && types.get(t) === types.get(input));
+        (node.opType === 'Cast' &&
+          ints(node, 'to')[0] === types.get(input) &&
+          types.get(t) === types.get(input));
       if (!copies) return t;
       t = input;
     }
