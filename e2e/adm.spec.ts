@@ -2,14 +2,15 @@
  * The paper's own architecture in the browser: guided-diffusion's UNetModel (ADM: attention,
  * scale-shift norm, learned σ), built from its source with random weights and exported bare
  * (e2e/fixtures/models/adm32, tools/export/make_adm_fixture.py). It opens with no manifest, its
- * blocks carry ADM's module paths, and on WASM a block and x̂₀ match PyTorch within 1e-4. Then the
- * bad models of this family: each gets one clear message and the loaded model stays.
+ * blocks carry ADM's module paths, and on WASM a block and x̂₀ match PyTorch within 1e-4; its
+ * float16 export runs too, within float16's precision. Then the bad models of this family: each gets
+ * one clear message and the loaded model stays.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { readNpy } from '../src/core/npy';
-import { attentionUNet } from '../src/core/onnx/test-models';
+import { attentionUNet, float16Overflow } from '../src/core/onnx/test-models';
 import { maxAbsDiff } from '../src/testing/fixtures';
 import { expect, openApp, test } from './support/app';
 import { decodeFloat32, useBackend } from './support/backend';
@@ -27,6 +28,25 @@ const file = (name: string, buffer: Buffer | Uint8Array) => ({
 
 async function openModelFile(page: Page, name: string, buffer: Buffer | Uint8Array) {
   await page.getByLabel('Open model…').setInputFiles([file(name, buffer)]);
+}
+
+/** x̂₀ and one block of the loaded model for reference case `k`. */
+async function forwardCase(page: Page, k: number, block: string) {
+  const x0 = npy('x0');
+  const per = x0.data.length / x0.shape[0];
+  const out = await page.evaluate(
+    async ({ x0, t, seed, block }) => {
+      const r = await window.diffprobe.run('forward', { x0: new Float32Array(x0), t, seed, blocks: [block] });
+      return { x0Pred: window.toBase64(r.x0Pred), map: window.toBase64(r.maps[block].data) };
+    },
+    {
+      x0: Array.from(x0.data.subarray(k * per, (k + 1) * per) as Float32Array),
+      t: reference.cases[k].t,
+      seed: reference.seed,
+      block,
+    },
+  );
+  return { x0Pred: decodeFloat32(out.x0Pred), map: decodeFloat32(out.map) };
 }
 
 test('guided-diffusion’s ADM opens bare, its blocks are named from its modules, and a block and x̂₀ match PyTorch (WASM)', async ({
@@ -106,15 +126,42 @@ test('guided-diffusion’s ADM opens bare, its blocks are named from its modules
     lap('parity');
   });
 
-  await test.step('a 2·C + 1-channel prediction: one clear message, and ADM stays loaded', async () => {
+  await test.step('the float16 export: fed float16, read back as float32, within float16’s precision of float32', async () => {
+    const before = await forwardCase(page, 1, reference.referenceBlocks[0].node);
+    await openModelFile(page, 'adm32-fp16.onnx', readFileSync(join(DIR, reference.float16.file)));
+    await expect(page.getByRole('status')).toContainText(/WASM.*adm32-fp16/, { timeout: 90_000 });
+    expect(await page.evaluate(() => window.diffprobe.state().model!.float16)).toBe(true);
+    const after = await forwardCase(page, 1, reference.referenceBlocks[0].node);
+    const rows = (['x0Pred', 'map'] as const).map((k) => {
+      const err = maxAbsDiff(after[k], before[k]);
+      const scale = before[k].reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+      return { k, err, relative: err / scale };
+    });
+    console.log(
+      `adm32 float16 vs float32 (WASM): ${rows.map((r) => `${r.k} ${r.err.toExponential(2)} (relative ${r.relative.toExponential(2)})`).join(', ')}`,
+    );
+    for (const r of rows) expect(r.relative).toBeLessThan(1e-2);
+    lap('float16');
+  });
+
+  await test.step('a float16 model with NaN at high t: the message names t and float16, and the model stays', async () => {
+    await openModelFile(page, 'fp16-overflow.onnx', float16Overflow());
+    await expect(page.getByRole('status')).toContainText(/WASM.*fp16-overflow/, { timeout: 90_000 });
+    await page.getByLabel('Use the bundled Fashion-MNIST', { exact: false }).check();
+    await page.getByLabel('Timestep', { exact: true }).fill('600');
+    const alert = page.getByRole('alert').filter({ hasText: 'NaN' });
+    await expect(alert).toContainText('t = 600', { timeout: 60_000 });
+    await expect(alert).toContainText('float16 model');
+    await expect(page.getByRole('status')).toContainText(/WASM.*fp16-overflow/);
+    lap('float16 NaN');
+  });
+
+  await test.step('a 2·C + 1-channel prediction: one clear message, and the loaded model stays', async () => {
     await openModelFile(page, 'odd-channels.onnx', attentionUNet(3));
     const alert = page.getByRole('alert').filter({ hasText: 'odd-channels.onnx' });
     await expect(alert).toContainText('3 channels for a 1-channel input', { timeout: 60_000 });
     await expect(alert).toContainText('2·C + 1');
-    await expect(page.getByRole('status')).toContainText(/WASM.*adm32/);
-    expect(await page.evaluate(() => window.diffprobe.state().model!.manifest.prediction.variance)).toBe(
-      'learned_range',
-    );
+    await expect(page.getByRole('status')).toContainText(/WASM.*fp16-overflow/);
     lap('odd');
   });
   expect(app.consoleErrors).toEqual([]);

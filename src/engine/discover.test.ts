@@ -214,6 +214,7 @@ describe('discoverModel on the diffusers-like RGB 32×32 fixture', () => {
     const found = await discoverModel(runtime, new Uint8Array(readFileSync(`${FIXTURES}/rgb32/model.onnx`)));
     expect(found.roles.image).toEqual({
       name: 'sample',
+      dtype: 'float32',
       channels: 3,
       height: 32,
       width: 32,

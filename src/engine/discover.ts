@@ -26,6 +26,7 @@ import {
 import { withGraphOutputs } from '../core/onnx/graph-outputs';
 import { type OnnxModelInfo, readModel } from '../core/onnx/reader';
 import type { OrtRuntime, OrtSession, OrtTensor, SessionOptions } from './ort-types';
+import { tensorOf } from './tensor-data';
 
 export interface DiscoverOptions {
   /** The graph, when the caller has read it already. */
@@ -94,18 +95,6 @@ function message(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).trim();
 }
 
-function tensorOf(
-  runtime: OrtRuntime,
-  dtype: TensorDtype,
-  size: number,
-  value: number,
-  dims: number[],
-): OrtTensor {
-  if (dtype === 'float32') return runtime.float32(new Float32Array(size).fill(value), dims);
-  if (dtype === 'int32') return runtime.int32(new Int32Array(size).fill(Math.round(value)), dims);
-  return runtime.int64(new BigInt64Array(size).fill(BigInt(Math.round(value))), dims);
-}
-
 /** Zeros for the image, t = 0, the extra inputs at their values; at batch `n`. */
 function dryRunFeeds(
   runtime: OrtRuntime,
@@ -120,12 +109,11 @@ function dryRunFeeds(
     feeds[name] = tensorOf(
       runtime,
       dtype,
-      shape.reduce((a, b) => a * b, 1),
-      value,
+      new Float64Array(shape.reduce((a, b) => a * b, 1)).fill(value),
       shape,
     );
   };
-  add(roles.image.name, 'float32', [n, ...imageDims.slice(1)], 0);
+  add(roles.image.name, roles.image.dtype, [n, ...imageDims.slice(1)], 0);
   add(roles.timestep.name, roles.timestep.dtype, roles.timestep.rank === 0 ? [] : [n], 0);
   for (const e of roles.extras) add(e.name, e.dtype, e.batched ? [n, ...e.shape] : [...e.shape], e.value);
   return { feeds, dims };

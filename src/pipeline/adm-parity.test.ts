@@ -9,13 +9,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DiffProbeError } from '../core/errors';
 import type { Manifest } from '../core/manifest/types';
 import { validateManifest } from '../core/manifest/validate';
 import { readNpy } from '../core/npy';
 import { withBlockOutputs } from '../core/onnx/block-outputs';
 import { manifestFromDiscovery } from '../core/onnx/discover';
 import { readModel } from '../core/onnx/reader';
+import { float16Overflow } from '../core/onnx/test-models';
 import { scheduleFromManifest } from '../core/schedule';
+import { BlockSession } from '../engine/block-session';
 import { discoverModel, type ModelDiscoveryResult } from '../engine/discover';
 import { nodeRuntime } from '../engine/onnx-node';
 import { UNetSession, VARIANCE_KEY } from '../engine/unet-session';
@@ -47,7 +50,7 @@ beforeAll(async () => {
     }),
   );
   unet = await UNetSession.create(runtime, withBlockOutputs(bytes, readModel(bytes), manifest), manifest);
-});
+}, 120_000);
 afterAll(() => unet?.release());
 
 describe('guided-diffusion’s UNetModel opened bare', () => {
@@ -110,5 +113,131 @@ describe('guided-diffusion’s UNetModel opened bare', () => {
       `adm32 parity vs PyTorch (onnxruntime-node):\n${rows.join('\n')}\nworst ${worst.toExponential(2)}`,
     );
     expect(worst).toBeLessThanOrEqual(1e-4);
+  });
+});
+
+describe('the same ADM as a float16 export (inputs and outputs cast at the boundary)', () => {
+  const half = new Uint8Array(readFileSync(join(DIR, reference.float16.file)));
+  let halfUnet: UNetSession;
+  let halfManifest: Manifest;
+
+  beforeAll(async () => {
+    const halfFound = await discoverModel(runtime, half);
+    expect(halfFound.roles.image).toMatchObject({ name: 'x', dtype: 'float16', channels: 3 });
+    // The same candidates under the same names: the float16 graph is the float32 one, retyped.
+    expect(halfFound.blocks.map((b) => b.name)).toEqual(found.blocks.map((b) => b.name));
+    halfManifest = validateManifest(
+      manifestFromDiscovery(halfFound, {
+        name: 'adm32-fp16',
+        fileName: 'model-fp16.onnx',
+        bytes: half.length,
+        sha256: reference.float16.sha256,
+        blocks: manifest.blocks.map((b) => b.name),
+      }),
+    );
+    halfUnet = await UNetSession.create(
+      runtime,
+      withBlockOutputs(half, readModel(half), halfManifest),
+      halfManifest,
+    );
+  });
+  afterAll(() => halfUnet?.release());
+
+  it('is fed float16 and read back as float32; x̂₀ and blocks stay within float16’s precision of the float32 model', async () => {
+    expect(halfUnet.imageDtype).toBe('float16');
+    expect(halfUnet.float16).toBe(true);
+    const alphas = scheduleFromManifest(manifest.schedule).alphasCumprod;
+    const x0 = npy('x0');
+    const per = x0.data.length / x0.shape[0];
+    const rows: string[] = [];
+    let worstRelative = 0;
+    for (const c of reference.cases as { index: number; t: number }[]) {
+      const image = x0.data.subarray(c.index * per, (c.index + 1) * per) as Float32Array;
+      const blocks = manifest.blocks.map((b) => b.name);
+      const full = await forwardOne(unet, image.slice(), c.t, reference.seed, blocks, alphas);
+      const halfOut = await forwardOne(halfUnet, image.slice(), c.t, reference.seed, blocks, alphas);
+      const pairs: [string, Float32Array, Float32Array][] = [
+        ['x̂₀', halfOut.x0Pred, full.x0Pred],
+        ...blocks.map((b): [string, Float32Array, Float32Array] => [
+          b,
+          halfOut.maps[b].data,
+          full.maps[b].data,
+        ]),
+      ];
+      for (const [name, got, want] of pairs) {
+        const err = maxAbsDiff(got, want);
+        const scale = want.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        worstRelative = Math.max(worstRelative, err / scale);
+        rows.push(
+          `case ${c.index} (t = ${c.t}) ${name}: max |Δ| ${err.toExponential(2)} (max |x| ${scale.toFixed(2)})`,
+        );
+      }
+    }
+    console.log(
+      `adm32 float16 vs float32 (onnxruntime-node):\n${rows.join('\n')}\nworst relative ${worstRelative.toExponential(2)}`,
+    );
+    // float16 keeps 11 bits (2^-11 ≈ 4.9e-4 relative per rounding), accumulated over ~40 layers.
+    expect(worstRelative).toBeLessThan(1e-2);
+  });
+
+  it('pools a float16 block in ONNX (cast to float32 first) as the JavaScript pooling does', async () => {
+    const x0 = npy('x0');
+    const per = x0.data.length / x0.shape[0];
+    const xt = Float32Array.from(npy('x_t').data as Float32Array);
+    expect(xt.length).toBe(2 * per);
+    const block = manifest.blocks[1].name;
+    const session = await BlockSession.create(
+      halfUnet,
+      withBlockOutputs(half, readModel(half), halfManifest),
+      readModel(withBlockOutputs(half, readModel(half), halfManifest)),
+      [block],
+      { kind: 'avg' },
+    );
+    const pooled = await session.run(xt, 2, [100, 400]);
+    const maps = await halfUnet.run(xt, 2, [100, 400], [block]);
+    const [, c, h, w] = maps[block].dims;
+    const want = new Float32Array(2 * c);
+    for (let i = 0; i < 2 * c; i++) {
+      let sum = 0;
+      for (let k = 0; k < h * w; k++) sum += maps[block].data[i * h * w + k];
+      want[i] = sum / (h * w);
+    }
+    expect(maxAbsDiff(pooled.features[block], want)).toBeLessThan(1e-5);
+    await session.release();
+  });
+});
+
+describe('a float16 model that overflows at high t', () => {
+  it('runs below t = 256, and at t = 600 says NaN, names the block and t, and blames float16', async () => {
+    const bytes = float16Overflow();
+    const found = await discoverModel(runtime, bytes);
+    const m = validateManifest(
+      manifestFromDiscovery(found, {
+        name: 'f16',
+        fileName: 'f16.onnx',
+        bytes: bytes.length,
+        sha256: '0'.repeat(64),
+      }),
+    );
+    const unet16 = await UNetSession.create(runtime, withBlockOutputs(bytes, readModel(bytes), m), m);
+    const x = Float32Array.from({ length: 64 }, (_, i) => (i - 32) / 16);
+    const ok = await unet16.run(x, 1, [100], ['eps', m.blocks[0].name]);
+    expect(maxAbsDiff(ok.eps.data, x)).toBe(0);
+    expect(
+      maxAbsDiff(
+        ok[m.blocks[0].name].data,
+        x.map((v) => 2 * v),
+      ),
+    ).toBe(0);
+    try {
+      await unet16.run(x, 1, [600], ['eps', m.blocks[0].name]);
+      throw new Error('no error');
+    } catch (error) {
+      expect((error as DiffProbeError).code).toBe('model-nonfinite');
+      expect((error as Error).message).toBe(
+        'block "/res/Add", the prediction output hold NaN at t = 600; this is a float16 model, whose values end at ±65504: an activation overflowed at t = 600. Use a lower t, or a float32 export of the model (tools/export/export_unet.py)',
+      );
+    }
+    await unet16.release();
   });
 });

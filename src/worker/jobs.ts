@@ -123,6 +123,8 @@ export interface ModelInfo {
   /** A decision "Auto" measured during this load, for the page to remember. */
   autoDecision?: AutoDecision | null;
   loadMs: number;
+  /** The model computes in float16 (a float16 export): DiffProbe casts its inputs and outputs. */
+  float16?: boolean;
   /** Where the load time went (reading, hashing, discovery, session, warm-up), ms. */
   timings: Record<string, number>;
 }

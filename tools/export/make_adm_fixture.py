@@ -34,6 +34,8 @@ import torch
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from export_unet import ExportError, export_unet, probing, sha256_file  # noqa: E402
+from fp16 import convert_file  # noqa: E402
+from onnx_checks import run_cases  # noqa: E402
 from guided_diffusion_models import ADM_TINY, build_adm, source_commit  # noqa: E402
 from make_e2e_model import (OUT, ROOT, TOL, bilinear_28_to_32, fashion_test, map_to_plain, onnx_io,  # noqa: E402
                             save, verify, write_json)
@@ -74,6 +76,27 @@ def through_copies(model: onnx.ModelProto, nodes: dict[str, dict]) -> dict[str, 
     return out
 
 
+def fp16_errors(path: str, nodes: dict[str, dict], inputs: dict[str, np.ndarray],
+                refs: dict[str, np.ndarray]) -> dict[str, dict]:
+    """The float16 file's outputs (prediction and module tensors, added as float16 graph outputs)
+    against PyTorch's float32 ones: max abs error and the reference's max abs value, per output."""
+    model = onnx.load(path)
+    for info in nodes.values():
+        model.graph.output.append(onnx.helper.make_tensor_value_info(info["tensor"], onnx.TensorProto.FLOAT16, None))
+    wanted = {k: v for k, v in refs.items() if k not in nodes}
+    wanted.update({nodes[k]["tensor"]: v for k, v in refs.items() if k in nodes})
+    with tempfile.TemporaryDirectory() as d:
+        tmp = os.path.join(d, "with-outputs.onnx")
+        onnx.save(model, tmp)
+        case = run_cases(tmp, [(inputs, wanted)], 1e9)["cases"][0]
+    if "error" in case:
+        raise SystemExit(f"the float16 model failed in onnxruntime-node: {case['error']}")
+    by_tensor = {info["tensor"]: m for m, info in nodes.items()}
+    return {by_tensor.get(o["name"], o["name"]): {"maxAbsErr": float(f"{o['maxAbsErr']:.3g}"),
+                                                  "maxAbsRef": float(f"{o['maxAbsRef']:.3g}")}
+            for o in case["outputs"]}
+
+
 def make(checkout: str, out_dir: str, log) -> None:
     net = build_adm(checkout, "tiny", seed=0)
     g = torch.Generator().manual_seed(0)
@@ -112,6 +135,12 @@ def make(checkout: str, out_dir: str, log) -> None:
     x0_pred = ((x_t.astype(np.float64) - b * out[:, :3].astype(np.float64)) / a).astype(np.float32)
     refs = {"out": out, **{m: by_module[m].contiguous().numpy() for m in modules}}
     errors = verify(plain_res.onnx_path, nodes, {"x": x_t, "timesteps": t}, refs)
+
+    # The float16 file (a diffusers/optimum-style --fp16 export) and how far it is from float32.
+    fp16_path = convert_file(plain_res.onnx_path, os.path.join(out_dir, "model-fp16.onnx"), image_input="x")
+    fp16 = fp16_errors(fp16_path, nodes, {"x": x_t.astype(np.float16), "timesteps": t}, refs)
+    log("adm32 float16 vs PyTorch float32: " + ", ".join(f"{k} {v['maxAbsErr']:.2e}" for k, v in fp16.items()
+                                                           if k in ("out", *REFERENCE_BLOCKS)))
 
     for old in os.listdir(out_dir):
         if old.endswith(".npy"):
@@ -154,6 +183,10 @@ def make(checkout: str, out_dir: str, log) -> None:
                     "resolution": meta[m]["resolution"], "channels": meta[m]["channels"]} for m in modules],
         "tolerance": TOL,
         "onnxMaxAbsErr": errors,
+        "float16": {"file": "model-fp16.onnx", "bytes": os.path.getsize(fp16_path),
+                    "sha256": sha256_file(fp16_path), "made": "tools/export/fp16.py from model.onnx",
+                    "inputs": onnx_io(onnx.load(fp16_path), onnx.load(fp16_path).graph.input),
+                    "vsPyTorchFloat32": fp16},
         "batchParityMaxAbsErr": {str(b): float(f"{p['worst']:.3g}") for b, p in plain_res.parity.items()},
     }
     write_json(os.path.join(out_dir, "reference.json"), reference)

@@ -114,7 +114,8 @@ def save(path: str, arr: np.ndarray) -> None:
 
 
 def onnx_io(model: onnx.ModelProto, which) -> list[dict]:
-    names = {onnx.TensorProto.FLOAT: "float32", onnx.TensorProto.INT64: "int64", onnx.TensorProto.INT32: "int32"}
+    names = {onnx.TensorProto.FLOAT: "float32", onnx.TensorProto.INT64: "int64", onnx.TensorProto.INT32: "int32",
+             onnx.TensorProto.FLOAT16: "float16"}
     out = []
     for v in which:
         tt = v.type.tensor_type

@@ -24,7 +24,7 @@ export interface ManifestInput {
   readonly range: readonly [number, number];
 }
 
-export type TensorDtype = 'float32' | 'int64' | 'int32';
+export type TensorDtype = 'float32' | 'int64' | 'int32' | 'float16';
 
 /** The ONNX input holding the timestep: shape [N] (rank 1, the default) or a scalar (rank 0). */
 export interface ManifestTimestep {

@@ -250,8 +250,8 @@ describe('validateManifest: each rule', () => {
     }
   });
 
-  it('timestep: dtype float32 | int64 | int32, optional rank 0 | 1', () => {
-    expect(paths((m) => (m.timestep.dtype = 'float16'))).toEqual(['timestep.dtype']);
+  it('timestep: dtype float32 | float16 | int64 | int32, optional rank 0 | 1', () => {
+    expect(paths((m) => (m.timestep.dtype = 'float64'))).toEqual(['timestep.dtype']);
     expect(paths((m) => (m.timestep.dtype = 'int8'))).toEqual(['timestep.dtype']);
     expect(paths((m) => (m.timestep.rank = 2))).toEqual(['timestep.rank']);
     expect(paths((m) => (m.timestep.rank = '1'))).toEqual(['timestep.rank']);

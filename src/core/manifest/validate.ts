@@ -4,6 +4,7 @@
  */
 
 import { DiffProbeError } from '../errors';
+import { FLOAT16_MAX } from '../float16';
 import { at, Checker, formatProblems } from './checker';
 import type {
   BlockStage,
@@ -26,7 +27,7 @@ const MAX_SIZE = 1024;
 const MAX_STEPS = 100_000;
 const MAX_BLOCKS = 256;
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
-const DTYPES: readonly TensorDtype[] = ['float32', 'int64', 'int32'];
+const DTYPES: readonly TensorDtype[] = ['float32', 'int64', 'int32', 'float16'];
 const PREDICTION_TYPES: readonly PredictionType[] = ['epsilon', 'sample', 'v_prediction'];
 export const PREDICTION_VARIANCES: readonly PredictionVariance[] = ['learned_range', 'learned'];
 const MAX_EXTRA_INPUTS = 64;
@@ -201,6 +202,8 @@ function checkValueFits(c: Checker, path: string, value: number, dtype: TensorDt
     c.fail(path, value, `an integer in ±${Number.MAX_SAFE_INTEGER} for dtype "int64"`);
   else if (dtype === 'float32' && Math.abs(value) > FLOAT32_MAX)
     c.fail(path, value, `a number within ±${FLOAT32_MAX} for dtype "float32"`);
+  else if (dtype === 'float16' && Math.abs(value) > FLOAT16_MAX)
+    c.fail(path, value, `a number within ±${FLOAT16_MAX} for dtype "float16"`);
 }
 
 function checkPreprocessing(

@@ -60,7 +60,7 @@ describe('findInputRoles', () => {
   it('finds x_t and t in the default model', () => {
     const info = readModel(new Uint8Array(readFileSync('public/models/fashion-mnist-ddpm/model.onnx')));
     expect(roles(info)).toEqual({
-      image: { name: 'x_t', channels: 1, height: 28, width: 28, fixedBatch: null },
+      image: { name: 'x_t', dtype: 'float32', channels: 1, height: 28, width: 28, fixedBatch: null },
       imageCandidates: ['x_t'],
       timestep: { name: 't', dtype: 'float32', rank: 1 },
       extras: [],
@@ -92,7 +92,14 @@ describe('findInputRoles', () => {
       ]),
     );
     expect(scalar.timestep).toEqual({ name: 'sigma', dtype: 'float32', rank: 0 });
-    expect(scalar.image).toEqual({ name: 'x', channels: 1, height: null, width: null, fixedBatch: null });
+    expect(scalar.image).toEqual({
+      name: 'x',
+      dtype: 'float32',
+      channels: 1,
+      height: null,
+      width: null,
+      fixedBatch: null,
+    });
     // A single "t" token counts as a name ("c_t"), letters around a t do not ("attention").
     const named = roles(
       graphWith([
@@ -138,18 +145,27 @@ describe('findInputRoles', () => {
       unsupportedMessage(() =>
         findInputRoles(
           graphWith([
-            { name: 'latent', elemType: 10, dims: ['N', 4, 64, 64] },
+            { name: 'latent', elemType: 6, dims: ['N', 4, 64, 64] },
             { name: 't', elemType: I64, dims: ['N'] },
           ]),
         ),
       ),
     ).toBe(
-      'the model expects a 4-D float input NCHW (the noisy image); found inputs: latent (float16 [N, 4, 64, 64]), t (int64 [N])',
+      'the model expects a 4-D float input NCHW (the noisy image); found inputs: latent (int32 [N, 4, 64, 64]), t (int64 [N])',
     );
+    // A float16 export's image input is an image input (fed float16, cast at the boundary).
+    expect(
+      roles(
+        graphWith([
+          { name: 'sample', elemType: 10, dims: ['N', 3, 32, 32] },
+          { name: 'timestep', elemType: 10, dims: [] },
+        ]),
+      ),
+    ).toMatchObject({ image: { name: 'sample', dtype: 'float16' }, timestep: { dtype: 'float16', rank: 0 } });
     expect(
       unsupportedMessage(() => findInputRoles(graphWith([{ name: 'x', elemType: F, dims: ['N', 3, 8, 8] }]))),
     ).toBe(
-      'the model has no timestep input (a scalar or [N] tensor of float32, int64 or int32); found inputs: x (float [N, 3, 8, 8])',
+      'the model has no timestep input (a scalar or [N] tensor of float32, float16, int64 or int32); found inputs: x (float [N, 3, 8, 8])',
     );
     expect(
       unsupportedMessage(() =>
@@ -161,7 +177,7 @@ describe('findInputRoles', () => {
           ]),
         ),
       ),
-    ).toMatch(/^input "mask" is bool; DiffProbe can feed float32, int64 or int32 extra inputs/);
+    ).toMatch(/^input "mask" is bool; DiffProbe can feed float32, float16, int64 or int32 extra inputs/);
     expect(
       unsupportedMessage(() =>
         findInputRoles(
@@ -402,7 +418,7 @@ describe('manifestFromDiscovery', () => {
   });
   const discovery: DiscoveryForManifest = {
     roles: {
-      image: { name: 'x_t', channels: 1, height: 28, width: 28, fixedBatch: null },
+      image: { name: 'x_t', dtype: 'float32', channels: 1, height: 28, width: 28, fixedBatch: null },
       imageCandidates: ['x_t'],
       timestep: { name: 't', dtype: 'float32', rank: 1 },
       extras: [],

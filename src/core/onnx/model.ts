@@ -8,7 +8,7 @@ import { type DeferredBytes, ProtoWriter } from './protobuf';
 export type { DeferredBytes };
 
 /** ONNX TensorProto.DataType values used here. */
-export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, BOOL: 9, DOUBLE: 11 } as const;
+export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, BOOL: 9, FLOAT16: 10, DOUBLE: 11 } as const;
 export type DataTypeCode = (typeof DataType)[keyof typeof DataType];
 
 export type AttributeValue = number | readonly number[] | { float: number };

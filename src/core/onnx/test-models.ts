@@ -228,3 +228,33 @@ export function twoImageModel(): Uint8Array {
     [{ name: 'pred', type: DataType.FLOAT, dims: ['N', 3, 8, 8] }],
   );
 }
+
+/**
+ * A float16 model (float16 image in and prediction out, float32 timestep) that is finite below
+ * t = 256 and NaN from there on, as float16 exports go wrong at high t: t² cast to float16
+ * overflows its 65504 to Inf, and Inf − Inf is NaN. Its one block is the residual sum r = (x + (t² − t²)) + x,
+ * and out = r · 0.5, so out = x where finite.
+ */
+export function float16Overflow(): Uint8Array {
+  const g = new GraphBuilder();
+  // t² in float32, then cast to float16 (as an export casts the time embedding to the model's
+  // dtype): an explicit Cast, which ONNX Runtime keeps even where it computes float16 ops in float32.
+  const t2 = g.node('/time/Mul', 'Mul', ['t', 't']);
+  const tt = g.node('/time/Cast', 'Cast', [t2], { to: DataType.FLOAT16 });
+  // Reshaped before the Sub: ONNX Runtime drops a float32 → float16 → float32 Cast pair around
+  // ops it computes in float32, which would hide the overflow on the CPU.
+  const tt4 = g.node('/time/Reshape', 'Reshape', [tt, g.ints('shape4', [-1, 1, 1, 1])]);
+  const d4 = g.node('/time/Sub', 'Sub', [tt4, tt4]);
+  const h = g.node('/body/Add', 'Add', ['x', d4]);
+  const r = g.node('/res/Add', 'Add', [h, 'x']);
+  g.initializers.push({ name: 'half', type: DataType.FLOAT16, dims: [], data: Uint16Array.of(0x3800) });
+  g.nodes.push({ name: '/out/Mul', op: 'Mul', inputs: [r, 'half'], outputs: ['out'] });
+  return g.encode(
+    'float16-overflow',
+    [
+      { name: 'x', type: DataType.FLOAT16, dims: ['N', 1, 8, 8] },
+      { name: 't', type: DataType.FLOAT, dims: ['N'] },
+    ],
+    [{ name: 'out', type: DataType.FLOAT16, dims: ['N', 1, 8, 8] }],
+  );
+}

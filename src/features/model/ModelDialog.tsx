@@ -104,6 +104,8 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
           ? '; blocks found in the graph (no manifest)'
           : '; opened with its manifest'}
         .
+        {model.float16 &&
+          ' It computes in float16: DiffProbe feeds it float16 and reads its outputs back as float32.'}
         {manifest.prediction.variance &&
           ` The prediction output has 2·C = ${2 * manifest.input.channels} channels: the first C are the prediction, the last C a learned variance.`}
       </p>

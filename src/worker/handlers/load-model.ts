@@ -348,6 +348,7 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
     autoDecision: opened.autoDecision,
     loadMs: Math.round(performance.now() - started),
     timings,
+    ...(opened.unet.float16 && { float16: true }),
   };
   const loaded: LoadedModel = {
     unet: opened.unet,
