@@ -241,6 +241,33 @@ class ExportADMLike(unittest.TestCase):
 
 
 @unittest.skipIf(NO_NODE, f"onnxruntime-node check unavailable: {NO_NODE}")
+class ExternalDataAndFloat16(unittest.TestCase):
+    def test_weights_in_one_data_file_and_a_float16_copy(self):
+        with tempfile.TemporaryDirectory() as d:
+            res = ex.export_unet(TinyADMLike(seed=3), torch.randn(2, 1, 12, 12), torch.tensor([5.0, 900.0]),
+                                 ["middle_block", "output_blocks.*"], d, extra_inputs=adm_extra(), check_batches=(1,),
+                                 external_data=True, fp16=True, validate=HAS_VALIDATOR, log=QUIET)
+            self.assertEqual(sorted(os.listdir(d)), ["manifest-fp16.json", "manifest.json", "model-fp16.onnx",
+                                                     "model.onnx", "model.onnx.data"])
+            graph = onnx.load(res.onnx_path, load_external_data=False)
+            self.assertTrue(all(t.data_location == onnx.TensorProto.EXTERNAL for t in graph.graph.initializer
+                                if t.ByteSize() > 2048))
+            self.assertLessEqual(res.parity[1]["worst"], 1e-4)
+            half = onnx.load(os.path.join(d, "model-fp16.onnx"))
+            self.assertEqual([i.type.tensor_type.elem_type for i in half.graph.input],
+                             [onnx.TensorProto.FLOAT16, onnx.TensorProto.FLOAT, onnx.TensorProto.INT64])
+            self.assertEqual({o.type.tensor_type.elem_type for o in half.graph.output}, {onnx.TensorProto.FLOAT16})
+            with open(os.path.join(d, "manifest-fp16.json")) as f:
+                m16 = json.load(f)
+            self.assertEqual(m16["model"]["file"], "model-fp16.onnx")
+            self.assertEqual([b["output"] for b in m16["blocks"]], [b["output"] for b in res.manifest["blocks"]])
+            errors = m16["export"]["float16VsFloat32"]
+            self.assertEqual(set(errors), {"prediction", *[b["output"] for b in res.manifest["blocks"]]})
+            for name, e in errors.items():
+                self.assertLess(e["maxAbsErr"], 2e-2 * e["maxAbsRef"], name)
+
+
+@unittest.skipIf(NO_NODE, f"onnxruntime-node check unavailable: {NO_NODE}")
 class ManyOutputs(unittest.TestCase):
     def test_every_module_under_output_blocks(self):
         """72 outputs, several sharing one tensor. torch 1.13 gives some outputs of different sizes the
