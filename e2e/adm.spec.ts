@@ -4,13 +4,18 @@
  * (e2e/fixtures/models/adm32, tools/export/make_adm_fixture.py). It opens with no manifest, its
  * blocks carry ADM's module paths, and on WASM a block and x̂₀ match PyTorch within 1e-4; its
  * float16 export runs too, within float16's precision. Then the bad models of this family: each gets
- * one clear message and the loaded model stays.
+ * one clear message and the loaded model stays. Last, ADM's operators on WebGPU: torch exports
+ * guided-diffusion's UNetModel with Einsum (attention), GroupNorm as Reshape → InstanceNormalization
+ * → Reshape, Pad + AveragePool and nearest Resize; `admOps()` (src/core/onnx/test-models.ts) has
+ * each in the export's exact form, and on Chromium's SwiftShader adapter (correctness, not speed)
+ * every stage matches WASM within 1e-4. (The whole 2,128-node fixture takes minutes to compile its
+ * shaders on the software adapter.)
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { readNpy } from '../src/core/npy';
-import { attentionUNet, float16Overflow } from '../src/core/onnx/test-models';
+import { admOps, attentionUNet, float16Overflow } from '../src/core/onnx/test-models';
 import { maxAbsDiff } from '../src/testing/fixtures';
 import { expect, openApp, test } from './support/app';
 import { decodeFloat32, useBackend } from './support/backend';
@@ -49,10 +54,29 @@ async function forwardCase(page: Page, k: number, block: string) {
   return { x0Pred: decodeFloat32(out.x0Pred), map: decodeFloat32(out.map) };
 }
 
+/** x̂₀ and `blocks` of the loaded model at t = 500 for a fixed 3×16×16 image. */
+async function forward(page: Page, blocks: string[]) {
+  const out = await page.evaluate(
+    async ({ blocks }) => {
+      const x0 = Float32Array.from({ length: 3 * 16 * 16 }, (_, i) => Math.sin(i / 7));
+      const r = await window.diffprobe.run('forward', { x0, t: 500, seed: 3, blocks });
+      return {
+        x0Pred: window.toBase64(r.x0Pred),
+        maps: Object.fromEntries(blocks.map((b) => [b, window.toBase64(r.maps[b].data)])),
+      };
+    },
+    { blocks },
+  );
+  return {
+    x0Pred: decodeFloat32(out.x0Pred),
+    maps: Object.fromEntries(Object.entries(out.maps).map(([b, m]) => [b, decodeFloat32(m)])),
+  };
+}
+
 test('guided-diffusion’s ADM opens bare, its blocks are named from its modules, and a block and x̂₀ match PyTorch (WASM)', async ({
   app,
 }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(420_000);
   const { page } = app;
   await useBackend(page, 'wasm');
   const started = Date.now();
@@ -163,6 +187,49 @@ test('guided-diffusion’s ADM opens bare, its blocks are named from its modules
     await expect(alert).toContainText('2·C + 1');
     await expect(page.getByRole('status')).toContainText(/WASM.*fp16-overflow/);
     lap('odd');
+  });
+  await test.step('ADM’s Einsum, GroupNorm as InstanceNormalization, Pad + AveragePool and nearest Resize on WebGPU (SwiftShader) within 1e-4 of WASM', async () => {
+    await page
+      .getByLabel('Open model…')
+      .setInputFiles([
+        { name: 'adm-ops.onnx', mimeType: 'application/octet-stream', buffer: Buffer.from(admOps()) },
+      ]);
+    await expect(page.getByRole('status')).toContainText(/WASM.*adm-ops/, { timeout: 90_000 });
+    await page.getByRole('button', { name: 'Model…', exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Model' });
+    await dialog.getByRole('button', { name: 'All', exact: true }).click();
+    await dialog.getByRole('button', { name: 'Apply' }).click();
+    await expect(dialog).toBeHidden({ timeout: 60_000 });
+    const model = await page.evaluate(() => window.diffprobe.state().model!);
+    expect(model.discovery!.webgpuUnsupported).toEqual([]);
+    const blocks = model.manifest.blocks.map((b) => b.name);
+    expect(blocks).toEqual(
+      expect.arrayContaining([
+        '/input_blocks.1/Add_1', // GroupNorm → SiLU → conv
+        '/input_blocks.2/Add', // attention: Einsum, Softmax, Einsum
+        '/input_blocks.3/op/AveragePool', // Pad + AveragePool
+        '/output_blocks.0/upsample/Resize', // nearest Resize
+      ]),
+    );
+    const wasm = await forward(page, blocks);
+    // The same model moved to WebGPU (SwiftShader here); a load that cannot would fall back to WASM.
+    const started = Date.now();
+    await page.getByLabel('Backend', { exact: true }).selectOption('webgpu');
+    await expect(page.getByRole('status')).toContainText(/WebGPU.*adm-ops/, { timeout: 180_000 });
+    const onGpu = await page.evaluate(() => window.diffprobe.state().model!);
+    expect(onGpu.backend).toBe('webgpu');
+    expect(onGpu.fallbackReason).toBeNull();
+    const gpu = await forward(page, blocks);
+    const largest = (a: Float32Array) => a.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+    const rows = [
+      ['x̂₀', maxAbsDiff(gpu.x0Pred, wasm.x0Pred), largest(wasm.x0Pred)] as const,
+      ...blocks.map((b) => [b, maxAbsDiff(gpu.maps[b], wasm.maps[b]), largest(wasm.maps[b])] as const),
+    ];
+    console.log(
+      `ADM ops, WebGPU (SwiftShader) vs WASM, loaded in ${Date.now() - started} ms:\n${rows.map(([n, e, m]) => `${n}: ${e.toExponential(2)} (max |x| ${m.toFixed(2)})`).join('\n')}`,
+    );
+    for (const [name, err] of rows) expect(err, name).toBeLessThanOrEqual(1e-4);
+    lap('WebGPU ops');
   });
   expect(app.consoleErrors).toEqual([]);
 });

@@ -258,3 +258,119 @@ export function float16Overflow(): Uint8Array {
     [{ name: 'out', type: DataType.FLOAT16, dims: ['N', 1, 8, 8] }],
   );
 }
+
+/**
+ * ADM's operators exactly as torch 1.13 exports guided-diffusion's UNetModel (node forms and
+ * attributes read off e2e/fixtures/models/adm32/model.onnx), on a 3×16×16 input with 64 channels:
+ * GroupNorm(32) as Reshape [0, 32, −1] → InstanceNormalization → Reshape to the input's shape →
+ * affine; legacy QKV attention as Split → Einsum "bct,bcs->bts" → Softmax(−1) → Einsum
+ * "bts,bcs->bct"; down-sampling as Pad (a pads input, constant mode) → AveragePool 2×2; up-sampling
+ * as Resize nearest (asymmetric, floor). Each stage ends in a residual Add (a block), so WebGPU's
+ * results can be compared with WASM's stage by stage.
+ */
+export function admOps(): Uint8Array {
+  const g = new GraphBuilder();
+  const C = 64;
+  const conv1 = (name: string, x: string, cIn: number, cOut: number) =>
+    g.conv(name, x, cIn, cOut, { kernel_shape: [1, 1], pads: [0, 0, 0, 0] });
+  const groupNorm = (prefix: string, x: string) => {
+    const r = g.node(`${prefix}/Reshape`, 'Reshape', [x, g.ints(`${prefix}/groups`, [0, 32, -1])]);
+    const n = g.node(
+      `${prefix}/InstanceNormalization`,
+      'InstanceNormalization',
+      [
+        r,
+        g.floats(`${prefix}/ones`, [32], new Array(32).fill(1)),
+        g.floats(`${prefix}/zeros`, [32], new Array(32).fill(0)),
+      ],
+      { epsilon: { float: 1e-5 } },
+    );
+    const back = g.node(`${prefix}/Reshape_1`, 'Reshape', [n, g.node(`${prefix}/Shape`, 'Shape', [x])]);
+    const scaled = g.node(`${prefix}/Mul`, 'Mul', [back, g.weight(`${prefix}.weight`, [C, 1, 1])]);
+    return g.node(`${prefix}/Add`, 'Add', [scaled, g.weight(`${prefix}.bias`, [C, 1, 1])]);
+  };
+  const silu = (prefix: string, x: string) =>
+    g.node(`${prefix}/Mul_silu`, 'Mul', [x, g.node(`${prefix}/Sigmoid`, 'Sigmoid', [x])]);
+
+  const h0 = g.conv('/input_blocks.0/Conv', 'x', 3, C);
+  const t4 = g.node('/time/Reshape', 'Reshape', ['t', g.ints('/time/shape', [-1, 1, 1, 1])]);
+  // t / 1000 keeps the activations near unit size (as a sinusoidal embedding does), so errors are comparable.
+  const tScaled = g.node('/time/Mul_scale', 'Mul', [t4, g.floats('/time/scale', [], [1e-3])]);
+  const emb = g.node('/time/Mul', 'Mul', [tScaled, g.weight('time.weight', [1, C, 1, 1])]);
+  const h1 = g.node('/input_blocks.1/Add', 'Add', [h0, emb]);
+  // ResBlock: norm → SiLU → conv, plus the input.
+  const rb = g.conv(
+    '/input_blocks.1/conv/Conv',
+    silu('/input_blocks.1', groupNorm('/input_blocks.1/norm', h1)),
+    C,
+    C,
+  );
+  const h2 = g.node('/input_blocks.1/Add_1', 'Add', [h1, rb]);
+  // Legacy attention over the 256 positions, 2 heads of 32 channels.
+  const qkv = conv1('/input_blocks.2/qkv/Conv', groupNorm('/input_blocks.2/norm', h2), C, 3 * C);
+  const heads = g.node('/input_blocks.2/Reshape', 'Reshape', [
+    qkv,
+    g.ints('/input_blocks.2/heads', [-1, 96, 256]),
+  ]);
+  const split = g.ints('/input_blocks.2/split', [32, 32, 32]);
+  g.nodes.push({
+    name: '/input_blocks.2/Split',
+    op: 'Split',
+    inputs: [heads, split],
+    outputs: ['q', 'k', 'v'],
+    attributes: { axis: 1 },
+  });
+  const scale = g.floats('/input_blocks.2/scale', [], [1 / Math.sqrt(Math.sqrt(32))]);
+  const q = g.node('/input_blocks.2/Mul', 'Mul', ['q', scale]);
+  const k = g.node('/input_blocks.2/Mul_1', 'Mul', ['k', scale]);
+  const w = g.node('/input_blocks.2/Einsum', 'Einsum', [q, k], { equation: { string: 'bct,bcs->bts' } });
+  const p = g.node('/input_blocks.2/Softmax', 'Softmax', [w], { axis: -1 });
+  const a = g.node('/input_blocks.2/Einsum_1', 'Einsum', [p, 'v'], { equation: { string: 'bts,bcs->bct' } });
+  const merged = g.node('/input_blocks.2/Reshape_1', 'Reshape', [
+    a,
+    g.ints('/input_blocks.2/map', [-1, C, 16, 16]),
+  ]);
+  const h3 = g.node('/input_blocks.2/Add', 'Add', [h2, conv1('/input_blocks.2/proj_out/Conv', merged, C, C)]);
+  // Down: Pad (zero pads, as torch writes avg_pool2d) then AveragePool 2×2.
+  const padded = g.node(
+    '/input_blocks.3/op/Pad',
+    'Pad',
+    [h3, g.ints('/input_blocks.3/pads', [0, 0, 0, 0, 0, 0, 0, 0])],
+    {
+      mode: { string: 'constant' },
+    },
+  );
+  const d = g.node('/input_blocks.3/op/AveragePool', 'AveragePool', [padded], {
+    ceil_mode: 0,
+    kernel_shape: [2, 2],
+    pads: [0, 0, 0, 0],
+    strides: [2, 2],
+  });
+  const mid = g.node('/middle_block/Add', 'Add', [
+    d,
+    g.conv('/middle_block/conv/Conv', silu('/middle_block', d), C, C),
+  ]);
+  // Up: nearest Resize ×2, the skip, a conv.
+  const u = g.node(
+    '/output_blocks.0/upsample/Resize',
+    'Resize',
+    [mid, '', g.floats('/output_blocks.0/scales', [4], [1, 1, 2, 2])],
+    {
+      coordinate_transformation_mode: { string: 'asymmetric' },
+      mode: { string: 'nearest' },
+      nearest_mode: { string: 'floor' },
+    },
+  );
+  const cat = g.node('/output_blocks.0/Concat', 'Concat', [u, h3], { axis: 1 });
+  const up = g.node('/output_blocks.0/Add', 'Add', [u, g.conv('/output_blocks.0/conv/Conv', cat, 2 * C, C)]);
+  g.conv('/out/Conv', up, C, 3);
+  g.nodes[g.nodes.length - 1] = { ...g.nodes[g.nodes.length - 1], outputs: ['out'] };
+  return g.encode(
+    'adm-ops',
+    [
+      { name: 'x', type: DataType.FLOAT, dims: ['N', 3, 16, 16] },
+      { name: 't', type: DataType.FLOAT, dims: ['N'] },
+    ],
+    [{ name: 'out', type: DataType.FLOAT, dims: ['N', 3, 16, 16] }],
+  );
+}
