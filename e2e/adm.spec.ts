@@ -188,6 +188,15 @@ test('guided-diffusion’s ADM opens bare, its blocks are named from its modules
     await expect(page.getByRole('status')).toContainText(/WASM.*fp16-overflow/);
     lap('odd');
   });
+  await test.step('a 3 GB float32 model: refused from its graph before any weight is read, naming the memory; the model stays', async () => {
+    await openModelFile(page, 'model-3gb.onnx', readFileSync(join(DIR, '../too-big/model-3gb.onnx')));
+    const alert = page.getByRole('alert').filter({ hasText: 'model-3gb.onnx' });
+    await expect(alert).toContainText('needs about', { timeout: 60_000 });
+    await expect(alert).toContainText('4.00 GB its 32-bit WASM can address');
+    await expect(page.getByRole('status')).toContainText(/WASM.*fp16-overflow/);
+    lap('too big');
+  });
+
   await test.step('ADM’s Einsum, GroupNorm as InstanceNormalization, Pad + AveragePool and nearest Resize on WebGPU (SwiftShader) within 1e-4 of WASM', async () => {
     await page
       .getByLabel('Open model…')

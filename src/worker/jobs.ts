@@ -3,7 +3,9 @@
  * streams) its partial results. Adding a job means adding an entry here and a handler in
  * handlers/; the types keep both sides of the protocol in step.
  */
+
 import type { Manifest } from '../core/manifest/types';
+import type { MemoryEstimate } from '../core/onnx/memory';
 import type { Pooling } from '../core/pooling';
 import type { CacheStats } from './cache/feature-cache';
 
@@ -125,6 +127,8 @@ export interface ModelInfo {
   loadMs: number;
   /** The model computes in float16 (a float16 export): DiffProbe casts its inputs and outputs. */
   float16?: boolean;
+  /** Memory it needs at batch 1, estimated from the graph before it was loaded (core/onnx/memory.ts). */
+  memory?: MemoryEstimate;
   /** Where the load time went (reading, hashing, discovery, session, warm-up), ms. */
   timings: Record<string, number>;
 }
