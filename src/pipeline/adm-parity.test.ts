@@ -140,7 +140,7 @@ describe('the same ADM as a float16 export (inputs and outputs cast at the bound
       withBlockOutputs(half, readModel(half), halfManifest),
       halfManifest,
     );
-  });
+  }, 120_000);
   afterAll(() => halfUnet?.release());
 
   it('is fed float16 and read back as float32; x̂₀ and blocks stay within float16’s precision of the float32 model', async () => {
