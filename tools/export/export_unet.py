@@ -169,7 +169,8 @@ def export_unet(model: nn.Module, example_x: torch.Tensor, example_t: torch.Tens
                    tensor then; they are gathered into one).
     fp16           also write ``model-fp16.onnx`` (tools/export/fp16.py: float16 image path and I/O)
                    and ``manifest-fp16.json``, checked against PyTorch's float32 outputs at batch 1
-                   (max abs error relative to the output's max |value| <= ``fp16_tol``).
+                   (max abs error relative to the output's max |value| <= ``fp16_tol``), written after the
+                   float32 files, so a float16 copy that fails its check leaves those in place.
 
     Writes ``out_dir/onnx_file`` and ``out_dir/manifest.json`` only after every check passed:
     onnx.checker (full), onnxruntime-node vs PyTorch at each of ``check_batches`` and at B (max abs
@@ -312,11 +313,6 @@ def export_unet(model: nn.Module, example_x: torch.Tensor, example_t: torch.Tens
             parity = _check_batches(probe, tmp_onnx, graph, x, t, extras, in_names, out_names,
                                     [*check_batches, batch], batch, tdtype, steps, tol, seed, log, frozen_hints)
 
-        half = None
-        if fp16:
-            half = _float16_file(tmp_onnx, os.path.join(tmp, "model-fp16.onnx"), input_name, x, t, extras,
-                                 in_names, fp16_tol, seed, log)
-
         onnx_path = os.path.join(out_dir, onnx_file)
         manifest = manifest_path = validator = None
         if write_manifest and hooked:
@@ -355,7 +351,17 @@ def export_unet(model: nn.Module, example_x: torch.Tensor, example_t: torch.Tens
                 validator = validate_manifest(tmp_manifest)
                 log(f"  app validator: {validator}" if validator is not None
                     else "  note: node_modules/.bin/tsx missing; app-side manifest validation skipped")
-            if half:
+            manifest_path = os.path.join(out_dir, "manifest.json")
+            os.replace(tmp_manifest, manifest_path)
+        for f in [onnx_file, *([data_file] if external else [])]:
+            os.replace(os.path.join(tmp, f), os.path.join(out_dir, f))
+        log(f"  wrote {onnx_path}" + (f" and {manifest_path}" if manifest_path else ""))
+        if fp16:
+            # After the float32 files are in place: a float16 copy that fails its check loses nothing.
+            half = _float16_file(onnx_path, os.path.join(tmp, "model-fp16.onnx"), input_name, x, t, extras,
+                                 in_names, fp16_tol, seed, log)
+            written = ["model-fp16.onnx", *(["model-fp16.onnx.data"] if os.path.exists(half["path"] + ".data") else [])]
+            if manifest:
                 # The same blocks (tensor names survive the conversion), another file.
                 half_manifest = {**manifest, "model": {"file": "model-fp16.onnx", "bytes": os.path.getsize(half["path"]),
                                                        "sha256": sha256_file(half["path"])},
@@ -367,14 +373,10 @@ def export_unet(model: nn.Module, example_x: torch.Tensor, example_t: torch.Tens
                     f.write("\n")
                 if validate:
                     validate_manifest(os.path.join(tmp, "manifest-fp16.json"))
-            manifest_path = os.path.join(out_dir, "manifest.json")
-            os.replace(tmp_manifest, manifest_path)
-        for f in [onnx_file, *([data_file] if external else []),
-                  *(["model-fp16.onnx", "manifest-fp16.json"] if half else []),
-                  *(["model-fp16.onnx.data"] if half and os.path.exists(os.path.join(tmp, "model-fp16.onnx.data")) else [])]:
-            if os.path.exists(os.path.join(tmp, f)):
+                written.append("manifest-fp16.json")
+            for f in written:
                 os.replace(os.path.join(tmp, f), os.path.join(out_dir, f))
-        log(f"  wrote {onnx_path}" + (f" and {manifest_path}" if manifest_path else ""))
+            log(f"  wrote {os.path.join(out_dir, 'model-fp16.onnx')}")
         return ExportResult(onnx_path, manifest_path, manifest, out_names, blocks, parity, skips, validator)
     finally:
         restore.close()

@@ -27,9 +27,24 @@ FLOAT, FLOAT16 = TensorProto.FLOAT, TensorProto.FLOAT16
 FLOAT32_ONLY = {("Resize", 1), ("Resize", 2), ("Upsample", 1)}
 
 
+def _structure(model: onnx.ModelProto) -> onnx.ModelProto:
+    """The model without its weights' bytes (names, types and dims kept): what shape inference needs,
+    and small enough for it (protobuf refuses to serialise a message past 2 GB)."""
+    light = onnx.ModelProto(ir_version=model.ir_version)
+    light.opset_import.extend(model.opset_import)
+    g = light.graph
+    g.node.extend(model.graph.node)
+    g.input.extend(model.graph.input)
+    g.output.extend(model.graph.output)
+    g.value_info.extend(model.graph.value_info)
+    for t in model.graph.initializer:
+        g.initializer.add(name=t.name, data_type=t.data_type, dims=t.dims)
+    return light
+
+
 def _types(model: onnx.ModelProto) -> dict[str, int]:
-    """Element type of every tensor, from ONNX shape inference (initializer data not needed)."""
-    inferred = onnx.shape_inference.infer_shapes(model)
+    """Element type of every tensor, from ONNX shape inference on the model's structure."""
+    inferred = onnx.shape_inference.infer_shapes(_structure(model))
     g = inferred.graph
     types = {v.name: v.type.tensor_type.elem_type for v in [*g.value_info, *g.input, *g.output]}
     types.update({t.name: t.data_type for t in g.initializer})
