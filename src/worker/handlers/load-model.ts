@@ -86,7 +86,7 @@ interface ReadModel {
 async function readSource(
   source: ModelSource,
   ctx: JobContext,
-  checkGraph: (bytes: Uint8Array, fileName: string, manifest: Manifest | null) => void,
+  checkGraph: (bytes: Uint8Array, fileName: string, manifest: Manifest | null) => Promise<void>,
 ): Promise<ReadModel> {
   if (source.kind === 'current') {
     const current = currentModel();
@@ -125,7 +125,7 @@ async function readSource(
     );
   const bytes = await readBlob(source.model, source.modelName, progress);
   before += bytes.length;
-  checkGraph(bytes, source.modelName, manifest);
+  await checkGraph(bytes, source.modelName, manifest);
   const externalData: ExternalData = [];
   for (const file of source.externalData ?? []) {
     externalData.push({ path: file.path, data: await readBlob(file.data, file.path, progress) });
@@ -237,6 +237,15 @@ export async function openOnBestBackend(
   return result('wasm', unet ?? (await openWasm()));
 }
 
+function checkSha256(manifest: Manifest | null, fileName: string, sha256: string): void {
+  if (manifest?.model.sha256 && manifest.model.sha256.toLowerCase() !== sha256)
+    throw new DiffProbeError(
+      'model-mismatch',
+      `model.sha256: "${fileName}" has sha256 ${sha256.slice(0, 12)}…, the manifest expects ${manifest.model.sha256.slice(0, 12)}…`,
+      { expected: manifest.model.sha256, actual: sha256 },
+    );
+}
+
 /**
  * Refuses a model the WASM heap cannot hold (WebGPU sessions are built in the same heap before
  * their weights move to the GPU, so the limit holds for both backends).
@@ -293,7 +302,11 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
   let graph: OnnxModelInfo | undefined;
   let memory: MemoryEstimate | undefined;
   // Said before anything big is read or allocated; a model the WASM heap cannot hold stops here.
-  const checkGraph = (bytes: Uint8Array, fileName: string, manifest: Manifest | null) => {
+  let fileSha256: string | undefined;
+  const checkGraph = async (bytes: Uint8Array, fileName: string, manifest: Manifest | null) => {
+    // A manifest's checksum first: a file that is not the one it describes is named as such.
+    fileSha256 ??= await sha256Hex(bytes);
+    checkSha256(manifest, fileName, fileSha256);
     graph = readGraph(bytes, fileName);
     memory = estimateMemory(graph, manifest);
     ctx.progress(0, 100, `needs about ${formatBytes(memory.total)} at batch 1`);
@@ -301,7 +314,7 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
   };
   const read = await readSource(params.source, ctx, checkGraph);
   at = lap('readMs', at);
-  const fileSha256 = read.fileSha256 ?? (await sha256Hex(read.bytes));
+  fileSha256 = read.fileSha256 ?? fileSha256 ?? (await sha256Hex(read.bytes));
   // Weights in external data are part of the model: the same graph with other weights is another
   // model for the cache and for every result.
   const hash =
@@ -314,15 +327,10 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
         )
       : fileSha256);
   at = lap('hashMs', at);
-  if (read.manifest?.model.sha256 && read.manifest.model.sha256.toLowerCase() !== fileSha256)
-    throw new DiffProbeError(
-      'model-mismatch',
-      `model.sha256: "${read.fileName}" has sha256 ${fileSha256.slice(0, 12)}…, the manifest expects ${read.manifest.model.sha256.slice(0, 12)}…`,
-      { expected: read.manifest.model.sha256, actual: fileSha256 },
-    );
+  checkSha256(read.manifest, read.fileName, fileSha256);
   await ctx.checkpoint();
   ctx.progress(100, 100, 'reading the graph');
-  if (!graph) checkGraph(read.bytes, read.fileName, read.manifest);
+  if (!graph) await checkGraph(read.bytes, read.fileName, read.manifest);
   if (!graph || !memory) throw new DiffProbeError('internal', 'the graph was not read');
   read.externalData = matchExternalData(graph.externalFiles, read.externalData, read.fileName);
   const webgpuUnsupported = unsupportedOnWebGpu(graph.nodes);
