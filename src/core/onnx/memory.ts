@@ -96,7 +96,7 @@ export const WASM_HEAP_BYTES = 2 ** 32;
 export const WASM_HEAP_RESERVE = 256 * 2 ** 20;
 
 /**
- * The WASM heap a session of these weights took, per byte of weights: measured once, on 2.2 GB of
+ * The WASM heap a session of float32 weights took, per byte of weights: measured on 2.2 GB of
  * float32 MatMul weights given as external data to onnxruntime-web 1.30's WASM build (under Node,
  * 1 thread): the process peaked at 5.2 GB, 2.2 GB of it the JavaScript copy of the data file, so
  * ≈ 3.0 GB of heap for 2.2 GB of weights (arenas and pre-packed copies).
@@ -104,17 +104,16 @@ export const WASM_HEAP_RESERVE = 256 * 2 ** 20;
 export const WASM_HEAP_PER_WEIGHT_BYTE = 1.35;
 
 /**
- * Whether the estimate fits ONNX Runtime Web's WASM heap: the weights as its kernels hold them
- * (× {@link WASM_HEAP_PER_WEIGHT_BYTE}), a float16 model's stored weights besides (their float32
- * copies are made from them while the session is built), the activations and a reserve.
+ * Whether the estimate fits ONNX Runtime Web's WASM heap. float32 weights take
+ * {@link WASM_HEAP_PER_WEIGHT_BYTE} times their size; float16 weights take their float32 copies
+ * plus themselves (the same measurement with 1.1 GB of float16 weights: 4.4 GB peak, 1.1 GB of it
+ * the JavaScript copy, ≈ 3.3 GB of heap = 2.2 + 1.1). Then the activations and a reserve.
  */
 export function fitsWasmHeap(estimate: MemoryEstimate): { fits: boolean; need: number; limit: number } {
-  const retyped = estimate.weightsInRuntime > estimate.weights ? estimate.weights : 0;
-  const need = Math.round(
-    WASM_HEAP_PER_WEIGHT_BYTE * estimate.weightsInRuntime +
-      retyped +
-      estimate.activations +
-      WASM_HEAP_RESERVE,
-  );
+  const retyped = estimate.weightsInRuntime > estimate.weights;
+  const weights = retyped
+    ? estimate.weightsInRuntime + estimate.weights
+    : WASM_HEAP_PER_WEIGHT_BYTE * estimate.weightsInRuntime;
+  const need = Math.round(weights + estimate.activations + WASM_HEAP_RESERVE);
   return { fits: need <= WASM_HEAP_BYTES, need, limit: WASM_HEAP_BYTES };
 }
