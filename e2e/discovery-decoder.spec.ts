@@ -99,6 +99,8 @@ test('a bare tutorial-style U-Net: every decoder block is suggested, drawn in or
     await expect(b4).toContainText('7×7×16 · up 2 · suggested');
     await expect(graph.locator('.cg-skip')).toHaveCount(3);
     await shoot(page, info, 'graph tutorial 1024×768');
+    await b4.scrollIntoViewIfNeeded();
+    await shoot(page, info, 'graph tutorial decoder 1024×768');
 
     const first = graph.getByRole('checkbox').first();
     await first.focus();

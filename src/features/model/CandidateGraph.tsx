@@ -1,4 +1,4 @@
-import { type KeyboardEvent, useMemo } from 'react';
+import { Fragment, type KeyboardEvent, useMemo } from 'react';
 import type { BlockCandidate, BlockSkip } from '../../worker/jobs';
 import { graphLabel, layoutCandidateGraph, OPS_H, TENSOR_H } from './graph-layout';
 
@@ -86,15 +86,13 @@ export function CandidateGraph({
                 style={{ top: r.opsY, left: x0, height: OPS_H }}
                 title={(c.path?.ops ?? []).map((o) => `${o.op} ${o.node}`).join('\n')}
               >
-                {r.after && <span className="cg-after">after {r.after}:</span>}
-                {r.hiddenOps > 0 && <span className="cg-more">+{r.hiddenOps} ops</span>}
-                {r.ops.map((g) => (
-                  <span
-                    key={g.nodes[0].node || `${g.label}-${g.nodes.length}`}
-                    className={`cg-op cg-${g.kind}`}
-                  >
-                    {g.label}
-                  </span>
+                {r.after && <span className="cg-after">after {graphLabel(r.after)}:</span>}
+                {r.truncated && <span className="cg-more">…</span>}
+                {r.ops.map((g, i) => (
+                  <Fragment key={g.nodes[0].node || `${g.label}-${g.nodes.length}`}>
+                    {i === r.foldAt && r.hiddenOps > 0 && <span className="cg-more">+{r.hiddenOps} ops</span>}
+                    <span className={`cg-op cg-${g.kind}`}>{g.label}</span>
+                  </Fragment>
                 ))}
               </div>
               <div

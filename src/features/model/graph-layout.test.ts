@@ -85,12 +85,15 @@ describe('layoutCandidateGraph', () => {
     );
   });
 
-  it('keeps the last boxes of a long path and counts the ops left out', () => {
+  it('keeps the first and last boxes of a long path and counts the ops folded between', () => {
     const long = candidate('/x', null, ops(...Array.from({ length: 20 }, () => 'Conv')));
     const [row] = layoutCandidateGraph([long]).rows;
     expect(row.ops).toHaveLength(MAX_GROUPS);
     expect(row.hiddenOps).toBe(20 - MAX_GROUPS);
+    expect(row.ops[0].nodes[0].node).toBe('/n0/Conv');
+    expect(row.ops[row.foldAt].nodes[0].node).toBe(`/n${20 - MAX_GROUPS + row.foldAt}/Conv`);
     expect(row.ops.at(-1)!.nodes[0].node).toBe('/n19/Conv');
+    expect(layoutCandidateGraph([candidate('/y', null, ops('Conv'))]).rows[0].hiddenOps).toBe(0);
   });
 });
 

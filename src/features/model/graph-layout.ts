@@ -24,8 +24,11 @@ export interface GraphRow {
   /** Top of the tensor's row. */
   readonly tensorY: number;
   readonly ops: readonly OpGroup[];
-  /** Ops left out before the shown ones (the path was long, or the walk stopped). */
+  /** Ops left out (a long path keeps its first and last boxes), shown as "+N" before `ops[foldAt]`. */
   readonly hiddenOps: number;
+  readonly foldAt: number;
+  /** The walk back stopped before reaching the previous candidate: more ops came before. */
+  readonly truncated: boolean;
   /** The previous row is not where this path starts: the name of the candidate it does start after. */
   readonly after: string | null;
 }
@@ -52,8 +55,9 @@ export const OPS_H = 22;
 export const TENSOR_H = 30;
 const GAP = 8;
 const LANE_W = 7;
-/** Boxes shown per ops row before the earlier ones are folded into "+N". */
+/** Boxes shown per ops row: the first HEAD_GROUPS, "+N", then the last ones. */
 export const MAX_GROUPS = 9;
+const HEAD_GROUPS = 3;
 
 const PATTERNS: { ops: string[]; label: string; kind: OpKind }[] = [
   { ops: ['Reshape', 'InstanceNormalization', 'Reshape', 'Mul', 'Add'], label: 'GroupNorm', kind: 'norm' },
@@ -117,15 +121,24 @@ export function layoutCandidateGraph(
   let y = 0;
   candidates.forEach((c, i) => {
     const groups = groupOps(c.path?.ops ?? []);
-    const shown = groups.slice(-MAX_GROUPS);
-    const hidden = groups.slice(0, groups.length - shown.length).reduce((n, g) => n + g.nodes.length, 0);
+    // The first boxes (the up-sampling and skip Concat a decoder path starts with) and the last
+    // (the block's end) say the most; a long middle folds.
+    const long = groups.length > MAX_GROUPS;
+    const shown = long
+      ? [...groups.slice(0, HEAD_GROUPS), ...groups.slice(HEAD_GROUPS - MAX_GROUPS)]
+      : groups;
+    const hidden = long
+      ? groups.slice(HEAD_GROUPS, HEAD_GROUPS - MAX_GROUPS).reduce((n, g) => n + g.nodes.length, 0)
+      : 0;
     const from = c.path?.from ?? null;
     rows.push({
       candidate: c,
       opsY: y,
       tensorY: y + OPS_H + GAP / 2,
       ops: shown,
-      hiddenOps: hidden + (c.path?.truncated ? 1 : 0),
+      hiddenOps: hidden,
+      foldAt: long ? HEAD_GROUPS : 0,
+      truncated: c.path?.truncated ?? false,
       after: i > 0 && from !== null && from !== candidates[i - 1].name ? from : null,
     });
     y += OPS_H + TENSOR_H + GAP * 1.5;
