@@ -36,6 +36,11 @@ describe('discoverModel on classic U-Nets without residual additions', () => {
       [...encoder, '/dec1/Relu_1', '/dec2/Relu_1'],
     ],
     ['the Concat before the up-sampling', { concat: 'before' }, [...encoder, '/dec1/Relu_1', '/dec2/Relu_1']],
+    [
+      'float Casts of every block output, a normalised copy down-sampled',
+      { admQuirks: true },
+      [...encoder, '/dec1/Relu_1', '/dec2/Relu_1'],
+    ],
   ];
   for (const [what, options, expected] of variants)
     it(`${what}: every stage's last tensor is suggested, the decoder's included`, async () => {

@@ -11,6 +11,7 @@
  * broadcast ([N, C, 1, 1]) needs shapes, so the structural pass says which shapes to fetch.
  */
 import {
+  beforeNormalisation,
   beforePassThrough,
   changesResolution,
   type GraphIndex,
@@ -170,8 +171,31 @@ export function candidateTensors(info: OnnxModelInfo): Candidates {
   const isFeatureMap = (t: string) =>
     FLOAT_TYPES.has(types.get(t) ?? -1) && g.producer.has(t) && !g.constant.has(t);
 
+  // The tensor a float-to-float Cast or an Identity copies: the same values under the name of the
+  // node that computed them (guided-diffusion's GroupNorm32 casts every block output to float, and
+  // the trace then hands that copy to the skip Concat and to the next block).
+  const same = (tensor: string): string => {
+    let t = tensor;
+    for (let node = g.producer.get(t); node && (node.opType === 'Cast' || node.opType === 'Identity'); ) {
+      const input = node.inputs[0];
+      if (!input || types.get(input) !== types.get(t)) break;
+      t = input;
+      node = g.producer.get(t);
+    }
+    return t;
+  };
+  /** The ops that take `tensor`, looking through its copies; Shape and Size only read its dimensions. */
+  const following = (tensor: string, depth = 0): NodeInfo[] =>
+    (g.consumers.get(tensor) ?? []).flatMap((n) =>
+      SHAPE_OPS.has(n.opType)
+        ? []
+        : depth < 4 && n.outputs[0] && same(n.outputs[0]) === tensor
+          ? following(n.outputs[0], depth + 1)
+          : [n],
+    );
   const byTensor = new Map<string, Proposal>();
-  const propose = (tensor: string, reason: CandidateReason, extra: Omit<Proposal, 'reasons'> = {}) => {
+  const propose = (proposed: string, reason: CandidateReason, extra: Omit<Proposal, 'reasons'> = {}) => {
+    const tensor = same(proposed);
     if (!isFeatureMap(tensor)) return;
     const entry = byTensor.get(tensor) ?? { reasons: new Set() };
     entry.reasons.add(reason);
@@ -186,13 +210,13 @@ export function candidateTensors(info: OnnxModelInfo): Candidates {
     if (node.domain !== '' && node.domain !== 'ai.onnx') return;
     if (changesResolution(node, g) && node.inputs[0] && node.outputs[0]) {
       propose(node.outputs[0], 'resolution-change');
-      const entering = ownPath(beforePassThrough(node.inputs[0], g), g);
+      const entering = ownPath(beforeNormalisation(beforePassThrough(node.inputs[0], g), g), g);
       propose(entering, 'stage-end', { enters: opRef(node) });
       const earlier = transitInto(entering, node, g);
-      if (earlier !== undefined) transit.add(entering).add(earlier);
+      if (earlier !== undefined) transit.add(same(entering)).add(same(earlier));
     }
     if (isChannelConcat(node)) {
-      const inputs = node.inputs.filter(isFeatureMap);
+      const inputs = [...new Set(node.inputs.filter(isFeatureMap).map(same))].filter(isFeatureMap);
       if (inputs.length < 2) return;
       const newest = inputs.reduce((a, b) => (g.position.get(b)! > g.position.get(a)! ? b : a));
       const sources = inputs.filter((t) => t !== newest && isAncestor(t, newest, g));
@@ -229,8 +253,7 @@ export function candidateTensors(info: OnnxModelInfo): Candidates {
         position: g.position.get(tensor)!,
         reasons: [...reasons],
         ...extra,
-        // Shape and Size only read its dimensions: not the op that follows it.
-        consumers: (g.consumers.get(tensor) ?? []).filter((n) => !SHAPE_OPS.has(n.opType)).map(opRef),
+        consumers: following(tensor).map(opRef),
       };
     })
     .sort((x, y) => x.position - y.position);

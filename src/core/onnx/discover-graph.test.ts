@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  beforeNormalisation,
   changesResolution,
   indexGraph,
   isAncestor,
@@ -119,6 +120,9 @@ describe('walking back through the ops that make no block', () => {
   it('normalisationInput: through the GroupNorm export to what enters it', () => {
     expect(normalisationInput('r2:0', g)).toBe('m1:0');
     expect(normalisationInput('c1:0', g)).toBeUndefined();
+    // A resampling fed by norm → activation takes the block output before them; a bare activation stays.
+    expect(beforeNormalisation('m2:0', g)).toBe('m1:0');
+    expect(beforeNormalisation('m1:0', g)).toBe('m1:0');
   });
 
   it('predictionHead: a norm + activation before the conv belongs to the head; a bare activation does not', () => {

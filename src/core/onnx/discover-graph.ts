@@ -248,6 +248,15 @@ export function normalisationInput(tensor: string, g: GraphIndex): string | unde
   return before?.opType === 'Reshape' ? before.inputs[0] : input;
 }
 
+/**
+ * The block output behind `tensor` when a normalisation (and an activation) sits between them: a
+ * pre-activation block (GroupNorm → SiLU → resampling, as guided-diffusion's ResBlock with
+ * up/down does) starts with it, so it is no stage's end. Otherwise `tensor`.
+ */
+export function beforeNormalisation(tensor: string, g: GraphIndex): string {
+  return normalisationInput(pointwiseRoot(tensor, g).root, g) ?? tensor;
+}
+
 /** Ops that may sit between the head's conv and the graph output (learned-variance slices…). */
 const AFTER_HEAD = new Set([
   'Identity',

@@ -239,6 +239,12 @@ export interface PlainUNetOptions {
   readonly upsamplingTwoConsumers?: boolean;
   /** The encoder reaches 8×8 by two branches (a stride-2 Conv, a MaxPool + 1×1 Conv) joined by a Concat. */
   readonly twoBranches?: boolean;
+  /**
+   * Each block's output goes on as a float-to-float Cast of itself (guided-diffusion's GroupNorm32
+   * traces so), and the first down-sampling pools a normalised, activated copy (as its ResBlocks
+   * with down=True do): the block outputs must still be found under their own names.
+   */
+  readonly admQuirks?: boolean;
 }
 
 /**
@@ -258,10 +264,17 @@ export function plainUNet(options: PlainUNetOptions = {}): Uint8Array {
     const te4 = g.node(`${prefix}/time/Unsqueeze`, 'Unsqueeze', [te, axes23]);
     const withTime = g.node(`${prefix}/Add`, 'Add', [x, te4]);
     const a = g.node(`${prefix}/Relu`, 'Relu', [g.conv(`${prefix}/conv1/Conv`, withTime, cIn, cOut)]);
-    return g.node(`${prefix}/Relu_1`, 'Relu', [g.conv(`${prefix}/conv2/Conv`, a, cOut, cOut)]);
+    const out = g.node(`${prefix}/Relu_1`, 'Relu', [g.conv(`${prefix}/conv2/Conv`, a, cOut, cOut)]);
+    return options.admQuirks ? g.node(`${prefix}/Cast`, 'Cast', [out], { to: DataType.FLOAT }) : out;
   };
   const pool = (name: string, x: string) =>
     g.node(name, 'MaxPool', [x], { kernel_shape: [2, 2], strides: [2, 2] });
+  const normed = (prefix: string, x: string, c: number) => {
+    const scale = g.floats(`${prefix}.scale`, [c], Array(c).fill(1));
+    const bias = g.floats(`${prefix}.bias`, [c], Array(c).fill(0));
+    const n = g.node(`${prefix}/InstanceNormalization`, 'InstanceNormalization', [x, scale, bias]);
+    return g.node(`${prefix}/Relu`, 'Relu', [n]);
+  };
   const up = (prefix: string, x: string, cIn: number, cOut: number) => {
     if (options.upsampling === 'resize-conv') {
       const scales = g.floats(`${prefix}.scales`, [4], [1, 1, 2, 2]);
@@ -276,7 +289,7 @@ export function plainUNet(options: PlainUNetOptions = {}): Uint8Array {
   };
 
   const e16 = block('/enc1', 'x', 1, 4);
-  let p8 = pool('/pool1/MaxPool', e16);
+  let p8 = pool('/pool1/MaxPool', options.admQuirks ? normed('/pool1/norm', e16, 4) : e16);
   if (options.twoBranches) {
     const a = g.conv('/branch_a/Conv', e16, 4, 2, { strides: [2, 2] });
     const b = g.conv('/branch_b/Conv', p8, 4, 2, { kernel_shape: [1, 1], pads: [0, 0, 0, 0] });
