@@ -80,6 +80,20 @@ def bilinear_28_to_32(img: np.ndarray) -> np.ndarray:
     return rows[:, :, lo] * (1 - w)[None, None, :] + rows[:, :, hi] * w[None, None, :]
 
 
+def export_twice(net, ex_x, ex_t, modules: list[str], out_dir: str, tag: str, common: dict):
+    """The plain export into out_dir (the file a user would have), then one with `modules` hooked as
+    graph outputs in a temporary folder, whose node names find the modules' tensors in the plain one.
+    Returns both export results and both graphs."""
+    log = common["log"]
+    log(f"{tag}: plain export")
+    plain_res = export_unet(net, ex_x, ex_t, [], out_dir, **common)
+    with tempfile.TemporaryDirectory() as d:
+        log(f"{tag}: hooked export (to name the nodes)")
+        hooked_res = export_unet(net, ex_x, ex_t, modules, d, check=False, **common)
+        hooked = onnx.load(hooked_res.onnx_path)
+    return plain_res, hooked_res, onnx.load(plain_res.onnx_path), hooked
+
+
 def map_to_plain(plain: onnx.ModelProto, hooked: onnx.ModelProto, modules: list[str]) -> dict[str, dict]:
     """The node (by name) and tensor in the plain graph that compute each module's output."""
     nodes = {n.name: n for n in plain.graph.node}
@@ -116,6 +130,13 @@ def verify(plain_path: str, nodes: dict[str, dict], inputs: dict[str, np.ndarray
     return {by_tensor.get(o["name"], o["name"]): float(f"{o['maxAbsErr']:.3g}") for o in case["outputs"]}
 
 
+def model_facts(path: str, plain: onnx.ModelProto, file: str) -> dict:
+    """The reference's "model", "inputs" and "outputs": the file and its graph's interface."""
+    return {"model": {"file": file, "bytes": os.path.getsize(path), "sha256": sha256_file(path), "opset": 17,
+                      "torch": torch.__version__},
+            "inputs": onnx_io(plain, plain.graph.input), "outputs": onnx_io(plain, plain.graph.output)}
+
+
 def save(path: str, arr: np.ndarray) -> None:
     np.save(path, np.ascontiguousarray(arr))
 
@@ -139,13 +160,7 @@ def make_rgb32(log) -> None:
     common = dict(input_name="sample", timestep_name="timestep", prediction_name="out_sample",
                   prediction_type="v_prediction", timestep_dtype="int64", write_manifest=False,
                   static_output_shapes=False, log=log)
-    log("rgb32: plain export")
-    plain_res = export_unet(net, ex_x, ex_t, [], out_dir, **common)
-    with tempfile.TemporaryDirectory() as d:
-        log("rgb32: hooked export (to name the nodes)")
-        hooked_res = export_unet(net, ex_x, ex_t, RGB_MODULES, d, check=False, **common)
-        hooked = onnx.load(hooked_res.onnx_path)
-    plain = onnx.load(plain_res.onnx_path)
+    plain_res, hooked_res, plain, hooked = export_twice(net, ex_x, ex_t, RGB_MODULES, out_dir, "rgb32", common)
     nodes = map_to_plain(plain, hooked, RGB_MODULES)
 
     # x0: test images 0-3 as the app would feed a gray 28x28 set to an RGB 32x32 model.
@@ -173,10 +188,7 @@ def make_rgb32(log) -> None:
     reference = {
         "about": "TinyDiffusersLike (tools/export/testnets.py, seed 0), random weights; made by "
                  "tools/export/make_e2e_model.py. No manifest on purpose: the app must work the model out.",
-        "model": {"file": "model.onnx", "bytes": os.path.getsize(plain_res.onnx_path),
-                  "sha256": sha256_file(plain_res.onnx_path), "opset": 17, "torch": torch.__version__},
-        "inputs": onnx_io(plain, plain.graph.input),
-        "outputs": onnx_io(plain, plain.graph.output),
+        **model_facts(plain_res.onnx_path, plain, "model.onnx"),
         "prediction": {"type": "v_prediction", "output": "out_sample"},
         "schedule": {"type": "linear", "betaStart": 0.0001, "betaEnd": 0.02, "steps": 1000},
         "cases": [{"index": i, "label": int(lab), "t": t_val} for i, lab in zip(idx, labels)],
@@ -211,14 +223,8 @@ def make_adm12(log) -> None:
     common = dict(input_name="x", timestep_name="timesteps", prediction_name="eps", timestep_dtype="float32",
                   extra_inputs=extra, onnx_file="model-with-attention.onnx", write_manifest=False,
                   static_output_shapes=False, log=log)
-    log("adm12: plain export")
-    plain_res = export_unet(net, ex_x, ex_t, [], out_dir, **common)
-    with tempfile.TemporaryDirectory() as d:
-        log("adm12: hooked export (to name the nodes)")
-        hooked_res = export_unet(net, ex_x, ex_t, ADM_PATTERNS, d, check=False, **common)
-        hooked = onnx.load(hooked_res.onnx_path)
+    plain_res, hooked_res, plain, hooked = export_twice(net, ex_x, ex_t, ADM_PATTERNS, out_dir, "adm12", common)
     modules = [b["name"] for b in hooked_res.blocks]
-    plain = onnx.load(plain_res.onnx_path)
     nodes = map_to_plain(plain, hooked, modules)
 
     # Numerical proof of the mapping at batch 3 (not stored: the file stays small).
@@ -235,10 +241,7 @@ def make_adm12(log) -> None:
         "about": "TinyADMLike (tools/export/testnets.py, seed 1), random weights, guided-diffusion-style names; "
                  "made by tools/export/make_e2e_model.py. For block discovery on a graph with attention and an "
                  "extra input; no manifest.",
-        "model": {"file": "model-with-attention.onnx", "bytes": os.path.getsize(plain_res.onnx_path),
-                  "sha256": sha256_file(plain_res.onnx_path), "opset": 17, "torch": torch.__version__},
-        "inputs": onnx_io(plain, plain.graph.input),
-        "outputs": onnx_io(plain, plain.graph.output),
+        **model_facts(plain_res.onnx_path, plain, "model-with-attention.onnx"),
         "prediction": {"type": "epsilon", "output": "eps"},
         "extraInputs": [{"name": "y", "dtype": "int64", "shape": [], "batched": True, "value": 0,
                          "note": "class label 0..9 added to the time embedding through nn.Embedding"}],
@@ -261,13 +264,7 @@ def make_tutorial28(log) -> None:
     common = dict(input_name="x", timestep_name="t", prediction_name="eps", timestep_dtype="int64",
                   write_manifest=False, static_output_shapes=False, log=log)
     modules = TUTORIAL_BLOCKS + TUTORIAL_RESAMPLING
-    log("tutorial28: plain export")
-    plain_res = export_unet(net, ex_x, ex_t, [], out_dir, **common)
-    with tempfile.TemporaryDirectory() as d:
-        log("tutorial28: hooked export (to name the nodes)")
-        hooked_res = export_unet(net, ex_x, ex_t, modules, d, check=False, **common)
-        hooked = onnx.load(hooked_res.onnx_path)
-    plain = onnx.load(plain_res.onnx_path)
+    plain_res, hooked_res, plain, hooked = export_twice(net, ex_x, ex_t, modules, out_dir, "tutorial28", common)
     nodes = map_to_plain(plain, hooked, modules)
 
     r = np.random.default_rng(2)
@@ -286,10 +283,7 @@ def make_tutorial28(log) -> None:
                  "tutorial Fashion-MNIST DDPMs (conv blocks without residual additions, ConvTranspose up-sampling, "
                  "skip concatenations); made by tools/export/make_e2e_model.py. No manifest: discovery must find "
                  "the decoder blocks, which are only ever inputs of the next up-sampling op.",
-        "model": {"file": "model.onnx", "bytes": os.path.getsize(plain_res.onnx_path),
-                  "sha256": sha256_file(plain_res.onnx_path), "opset": 17, "torch": torch.__version__},
-        "inputs": onnx_io(plain, plain.graph.input),
-        "outputs": onnx_io(plain, plain.graph.output),
+        **model_facts(plain_res.onnx_path, plain, "model.onnx"),
         "prediction": {"type": "epsilon", "output": "eps"},
         "blocks": [entry(m) for m in TUTORIAL_BLOCKS],
         "resampling": [entry(m) for m in TUTORIAL_RESAMPLING],

@@ -56,6 +56,12 @@ class GraphBuilder {
     return this.node(name, 'Conv', [x, w], { kernel_shape: [k, k], pads: [1, 1, 1, 1], ...attributes });
   }
 
+  /** Conv → Relu → Conv → Relu ("<prefix>/conv1/Conv" … "<prefix>/Relu_1"): a block without residual. */
+  convBlock(prefix: string, x: string, cIn: number, cOut: number): string {
+    const a = this.node(`${prefix}/Relu`, 'Relu', [this.conv(`${prefix}/conv1/Conv`, x, cIn, cOut)]);
+    return this.node(`${prefix}/Relu_1`, 'Relu', [this.conv(`${prefix}/conv2/Conv`, a, cOut, cOut)]);
+  }
+
   /** x + conv(relu(x)): a residual block whose sum is a real residual. */
   residual(prefix: string, x: string, c: number, addName = `${prefix}/Add`): string {
     const r = this.node(`${prefix}/Relu`, 'Relu', [x]);
@@ -262,9 +268,7 @@ export function plainUNet(options: PlainUNetOptions = {}): Uint8Array {
   const block = (prefix: string, x: string, cIn: number, cOut: number) => {
     const te = g.node(`${prefix}/time/MatMul`, 'MatMul', [tu, g.weight(`${prefix}.time.weight`, [1, cIn])]);
     const te4 = g.node(`${prefix}/time/Unsqueeze`, 'Unsqueeze', [te, axes23]);
-    const withTime = g.node(`${prefix}/Add`, 'Add', [x, te4]);
-    const a = g.node(`${prefix}/Relu`, 'Relu', [g.conv(`${prefix}/conv1/Conv`, withTime, cIn, cOut)]);
-    const out = g.node(`${prefix}/Relu_1`, 'Relu', [g.conv(`${prefix}/conv2/Conv`, a, cOut, cOut)]);
+    const out = g.convBlock(prefix, g.node(`${prefix}/Add`, 'Add', [x, te4]), cIn, cOut);
     return options.admQuirks ? g.node(`${prefix}/Cast`, 'Cast', [out], { to: DataType.FLOAT }) : out;
   };
   const pool = (name: string, x: string) =>
@@ -353,10 +357,7 @@ function selfAttention(g: GraphBuilder, prefix: string, x: string, c: number, s:
  */
 export function encoderOnly(flat = false): Uint8Array {
   const g = new GraphBuilder();
-  const block = (prefix: string, x: string, cIn: number, cOut: number) => {
-    const a = g.node(`${prefix}/Relu`, 'Relu', [g.conv(`${prefix}/conv1/Conv`, x, cIn, cOut)]);
-    return g.node(`${prefix}/Relu_1`, 'Relu', [g.conv(`${prefix}/conv2/Conv`, a, cOut, cOut)]);
-  };
+  const block = g.convBlock.bind(g);
   // The timestep scales the input, so that it is used.
   const tf = g.node('/time/Cast', 'Cast', ['t'], { to: DataType.FLOAT });
   const t4 = g.node('/time/Unsqueeze', 'Unsqueeze', [tf, g.ints('axes_123', [1, 2, 3])]);

@@ -16,6 +16,11 @@ const PREDICTIONS: { id: PredictionType; label: string }[] = [
 
 type ScheduleChoice = 'manifest' | SchedulePresetId;
 
+const VIEWS = [
+  { id: 'table', label: 'As a table' },
+  { id: 'graph', label: 'On the graph' },
+] as const;
+
 /** The manifest's limit on blocks (docs/manifest.md). */
 const MAX_BLOCKS = 256;
 
@@ -56,7 +61,7 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
   const [scheduleChoice, setScheduleChoice] = useState<ScheduleChoice>('manifest');
   const [steps, setSteps] = useState(scheduleSteps(manifest.schedule));
   const [prediction, setPrediction] = useState<PredictionType>(manifest.prediction.type);
-  const [view, setView] = useState<'table' | 'graph'>('table');
+  const [view, setView] = useState<(typeof VIEWS)[number]['id']>('table');
   const [extraValues, setExtraValues] = useState<Record<string, number>>(() =>
     Object.fromEntries((manifest.extraInputs ?? []).map((e) => [e.name, e.value])),
   );
@@ -131,24 +136,12 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
         ))}
         {candidates.length > 0 && (
           <div className="row view-choice" role="radiogroup" aria-label="Show the candidates">
-            <label>
-              <input
-                type="radio"
-                name={ids.view}
-                checked={view === 'table'}
-                onChange={() => setView('table')}
-              />{' '}
-              As a table
-            </label>
-            <label>
-              <input
-                type="radio"
-                name={ids.view}
-                checked={view === 'graph'}
-                onChange={() => setView('graph')}
-              />{' '}
-              On the graph
-            </label>
+            {VIEWS.map((v) => (
+              <label key={v.id}>
+                <input type="radio" name={ids.view} checked={view === v.id} onChange={() => setView(v.id)} />{' '}
+                {v.label}
+              </label>
+            ))}
           </div>
         )}
         {view === 'graph' && candidates.length > 0 ? (
