@@ -63,6 +63,12 @@ interface Kept extends CandidateTensor {
 const area = (d: readonly number[]) => d[2] * d[3];
 const area4 = (b: ClassifiedBlock) => b.resolution[0] * b.resolution[1];
 
+/** The blocks whose sizes make the levels and the middle: all but resampling steps (if any are left). */
+function sizingBlocks(kept: readonly Kept[]): readonly Kept[] {
+  const real = kept.filter((k) => !k.transit);
+  return real.length ? real : kept;
+}
+
 interface Placed {
   readonly tensor: string;
   readonly position: number;
@@ -97,7 +103,7 @@ function stageRule(
   kept: readonly Kept[],
   skips: ReturnType<typeof skipConcats>,
 ): (position: number) => BlockStage {
-  const sizing = kept.filter((k) => !k.transit).length ? kept.filter((k) => !k.transit) : kept;
+  const sizing = sizingBlocks(kept);
   const aroundSmallest = (among: readonly Kept[], fallback: BlockStage) => {
     if (!among.length) return () => fallback;
     const smallest = Math.min(...among.map((k) => area(k.dims)));
@@ -151,6 +157,8 @@ function reasonsInWords(k: Kept): string[] {
 
 /** The nearest of `sizes` (by area ratio) to `d`'s: a resampling step's size is no level of its own. */
 function nearestLevel(d: readonly number[], sizes: readonly (readonly number[])[]): number {
+  const exact = sizes.findIndex(([h, w]) => h === d[2] && w === d[3]);
+  if (exact >= 0) return exact;
   let best = 0;
   for (let i = 1; i < sizes.length; i++) {
     const gap = (s: readonly number[]) => Math.abs(Math.log((s[0] * s[1]) / area(d)));
@@ -191,8 +199,7 @@ export function classifyBlocks(
     return k && { tensor: t, position: k.position, height: k.dims[2], width: k.dims[3] };
   };
   const stageOf = stageRule(kept, skipConcats(candidates.concats, placed));
-  const sizing = kept.some((k) => !k.transit) ? kept.filter((k) => !k.transit) : kept;
-  const sizes = [...new Set(sizing.map((k) => `${k.dims[2]}x${k.dims[3]}`))]
+  const sizes = [...new Set(sizingBlocks(kept).map((k) => `${k.dims[2]}x${k.dims[3]}`))]
     .map((s) => s.split('x').map(Number))
     .sort((a, b) => b[0] * b[1] - a[0] * a[1] || b[0] - a[0]);
   const names = uniqueNames(kept);

@@ -45,8 +45,10 @@ export function indexGraph(info: OnnxModelInfo): GraphIndex {
   const position = new Map<string, number>();
   const consumers = new Map<string, NodeInfo[]>();
   const constant = new Set([...info.initializers.map((t) => t.name), ...info.constants]);
+  // The image is a 4-D input; a file that declares no input shapes leaves every input a candidate.
+  const imageLike = info.inputs.filter((i) => i.dims?.length === 4 && !constant.has(i.name));
   const fromImage = new Set(
-    info.inputs.filter((i) => i.dims?.length === 4 && !constant.has(i.name)).map((i) => i.name),
+    (imageLike.length ? imageLike : info.inputs.filter((i) => (i.dims?.length ?? 4) >= 3)).map((i) => i.name),
   );
   nodes.forEach((node, i) => {
     const inputs = node.inputs.filter(Boolean);
