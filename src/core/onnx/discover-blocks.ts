@@ -51,8 +51,8 @@ export interface CandidateTensor {
   readonly addInputs?: readonly [string, string];
   /** 'stage-end': the resolution-changing node it enters. */
   readonly enters?: OpRef;
-  /** 'skip-input': the Concat that takes it. */
-  readonly concat?: OpRef;
+  /** 'skip-input': the Concat that takes it, and whether it is the encoder's side or the decoder's own path. */
+  readonly concat?: OpRef & { readonly side: 'encoder' | 'decoder' };
   /** 'last-block': the graph output whose prediction head it enters, and the head's conv. */
   readonly head?: { readonly output: string; readonly conv: OpRef; readonly normalised: boolean };
   /**
@@ -155,7 +155,7 @@ interface Proposal {
   reasons: Set<CandidateReason>;
   addInputs?: [string, string];
   enters?: OpRef;
-  concat?: OpRef;
+  concat?: CandidateTensor['concat'];
   head?: CandidateTensor['head'];
   transit?: boolean;
 }
@@ -222,7 +222,10 @@ export function candidateTensors(info: OnnxModelInfo): Candidates {
       const sources = inputs.filter((t) => t !== newest && isAncestor(t, newest, g));
       // Parallel branches joined on channels are no skip connection: not proposed for it.
       if (sources.length)
-        for (const input of [...sources, newest]) propose(input, 'skip-input', { concat: opRef(node) });
+        for (const input of [...sources, newest])
+          propose(input, 'skip-input', {
+            concat: { ...opRef(node), side: input === newest ? 'decoder' : 'encoder' },
+          });
       concats.push({ node: node.name, position: i, inputs, sources });
     }
     if (node.opType === 'Add' && node.inputs.length === 2) {

@@ -148,7 +148,10 @@ function reasonsInWords(k: Kept): string[] {
   const words: Record<CandidateReason, string> = {
     'resolution-change': `output of ${k.node || k.op}: ${k.transit ? step : `the first tensor at ${size}`}`,
     'stage-end': `input of ${nodeLabel(k.enters, 'a resampling op')}: ${k.transit ? step : `the end of a stage at ${size}`}`,
-    'skip-input': `concatenated by ${nodeLabel(k.concat, 'a Concat')}: a skip connection`,
+    'skip-input':
+      k.concat?.side === 'decoder'
+        ? `joined with a skip connection by ${nodeLabel(k.concat, 'a Concat')}`
+        : `concatenated by ${nodeLabel(k.concat, 'a Concat')}: a skip connection`,
     residual: `sum of a residual connection at ${size}`,
     'last-block': `input of the prediction head${head ? ` (${head})` : ''}: the last block's output`,
   };
