@@ -193,6 +193,11 @@ describe('discoverModel on the tutorial-style U-Net (e2e/fixtures/models/tutoria
     expect(byName.get('/b4/b4.1/Mul_1')!.why).toEqual([
       'input of /up2/ConvTranspose: the end of a stage at 7×7',
     ]);
+    expect(byName.get('/up2/ConvTranspose')!.why).toEqual([
+      'output of /up2/ConvTranspose: the first tensor at 14×14',
+      'joined with a skip connection by /Concat_8',
+    ]);
+    expect(byName.get('/b2/b2.1/Mul_1')!.why).toContain('concatenated by /Concat_8: a skip connection');
     expectNoSuggestedUpsamplingOutput(found);
     expect(found.counts).toMatchObject({ nodes: 205, blocks: 17, preselected: 7 });
   });
