@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page, TestInfo } from '@playwright/test';
 import { readModel } from '../src/core/onnx/reader';
+import { encoderOnly } from '../src/core/onnx/test-models';
 import { expect, openApp, test } from './support/app';
 import { axeViolations } from './support/axe';
 import { useBackend } from './support/backend';
@@ -116,6 +117,13 @@ test('a bare tutorial-style U-Net: every decoder block is suggested, drawn in or
     );
     expect(serious).toEqual([]);
     await dialog.getByRole('button', { name: 'Close' }).click();
+  });
+
+  await test.step('an encoder without a decoder: the app says so', async () => {
+    await openBare(page, 'encoder-only.onnx', Buffer.from(encoderOnly()));
+    await expect(page.getByRole('note').filter({ hasText: 'The blocks of encoder-only.onnx' })).toContainText(
+      'No decoder: after the lowest resolution (4×4) no block follows the up-sampling',
+    );
   });
 
   await test.step('many candidates: the ADM-like fixture at 1024×768 and 1920×1080', async () => {
