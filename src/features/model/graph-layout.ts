@@ -173,7 +173,7 @@ export function layoutCandidateGraph(
  * ("/input_blocks.1/input_blocks.1.0/Add_1"), so a segment that only prefixes the next one goes
  * ("/input_blocks.1.0/Add_1"); a name still longer than `max` keeps its end, the distinctive part.
  */
-export function graphLabel(name: string, max = 30): string {
+export function graphLabel(name: string, max = 36): string {
   const segments = name.split('/');
   const kept = segments.filter(
     (seg, i) => !(seg && i + 1 < segments.length && segments[i + 1].startsWith(`${seg}.`)),
