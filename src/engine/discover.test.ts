@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DiffProbeError } from '../core/errors';
 import type { Manifest } from '../core/manifest/types';
 import { validateManifest } from '../core/manifest/validate';
 import { manifestFromDiscovery } from '../core/onnx/discover';
 import { withOnlyGraphOutputs } from '../core/onnx/graph-outputs';
 import { readModel } from '../core/onnx/reader';
 import { attentionUNet, syntheticUNet, twoImageModel } from '../core/onnx/test-models';
+import { rejection } from '../testing/rejection';
 import { discoverModel, type ModelDiscoveryResult } from './discover';
 import { nodeRuntime } from './onnx-node';
 
@@ -19,16 +19,6 @@ function table(found: ModelDiscoveryResult): string[] {
     (b) =>
       `${b.preselected ? '*' : ' '} ${b.stage} ${b.level} ${b.resolution.join('x')} ${b.channels} ${b.name}`,
   );
-}
-
-async function rejection(promise: Promise<unknown>): Promise<DiffProbeError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(DiffProbeError);
-    return error as DiffProbeError;
-  }
-  throw new Error('discoverModel succeeded');
 }
 
 describe('discoverModel on the default model stripped to ε', () => {

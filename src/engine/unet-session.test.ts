@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { DiffProbeError } from '../core/errors';
 import type { Manifest } from '../core/manifest/types';
 import { validateManifest } from '../core/manifest/validate';
 import { withBlockOutputs } from '../core/onnx/block-outputs';
@@ -7,6 +6,7 @@ import { manifestFromDiscovery } from '../core/onnx/discover';
 import { readModel } from '../core/onnx/reader';
 import { attentionUNet } from '../core/onnx/test-models';
 import { createRng, gaussian } from '../core/rng';
+import { rejection } from '../testing/rejection';
 import { discoverModel } from './discover';
 import { nodeRuntime } from './onnx-node';
 import { PREDICTION_KEY, UNetSession, VARIANCE_KEY } from './unet-session';
@@ -23,16 +23,6 @@ async function discovered(bytes: Uint8Array): Promise<Manifest> {
       sha256: '0'.repeat(64),
     }),
   );
-}
-
-async function rejection(promise: Promise<unknown>): Promise<DiffProbeError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(DiffProbeError);
-    return error as DiffProbeError;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('a learned-variance model (2·C output channels)', () => {
