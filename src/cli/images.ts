@@ -6,10 +6,12 @@
  * - a `.npy` array of uint8 images ([N,H,W], [N,H,W,C] or [N,C,H,W], C = 1 or 3), labels from
  *   `--labels <npy>`;
  * - an ImageFolder directory (one subfolder per class, PNG/JPEG files): decoded in Node with pngjs
- *   and jpeg-js (pure JavaScript), then converted like the app's uploads (core/image/convert.ts,
- *   including the manifest's `invert`).
- * Fixed-size arrays (bundled, IDX, .npy) go through bundledModelInput, exactly as the browser
- * feeds its bundled data: the same bytes give the same x_0, the same noise and the same features.
+ *   and jpeg-js (pure JavaScript), then converted like the app's uploads (core/image/convert.ts).
+ * The bundled data set goes through bundledModelInput, exactly as the browser feeds it, and is never
+ * inverted (it is the model's own data). Every other set (IDX, .npy, a folder) is converted by
+ * core/image/convert.ts with the polarity mode of --invert (default: the manifest's), decided per
+ * image (core/image/polarity.ts), so the same pixels give the same x_0 whether they come as an IDX
+ * row, a .npy row or a PNG file, and the decisions are kept for run.json and polarity.tsv.
  */
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
@@ -17,13 +19,20 @@ import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
 import pngjs from 'pngjs';
-import type { DatasetIndex, DatasetSplit } from '../core/dataset/index-file';
 import { DiffProbeError, quote } from '../core/errors';
-import { rgbaToModelInput } from '../core/image/convert';
+import { convertHwc, convertRgba, type ModelInputSpec } from '../core/image/convert';
+import {
+  countPolarity,
+  INVERT_MODES,
+  type InvertMode,
+  type PolarityDecision,
+  summarisePolarity,
+} from '../core/image/polarity';
 import { sniffImage } from '../core/image/sniff';
 import type { Manifest } from '../core/manifest/types';
 import { readNpy } from '../core/npy';
 import { type BundledDataset, bundledModelInput } from '../data/bundled';
+import { type OptionSpec, type ParsedArgs, str, UsageError } from './args';
 import { loadNodeDataset } from './load';
 
 /** A set of images addressed by row, with optional labels. */
@@ -41,6 +50,89 @@ export interface ImageSet {
   modelInput(rows: readonly number[], manifest: Manifest): Promise<Float32Array>;
   /** SHA-256 digests of the files behind `rows` (a folder's files), for run.json; null for one-file sets. */
   fileHashes?(rows: readonly number[]): Promise<{ file: string; sha256: string }[]>;
+  /**
+   * The polarity decision of a row converted by modelInput (undefined before; and always for the
+   * bundled data set, which is never inverted).
+   */
+  polarity?(row: number): PolarityDecision | undefined;
+}
+
+export const INVERT_OPTION: OptionSpec = {
+  name: 'invert',
+  value: 'auto|always|never',
+  help: 'polarity of your images (not the bundled data set): auto inverts each image on a light background',
+  default: 'the manifest’s preprocessing.invert',
+};
+
+/** --invert, else the manifest's mode. */
+export function invertOf(flags: ParsedArgs['flags'], manifest: Manifest): InvertMode {
+  const v = str(flags, 'invert');
+  if (v === undefined) return manifest.preprocessing.invert;
+  if (!(INVERT_MODES as readonly string[]).includes(v))
+    throw new UsageError(`--invert must be auto, always or never, got ${JSON.stringify(v)}`);
+  return v as InvertMode;
+}
+
+/** The conversion target for `manifest` with the polarity mode `invert`. */
+function targetOf(manifest: Manifest, invert: InvertMode): ModelInputSpec {
+  const { input, preprocessing } = manifest;
+  return {
+    channels: input.channels,
+    height: input.height,
+    width: input.width,
+    mean: preprocessing.mean,
+    std: preprocessing.std,
+    invert,
+  };
+}
+
+/** One image's decision, by id. */
+export interface IdPolarity {
+  id: string;
+  polarity: PolarityDecision;
+}
+
+/** The decisions of `rows` of `set` (converted already), or null for a set without any (the bundled data). */
+export function decisionsOf(set: ImageSet, rows: readonly number[]): IdPolarity[] | null {
+  if (!set.polarity) return null;
+  const out: IdPolarity[] = [];
+  for (const r of rows) {
+    const p = set.polarity(r);
+    if (!p) return null;
+    out.push({ id: set.id(r), polarity: p });
+  }
+  return out;
+}
+
+/**
+ * What run.json records of the polarity of a set of images: the mode, the summary line, the
+ * counts per reason, and the ids of the inverted images and of the near-ties.
+ */
+export function polarityRecord(decided: readonly IdPolarity[]): Record<string, unknown> {
+  const decisions = decided.map((d) => d.polarity);
+  const reasons: Record<string, number> = {};
+  for (const p of decisions) reasons[p.reason] = (reasons[p.reason] ?? 0) + 1;
+  const counts = countPolarity(decisions);
+  return {
+    mode: counts.modes.length === 1 ? counts.modes[0] : counts.modes,
+    summary: summarisePolarity(decisions),
+    images: counts.total,
+    invertedCount: counts.inverted,
+    nearTieCount: counts.nearTies,
+    reasons,
+    inverted: decided.filter((d) => d.polarity.inverted).map((d) => d.id),
+    nearTies: decided.filter((d) => d.polarity.nearTie).map((d) => d.id),
+  };
+}
+
+/** polarity.tsv beside ids.txt: one line per image, in ids.txt's order. */
+export function polarityTable(decided: readonly IdPolarity[]): string {
+  const lines = ['id\tinverted\treason\tbackground\tnear_tie\tframe'];
+  for (const { id, polarity: p } of decided) {
+    const bg = p.background === null ? '' : String(Math.round(p.background * 100) / 100);
+    lines.push([id, p.inverted ? 1 : 0, p.reason, bg, p.nearTie ? 1 : 0, p.frame].join('\t'));
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -58,7 +150,11 @@ async function readBytes(path: string, what: string): Promise<Uint8Array> {
   }
 }
 
-/** A fixed-size uint8 image array (HWC per image) behind the browser's bundled-data conversion. */
+/**
+ * A uint8 image array (HWC per image; IDX or .npy), converted image by image by core/image with
+ * the polarity mode `invert`: at the model's size, bit for bit the bundled data's conversion when
+ * nothing is inverted.
+ */
 function arraySet(
   source: Record<string, unknown>,
   images: Uint8Array,
@@ -66,36 +162,29 @@ function arraySet(
   labels: Int32Array | null,
   classes: string[] | null,
   idPrefix: string,
+  invert: InvertMode,
 ): ImageSet {
-  const split: DatasetSplit = {
-    images,
-    labels: labels ? Uint8Array.from(labels, (l) => Math.min(255, l)) : new Uint8Array(shape.count),
-    count: shape.count,
-  };
-  const index = {
-    format: 'diffprobe-dataset',
-    version: 1,
-    name: String(source.name ?? idPrefix),
-    classes: classes ?? ['?'],
-    channels: shape.channels,
-    height: shape.height,
-    width: shape.width,
-    splits: { test: { count: shape.count, images: '', labels: '' } },
-  } satisfies DatasetIndex;
-  const ds: BundledDataset = { index, splits: { test: split } };
+  const pixels = shape.channels * shape.height * shape.width;
+  const decisions = new Map<number, PolarityDecision>();
   return {
-    source,
+    source: { ...source, invert },
     count: shape.count,
     labels,
     classes,
     id: (row) => `${idPrefix}:${row}`,
-    // The id form "test:<row>" is bundledModelInput's address of a row; any split name works.
-    modelInput: async (rows, manifest) =>
-      bundledModelInput(
-        ds,
-        rows.map((r) => `test:${r}`),
-        manifest,
-      ),
+    modelInput: async (rows, manifest) => {
+      const target = targetOf(manifest, invert);
+      const size = target.channels * target.height * target.width;
+      const out = new Float32Array(rows.length * size);
+      for (const [i, row] of rows.entries()) {
+        const hwc = images.subarray(row * pixels, (row + 1) * pixels);
+        const { x0, polarity } = convertHwc(hwc, shape.channels, shape.height, shape.width, target);
+        decisions.set(row, polarity);
+        out.set(x0, i * size);
+      }
+      return out;
+    },
+    polarity: (row) => decisions.get(row),
   };
 }
 
@@ -169,7 +258,12 @@ export function idxLabelsPath(imagesPath: string): string | null {
   return join(dirname(imagesPath), name.replace('images-idx3-ubyte', 'labels-idx1-ubyte'));
 }
 
-async function idxSet(path: string, labelsPath: string | null, manifest: Manifest): Promise<ImageSet> {
+async function idxSet(
+  path: string,
+  labelsPath: string | null,
+  manifest: Manifest,
+  invert: InvertMode,
+): Promise<ImageSet> {
   const raw = await readBytes(path, 'IDX images');
   const { dims, data } = parseIdx(maybeGunzip(raw, path), path);
   if (dims.length !== 3 && !(dims.length === 4 && (dims[3] === 1 || dims[3] === 3)))
@@ -208,6 +302,7 @@ async function idxSet(path: string, labelsPath: string | null, manifest: Manifes
     labels,
     classes,
     'idx',
+    invert,
   );
 }
 
@@ -233,7 +328,12 @@ async function npyLabels(path: string, count: number): Promise<{ labels: Int32Ar
   return { labels, sha256: sha256(bytes) };
 }
 
-async function npySet(path: string, labelsPath: string | null, manifest: Manifest): Promise<ImageSet> {
+async function npySet(
+  path: string,
+  labelsPath: string | null,
+  manifest: Manifest,
+  invert: InvertMode,
+): Promise<ImageSet> {
   const bytes = await readBytes(path, 'images');
   const arr = readNpy(bytes);
   if (!(arr.data instanceof Uint8Array) || arr.descr.endsWith('b1'))
@@ -271,6 +371,7 @@ async function npySet(path: string, labelsPath: string | null, manifest: Manifes
     lab?.labels ?? null,
     classesFor(lab?.labels ?? null, manifest),
     'npy',
+    invert,
   );
 }
 
@@ -306,9 +407,9 @@ export function decodeImage(
 /**
  * An ImageFolder: `root/<class>/<file>.png|jpg|jpeg`, classes in sorted order (as torchvision's
  * ImageFolder numbers them), files sorted by path. Image files directly under `root` (no class
- * folders at all) make an unlabelled set.
+ * folders at all) make an unlabelled set. Each file is converted with the polarity mode `invert`.
  */
-export async function folderSet(root: string): Promise<ImageSet> {
+export async function folderSet(root: string, invert: InvertMode): Promise<ImageSet> {
   let entries: import('node:fs').Dirent[];
   try {
     entries = await readdir(root, { withFileTypes: true });
@@ -347,40 +448,35 @@ export async function folderSet(root: string): Promise<ImageSet> {
     }
     return h;
   };
+  const decisions = new Map<number, PolarityDecision>();
   return {
     source: {
       kind: 'folder',
       name: basename(resolve(root)),
       folder: resolve(root),
       classes: labelled ? classes : [],
+      invert,
     },
     count: files.length,
     labels: labelled ? Int32Array.from(files, (f) => f.label) : null,
     classes: labelled ? classes : null,
     id: (row) => relative(root, files[row].path).split('\\').join('/'),
     async modelInput(rows, manifest) {
-      const { input, preprocessing } = manifest;
-      const pixels = input.channels * input.height * input.width;
+      const target = targetOf(manifest, invert);
+      const pixels = target.channels * target.height * target.width;
       const out = new Float32Array(rows.length * pixels);
       for (const [i, row] of rows.entries()) {
         const name = relative(root, files[row].path);
         const bytes = await readBytes(files[row].path, 'image');
         hashes.set(row, sha256(bytes));
         const { rgba, width, height } = decodeImage(bytes, name);
-        out.set(
-          rgbaToModelInput(rgba, width, height, {
-            channels: input.channels,
-            height: input.height,
-            width: input.width,
-            mean: preprocessing.mean,
-            std: preprocessing.std,
-            invert: preprocessing.invert,
-          }),
-          i * pixels,
-        );
+        const { x0, polarity } = convertRgba(rgba, width, height, target);
+        decisions.set(row, polarity);
+        out.set(x0, i * pixels);
       }
       return out;
     },
+    polarity: (row) => decisions.get(row),
     async fileHashes(rows) {
       const out: { file: string; sha256: string }[] = [];
       for (const row of rows) out.push({ file: relative(root, files[row].path), sha256: await hashOf(row) });
@@ -404,12 +500,14 @@ async function listImages(dir: string, isImage: (name: string) => boolean): Prom
  * Opens `spec`: `bundled:<split>`, an IDX file, a `.npy`, or a folder.
  *
  * @param labels `--labels`: IDX or .npy labels (IDX labels are otherwise found beside the images).
+ * @param invert the polarity mode of every set but the bundled data (invertOf: --invert, else the manifest's).
  */
 export async function openImageSet(
   spec: string,
   labels: string | null,
   manifest: Manifest,
   manifestPath: string,
+  invert: InvertMode = manifest.preprocessing.invert,
 ): Promise<ImageSet> {
   if (spec.startsWith('bundled:')) return bundledSet(manifest, manifestPath, spec.slice('bundled:'.length));
   let info: import('node:fs').Stats;
@@ -420,10 +518,10 @@ export async function openImageSet(
   }
   if (info.isDirectory()) {
     if (labels) invalid(`--labels does not apply to a folder: its subfolders are the classes`);
-    return folderSet(spec);
+    return folderSet(spec, invert);
   }
-  if (spec.toLowerCase().endsWith('.npy')) return npySet(spec, labels, manifest);
+  if (spec.toLowerCase().endsWith('.npy')) return npySet(spec, labels, manifest, invert);
   const head = maybeGunzip(await readBytes(spec, 'images'), spec);
-  if (head[0] === 0 && head[1] === 0 && head[2] === 0x08) return idxSet(spec, labels, manifest);
+  if (head[0] === 0 && head[1] === 0 && head[2] === 0x08) return idxSet(spec, labels, manifest, invert);
   invalid(`--data ${spec} is neither IDX images, a .npy array nor a folder`);
 }

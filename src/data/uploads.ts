@@ -1,10 +1,13 @@
 /**
  * @file The user's own images: decode a file in the browser (nothing is uploaded anywhere), check
  * it first (type, size, emptiness), convert it to the model's input with the documented resize +
- * centre-crop + grayscale + normalisation (core/image), and keep a small preview of the original.
+ * centre-crop + grayscale + polarity + normalisation (core/image), and keep a small preview of the
+ * original. Images arrive in batches (one pick of files, one folder, one paste or camera frame);
+ * the user can override the polarity ('auto' / 'always' / 'never') for a whole batch.
  */
 import { DiffProbeError, quote } from '../core/errors';
-import { MAX_IMAGE_PIXELS, modelInputToHwc8, rgbaToModelInput } from '../core/image/convert';
+import { convertRgba, MAX_IMAGE_PIXELS, modelInputToHwc8 } from '../core/image/convert';
+import type { InvertMode, PolarityDecision } from '../core/image/polarity';
 import { sniffImage } from '../core/image/sniff';
 import type { Manifest } from '../core/manifest/types';
 import { sha256Hex } from '../core/sha256';
@@ -26,6 +29,10 @@ export interface UploadedImage {
   preview: { rgba: Uint8ClampedArray; width: number; height: number };
   /** Class name from a folder ("ImageFolder" layout), or null. */
   className: string | null;
+  /** The batch it was added in (UploadBatch.id): a folder, a pick of files, a paste. */
+  batch: string;
+  /** Whether (and why) x0 was inverted; null while `status` is not 'ready'. */
+  polarity: PolarityDecision | null;
   /** Notes about the conversion, e.g. "animated GIF: first frame used". */
   notes: string[];
   /** inputKey() of the manifest that x0 and converted were made for (or failed for); '' while converting. */
@@ -37,6 +44,33 @@ export interface UploadedImage {
   status: 'ready' | 'converting' | 'failed';
   /** Why it cannot be converted for the loaded model, naming the file. */
   error?: string;
+}
+
+/** Images added together (a folder, a pick of files, a paste, a camera frame). */
+export interface UploadBatch {
+  id: string;
+  /** "clothes/" for a folder, the file's name for one file, "5 files" for a pick. */
+  label: string;
+  /** The user's polarity choice for every image of the batch; null follows the model's manifest. */
+  invert: InvertMode | null;
+}
+
+/** The polarity mode an upload is converted with: its batch's choice, else the model's. */
+export function invertModeFor(
+  manifest: Pick<Manifest, 'preprocessing'>,
+  batch: Pick<UploadBatch, 'invert'> | undefined,
+): InvertMode {
+  return batch?.invert ?? manifest.preprocessing.invert;
+}
+
+/**
+ * The key of an image's model input for in-memory results (the explorer's forward pass): the id
+ * names the file, and the polarity decision is part of what the model sees, so flipping a
+ * batch's choice never serves the other polarity's features. Bundled ids stand for themselves.
+ */
+export function inputIdentity(id: string, uploads: readonly UploadedImage[]): string {
+  const u = uploads.find((x) => x.id === id);
+  return u ? `${id}|${u.polarity?.inverted ? 'inverted' : 'as-is'}` : id;
 }
 
 /**
@@ -65,12 +99,18 @@ function rgbaOf(bitmap: ImageBitmap, width: number, height: number): Uint8Clampe
   return ctx.getImageData(0, 0, width, height).data;
 }
 
-/** Decodes and converts one file; throws a DiffProbeError whose message names the file. */
+/**
+ * Decodes and converts one file; throws a DiffProbeError whose message names the file.
+ *
+ * @param invert the polarity mode (the batch's choice, else the manifest's; see invertModeFor).
+ */
 export async function decodeImageFile(
   file: Blob & { name?: string },
   manifest: Manifest,
   className: string | null = null,
   name: string = file.name ?? 'pasted image',
+  invert: InvertMode = manifest.preprocessing.invert,
+  batch = '',
 ): Promise<UploadedImage> {
   if (file.size > MAX_FILE_BYTES)
     throw new DiffProbeError(
@@ -105,20 +145,19 @@ export async function decodeImageFile(
   try {
     const { input, preprocessing } = manifest;
     const rgba = rgbaOf(bitmap, bitmap.width, bitmap.height);
-    const x0 = rgbaToModelInput(rgba, bitmap.width, bitmap.height, {
+    const { x0, polarity } = convertRgba(rgba, bitmap.width, bitmap.height, {
       channels: input.channels,
       height: input.height,
       width: input.width,
       mean: preprocessing.mean,
       std: preprocessing.std,
-      invert: preprocessing.invert,
+      invert,
     });
     const scale = Math.min(1, PREVIEW / Math.max(bitmap.width, bitmap.height));
     const pw = Math.max(1, Math.round(bitmap.width * scale));
     const ph = Math.max(1, Math.round(bitmap.height * scale));
     const notes: string[] = [];
     if (header.animated) notes.push('animated image: the first frame is used');
-    if (preprocessing.invert) notes.push('inverted, as the model was trained on light-on-dark images');
     return {
       id: await uploadId(bytes),
       name,
@@ -127,6 +166,8 @@ export async function decodeImageFile(
       converted: modelInputToHwc8(x0, input.channels, input.height, input.width, input.range),
       preview: { rgba: rgbaOf(bitmap, pw, ph), width: pw, height: ph },
       className,
+      batch,
+      polarity,
       notes,
       decodedFor: inputKey(manifest),
       status: 'ready',
