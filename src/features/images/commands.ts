@@ -39,6 +39,10 @@ export async function addImageFiles(files: IncomingFile[]): Promise<UploadedImag
     notify('error', 'No model loaded', 'Images are converted to the model’s input size; load a model first.');
     return [];
   }
+  // A folder's files in path order, as the CLI (and torchvision's ImageFolder) reads them, so that
+  // a split of the same folder picks the same images in both.
+  if (files.every((f) => f.path))
+    files = [...files].sort((a, b) => (a.path! < b.path! ? -1 : a.path! > b.path! ? 1 : 0));
   const batch: UploadBatch = { id: `batch-${++batches}`, label: batchLabel(files), invert: null };
   const invert = invertModeFor(model.manifest, batch);
   const added: UploadedImage[] = [];
