@@ -6,7 +6,7 @@ import { useStore } from '../../state/store';
 import { setBatchInvert } from './commands';
 
 const CHOICES: { value: InvertMode; label: string }[] = [
-  { value: 'auto', label: 'Auto: invert images on a light background' },
+  { value: 'auto', label: 'Auto: invert light backgrounds' },
   { value: 'always', label: 'Invert every image' },
   { value: 'never', label: 'Invert none' },
 ];
@@ -30,14 +30,16 @@ export function UploadBatches() {
         const id = `${baseId}-${i}`;
         return (
           <li key={b.id}>
-            <strong>{b.label}</strong>{' '}
-            <span aria-live="polite">
-              {waiting
-                ? `converting ${waiting}…`
-                : decided.length
-                  ? summarisePolarity(decided)
-                  : 'none usable'}
-            </span>
+            <p>
+              <strong>{b.label}</strong>{' '}
+              <span aria-live="polite">
+                {waiting
+                  ? `converting ${waiting}…`
+                  : decided.length
+                    ? summarisePolarity(decided)
+                    : 'none usable'}
+              </span>
+            </p>
             <label htmlFor={id}>Polarity</label>
             <select
               id={id}
@@ -48,7 +50,7 @@ export function UploadBatches() {
               {CHOICES.map((c) => (
                 <option key={c.value} value={c.value}>
                   {c.label}
-                  {c.value === model.manifest.preprocessing.invert ? ' (the model’s setting)' : ''}
+                  {c.value === model.manifest.preprocessing.invert ? ' (model’s default)' : ''}
                 </option>
               ))}
             </select>
