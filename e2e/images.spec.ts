@@ -79,7 +79,9 @@ test('PNG and JPEG uploads become model inputs; bad files get their own messages
   // The photos (dark on a light ground) are inverted, as they were before polarity was decided per
   // image; the GIF's one black pixel is a uniform dark image, kept.
   await expect(added).toContainText('Inverted 2 of 3 images (light background); 1 kept (dark background)');
-  await expect(page.getByRole('list', { name: 'Polarity of your images' })).toContainText('8 files inverted 2 of 3 images');
+  await expect(page.getByRole('list', { name: 'Polarity of your images' })).toContainText(
+    '8 files inverted 2 of 3 images',
+  );
 
   const yours = page.getByRole('list', { name: 'Your images' });
   await expect(yours.getByRole('button', { name: /^(shirt\.png|photo\.jpg|blink\.gif)$/ })).toHaveCount(3);

@@ -31,6 +31,7 @@ test('Fashion-MNIST as PNG files: not inverted, the bundled x₀ and the CLI’s
 }) => {
   test.setTimeout(180_000);
   const { page } = app;
+  await useBackend(page, 'wasm');
   const dir = mkdtempSync(join(tmpdir(), 'diffprobe-polarity-'));
   try {
     // The folder, from the bundled data: <dir>/fmnist/<label>-<class>/<row>.png.
@@ -58,7 +59,6 @@ test('Fashion-MNIST as PNG files: not inverted, the bundled x₀ and the CLI’s
 
     const t0 = Date.now();
     const phase = (what: string) => console.log(`${what}: ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    await useBackend(page, 'wasm');
     await openApp(page, '?blocks=up1_0&t=0');
     phase('app open');
     await page.getByLabel('Add folder').setInputFiles(root);
