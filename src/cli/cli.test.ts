@@ -574,8 +574,41 @@ describe('bad input: one line, a non-zero exit, nothing that looks complete', ()
     mkdirSync(join(dir, 'empty', 'cls'), { recursive: true });
     const r = await cli(['extract', ...base, '--data', join(dir, 'empty'), '--out', join(dir, 'bad-out')]);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/no PNG or JPEG images in .*empty/);
+    expect(r.err).toMatch(/no usable PNG or JPEG images in .*empty/);
     expect(existsSync(join(dir, 'bad-out'))).toBe(false);
+  });
+
+  it('a folder with bad files: each is named with its reason, the rest loads', async () => {
+    const fixtures = join(ROOT, 'e2e/fixtures/images');
+    const root = join(dir, 'mixed');
+    mkdirSync(root, { recursive: true });
+    for (const f of readdirSync(join(fixtures, 'bad')))
+      writeFileSync(join(root, f), readFileSync(join(fixtures, 'bad', f)));
+    writeFileSync(join(root, 'good.png'), readFileSync(join(fixtures, 'odd', 'rgb.png')));
+    writeFileSync(join(root, 'anim.gif'), Buffer.from('GIF89a'));
+    const out = join(dir, 'mixed-out');
+    const r = await cli(['extract', ...base, '--t', '0', '--blocks', 'mid', '--data', root, '--out', out]);
+    expect(r.code, r.err).toBe(0);
+    expect(readFileSync(join(out, 'ids.txt'), 'utf8').trim().split('\n')).toEqual([
+      'corrupt-exif.jpg',
+      'good.png',
+      'orientation-9.jpg',
+    ]);
+    expect(r.err).toContain('note: skipped truncated.jpg: "truncated.jpg" is truncated');
+    expect(r.err).toMatch(/note: skipped huge-30000.jpg: .*30000×30000 pixels/);
+    expect(r.err).toMatch(/note: skipped bomb.png: .*100000×100000 pixels/);
+    expect(r.err).toMatch(/note: skipped inflate-bomb.png: .*inflates to more than/);
+    expect(r.err).toMatch(/note: skipped anim.gif: a GIF file: only a browser decodes it.*bit for bit/);
+    expect(r.err).toContain('note: corrupt-exif.jpg: the EXIF block is corrupt');
+    expect(r.err).toContain('note: orientation-9.jpg: its EXIF orientation 9 is not 1–8');
+    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
+    expect(run.images.skipped.map((s: { file: string }) => s.file).sort()).toEqual([
+      'anim.gif',
+      'bomb.png',
+      'huge-30000.jpg',
+      'inflate-bomb.png',
+      'truncated.jpg',
+    ]);
   });
 
   it('merging shards of different runs, a missing shard, a shard twice', async () => {

@@ -116,6 +116,7 @@ export async function imagesAndShard(ctx: CliContext, flags: Flags, model: Model
     for (const k of ['start', 'count', 'split', 'labels'])
       if (flags[k] !== undefined) throw new UsageError(`--part picks the images itself: drop --${k}`);
     const data = await labelledSplitOf(flags, model);
+    for (const note of data.notes) ctx.err.write(`note: ${note}\n`);
     const ids = data.split[part].ids;
     if (!ids.length) throw new DiffProbeError('dataset-invalid', `the ${part} part of this split is empty`);
     const resolved = ids.map(data.resolve);
@@ -143,6 +144,7 @@ export async function imagesAndShard(ctx: CliContext, flags: Flags, model: Model
       invertOf(flags, model.manifest),
     );
     checkInvertApplies(flags, [images]);
+    for (const note of images.notes ?? []) ctx.err.write(`note: ${note}\n`);
     ({ rows: all, selection } = selectRows(flags, images));
   }
   const shard = shards ? resolveShard(str(flags, 'shard'), str(flags, 'shards'), ctx.env) : null;

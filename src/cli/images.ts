@@ -5,8 +5,8 @@
  *   original format, e.g. Debian's dataset-fashion-mnist;
  * - a `.npy` array of uint8 images ([N,H,W], [N,H,W,C] or [N,C,H,W], C = 1 or 3), labels from
  *   `--labels <npy>`;
- * - an ImageFolder directory (one subfolder per class, PNG/JPEG files): decoded in Node with pngjs
- *   and jpeg-js (pure JavaScript), then converted like the app's uploads (core/image/convert.ts).
+ * - an ImageFolder directory (one subfolder per class, PNG/JPEG files): decoded by core/image/decode,
+ *   the browser's own decoding path, then converted like the app's uploads (core/image/convert.ts).
  * The bundled data set goes through bundledModelInput, exactly as the browser feeds it, and is never
  * inverted (it is the model's own data). Every other set (IDX, .npy, a folder) is converted by
  * core/image/convert.ts with the polarity mode of --invert (default: the manifest's), decided per
@@ -17,10 +17,9 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import jpeg from 'jpeg-js';
-import pngjs from 'pngjs';
-import { DiffProbeError, quote } from '../core/errors';
+import { DiffProbeError } from '../core/errors';
 import { convertHwc, convertRgba, type ModelInputSpec } from '../core/image/convert';
+import { checkImageFile, decodeImageFile } from '../core/image/decode';
 import {
   countPolarity,
   INVERT_MODES,
@@ -28,7 +27,6 @@ import {
   type PolarityDecision,
   summarisePolarity,
 } from '../core/image/polarity';
-import { sniffImage } from '../core/image/sniff';
 import type { Manifest } from '../core/manifest/types';
 import { readNpy } from '../core/npy';
 import { type BundledDataset, bundledModelInput } from '../data/bundled';
@@ -48,6 +46,8 @@ export interface ImageSet {
   id(row: number): string;
   /** x_0 of `rows`, in order: [rows.length, C, H, W] float32 for this model. */
   modelInput(rows: readonly number[], manifest: Manifest): Promise<Float32Array>;
+  /** Things to tell the user about the set (a folder's skipped files, EXIF blocks not used). */
+  readonly notes?: readonly string[];
   /** SHA-256 digests of the files behind `rows` (a folder's files), for run.json; null for one-file sets. */
   fileHashes?(rows: readonly number[]): Promise<{ file: string; sha256: string }[]>;
   /**
@@ -376,38 +376,25 @@ async function npySet(
 }
 
 const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg']);
+/** Image files the browser decodes with its own decoders: the CLI names and skips them. */
+const BROWSER_ONLY_EXT = new Set(['.webp', '.gif', '.bmp', '.avif', '.heic', '.tif', '.tiff', '.svg']);
 
-/** Decodes a PNG or JPEG file to RGBA bytes (pngjs, jpeg-js: pure JavaScript). */
-export function decodeImage(
-  bytes: Uint8Array,
-  name: string,
-): { rgba: Uint8Array; width: number; height: number } {
-  const header = sniffImage(bytes, name);
-  if (header.kind !== 'png' && header.kind !== 'jpeg')
-    throw new DiffProbeError('image-type', `${quote(name)} is a ${header.kind.toUpperCase()} file`);
-  try {
-    if (header.kind === 'png') {
-      const png = pngjs.PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      return {
-        rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length),
-        width: png.width,
-        height: png.height,
-      };
-    }
-    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
-    return { rgba: img.data, width: img.width, height: img.height };
-  } catch (error) {
-    throw new DiffProbeError(
-      'image-decode',
-      `${quote(name)} could not be decoded (${(error as Error).message})`,
-    );
-  }
+/** A folder's file that was left out, and why (run.json's `skipped`, and a note on stderr). */
+export interface SkippedFile {
+  file: string;
+  reason: string;
 }
 
 /**
  * An ImageFolder: `root/<class>/<file>.png|jpg|jpeg`, classes in sorted order (as torchvision's
  * ImageFolder numbers them), files sorted by path. Image files directly under `root` (no class
- * folders at all) make an unlabelled set. Each file is converted with the polarity mode `invert`.
+ * folders at all) make an unlabelled set. Each file is decoded by core/image/decode (the browser's
+ * decoders, EXIF orientation applied) and converted with the polarity mode `invert`.
+ *
+ * Every file is checked before any is used (type, size from the header, truncation, a
+ * decompression bomb: core/image/decode's checkImageFile), and a bad one is skipped with its
+ * reason, so the rest of the folder loads; so are WebP, GIF, BMP… files, which only a browser
+ * decodes (the CLI cannot reproduce its decoder bit for bit).
  */
 export async function folderSet(root: string, invert: InvertMode): Promise<ImageSet> {
   let entries: import('node:fs').Dirent[];
@@ -416,35 +403,67 @@ export async function folderSet(root: string, invert: InvertMode): Promise<Image
   } catch (error) {
     invalid(`cannot read the image folder ${root}: ${(error as NodeJS.ErrnoException).code}`);
   }
+  const skipped: SkippedFile[] = [];
+  const notes: string[] = [];
+  const hashes = new Map<string, string>();
+  const isCandidate = (name: string) => {
+    const ext = extname(name).toLowerCase();
+    return IMAGE_EXT.has(ext) || BROWSER_ONLY_EXT.has(ext);
+  };
+  /** The usable files of `paths`: checked, the others skipped with their reason. */
+  const usable = async (paths: string[]) => {
+    const out: string[] = [];
+    for (const path of paths) {
+      const file = relative(root, path).split('\\').join('/');
+      const ext = extname(path).toLowerCase();
+      if (BROWSER_ONLY_EXT.has(ext)) {
+        skipped.push({
+          file,
+          reason: `a ${ext.slice(1).toUpperCase()} file: only a browser decodes it, with a decoder the CLI cannot reproduce bit for bit; convert it to PNG`,
+        });
+        continue;
+      }
+      const bytes = await readBytes(path, 'image');
+      try {
+        const { notes: n } = checkImageFile(bytes, file);
+        for (const note of n) notes.push(`${file}: ${note}`);
+        hashes.set(path, sha256(bytes));
+        out.push(path);
+      } catch (error) {
+        if (!(error instanceof DiffProbeError)) throw error;
+        skipped.push({ file, reason: error.message });
+      }
+    }
+    return out;
+  };
   const files: { path: string; label: number }[] = [];
-  const isImage = (name: string) => IMAGE_EXT.has(extname(name).toLowerCase());
   const classDirs = entries
     .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
     .map((e) => e.name)
     .sort();
   const classes: string[] = [];
   for (const cls of classDirs) {
-    const found = await listImages(join(root, cls), isImage);
+    const found = await usable(await listImages(join(root, cls), isCandidate));
     if (!found.length) continue;
     for (const f of found) files.push({ path: f, label: classes.length });
     classes.push(cls);
   }
   const loose = entries
-    .filter((e) => e.isFile() && isImage(e.name))
+    .filter((e) => e.isFile() && isCandidate(e.name))
     .map((e) => join(root, e.name))
     .sort();
-  if (!files.length && loose.length) for (const f of loose) files.push({ path: f, label: -1 });
+  if (!files.length && loose.length) for (const f of await usable(loose)) files.push({ path: f, label: -1 });
   if (!files.length)
     invalid(
-      `no PNG or JPEG images in ${root} (expected one subfolder per class, as ImageFolder: ${root}/<class>/<image>.png)`,
+      `no usable PNG or JPEG images in ${root} (expected one subfolder per class, as ImageFolder: ${root}/<class>/<image>.png)${skipped.length ? `; skipped: ${skipped.map((s) => `${s.file}: ${s.reason}`).join('; ')}` : ''}`,
     );
   const labelled = files[0].label >= 0;
-  const hashes = new Map<number, string>();
   const hashOf = async (row: number) => {
-    let h = hashes.get(row);
+    const path = files[row].path;
+    let h = hashes.get(path);
     if (!h) {
-      h = sha256(await readBytes(files[row].path, 'image'));
-      hashes.set(row, h);
+      h = sha256(await readBytes(path, 'image'));
+      hashes.set(path, h);
     }
     return h;
   };
@@ -456,7 +475,11 @@ export async function folderSet(root: string, invert: InvertMode): Promise<Image
       folder: resolve(root),
       classes: labelled ? classes : [],
       invert,
+      decoder:
+        'diffprobe (core/image/decode: fast-png, jpeg-js; EXIF orientation applied; no colour profile)',
+      ...(skipped.length ? { skipped } : {}),
     },
+    notes: [...skipped.map((s) => `skipped ${s.file}: ${s.reason}`), ...notes],
     count: files.length,
     labels: labelled ? Int32Array.from(files, (f) => f.label) : null,
     classes: labelled ? classes : null,
@@ -468,8 +491,8 @@ export async function folderSet(root: string, invert: InvertMode): Promise<Image
       for (const [i, row] of rows.entries()) {
         const name = relative(root, files[row].path);
         const bytes = await readBytes(files[row].path, 'image');
-        hashes.set(row, sha256(bytes));
-        const { rgba, width, height } = decodeImage(bytes, name);
+        hashes.set(files[row].path, sha256(bytes));
+        const { rgba, width, height } = decodeImageFile(bytes, name);
         const { x0, polarity } = convertRgba(rgba, width, height, target);
         decisions.set(row, polarity);
         out.set(x0, i * pixels);

@@ -90,6 +90,8 @@ export interface LabelledSplitData {
   record: Record<string, unknown>;
   /** run.json's identity part for the images. */
   identity: Record<string, unknown>;
+  /** What to tell the user about the sets (a folder's skipped files…), one line each. */
+  notes: string[];
 }
 
 export interface LabelledData extends LabelledSplitData {
@@ -193,6 +195,7 @@ export async function labelledSplitOf(flags: Flags, model: ModelFile): Promise<L
     const all = Array.from({ length: set.count }, (_, r) => r);
     return {
       split,
+      notes: [...(set.notes ?? [])],
       resolve: (id) => ({ set, row: rowOf.get(id)! }),
       source: { source: 'uploads', testFraction },
       splitSeed,
@@ -251,6 +254,7 @@ export async function labelledSplitOf(flags: Flags, model: ModelFile): Promise<L
   };
   return {
     split,
+    notes: [...(train.notes ?? []), ...(test.notes ?? [])],
     resolve,
     source: {
       source: 'bundled',

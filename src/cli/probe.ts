@@ -83,6 +83,7 @@ export async function runProbeCommand(ctx: CliContext, args: ParsedArgs): Promis
   const output = await Output.create(outArg, { force: flags.force === true });
   return withOutput(output, async (out) => {
     const data = await labelledData(flags, file);
+    for (const note of data.notes) ctx.err.write(`note: ${note}\n`);
     if (data.polarity) ctx.out(summarisePolarity(data.polarity.map((d) => d.polarity)));
     const model = await startSession(flags, file);
     try {

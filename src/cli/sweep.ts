@@ -119,6 +119,7 @@ export async function runSweepCommand(ctx: CliContext, args: ParsedArgs): Promis
   const output = await Output.create(target, { force: flags.force === true });
   return await withOutput(output, async (out) => {
     const data = await labelledData(flags, file);
+    for (const note of data.notes) ctx.err.write(`note: ${note}\n`);
     if (data.polarity) ctx.out(summarisePolarity(data.polarity.map((d) => d.polarity)));
     const model = await startSession(flags, file);
     try {

@@ -10,9 +10,9 @@ import { DiffProbeError, quote } from '../../errors';
 import { MAX_IMAGE_PIXELS } from '../convert';
 import { type ImageHeader, type ImageKind, sniffImage } from '../sniff';
 import { readOrientation } from './exif';
-import { decodeJpeg } from './jpeg';
+import { checkJpeg, decodeJpeg } from './jpeg';
 import { applyOrientation } from './orientation';
-import { decodePng } from './png';
+import { checkPng, decodePng } from './png';
 
 /** The formats the project decodes itself. */
 export const OWN_DECODERS: readonly ImageKind[] = ['png', 'jpeg'];
@@ -49,11 +49,7 @@ export function checkImageSize(header: ImageHeader, name: string): void {
     );
 }
 
-/**
- * Decodes a PNG or JPEG file to displayed RGBA.
- * @throws DiffProbeError 'image-empty' / 'image-type' / 'image-too-large' / 'image-decode', naming the file.
- */
-export function decodeImageFile(bytes: Uint8Array, name: string): DecodedImage {
+function ownKind(bytes: Uint8Array, name: string): 'png' | 'jpeg' {
   const header = sniffImage(bytes, name);
   if (header.kind !== 'png' && header.kind !== 'jpeg')
     throw new DiffProbeError(
@@ -62,15 +58,39 @@ export function decodeImageFile(bytes: Uint8Array, name: string): DecodedImage {
       { kind: header.kind },
     );
   checkImageSize(header, name);
-  const pixels = header.kind === 'png' ? decodePng(bytes, name) : decodeJpeg(bytes, name);
-  const notes: string[] = [];
-  let orientation = 1;
-  if (pixels.exif) {
-    const read = readOrientation(pixels.exif);
-    if (read.problem) notes.push(`${read.problem}: shown as stored, not rotated`);
-    orientation = read.orientation ?? 1;
-  }
+  return header.kind;
+}
+
+/** The orientation an EXIF payload asks for (1 when none or unusable) and the note on a bad one. */
+function orientationOf(exif: Uint8Array | null): { orientation: number; notes: string[] } {
+  if (!exif) return { orientation: 1, notes: [] };
+  const read = readOrientation(exif);
+  return {
+    orientation: read.orientation ?? 1,
+    notes: read.problem ? [`${read.problem}: shown as stored, not rotated`] : [],
+  };
+}
+
+/**
+ * Everything decodeImageFile refuses, found without decoding the pixels (type, size from the
+ * header, truncation, a decompression bomb), and the notes it would give: how the CLI checks a
+ * whole folder before it uses any image, so that one bad file does not stop the rest.
+ */
+export function checkImageFile(bytes: Uint8Array, name: string): { kind: 'png' | 'jpeg'; notes: string[] } {
+  const kind = ownKind(bytes, name);
+  const exif = kind === 'png' ? checkPng(bytes, name).exif : checkJpeg(bytes, name);
+  return { kind, notes: orientationOf(exif).notes };
+}
+
+/**
+ * Decodes a PNG or JPEG file to displayed RGBA.
+ * @throws DiffProbeError 'image-empty' / 'image-type' / 'image-too-large' / 'image-decode', naming the file.
+ */
+export function decodeImageFile(bytes: Uint8Array, name: string): DecodedImage {
+  const kind = ownKind(bytes, name);
+  const pixels = kind === 'png' ? decodePng(bytes, name) : decodeJpeg(bytes, name);
+  const { orientation, notes } = orientationOf(pixels.exif);
   const shown = applyOrientation(pixels.rgba, pixels.width, pixels.height, orientation);
   if (orientation !== 1) notes.push(`EXIF orientation ${orientation} applied`);
-  return { ...shown, kind: header.kind, orientation, notes };
+  return { ...shown, kind, orientation, notes };
 }

@@ -56,11 +56,20 @@ function hasEnd(b: Uint8Array, from: number): boolean {
   return false;
 }
 
-/** Decodes a JPEG file; throws DiffProbeError('image-decode') naming the file. */
-export function decodeJpeg(bytes: Uint8Array, name: string): DecodedPixels {
+/**
+ * The container checks alone (markers, end of image), without decoding: cheap enough to run over
+ * a whole folder before any image is used. Returns the EXIF payload.
+ */
+export function checkJpeg(bytes: Uint8Array, name: string): Uint8Array | null {
   const { exif, scan } = scanMarkers(bytes, name);
   if (!hasEnd(bytes, scan))
     throw new DiffProbeError('image-decode', `${quote(name)} is truncated (its JPEG data has no end marker)`);
+  return exif;
+}
+
+/** Decodes a JPEG file; throws DiffProbeError('image-decode') naming the file. */
+export function decodeJpeg(bytes: Uint8Array, name: string): DecodedPixels {
+  const exif = checkJpeg(bytes, name);
   try {
     const img = jpeg.decode(bytes, {
       useTArray: true,

@@ -90,12 +90,21 @@ function checkInflatedSize(idat: Uint8Array[], expected: number, name: string): 
   if (total < expected) fail(name, `is truncated (its image data inflates to ${total} of ${expected} bytes)`);
 }
 
+/**
+ * The container checks alone (chunks, the capped inflate), without unfiltering or converting:
+ * cheap enough to run over a whole folder before any image is used.
+ */
+export function checkPng(bytes: Uint8Array, name: string): ReturnType<typeof chunks> {
+  const c = chunks(bytes, name);
+  checkInflatedSize(c.idat, expectedBytes(u32(bytes, 16), u32(bytes, 20), c.depth * c.channels, c.interlaced), name);
+  return c;
+}
+
 /** Decodes a PNG file to 8-bit RGBA; throws DiffProbeError('image-decode') naming the file. */
 export function decodePng(bytes: Uint8Array, name: string): DecodedPixels {
   const width = u32(bytes, 16);
   const height = u32(bytes, 20);
-  const c = chunks(bytes, name);
-  checkInflatedSize(c.idat, expectedBytes(width, height, c.depth * c.channels, c.interlaced), name);
+  const c = checkPng(bytes, name);
   let png: ReturnType<typeof decode>;
   try {
     png = decode(bytes);
