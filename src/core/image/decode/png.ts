@@ -96,7 +96,11 @@ function checkInflatedSize(idat: Uint8Array[], expected: number, name: string): 
  */
 export function checkPng(bytes: Uint8Array, name: string): ReturnType<typeof chunks> {
   const c = chunks(bytes, name);
-  checkInflatedSize(c.idat, expectedBytes(u32(bytes, 16), u32(bytes, 20), c.depth * c.channels, c.interlaced), name);
+  checkInflatedSize(
+    c.idat,
+    expectedBytes(u32(bytes, 16), u32(bytes, 20), c.depth * c.channels, c.interlaced),
+    name,
+  );
   return c;
 }
 
