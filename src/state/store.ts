@@ -169,6 +169,7 @@ const NOT_CONVERTED = {
   converted: new Uint8Array(0),
   decodedFor: '',
   polarity: null,
+  decoder: null,
 };
 
 export const useStore = create<AppState>()((set, get) => ({

@@ -86,6 +86,7 @@ export function upload(id: string, key: string, status: UploadedImage['status'] 
     className: null,
     batch: 'batch-1',
     polarity: null,
+    decoder: null,
     notes: [],
     decodedFor: key,
     status,

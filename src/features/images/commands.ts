@@ -6,15 +6,16 @@
 import { describeError } from '../../app/messages';
 import type { InvertMode } from '../../core/image/polarity';
 import { summarisePolarity } from '../../core/image/polarity';
+import { EtaEstimator } from '../../core/progress';
 import {
   classFromPath,
-  decodeImageFile,
   inputKey,
   invertModeFor,
   type UploadBatch,
   type UploadedImage,
 } from '../../data/uploads';
 import { getState } from '../../state/store';
+import { decodeImageFile } from './decode';
 
 export interface IncomingFile {
   file: Blob & { name?: string };
@@ -33,7 +34,17 @@ export function batchLabel(files: readonly IncomingFile[]): string {
   return `${files.length} files`;
 }
 
-export async function addImageFiles(files: IncomingFile[]): Promise<UploadedImage[]> {
+/** Files converted at once (the image workers take one each; the rest wait, read). */
+const ADD_LANES = 8;
+
+/**
+ * Adds files as one batch: each converted in the image workers, a bad file named in one notice
+ * while the rest are added. `decode` is a parameter for tests.
+ */
+export async function addImageFiles(
+  files: IncomingFile[],
+  decode: typeof decodeImageFile = decodeImageFile,
+): Promise<UploadedImage[]> {
   const { model, notify } = getState();
   if (!model) {
     notify('error', 'No model loaded', 'Images are converted to the model’s input size; load a model first.');
@@ -45,31 +56,61 @@ export async function addImageFiles(files: IncomingFile[]): Promise<UploadedImag
     files = [...files].sort((a, b) => (a.path! < b.path! ? -1 : a.path! > b.path! ? 1 : 0));
   const batch: UploadBatch = { id: `batch-${++batches}`, label: batchLabel(files), invert: null };
   const invert = invertModeFor(model.manifest, batch);
-  const added: UploadedImage[] = [];
-  const failures: string[] = [];
-  for (const { file, path } of files) {
-    try {
-      added.push(
-        await decodeImageFile(
+  // Several files in flight keep every image worker busy while the next file is read; results
+  // keep the files' order. A job with progress and Stop: a folder of photos takes a while.
+  const results: (UploadedImage | string | undefined)[] = new Array(files.length);
+  let next = 0;
+  let done = 0;
+  let stopped = false;
+  const cancel = () => {
+    stopped = true;
+  };
+  const many = files.length > 1;
+  if (many) getState().startJob(`add-${batch.id}`, `Adding ${files.length} images (${batch.label})`, cancel);
+  const eta = new EtaEstimator();
+  const lane = async () => {
+    while (next < files.length && !stopped) {
+      const i = next++;
+      const { file, path } = files[i];
+      const name = file.name ?? 'pasted image';
+      try {
+        results[i] = await decode(
           file,
           model.manifest,
           path ? classFromPath(path) : null,
-          file.name ?? 'pasted image',
+          name,
           invert,
           batch.id,
-        ),
-      );
-    } catch (error) {
-      const { title, text } = describeError(error);
-      failures.push(`${file.name ?? 'image'}: ${title.toLowerCase()} — ${text}`);
+        );
+      } catch (error) {
+        const { title, text } = describeError(error);
+        results[i] = `${name}: ${title.toLowerCase()} — ${text}`;
+      }
+      done++;
+      if (many)
+        getState().updateJob(`add-${batch.id}`, {
+          done,
+          total: files.length,
+          etaMs: eta.update(done, files.length),
+          note: name,
+        });
     }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(ADD_LANES, files.length) }, lane));
+  } finally {
+    if (many) getState().endJob(`add-${batch.id}`);
   }
+  const added = results.filter((r): r is UploadedImage => typeof r === 'object');
+  const failures = results.filter((r): r is string => typeof r === 'string');
+  if (stopped && done < files.length) failures.push(`${files.length - done} not added (stopped)`);
   const s = getState();
   if (added.length) {
     s.addUploads(added, batch);
     s.setView({ images: [added[0].id] });
     const classes = new Set(added.map((a) => a.className).filter(Boolean));
-    const notes = [...new Set(added.flatMap((a) => a.notes.map((n) => `${a.name}: ${n}`)))];
+    const all = [...new Set(added.flatMap((a) => a.notes.map((n) => `${a.name}: ${n}`)))];
+    const notes = all.length > 6 ? [...all.slice(0, 5), `… and ${all.length - 5} more notes.`] : all;
     const polarity = added.flatMap((a) => (a.polarity ? [a.polarity] : []));
     s.notify(
       'info',
@@ -195,6 +236,7 @@ export async function reconvertUploads(decode: typeof decodeImageFile = decodeIm
           x0: d.x0,
           converted: d.converted,
           polarity: d.polarity,
+          decoder: d.decoder,
           notes: d.notes,
           decodedFor: key,
           status: 'ready',
