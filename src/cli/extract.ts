@@ -67,6 +67,10 @@ export const EXTRACT_SPEC: CommandSpec = {
     },
     { name: 't', value: 'T', help: 'timestep', default: '100' },
     { name: 'pooling', value: 'avg|max|avg2|avg4', help: 'pooling of each map', default: 'avg' },
+    {
+      name: 'save-x0',
+      help: 'also write x0.npy [N, C, H, W] float32: the model inputs (decoded, preprocessed), in ids.txt order',
+    },
     ...COMMON,
   ],
   details: `Writes, in <dir>: <block>.npy [N, D] float32, labels.npy [N], ids.txt (one image id a line), run.json,
@@ -210,7 +214,28 @@ export async function runExtractCommand(ctx: CliContext, flags: Flags, grid: boo
       let stats: { computed: number; cached: number };
       try {
         stats = await extractRows(
-          { model, images, rows, timesteps: ts, poolings, blocks, seed, batch, cacheDir, progress },
+          {
+            model,
+            images,
+            rows,
+            timesteps: ts,
+            poolings,
+            blocks,
+            seed,
+            batch,
+            cacheDir,
+            progress,
+            ...(flags['save-x0'] === true
+              ? {
+                  onModelInput: (x0: Float32Array, count: number) =>
+                    writer('x0.npy').append(x0, x0.length / count, [
+                      model.manifest.input.channels,
+                      model.manifest.input.height,
+                      model.manifest.input.width,
+                    ]),
+                }
+              : {}),
+          },
           async (chunk) => {
             for (const p of poolings) {
               if (out.fileMode) {

@@ -32,6 +32,12 @@ export interface DataSpec {
    * of what the numbers were computed from. Absent for the bundled data, which is never inverted.
    */
   inverted?: string[];
+  /**
+   * The user's images that this browser decoded with its own decoder (WebP, GIF…: not PNG or
+   * JPEG), sorted: their pixels may differ in another browser and the CLI cannot reproduce them.
+   * Absent when there are none.
+   */
+  browserDecoded?: string[];
 }
 
 export interface FeatureSpec {
@@ -56,7 +62,12 @@ export function dataSpec(
   validationFraction: number,
   /** For the user's images: is this id inverted? (see DataSpec.inverted) */
   isInverted?: (id: string) => boolean,
+  /** For the user's images: did the browser decode this id? (see DataSpec.browserDecoded) */
+  isBrowserDecoded?: (id: string) => boolean,
 ): DataSpec {
+  const browser = isBrowserDecoded
+    ? [...split.train.ids, ...split.validation.ids, ...split.test.ids].filter(isBrowserDecoded)
+    : [];
   const all = [...split.train.ids, ...split.validation.ids, ...split.test.ids];
   return {
     source: source.source,
@@ -71,6 +82,7 @@ export function dataSpec(
     },
     ids: { train: [...split.train.ids], validation: [...split.validation.ids], test: [...split.test.ids] },
     ...(isInverted ? { inverted: all.filter(isInverted).sort() } : {}),
+    ...(browser.length ? { browserDecoded: browser.sort() } : {}),
   };
 }
 

@@ -146,6 +146,7 @@ export function probeSpec(settings: ProbeSettings, split: LabelledSplit): Featur
       settings.splitSeed,
       settings.validationFraction ?? VALIDATION_FRACTION,
       (id) => Boolean(getState().uploads.find((u) => u.id === id)?.polarity?.inverted),
+      (id) => getState().uploads.find((u) => u.id === id)?.decoder === 'browser',
     ),
   };
 }
