@@ -67,6 +67,7 @@ export function YourImages() {
               <small className="muted" title={describePolarity(u.polarity)}>
                 {u.polarity.inverted ? 'inverted' : 'not inverted'}
                 {u.polarity.nearTie ? ' (near-tie)' : ''}
+                {u.decoder === 'browser' ? ' · browser-decoded' : ''}
               </small>
             )}
             {u.status === 'failed' && u.error && <small className="error-text">{u.error}</small>}
