@@ -11,8 +11,9 @@ import { join, resolve } from 'node:path';
 import { readNpy } from '../src/core/npy';
 import { maxAbsDiff } from '../src/testing/fixtures';
 import { expect, openApp, test } from './support/app';
-import { decodeFloat32, useBackend } from './support/backend';
+import { useBackend } from './support/backend';
 import { ensureCli, runCli } from './support/cli';
+import { uploadsAndFeatures } from './support/uploads';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const MANIFEST = join(ROOT, 'public/models/fashion-mnist-ddpm/manifest.json');
@@ -49,36 +50,7 @@ test('odd JPEG and PNG files: browser x₀ = CLI x₀ bit for bit; bad files nam
     await expect(added).toContainText('corrupt-exif.jpg: the EXIF block is corrupt');
     await expect(added).toContainText('orientation-9.jpg: its EXIF orientation 9 is not 1–8');
 
-    const browser = await page.evaluate(async () => {
-      const s = window.diffprobe.state();
-      const ups = s.uploads;
-      const x0 = new Float32Array(ups.length * 784);
-      for (const [i, u] of ups.entries()) x0.set(u.x0, i * 784);
-      const rows = new Float32Array(ups.length * 64);
-      await window.diffprobe.runWithPartials(
-        'extractFeatures',
-        {
-          images: { data: x0.slice(), count: ups.length },
-          t: 0,
-          seed: 0,
-          blocks: ['up1_0'],
-          pooling: { kind: 'avg' },
-          batchSize: 32,
-          cache: false,
-          model: s.model!.id,
-        },
-        (chunk) => {
-          for (const [i, r] of chunk.rows.entries())
-            rows.set(chunk.features.up1_0.subarray(i * 64, (i + 1) * 64), r * 64);
-        },
-      );
-      return {
-        names: ups.map((u) => u.name),
-        decoders: ups.map((u) => u.decoder),
-        x0: window.toBase64(x0),
-        features: window.toBase64(rows),
-      };
-    });
+    const browser = await uploadsAndFeatures(page);
     expect(browser.decoders.every((d) => d === 'diffprobe')).toBe(true);
 
     // The CLI on the same folder: it skips the same four, and writes its x₀ beside the features.
@@ -102,8 +74,7 @@ test('odd JPEG and PNG files: browser x₀ = CLI x₀ bit for bit; bad files nam
     const cliX0 = readNpy(readFileSync(join(out, 'x0.npy')));
     expect(cliX0.shape).toEqual([14, 1, 28, 28]);
     const cliFeatures = readNpy(readFileSync(join(out, 'up1_0.npy'))).data as Float32Array;
-    const x0 = decodeFloat32(browser.x0);
-    const features = decodeFloat32(browser.features);
+    const { x0, features } = browser;
     let worst = 0;
     for (const [i, name] of browser.names.entries()) {
       const k = ids.indexOf(name);

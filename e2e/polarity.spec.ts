@@ -15,9 +15,10 @@ import { validateManifest } from '../src/core/manifest/validate';
 import { readNpy } from '../src/core/npy';
 import { maxAbsDiff } from '../src/testing/fixtures';
 import { expect, openApp, test } from './support/app';
-import { decodeFloat32, useBackend } from './support/backend';
+import { useBackend } from './support/backend';
 import { ensureCli, runCli } from './support/cli';
 import { download } from './support/download';
+import { uploadsAndFeatures } from './support/uploads';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const MANIFEST = join(ROOT, 'public/models/fashion-mnist-ddpm/manifest.json');
@@ -69,39 +70,10 @@ test('Fashion-MNIST as PNG files: not inverted, the bundled x₀ and the CLI’s
     await expect(batches).toContainText(`fmnist/ inverted 0 of ${n} images (light-on-dark already)`);
 
     // x₀ of every upload is the bundled data's, bit for bit; then their features in the worker.
-    const browser = await page.evaluate(async () => {
-      const s = window.diffprobe.state();
-      const ups = s.uploads;
-      const x0 = new Float32Array(ups.length * 784);
-      for (const [i, u] of ups.entries()) x0.set(u.x0, i * 784);
-      const rows = new Float32Array(ups.length * 64);
-      await window.diffprobe.runWithPartials(
-        'extractFeatures',
-        {
-          images: { data: x0.slice(), count: ups.length },
-          t: 0,
-          seed: 0,
-          blocks: ['up1_0'],
-          pooling: { kind: 'avg' },
-          batchSize: 32,
-          cache: false,
-          model: s.model!.id,
-        },
-        (chunk) => {
-          for (const [i, r] of chunk.rows.entries())
-            rows.set(chunk.features.up1_0.subarray(i * 64, (i + 1) * 64), r * 64);
-        },
-      );
-      return {
-        names: ups.map((u) => u.name),
-        inverted: ups.filter((u) => u.polarity?.inverted).length,
-        x0: window.toBase64(x0),
-        features: window.toBase64(rows),
-      };
-    });
+    const browser = await uploadsAndFeatures(page);
     phase('folder added, features extracted');
-    expect(browser.inverted).toBe(0);
-    const x0 = decodeFloat32(browser.x0);
+    expect(browser.inverted.filter(Boolean)).toHaveLength(0);
+    const x0 = browser.x0;
     const bundled = new Float32Array(n * 784);
     for (const [i, name] of browser.names.entries())
       bundled.set(datasetToModelInput(split, index, rowOf.get(name)!, 1, manifest.preprocessing), i * 784);
@@ -122,7 +94,7 @@ test('Fashion-MNIST as PNG files: not inverted, the bundled x₀ and the CLI’s
     expect(out).toContain(`inverted 0 of ${n} images (light-on-dark already)`);
     const ids = readFileSync(join(dir, 'f.ids.txt'), 'utf8').trim().split('\n');
     const cliFeatures = readNpy(readFileSync(join(dir, 'f.npy'))).data as Float32Array;
-    const mine = decodeFloat32(browser.features);
+    const mine = browser.features;
     const aligned = new Float32Array(mine.length);
     for (const [i, name] of browser.names.entries()) {
       const k = ids.findIndex((id) => id.endsWith(`/${name}`));

@@ -18,7 +18,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { DiffProbeError } from '../core/errors';
-import { convertHwc, convertRgba, type ModelInputSpec } from '../core/image/convert';
+import { convertHwc, convertRgba, modelInputSpec } from '../core/image/convert';
 import { checkImageFile, decodeImageFile } from '../core/image/decode';
 import {
   countPolarity,
@@ -71,19 +71,6 @@ export function invertOf(flags: ParsedArgs['flags'], manifest: Manifest): Invert
   if (!(INVERT_MODES as readonly string[]).includes(v))
     throw new UsageError(`--invert must be auto, always or never, got ${JSON.stringify(v)}`);
   return v as InvertMode;
-}
-
-/** The conversion target for `manifest` with the polarity mode `invert`. */
-function targetOf(manifest: Manifest, invert: InvertMode): ModelInputSpec {
-  const { input, preprocessing } = manifest;
-  return {
-    channels: input.channels,
-    height: input.height,
-    width: input.width,
-    mean: preprocessing.mean,
-    std: preprocessing.std,
-    invert,
-  };
 }
 
 /** One image's decision, by id. */
@@ -173,7 +160,7 @@ function arraySet(
     classes,
     id: (row) => `${idPrefix}:${row}`,
     modelInput: async (rows, manifest) => {
-      const target = targetOf(manifest, invert);
+      const target = modelInputSpec(manifest, invert);
       const size = target.channels * target.height * target.width;
       const out = new Float32Array(rows.length * size);
       for (const [i, row] of rows.entries()) {
@@ -485,7 +472,7 @@ export async function folderSet(root: string, invert: InvertMode): Promise<Image
     classes: labelled ? classes : null,
     id: (row) => relative(root, files[row].path).split('\\').join('/'),
     async modelInput(rows, manifest) {
-      const target = targetOf(manifest, invert);
+      const target = modelInputSpec(manifest, invert);
       const pixels = target.channels * target.height * target.width;
       const out = new Float32Array(rows.length * pixels);
       for (const [i, row] of rows.entries()) {

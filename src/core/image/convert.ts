@@ -36,6 +36,25 @@ export interface ConvertedImage {
   readonly polarity: PolarityDecision;
 }
 
+/** The conversion target of a manifest, with a polarity mode (the manifest's unless given). */
+export function modelInputSpec(
+  manifest: {
+    input: { channels: 1 | 3; height: number; width: number };
+    preprocessing: { mean: readonly number[]; std: readonly number[]; invert: InvertMode };
+  },
+  invert: InvertMode = manifest.preprocessing.invert,
+): ModelInputSpec {
+  const { input, preprocessing } = manifest;
+  return {
+    channels: input.channels,
+    height: input.height,
+    width: input.width,
+    mean: preprocessing.mean,
+    std: preprocessing.std,
+    invert,
+  };
+}
+
 /** Refuse images above this many pixels: the float planes alone would take ~0.5 GB. */
 export const MAX_IMAGE_PIXELS = 40_000_000;
 

@@ -4,6 +4,7 @@
  * when it is too big to be an image DiffProbe can use.
  */
 import { DiffProbeError, quote } from '../../core/errors';
+import { modelInputSpec } from '../../core/image/convert';
 import type { InvertMode } from '../../core/image/polarity';
 import type { Manifest } from '../../core/manifest/types';
 import { inputKey, MAX_FILE_BYTES, type UploadedImage } from '../../data/uploads';
@@ -28,19 +29,11 @@ export async function decodeImageFile(
       `${quote(name)} is ${(file.size / 2 ** 20).toFixed(0)} MB; the limit is ${MAX_FILE_BYTES / 2 ** 20} MB`,
     );
   if (file.size === 0) throw new DiffProbeError('image-empty', `${quote(name)} is empty (0 bytes)`);
-  const { input, preprocessing } = manifest;
   const c = await imageWorkers().convert({
     bytes: new Uint8Array(await file.arrayBuffer()),
     name,
-    target: {
-      channels: input.channels,
-      height: input.height,
-      width: input.width,
-      mean: preprocessing.mean,
-      std: preprocessing.std,
-      invert,
-    },
-    range: input.range,
+    target: modelInputSpec(manifest, invert),
+    range: manifest.input.range,
   });
   return {
     id: c.id,
