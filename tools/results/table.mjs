@@ -22,7 +22,11 @@ function readSweep(name) {
   if (json) return json;
   const csv = join('docs/results', name, 'sweep.csv');
   if (!existsSync(csv)) return null;
-  const rows = readFileSync(csv, 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+  const rows = readFileSync(csv, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(','));
   const blocks = [...new Set(rows.map((r) => r[0]))];
   const timesteps = [...new Set(rows.map((r) => Number(r[1])))];
   const validationAccuracy = blocks.map(() => timesteps.map(() => null));
@@ -30,7 +34,12 @@ function readSweep(name) {
   for (const [block, t, v, , , isChosen, test] of rows) {
     validationAccuracy[blocks.indexOf(block)][timesteps.indexOf(Number(t))] = v === '' ? null : Number(v);
     if (isChosen === 'yes')
-      chosen = { block, t: Number(t), validationAccuracy: Number(v), testAccuracy: test === '' ? null : Number(test) };
+      chosen = {
+        block,
+        t: Number(t),
+        validationAccuracy: Number(v),
+        testAccuracy: test === '' ? null : Number(test),
+      };
   }
   return { blocks, timesteps, validationAccuracy, chosen };
 }

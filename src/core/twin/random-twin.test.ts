@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { nodeRuntime } from '../../engine/onnx-node';
 import { isDiffProbeError } from '../errors';
+import { float16Bits, float16Value } from '../float16';
 import {
   type AttributeValue,
   DataType,
@@ -14,7 +15,7 @@ import {
 import { ProtoWriter } from '../onnx/protobuf';
 import { tensorPayloads } from '../onnx/tensor-payloads';
 import { createRng, gaussian } from '../rng';
-import { randomTwin, type TwinModel, toFloat16Bits } from './random-twin';
+import { randomTwin, type TwinModel } from './random-twin';
 
 /** Byte-for-byte equality (vitest's toEqual walks large typed arrays element by element, slowly). */
 function same(a: ArrayBufferView, b: ArrayBufferView): boolean {
@@ -47,15 +48,7 @@ function valuesOf(
     bytes = file.slice(s.offset, s.offset + s.length);
   } else throw new Error(`no payload for ${name}`);
   if (p.elemType === DataType.FLOAT) return new Float32Array(bytes.buffer);
-  if (p.elemType === 10) {
-    const bits = new Uint16Array(bytes.buffer);
-    return Float32Array.from(bits, (h) => {
-      const e = (h >> 10) & 31;
-      const m = h & 1023;
-      const v = e === 0 ? m * 2 ** -24 : (1 + m / 1024) * 2 ** (e - 15);
-      return h & 0x8000 ? -v : v;
-    });
-  }
+  if (p.elemType === 10) return Float32Array.from(new Uint16Array(bytes.buffer), float16Value);
   throw new Error(`dtype ${p.elemType}`);
 }
 
@@ -378,7 +371,7 @@ describe('unusual layouts', () => {
   });
 
   it('float16 weights, float_data storage, external data and a weight held in a Constant node', () => {
-    const half = new Uint16Array(6 * 4).fill(toFloat16Bits(0.5));
+    const half = new Uint16Array(6 * 4).fill(float16Bits(0.5));
     const ext = new Float32Array(3 * 4).fill(7);
     const file = new Uint8Array(16 + ext.byteLength);
     file.set(new Uint8Array(ext.buffer), 16);
@@ -464,18 +457,5 @@ describe('unusual layouts', () => {
     expect(isDiffProbeError(error, 'twin-no-weights')).toBe(true);
     expect((error as Error).message).toMatch(/none of the graph's 3 constant tensors is a learned weight/);
     expect((error as Error).message).toMatch(/1 scalar constant, 1 not a float tensor, 1 operator argument/);
-  });
-});
-
-describe('float16', () => {
-  it('rounds to nearest even like numpy', () => {
-    expect(toFloat16Bits(1)).toBe(0x3c00);
-    expect(toFloat16Bits(-2)).toBe(0xc000);
-    expect(toFloat16Bits(65504)).toBe(0x7bff);
-    expect(toFloat16Bits(1e6)).toBe(0x7c00);
-    expect(toFloat16Bits(2 ** -24)).toBe(1);
-    expect(toFloat16Bits(1 + 2 ** -11)).toBe(0x3c00); // a tie: to even
-    expect(toFloat16Bits(1 + 3 * 2 ** -11)).toBe(0x3c02);
-    expect(toFloat16Bits(0.1)).toBe(0x2e66);
   });
 });

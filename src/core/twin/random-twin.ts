@@ -10,6 +10,7 @@
  * not depend on the order of the file, and a twin of a twin with the same seed is that twin again.
  */
 import { DiffProbeError } from '../errors';
+import { float16Bits } from '../float16';
 import { ElemType, readModel } from '../onnx/reader';
 import { FLOAT_BYTES, type TensorPayload, tensorPayloads } from '../onnx/tensor-payloads';
 import { createRng, fnv1a32, gaussian } from '../rng';
@@ -65,33 +66,6 @@ const DTYPE: Record<number, string> = {
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
-/** IEEE half-precision bits of `x`, rounded to nearest even (as numpy's astype(float16)). */
-export function toFloat16Bits(x: number): number {
-  f32[0] = x;
-  const b = u32[0];
-  const sign = (b >>> 16) & 0x8000;
-  const exp = (b >>> 23) & 0xff;
-  let mant = b & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >>> shift;
-    const rest = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    if (rest > mid || (rest === mid && half & 1)) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mant >>> 13);
-  const rest = mant & 0x1fff;
-  if (rest > 0x1000 || (rest === 0x1000 && half & 1)) half++;
-  e = half >>> 10;
-  return sign | half;
-}
-
 /** bfloat16 bits of `x`, rounded to nearest even. */
 function toBfloat16Bits(x: number): number {
   f32[0] = x;
@@ -129,7 +103,7 @@ function writeValues(out: Uint8Array, values: Float64Array, elemType: number, wi
     const v = values[i];
     if (width === 8) view.setFloat64(i * 8, v, true);
     else if (width === 4) view.setFloat32(i * 4, v, true);
-    else view.setUint16(i * 2, elemType === ElemType.BFLOAT16 ? toBfloat16Bits(v) : toFloat16Bits(v), true);
+    else view.setUint16(i * 2, elemType === ElemType.BFLOAT16 ? toBfloat16Bits(v) : float16Bits(v), true);
   }
 }
 
