@@ -425,9 +425,11 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
     at = lap('discoverMs', at);
   }
   const id = modelIdentity(hash, manifest);
-  // A companion already loaded (the same twin asked for again, say) comes back as it is.
-  const loadedAlready = params.companion ? findModel(id) : null;
-  if (loadedAlready) return loadedAlready.info;
+  // A model loaded already comes back as it is when asked for as a companion, and a twin loaded
+  // beside its model (for a sweep, for CKA) becomes the current one without a second session. (Not
+  // every source: the current model under its own manifest is how a change of backend reopens it.)
+  const loadedAlready = params.companion || params.source.kind === 'twin' ? findModel(id) : null;
+  if (loadedAlready) return params.companion ? loadedAlready.info : promote(id, false);
   ctx.progress(0, 1, 'creating session');
   const sessionBytes = withBlockOutputs(read.bytes, graph, manifest);
   const opened = await openOnBestBackend(
