@@ -43,7 +43,7 @@ export const PROBE_SPEC: CommandSpec = {
       default: 'the mid-decoder block the app opens with',
     },
     { name: 't', value: 'T1,T2,…', help: 'timesteps, concatenated', default: '100' },
-    { name: 'pooling', value: 'avg|max|avg2|avg4', help: 'pooling', default: 'avg' },
+    { name: 'pooling', value: 'avg|max|avg2|avg4|grid8', help: 'pooling (grid8: the map pooled to ≤ 8×8, what --head attention reads)', default: 'avg' },
     { name: 'seed', value: 'S', help: 'noise seed', default: '0' },
     { name: 'C', value: 'C', help: 'inverse L2 strength (scikit-learn’s C)', default: '1' },
     { name: 'max-iter', value: 'N', help: 'most L-BFGS iterations', default: '200' },

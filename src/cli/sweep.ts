@@ -56,7 +56,7 @@ export const SWEEP_SPEC: CommandSpec = {
     { name: 'out', value: '<dir>', help: 'output directory' },
     { name: 'blocks', value: 'a,b', help: 'rows of the grid', default: 'every block' },
     { name: 't', value: 'T1,T2,…', help: 'columns of the grid', default: '0,25,100,200,500' },
-    { name: 'pooling', value: 'avg|max|avg2|avg4', help: 'pooling', default: 'avg' },
+    { name: 'pooling', value: 'avg|max|avg2|avg4|grid8', help: 'pooling (grid8: the map pooled to ≤ 8×8, what --head attention reads)', default: 'avg' },
     { name: 'seed', value: 'S', help: 'noise seed', default: '0' },
     { name: 'C', value: 'C', help: 'inverse L2 strength of every probe', default: '1' },
     { name: 'max-iter', value: 'N', help: 'most L-BFGS iterations per probe', default: '100' },
