@@ -57,7 +57,10 @@ export const HEAD_BATCH_BUDGET = 2 ** 30;
  * for the backward pass, and three L×L attention matrices per head — doubled for the gradients.
  * An estimate meant to tell 50 tokens from 785, not to the megabyte.
  */
-export function attentionBatchBytes(head: Extract<NeuralHead, { kind: 'attention' }>, groups: readonly TokenGroup[]): number {
+export function attentionBatchBytes(
+  head: Extract<NeuralHead, { kind: 'attention' }>,
+  groups: readonly TokenGroup[],
+): number {
   const a = head.attention;
   const L = tokenCount(groups, a.readout);
   const inputs = groups.reduce((s, g) => s + 4 * g.height * g.width * g.channels, 0);
@@ -85,10 +88,18 @@ export function headMemoryError(
   if (need <= HEAD_BATCH_BUDGET) return null;
   const fits = [...GRID_SIZES]
     .reverse()
-    .find((s) => attentionBatchBytes(head, specGroups(maps, timesteps, { kind: 'grid', size: s })) <= HEAD_BATCH_BUDGET);
+    .find(
+      (s) =>
+        attentionBatchBytes(head, specGroups(maps, timesteps, { kind: 'grid', size: s })) <=
+        HEAD_BATCH_BUDGET,
+    );
   const L = tokenCount(groups, head.attention.readout);
   const what =
-    pooling.kind === 'raw' ? 'raw maps' : pooling.kind === 'grid' ? `maps pooled to ≤ ${pooling.size}×${pooling.size}` : 'these features';
+    pooling.kind === 'raw'
+      ? 'raw maps'
+      : pooling.kind === 'grid'
+        ? `maps pooled to ≤ ${pooling.size}×${pooling.size}`
+        : 'these features';
   const advice = fits
     ? `pool the maps to at most ${fits}×${fits} (grid${fits as GridSize}) — the largest grid that fits — or train on fewer blocks or timesteps`
     : `train on fewer blocks or timesteps, or with a smaller batch (${head.training.batchSize} now)`;

@@ -42,7 +42,13 @@ function gelu(tf: TF, x: Tensor): Tensor {
   return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
 }
 
-function mlpForward(tf: TF, head: Extract<NeuralHead, { kind: 'mlp' }>, p: Params, x: Tensor, drop: Dropout): Tensor {
+function mlpForward(
+  tf: TF,
+  head: Extract<NeuralHead, { kind: 'mlp' }>,
+  p: Params,
+  x: Tensor,
+  drop: Dropout,
+): Tensor {
   const h = dense(tf, x, p['fc1.weight'], p['fc1.bias']);
   const act = head.mlp.activation === 'gelu' ? gelu(tf, h) : tf.relu(h);
   return dense(tf, drop(act, head.mlp.dropout), p['fc2.weight'], p['fc2.bias']);
@@ -58,21 +64,39 @@ function attentionForward(
   const a = head.attention;
   const H = a.heads;
   const B = groups[0].shape[0];
-  const tokens = groups.map((g, i) =>
-    dense(tf, layerNorm(tf, g, p[`norm${i}.weight`], p[`norm${i}.bias`], [1, 2]), p[`proj${i}.weight`], p[`proj${i}.bias`]),
-  );
+  const tokens = groups.map((g, i) => {
+    const t = dense(
+      tf,
+      layerNorm(tf, g, p[`norm${i}.weight`], p[`norm${i}.bias`], [1, 2]),
+      p[`proj${i}.weight`],
+      p[`proj${i}.bias`],
+    );
+    return a.positions ? tf.add(t, p[`pos${i}`]) : t;
+  });
   if (a.readout === 'cls') tokens.unshift(tf.tile(tf.reshape(p.cls_token, [1, 1, a.dim]), [B, 1, 1]));
   let x = tokens.length > 1 ? tf.concat(tokens, 1) : tokens[0];
   // Multi-head self-attention (pre-norm, residual).
-  const qkv = dense(tf, layerNorm(tf, x, p['block.norm1.weight'], p['block.norm1.bias'], [-1]), p['block.attn.qkv.weight']);
+  const qkv = dense(
+    tf,
+    layerNorm(tf, x, p['block.norm1.weight'], p['block.norm1.bias'], [-1]),
+    p['block.attn.qkv.weight'],
+  );
   const [q, k, v] = tf.split(qkv, 3, -1);
   const byHead = (t: Tensor) => (H > 1 ? tf.concat(tf.split(t, H, -1), 0) : t);
-  const scores = tf.mul(tf.matMul(byHead(q) as tfc.Tensor3D, byHead(k) as tfc.Tensor3D, false, true), 1 / Math.sqrt(a.dim / H));
+  const scores = tf.mul(
+    tf.matMul(byHead(q) as tfc.Tensor3D, byHead(k) as tfc.Tensor3D, false, true),
+    1 / Math.sqrt(a.dim / H),
+  );
   const heads = tf.matMul(tf.softmax(scores) as tfc.Tensor3D, byHead(v) as tfc.Tensor3D);
   const attended = H > 1 ? tf.concat(tf.split(heads, H, 0), -1) : heads;
   x = tf.add(x, dense(tf, attended, p['block.attn.proj.weight'], p['block.attn.proj.bias']));
   // MLP (pre-norm, residual), dropout as timm's Mlp: after the activation and after fc2.
-  const h = dense(tf, layerNorm(tf, x, p['block.norm2.weight'], p['block.norm2.bias'], [-1]), p['block.mlp.fc1.weight'], p['block.mlp.fc1.bias']);
+  const h = dense(
+    tf,
+    layerNorm(tf, x, p['block.norm2.weight'], p['block.norm2.bias'], [-1]),
+    p['block.mlp.fc1.weight'],
+    p['block.mlp.fc1.bias'],
+  );
   const m = dense(tf, drop(gelu(tf, h), a.dropout), p['block.mlp.fc2.weight'], p['block.mlp.fc2.bias']);
   x = tf.add(x, drop(m, a.dropout));
   const pooled =
@@ -92,7 +116,9 @@ export function headForward(
   inputs: Tensor[],
   drop: Dropout = NO_DROPOUT,
 ): Tensor {
-  return head.kind === 'mlp' ? mlpForward(tf, head, p, inputs[0], drop) : attentionForward(tf, head, p, inputs, drop);
+  return head.kind === 'mlp'
+    ? mlpForward(tf, head, p, inputs[0], drop)
+    : attentionForward(tf, head, p, inputs, drop);
 }
 
 /** Mean cross-entropy of `logits` [B, k] against integer labels. */

@@ -8,7 +8,7 @@
  *   dropout → Linear.
  * - attention: on the block's map as tokens (pooling 'grid': each side average-pooled to at most
  *   8 cells): a LayerNorm over the whole map (the paper's `norm_type=layer`), a linear projection
- *   of every position to d, one pre-norm Transformer encoder block (multi-head self-attention,
+ *   of every position to d plus a learned position embedding, one pre-norm Transformer encoder block (multi-head self-attention,
  *   then an MLP, each with a LayerNorm and a residual), a learned class token or the mean of the
  *   tokens, and a linear classifier. docs/heads.md says where it differs from the paper's.
  *
@@ -54,6 +54,12 @@ export interface AttentionHeadOptions {
   dropout: number;
   /** 'cls': a learned class token (the paper's); 'mean': the mean of the output tokens. */
   readout: 'cls' | 'mean';
+  /**
+   * A learned position embedding per token (ViT's). The paper's head has none: without it the
+   * block sees the map as a bag of positions (only the input LayerNorm's per-position scale and
+   * shift tell them apart).
+   */
+  positions: boolean;
 }
 
 export type MlpHead = { kind: 'mlp'; mlp: MlpHeadOptions; training: HeadTraining };
@@ -68,6 +74,7 @@ export const DEFAULT_ATTENTION: AttentionHeadOptions = {
   mlpRatio: 2,
   dropout: 0.1,
   readout: 'cls',
+  positions: true,
 };
 export const DEFAULT_TRAINING: Record<NeuralHeadKind, HeadTraining> = {
   mlp: { lr: 1e-3, weightDecay: 0.01, batchSize: 64, maxEpochs: 60, patience: 8, seed: 0 },
@@ -139,9 +146,14 @@ export function validateHead(head: NeuralHead): void {
     const a = head.attention;
     check(int(a.dim, 1, 4096), 'dim', 'a whole number from 1 to 4096');
     check(int(a.heads, 1, a.dim) && a.dim % a.heads === 0, 'heads', `a divisor of dim (${a.dim})`);
-    check(a.mlpRatio > 0 && Number.isInteger(a.dim * a.mlpRatio), 'mlpRatio', 'positive, dim · mlpRatio whole');
+    check(
+      a.mlpRatio > 0 && Number.isInteger(a.dim * a.mlpRatio),
+      'mlpRatio',
+      'positive, dim · mlpRatio whole',
+    );
     check(a.dropout >= 0 && a.dropout < 1, 'dropout', 'in [0, 1)');
     check(a.readout === 'cls' || a.readout === 'mean', 'readout', 'cls or mean');
+    check(typeof a.positions === 'boolean', 'positions', 'true or false');
   }
 }
 
@@ -155,5 +167,5 @@ export function describeHead(head: NeuralHead | null): string {
     return `MLP head (${m.hidden} hidden, ${m.activation.toUpperCase()}, dropout ${m.dropout}; ${train})`;
   }
   const a = head.attention;
-  return `attention head (d ${a.dim}, ${a.heads} heads, MLP ×${a.mlpRatio}, dropout ${a.dropout}, ${a.readout === 'cls' ? 'class token' : 'mean of tokens'}; ${train})`;
+  return `attention head (d ${a.dim}, ${a.heads} heads, MLP ×${a.mlpRatio}, dropout ${a.dropout}, ${a.readout === 'cls' ? 'class token' : 'mean of tokens'}${a.positions ? ', learned positions' : ', no positions'}; ${train})`;
 }

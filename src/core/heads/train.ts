@@ -16,7 +16,7 @@ import { createRng, fnv1a32 } from '../rng';
 import { sampleIndices } from '../sample';
 import { batchInputs, type RowScaling } from './batch';
 import type { HeadLayout } from './layout';
-import { crossEntropy, type Dropout, headForward, type Params, type TF, type Tensor } from './model';
+import { crossEntropy, type Dropout, headForward, type Params, type Tensor, type TF } from './model';
 import type { NeuralHead } from './spec';
 import { type HeadWeights, initialWeights } from './weights';
 
@@ -73,13 +73,19 @@ const EVAL_BATCH = 256;
 
 function toParams(tf: TF, weights: HeadWeights): Record<string, ReturnType<TF['variable']>> {
   return Object.fromEntries(
-    Object.entries(weights).map(([name, w]) => [name, tf.variable(tf.tensor(w.data, w.shape), true, `head/${name}`)]),
+    Object.entries(weights).map(([name, w]) => [
+      name,
+      tf.variable(tf.tensor(w.data, w.shape), true, `head/${name}`),
+    ]),
   );
 }
 
 function snapshot(params: Record<string, Tensor>): HeadWeights {
   return Object.fromEntries(
-    Object.entries(params).map(([name, v]) => [name, { shape: [...v.shape], data: v.dataSync() as Float32Array }]),
+    Object.entries(params).map(([name, v]) => [
+      name,
+      { shape: [...v.shape], data: v.dataSync() as Float32Array },
+    ]),
   ) as HeadWeights;
 }
 
@@ -97,11 +103,10 @@ function predictWith(
   const proba = new Float64Array(n * k);
   for (let start = 0; start < n; start += EVAL_BATCH) {
     const rows = Array.from({ length: Math.min(EVAL_BATCH, n - start) }, (_, i) => start + i);
-    const p = tf.tidy(() => {
+    tf.tidy(() => {
       const inputs = batchInputs(head, layout, X, rows, scaling).map((b) => tf.tensor(b.data, b.shape));
-      return tf.softmax(headForward(tf, head, layout, params, inputs)).dataSync();
+      proba.set(tf.softmax(headForward(tf, head, layout, params, inputs)).dataSync(), start * k);
     });
-    for (let i = 0; i < p.length; i++) proba[start * k + i] = p[i];
   }
   return proba;
 }
@@ -187,7 +192,7 @@ export async function fitHead(
   const evaluate = (rows: HeadRows, n: number) =>
     scoreRows(predictWith(tf, head, layout, vars, scaling, rows.X, n), rows.y, k);
   try {
-    train: for (let epoch = 1; epoch <= t.maxEpochs; epoch++) {
+    epochs: for (let epoch = 1; epoch <= t.maxEpochs; epoch++) {
       const epochStart = performance.now();
       const order = sampleIndices(nTrain, nTrain, subSeed(t.seed, 0x0de5, epoch));
       let lossSum = 0;
@@ -196,25 +201,37 @@ export async function fitHead(
         if (await hooks.shouldStop?.()) {
           stopReason = 'stopped';
           timings.trainMs += performance.now() - epochStart;
-          break train;
+          break epochs;
         }
         const rows = order.slice(b * t.batchSize, (b + 1) * t.batchSize);
         const labels = Int32Array.from(rows, (r) => train.y[r]);
-        const step = tf.tidy(() => {
-          const inputs = batchInputs(head, layout, train.X, rows, scaling).map((x) => tf.tensor(x.data, x.shape));
-          let logits: Tensor | null = null;
+        // Read out inside the scope; tidy() returns nothing (it would walk a returned array).
+        const step = { loss: 0, logits: [] as ArrayLike<number> };
+        tf.tidy(() => {
+          const inputs = batchInputs(head, layout, train.X, rows, scaling).map((x) =>
+            tf.tensor(x.data, x.shape),
+          );
           const { value, grads } = tf.variableGrads(() => {
-            logits = headForward(tf, head, layout, vars, inputs, drop);
-            return crossEntropy(tf, logits, labels, k);
+            const out = headForward(tf, head, layout, vars, inputs, drop);
+            step.logits = out.dataSync();
+            return crossEntropy(tf, out, labels, k);
           }, varList);
           // AdamW: the decay uses the weights before this step, as torch.optim.AdamW does.
           if (t.weightDecay > 0) for (const v of varList) v.assign(tf.mul(v, 1 - t.lr * t.weightDecay));
           optimizer.applyGradients(grads as never);
-          return { loss: value.dataSync()[0], predicted: tf.argMax(logits!, -1).dataSync() as Int32Array };
+          step.loss = value.dataSync()[0];
         });
         lossSum += step.loss * rows.length;
-        for (let i = 0; i < rows.length; i++) if (step.predicted[i] === labels[i]) correct++;
-        hooks.onBatch?.((epoch - 1) * batches + b + 1, totalBatches, `epoch ${epoch}, batch ${b + 1}/${batches}`);
+        for (let i = 0; i < rows.length; i++) {
+          let arg = 0;
+          for (let c = 1; c < k; c++) if (step.logits[i * k + c] > step.logits[i * k + arg]) arg = c;
+          if (arg === labels[i]) correct++;
+        }
+        hooks.onBatch?.(
+          (epoch - 1) * batches + b + 1,
+          totalBatches,
+          `epoch ${epoch}, batch ${b + 1}/${batches}`,
+        );
       }
       timings.trainMs += performance.now() - epochStart;
       const valStart = performance.now();
@@ -231,9 +248,11 @@ export async function fitHead(
       hooks.onEpoch?.(step);
       const better =
         !best ||
-        (val !== null && (val.accuracy > best.accuracy || (val.accuracy === best.accuracy && val.loss < best.loss))) ||
+        (val !== null &&
+          (val.accuracy > best.accuracy || (val.accuracy === best.accuracy && val.loss < best.loss))) ||
         val === null;
-      if (better) best = { epoch, accuracy: val?.accuracy ?? 0, loss: val?.loss ?? 0, weights: snapshot(vars) };
+      if (better)
+        best = { epoch, accuracy: val?.accuracy ?? 0, loss: val?.loss ?? 0, weights: snapshot(vars) };
       if (val !== null && t.patience > 0 && best && epoch - best.epoch >= t.patience) {
         stopReason = 'early-stop';
         break;
@@ -241,7 +260,8 @@ export async function fitHead(
     }
     const finishStart = performance.now();
     const weights = best?.weights ?? snapshot(vars);
-    for (const [name, v] of Object.entries(vars)) v.assign(tf.tensor(weights[name].data, weights[name].shape));
+    for (const [name, v] of Object.entries(vars))
+      v.assign(tf.tensor(weights[name].data, weights[name].shape));
     const trainScore = evaluate(train, nTrain);
     const val = nVal ? evaluate(validation, nVal) : null;
     const nTest = test.y.length;

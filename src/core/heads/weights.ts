@@ -8,9 +8,10 @@
  * - Linear (in → out): weight and bias U(−1/√in, 1/√in), torch's kaiming_uniform(a=√5) and bias
  *   rule;
  * - LayerNorm: weight 1, bias 0;
- * - the class token: 0 (the paper's head).
+ * - the class token: 0 (the paper's head);
+ * - position embeddings: N(0, 0.02²) (ViT's).
  */
-import { createRng, type Rng } from '../rng';
+import { createRng, gaussian, type Rng } from '../rng';
 import type { HeadLayout } from './layout';
 import type { NeuralHead } from './spec';
 
@@ -22,7 +23,11 @@ export interface HeadTensor {
 /** Every parameter of a head, by name, in a fixed order. */
 export type HeadWeights = Record<string, HeadTensor>;
 
-type Init = { kind: 'uniform'; fanIn: number } | { kind: 'ones' } | { kind: 'zeros' };
+type Init =
+  | { kind: 'uniform'; fanIn: number }
+  | { kind: 'normal'; std: number }
+  | { kind: 'ones' }
+  | { kind: 'zeros' };
 
 interface ParamSpec {
   name: string;
@@ -59,6 +64,15 @@ export function parameterSpecs(head: NeuralHead, layout: HeadLayout): ParamSpec[
     ...groups.flatMap((g, i) => [
       ...layerNorm(`norm${i}`, [g.height * g.width, g.channels]),
       ...linear(`proj${i}`, g.channels, a.dim),
+      ...(a.positions
+        ? [
+            {
+              name: `pos${i}`,
+              shape: [g.height * g.width, a.dim],
+              init: { kind: 'normal', std: 0.02 } as Init,
+            },
+          ]
+        : []),
     ]),
     ...(a.readout === 'cls' ? [{ name: 'cls_token', shape: [a.dim], init: { kind: 'zeros' } as Init }] : []),
     ...layerNorm('block.norm1', [a.dim]),
@@ -78,6 +92,9 @@ function draw(rng: Rng, size: number, init: Init): Float32Array {
   else if (init.kind === 'uniform') {
     const bound = 1 / Math.sqrt(init.fanIn);
     for (let i = 0; i < size; i++) out[i] = (2 * rng.nextFloat() - 1) * bound;
+  } else if (init.kind === 'normal') {
+    const g = gaussian(rng, size);
+    for (let i = 0; i < size; i++) out[i] = g[i] * init.std;
   }
   return out;
 }
