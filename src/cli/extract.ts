@@ -66,7 +66,12 @@ export const EXTRACT_SPEC: CommandSpec = {
       help: 'a directory (<block>.npy each), or one .npy with the blocks concatenated',
     },
     { name: 't', value: 'T', help: 'timestep', default: '100' },
-    { name: 'pooling', value: 'avg|max|avg2|avg4|grid4|grid8|grid16', help: 'pooling of each map (gridS: the map pooled to ≤ S×S)', default: 'avg' },
+    {
+      name: 'pooling',
+      value: 'avg|max|avg2|avg4|grid4|grid8|grid16',
+      help: 'pooling of each map (gridS: the map pooled to ≤ S×S)',
+      default: 'avg',
+    },
     ...COMMON,
   ],
   details: `Writes, in <dir>: <block>.npy [N, D] float32, labels.npy [N], ids.txt (one image id a line), run.json.

@@ -42,7 +42,10 @@ export function gridSide(side: number, size: number): number {
  * global poolings, [C, s, s] for adaptive s, the grid for 'grid', the map itself for 'raw'. The
  * features are this, flattened channel-major.
  */
-export function pooledShape(map: readonly [number, number, number], pooling: Pooling): [number, number, number] {
+export function pooledShape(
+  map: readonly [number, number, number],
+  pooling: Pooling,
+): [number, number, number] {
   const [c, h, w] = map;
   switch (pooling.kind) {
     case 'avg':

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ExtractParams, ProbeParams } from '../worker/jobs';
+import type { ExtractParams, ProbeParams, ProbeResult } from '../worker/jobs';
 import { fakeFeatures, fakeImages, fakeRuntime, PIXELS, withCopiesInTest } from './fake-runtime';
 import { dataSpec, type FeatureSpec } from './feature-spec';
 import { evaluateProbe, type ProbeRunState, probeToJson, runProbe, tryProbe } from './probe-run';
@@ -136,7 +136,7 @@ describe('evaluateProbe', () => {
     const spec = specFor(split, { blocks: ['mid'], timesteps: [0] });
     const probe = await runProbe(rt, { spec, split, C: 1, maxIter: 50 }, input);
     const params = rt.calls.find((c) => c.job === 'trainProbe')!.params as ProbeParams;
-    const ev = evaluateProbe(probe.result!, params.test!.X, params.test!.y, probe.d, 3);
+    const ev = evaluateProbe(probe.result as ProbeResult, params.test!.X, params.test!.y, probe.d, 3);
     expect(ev.accuracy).toBe(probe.result!.testAccuracy);
     expect(ev.predictions).toEqual(probe.result!.testPredictions);
     expect(ev.confusion).toEqual(probe.result!.confusion);

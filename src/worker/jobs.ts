@@ -3,6 +3,10 @@
  * streams) its partial results. Adding a job means adding an entry here and a handler in
  * handlers/; the types keep both sides of the protocol in step.
  */
+import type { RowScaling } from '../core/heads/batch';
+import type { HeadLayout } from '../core/heads/layout';
+import type { NeuralHead } from '../core/heads/spec';
+import type { HeadWeights } from '../core/heads/weights';
 import type { Manifest } from '../core/manifest/types';
 import type { Pooling } from '../core/pooling';
 import type { CacheStats } from './cache/feature-cache';
@@ -248,6 +252,52 @@ export interface ProbeResult {
   ms: number;
 }
 
+/**
+ * A neural head (core/heads) to train on rows of features: like ProbeParams, with the head's
+ * settings and the layout of a row (d values: the groups of pooled maps, k classes).
+ */
+export interface HeadParams {
+  head: NeuralHead;
+  layout: HeadLayout;
+  train: { X: Float32Array; y: Int32Array };
+  /** For the curves, Stop and the choice of epoch. Optional. */
+  validation?: { X: Float32Array; y: Int32Array };
+  /** Evaluated once, with the chosen epoch's weights. Optional. */
+  test?: { X: Float32Array; y: Int32Array };
+  /** Start from these weights instead of the seeded ones (the PyTorch parity check). */
+  initial?: HeadWeights;
+  /** Send the initial weights back with the result. */
+  returnInitial?: boolean;
+}
+
+/** A trained neural head: what the probe's result says, plus the head itself. */
+export interface HeadResult {
+  kind: NeuralHead['kind'];
+  head: NeuralHead;
+  layout: HeadLayout;
+  /** The chosen epoch's weights. */
+  weights: HeadWeights;
+  /** MLP: its input standardisation (fitted on the training rows); null for the attention head. */
+  scaling: RowScaling | null;
+  initial?: HeadWeights;
+  trainAccuracy: number;
+  validationAccuracy: number | null;
+  testAccuracy: number | null;
+  testPredictions: Int32Array;
+  testConfidence: Float32Array;
+  confusion: Int32Array;
+  /** Epochs run. */
+  iterations: number;
+  /** The epoch whose weights these are (1-based). */
+  bestEpoch: number;
+  stopReason: 'early-stop' | 'max-epochs' | 'stopped';
+  /** What computed it. */
+  solver: 'tfjs-wasm';
+  parameters: number;
+  timings: { setupMs: number; trainMs: number; validationMs: number; finishMs: number };
+  ms: number;
+}
+
 export type EmbedMethod = 'tsne' | 'pca' | 'umap';
 
 /** Settings of an embedding run; each method reads the ones it uses. */
@@ -375,6 +425,17 @@ export interface Jobs {
       d: number;
       k: number;
     };
+    result: { proba: Float64Array };
+  };
+  /**
+   * Train a neural head (MLP or attention; core/heads) with tfjs on WASM, streaming a ProbeStep
+   * per epoch (iter = epoch, validation accuracy); Stop keeps the best epoch so far. The test rows
+   * are evaluated once, at the end.
+   */
+  trainHead: { params: HeadParams; result: HeadResult; partial: ProbeStep };
+  /** Class probabilities of a trained head for new raw feature rows. */
+  applyHead: {
+    params: Pick<HeadResult, 'head' | 'layout' | 'weights' | 'scaling'> & { X: Float32Array; n: number };
     result: { proba: Float64Array };
   };
   /**

@@ -125,7 +125,10 @@ export function poolingHead(
     } else if (pooling.kind === 'adaptive' || pooling.kind === 'grid') {
       const sizes: readonly number[] = pooling.kind === 'adaptive' ? [1, 2, 4] : GRID_SIZES;
       if (!sizes.includes(pooling.size))
-        throw new DiffProbeError('internal', `poolingHead: invalid ${pooling.kind} size ${JSON.stringify(pooling.size)}`);
+        throw new DiffProbeError(
+          'internal',
+          `poolingHead: invalid ${pooling.kind} size ${JSON.stringify(pooling.size)}`,
+        );
       const [, gh, gw] = pooledShape([channels, height, width], pooling);
       if (gh === height && gw === width) {
         // A map already within the grid is its own tokens: an Identity names the output.

@@ -15,13 +15,13 @@ import type { FeatureSpec } from '../../pipeline/feature-spec';
 import { extractConcatenated } from '../../pipeline/features';
 import type { SweepGrid } from '../../pipeline/sweep-grid';
 import { bundledDataFor, getState, subscribe } from '../../state/store';
-import type { ProbeResult } from '../../worker/jobs';
+import type { HeadResult, ProbeResult } from '../../worker/jobs';
 import { labelledSplit, type ProbeSettings, probeSpec, trainProbe, workerRuntime } from '../probe/commands';
 import { runSweep, type SweepSettings } from '../sweep/commands';
 import type { BaselineResult } from './findings';
 
 export interface ProbeBaselines {
-  forResult: ProbeResult;
+  forResult: ProbeResult | HeadResult;
   pixels: BaselineResult;
   /** null when the probe already used the shallowest block. */
   shallow: (BaselineResult & { block: string }) | null;
