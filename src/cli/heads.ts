@@ -11,7 +11,9 @@ import {
   type NeuralHead,
   validateHead,
 } from '../core/heads/spec';
-import type { Manifest } from '../core/manifest/types';
+
+export { blockMaps } from '../core/heads/layout';
+
 import { int, num, type OptionSpec, type ParsedArgs, str, UsageError } from './args';
 
 type Flags = ParsedArgs['flags'];
@@ -75,14 +77,4 @@ export function headPoolingName(flags: Flags, head: NeuralHead | null): string {
       `--head attention reads the map as tokens: --pooling must be grid4, grid8 or grid16, not ${JSON.stringify(given)}`,
     );
   return given;
-}
-
-/** Every block's map shape [C, H, W], from the manifest. */
-export function blockMaps(manifest: Pick<Manifest, 'blocks'>): Record<string, [number, number, number]> {
-  return Object.fromEntries(
-    manifest.blocks.map((b) => [
-      b.name,
-      [b.channels, b.resolution[0], b.resolution[1]] as [number, number, number],
-    ]),
-  );
 }

@@ -5,6 +5,7 @@
  * vector; the attention head reads every group as h·w tokens of C values.
  */
 import { DiffProbeError } from '../errors';
+import type { Manifest } from '../manifest/types';
 import { GRID_SIZES, type GridSize, type Pooling, pooledShape } from '../pooling';
 import type { NeuralHead } from './spec';
 
@@ -107,5 +108,15 @@ export function headMemoryError(
     'out-of-memory',
     `the attention head on ${what} (${L} tokens per image) needs about ${gb(need)} for a batch of ${head.training.batchSize}, more than the ${gb(HEAD_BATCH_BUDGET)} it may use: ${advice}`,
     { tokens: L, bytes: need, budget: HEAD_BATCH_BUDGET, largestGrid: fits ?? null },
+  );
+}
+
+/** Every block's map shape [C, H, W], from the manifest. */
+export function blockMaps(manifest: Pick<Manifest, 'blocks'>): Record<string, [number, number, number]> {
+  return Object.fromEntries(
+    manifest.blocks.map((b) => [
+      b.name,
+      [b.channels, b.resolution[0], b.resolution[1]] as [number, number, number],
+    ]),
   );
 }

@@ -1,4 +1,6 @@
 import { useId, useRef, useState } from 'react';
+import { defaultHead, HEAD_KINDS, HEADS, type HeadKind } from '../../core/heads/spec';
+import { describePooling } from '../../pipeline/feature-spec';
 import { VALIDATION_FRACTION } from '../../pipeline/split';
 import { bundledDataFor, maxT, useShallow, useStore } from '../../state/store';
 import { NumberField } from '../../ui/NumberField';
@@ -6,7 +8,7 @@ import { SaveChartButtons } from '../../ui/SaveChartButtons';
 import { POOLINGS } from '../extraction/commands';
 import { trainProbeWithBaselines } from '../results/baselines';
 import { probeFindingText } from '../results/selectors';
-import { parseTimesteps, stopProbe } from './commands';
+import { parseTimesteps, probePooling, stopProbe } from './commands';
 import { ProbeCurves } from './ProbeCurves';
 import { ProbeResults } from './ProbeResults';
 
@@ -29,7 +31,11 @@ export function ProbePanel() {
   const [tText, setTText] = useState('');
   const [C, setC] = useState(1);
   const [maxIter, setMaxIter] = useState(200);
+  const [headKind, setHeadKind] = useState<HeadKind>('linear');
+  const [headSeed, setHeadSeed] = useState(0);
+  const [epochs, setEpochs] = useState<number | null>(null);
   const ids = {
+    head: useId(),
     source: useId(),
     train: useId(),
     test: useId(),
@@ -43,6 +49,9 @@ export function ProbePanel() {
   const maxTrain = dataset?.splits.train.count ?? 10;
   const maxTest = dataset?.splits.test.count ?? 10;
   const labelled = uploads.filter((u) => u.className);
+  const neural = headKind === 'linear' ? null : defaultHead(headKind, headSeed);
+  if (neural && epochs !== null) neural.training.maxEpochs = epochs;
+  const pooling = probePooling(neural, POOLINGS[view.pooling].pooling);
   const uploadClasses = new Set(labelled.map((u) => u.className));
 
   return (
@@ -50,9 +59,30 @@ export function ProbePanel() {
       <div className="analysis-controls">
         <p className="muted">
           Blocks: <strong>{view.blocks.join(' + ')}</strong> (
-          {view.blocks.length > 1 ? 'concatenated' : 'one block'}) · pooling: {POOLINGS[view.pooling].label} ·
-          noise seed {view.seed}
+          {view.blocks.length > 1 ? 'concatenated' : 'one block'}) · pooling:{' '}
+          {neural?.kind === 'attention' ? describePooling(pooling) : POOLINGS[view.pooling].label} · noise
+          seed {view.seed}
         </p>
+        <div className="row">
+          <label htmlFor={ids.head}>Probe classifier</label>
+          <select id={ids.head} value={headKind} onChange={(e) => setHeadKind(e.target.value as HeadKind)}>
+            {HEAD_KINDS.map((k) => (
+              <option key={k} value={k}>
+                {HEADS[k].label}
+              </option>
+            ))}
+          </select>
+        </div>
+        {neural && (
+          <p className="muted">
+            {neural.kind === 'attention'
+              ? 'Reads each block’s map as tokens (each side average-pooled to at most 8), with a Transformer block; '
+              : 'Reads the pooled features with one hidden layer; '}
+            trained with AdamW in the worker on TensorFlow.js (WASM). The epoch with the best validation
+            accuracy is kept; training stops when it has not improved for {neural.training.patience} epochs. A
+            linear probe on the same features is trained after it, to say what the head adds.
+          </p>
+        )}
         <div className="row">
           <label htmlFor={ids.source}>Probe data</label>
           <select
@@ -82,6 +112,18 @@ export function ProbePanel() {
           />
           <NumberField label="Regularisation C" min={0.0001} max={1e6} step="any" value={C} onChange={setC} />
           <NumberField label="Max iterations" min={1} max={2000} value={maxIter} onChange={setMaxIter} />
+          {neural && (
+            <>
+              <NumberField
+                label="Max epochs"
+                min={1}
+                max={1000}
+                value={neural.training.maxEpochs}
+                onChange={setEpochs}
+              />
+              <NumberField label="Head seed" min={0} max={2 ** 31} value={headSeed} onChange={setHeadSeed} />
+            </>
+          )}
         </div>
         <p className="muted">
           {VALIDATION_FRACTION * 100}% of the training images of each class
@@ -110,10 +152,11 @@ export function ProbePanel() {
                 timesteps,
                 C,
                 maxIter,
+                head: neural,
               })
             }
           >
-            Train probe
+            {neural ? `Train ${HEADS[neural.kind].noun.replace(/^the /, '')}` : 'Train probe'}
           </button>
           <button type="button" disabled={!busy} onClick={stopProbe}>
             Stop
@@ -137,7 +180,7 @@ export function ProbePanel() {
             {finding}
           </p>
         )}
-        {run && <ProbeCurves ref={curves} curve={run.curve} />}
+        {run && <ProbeCurves ref={curves} curve={run.curve} unit={run.head ? 'epoch' : 'L-BFGS iteration'} />}
         {run && run.curve.length > 0 && (
           <div className="row" data-part="exports">
             <SaveChartButtons chart={curves} file="probe-curves" label="Curves" />

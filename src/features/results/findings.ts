@@ -122,7 +122,8 @@ export function sweepFinding(s: SweepFindingInput): string {
 export function headAddsText(p: {
   head: 'mlp' | 'attention';
   block: string;
-  t: number;
+  /** One t, or several said together ("25, 100"). */
+  t: number | string;
   testAccuracy: number | null;
   linearTestAccuracy: number | null;
 }): string | null {

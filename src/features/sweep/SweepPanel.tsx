@@ -1,4 +1,5 @@
 import { useId, useRef, useState } from 'react';
+import { defaultHead, HEAD_KINDS, HEADS, type HeadKind } from '../../core/heads/spec';
 import { VALIDATION_FRACTION } from '../../pipeline/split';
 import { bundledDataFor, maxT, useStore } from '../../state/store';
 import { DataTable } from '../../ui/DataTable';
@@ -24,9 +25,10 @@ export function SweepPanel() {
   const [tText, setTText] = useState('0, 25, 100, 200, 500');
   const [nTrain, setNTrain] = useState(2000);
   const [nTest, setNTest] = useState(1000);
+  const [headKind, setHeadKind] = useState<HeadKind>('linear');
   const heatmap = useRef<SVGSVGElement>(null);
   const lines = useRef<SVGSVGElement>(null);
-  const ids = { which: useId(), t: useId(), train: useId(), test: useId() };
+  const ids = { which: useId(), t: useId(), train: useId(), test: useId(), head: useId() };
   if (!model || !dataset) return <p className="muted">The sweep needs the model and the bundled data.</p>;
   const timesteps = parseTimesteps(tText, maxT(model));
   const blocks =
@@ -52,6 +54,14 @@ export function SweepPanel() {
           >
             <option value="all">All {model.manifest.blocks.length} blocks</option>
             <option value="selected">Selected blocks ({selected.length})</option>
+          </select>
+          <label htmlFor={ids.head}>Sweep classifier</label>
+          <select id={ids.head} value={headKind} onChange={(e) => setHeadKind(e.target.value as HeadKind)}>
+            {HEAD_KINDS.map((k) => (
+              <option key={k} value={k}>
+                {HEADS[k].label}
+              </option>
+            ))}
           </select>
           <label htmlFor={ids.t}>Sweep timesteps</label>
           <input
@@ -96,6 +106,7 @@ export function SweepPanel() {
                 validationFraction: VALIDATION_FRACTION,
                 C: 1,
                 maxIter: 100,
+                head: headKind === 'linear' ? null : defaultHead(headKind),
               })
             }
           >
@@ -105,8 +116,11 @@ export function SweepPanel() {
             Stop sweep
           </button>
           <span className="muted">
-            {blocks.length} × {timesteps?.length ?? 0} probes on {nTrain} + {nTest} images; features come from
-            the cache when they can.
+            {blocks.length} × {timesteps?.length ?? 0}{' '}
+            {headKind === 'linear' ? 'probes' : `${HEADS[headKind].noun.replace(/^the /, '')}s`} on {nTrain} +{' '}
+            {nTest} images; features come from the cache when they can.
+            {headKind !== 'linear' &&
+              ' A head trains for up to a few minutes per cell; the linear probe on the chosen cell says what it adds.'}
           </span>
         </div>
         <p className="muted">
