@@ -97,19 +97,18 @@ async function main() {
         const r = await page.evaluate(
           async ({ parts, head, layout }) => {
             const decode = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
-            // .npy: the header's length is at bytes 8–9; the data follows it (little-endian f4 / i8).
-            const npy = (s: string, kind: 'f4' | 'i8') => {
+            // .npy: the header's length is at bytes 8–9, its dtype in 'descr'; the data follows it.
+            const npy = (s: string) => {
               const bytes = decode(s);
               const start = 10 + (bytes[8] | (bytes[9] << 8));
+              const descr = /'descr': '([^']+)'/.exec(new TextDecoder().decode(bytes.subarray(10, start)))![1];
               const body = bytes.slice(start).buffer;
-              return kind === 'f4'
-                ? new Float32Array(body)
-                : Int32Array.from(new BigInt64Array(body), Number);
+              if (descr === '<f4') return new Float32Array(body);
+              if (descr === '|u1') return Int32Array.from(new Uint8Array(body));
+              if (descr === '<i4') return new Int32Array(body);
+              return Int32Array.from(new BigInt64Array(body), Number);
             };
-            const rows = (p: { X: string; y: string }) => ({
-              X: npy(p.X, 'f4') as Float32Array,
-              y: npy(p.y, 'i8') as Int32Array,
-            });
+            const rows = (p: { X: string; y: string }) => ({ X: npy(p.X) as Float32Array, y: npy(p.y) as Int32Array });
             const train = rows(parts.train);
             const validation = rows(parts.validation);
             const test = rows(parts.test);
