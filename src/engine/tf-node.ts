@@ -7,6 +7,7 @@
  */
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
+import { DiffProbeError } from '../core/errors';
 import type { TF } from '../core/heads/model';
 
 export async function nodeTf(): Promise<TF> {
@@ -15,6 +16,15 @@ export async function nodeTf(): Promise<TF> {
   const g = globalThis as { __dirname?: string; require?: NodeJS.Require };
   g.__dirname ??= dist;
   g.require ??= require;
-  const { wasmTf } = await import('./tf-wasm');
+  let wasmTf: typeof import('./tf-wasm').wasmTf;
+  try {
+    ({ wasmTf } = await import('./tf-wasm'));
+  } catch (error) {
+    // Unbundled (tsx: `npm run cli`), Node cannot load tfjs's extensionless ES modules.
+    throw new DiffProbeError(
+      'backend-unavailable',
+      `TensorFlow.js could not be loaded (${String(error).split('\n')[0]}): the heads run in the built CLI (npx diffprobe, after npm run build:cli), not from the sources with tsx`,
+    );
+  }
   return wasmTf(`${dist}/`);
 }
