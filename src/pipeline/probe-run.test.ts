@@ -222,3 +222,19 @@ describe('runProbe with a head', () => {
     expect(rt.calls).toHaveLength(0);
   });
 });
+
+describe('a class with one image in the split', () => {
+  it('is explained before any head is trained, as for the linear probe', async () => {
+    const { items, input, pixels } = fakeImages(3, 20);
+    pixels.set('img:lonely', Float32Array.from({ length: PIXELS }, () => 0.5));
+    const split = splitLabelled([...items, { id: 'img:lonely', label: 'zz-lonely' }], 0.3, 0.2, 5);
+    const rt = fakeRuntime();
+    const spec = specFor(split, { blocks: ['up1_0'], timesteps: [0] });
+    for (const head of [null, defaultHead('mlp')]) {
+      const probe = await runProbe(rt, { spec, split, C: 1, maxIter: 50, head }, input);
+      expect(probe.status).toBe('failed');
+      expect(probe.problems.join(' ')).toMatch(/classes 3 have no test images/);
+    }
+    expect(rt.calls.some((c) => c.job === 'trainHead' || c.job === 'trainProbe')).toBe(false);
+  });
+});
