@@ -226,7 +226,10 @@ describe('runProbe with a head', () => {
 describe('a class with one image in the split', () => {
   it('is explained before any head is trained, as for the linear probe', async () => {
     const { items, input, pixels } = fakeImages(3, 20);
-    pixels.set('img:lonely', Float32Array.from({ length: PIXELS }, () => 0.5));
+    pixels.set(
+      'img:lonely',
+      Float32Array.from({ length: PIXELS }, () => 0.5),
+    );
     const split = splitLabelled([...items, { id: 'img:lonely', label: 'zz-lonely' }], 0.3, 0.2, 5);
     const rt = fakeRuntime();
     const spec = specFor(split, { blocks: ['up1_0'], timesteps: [0] });

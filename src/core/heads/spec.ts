@@ -103,13 +103,13 @@ export const HEADS: Record<HeadKind, HeadInfo> = {
   },
   mlp: {
     kind: 'mlp',
-    label: 'MLP head (one hidden layer)',
+    label: 'MLP head',
     noun: 'the MLP head',
     input: 'pooled features',
   },
   attention: {
     kind: 'attention',
-    label: 'Attention head (Transformer block on the map)',
+    label: 'Attention head',
     noun: 'the attention head',
     input: 'the map as tokens (each side pooled to ≤ 8)',
   },

@@ -12,7 +12,7 @@ import { parseTimesteps, probePooling, stopProbe } from './commands';
 import { ProbeCurves } from './ProbeCurves';
 import { ProbeResults } from './ProbeResults';
 
-/** A linear probe on the selected blocks' pooled features, trained in the worker. */
+/** A linear probe, or an MLP or attention head, on the selected blocks' features, trained in the worker. */
 export function ProbePanel() {
   const curves = useRef<SVGSVGElement>(null);
   const model = useStore((s) => s.model);
@@ -80,7 +80,8 @@ export function ProbePanel() {
               : 'Reads the pooled features with one hidden layer; '}
             trained with AdamW in the worker on TensorFlow.js (WASM). The epoch with the best validation
             accuracy is kept; training stops when it has not improved for {neural.training.patience} epochs. A
-            linear probe on the same features is trained after it, to say what the head adds.
+            linear probe on the same blocks and t (Regularisation C, Max iterations) is trained after it, to
+            say what the head adds.
           </p>
         )}
         <div className="row">
