@@ -101,14 +101,19 @@ async function main() {
             const npy = (s: string) => {
               const bytes = decode(s);
               const start = 10 + (bytes[8] | (bytes[9] << 8));
-              const descr = /'descr': '([^']+)'/.exec(new TextDecoder().decode(bytes.subarray(10, start)))![1];
+              const descr = /'descr': '([^']+)'/.exec(
+                new TextDecoder().decode(bytes.subarray(10, start)),
+              )![1];
               const body = bytes.slice(start).buffer;
               if (descr === '<f4') return new Float32Array(body);
               if (descr === '|u1') return Int32Array.from(new Uint8Array(body));
               if (descr === '<i4') return new Int32Array(body);
               return Int32Array.from(new BigInt64Array(body), Number);
             };
-            const rows = (p: { X: string; y: string }) => ({ X: npy(p.X) as Float32Array, y: npy(p.y) as Int32Array });
+            const rows = (p: { X: string; y: string }) => ({
+              X: npy(p.X) as Float32Array,
+              y: npy(p.y) as Int32Array,
+            });
             const train = rows(parts.train);
             const validation = rows(parts.validation);
             const test = rows(parts.test);
