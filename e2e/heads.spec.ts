@@ -19,17 +19,17 @@ test('probe with the attention head', async ({ app }) => {
   await expect(page.getByText('pooling: map average-pooled to at most 8×8')).toBeVisible();
   await page.getByLabel('Training images', { exact: true }).fill('100');
   await page.getByLabel('Test images', { exact: true }).fill('50');
-  await page.getByLabel('Max epochs').fill('3');
+  await page.getByLabel('Max epochs').fill('2');
   await page.getByRole('button', { name: 'Train attention head' }).click();
   const results = page.getByRole('region', { name: 'Probe results' });
   await expect(results).toBeVisible({ timeout: 180_000 });
   const text = (await results.textContent())!;
   expect(text).toMatch(/attention head \(d 64, 4 heads/);
-  expect(text).toMatch(/3 epochs, epoch \d kept/);
+  expect(text).toMatch(/2 epochs, epoch \d kept/);
   expect(text).toContain('float32 on TensorFlow.js (WASM)');
   expect(text).toContain('3136 features from up1_0 at t = 10, map average-pooled to at most 8×8 pooling');
   await expect(
-    page.getByRole('img', { name: /Probe training curves: epoch 3, .*validation accuracy/ }),
+    page.getByRole('img', { name: /Probe training curves: epoch 2, .*validation accuracy/ }),
   ).toBeVisible();
   const head = JSON.parse(
     (await download(page, page.getByRole('button', { name: 'Download head (JSON)' }))).toString('utf8'),

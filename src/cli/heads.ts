@@ -78,3 +78,11 @@ export function headPoolingName(flags: Flags, head: NeuralHead | null): string {
     );
   return given;
 }
+
+/**
+ * A run's settings with the head, when there is one: a linear probe's settings (and so its run
+ * id in run.json) stay what they were before heads existed.
+ */
+export function withHead<T extends object>(settings: T, head: NeuralHead | null): T & { head?: NeuralHead } {
+  return head ? { ...settings, head } : settings;
+}

@@ -27,7 +27,7 @@ import {
   startSession,
 } from './common';
 import { type CliContext, runRecord } from './context';
-import { blockMaps, HEAD_OPTIONS, headOf, headPoolingName } from './heads';
+import { blockMaps, HEAD_OPTIONS, headOf, headPoolingName, withHead } from './heads';
 import { featureSpec, LABELLED_OPTIONS, labelledData } from './labelled';
 import { Output, withOutput } from './output';
 import { createProgress } from './progress';
@@ -167,15 +167,7 @@ export async function runProbeCommand(ctx: CliContext, args: ParsedArgs): Promis
           )
           .join('\n')}\n`,
       );
-      const settings = {
-        blocks,
-        timesteps: ts,
-        pooling: poolName,
-        seed,
-        C,
-        maxIter,
-        ...(head ? { head } : {}),
-      };
+      const settings = withHead({ blocks, timesteps: ts, pooling: poolName, seed, C, maxIter }, head);
       const record = await runRecord(
         ctx,
         'probe',

@@ -55,6 +55,21 @@ function poolingName(p: Pooling): string {
   return name;
 }
 
+/** A worker handler's context in the CLI: progress to the terminal, partials to the caller, no Stop. */
+function cliJobContext(
+  progress: Progress | null,
+  call: Parameters<PipelineRuntime['run']>[2],
+): Parameters<typeof trainProbe>[1] {
+  return {
+    id: 0,
+    signal: new AbortController().signal,
+    progress: (done, _total, note) => progress?.update(done, note),
+    partial: (step) => call.onPartial?.(step as never),
+    checkpoint: async () => {},
+    stopRequested: async () => false,
+  };
+}
+
 export interface NodeRuntimeOptions {
   model: NodeModel;
   cacheDir: string | null;
@@ -119,18 +134,7 @@ export function createNodeRuntime(options: NodeRuntimeOptions): PipelineRuntime 
       if (job === 'trainProbe') {
         const p = params as JobParams<'trainProbe'>;
         const progress = options.progress?.(call.label, p.maxIter, 'iterations') ?? null;
-        const result = await trainProbe(
-          p,
-          {
-            id: 0,
-            signal: new AbortController().signal,
-            progress: (done, _total, note) => progress?.update(done, note),
-            partial: (step) => call.onPartial?.(step as never),
-            checkpoint: async () => {},
-            stopRequested: async () => false,
-          },
-          dataTerm,
-        );
+        const result = await trainProbe(p, cliJobContext(progress, call), dataTerm);
         progress?.finish(`${result.iterations} iterations (${result.stopReason})`);
         return result as JobResult<K>;
       }
@@ -140,18 +144,7 @@ export function createNodeRuntime(options: NodeRuntimeOptions): PipelineRuntime 
         const batches = Math.ceil(p.train.y.length / p.head.training.batchSize);
         const progress =
           options.progress?.(call.label, batches * p.head.training.maxEpochs, 'batches') ?? null;
-        const result = await trainHead(
-          p,
-          {
-            id: 0,
-            signal: new AbortController().signal,
-            progress: (done, _total, note) => progress?.update(done, note),
-            partial: (step) => call.onPartial?.(step as never),
-            checkpoint: async () => {},
-            stopRequested: async () => false,
-          },
-          nodeTf,
-        );
+        const result = await trainHead(p, cliJobContext(progress, call), nodeTf);
         progress?.finish(
           `${result.iterations} epochs (${result.stopReason}), epoch ${result.bestEpoch} chosen`,
         );

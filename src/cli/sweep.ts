@@ -42,7 +42,7 @@ import {
   startSession,
 } from './common';
 import { type CliContext, runRecord } from './context';
-import { blockMaps, HEAD_OPTIONS, headOf, headPoolingName } from './heads';
+import { blockMaps, HEAD_OPTIONS, headOf, headPoolingName, withHead } from './heads';
 import { featureSpec, LABELLED_OPTIONS, labelledData } from './labelled';
 import { registerMerger, type ShardOutput } from './merge';
 import { Output, withOutput } from './output';
@@ -197,15 +197,7 @@ export async function runSweepCommand(ctx: CliContext, args: ParsedArgs): Promis
       progress.finish(status);
       await writeGrid(out, grid);
       if (cellsFile) await out.write('cells.json', `${JSON.stringify(cellsFile, null, 1)}\n`);
-      const settings = {
-        blocks,
-        timesteps: ts,
-        pooling: poolName,
-        seed,
-        C,
-        maxIter,
-        ...(head ? { head } : {}),
-      };
+      const settings = withHead({ blocks, timesteps: ts, pooling: poolName, seed, C, maxIter }, head);
       const record = await runRecord(
         ctx,
         'sweep',

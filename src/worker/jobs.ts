@@ -217,12 +217,8 @@ export interface ProbeStep {
   validationAccuracy: number | null;
 }
 
-export interface ProbeResult {
-  /** k×d weights on standardised features, intercepts, and the standardisation (fitted on train). */
-  W: Float64Array;
-  b: Float64Array;
-  mean: Float64Array;
-  scale: Float64Array;
+/** What a trained classifier (the probe or a head) scores, the same for every kind. */
+export interface ClassifierMetrics {
   trainAccuracy: number;
   /** Of the returned model on the validation rows; null without them. */
   validationAccuracy: number | null;
@@ -233,6 +229,14 @@ export interface ProbeResult {
   testConfidence: Float32Array;
   /** k×k on the test rows, rows = true class (all 0 without test rows). */
   confusion: Int32Array;
+}
+
+export interface ProbeResult extends ClassifierMetrics {
+  /** k×d weights on standardised features, intercepts, and the standardisation (fitted on train). */
+  W: Float64Array;
+  b: Float64Array;
+  mean: Float64Array;
+  scale: Float64Array;
   iterations: number;
   stopReason: string;
   /** What computed the objective: ORT's WASM GEMM (large probes) or the JavaScript loop. */
@@ -271,7 +275,7 @@ export interface HeadParams {
 }
 
 /** A trained neural head: what the probe's result says, plus the head itself. */
-export interface HeadResult {
+export interface HeadResult extends ClassifierMetrics {
   kind: NeuralHead['kind'];
   head: NeuralHead;
   layout: HeadLayout;
@@ -280,12 +284,6 @@ export interface HeadResult {
   /** MLP: its input standardisation (fitted on the training rows); null for the attention head. */
   scaling: RowScaling | null;
   initial?: HeadWeights;
-  trainAccuracy: number;
-  validationAccuracy: number | null;
-  testAccuracy: number | null;
-  testPredictions: Int32Array;
-  testConfidence: Float32Array;
-  confusion: Int32Array;
   /** Epochs run. */
   iterations: number;
   /** The epoch whose weights these are (1-based). */

@@ -1,5 +1,5 @@
 import { useId, useRef, useState } from 'react';
-import { defaultHead, HEAD_KINDS, HEADS, type HeadKind } from '../../core/heads/spec';
+import { defaultHead, HEADS, type HeadKind } from '../../core/heads/spec';
 import { describePooling } from '../../pipeline/feature-spec';
 import { VALIDATION_FRACTION } from '../../pipeline/split';
 import { bundledDataFor, maxT, useShallow, useStore } from '../../state/store';
@@ -9,6 +9,7 @@ import { POOLINGS } from '../extraction/commands';
 import { trainProbeWithBaselines } from '../results/baselines';
 import { probeFindingText } from '../results/selectors';
 import { parseTimesteps, probePooling, stopProbe } from './commands';
+import { HeadSelect } from './HeadSelect';
 import { ProbeCurves } from './ProbeCurves';
 import { ProbeResults } from './ProbeResults';
 
@@ -35,7 +36,6 @@ export function ProbePanel() {
   const [headSeed, setHeadSeed] = useState(0);
   const [epochs, setEpochs] = useState<number | null>(null);
   const ids = {
-    head: useId(),
     source: useId(),
     train: useId(),
     test: useId(),
@@ -64,14 +64,7 @@ export function ProbePanel() {
           seed {view.seed}
         </p>
         <div className="row">
-          <label htmlFor={ids.head}>Probe classifier</label>
-          <select id={ids.head} value={headKind} onChange={(e) => setHeadKind(e.target.value as HeadKind)}>
-            {HEAD_KINDS.map((k) => (
-              <option key={k} value={k}>
-                {HEADS[k].label}
-              </option>
-            ))}
-          </select>
+          <HeadSelect label="Probe classifier" value={headKind} onChange={setHeadKind} />
         </div>
         {neural && (
           <p className="muted">

@@ -1,11 +1,12 @@
 import { useId, useRef, useState } from 'react';
-import { defaultHead, HEAD_KINDS, HEADS, type HeadKind } from '../../core/heads/spec';
+import { defaultHead, HEADS, type HeadKind } from '../../core/heads/spec';
 import { VALIDATION_FRACTION } from '../../pipeline/split';
 import { bundledDataFor, maxT, useStore } from '../../state/store';
 import { DataTable } from '../../ui/DataTable';
 import { NumberField } from '../../ui/NumberField';
 import { SaveChartButtons } from '../../ui/SaveChartButtons';
 import { parseTimesteps } from '../probe/commands';
+import { HeadSelect } from '../probe/HeadSelect';
 import { runSweepWithBaselines } from '../results/baselines';
 import { sweepFindingText } from '../results/selectors';
 import { downloadSweep, openInExplorer } from './commands';
@@ -28,7 +29,7 @@ export function SweepPanel() {
   const [headKind, setHeadKind] = useState<HeadKind>('linear');
   const heatmap = useRef<SVGSVGElement>(null);
   const lines = useRef<SVGSVGElement>(null);
-  const ids = { which: useId(), t: useId(), train: useId(), test: useId(), head: useId() };
+  const ids = { which: useId(), t: useId(), train: useId(), test: useId() };
   if (!model || !dataset) return <p className="muted">The sweep needs the model and the bundled data.</p>;
   const timesteps = parseTimesteps(tText, maxT(model));
   const blocks =
@@ -55,14 +56,7 @@ export function SweepPanel() {
             <option value="all">All {model.manifest.blocks.length} blocks</option>
             <option value="selected">Selected blocks ({selected.length})</option>
           </select>
-          <label htmlFor={ids.head}>Sweep classifier</label>
-          <select id={ids.head} value={headKind} onChange={(e) => setHeadKind(e.target.value as HeadKind)}>
-            {HEAD_KINDS.map((k) => (
-              <option key={k} value={k}>
-                {HEADS[k].label}
-              </option>
-            ))}
-          </select>
+          <HeadSelect label="Sweep classifier" value={headKind} onChange={setHeadKind} />
           <label htmlFor={ids.t}>Sweep timesteps</label>
           <input
             id={ids.t}
