@@ -1,5 +1,6 @@
 import { useId, useRef, useState } from 'react';
 import { defaultHead, HEADS, type HeadKind } from '../../core/heads/spec';
+import { GRID_SIZES, type GridSize } from '../../core/pooling';
 import { describePooling } from '../../pipeline/feature-spec';
 import { VALIDATION_FRACTION } from '../../pipeline/split';
 import { bundledDataFor, maxT, useShallow, useStore } from '../../state/store';
@@ -35,7 +36,9 @@ export function ProbePanel() {
   const [headKind, setHeadKind] = useState<HeadKind>('linear');
   const [headSeed, setHeadSeed] = useState(0);
   const [epochs, setEpochs] = useState<number | null>(null);
+  const [grid, setGrid] = useState<GridSize>(8);
   const ids = {
+    grid: useId(),
     source: useId(),
     train: useId(),
     test: useId(),
@@ -51,7 +54,7 @@ export function ProbePanel() {
   const labelled = uploads.filter((u) => u.className);
   const neural = headKind === 'linear' ? null : defaultHead(headKind, headSeed);
   if (neural && epochs !== null) neural.training.maxEpochs = epochs;
-  const pooling = probePooling(neural, POOLINGS[view.pooling].pooling);
+  const pooling = probePooling(neural, POOLINGS[view.pooling].pooling, grid);
   const uploadClasses = new Set(labelled.map((u) => u.className));
 
   return (
@@ -69,7 +72,7 @@ export function ProbePanel() {
         {neural && (
           <p className="muted">
             {neural.kind === 'attention'
-              ? 'Reads each block’s map as tokens (each side average-pooled to at most 8), with a Transformer block; '
+              ? `Reads each block’s map as tokens (each side average-pooled to at most ${grid}), with a Transformer block; `
               : 'Reads the pooled features with one hidden layer; '}
             trained with AdamW in the worker on TensorFlow.js (WASM). The epoch with the best validation
             accuracy is kept; training stops when it has not improved for {neural.training.patience} epochs. A
@@ -116,6 +119,22 @@ export function ProbePanel() {
                 onChange={setEpochs}
               />
               <NumberField label="Head seed" min={0} max={2 ** 31} value={headSeed} onChange={setHeadSeed} />
+              {neural.kind === 'attention' && (
+                <>
+                  <label htmlFor={ids.grid}>Token grid</label>
+                  <select
+                    id={ids.grid}
+                    value={grid}
+                    onChange={(e) => setGrid(Number(e.target.value) as GridSize)}
+                  >
+                    {GRID_SIZES.map((s) => (
+                      <option key={s} value={s}>
+                        each side ≤ {s}
+                      </option>
+                    ))}
+                  </select>
+                </>
+              )}
             </>
           )}
         </div>
@@ -147,6 +166,7 @@ export function ProbePanel() {
                 C,
                 maxIter,
                 head: neural,
+                grid,
               })
             }
           >

@@ -8,7 +8,7 @@ import { notifyError, runJobOrThrow, trackRun } from '../../app/commands';
 import { isDiffProbeError } from '../../core/errors';
 import { blockMaps } from '../../core/heads/layout';
 import { ATTENTION_POOLING, type NeuralHead } from '../../core/heads/spec';
-import type { Pooling } from '../../core/pooling';
+import type { GridSize, Pooling } from '../../core/pooling';
 import { modelInputFor } from '../../data/model-input';
 import type { FeatureSpec } from '../../pipeline/feature-spec';
 import { dataSpec } from '../../pipeline/feature-spec';
@@ -37,14 +37,21 @@ export interface ProbeSettings {
   maxIter: number;
   /** A neural head instead of the linear probe (absent or null: the linear probe). */
   head?: NeuralHead | null;
+  /** The attention head's token grid: each side pooled to at most this (default 8). */
+  grid?: GridSize;
 }
 
 /**
  * The pooling a probe reads: the view's, but the attention head reads the map as tokens (each side
  * pooled to at most 8) whatever the view pools with.
  */
-export function probePooling(head: NeuralHead | null | undefined, viewPooling: Pooling): Pooling {
-  return head?.kind === 'attention' ? ATTENTION_POOLING : viewPooling;
+export function probePooling(
+  head: NeuralHead | null | undefined,
+  viewPooling: Pooling,
+  grid?: GridSize,
+): Pooling {
+  if (head?.kind !== 'attention') return viewPooling;
+  return grid ? { kind: 'grid', size: grid } : ATTENTION_POOLING;
 }
 
 /** A probe in the store: its spec, settings, live curve and result (pipeline/probe-run.ts). */
@@ -152,7 +159,7 @@ export function probeSpec(settings: ProbeSettings, split: LabelledSplit): Featur
     blocks: [...view.blocks],
     timesteps: [...settings.timesteps],
     seed: view.seed,
-    pooling: probePooling(settings.head, POOLINGS[view.pooling].pooling),
+    pooling: probePooling(settings.head, POOLINGS[view.pooling].pooling, settings.grid),
     data: dataSpec(split, source, settings.splitSeed, settings.validationFraction ?? VALIDATION_FRACTION),
   };
 }
