@@ -12,6 +12,7 @@
 import { DiffProbeError } from '../core/errors';
 import type { TensorDtype } from '../core/manifest/types';
 import {
+  blockNotes,
   type Candidates,
   type ClassifiedBlock,
   candidateTensors,
@@ -22,6 +23,8 @@ import {
   type InputRoles,
   isAmbiguousImage,
   type PredictionOutput,
+  type SkipEdge,
+  skipEdges,
 } from '../core/onnx/discover';
 import { withGraphOutputs } from '../core/onnx/graph-outputs';
 import { type OnnxModelInfo, readModel } from '../core/onnx/reader';
@@ -71,6 +74,9 @@ export interface ModelDiscoveryResult extends DiscoveryForManifest {
   readonly imageDims: readonly [number, number, number, number];
   readonly prediction: PredictionOutput;
   readonly blocks: readonly ClassifiedBlock[];
+  readonly skips: readonly SkipEdge[];
+  /** What the blocks say about the graph (no decoder…), for the user. */
+  readonly blockNotes: readonly string[];
   readonly counts: DiscoveryCounts;
   readonly timings: DiscoveryTimings;
 }
@@ -285,12 +291,17 @@ export async function discoverModel(
       at = performance.now();
     }
     if (!prediction) throw new DiffProbeError('internal', 'the dry run did not fetch the graph outputs');
-    const blocks = classifyBlocks(candidates, shapes, imageDims, { exclude: new Set([prediction.output]) });
+    const blocks = classifyBlocks(candidates, shapes, imageDims, {
+      exclude: new Set([prediction.output]),
+      prediction: prediction.output,
+    });
     return {
       roles,
       imageDims,
       prediction,
       blocks,
+      skips: skipEdges(candidates, blocks),
+      blockNotes: blockNotes(blocks),
       counts: {
         nodes: info.nodes.length,
         candidates: candidates.tensors.length,

@@ -216,21 +216,21 @@ describe('candidateTensors on a synthetic U-Net', () => {
   const found = candidateTensors(info);
   const byNode = new Map(found.tensors.map((c) => [c.node, c]));
 
-  it('proposes resolution changes, skip inputs and Adds of two computed tensors, in forward order', () => {
+  it('proposes resolution changes and what enters them, skip inputs, Adds of two computed tensors and the head’s input, in forward order', () => {
     expect(found.tensors.map((c) => [c.node, c.reasons.join('+')])).toEqual([
       ['/down_blocks.0/resnets.0/Add', 'residual'],
-      ['/down_blocks.0/resnets.0/Add_1', 'residual+skip-input'],
+      ['/down_blocks.0/resnets.0/Add_1', 'residual+stage-end+skip-input'],
       ['/down_blocks.0/downsamplers.0/conv/Conv', 'resolution-change'],
-      ['/down_blocks.1/resnets.0/Add', 'residual+skip-input'],
+      ['/down_blocks.1/resnets.0/Add', 'residual+stage-end+skip-input'],
       ['/down_blocks.1/downsamplers.0/conv/Conv', 'resolution-change'],
       ['/down_blocks.2/resnets.0/Add', 'residual+skip-input'],
       ['/mid block/resnets.0/Add', 'residual+skip-input'],
-      ['/up_blocks.0/resnets.0/Add', 'residual'],
+      ['/up_blocks.0/resnets.0/Add', 'residual+stage-end'],
       ['/up_blocks.0/upsamplers.0/Resize', 'resolution-change'],
       ['/up_blocks.0/upsamplers.0/conv/Conv', 'skip-input'],
-      ['/up_blocks.1/resnets.0/Add', 'residual'],
+      ['/up_blocks.1/resnets.0/Add', 'residual+stage-end'],
       ['/up_blocks.1/upsamplers.0/ConvTranspose', 'resolution-change+skip-input'],
-      ['/up_blocks.2/resnets.0/Add', 'residual'],
+      ['/up_blocks.2/resnets.0/Add', 'residual+last-block'],
     ]);
     const positions = found.tensors.map((c) => c.position);
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
@@ -394,7 +394,11 @@ describe('manifestFromDiscovery', () => {
     resolution: [28 >> level, 28 >> level],
     channels: 32,
     reasons: ['residual'],
+    why: ['sum of a residual connection'],
+    transit: false,
     preselected,
+    consumers: [],
+    path: { from: null, ops: [], truncated: false },
   });
   const discovery: DiscoveryForManifest = {
     roles: {

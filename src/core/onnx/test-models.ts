@@ -56,6 +56,12 @@ class GraphBuilder {
     return this.node(name, 'Conv', [x, w], { kernel_shape: [k, k], pads: [1, 1, 1, 1], ...attributes });
   }
 
+  /** Conv → Relu → Conv → Relu ("<prefix>/conv1/Conv" … "<prefix>/Relu_1"): a block without residual. */
+  convBlock(prefix: string, x: string, cIn: number, cOut: number): string {
+    const a = this.node(`${prefix}/Relu`, 'Relu', [this.conv(`${prefix}/conv1/Conv`, x, cIn, cOut)]);
+    return this.node(`${prefix}/Relu_1`, 'Relu', [this.conv(`${prefix}/conv2/Conv`, a, cOut, cOut)]);
+  }
+
   /** x + conv(relu(x)): a residual block whose sum is a real residual. */
   residual(prefix: string, x: string, c: number, addName = `${prefix}/Add`): string {
     const r = this.node(`${prefix}/Relu`, 'Relu', [x]);
@@ -227,3 +233,151 @@ export function twoImageModel(): Uint8Array {
     [{ name: 'pred', type: DataType.FLOAT, dims: ['N', 3, 8, 8] }],
   );
 }
+
+export interface PlainUNetOptions {
+  /** How the decoder up-samples: a stride-2 ConvTranspose (default), or a Resize then a 3×3 Conv. */
+  readonly upsampling?: 'conv-transpose' | 'resize-conv';
+  /** Where a decoder level's skip Concat sits: after its up-sampling (default), or before the next one. */
+  readonly concat?: 'after' | 'before';
+  /** Self-attention over the bottleneck's 16 positions, without a residual, before the up-sampling. */
+  readonly attention?: boolean;
+  /** The first up-sampling's output also feeds a side 1×1 Conv, added at the end of the next block. */
+  readonly upsamplingTwoConsumers?: boolean;
+  /** The encoder reaches 8×8 by two branches (a stride-2 Conv, a MaxPool + 1×1 Conv) joined by a Concat. */
+  readonly twoBranches?: boolean;
+  /**
+   * Each block's output goes on as a float-to-float Cast of itself (guided-diffusion's GroupNorm32
+   * traces so), and the first down-sampling pools a normalised, activated copy (as its ResBlocks
+   * with down=True do): the block outputs must still be found under their own names.
+   */
+  readonly admQuirks?: boolean;
+}
+
+/**
+ * A 1×16×16 U-Net of the classic kind (Ronneberger et al.; the course and tutorial DDPMs): blocks
+ * of Conv → Relu → Conv → Relu ("/enc1", "/enc2", "/mid", "/dec1", "/dec2") with the time embedding
+ * added to each block's input ([N, C, 1, 1]), MaxPool down-sampling, skip Concats, a 1×1 head, and no
+ * residual additions: a decoder block's output is only ever the input of the next up-sampling op
+ * (or of the head). int64 t, output eps.
+ */
+export function plainUNet(options: PlainUNetOptions = {}): Uint8Array {
+  const g = new GraphBuilder();
+  const tf = g.node('/time/Cast', 'Cast', ['t'], { to: DataType.FLOAT });
+  const tu = g.node('/time/Unsqueeze', 'Unsqueeze', [tf, g.ints('axes_1', [1])]);
+  const axes23 = g.ints('axes_23', [2, 3]);
+  const block = (prefix: string, x: string, cIn: number, cOut: number) => {
+    const te = g.node(`${prefix}/time/MatMul`, 'MatMul', [tu, g.weight(`${prefix}.time.weight`, [1, cIn])]);
+    const te4 = g.node(`${prefix}/time/Unsqueeze`, 'Unsqueeze', [te, axes23]);
+    const out = g.convBlock(prefix, g.node(`${prefix}/Add`, 'Add', [x, te4]), cIn, cOut);
+    return options.admQuirks ? g.node(`${prefix}/Cast`, 'Cast', [out], { to: DataType.FLOAT }) : out;
+  };
+  const pool = (name: string, x: string) =>
+    g.node(name, 'MaxPool', [x], { kernel_shape: [2, 2], strides: [2, 2] });
+  const normed = (prefix: string, x: string, c: number) => {
+    const scale = g.floats(`${prefix}.scale`, [c], Array(c).fill(1));
+    const bias = g.floats(`${prefix}.bias`, [c], Array(c).fill(0));
+    const n = g.node(`${prefix}/InstanceNormalization`, 'InstanceNormalization', [x, scale, bias]);
+    return g.node(`${prefix}/Relu`, 'Relu', [n]);
+  };
+  const up = (prefix: string, x: string, cIn: number, cOut: number) => {
+    if (options.upsampling === 'resize-conv') {
+      const scales = g.floats(`${prefix}.scales`, [4], [1, 1, 2, 2]);
+      const resized = g.node(`${prefix}/Resize`, 'Resize', [x, '', scales]);
+      return g.conv(`${prefix}/conv/Conv`, resized, cIn, cOut);
+    }
+    const w = g.weight(`${prefix}.weight`, [cIn, cOut, 2, 2]);
+    return g.node(`${prefix}/ConvTranspose`, 'ConvTranspose', [x, w], {
+      kernel_shape: [2, 2],
+      strides: [2, 2],
+    });
+  };
+
+  const e16 = block('/enc1', 'x', 1, 4);
+  let p8 = pool('/pool1/MaxPool', options.admQuirks ? normed('/pool1/norm', e16, 4) : e16);
+  if (options.twoBranches) {
+    const a = g.conv('/branch_a/Conv', e16, 4, 2, { strides: [2, 2] });
+    const b = g.conv('/branch_b/Conv', p8, 4, 2, { kernel_shape: [1, 1], pads: [0, 0, 0, 0] });
+    p8 = g.node('/branches/Concat', 'Concat', [a, b], { axis: 1 });
+  }
+  const e8 = block('/enc2', p8, 4, 8);
+  const p4 = pool('/pool2/MaxPool', e8);
+  let mid = block('/mid', p4, 8, 16);
+  if (options.attention) mid = selfAttention(g, '/mid/attn', mid, 16, 4);
+
+  // The Resize default mode is nearest, as torch exports F.interpolate(scale_factor=2).
+  if (options.concat === 'before') {
+    const d8 = block('/dec1', up('/up1', mid, 16, 8), 8, 8);
+    const u16 = up('/up2', g.node('/dec1/Concat', 'Concat', [d8, e8], { axis: 1 }), 16, 4);
+    const d16 = block('/dec2', u16, 4, 4);
+    g.conv('/head/Conv', g.node('/dec2/Concat', 'Concat', [d16, e16], { axis: 1 }), 8, 1, {
+      kernel_shape: [1, 1],
+      pads: [0, 0, 0, 0],
+    });
+  } else {
+    const u8 = up('/up1', mid, 16, 8);
+    let d8 = block('/dec1', g.node('/dec1/Concat', 'Concat', [e8, u8], { axis: 1 }), 16, 8);
+    if (options.upsamplingTwoConsumers) {
+      const side = g.conv('/side/Conv', u8, 8, 8, { kernel_shape: [1, 1], pads: [0, 0, 0, 0] });
+      d8 = g.node('/dec1/Add_1', 'Add', [d8, side]);
+    }
+    const u16 = up('/up2', d8, 8, 4);
+    const d16 = block('/dec2', g.node('/dec2/Concat', 'Concat', [e16, u16], { axis: 1 }), 8, 4);
+    g.conv('/head/Conv', d16, 4, 1, { kernel_shape: [1, 1], pads: [0, 0, 0, 0] });
+  }
+  g.nodes[g.nodes.length - 1] = { ...g.nodes[g.nodes.length - 1], outputs: ['eps'] };
+  return g.encode(
+    'plain-unet',
+    [
+      { name: 'x', type: DataType.FLOAT, dims: ['N', 1, 16, 16] },
+      { name: 't', type: DataType.INT64, dims: ['N'] },
+    ],
+    [{ name: 'eps', type: DataType.FLOAT, dims: ['N', 1, 16, 16] }],
+  );
+}
+
+/** Single-head self-attention over an s×s map of c channels, returned as a map, without residual. */
+function selfAttention(g: GraphBuilder, prefix: string, x: string, c: number, s: number): string {
+  const tokens = g.node(`${prefix}/Reshape`, 'Reshape', [x, g.ints(`${prefix}.tokens`, [0, c, s * s])]);
+  const tokT = g.node(`${prefix}/Transpose`, 'Transpose', [tokens], { perm: [0, 2, 1] });
+  const q = g.node(`${prefix}/q/MatMul`, 'MatMul', [tokT, g.weight(`${prefix}.q`, [c, c])]);
+  const k = g.node(`${prefix}/k/MatMul`, 'MatMul', [tokT, g.weight(`${prefix}.k`, [c, c])]);
+  const v = g.node(`${prefix}/v/MatMul`, 'MatMul', [tokT, g.weight(`${prefix}.v`, [c, c])]);
+  const kT = g.node(`${prefix}/Transpose_1`, 'Transpose', [k], { perm: [0, 2, 1] });
+  const scores = g.node(`${prefix}/MatMul`, 'MatMul', [q, kT]);
+  const attn = g.node(`${prefix}/Softmax`, 'Softmax', [scores], { axis: 2 });
+  const mixed = g.node(`${prefix}/MatMul_1`, 'MatMul', [attn, v]);
+  const back = g.node(`${prefix}/Transpose_2`, 'Transpose', [mixed], { perm: [0, 2, 1] });
+  return g.node(`${prefix}/Reshape_1`, 'Reshape', [back, g.ints(`${prefix}.map`, [0, c, s, s])]);
+}
+
+/**
+ * An encoder without a decoder: Conv blocks at 16×16, 8×8 and 4×4 (MaxPool between), then one
+ * Resize straight back to 16×16 and a 1×1 head. With `flat`, no resolution change at all (three
+ * 3×3 Convs at 16×16).
+ */
+export function encoderOnly(flat = false): Uint8Array {
+  const g = new GraphBuilder();
+  const block = g.convBlock.bind(g);
+  // The timestep scales the input, so that it is used.
+  const tf = g.node('/time/Cast', 'Cast', ['t'], { to: DataType.FLOAT });
+  const t4 = g.node('/time/Unsqueeze', 'Unsqueeze', [tf, g.ints('axes_123', [1, 2, 3])]);
+  const x = g.node('/time/Add', 'Add', ['x', t4]);
+  let h: string;
+  if (flat) h = block('/b2', block('/b1', x, 1, 4), 4, 4);
+  else {
+    const e8 = block('/enc2', g.node('/pool1/MaxPool', 'MaxPool', [block('/enc1', x, 1, 4)], pool2), 4, 8);
+    const e4 = block('/enc3', g.node('/pool2/MaxPool', 'MaxPool', [e8], pool2), 8, 8);
+    h = g.node('/up/Resize', 'Resize', [e4, '', g.floats('scales', [4], [1, 1, 4, 4])]);
+  }
+  g.conv('/head/Conv', h, flat ? 4 : 8, 1, { kernel_shape: [1, 1], pads: [0, 0, 0, 0] });
+  g.nodes[g.nodes.length - 1] = { ...g.nodes[g.nodes.length - 1], outputs: ['eps'] };
+  return g.encode(
+    flat ? 'flat' : 'encoder-only',
+    [
+      { name: 'x', type: DataType.FLOAT, dims: ['N', 1, 16, 16] },
+      { name: 't', type: DataType.INT64, dims: ['N'] },
+    ],
+    [{ name: 'eps', type: DataType.FLOAT, dims: ['N', 1, 16, 16] }],
+  );
+}
+const pool2 = { kernel_shape: [2, 2], strides: [2, 2] };

@@ -5,8 +5,15 @@
  */
 
 import { toBlock } from '../../core/manifest/block';
-import type { Manifest, ManifestBlock, ManifestSchedule, PredictionType } from '../../core/manifest/types';
-import type { BlockCandidate } from '../../worker/jobs';
+import type {
+  Manifest,
+  ManifestBlock,
+  ManifestSchedule,
+  ManifestSkip,
+  PredictionType,
+} from '../../core/manifest/types';
+import { skipsBetween } from '../../core/onnx/discover';
+import type { BlockCandidate, BlockSkip } from '../../worker/jobs';
 
 export interface ModelEdits {
   /** Block names, any order; the manifest lists them in forward order. */
@@ -17,11 +24,16 @@ export interface ModelEdits {
   extraValues: Readonly<Record<string, number>>;
 }
 
-/** The manifest with the edits applied; blocks keep forward order (candidates' order first). */
+/**
+ * The manifest with the edits applied; blocks keep forward order (candidates' order first). Skips:
+ * the manifest's own between blocks still picked, and the graph's (`skipEdges`, from discovery)
+ * drawn between the picked candidates.
+ */
 export function editManifest(
   manifest: Manifest,
   candidates: readonly BlockCandidate[],
   edits: ModelEdits,
+  skipEdges: readonly BlockSkip[] = [],
 ): Manifest {
   const wanted = new Set(edits.blocks);
   const known = new Map<string, ManifestBlock>();
@@ -32,7 +44,15 @@ export function editManifest(
   const order = [...candidates.map((c) => c.name), ...manifest.blocks.map((b) => b.name)];
   const blocks = [...new Set(order)].filter((n) => wanted.has(n)).map((n) => known.get(n)!);
   const names = new Set(blocks.map((b) => b.name));
-  const skips = manifest.skips?.filter((s) => names.has(s.from) && names.has(s.to));
+  const skips = unionSkips(
+    manifest.skips?.filter((s) => names.has(s.from) && names.has(s.to)) ?? [],
+    skipsBetween(
+      candidates.flatMap((c) =>
+        names.has(c.name) && c.position !== undefined ? [{ name: c.name, position: c.position }] : [],
+      ),
+      skipEdges,
+    ),
+  );
   const extraInputs = manifest.extraInputs?.map((e) =>
     e.name in edits.extraValues ? { ...e, value: edits.extraValues[e.name] } : e,
   );
@@ -41,9 +61,14 @@ export function editManifest(
     schedule: edits.schedule,
     prediction: { ...manifest.prediction, type: edits.prediction },
     blocks,
-    ...(skips && { skips }),
+    ...((skips.length > 0 || manifest.skips) && { skips }),
     ...(extraInputs && { extraInputs }),
   };
+}
+
+function unionSkips(a: readonly ManifestSkip[], b: readonly ManifestSkip[]): ManifestSkip[] {
+  const seen = new Set(a.map((s) => `${s.from}\n${s.to}`));
+  return [...a, ...b.filter((s) => !seen.has(`${s.from}\n${s.to}`))];
 }
 
 /** The manifest as a file: pretty JSON that `npm run cli -- validate` accepts. */
