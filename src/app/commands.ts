@@ -7,7 +7,7 @@ import type { Manifest } from '../core/manifest/types';
 import { EtaEstimator } from '../core/progress';
 import { loadBundledDataset } from '../data/bundled';
 import { reconvertUploads } from '../features/images/commands';
-import type { PipelineRuntime } from '../pipeline/runtime';
+import type { PipelineJob, PipelineRuntime } from '../pipeline/runtime';
 import { backendNotice, sameModel } from '../state/model-change';
 import { getState } from '../state/store';
 import type { RunOptions } from '../worker/client';
@@ -120,13 +120,15 @@ export async function trackRun<T>(kind: RunKind, work: (signal: AbortSignal) => 
 /**
  * One progress entry (`key`, with an ETA) and its Stop for a pipeline run (a sweep, a CKA matrix):
  * `work` gets the pipeline's runtime on the compute worker, whose jobs Stop — or the run's end,
- * e.g. a model change — cancels, and a progress callback. The entry ends with `work`.
+ * e.g. a model change — cancels, and a progress callback. The entry ends with `work`. Jobs named
+ * in `finishAfterStop` are not cancelled (a head's one test evaluation, as the probe's in JS).
  */
 export async function withPipelineJob<T>(
   key: string,
   label: string,
   run: AbortSignal,
   work: (rt: PipelineRuntime, progress: (done: number, total: number, note: string) => void) => Promise<T>,
+  finishAfterStop: readonly PipelineJob[] = [],
 ): Promise<T> {
   const controller = new AbortController();
   const stop = () => controller.abort();
@@ -138,7 +140,7 @@ export async function withPipelineJob<T>(
       compute().run(job, params, {
         onPartial: call.onPartial,
         transfer: call.transfer,
-        signal: controller.signal,
+        signal: finishAfterStop.includes(job) ? undefined : controller.signal,
       }),
   };
   try {

@@ -9,7 +9,7 @@ import type { JobName, JobParams, JobPartial, JobResult, Progress } from '../wor
 /** The jobs the orchestration sends. */
 export type PipelineJob = Extract<
   JobName,
-  'extractFeatures' | 'trainProbe' | 'applyProbe' | 'extractGrams' | 'cka'
+  'extractFeatures' | 'trainProbe' | 'applyProbe' | 'trainHead' | 'applyHead' | 'extractGrams' | 'cka'
 >;
 
 export interface PipelineCall<K extends PipelineJob> {
@@ -22,8 +22,8 @@ export interface PipelineCall<K extends PipelineJob> {
 }
 
 /**
- * Runs one job. Rejects with DiffProbeError('cancelled') when the user stopped it (a trainProbe
- * stopped mid-training resolves instead, with stopReason 'stopped': the model so far), and with
+ * Runs one job. Rejects with DiffProbeError('cancelled') when the user stopped it (a trainProbe or
+ * trainHead stopped mid-training resolves instead, with stopReason 'stopped': the model so far), and with
  * any other error when it failed.
  */
 export interface PipelineRuntime {

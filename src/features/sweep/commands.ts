@@ -6,6 +6,8 @@
 
 import { notifyError, trackRun, withPipelineJob } from '../../app/commands';
 import { compute } from '../../app/compute';
+import { blockMaps } from '../../core/heads/layout';
+import type { NeuralHead } from '../../core/heads/spec';
 import { bundledModelInput } from '../../data/bundled';
 import { dataSpec, type FeatureSpec } from '../../pipeline/feature-spec';
 import { bundledSplit, VALIDATION_FRACTION } from '../../pipeline/split';
@@ -13,6 +15,7 @@ import { runSweep as runSweepPipeline } from '../../pipeline/sweep-run';
 import { bundledDataFor, getState } from '../../state/store';
 import { downloadBytes } from '../../ui/download';
 import { POOLINGS } from '../extraction/commands';
+import { probePooling } from '../probe/commands';
 import { gridToCsv, gridToJson, type SweepGrid } from './sweep-grid';
 
 export interface SweepSettings {
@@ -26,6 +29,8 @@ export interface SweepSettings {
   validationFraction?: number;
   C: number;
   maxIter: number;
+  /** A neural head in every cell instead of the linear probe (absent or null: the linear probe). */
+  head?: NeuralHead | null;
 }
 
 type SweepStatus = 'running' | 'done' | 'stopped' | 'failed';
@@ -50,7 +55,7 @@ async function sweepRun(settings: SweepSettings, run: AbortSignal): Promise<void
     blocks: [...settings.blocks],
     timesteps: [...settings.timesteps],
     seed: view.seed,
-    pooling: POOLINGS[view.pooling].pooling,
+    pooling: probePooling(settings.head, POOLINGS[view.pooling].pooling),
     data: dataSpec(
       split,
       { source: 'bundled', dataset: dataset.index.name },
@@ -64,23 +69,40 @@ async function sweepRun(settings: SweepSettings, run: AbortSignal): Promise<void
     if (grid && getState().model?.id === spec.model) getState().setSweep({ grid, status });
   };
   const label = `Sweep: ${settings.blocks.length} blocks × ${settings.timesteps.length} timesteps`;
+  const viewPooling = POOLINGS[view.pooling].pooling;
   try {
-    await withPipelineJob('sweep', label, run, async (rt, onProgress) => {
-      const out = await runSweepPipeline(
-        rt,
-        { spec, split, C: settings.C, maxIter: settings.maxIter },
-        (ids) => bundledModelInput(dataset, ids, model.manifest),
-        {
-          onGrid: (g) => {
-            grid = g;
-            put('running');
+    await withPipelineJob(
+      'sweep',
+      label,
+      run,
+      async (rt, onProgress) => {
+        const out = await runSweepPipeline(
+          rt,
+          {
+            spec,
+            split,
+            C: settings.C,
+            maxIter: settings.maxIter,
+            head: settings.head ?? null,
+            maps: blockMaps(model.manifest),
+            linearPooling:
+              viewPooling.kind === 'grid' || viewPooling.kind === 'raw' ? { kind: 'avg' } : viewPooling,
           },
-          onProgress,
-        },
-      );
-      grid = out.grid;
-      put(out.status);
-    });
+          (ids) => bundledModelInput(dataset, ids, model.manifest),
+          {
+            onGrid: (g) => {
+              grid = g;
+              put('running');
+            },
+            onProgress,
+          },
+        );
+        grid = out.grid;
+        put(out.status);
+      },
+      // The chosen head's one test evaluation also runs after a Stop (as the probe's does in JS).
+      ['applyHead'],
+    );
   } catch (error) {
     put('failed');
     notifyError(error);

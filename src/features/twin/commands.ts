@@ -5,6 +5,7 @@
  */
 import { runJobOrThrow, trackRun, withPipelineJob } from '../../app/commands';
 import { DiffProbeError, isDiffProbeError } from '../../core/errors';
+import { blockMaps } from '../../core/heads/layout';
 import { bundledModelInput } from '../../data/bundled';
 import type { FeatureSpec } from '../../pipeline/feature-spec';
 import { bundledSplit } from '../../pipeline/split';
@@ -92,22 +93,36 @@ export function runTwinSweep(seed: number): Promise<void> {
     };
     const label = `Sweep of the random-weights twin (init seed ${seed})`;
     try {
-      await withPipelineJob('twin-sweep', label, run, async (rt, onProgress) => {
-        const out = await runSweep(
-          rt,
-          { spec, split, C: grid.C, maxIter: grid.maxIter },
-          (ids) => bundledModelInput(dataset, ids, twin.manifest),
-          {
-            onGrid: (g) => {
-              current = g;
-              put('running');
+      await withPipelineJob(
+        'twin-sweep',
+        label,
+        run,
+        async (rt, onProgress) => {
+          const out = await runSweep(
+            rt,
+            {
+              spec,
+              split,
+              C: grid.C,
+              maxIter: grid.maxIter,
+              head: grid.head ?? null,
+              maps: blockMaps(twin.manifest),
+              ...(grid.linearPooling ? { linearPooling: grid.linearPooling } : {}),
             },
-            onProgress,
-          },
-        );
-        current = out.grid;
-        put(out.status);
-      });
+            (ids) => bundledModelInput(dataset, ids, twin.manifest),
+            {
+              onGrid: (g) => {
+                current = g;
+                put('running');
+              },
+              onProgress,
+            },
+          );
+          current = out.grid;
+          put(out.status);
+        },
+        ['applyHead'],
+      );
     } catch (error) {
       put('failed');
       throw error;
