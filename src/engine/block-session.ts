@@ -12,7 +12,8 @@ import { DiffProbeError } from '../core/errors';
 import { type BlockExtractionPlan, blockExtractionModel } from '../core/onnx/pooling-head';
 import type { OnnxModelInfo } from '../core/onnx/reader';
 import type { Pooling } from '../core/pooling';
-import type { OrtSession, OrtTensor, SessionOptions } from './ort-types';
+import type { OrtSession, SessionOptions } from './ort-types';
+import { readOutputs } from './read-outputs';
 import type { UNetSession } from './unet-session';
 
 /** One batch's pooled features: a [count, dim] row-major matrix per block. */
@@ -68,14 +69,12 @@ export class BlockSession {
   async run(xt: Float32Array, count: number, t: ArrayLike<number>): Promise<PooledBatch> {
     const { outputs, guards, dims, shapes } = this.plan;
     const fetch = [...new Set([...Object.values(outputs), ...Object.values(guards)])];
-    const results = await this.session.run(this.unet.feeds(xt, count, t), fetch);
+    const read = await readOutputs(await this.session.run(this.unet.feeds(xt, count, t), fetch), fetch);
     const data: Record<string, Float32Array> = {};
     const tensorDims: Record<string, number[]> = {};
     for (const name of fetch) {
-      const tensor = results[name];
-      data[name] = await download(tensor);
-      tensorDims[name] = tensor.dims.map(Number);
-      tensor.dispose?.();
+      data[name] = read[name].data;
+      tensorDims[name] = read[name].dims;
     }
     if (!this.shapesChecked) {
       const problems = this.blocks.flatMap((b) => {
@@ -111,14 +110,6 @@ export class BlockSession {
   async release(): Promise<void> {
     await this.session.release();
   }
-}
-
-async function download(tensor: OrtTensor): Promise<Float32Array> {
-  // GPU-resident outputs are downloaded (and their buffers released); CPU ones are read directly.
-  const data = tensor.location && tensor.location !== 'cpu' ? await tensor.getData(true) : tensor.data;
-  if (!(data instanceof Float32Array))
-    throw new DiffProbeError('model-mismatch', `output has type ${tensor.type}, expected float32`);
-  return data;
 }
 
 function allFinite(data: Float32Array): boolean {

@@ -5,6 +5,7 @@
 import { DiffProbeError } from '../core/errors';
 import type { Manifest, TensorDtype } from '../core/manifest/types';
 import type { OrtRuntime, OrtSession, OrtTensor, SessionOptions } from './ort-types';
+import { readOutputs } from './read-outputs';
 
 export interface OutputMap {
   data: Float32Array;
@@ -66,13 +67,9 @@ export class UNetSession {
       if (!this.session.outputNames.includes(name))
         throw new DiffProbeError('model-mismatch', `no output ${JSON.stringify(outputs[i])} in the model`);
     }
-    const results = await this.session.run(feeds, fetchNames);
+    const read = await readOutputs(await this.session.run(feeds, fetchNames), fetchNames);
     const out: Record<string, OutputMap> = {};
-    for (const [i, name] of outputs.entries()) {
-      const tensor = results[fetchNames[i]];
-      out[name] = { data: await tensorData(tensor), dims: tensor.dims.map(Number) };
-      tensor.dispose?.();
-    }
+    for (const [i, name] of outputs.entries()) out[name] = read[fetchNames[i]];
     checkFinite(out, t);
     if (!this.shapesChecked) {
       checkShapesAgainstManifest(out, this.manifest, count);
@@ -143,14 +140,6 @@ export class UNetSession {
   async release(): Promise<void> {
     await this.session.release();
   }
-}
-
-async function tensorData(tensor: OrtTensor): Promise<Float32Array> {
-  // GPU-resident outputs must be downloaded; CPU ones are read directly.
-  const data = tensor.location && tensor.location !== 'cpu' ? await tensor.getData(true) : tensor.data;
-  if (!(data instanceof Float32Array))
-    throw new DiffProbeError('model-mismatch', `output has type ${tensor.type}, expected float32`);
-  return data;
 }
 
 /**
