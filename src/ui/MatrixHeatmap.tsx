@@ -109,12 +109,16 @@ export const MatrixHeatmap = forwardRef<SVGSVGElement, { spec: MatrixSpec; class
                     <rect className="cell-box" x={c.x} y={c.y} width={c.size} height={c.size} fill={c.fill}>
                       <title>{c.title}</title>
                     </rect>
-                    {c.label && text(c.label, { 'aria-hidden': 'true' })}
                   </g>
                 );
               })}
             </g>
           ))}
+          {/* The printed values sit outside the cells: a cell's name is its pair and full value, and
+              a shorter printed value inside it would not be part of that name (WCAG 2.5.3). */}
+          <g pointerEvents="none">
+            {l.cells.map((c) => c.label && text(c.label, { 'aria-hidden': 'true' }, `v${c.i}:${c.j}`))}
+          </g>
           <g>
             <rect x={g.x} y={g.y} width={g.width} height={g.height} fill={`url(#${gradient})`} />
             {g.texts.map((t) => text(t, { 'aria-hidden': 'true' }, `legend-${t.text}-${t.y}`))}

@@ -1,14 +1,12 @@
 import { useId, useRef } from 'react';
-import { bestCell } from '../../pipeline/sweep-grid';
 import { useStore } from '../../state/store';
 import { DataTable } from '../../ui/DataTable';
 import { MatrixHeatmap } from '../../ui/MatrixHeatmap';
-import type { MatrixSpec } from '../../ui/matrix-heatmap';
 import { NumberField } from '../../ui/NumberField';
 import { SaveChartButtons } from '../../ui/SaveChartButtons';
 import { SweepHeatmap } from '../sweep/SweepCharts';
-import type { SweepGrid } from '../sweep/sweep-grid';
-import { downloadTwinSweep, sweepDifference } from './commands';
+import { downloadTwinSweep } from './commands';
+import { differenceFigure, differenceText, sweepDifference } from './difference';
 import { TwinReport } from './TwinDialog';
 
 /** The sweep's option: run the same sweep on the random-weights twin afterwards. */
@@ -40,52 +38,6 @@ export function TwinSweepOption({
       )}
     </div>
   );
-}
-
-/** "trained − random" per cell as a diverging heatmap (points of validation accuracy). */
-export function differenceFigure(trained: SweepGrid, random: SweepGrid): MatrixSpec {
-  const diff = sweepDifference(trained, random);
-  const values = diff.flat().filter((v): v is number => v !== null);
-  const max = Math.max(1, ...values.map(Math.abs));
-  const { blocks, timesteps } = trained.spec;
-  const sign = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(1)}`;
-  return {
-    description: `Trained minus random-weights twin: validation accuracy difference in points per block and t${values.length ? `, from ${sign(Math.min(...values))} to ${sign(Math.max(...values))}` : ''}`,
-    rows: blocks,
-    cols: timesteps.map((t) => `t = ${t}`),
-    values: diff,
-    color: { kind: 'diverging', max },
-    format: sign,
-    cellTitle: (i, j) => {
-      const a = trained.cells[i][j]?.validationAccuracy;
-      const r = random.cells[i]?.[j]?.validationAccuracy;
-      const d = diff[i][j];
-      return d === null
-        ? `${blocks[i]}, t = ${timesteps[j]}: not computed in both sweeps`
-        : `${blocks[i]}, t = ${timesteps[j]}: trained ${(100 * a!).toFixed(1)}%, random ${(100 * r!).toFixed(1)}%, ${sign(d)} points`;
-    },
-    legend: 'points',
-    rowAxis: 'block',
-    colAxis: 'timestep',
-  };
-}
-
-/** The finding in words: where training adds the most, and at the chosen cell. */
-function differenceText(trained: SweepGrid, random: SweepGrid): string | null {
-  const diff = sweepDifference(trained, random);
-  let best: { b: number; j: number; d: number } | null = null;
-  diff.forEach((row, b) => {
-    row.forEach((d, j) => {
-      if (d !== null && (!best || d > best.d)) best = { b, j, d };
-    });
-  });
-  if (!best) return null;
-  const { b, j, d } = best as { b: number; j: number; d: number };
-  const { blocks, timesteps } = trained.spec;
-  const twinBest = bestCell(random);
-  const chosen = trained.chosen;
-  const atChosen = chosen ? diff[blocks.indexOf(chosen.block)]?.[timesteps.indexOf(chosen.t)] : null;
-  return `Training adds the most at ${blocks[b]}, t = ${timesteps[j]}: ${d >= 0 ? '+' : ''}${d.toFixed(1)} points of validation accuracy over the same network with random weights${atChosen != null && chosen ? `; at the chosen cell (${chosen.block}, t = ${chosen.t}) ${atChosen >= 0 ? '+' : ''}${atChosen.toFixed(1)} points` : ''}.${twinBest ? ` The twin's best cell is ${twinBest.block} at t = ${twinBest.t} (${(100 * twinBest.accuracy).toFixed(1)}%).` : ''}`;
 }
 
 /** The twin's sweep beside the trained model's: its heatmap, the difference, words, table, exports. */

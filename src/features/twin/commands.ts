@@ -14,6 +14,7 @@ import { bundledDataFor, getState } from '../../state/store';
 import { downloadBytes } from '../../ui/download';
 import type { ModelInfo, ModelSource } from '../../worker/jobs';
 import { gridToCsv, type SweepGrid } from '../sweep/sweep-grid';
+import { differenceCsv } from './difference';
 
 /**
  * Loads `source` beside the current model (a twin, a second model); a model already loaded comes
@@ -128,32 +129,6 @@ export function runTwinSweep(seed: number): Promise<void> {
       throw error;
     }
   });
-}
-
-/** trained − random, in accuracy points, for every cell both sweeps computed (else null). */
-export function sweepDifference(trained: SweepGrid, random: SweepGrid): (number | null)[][] {
-  return trained.cells.map((row, b) =>
-    row.map((cell, j) => {
-      const r = random.cells[b]?.[j]?.validationAccuracy;
-      const v = cell?.validationAccuracy;
-      return v == null || r == null ? null : 100 * (v - r);
-    }),
-  );
-}
-
-/** The difference as CSV: block, t, both validation accuracies and trained − random (points). */
-export function differenceCsv(trained: SweepGrid, random: SweepGrid): string {
-  const diff = sweepDifference(trained, random);
-  const lines = ['block,t,trained_validation_accuracy,random_validation_accuracy,difference_points'];
-  trained.spec.blocks.forEach((block, b) => {
-    trained.spec.timesteps.forEach((t, j) => {
-      const a = trained.cells[b][j]?.validationAccuracy;
-      const r = random.cells[b]?.[j]?.validationAccuracy;
-      const d = diff[b][j];
-      lines.push([block, t, a ?? '', r ?? '', d === null ? '' : d.toFixed(4)].join(','));
-    });
-  });
-  return `${lines.join('\n')}\n`;
 }
 
 export function downloadTwinSweep(format: 'csv' | 'difference'): void {
