@@ -35,6 +35,9 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** Two blocks at t = 10 on 16 images. */
+const twoBlocks = [...base, '--t', '10', '--blocks', 'mid,up1_0', '--count', '16'];
+
 describe('diffprobe cka', () => {
   it('blocks × blocks at one t: cka.csv (header of block names, one row per block, name first), cka.json, cka.svg', async () => {
     const out = join(dir, 'blocks');
@@ -89,21 +92,7 @@ describe('diffprobe cka', () => {
     expect(r.code, r.err).toBe(0);
     expect(readFileSync(join(out, 'cka.csv'), 'utf8').split('\n')[0]).toBe('t,0,100');
     const maps = join(dir, 'maps');
-    const m = await cli([
-      'cka',
-      ...base,
-      '--t',
-      '10',
-      '--blocks',
-      'mid,up1_0',
-      '--count',
-      '16',
-      '--maps',
-      '--estimator',
-      'debiased',
-      '--out',
-      maps,
-    ]);
+    const m = await cli(['cka', ...twoBlocks, '--maps', '--estimator', 'debiased', '--out', maps]);
     expect(m.code, m.err).toBe(0);
     expect(m.out).toContain('debiased CKA between blocks at t = 10 (full maps, 16 images)');
     expect(json(join(maps, 'cka.json'))).toMatchObject({
@@ -114,20 +103,7 @@ describe('diffprobe cka', () => {
 
   it('--versus random-weights: this model’s blocks × its twin’s, both models in run.json', async () => {
     const out = join(dir, 'versus');
-    const r = await cli([
-      'cka',
-      ...base,
-      '--t',
-      '10',
-      '--blocks',
-      'mid,up1_0',
-      '--count',
-      '16',
-      '--versus',
-      'random-weights',
-      '--out',
-      out,
-    ]);
+    const r = await cli(['cka', ...twoBlocks, '--versus', 'random-weights', '--out', out]);
     expect(r.code, r.err).toBe(0);
     const doc = json(join(out, 'cka.json'));
     expect(doc.spec.view).toBe('models');
