@@ -75,6 +75,10 @@ export const ERROR_MESSAGES: { [K in ErrorCode]: { title: string; action: string
     title: 'The probe cannot be trained on this data',
     action: 'Add more labelled images as described below.',
   },
+  'sampler-options': {
+    title: 'These sampler settings cannot be used',
+    action: 'Change the setting named above (the Generate panel marks it), then generate again.',
+  },
   internal: { title: 'Something went wrong', action: 'Try again; if it persists, reload the page.' },
 };
 
@@ -126,6 +130,7 @@ export const CLI_MESSAGES: { [K in ErrorCode]: { title?: string; action: string 
   'probe-data': {
     action: 'Use more images (--n-train, --n-test) or other data, as described above.',
   },
+  'sampler-options': { action: 'Change the option named above and run again.' },
   internal: {
     action: 'Run again; if it persists, report it with the command line and this message.',
   },

@@ -26,6 +26,7 @@ export type ErrorCode =
   | 'out-of-memory'
   | 'device-lost'
   | 'probe-data'
+  | 'sampler-options'
   | 'internal';
 
 /** All codes, in declaration order (handy for exhaustive tables and tests). */
@@ -48,6 +49,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'out-of-memory',
   'device-lost',
   'probe-data',
+  'sampler-options',
   'internal',
 ];
 

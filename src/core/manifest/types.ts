@@ -64,10 +64,19 @@ export interface ManifestPreprocessing {
  */
 export type PredictionType = 'epsilon' | 'sample' | 'v_prediction';
 
-/** The graph output holding the model's prediction, same shape as x_t. */
+/**
+ * A model that learns its variance (improved DDPM, guided-diffusion's ADM, DiT): its output has
+ * 2·C channels, [prediction | variance values]. `learned_range`: values in [−1, 1] interpolating
+ * log β̃_t (−1) and log β_t (1); `learned`: log σ² itself (guided-diffusion's names).
+ */
+export type PredictionVariance = 'learned_range' | 'learned';
+
+/** The graph output holding the model's prediction, same shape as x_t (2·C channels with `variance`). */
 export interface ManifestPrediction {
   readonly type: PredictionType;
   readonly output: string;
+  /** Absent: fixed variance, and the output has C channels (C = input channels). */
+  readonly variance?: PredictionVariance;
 }
 
 export interface LinearSchedule {

@@ -249,7 +249,12 @@ function checkPrediction(c: Checker, v: unknown): ManifestPrediction | undefined
   if (!o) return undefined;
   const type = c.oneOf('prediction.type', o.type, PREDICTION_TYPES);
   const output = c.string('prediction.output', o.output);
-  return type && output ? { type, output } : undefined;
+  const variance =
+    o.variance === undefined
+      ? undefined
+      : c.oneOf('prediction.variance', o.variance, ['learned_range', 'learned'] as const);
+  if (!type || !output || (o.variance !== undefined && variance === undefined)) return undefined;
+  return { type, output, ...(variance !== undefined && { variance }) };
 }
 
 function checkSchedule(c: Checker, v: unknown): ManifestSchedule | undefined {
