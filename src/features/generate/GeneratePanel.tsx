@@ -9,10 +9,11 @@ import {
 import { maxT, useStore } from '../../state/store';
 import { NumberField } from '../../ui/NumberField';
 import { PixelCanvas } from '../../ui/PixelCanvas';
+import { describeOutOfRange } from '../../ui/value-range';
 import { type GeneratedSamples, generateSamples, saveSamplesJson, saveSamplesPng } from './commands';
 import { OptionNumber } from './OptionNumber';
 import { SamplerSettings } from './SamplerSettings';
-import { describeFinalRange, describeX0 } from './summary';
+import { describeX0 } from './summary';
 import { X0RangeChart } from './X0RangeChart';
 
 /** DDIM's step count in the panel: quick enough for a demo on WASM. */
@@ -91,7 +92,7 @@ function Gallery({ frame }: { frame: GeneratedSamples }) {
   const pixels = channels * height * width;
   const { options } = frame.run;
   const method = options.method === 'ddim' ? 'DDIM' : 'DDPM';
-  const finalRange = frame.final ? describeFinalRange(frame.images, range) : null;
+  const finalRange = frame.final ? describeOutOfRange(frame.images, range, 'The samples run') : null;
   return (
     <>
       <p aria-live="polite">

@@ -3,8 +3,8 @@ import type { PredictionVariance } from '../../core/manifest/types';
 import type { SamplerOptions, SamplerProblem, X0Processing } from '../../core/sampler/options';
 import type { TimestepSpacing } from '../../core/sampler/timesteps';
 import type { DataRange } from '../../core/sampler/x0';
+import { formatRange } from '../../ui/value-range';
 import { OptionNumber } from './OptionNumber';
-import { formatRange } from './summary';
 
 const SPACINGS: { value: TimestepSpacing; label: string }[] = [
   { value: 'linspace', label: 'linspace (from T−1 to 0)' },

@@ -2,7 +2,7 @@ import { scaleLinear, scaleSymlog } from 'd3-scale';
 import { area } from 'd3-shape';
 import type { DataRange, X0Stats } from '../../core/sampler/x0';
 import { DataTable } from '../../ui/DataTable';
-import { formatRange, formatValue } from './summary';
+import { formatRange, formatValue } from '../../ui/value-range';
 
 const W = 360;
 const H = 120;

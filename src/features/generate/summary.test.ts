@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SAMPLER_OPTIONS } from '../../core/sampler/options';
-import { describeFinalRange, describeX0, formatValue } from './summary';
+import { describeOutOfRange, formatValue } from '../../ui/value-range';
+import { describeX0 } from './summary';
 
 const inside = { min: -0.9, max: 0.8, outside: 0, processed: false };
 const outside = { min: -36.21, max: 25.07, outside: 40, processed: true };
@@ -35,10 +36,10 @@ describe('describeX0', () => {
     ]);
   });
 
-  it('describeFinalRange only speaks when the samples leave the range', () => {
-    expect(describeFinalRange(new Float32Array([-1, 0, 1]), [-1, 1])).toBeNull();
-    expect(describeFinalRange(new Float32Array([-36, 0, 25]), [-1, 1])).toBe(
-      "The samples' values run from −36 to 25; shown clamped to [−1, 1].",
+  it('describeOutOfRange only speaks when the values leave the range', () => {
+    expect(describeOutOfRange(new Float32Array([-1, 0, 1]), [-1, 1], 'The samples run')).toBeNull();
+    expect(describeOutOfRange(new Float32Array([-36, 0, 25]), [-1, 1], 'The samples run')).toBe(
+      'The samples run from −36 to 25; shown clamped to [−1, 1].',
     );
   });
 });

@@ -4,19 +4,7 @@
  */
 import type { SamplerOptions } from '../../core/sampler/options';
 import type { DataRange, X0Stats } from '../../core/sampler/x0';
-
-/** 3 significant digits, a real minus sign: "−36.2", "0.997", "1.2e+3". */
-export function formatValue(v: number): string {
-  const s =
-    Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3)
-      ? v.toExponential(1)
-      : String(Number(v.toPrecision(3)));
-  return s.replace('-', '−');
-}
-
-export function formatRange([lo, hi]: DataRange): string {
-  return `[${formatValue(lo)}, ${formatValue(hi)}]`;
-}
+import { formatRange, formatValue } from '../../ui/value-range';
 
 /**
  * "x̂₀ left the data range [−1, 1] at 12 of 50 steps (−36.2 … 25.1); clipped at 12 of 50 steps."
@@ -44,16 +32,4 @@ export function describeX0(
     case 'none':
       return `${head} and was not clipped: if the samples look flat or like noise, turn clipping on.`;
   }
-}
-
-/** "The samples run from −36 to 25; shown clamped to [−1, 1]." when they leave the range, else null. */
-export function describeFinalRange(images: Float32Array, range: DataRange): string | null {
-  let min = Infinity;
-  let max = -Infinity;
-  for (const v of images) {
-    if (v < min) min = v;
-    if (v > max) max = v;
-  }
-  if (min >= range[0] && max <= range[1]) return null;
-  return `The samples' values run from ${formatValue(min)} to ${formatValue(max)}; shown clamped to ${formatRange(range)}.`;
 }
