@@ -74,6 +74,33 @@ export function nanAfter500(): Buffer {
   );
 }
 
+/**
+ * NaN for 200 < t < 400 and finite elsewhere (t = 0 too, where the loader's dry runs are):
+ * h = x + x·√((t − 200)(t − 400)). A sampler going down from t = 999 gets a few steps in first.
+ */
+export function nanBetween200And400(): Buffer {
+  return model(
+    residual(
+      'x',
+      [
+        { op: 'Sub', inputs: ['t', 'c200'], outputs: ['a'] },
+        { op: 'Sub', inputs: ['t', 'c400'], outputs: ['b'] },
+        { op: 'Mul', inputs: ['a', 'b'], outputs: ['d'] },
+        { op: 'Sqrt', inputs: ['d'], outputs: ['r'] },
+        { op: 'Reshape', inputs: ['r', 'shape4'], outputs: ['r4'] },
+        { op: 'Mul', inputs: ['x', 'r4'], outputs: ['xr'] },
+      ],
+      'xr',
+    ),
+    [image('x'), timestep],
+    [
+      { name: 'c200', type: DataType.FLOAT, dims: [], data: Float32Array.of(200) },
+      { name: 'c400', type: DataType.FLOAT, dims: [], data: Float32Array.of(400) },
+      { name: 'shape4', type: DataType.INT64, dims: [4], data: BigInt64Array.of(-1n, 1n, 1n, 1n) },
+    ],
+  );
+}
+
 /** Runs, but its dry run asks for a 2^33-float tensor: far more than a tab's 4 GB WASM heap. */
 export function hugeActivation(): Buffer {
   return model(

@@ -21,6 +21,7 @@ const TOL = 1e-4;
 
 interface Case {
   name: string;
+  count: number;
   options: SamplerOptions;
   predictionType: PredictionType;
   learned: LearnedVariance | null;
@@ -32,7 +33,6 @@ interface Case {
 }
 const index = JSON.parse(readFileSync(join(DIR, 'index.json'), 'utf8')) as {
   model: string;
-  count: number;
   seed: number;
   varianceStream: number;
   shape: number[];
@@ -67,7 +67,8 @@ afterAll(() => model?.unet.release());
 
 describe('sampler parity with the PyTorch reference (onnxruntime-node)', () => {
   it.each(index.cases.map((c) => [c.name, c] as const))('%s', async (_, c) => {
-    const { count, seed, range } = index;
+    const { seed, range } = index;
+    const { count } = c;
     const pixels = index.shape.reduce((a, b) => a * b, 1);
     const stored = readNpy(new Uint8Array(readFileSync(join(DIR, c.file)))).data as Float32Array;
     const per = count * pixels;
