@@ -6,7 +6,7 @@
 import type { X0Stats } from '../../core/sampler/x0';
 import { APP_VERSION } from '../../pipeline/feature-spec';
 import type { ModelInfo } from '../../worker/jobs';
-import type { GeneratedSamples } from './commands';
+import type { GeneratedSamples } from './samples';
 
 /** Everything but the pixels (the PNG's text chunk carries this). */
 export function samplesRecord(g: GeneratedSamples, model: ModelInfo) {

@@ -6,8 +6,8 @@
 import { modelInputToRgba } from '../../core/image/convert';
 import { withPngText } from '../../core/image/png-text';
 import type { ModelInfo } from '../../worker/jobs';
-import type { GeneratedSamples } from './commands';
 import { samplesRecord } from './export';
+import type { GeneratedSamples } from './samples';
 
 const COLUMNS = 8;
 const GAP = 2;
