@@ -30,21 +30,26 @@ const target = new Float32Array([0.5, -0.25, 0.75, -1]);
  * A perfect denoiser for a data set of one image: at (x_t, t) the noise is
  * ε = (x_t − √ᾱ·x0)/√(1−ᾱ), and the model outputs ε, x0 or v for it, as `type` says.
  */
-function oracleModel(type: PredictionType, nanAt?: number): LoadedModel {
+function oracleModel(type: PredictionType, nanAt?: number, variance?: 'learned_range'): LoadedModel {
   const unet = {
     manifest: {
       input: { name: 'x', channels: 1, height: 2, width: 2, range: [-1, 1] },
-      prediction: { type, output: 'out' },
+      prediction: { type, output: 'out', ...(variance && { variance }) },
     },
     async run(xt: Float32Array, count: number, t: ArrayLike<number>, outputs: string[]) {
-      expect(outputs).toEqual(['eps']);
+      expect(outputs).toEqual(variance ? ['eps', 'variance'] : ['eps']);
       const a = abar[t[0]];
       const x0 = new Float32Array(count * pixels);
       for (let i = 0; i < x0.length; i++) x0[i] = target[i % pixels];
       const eps = Float32Array.from(xt, (x, i) => (x - Math.sqrt(a) * x0[i]) / Math.sqrt(1 - a));
       const data = predictionTarget(type, x0, eps, a);
       if (t[0] === nanAt) data[1] = Number.NaN;
-      return { eps: { data, dims: [count, 1, 2, 2] } };
+      const dims = [count, 1, 2, 2];
+      // learned_range −1: σ² = β̃, the posterior's own variance.
+      return {
+        eps: { data, dims },
+        ...(variance && { variance: { data: new Float32Array(data.length).fill(-1), dims } }),
+      };
     },
   } as unknown as UNetSession;
   return { unet, alphasCumprod: abar } as unknown as LoadedModel;
@@ -90,6 +95,18 @@ describe('generate: DDIM and DDPM per prediction.type', () => {
       }
     },
   );
+});
+
+describe('generate: a learned-σ model', () => {
+  it("DDPM reads the engine's variance values (learned_range −1 is σ² = β̃) and samples the one image", async () => {
+    loaded = oracleModel('epsilon', undefined, 'learned_range');
+    const { images } = await generate(
+      { count: 2, seed: 3, options: options({ method: 'ddpm', steps: 20 }) },
+      context([]),
+    );
+    for (let i = 0; i < images.length; i++)
+      expect(Math.abs(images[i] - target[i % pixels])).toBeLessThanOrEqual(1e-5);
+  });
 });
 
 describe('generate: bad input', () => {

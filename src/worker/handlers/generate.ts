@@ -78,8 +78,9 @@ export async function generate(
 }
 
 /**
- * The model's prediction at (x, t) and, for a learned-σ model, its variance values: the last C of
- * its 2·C output channels, per image (the manifest's prediction.variance contract).
+ * The model's prediction at (x, t) and, for a learned-σ model (manifest prediction.variance), its
+ * variance values: the engine gives the first C of the 2·C output channels as 'eps' and the last C
+ * as 'variance' (the shared contract with the learned-variance engine work).
  */
 async function predict(
   model: LoadedModel,
@@ -88,15 +89,10 @@ async function predict(
   t: number,
 ): Promise<ModelStepOutput> {
   const times = new Float32Array(count).fill(t);
+  const learned = Boolean(model.unet.manifest.prediction.variance);
   // 'eps' is UNetSession's key for the prediction output, whatever the model predicts.
-  const out = (await withRecovery(model, () => model.unet.run(x, count, times, ['eps'])))!.eps;
-  if (out.data.length === x.length) return { output: out.data };
-  const per = x.length / count;
-  const output = new Float32Array(x.length);
-  const variance = new Float32Array(x.length);
-  for (let k = 0; k < count; k++) {
-    output.set(out.data.subarray(2 * k * per, (2 * k + 1) * per), k * per);
-    variance.set(out.data.subarray((2 * k + 1) * per, (2 * k + 2) * per), k * per);
-  }
-  return { output, variance };
+  const out = (await withRecovery(model, () =>
+    model.unet.run(x, count, times, learned ? ['eps', 'variance'] : ['eps']),
+  ))!;
+  return { output: out.eps.data, variance: learned ? out.variance.data : undefined };
 }
