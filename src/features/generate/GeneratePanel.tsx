@@ -124,7 +124,13 @@ function Gallery({ frame }: { frame: GeneratedSamples }) {
       </ul>
       <p className="x0-summary">{describeX0(frame.stats, range, options, frame.steps)}</p>
       {finalRange && <p className="x0-summary">{finalRange}</p>}
-      <X0RangeChart stats={frame.stats} timesteps={frame.timesteps} range={range} planned={frame.steps} />
+      <X0RangeChart
+        stats={frame.stats}
+        timesteps={frame.timesteps}
+        range={range}
+        planned={frame.steps}
+        table={frame.final || Boolean(frame.failed)}
+      />
       <div className="row">
         <button type="button" onClick={() => saveSamplesJson(frame)} disabled={!frame.final && !frame.failed}>
           Save samples (JSON)

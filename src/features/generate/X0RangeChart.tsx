@@ -20,11 +20,14 @@ export function X0RangeChart({
   timesteps,
   range,
   planned,
+  table = true,
 }: {
   stats: readonly X0Stats[];
   timesteps: readonly number[];
   range: DataRange;
   planned: number;
+  /** The numbers as a table too (left out while sampling: a 1000-step run would rebuild it each step). */
+  table?: boolean;
 }) {
   if (!stats.length) return null;
   const x = scaleLinear([1, Math.max(2, planned)], [M.left, W - M.right]);
@@ -80,16 +83,18 @@ export function X0RangeChart({
         </g>
       </svg>
       <figcaption>x̂₀ before clipping: lowest to highest value at each step</figcaption>
-      <DataTable
-        summary="x̂₀ range per step as a table"
-        caption="Timestep, lowest and highest x̂₀ value before clipping, and how many values left the data range"
-        columns={['step', 't', 'lowest', 'highest', 'values outside the range']}
-        rows={stats.map((s, i) => ({
-          key: String(i),
-          header: String(i + 1),
-          cells: [String(timesteps[i] ?? ''), formatValue(s.min), formatValue(s.max), String(s.outside)],
-        }))}
-      />
+      {table && (
+        <DataTable
+          summary="x̂₀ range per step as a table"
+          caption="Timestep, lowest and highest x̂₀ value before clipping, and how many values left the data range"
+          columns={['step', 't', 'lowest', 'highest', 'values outside the range']}
+          rows={stats.map((s, i) => ({
+            key: String(i),
+            header: String(i + 1),
+            cells: [String(timesteps[i] ?? ''), formatValue(s.min), formatValue(s.max), String(s.outside)],
+          }))}
+        />
+      )}
     </figure>
   );
 }
