@@ -50,7 +50,7 @@ test('a model that needs clipping: shapes with clipping, flat or noise without, 
       file('manifest.json', readFileSync(join(DIR, 'manifest.json')), 'application/json'),
       file('model.onnx', readFileSync(join(DIR, 'model.onnx'))),
     ]);
-  await expect(page.getByRole('status')).toContainText(/WASM.*needs clip/, { timeout: 60_000 });
+  await expect(page.getByRole('status')).toContainText(/WASM.*needs clipping/, { timeout: 60_000 });
 
   // Clipping is on by default, and shown.
   await expect(page.getByLabel('x̂₀ at each step', { exact: true })).toHaveValue('clip');
@@ -82,7 +82,7 @@ test('a model that needs clipping: shapes with clipping, flat or noise without, 
   expect(saved.options).toMatchObject({ method: 'ddim', steps: 25, x0: 'none', eta: 0, spacing: 'linspace' });
   expect(saved.seed).toBe(0);
   expect(saved.model.sha256).toMatch(/^[0-9a-f]{64}$/);
-  expect(saved.manifest.name).toContain('needs clip');
+  expect(saved.manifest.name).toContain('needs clipping');
   expect(saved.timesteps).toHaveLength(25);
   expect(saved.x0PerStep).toHaveLength(25);
   expect(saved.samples).toHaveLength(8 * 28 * 28);

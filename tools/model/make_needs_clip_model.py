@@ -3,7 +3,7 @@ U-Net at 16 base channels, 0.41 M parameters) trained briefly on Fashion-MNIST. 
 third-party DDPMs, its x̂_0 overshoots the data range at the noisy end, so DDIM without clipping
 gives flat squares or pixel noise, and with clipping gives shapes.
 
-    nice -n 10 /usr/bin/python3 tools/model/make_needs_clip_model.py [--steps 1500] [--max-minutes 90]
+    nice -n 10 /usr/bin/python3 tools/model/make_needs_clip_model.py [--steps 700] [--max-minutes 90]
 
 1. trains with tools/model/train.py (--ch 16 --dropout 0, batch 64, seed 0) into build/needs-clip/,
    resuming there (CPU time varies with the machine's load; the step count is what matters);
@@ -68,7 +68,7 @@ def report(onnx_path: str) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--steps", type=int, default=1500, help="training steps")
+    ap.add_argument("--steps", type=int, default=700, help="training steps")
     ap.add_argument("--max-minutes", type=float, default=90.0, help="stop training (and export) after this long")
     ap.add_argument("--ckpt-dir", default=os.path.join(ROOT, "build", "needs-clip"))
     ap.add_argument("--report-only", action="store_true", help="only sample the exported model")
