@@ -35,7 +35,7 @@ async function galleryKinds(page: Page): Promise<string[]> {
 
 async function generate(page: Page, steps: number) {
   await page.getByRole('button', { name: 'Generate', exact: true }).click();
-  await expect(page.getByText(`Done: ${steps} DDIM steps.`)).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByText(`Done: ${steps} DDIM steps.`)).toBeVisible({ timeout: 90_000 });
 }
 
 test('a model that needs clipping: shapes with clipping, flat or noise without, and the gallery says so', async ({
