@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { expectClose, maxRoundings } from '../testing/close';
 import type { PredictionType } from './manifest/types';
 import { interpretPrediction, noiseImage, predictionTarget, predictX0 } from './noise';
 
@@ -25,26 +26,8 @@ const ref: PredictionFixture = JSON.parse(
   readFileSync(new URL('../../tools/model/fixtures/core/prediction.json', import.meta.url), 'utf8'),
 );
 
-/**
- * Largest error of a float32 result against a float64 reference, in units of "one float32
- * rounding": |a − b| / (2⁻²⁴·|b| + 1e-12). ≤ 1 means correctly rounded up to float64 noise (the
- * 1e-12 absorbs the float64 rounding of the reference where terms cancel to near zero).
- */
-function maxRoundings(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  expect(a.length).toBe(b.length);
-  let m = 0;
-  for (let i = 0; i < a.length; i++)
-    m = Math.max(m, Math.abs(a[i] - b[i]) / (2 ** -24 * Math.abs(b[i]) + 1e-12));
-  return m;
-}
-
 const x0 = new Float32Array([-1, -0.5, 0, 0.25, 1]);
 const eps = new Float32Array([0.3, -1.2, 2, 0, -0.7]);
-
-function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: number): void {
-  expect(a.length).toBe(b.length);
-  for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(tol);
-}
 
 describe('noiseImage', () => {
   it('computes √ᾱ·x0 + √(1−ᾱ)·ε', () => {

@@ -12,7 +12,7 @@ import { modelInputToHwc8 } from '../core/image/convert';
 import { readNpy } from '../core/npy';
 import { DEFAULT_SAMPLER_OPTIONS } from '../core/sampler/options';
 import { runSampler } from '../core/sampler/run';
-import { imageStructure } from '../testing/image-structure';
+import { imageStructure, pearson } from '../testing/image-structure';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 let model: NodeModel;
@@ -20,21 +20,6 @@ beforeAll(async () => {
   model = await loadNodeModel(join(ROOT, 'public/models/fashion-mnist-ddpm/manifest.json'), 1);
 });
 afterAll(() => model?.unet.release());
-
-function pearson(a: Uint8Array, b: Uint8Array): number {
-  const n = a.length;
-  const ma = a.reduce((s, v) => s + v, 0) / n;
-  const mb = b.reduce((s, v) => s + v, 0) / n;
-  let ab = 0;
-  let aa = 0;
-  let bb = 0;
-  for (let i = 0; i < n; i++) {
-    ab += (a[i] - ma) * (b[i] - mb);
-    aa += (a[i] - ma) ** 2;
-    bb += (b[i] - mb) ** 2;
-  }
-  return ab / Math.sqrt(aa * bb);
-}
 
 describe('the default model with clipping on (the new default) against its samples before', () => {
   it.each([25, 50])('%i DDIM steps: the same garments', async (steps) => {

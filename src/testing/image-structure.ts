@@ -20,40 +20,50 @@ export interface ImageStructure {
   kind: 'flat' | 'noise' | 'structured';
 }
 
+/** Pearson correlation of two equally long series (0 when either is constant). */
+export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  const n = a.length;
+  let ma = 0;
+  let mb = 0;
+  for (let i = 0; i < n; i++) {
+    ma += a[i] / n;
+    mb += b[i] / n;
+  }
+  let ab = 0;
+  let aa = 0;
+  let bb = 0;
+  for (let i = 0; i < n; i++) {
+    ab += (a[i] - ma) * (b[i] - mb);
+    aa += (a[i] - ma) ** 2;
+    bb += (b[i] - mb) ** 2;
+  }
+  return aa > 0 && bb > 0 ? ab / Math.sqrt(aa * bb) : 0;
+}
+
 /** `bytes`: one channel, row-major, width × height. */
 export function imageStructure(bytes: ArrayLike<number>, width: number, height: number): ImageStructure {
   const n = width * height;
   let mean = 0;
-  for (let i = 0; i < n; i++) mean += bytes[i];
-  mean /= n;
+  for (let i = 0; i < n; i++) mean += bytes[i] / n;
   let v = 0;
   for (let i = 0; i < n; i++) v += (bytes[i] - mean) ** 2;
   const std = Math.sqrt(v / n);
-  // Neighbour pairs (right and down), correlated as two series.
-  let sa = 0;
-  let sb = 0;
-  let saa = 0;
-  let sbb = 0;
-  let sab = 0;
-  let m = 0;
-  const pair = (a: number, b: number) => {
-    sa += a;
-    sb += b;
-    saa += a * a;
-    sbb += b * b;
-    sab += a * b;
-    m++;
-  };
+  // Each pixel with its right and its lower neighbour, as two series.
+  const a: number[] = [];
+  const b: number[] = [];
   for (let y = 0; y < height; y++)
     for (let x = 0; x < width; x++) {
       const p = bytes[y * width + x];
-      if (x + 1 < width) pair(p, bytes[y * width + x + 1]);
-      if (y + 1 < height) pair(p, bytes[(y + 1) * width + x]);
+      if (x + 1 < width) {
+        a.push(p);
+        b.push(bytes[y * width + x + 1]);
+      }
+      if (y + 1 < height) {
+        a.push(p);
+        b.push(bytes[(y + 1) * width + x]);
+      }
     }
-  const cov = sab / m - (sa / m) * (sb / m);
-  const va = saa / m - (sa / m) ** 2;
-  const vb = sbb / m - (sb / m) ** 2;
-  const correlation = va > 0 && vb > 0 ? cov / Math.sqrt(va * vb) : 0;
+  const correlation = pearson(a, b);
   const kind = std < FLAT_STD ? 'flat' : correlation < NOISE_CORRELATION ? 'noise' : 'structured';
   return { std, correlation, kind };
 }

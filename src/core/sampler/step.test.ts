@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { expectClose, maxRoundings } from '../../testing/close';
 import type { PredictionType } from '../manifest/types';
 import { noiseImage, predictionTarget } from '../noise';
 import { type StepSettings, samplerStep, stepNeedsNoise } from './step';
@@ -33,19 +34,6 @@ function ddim(
     { xt, output: out, count: 1, abarT, abarPrev, last: abarPrev === 1, noise: z },
     settings({ eta, type }),
   ).x;
-}
-
-function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, tol: number): void {
-  expect(a.length).toBe(b.length);
-  for (let i = 0; i < a.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(tol);
-}
-
-/** |a − b| in units of one float32 rounding of b (see core/noise.test.ts). */
-function maxRoundings(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++)
-    m = Math.max(m, Math.abs(a[i] - b[i]) / (2 ** -24 * Math.abs(b[i]) + 1e-12));
-  return m;
 }
 
 const x0 = new Float32Array([-1, -0.5, 0, 0.25, 1]);

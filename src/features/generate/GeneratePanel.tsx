@@ -11,7 +11,7 @@ import { NumberField } from '../../ui/NumberField';
 import { PixelCanvas } from '../../ui/PixelCanvas';
 import { describeOutOfRange } from '../../ui/value-range';
 import { type GeneratedSamples, generateSamples, saveSamplesJson, saveSamplesPng } from './commands';
-import { OptionNumber } from './OptionNumber';
+
 import { SamplerSettings } from './SamplerSettings';
 import { describeX0 } from './summary';
 import { X0RangeChart } from './X0RangeChart';
@@ -54,7 +54,8 @@ export function GeneratePanel() {
           <option value="ddim">DDIM</option>
           <option value="ddpm">DDPM (ancestral)</option>
         </select>
-        <OptionNumber
+        <NumberField
+          typed
           label="Steps"
           value={options.steps}
           onChange={(steps) => patch({ steps })}

@@ -3,8 +3,8 @@ import type { PredictionVariance } from '../../core/manifest/types';
 import type { SamplerOptions, SamplerProblem, X0Processing } from '../../core/sampler/options';
 import type { TimestepSpacing } from '../../core/sampler/timesteps';
 import type { DataRange } from '../../core/sampler/x0';
+import { NumberField } from '../../ui/NumberField';
 import { formatRange } from '../../ui/value-range';
-import { OptionNumber } from './OptionNumber';
 
 const SPACINGS: { value: TimestepSpacing; label: string }[] = [
   { value: 'linspace', label: 'linspace (from T−1 to 0)' },
@@ -50,14 +50,16 @@ export function SamplerSettings({
         </select>
         {options.x0 === 'threshold' && (
           <>
-            <OptionNumber
+            <NumberField
+              typed
               label="Percentile"
               value={options.percentile}
               onChange={(percentile) => onChange({ percentile })}
               error={error('percentile')}
               step={0.1}
             />
-            <OptionNumber
+            <NumberField
+              typed
               label="Threshold cap"
               value={options.maxThreshold}
               onChange={(maxThreshold) => onChange({ maxThreshold })}
@@ -67,7 +69,8 @@ export function SamplerSettings({
           </>
         )}
         {ddim && (
-          <OptionNumber
+          <NumberField
+            typed
             label="η (eta)"
             value={options.eta}
             onChange={(eta) => onChange({ eta })}
@@ -94,7 +97,8 @@ export function SamplerSettings({
             ))}
           </select>
           {options.spacing === 'leading' && (
-            <OptionNumber
+            <NumberField
+              typed
               label="Steps offset"
               value={options.stepsOffset}
               onChange={(stepsOffset) => onChange({ stepsOffset })}

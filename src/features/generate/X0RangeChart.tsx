@@ -1,6 +1,7 @@
 import { scaleLinear, scaleSymlog } from 'd3-scale';
 import { area } from 'd3-shape';
 import type { DataRange, X0Stats } from '../../core/sampler/x0';
+import { BottomAxis } from '../../ui/BottomAxis';
 import { DataTable } from '../../ui/DataTable';
 import { formatRange, formatValue } from '../../ui/value-range';
 
@@ -63,15 +64,14 @@ export function X0RangeChart({
           />
         ))}
         <g fontSize={9} fill={MUTED}>
-          <line x1={M.left} x2={W - M.right} y1={H - M.bottom} y2={H - M.bottom} stroke={MUTED} />
-          {x.ticks(5).map((t) => (
-            <text key={t} x={x(t)} y={H - 13} textAnchor="middle">
-              {t}
-            </text>
-          ))}
-          <text x={(M.left + W - M.right) / 2} y={H - 2} textAnchor="middle">
-            step (noisiest first)
-          </text>
+          <BottomAxis
+            x={x}
+            y={H - M.bottom}
+            tickY={H - 13}
+            titleY={H - 2}
+            title="step (noisiest first)"
+            stroke={MUTED}
+          />
           {ticks.map((t) => (
             <text key={t} x={M.left - 4} y={y(t) + 3} textAnchor="end">
               {formatValue(t)}
