@@ -24,7 +24,7 @@ export interface ManifestInput {
   readonly range: readonly [number, number];
 }
 
-export type TensorDtype = 'float32' | 'int64' | 'int32';
+export type TensorDtype = 'float32' | 'int64' | 'int32' | 'float16';
 
 /** The ONNX input holding the timestep: shape [N] (rank 1, the default) or a scalar (rank 0). */
 export interface ManifestTimestep {
@@ -65,17 +65,20 @@ export interface ManifestPreprocessing {
 export type PredictionType = 'epsilon' | 'sample' | 'v_prediction';
 
 /**
- * A model that learns its variance (improved DDPM, guided-diffusion's ADM, DiT): its output has
- * 2·C channels, [prediction | variance values]. `learned_range`: values in [−1, 1] interpolating
- * log β̃_t (−1) and log β_t (1); `learned`: log σ² itself (guided-diffusion's names).
+ * A learned variance stacked after the prediction on the channel axis (improved DDPM, ADM, DiT):
+ * - `learned_range`: values v in [−1, 1] interpolating the log variance between log β_t and
+ *   log β̃_t, log σ² = ((v + 1)/2)·log β_t + ((1 − v)/2)·log β̃_t (guided-diffusion's `learn_sigma`);
+ * - `learned`: log σ² itself.
  */
 export type PredictionVariance = 'learned_range' | 'learned';
 
-/** The graph output holding the model's prediction, same shape as x_t (2·C channels with `variance`). */
+/**
+ * The graph output holding the model's prediction: x_t's shape [N, C, H, W] when `variance` is
+ * absent (fixed variance), else [N, 2·C, H, W] read as [prediction | variance].
+ */
 export interface ManifestPrediction {
   readonly type: PredictionType;
   readonly output: string;
-  /** Absent: fixed variance, and the output has C channels (C = input channels). */
   readonly variance?: PredictionVariance;
 }
 

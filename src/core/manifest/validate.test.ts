@@ -237,19 +237,21 @@ describe('validateManifest: each rule', () => {
     );
   });
 
-  it('prediction.variance: absent, learned_range or learned (kept as given)', () => {
-    expect(paths((m) => (m.prediction.variance = 'fixed_small'))).toEqual(['prediction.variance']);
-    expect(paths((m) => (m.prediction.variance = null))).toEqual(['prediction.variance']);
-    for (const v of ['learned_range', 'learned'] as const) {
-      const m = valid();
-      m.prediction.variance = v;
-      expect(validateManifest(m).prediction).toEqual({ type: 'epsilon', output: 'eps', variance: v });
+  it('prediction.variance: absent, learned_range or learned', () => {
+    expect(paths((m) => (m.prediction.variance = true))).toEqual(['prediction.variance']);
+    expect(problems((m) => (m.prediction.variance = 'fixed'))[0].expected).toBe(
+      'one of "learned_range", "learned"',
+    );
+    const m = valid();
+    expect(validateManifest(m).prediction).toEqual({ type: 'epsilon', output: 'eps' });
+    for (const variance of ['learned_range', 'learned']) {
+      m.prediction.variance = variance;
+      expect(validateManifest(m).prediction).toEqual({ type: 'epsilon', output: 'eps', variance });
     }
-    expect('variance' in validateManifest(valid()).prediction).toBe(false);
   });
 
-  it('timestep: dtype float32 | int64 | int32, optional rank 0 | 1', () => {
-    expect(paths((m) => (m.timestep.dtype = 'float16'))).toEqual(['timestep.dtype']);
+  it('timestep: dtype float32 | float16 | int64 | int32, optional rank 0 | 1', () => {
+    expect(paths((m) => (m.timestep.dtype = 'float64'))).toEqual(['timestep.dtype']);
     expect(paths((m) => (m.timestep.dtype = 'int8'))).toEqual(['timestep.dtype']);
     expect(paths((m) => (m.timestep.rank = 2))).toEqual(['timestep.rank']);
     expect(paths((m) => (m.timestep.rank = '1'))).toEqual(['timestep.rank']);
