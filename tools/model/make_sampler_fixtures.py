@@ -10,6 +10,9 @@ Writes (small, committed) under tools/model/fixtures/sampler/:
                      small model e2e/fixtures/models/needs-clip/model.onnx run in PyTorch from the
                      same starting noise and injected noise as the app (tools/model/rng.py)
 
+  adm32-ddpm.npy/.json  one DDPM step of the learned-σ ADM fixture (e2e/fixtures/models/adm32) from
+                     PyTorch's own output, read as learned_range and as learned
+
 The trajectories need the small model (tools/model/make_needs_clip_model.py writes it). Seeded
 and deterministic.
 """
@@ -33,6 +36,8 @@ from unet import alphas_cumprod  # noqa: E402
 
 OUT = os.path.join(HERE, "fixtures", "sampler")
 MODEL = os.path.join(ROOT, "e2e", "fixtures", "models", "needs-clip", "model.onnx")
+ADM = os.path.join(ROOT, "e2e", "fixtures", "models", "adm32")
+ADM_NOISE_SEED = 7
 MODEL_CH = 16
 
 
@@ -153,9 +158,34 @@ def trajectories() -> None:
     write_json(os.path.join(out_dir, "index.json"), index)
 
 
+def adm_steps() -> None:
+    """One DDPM step of guided-diffusion's ADM (e2e/fixtures/models/adm32, learned σ) from PyTorch's own
+    output at its reference x_t (out.npy: ε̂ then the variance values), read as learned_range and as
+    learned, to t − 1 and to t − 50, x̂_0 clipped, z = gaussian(create_rng(7, case), 3·32·32)."""
+    with open(os.path.join(ADM, "reference.json")) as f:
+        ref = json.load(f)
+    assert ref["schedule"] == {"type": "linear", "betaStart": 0.0001, "betaEnd": 0.02, "steps": 1000}
+    abar = alphas_cumprod().numpy()
+    x_t = torch.from_numpy(np.load(os.path.join(ADM, "x_t.npy"))).double()
+    out = torch.from_numpy(np.load(os.path.join(ADM, "out.npy"))).double()
+    ts = np.load(os.path.join(ADM, "t.npy"))
+    o = R.Options(method="ddpm", x0="clip")
+    steps, xs = [], []
+    for k, t in enumerate(ts.tolist()):
+        z = torch.from_numpy(np.asarray(app_rng.gaussian(app_rng.create_rng(ADM_NOISE_SEED, k), 3 * 32 * 32))).double()
+        for learned in ("learned_range", "learned"):
+            for prev in (t - 1, t - 50):
+                x, _, _ = R.ddpm_step(x_t[k:k + 1], out[k:k + 1, :3], out[k:k + 1, 3:], float(abar[t]), float(abar[prev]),
+                                      False, o, "epsilon", learned, -1.0, 1.0, z.reshape(1, 3, 32, 32))
+                steps.append({"case": k, "t": t, "tPrev": prev, "learned": learned})
+                xs.append(x.float().numpy()[0])
+    write_npy(os.path.join(OUT, "adm32-ddpm.npy"), np.stack(xs))
+    write_json(os.path.join(OUT, "adm32-ddpm.json"), {"noiseSeed": ADM_NOISE_SEED, "options": o.to_json(), "steps": steps})
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--only", choices=["timesteps", "trajectories"])
+    ap.add_argument("--only", choices=["timesteps", "trajectories", "adm"])
     args = ap.parse_args()
     be_nice()
     os.makedirs(OUT, exist_ok=True)
@@ -163,6 +193,8 @@ def main() -> None:
         write_json(os.path.join(OUT, "timesteps.json"), timesteps_fixture())
     if args.only in (None, "trajectories"):
         trajectories()
+    if args.only in (None, "adm"):
+        adm_steps()
 
 
 if __name__ == "__main__":
