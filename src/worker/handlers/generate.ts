@@ -6,6 +6,7 @@
  */
 import { DiffProbeError, isDiffProbeError } from '../../core/errors';
 import { type ModelStepOutput, runSampler } from '../../core/sampler/run';
+import { VARIANCE_KEY } from '../../engine/unet-session';
 import type { JobContext } from '../context';
 import type { Jobs } from '../jobs';
 import type { LoadedModel } from '../model-state';
@@ -80,7 +81,7 @@ export async function generate(
 /**
  * The model's prediction at (x, t) and, for a learned-σ model (manifest prediction.variance), its
  * variance values: the engine gives the first C of the 2·C output channels as 'eps' and the last C
- * as 'variance' (the shared contract with the learned-variance engine work).
+ * under VARIANCE_KEY.
  */
 async function predict(
   model: LoadedModel,
@@ -92,7 +93,7 @@ async function predict(
   const learned = Boolean(model.unet.manifest.prediction.variance);
   // 'eps' is UNetSession's key for the prediction output, whatever the model predicts.
   const out = (await withRecovery(model, () =>
-    model.unet.run(x, count, times, learned ? ['eps', 'variance'] : ['eps']),
+    model.unet.run(x, count, times, learned ? ['eps', VARIANCE_KEY] : ['eps']),
   ))!;
-  return { output: out.eps.data, variance: learned ? out.variance.data : undefined };
+  return { output: out.eps.data, variance: learned ? out[VARIANCE_KEY].data : undefined };
 }
