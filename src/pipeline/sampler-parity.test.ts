@@ -2,7 +2,9 @@
  * The sampler against the PyTorch reference (tools/model/sampler_reference.py, fixtures by
  * tools/model/make_sampler_fixtures.py): the small model e2e/fixtures/models/needs-clip runs here
  * in onnxruntime-node and there in PyTorch, from the same starting noise and with the same
- * injected noise, and every stored step's sample must agree to 1e-4, for every option.
+ * injected noise, and every stored step's sample must agree to 1e-4, for every option; at every
+ * step, stored or not (the full DDPM sampler stores 10 of its 1000), the sample's min, max and mean
+ * and x̂₀'s range must agree too.
  */
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -30,6 +32,8 @@ interface Case {
   file: string;
   /** per step: raw x̂0 min, max, values outside the range */
   x0: [number, number, number][];
+  /** per step: the sample's min, max and mean */
+  xStats: [number, number, number][];
 }
 const index = JSON.parse(readFileSync(join(DIR, 'index.json'), 'utf8')) as {
   model: string;
@@ -73,7 +77,7 @@ describe('sampler parity with the PyTorch reference (onnxruntime-node)', () => {
     const stored = readNpy(new Uint8Array(readFileSync(join(DIR, c.file)))).data as Float32Array;
     const per = count * pixels;
     const abar = model.alphasCumprod;
-    const worst = { x: 0, x0: 0 };
+    const worst = { x: 0, x0: 0, stats: 0 };
     const result = await runSampler(
       {
         count,
@@ -101,6 +105,16 @@ describe('sampler parity with the PyTorch reference (onnxruntime-node)', () => {
           [frame.stats.max, max],
         ])
           worst.x0 = Math.max(worst.x0, Math.abs(got - want) / Math.max(1, Math.abs(want)));
+        let [lo, hi, sum] = [Infinity, -Infinity, 0];
+        for (const v of frame.x) [lo, hi, sum] = [Math.min(lo, v), Math.max(hi, v), sum + v];
+        const [wantLo, wantHi, wantMean] = c.xStats[i];
+        const statsError = Math.max(
+          Math.abs(lo - wantLo),
+          Math.abs(hi - wantHi),
+          Math.abs(sum / frame.x.length - wantMean),
+        );
+        worst.stats = Math.max(worst.stats, statsError);
+        expect(statsError, `step ${i + 1} (t = ${frame.t}): min, max, mean`).toBeLessThanOrEqual(TOL);
         const k = c.stored.indexOf(i);
         if (k < 0) return;
         const want = stored.subarray(k * per, (k + 1) * per);
@@ -112,7 +126,7 @@ describe('sampler parity with the PyTorch reference (onnxruntime-node)', () => {
     );
     expect(result.timesteps).toEqual(c.timesteps);
     console.info(
-      `${c.name}: ${c.timesteps.length} steps, max |x − torch| ${worst.x.toExponential(2)} over ${c.stored.length} stored steps, x̂0 range ${worst.x0.toExponential(2)} (relative)`,
+      `${c.name}: ${c.timesteps.length} steps, max |x − torch| ${worst.x.toExponential(2)} over ${c.stored.length} stored steps, sample min/max/mean ${worst.stats.toExponential(2)} and x̂0 range ${worst.x0.toExponential(2)} (relative) over all steps`,
     );
     expect(worst.x0).toBeLessThanOrEqual(TOL);
   });

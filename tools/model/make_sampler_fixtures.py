@@ -6,7 +6,8 @@ Writes (small, committed) under tools/model/fixtures/sampler/:
   timesteps.json     NumPy's timestep lists (diffusers' set_timesteps) for T in {1, 37, 1000, 4000},
                      every spacing, steps_offset 0 and 1 (leading), n = 1…64 and a few large n
   trajectories/      per case: the options, the timesteps, and the sample after each step (float32 .npy,
-                     [stored steps, count, 1, 28, 28]) plus the raw x̂_0's min/max/outside per step, for the
+                     [stored steps, count, 1, 28, 28]) plus the raw x̂_0's min/max/outside and the sample's
+                     min/max/mean at every step, for the
                      small model e2e/fixtures/models/needs-clip/model.onnx run in PyTorch from the
                      same starting noise and injected noise as the app (tools/model/rng.py)
 
@@ -152,6 +153,8 @@ def trajectories() -> None:
             "name": name, "count": count, "options": o.to_json(), "predictionType": kind, "learned": learned,
             "timesteps": [s.t for s in steps], "stored": keep, "file": f"{name}.npy",
             "x0": [[s.x0_min, s.x0_max, s.outside] for s in steps],
+            # every step's sample, also those not stored: its min, max and mean (float64 of the float32 values)
+            "xStats": [[float(s.x.min()), float(s.x.max()), float(s.x.astype(np.float64).mean())] for s in steps],
         })
         last = steps[-1].x
         print(f"  {name}: {len(steps)} steps, final {last.min():.2f} … {last.max():.2f}")
