@@ -5,7 +5,8 @@
  * - before: a build of the code before #26 (createImageBitmap + canvas on the main thread), when
  *   BEFORE_DIST names one (`git archive <commit> | tar -x -C /tmp/before; ln -s $PWD/node_modules
  *   /tmp/before; (cd /tmp/before && npx vite build --outDir /tmp/dist-before)`);
- * - and, for scale, the project's decoder alone in Node (jpeg-js through core/image/decode).
+ * - and, for scale, the decoders alone in Node: jpeg-js (the project's decoder before), libjpeg-turbo
+ *   in WebAssembly at full size and at the DCT scale a 28×28 model asks for (core/image/decode).
  * The photos are N (default 1,000) JPEGs of W×H (default 800×600) drawn and encoded by Chromium.
  * Timings are noisy on a shared machine: before and after run in the same script, one after the
  * other; compare their ratio.
@@ -13,7 +14,9 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { decodeImageFile } from '../../src/core/image/decode';
+import jpegJs from 'jpeg-js';
+import { decodeSizeFor } from '../../src/core/image/file';
+import { nodeJpeg } from '../../src/engine/jpeg-node';
 import { launchChromium, NAME_SHIM } from './browser';
 
 const N = Number(process.env.N ?? 1000);
@@ -107,13 +110,25 @@ async function main() {
     const mb = files.reduce((s, f) => s + readFileSync(join(PHOTOS, f)).length, 0) / 2 ** 20;
     console.log(`${N} JPEG photos of ${W}×${H} (${mb.toFixed(1)} MB) in ${PHOTOS}`);
 
-    // jpeg-js alone, in Node (the decoding the image workers and the CLI run).
+    // The decoders alone, in Node, one thread: jpeg-js (the decoder before this one, full size),
+    // libjpeg-turbo in WebAssembly at full size, and at the DCT scale a 28×28 model asks for.
     {
-      const t0 = performance.now();
       const k = Math.min(N, 100);
-      for (const f of files.slice(0, k)) decodeImageFile(new Uint8Array(readFileSync(join(PHOTOS, f))), f);
-      const s = (performance.now() - t0) / 1000;
-      console.log(`node, core/image/decode (jpeg-js) alone: ${(k / s).toFixed(1)} files/s`);
+      const photos = files.slice(0, k).map((f) => new Uint8Array(readFileSync(join(PHOTOS, f))));
+      const jpeg = await nodeJpeg();
+      const atLeast = decodeSizeFor({ height: 28, width: 28 });
+      const rate = (decode: (bytes: Uint8Array) => unknown) => {
+        decode(photos[0]);
+        const t0 = performance.now();
+        for (const bytes of photos) decode(bytes);
+        return k / ((performance.now() - t0) / 1000);
+      };
+      const js = rate((bytes) => jpegJs.decode(bytes, { useTArray: true, formatAsRGBA: true }));
+      const full = rate((bytes) => jpeg.decode(bytes));
+      const scaled = rate((bytes) => jpeg.decode(bytes, atLeast));
+      console.log(
+        `node, decoding alone: jpeg-js ${js.toFixed(1)} files/s, libjpeg-turbo WASM full size ${full.toFixed(1)} (${(full / js).toFixed(1)}×), at the 28×28 model's DCT scale ${scaled.toFixed(1)} (${(scaled / js).toFixed(1)}×)`,
+      );
     }
 
     const addFolder = async (label: string, dist: string, port: number) => {
@@ -143,7 +158,7 @@ async function main() {
     };
     if (process.env.BEFORE_DIST)
       await addFolder('before (createImageBitmap, main thread)', process.env.BEFORE_DIST, 4391);
-    await addFolder('after (image workers, core/image/decode)', AFTER_DIST, 4392);
+    await addFolder('after (image workers, libjpeg-turbo WASM with DCT scaling)', AFTER_DIST, 4392);
     if (process.env.BEFORE_DIST) await addFolder('before, again', process.env.BEFORE_DIST, 4391);
   } finally {
     await browser.close();

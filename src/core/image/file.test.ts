@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { convertRgba, type ModelInputSpec } from './convert';
 import { nodeJpeg } from '../../engine/jpeg-node';
+import { convertRgba, type ModelInputSpec } from './convert';
 import { decodeImageFile } from './decode';
 import { convertUpload, decodeSizeFor } from './file';
 
@@ -52,11 +52,15 @@ describe('convertUpload', () => {
   it('refuses from the header before any decoder runs: too large, SVG', async () => {
     const browser = vi.fn();
     const huge = new Uint8Array(readFileSync(`${FIXTURES}/bad/huge-30000.jpg`));
-    await expect(convertUpload(request(huge, 'huge.jpg'), { browser, jpeg: nodeJpeg })).rejects.toMatchObject({
-      code: 'image-too-large',
-    });
+    await expect(convertUpload(request(huge, 'huge.jpg'), { browser, jpeg: nodeJpeg })).rejects.toMatchObject(
+      {
+        code: 'image-too-large',
+      },
+    );
     const svg = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"/>');
-    await expect(convertUpload(request(svg, 'd.svg'), { browser, jpeg: nodeJpeg })).rejects.toThrow(/export it as a PNG/);
+    await expect(convertUpload(request(svg, 'd.svg'), { browser, jpeg: nodeJpeg })).rejects.toThrow(
+      /export it as a PNG/,
+    );
     expect(browser).not.toHaveBeenCalled();
   });
 });

@@ -6,8 +6,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readOrientation } from './exif';
 import { nodeJpeg } from '../../../engine/jpeg-node';
+import { readOrientation } from './exif';
 import { decodeImageFile } from './index';
 import { applyOrientation } from './orientation';
 
@@ -61,7 +61,9 @@ describe('bad files: refused with the reason, or decoded with a note', () => {
   });
 
   it('PNG bombs: a 100,000² header, and data that inflates past its size', async () => {
-    await expect(decode('bad', 'bomb.png')).rejects.toThrow(expect.objectContaining({ code: 'image-too-large' }));
+    await expect(decode('bad', 'bomb.png')).rejects.toThrow(
+      expect.objectContaining({ code: 'image-too-large' }),
+    );
     await expect(decode('bad', 'inflate-bomb.png')).rejects.toThrow(
       /inflates to more than the 12352 bytes its size needs/,
     );

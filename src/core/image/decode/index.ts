@@ -12,11 +12,11 @@ import { DiffProbeError, quote } from '../../errors';
 import { MAX_IMAGE_PIXELS } from '../convert';
 import { type ImageHeader, type ImageKind, sniffImage } from '../sniff';
 import { readOrientation } from './exif';
+import type { DecodedPixels } from './jpeg';
 import { checkJpeg, decodeJpeg } from './jpeg';
-import type { JpegDecoder } from './turbojpeg';
 import { applyOrientation } from './orientation';
 import { checkPng, decodePng } from './png';
-import type { DecodedPixels } from './jpeg';
+import type { JpegDecoder } from './turbojpeg';
 
 /** The formats the project decodes itself. */
 export const OWN_DECODERS: readonly ImageKind[] = ['png', 'jpeg'];
@@ -131,7 +131,8 @@ export async function decodeImageFile(
         return swap ? { width: need.height, height: need.width } : need;
       });
     const decoded = decodeJpeg(bytes, name, await jpeg(), stored);
-    if (decoded.warning) read.notes.push(`damaged JPEG data (${decoded.warning}); decoded as far as possible`);
+    if (decoded.warning)
+      read.notes.push(`damaged JPEG data (${decoded.warning}); decoded as far as possible`);
     pixels = decoded;
     full = [decoded.fullWidth, decoded.fullHeight];
   }

@@ -147,7 +147,8 @@ function lastMessage({ x, messageAt }: Instance): string | null {
 /** Resets the message buffers, so that the next decode's warning is its own. */
 function clearMessages({ x, messageAt }: Instance): void {
   const memory = new Uint8Array(x.memory.buffer);
-  for (const at of messageAt) for (let k = 0; k < NO_ERROR.length; k++) memory[at + k] = NO_ERROR.charCodeAt(k);
+  for (const at of messageAt)
+    for (let k = 0; k < NO_ERROR.length; k++) memory[at + k] = NO_ERROR.charCodeAt(k);
 }
 
 /** Adobe's inverted CMYK → RGB as Chromium does it: R = C·K/255 (and G, B alike), truncated. */
