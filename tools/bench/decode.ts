@@ -8,13 +8,16 @@
  * - and, for scale, the decoders alone in Node: jpeg-js (the project's decoder before), libjpeg-turbo
  *   in WebAssembly at full size and at the DCT scale a 28×28 model asks for (core/image/decode).
  * The photos are N (default 1,000) JPEGs of W×H (default 800×600) drawn and encoded by Chromium.
+ * ADD_FOLDER=0 times the decoders alone (Node and Chromium) and skips the Add-folder runs.
  * Timings are noisy on a shared machine: before and after run in the same script, one after the
  * other; compare their ratio.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import jpegJs from 'jpeg-js';
+import { build as viteBuild } from 'vite';
 import { decodeSizeFor } from '../../src/core/image/file';
 import { nodeJpeg } from '../../src/engine/jpeg-node';
 import { launchChromium, NAME_SHIM } from './browser';
@@ -131,6 +134,71 @@ async function main() {
       );
     }
 
+    // The decoders alone in Chromium, on one thread of a blank page: createImageBitmap (+ canvas
+    // read-back, as the app did before) against libjpeg-turbo WASM at full size and at the DCT
+    // scale of a 28×28 model. The app's worker code, bundled for the page by Vite.
+    {
+      const bundle = await viteBuild({
+        configFile: false,
+        logLevel: 'warn',
+        build: {
+          write: false,
+          minify: false,
+          lib: { entry: resolve('tools/bench/decode-page.ts'), formats: ['iife'], name: 'DecodePage' },
+        },
+      });
+      const output = (Array.isArray(bundle) ? bundle[0] : bundle) as { output: { code?: string }[] };
+      const code = output.output[0].code ?? '';
+      const wasm = readFileSync(createRequire(import.meta.url).resolve('@cwasm/jpeg-turbo/jpeg-turbo.wasm'));
+      const k = Math.min(N, 50);
+      const photos = files.slice(0, k).map((f) => readFileSync(join(PHOTOS, f)).toString('base64'));
+      const page = await browser.newPage();
+      await page.addInitScript(NAME_SHIM);
+      await page.goto('about:blank');
+      await page.addScriptTag({ content: code });
+      const rates: Record<string, number> = await page.evaluate(
+        async ({ wasm64, photos64 }) => {
+          const bytes = (b64: string) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+          const { jpegDecoder, decodeSizeFor } = (
+            globalThis as never as { DecodePage: typeof import('./decode-page') }
+          ).DecodePage;
+          const decoder = jpegDecoder(await WebAssembly.compile(bytes(wasm64)));
+          const files = photos64.map(bytes);
+          const atLeast = decodeSizeFor({ height: 28, width: 28 });
+          const rate = async (decode: (b: Uint8Array) => unknown) => {
+            await decode(files[0]);
+            const t0 = performance.now();
+            for (const b of files) await decode(b);
+            return files.length / ((performance.now() - t0) / 1000);
+          };
+          const bitmap = async (b: Uint8Array) => {
+            const image = await createImageBitmap(new Blob([b as Uint8Array<ArrayBuffer>]));
+            const ctx = new OffscreenCanvas(image.width, image.height).getContext('2d', {
+              willReadFrequently: true,
+            })!;
+            ctx.drawImage(image, 0, 0);
+            ctx.getImageData(0, 0, image.width, image.height);
+            image.close();
+          };
+          const out: Record<string, number> = {};
+          // Twice, alternating, so that a change in the machine's load touches both.
+          for (let round = 0; round < 2; round++) {
+            out[`bitmap${round}`] = await rate(bitmap);
+            out[`full${round}`] = await rate((b) => decoder.decode(b));
+            out[`scaled${round}`] = await rate((b) => decoder.decode(b, atLeast));
+          }
+          return out;
+        },
+        { wasm64: wasm.toString('base64'), photos64: photos },
+      );
+      await page.close();
+      const best = (key: string) => Math.max(rates[`${key}0`], rates[`${key}1`]);
+      const [bitmap, full, scaled] = [best('bitmap'), best('full'), best('scaled')];
+      console.log(
+        `chromium, decoding alone (${k} photos, one thread, best of 2): createImageBitmap + getImageData ${bitmap.toFixed(1)} files/s, libjpeg-turbo WASM full size ${full.toFixed(1)} (${(full / bitmap).toFixed(2)}×), at the 28×28 model's DCT scale ${scaled.toFixed(1)} (${(scaled / bitmap).toFixed(2)}×)`,
+      );
+    }
+
     const addFolder = async (label: string, dist: string, port: number) => {
       const { url, child } = await serve(dist, port);
       try {
@@ -156,6 +224,7 @@ async function main() {
         child.kill();
       }
     };
+    if (process.env.ADD_FOLDER === '0') return; // the decoders alone
     if (process.env.BEFORE_DIST)
       await addFolder('before (createImageBitmap, main thread)', process.env.BEFORE_DIST, 4391);
     await addFolder('after (image workers, libjpeg-turbo WASM with DCT scaling)', AFTER_DIST, 4392);
