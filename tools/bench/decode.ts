@@ -22,10 +22,12 @@ import { decodeSizeFor } from '../../src/core/image/file';
 import { nodeJpeg } from '../../src/engine/jpeg-node';
 import { launchChromium, NAME_SHIM } from './browser';
 
-const N = Number(process.env.N ?? 1000);
+// PHOTOS_DIR: a folder of your own JPEG photos instead of the drawn ones (never modified).
+const OWN = process.env.PHOTOS_DIR ? resolve(process.env.PHOTOS_DIR) : null;
+const N = OWN ? readdirSync(OWN).filter((f) => /\.jpe?g$/i.test(f)).length : Number(process.env.N ?? 1000);
 const [W, H] = (process.env.SIZE ?? '800x600').split('x').map(Number);
 const OUT = resolve('build/bench/decode');
-const PHOTOS = join(OUT, `photos-${N}-${W}x${H}`);
+const PHOTOS = OWN ?? join(OUT, `photos-${N}-${W}x${H}`);
 const AFTER_DIST = join(OUT, 'dist');
 
 async function serve(dist: string, port: number): Promise<{ url: string; child: ChildProcess }> {
@@ -66,7 +68,7 @@ async function main() {
     try {
       have = readdirSync(PHOTOS).length;
     } catch {}
-    if (have !== N) {
+    if (!OWN && have !== N) {
       rmSync(PHOTOS, { recursive: true, force: true });
       mkdirSync(PHOTOS, { recursive: true });
       const page = await browser.newPage();
@@ -109,9 +111,13 @@ async function main() {
       }
       await page.close();
     }
-    const files = readdirSync(PHOTOS).sort();
+    const files = readdirSync(PHOTOS)
+      .filter((f) => /\.jpe?g$/i.test(f))
+      .sort();
     const mb = files.reduce((s, f) => s + readFileSync(join(PHOTOS, f)).length, 0) / 2 ** 20;
-    console.log(`${N} JPEG photos of ${W}×${H} (${mb.toFixed(1)} MB) in ${PHOTOS}`);
+    console.log(
+      `${N} JPEG photos ${OWN ? 'of your own' : `of ${W}×${H}`} (${mb.toFixed(1)} MB) in ${PHOTOS}`,
+    );
 
     // The decoders alone, in Node, one thread: jpeg-js (the decoder before this one, full size),
     // libjpeg-turbo in WebAssembly at full size, and at the DCT scale a 28×28 model asks for.
