@@ -11,9 +11,9 @@ import type { HeadWeights } from '../core/heads/weights';
 import type { Manifest } from '../core/manifest/types';
 import type { MemoryEstimate } from '../core/onnx/memory';
 import type { Pooling } from '../core/pooling';
-import type { TwinReport } from '../core/twin/random-twin';
 import type { SamplerOptions } from '../core/sampler/options';
 import type { X0Stats } from '../core/sampler/x0';
+import type { TwinReport } from '../core/twin/random-twin';
 import type { CacheStats } from './cache/feature-cache';
 
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
