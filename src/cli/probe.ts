@@ -12,7 +12,9 @@ import { DiffProbeError } from '../core/errors';
 import { describeHead, HEADS } from '../core/heads/spec';
 import { summarisePolarity } from '../core/image/polarity';
 import { numbersKey } from '../core/manifest/numbers-key';
+import { nodeRuntimeVersion } from '../engine/onnx-node';
 import { isHeadResult, probeToJson, runProbe } from '../pipeline/probe-run';
+import { nodeOrigin } from '../pipeline/provenance';
 import { defaultBlockFor } from '../state/model-change';
 import { type CommandSpec, int, num, type ParsedArgs, required, timesteps, UsageError } from './args';
 import {
@@ -110,7 +112,15 @@ export async function runProbeCommand(ctx: CliContext, args: ParsedArgs): Promis
       });
       const state = await runProbe(
         rt,
-        { spec, split: data.split, C, maxIter, head, maps: blockMaps(model.manifest) },
+        {
+          spec,
+          split: data.split,
+          C,
+          maxIter,
+          head,
+          maps: blockMaps(model.manifest),
+          origin: nodeOrigin(model, nodeRuntimeVersion()),
+        },
         data.input,
       );
       if (state.status === 'failed' || !state.result)

@@ -27,7 +27,10 @@ import {
   type SweepGrid,
   withCell,
 } from '../pipeline/sweep-grid';
-import { runSweep } from '../pipeline/sweep-run';
+import { nodeRuntimeVersion } from '../engine/onnx-node';
+import { nodeOrigin } from '../pipeline/provenance';
+import { splitIds } from '../pipeline/split';
+import { runSweep, sweepProvenance } from '../pipeline/sweep-run';
 import { type CommandSpec, int, num, type ParsedArgs, required, str, timesteps, UsageError } from './args';
 import {
   blocksOf,
@@ -148,7 +151,8 @@ export async function runSweepCommand(ctx: CliContext, args: ParsedArgs): Promis
       let grid: SweepGrid;
       let status: 'done' | 'stopped';
       let cellsFile: ShardCells | null = null;
-      const headReq = { head, maps: blockMaps(model.manifest) };
+      const origin = nodeOrigin(model, nodeRuntimeVersion());
+      const headReq = { head, maps: blockMaps(model.manifest), origin };
       if (!shard) {
         ({ grid, status } = await runSweep(
           rt,
@@ -159,8 +163,16 @@ export async function runSweepCommand(ctx: CliContext, args: ParsedArgs): Promis
           },
         ));
       } else {
-        // One sub-sweep per timestep of this shard, over its blocks there.
-        grid = emptyGrid(spec, { C, maxIter, head });
+        // One sub-sweep per timestep of this shard, over its blocks there; the provenance is the
+        // whole grid's, as a single run's is (merge keeps it).
+        grid = {
+          ...emptyGrid(spec, { C, maxIter, head }),
+          provenance: await sweepProvenance(
+            { spec, split: data.split, C, maxIter, head },
+            origin,
+            data.input(splitIds(data.split)),
+          ),
+        };
         status = 'done';
         cellsFile = { format: 'diffprobe-sweep-cells', version: 1, cells: [], candidates: [] };
         let before = 0;
@@ -174,6 +186,7 @@ export async function runSweepCommand(ctx: CliContext, args: ParsedArgs): Promis
               C,
               maxIter,
               ...headReq,
+              origin: undefined,
             },
             data.input,
             { onProgress: (done, _total, note) => progress.update(before + done, note) },
@@ -259,6 +272,7 @@ async function mergeSweep(_ctx: CliContext, shards: ShardOutput[], out: Output) 
     head: first.head ?? null,
     linearPooling: first.linearPooling,
   });
+  grid = { ...grid, provenance: first.provenance ?? null };
   for (const p of parts)
     for (const { b, j, cell } of p.cells)
       grid = withCell(grid, b, j, {

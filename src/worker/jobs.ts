@@ -10,6 +10,7 @@ import type { HeadWeights } from '../core/heads/weights';
 import type { Manifest } from '../core/manifest/types';
 import type { MemoryEstimate } from '../core/onnx/memory';
 import type { Pooling } from '../core/pooling';
+import type { ModelFileRecord } from '../pipeline/provenance';
 import type { CacheStats } from './cache/feature-cache';
 
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
@@ -135,6 +136,10 @@ export interface ModelInfo {
   hash: string;
   /** sha256 of the .onnx file itself, as a manifest's `model.sha256` gives it. */
   fileSha256: string;
+  /** Every file of the model in full (the .onnx, then its external data), for provenance records. */
+  files: ModelFileRecord[];
+  /** onnxruntime-web's version (null when it could not be read). */
+  runtimeVersion: string | null;
   /**
    * This model as loaded: its bytes and the manifest's numbers (modelIdentity). Jobs that use the
    * model carry it, and the worker refuses one made for another model.

@@ -59,6 +59,8 @@ const probe = {
   head: null,
   classes: ['a', 'b'],
   testLabels: new Int32Array(0),
+  labels: { train: new Int32Array(0), validation: new Int32Array(0), test: new Int32Array(0) },
+  provenance: null,
   d: 2,
   curve: [],
   problems: [],

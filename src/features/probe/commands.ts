@@ -12,6 +12,7 @@ import type { GridSize, Pooling } from '../../core/pooling';
 import { modelInputFor } from '../../data/model-input';
 import type { FeatureSpec } from '../../pipeline/feature-spec';
 import { dataSpec } from '../../pipeline/feature-spec';
+import { webOrigin } from '../../pipeline/provenance';
 import { extractConcatenated as extractWith } from '../../pipeline/features';
 import { type ProbeRunState, runProbe, tryProbe } from '../../pipeline/probe-run';
 import type { PipelineJob, PipelineRuntime } from '../../pipeline/runtime';
@@ -212,6 +213,7 @@ async function trainProbeRun(settings: ProbeSettings, run: AbortSignal): Promise
         maxIter: settings.maxIter,
         head: settings.head ?? null,
         maps: model ? blockMaps(model.manifest) : undefined,
+        origin: model ? webOrigin(model, getState().env?.webgpu.adapter ?? null) : undefined,
       },
       input,
       putProbe,

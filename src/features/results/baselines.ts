@@ -252,7 +252,9 @@ export async function runSweepWithBaselines(settings: SweepSettings): Promise<vo
   const sweep = s.sweep;
   const dataset = bundledDataFor(s);
   const chosen = sweep?.grid.chosen;
-  if (!sweep || !dataset || !chosen || sweep.status === 'failed') return;
+  // A stopped sweep chose among the cells it computed: its comparisons would dress a partial grid
+  // as a finding about the whole one (the finding says "N of M cells" instead).
+  if (!sweep || !dataset || !chosen || sweep.status !== 'done') return;
   const forGrid = sweep.grid;
   const { spec } = forGrid;
   const shallow = spec.blocks[0];

@@ -11,6 +11,7 @@ import type { NeuralHead } from '../../core/heads/spec';
 import { EtaEstimator } from '../../core/progress';
 import { bundledModelInput } from '../../data/bundled';
 import { dataSpec, type FeatureSpec } from '../../pipeline/feature-spec';
+import { webOrigin } from '../../pipeline/provenance';
 import type { PipelineRuntime } from '../../pipeline/runtime';
 import { bundledSplit, VALIDATION_FRACTION } from '../../pipeline/split';
 import { runSweep as runSweepPipeline } from '../../pipeline/sweep-run';
@@ -98,6 +99,7 @@ async function sweepRun(settings: SweepSettings, run: AbortSignal): Promise<void
         maps: blockMaps(model.manifest),
         linearPooling:
           viewPooling.kind === 'grid' || viewPooling.kind === 'raw' ? { kind: 'avg' } : viewPooling,
+        origin: webOrigin(model, s.env?.webgpu.adapter ?? null),
       },
       (ids) => bundledModelInput(dataset, ids, model.manifest),
       {
