@@ -31,7 +31,7 @@ import {
 } from './common';
 import { type CliContext, runRecord } from './context';
 import { blockMaps, HEAD_OPTIONS, headOf, headPoolingName, withHead } from './heads';
-import { featureSpec, LABELLED_OPTIONS, labelledData } from './labelled';
+import { featureSpec, LABELLED_OPTIONS, labelledData, withImageFiles } from './labelled';
 import { Output, withOutput } from './output';
 import { createProgress } from './progress';
 import { createNodeRuntime } from './runtime';
@@ -126,7 +126,10 @@ export async function runProbeCommand(ctx: CliContext, args: ParsedArgs): Promis
       if (state.status === 'failed' || !state.result)
         throw new DiffProbeError('probe-data', state.problems.join('; ') || 'the probe could not be trained');
       const r = state.result;
-      await out.write('probe.json', probeToJson(state));
+      await out.write(
+        'probe.json',
+        probeToJson({ ...state, provenance: await withImageFiles(state.provenance, data) }),
+      );
       await out.write(
         'result.json',
         `${JSON.stringify(

@@ -16,8 +16,11 @@ import { join } from 'node:path';
 import { DiffProbeError } from '../core/errors';
 import { summarisePolarity } from '../core/image/polarity';
 import { numbersKey } from '../core/manifest/numbers-key';
+import { nodeRuntimeVersion } from '../engine/onnx-node';
 import { headAddsText } from '../features/results/findings';
 import { heatmapSvg } from '../features/sweep/heatmap';
+import { nodeOrigin } from '../pipeline/provenance';
+import { splitIds } from '../pipeline/split';
 import {
   bestCell,
   emptyGrid,
@@ -27,9 +30,6 @@ import {
   type SweepGrid,
   withCell,
 } from '../pipeline/sweep-grid';
-import { nodeRuntimeVersion } from '../engine/onnx-node';
-import { nodeOrigin } from '../pipeline/provenance';
-import { splitIds } from '../pipeline/split';
 import { runSweep, sweepProvenance } from '../pipeline/sweep-run';
 import { type CommandSpec, int, num, type ParsedArgs, required, str, timesteps, UsageError } from './args';
 import {
@@ -47,7 +47,7 @@ import {
 } from './common';
 import { type CliContext, runRecord } from './context';
 import { blockMaps, HEAD_OPTIONS, headOf, headPoolingName, withHead } from './heads';
-import { featureSpec, LABELLED_OPTIONS, labelledData } from './labelled';
+import { featureSpec, LABELLED_OPTIONS, labelledData, withImageFiles } from './labelled';
 import { registerMerger, type ShardOutput } from './merge';
 import { Output, withOutput } from './output';
 import { createProgress } from './progress';
@@ -211,6 +211,7 @@ export async function runSweepCommand(ctx: CliContext, args: ParsedArgs): Promis
         }
       }
       progress.finish(status);
+      grid = { ...grid, provenance: await withImageFiles(grid.provenance, data) };
       await writeGrid(out, grid);
       if (cellsFile) await out.write('cells.json', `${JSON.stringify(cellsFile, null, 1)}\n`);
       const settings = withHead({ blocks, timesteps: ts, pooling: poolName, seed, C, maxIter }, head);

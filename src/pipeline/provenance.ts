@@ -15,10 +15,11 @@
  * Built in the same way by the app (features/…) and the CLI, so an export from either reads the
  * same. Pure apart from hashing: no store, no worker, no ORT.
  */
-import type { Manifest } from '../core/manifest/types';
-import { modelIdentity } from '../core/manifest/numbers-key';
-import type { Pooling } from '../core/pooling';
+
 import type { NeuralHead } from '../core/heads/spec';
+import { modelIdentity } from '../core/manifest/numbers-key';
+import type { Manifest } from '../core/manifest/types';
+import type { Pooling } from '../core/pooling';
 import { imageHashes } from './cache-key';
 import { APP_VERSION, type FeatureSpec } from './feature-spec';
 import { PIPELINE_VERSION } from './version';
@@ -61,6 +62,12 @@ export interface ImagesRecord {
   ids: string[];
   /** 64-bit content hash (SHA-256, hex) of each image's x₀ as fed to the U-Net, as pipeline/cache-key.ts computes it. */
   x0: string[];
+  /**
+   * The full SHA-256 of each image's file, where it came from one (the CLI's folders; null for the
+   * others): how `reproduce --images` finds a file whose id is a path. The app's upload ids already
+   * hold their file's hash.
+   */
+  files?: (string | null)[];
   /** The class of each image as the computation used it (index into `classes`); absent without labels. */
   labels?: number[];
   classes?: string[];
@@ -140,7 +147,12 @@ export function modelRecord(hash: string, manifest: Manifest, files: ModelFileRe
  */
 export async function buildProvenance(
   origin: ProvenanceOrigin,
-  images: { ids: readonly string[]; x0: Float32Array; labels?: ArrayLike<number>; classes?: readonly string[] },
+  images: {
+    ids: readonly string[];
+    x0: Float32Array;
+    labels?: ArrayLike<number>;
+    classes?: readonly string[];
+  },
   settings: ProvenanceSettings,
 ): Promise<Provenance> {
   const n = images.ids.length;

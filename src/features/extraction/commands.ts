@@ -49,7 +49,13 @@ async function extractRun(imageIds: string[], batchSize: number, run: AbortSigna
     provenance: await buildProvenance(
       webOrigin(model, getState().env?.webgpu.adapter ?? null),
       { ids, x0: data, labels, classes: dataset.index.classes },
-      { kind: 'features', blocks: spec.blocks, t: spec.t, seed: spec.seed, pooling: POOLINGS[spec.pooling].pooling },
+      {
+        kind: 'features',
+        blocks: spec.blocks,
+        t: spec.t,
+        seed: spec.seed,
+        pooling: POOLINGS[spec.pooling].pooling,
+      },
     ),
   };
   put(set);

@@ -104,7 +104,9 @@ export function featureSetToJson(set: FeatureSet): string {
     ids,
     labels: Array.from(labels),
     note: 'features[block][i] is the pooled feature vector of ids[i]; rows in the order the images were asked for',
-    features: Object.fromEntries(set.spec.blocks.map((b) => [b, features[b] ? perRow(features[b], set.dims[b]) : []])),
+    features: Object.fromEntries(
+      set.spec.blocks.map((b) => [b, features[b] ? perRow(features[b], set.dims[b]) : []]),
+    ),
     provenance,
   })}\n`;
 }
