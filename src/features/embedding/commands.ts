@@ -32,6 +32,8 @@ export interface EmbeddingRun {
   blocks: string[];
   t: number;
   pooling: PoolingId;
+  /** The noise seed its features were computed with (a comparison uses the same, whatever the view says now). */
+  seed: number;
   /** Dataset ids of the points ("test:12"), in row order. */
   ids: string[];
   labels: Int32Array;
@@ -115,15 +117,17 @@ async function runSlot(
   t: number,
   settings: EmbeddingSettings,
   signal: AbortSignal,
+  /** The noise seed and pooling: the view's for a new run, the main run's for its comparison. */
+  features: Pick<EmbeddingRun, 'seed' | 'pooling'>,
 ): Promise<boolean> {
-  const { view } = getState();
   let run: EmbeddingRun = {
     slot,
     method: settings.method,
     options: settings.options,
     blocks,
     t,
-    pooling: view.pooling,
+    pooling: features.pooling,
+    seed: features.seed,
     ids,
     labels,
     X: null,
@@ -140,7 +144,7 @@ async function runSlot(
     resumable: false,
   };
   put(run);
-  const feats = await extractConcatenated(ids, blocks, [t], 'Embedding', signal);
+  const feats = await extractConcatenated(ids, blocks, [t], 'Embedding', signal, features);
   if (!feats) {
     put({ ...run, status: chainStopped || signal.aborted ? 'stopped' : 'failed' });
     return false;
@@ -195,9 +199,19 @@ async function runEmbeddingChain(settings: EmbeddingSettings, signal: AbortSigna
   const ids = rows.map((r) => `test:${r}`);
   const labels = labelsOf(ids);
   getState().setEmbedding({ compare: null });
-  const ok = await runSlot('main', ids, labels, [...view.blocks], view.t, settings, signal);
+  const features = { seed: view.seed, pooling: view.pooling };
+  const ok = await runSlot('main', ids, labels, [...view.blocks], view.t, settings, signal, features);
   if (ok && settings.compare && !chainStopped && !signal.aborted)
-    await runSlot('compare', ids, labels, [settings.compare.block], settings.compare.t, settings, signal);
+    await runSlot(
+      'compare',
+      ids,
+      labels,
+      [settings.compare.block],
+      settings.compare.t,
+      settings,
+      signal,
+      features,
+    );
 }
 
 /** Embeds the main run's points for another block/t, next to it. */
@@ -225,6 +239,8 @@ async function runComparisonStep(compare: { block: string; t: number }, signal: 
     compare.t,
     { ...settings, method: main.method, options: main.options },
     signal,
+    // The points it is compared with were computed with these, whatever the view says now.
+    { seed: main.seed, pooling: main.pooling },
   );
 }
 
@@ -282,6 +298,7 @@ async function resumeChain(signal: AbortSignal): Promise<void> {
       lastSettings.compare.t,
       lastSettings,
       signal,
+      { seed: after.main.seed, pooling: after.main.pooling },
     );
 }
 

@@ -18,6 +18,7 @@ import { webOrigin } from '../../pipeline/provenance';
 import type { PipelineJob, PipelineRuntime } from '../../pipeline/runtime';
 import { bundledSplit, type LabelledSplit, splitLabelled, VALIDATION_FRACTION } from '../../pipeline/split';
 import { bundledDataFor, getState, inputReady } from '../../state/store';
+import type { PoolingId } from '../../state/view';
 import { POOLINGS } from '../extraction/commands';
 
 export { probeToJson } from '../../pipeline/probe-run';
@@ -106,6 +107,8 @@ export async function extractConcatenated(
   timesteps: number[],
   label: string,
   run?: AbortSignal,
+  /** Another noise seed and pooling than the view's (a comparison computed like the run it is compared with). */
+  features?: { seed: number; pooling: PoolingId },
 ): Promise<{ X: Float32Array; d: number } | null> {
   const { model, view } = getState();
   const input = imageInput();
@@ -114,8 +117,8 @@ export async function extractConcatenated(
     model: model.id,
     blocks,
     timesteps,
-    seed: view.seed,
-    pooling: POOLINGS[view.pooling].pooling,
+    seed: features?.seed ?? view.seed,
+    pooling: POOLINGS[features?.pooling ?? view.pooling].pooling,
   };
   try {
     return await extractWith(workerRuntime(label, run), spec, ids.length, () => input(ids), label);
