@@ -2,8 +2,9 @@
  * Every number exported in the browser is reproducible from its file: a probe and a sweep
  * exported by the app (worker on onnxruntime-web WASM) carry a full provenance record, and
  * `diffprobe reproduce` (the built CLI, onnxruntime-node) re-runs each from that file alone and
- * finds every number within tolerance. Kept small (one block, one t, 100 + 50 images; the sweep
- * reads the probe's features from the cache).
+ * finds every number within tolerance. Kept small: one block (the shallowest, so that the
+ * comparisons need no second block), one t, 80 + 40 images; the sweep reads the probe's features
+ * from the cache.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,11 +24,13 @@ test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
 test('a probe and a sweep exported in the browser are reproduced by the CLI', async ({ app }) => {
   test.setTimeout(120_000);
   const { page } = app;
+  const started = Date.now();
+  const lap = (what: string) => console.log(`${what}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   await useBackend(page, 'wasm');
-  await openApp(page, '?blocks=mid&t=10');
+  await openApp(page, '?blocks=down0_0&t=10');
 
-  await page.getByLabel('Training images', { exact: true }).fill('100');
-  await page.getByLabel('Test images', { exact: true }).fill('50');
+  await page.getByLabel('Training images', { exact: true }).fill('80');
+  await page.getByLabel('Test images', { exact: true }).fill('40');
   await page.getByLabel('Probe timesteps').fill('10');
   await page.getByRole('button', { name: 'Train probe' }).click();
   await expect(page.getByRole('region', { name: 'Probe results' })).toBeVisible({ timeout: 60_000 });
@@ -36,13 +39,14 @@ test('a probe and a sweep exported in the browser are reproduced by the CLI', as
   expect(p.model.files[0].sha256).toMatch(/^[0-9a-f]{64}$/);
   expect(p.engine).toMatchObject({ runtime: 'onnxruntime-web', backend: 'wasm', adapter: null });
   expect(p.engine.runtimeVersion).toMatch(/^\d+\.\d+/);
-  expect(p.images.x0).toHaveLength(150);
+  expect(p.images.x0).toHaveLength(120);
   writeFileSync(join(dir, 'probe.json'), probe);
+  lap('probe exported');
 
   await page.getByLabel('Sweep blocks').selectOption('selected');
   await page.getByLabel('Sweep timesteps').fill('10');
-  await page.getByLabel('Sweep training images').fill('100');
-  await page.getByLabel('Sweep test images').fill('50');
+  await page.getByLabel('Sweep training images').fill('80');
+  await page.getByLabel('Sweep test images').fill('40');
   await page.getByRole('button', { name: 'Run sweep' }).click();
   await expect(page.getByText('Done.')).toBeVisible({ timeout: 60_000 });
   const sweep = await download(page, page.getByRole('button', { name: 'Sweep JSON' }));
@@ -51,6 +55,7 @@ test('a probe and a sweep exported in the browser are reproduced by the CLI', as
     cells: { computed: 1, total: 1 },
   });
   writeFileSync(join(dir, 'sweep.json'), sweep);
+  lap('sweep exported');
 
   const again = runCli(['reproduce', join(dir, 'probe.json'), '--out', join(dir, 'probe-again')]);
   console.log(again.trim());
@@ -58,5 +63,6 @@ test('a probe and a sweep exported in the browser are reproduced by the CLI', as
   const sweepAgain = runCli(['reproduce', join(dir, 'sweep.json'), '--out', join(dir, 'sweep-again')]);
   console.log(sweepAgain.trim());
   expect(sweepAgain).toContain('reproduced 3 of 3 numbers within tolerance');
+  lap('both reproduced');
   expect(app.consoleErrors).toEqual([]);
 });

@@ -74,6 +74,16 @@ test('stopping a sweep keeps the cells computed so far', async ({ app }) => {
   const rows = csv.toString('utf8').trim().split('\n').length - 1;
   expect(rows).toBeGreaterThan(0);
   expect(rows).toBeLessThan(32);
+  // The finding speaks of the cells computed, and the JSON says the grid is partial.
+  await expect(
+    page.getByText(
+      new RegExp(`^Of ${rows} of 32 cells \\(16 blocks × 2 timesteps; the sweep was stopped\\), `),
+    ),
+  ).toBeVisible();
+  const json = JSON.parse(
+    (await download(page, page.getByRole('button', { name: 'Sweep JSON' }))).toString('utf8'),
+  );
+  expect(json).toMatchObject({ complete: false, cells: { computed: rows, total: 32 } });
 });
 
 const RGB32 = readFileSync(join(import.meta.dirname, 'fixtures/models/rgb32/model.onnx'));
