@@ -5,11 +5,15 @@
  */
 import { runJob, trackRun } from '../../app/commands';
 import { parseDatasetId } from '../../data/bundled';
+import { modelInputFor } from '../../data/model-input';
+import { APP_VERSION } from '../../pipeline/feature-spec';
+import { buildProvenance, type Provenance, webOrigin } from '../../pipeline/provenance';
 import { bundledDataFor, getState } from '../../state/store';
 import type { PoolingId } from '../../state/view';
 import { downloadBytes } from '../../ui/download';
 import { METHOD_NAMES } from '../../worker/embedding/embedder';
 import type { EmbedMethod, EmbedOptions, EmbedQuality, EmbedResult, EmbedStep } from '../../worker/jobs';
+import { POOLINGS } from '../extraction/commands';
 import { extractConcatenated } from '../probe/commands';
 import { embeddingToCsv } from './export';
 import { choosePoints, type PointChoice } from './points';
@@ -51,6 +55,8 @@ export interface EmbeddingRun {
   status: 'extracting' | 'running' | 'done' | 'stopped' | 'failed';
   /** The worker still holds this run's optimiser (it was stopped mid-run). */
   resumable: boolean;
+  /** Where and from what exactly (null until its images are read). */
+  provenance?: Provenance | null;
 }
 
 export interface EmbeddingRuns {
@@ -149,7 +155,14 @@ async function runSlot(
     put({ ...run, status: chainStopped || signal.aborted ? 'stopped' : 'failed' });
     return false;
   }
-  run = { ...run, X: feats.X, d: feats.d, status: 'running', phase: 'starting' };
+  run = {
+    ...run,
+    X: feats.X,
+    d: feats.d,
+    status: 'running',
+    phase: 'starting',
+    provenance: await embeddingProvenance(run),
+  };
   put(run);
   const X = feats.X.slice();
   const result = await runJob(
@@ -300,6 +313,58 @@ async function resumeChain(signal: AbortSignal): Promise<void> {
       signal,
       { seed: after.main.seed, pooling: after.main.pooling },
     );
+}
+
+/** The record of an embedding run's points, computed with the loaded model (null without one). */
+async function embeddingProvenance(run: EmbeddingRun): Promise<Provenance | null> {
+  const s = getState();
+  if (!s.model) return null;
+  return buildProvenance(
+    webOrigin(s.model, s.env?.webgpu.adapter ?? null),
+    {
+      ids: run.ids,
+      x0: modelInputFor(run.ids, s.model.manifest, bundledDataFor(s), s.uploads),
+      labels: run.labels,
+      classes: bundledDataFor(s)?.index.classes,
+    },
+    {
+      kind: 'embedding',
+      method: run.method,
+      blocks: run.blocks,
+      t: run.t,
+      seed: run.seed,
+      pooling: POOLINGS[run.pooling].pooling,
+      options: { ...run.options },
+    },
+  );
+}
+
+/** An embedding as JSON: its points (id, label, x, y), its settings and its provenance. */
+export function downloadEmbeddingJson(slot: EmbedSlot = 'main'): void {
+  const { embedding, dataset } = getState();
+  const run = embedding[slot];
+  if (!run?.coords) return;
+  const json = {
+    format: 'diffprobe-embedding',
+    version: 1,
+    appVersion: APP_VERSION,
+    method: run.method,
+    options: run.options,
+    blocks: run.blocks,
+    t: run.t,
+    seed: run.seed,
+    pooling: run.pooling,
+    complete: run.status === 'done',
+    iterations: { done: run.iter, total: run.totalIter },
+    classes: dataset?.index.classes ?? null,
+    ids: run.ids,
+    labels: Array.from(run.labels),
+    coords: Array.from(run.coords),
+    note: 'coords are [x0, y0, x1, y1, …], one pair per id',
+    provenance: run.provenance ?? null,
+  };
+  const tag = `${run.method}_${run.blocks.join('+')}_t${run.t}_${run.pooling}`;
+  downloadBytes(`${JSON.stringify(json)}\n`, `embedding_${tag}.json`, 'application/json');
 }
 
 export function downloadEmbeddingCsv(slot: EmbedSlot = 'main'): void {
