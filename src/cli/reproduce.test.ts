@@ -10,6 +10,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pngjs from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { datasetToModelInput } from '../core/dataset/index-file';
+import { readNpy } from '../core/npy';
+import { buildProvenance, modelRecord } from '../pipeline/provenance';
 import { main } from './main';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -161,5 +164,79 @@ describe('reproduce', () => {
     ]);
     expect(r.code, r.err + r.out).toBe(0);
     expect(r.out).toContain('reproduced 9 of 9 numbers within tolerance');
+  }, 120_000);
+
+  it('re-runs a feature set value by value (±1e-4), and finds a value that is off', async () => {
+    const made = await cli([
+      'extract',
+      '--manifest',
+      MANIFEST,
+      ...base,
+      '--count',
+      '8',
+      '--t',
+      '10',
+      '--blocks',
+      'mid',
+      '--out',
+      join(dir, 'f'),
+    ]);
+    expect(made.code, made.err).toBe(0);
+    const mid = readNpy(readFileSync(join(dir, 'f', 'mid.npy'))).data as Float32Array;
+    const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8'));
+    const bytes = readFileSync(join(ROOT, 'public/models/fashion-mnist-ddpm/model.onnx'));
+    const { createHash } = await import('node:crypto');
+    const sha = createHash('sha256').update(bytes).digest('hex');
+    const ids = Array.from({ length: 8 }, (_, i) => `test:${i}`);
+    const x0 = datasetToModelInput(
+      {
+        images: new Uint8Array(readFileSync(join(ROOT, 'public/data/fashion-mnist/test-images.u8'))),
+        labels: new Uint8Array(0),
+        count: 10000,
+      },
+      { channels: 1, height: 28, width: 28 },
+      0,
+      8,
+      manifest.preprocessing,
+    );
+    const provenance = await buildProvenance(
+      {
+        model: modelRecord(sha, manifest, [{ name: 'model.onnx', bytes: bytes.length, sha256: sha }]),
+        engine: {
+          runtime: 'onnxruntime-web',
+          runtimeVersion: '1.30.0',
+          backend: 'wasm',
+          adapter: null,
+          threads: 1,
+        },
+      },
+      { ids, x0 },
+      { kind: 'features', blocks: ['mid'], t: 10, seed: 0, pooling: { kind: 'avg' } },
+    );
+    const d = mid.length / 8;
+    const rows = ids.map((_, i) => Array.from(mid.subarray(i * d, (i + 1) * d)));
+    writeFileSync(
+      join(dir, 'features.json'),
+      JSON.stringify({ format: 'diffprobe-features', features: { mid: rows }, provenance }),
+    );
+    const r = await cli(['reproduce', join(dir, 'features.json'), ...base, '--out', join(dir, 'f-again')]);
+    expect(r.code, r.err + r.out).toBe(0);
+    expect(r.out).toContain(`reproduced ${8 * d} of ${8 * d} numbers within tolerance`);
+
+    rows[3][7] += 1e-3;
+    writeFileSync(
+      join(dir, 'features-off.json'),
+      JSON.stringify({ format: 'diffprobe-features', features: { mid: rows }, provenance }),
+    );
+    const off = await cli([
+      'reproduce',
+      join(dir, 'features-off.json'),
+      ...base,
+      '--out',
+      join(dir, 'f-off'),
+    ]);
+    expect(off.code).toBe(1);
+    expect(off.out).toMatch(/DIFF test:3 mid\[7\]: export/);
+    expect(off.out).toContain(`reproduced ${8 * d - 1} of ${8 * d} numbers within tolerance`);
   }, 120_000);
 });
