@@ -13,8 +13,7 @@ import type { PoolingId } from '../../state/view';
 import { downloadBytes } from '../../ui/download';
 import { METHOD_NAMES } from '../../worker/embedding/embedder';
 import type { EmbedMethod, EmbedOptions, EmbedQuality, EmbedResult, EmbedStep } from '../../worker/jobs';
-import { POOLINGS } from '../extraction/commands';
-import { extractConcatenated } from '../probe/commands';
+import { extractConcatenated, poolingOf } from '../probe/commands';
 import { embeddingToCsv } from './export';
 import { choosePoints, type PointChoice } from './points';
 
@@ -333,7 +332,7 @@ async function embeddingProvenance(run: EmbeddingRun): Promise<Provenance | null
       blocks: run.blocks,
       t: run.t,
       seed: run.seed,
-      pooling: POOLINGS[run.pooling].pooling,
+      pooling: poolingOf(run.pooling),
       options: { ...run.options },
     },
   );

@@ -87,6 +87,11 @@ export function workerRuntime(
   };
 }
 
+/** The pooling a view's pooling id stands for. */
+export function poolingOf(id: PoolingId): Pooling {
+  return POOLINGS[id].pooling;
+}
+
 /** x_0 of the given ids for the loaded model (bundled images and the user's), as of now. */
 function imageInput(): ((ids: readonly string[]) => Float32Array) | null {
   const s = getState();
@@ -118,7 +123,7 @@ export async function extractConcatenated(
     blocks,
     timesteps,
     seed: features?.seed ?? view.seed,
-    pooling: POOLINGS[features?.pooling ?? view.pooling].pooling,
+    pooling: poolingOf(features?.pooling ?? view.pooling),
   };
   try {
     return await extractWith(workerRuntime(label, run), spec, ids.length, () => input(ids), label);
