@@ -84,6 +84,9 @@ test('stopping a sweep keeps the cells computed so far', async ({ app }) => {
     (await download(page, page.getByRole('button', { name: 'Sweep JSON' }))).toString('utf8'),
   );
   expect(json).toMatchObject({ complete: false, cells: { computed: rows, total: 32 } });
+  // No comparison runs on a partial grid as if it were the whole one.
+  await expect(page.locator('.finding')).not.toContainText('raw pixels');
+  await expect(page.getByRole('progressbar', { name: /comparison/i })).toHaveCount(0);
 });
 
 const RGB32 = readFileSync(join(import.meta.dirname, 'fixtures/models/rgb32/model.onnx'));
