@@ -85,7 +85,7 @@ test('stopping a sweep keeps the cells computed so far', async ({ app }) => {
   );
   expect(json).toMatchObject({ complete: false, cells: { computed: rows, total: 32 } });
   // No comparison runs on a partial grid as if it were the whole one.
-  await expect(page.locator('.finding')).not.toContainText('raw pixels');
+  await expect(page.locator('#sweep .finding')).not.toContainText('raw pixels');
   await expect(page.getByRole('progressbar', { name: /comparison/i })).toHaveCount(0);
 });
 
