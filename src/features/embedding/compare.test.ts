@@ -3,35 +3,16 @@ import { inputKey } from '../../data/uploads';
 import { getState, useStore } from '../../state/store';
 import { A, upload } from '../../state/test-models';
 import { DEFAULT_VIEW } from '../../state/view';
+import { fakeCompute } from '../../testing/fake-compute';
 
-/** The compute worker, faked: every request is recorded; extraction gives one row, embedding nothing. */
-const worker = vi.hoisted(() => {
-  const calls: { job: string; params: Record<string, unknown> }[] = [];
-  const run = async (
-    job: string,
-    params: Record<string, unknown>,
-    options: { onPartial?: (p: unknown) => void } = {},
-  ) => {
-    calls.push({ job, params });
-    if (job === 'extractFeatures') {
-      const blocks = params.blocks as string[];
-      const features = Object.fromEntries(blocks.map((b) => [b, Float32Array.from([1, 2])]));
-      const dims = Object.fromEntries(blocks.map((b) => [b, 2]));
-      options.onPartial?.({ rows: [0], features, dims });
-      return { count: 1, dims, cached: 0 };
-    }
-    return null;
-  };
-  return { calls, run };
-});
-vi.mock('../../app/compute', () => ({ compute: () => ({ run: worker.run }) }));
+vi.mock('../../app/compute', () => ({ compute: () => ({ run: fakeCompute.run }) }));
 
 const { runComparison } = await import('./commands');
 
 const initial = getState();
 beforeEach(() => {
   useStore.setState(initial, true);
-  worker.calls.length = 0;
+  fakeCompute.calls.length = 0;
 });
 
 describe('the embedding comparison', () => {
@@ -69,7 +50,7 @@ describe('the embedding comparison', () => {
       },
     });
     await runComparison({ block: 'up1_0', t: 25 });
-    const extract = worker.calls.find((c) => c.job === 'extractFeatures');
+    const extract = fakeCompute.calls.find((c) => c.job === 'extractFeatures');
     expect(extract?.params).toMatchObject({ seed: 0, pooling: { kind: 'avg' }, t: 25, blocks: ['up1_0'] });
     expect(getState().embedding.compare).toMatchObject({ seed: 0, pooling: 'avg' });
   });
