@@ -14,6 +14,7 @@ import type { Pooling } from '../core/pooling';
 import type { SamplerOptions } from '../core/sampler/options';
 import type { X0Stats } from '../core/sampler/x0';
 import type { TwinReport } from '../core/twin/random-twin';
+import type { ModelFileRecord } from '../pipeline/provenance';
 import type { CacheStats } from './cache/feature-cache';
 
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
@@ -157,6 +158,10 @@ export interface ModelInfo {
   hash: string;
   /** sha256 of the .onnx file itself, as a manifest's `model.sha256` gives it. */
   fileSha256: string;
+  /** Every file of the model in full (the .onnx, then its external data), for provenance records. */
+  files: ModelFileRecord[];
+  /** onnxruntime-web's version (null when it could not be read). */
+  runtimeVersion: string | null;
   /**
    * This model as loaded: its bytes and the manifest's numbers (modelIdentity). Jobs that use the
    * model carry it, and the worker refuses one made for another model.
