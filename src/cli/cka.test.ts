@@ -10,6 +10,10 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpy } from '../core/npy';
 import { DataType, encodeModel } from '../core/onnx/model';
+import { imageHashes } from '../pipeline/cache-key';
+import { PIPELINE_VERSION } from '../pipeline/version';
+import { openImageSet } from './images';
+import { loadManifestFile } from './load';
 import { main } from './main';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -84,6 +88,34 @@ describe('diffprobe cka', () => {
     const run = json(join(out, 'run.json'));
     expect(run).toMatchObject({ command: 'cka', settings: { view: 'blocks', t: [10], estimator: 'biased' } });
     expect(run.model.sha256).toBe(doc.spec.models[Object.keys(doc.spec.models)[0]].sha256);
+    // The provenance record: the images in row order with the x₀ hashes of what the U-Net was fed
+    // (computed here independently), the model, and every setting.
+    const p = doc.provenance;
+    expect(p).toMatchObject({ format: 'diffprobe-provenance', version: 1, pipelineVersion: PIPELINE_VERSION });
+    expect(p.images.ids).toEqual(Array.from({ length: 24 }, (_, i) => `test:${i}`));
+    const manifest = await loadManifestFile(MANIFEST);
+    const x0 = await (await openImageSet('bundled:test', null, manifest, MANIFEST)).modelInput(
+      Array.from({ length: 24 }, (_, i) => i),
+      manifest,
+    );
+    expect(p.images.x0).toEqual(await imageHashes(x0, 24, x0.length / 24));
+    expect(new Set(p.images.x0).size).toBe(24);
+    expect(p.model.files[0].sha256).toBe(run.model.sha256);
+    expect(p.model.manifest.name).toBe(manifest.name);
+    expect(p.engine).toMatchObject({ runtime: 'onnxruntime-node', backend: 'cpu', threads: 1 });
+    const rep = (block: string) => ({ model: p.model.id, block, t: 10 });
+    expect(p.settings).toEqual({
+      kind: 'cka',
+      view: 'blocks',
+      rows: ['down0_0', 'mid', 'up1_0'].map(rep),
+      cols: ['down0_0', 'mid', 'up1_0'].map(rep),
+      estimator: 'biased',
+      features: 'pooled',
+      pooling: { kind: 'avg' },
+      seed: 0,
+      twin: null,
+      versus: null,
+    });
   });
 
   it('several --t: t × t of one block; full maps through Gram matrices with the debiased estimator', async () => {
@@ -115,6 +147,24 @@ describe('diffprobe cka', () => {
       initSeed: 0,
       report: { redrawn: 162 },
     });
+    // Both models in the record: the trained one (rows), the twin (columns) with its seed.
+    const p = doc.provenance;
+    expect(p.model.files[0].sha256).toBe(run.model.sha256);
+    expect(p.settings.twin).toBeNull();
+    expect(p.settings.versus.model.files[0].sha256).toBe(run.versus.sha256);
+    expect(p.settings.versus.model.id).not.toBe(p.model.id);
+    expect(p.settings.versus.twin).toEqual({ of: run.model.sha256, seed: 0 });
+    expect(p.settings.versus.engine).toMatchObject({ runtime: 'onnxruntime-node' });
+    // The twin keeps the trained model's preprocessing: the same x₀.
+    expect(p.settings.versus.x0).toEqual(p.images.x0);
+    expect(p.settings.rows.map((r: { model: string }) => r.model)).toEqual([p.model.id, p.model.id]);
+    expect(p.settings.cols.map((r: { model: string }) => r.model)).toEqual([
+      p.settings.versus.model.id,
+      p.settings.versus.model.id,
+    ]);
+    const reproduced = await cli(['reproduce', join(out, 'cka.json'), '--out', join(dir, 'rep')]);
+    expect(reproduced.code).toBe(2);
+    expect(reproduced.err).toMatch(/is a CKA matrix: its provenance is complete, but reproduce re-runs/);
     // Training makes the blocks unlike their untrained counterparts.
     expect(doc.values[0][0]).toBeLessThan(0.99);
   });

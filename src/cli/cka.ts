@@ -7,10 +7,12 @@
  */
 import type { CkaEstimator } from '../core/cka/linear-cka';
 import { numbersKey } from '../core/manifest/numbers-key';
+import { nodeRuntimeVersion } from '../engine/onnx-node';
 import { ckaFigure } from '../features/cka/figure';
 import { ckaAxes, runCka } from '../pipeline/cka-run';
 import { type CkaModel, type CkaSpec, ckaToCsv, ckaToJson, describeCka } from '../pipeline/cka-spec';
 import { MAX_GRAM_IMAGES } from '../pipeline/grams';
+import { nodeOrigin } from '../pipeline/provenance';
 import type { PipelineRuntime } from '../pipeline/runtime';
 import { matrixSvg } from '../ui/matrix-heatmap';
 import { type CommandSpec, int, type ParsedArgs, required, str, timesteps, UsageError } from './args';
@@ -204,7 +206,9 @@ export async function runCkaCommand(ctx: CliContext, args: ParsedArgs): Promise<
       };
       const inputs = new Map<string, Float32Array>();
       for (const m of opened) inputs.set(cliModelId(m), await images.modelInput(rows, m.manifest));
-      const matrix = await runCka(rt, spec, (model) => inputs.get(model)!.slice());
+      const runtimeVersion = nodeRuntimeVersion();
+      const origins = Object.fromEntries(opened.map((m) => [cliModelId(m), nodeOrigin(m, runtimeVersion)]));
+      const matrix = await runCka(rt, spec, (model) => inputs.get(model)!.slice(), { origins });
       await out.write('cka.csv', ckaToCsv(matrix));
       await out.write('cka.json', ckaToJson(matrix));
       await out.write('cka.svg', matrixSvg(ckaFigure(matrix)));

@@ -338,9 +338,12 @@ export async function runReproduce(ctx: CliContext, args: ParsedArgs): Promise<n
     throw new UsageError(
       `${exportPath} has no provenance record (format ${JSON.stringify(json?.format ?? null)}): export it again with this version of DiffProbe`,
     );
-  if (p.settings.kind === 'embedding')
+  const s = p.settings;
+  // Their records are complete; re-running them (an embedding's method, CKA's second model or
+  // twin) is not wired here yet.
+  if (s.kind === 'embedding' || s.kind === 'cka')
     throw new UsageError(
-      `${exportPath} is an embedding: its provenance is complete, but reproduce re-runs probes, heads, sweeps and feature sets only`,
+      `${exportPath} is ${s.kind === 'cka' ? 'a CKA matrix' : 'an embedding'}: its provenance is complete, but reproduce re-runs probes, heads, sweeps and feature sets only (run \`diffprobe ${s.kind === 'cka' ? 'cka' : s.method}\` with the settings in its provenance.settings)`,
     );
   const file = await locateModel(p, str(flags, 'model'));
   const cacheDir = cacheDirOf(flags, ctx.env);
@@ -360,7 +363,6 @@ export async function runReproduce(ctx: CliContext, args: ParsedArgs): Promise<n
       const comparisons: Comparison[] = [];
       const acc = (what: string, expected: unknown, got: number | null) =>
         comparisons.push(compare(what, (expected as number | null) ?? null, got, TOLERANCE.accuracy));
-      const s = p.settings;
       if (s.kind === 'probe') {
         const state = await runProbe(
           rt,

@@ -8,7 +8,9 @@ import { checkCkaImages } from '../core/cka/linear-cka';
 import { DiffProbeError, isDiffProbeError } from '../core/errors';
 import type { CkaInput } from '../worker/jobs';
 import { type CkaMatrix, type CkaRep, type CkaSpec, emptyMatrix } from './cka-spec';
+import { ckaProvenance } from './cka-provenance';
 import { EXTRACT_BATCH, extractAt } from './features';
+import type { ProvenanceOrigin } from './provenance';
 import type { PipelineRuntime } from './runtime';
 
 /** x_0 of the spec's images for one model ([n, C, H, W], a fresh array each call: it is transferred). */
@@ -19,6 +21,11 @@ export interface CkaEvents {
   onMatrix?: (matrix: CkaMatrix) => void;
   /** Work units: each (model, t) extraction, then the pairs. */
   onProgress?: (done: number, total: number, note: string) => void;
+  /**
+   * Each model's files and engine (keyed by the spec's model ids), for the matrix's provenance
+   * record; absent: the matrix has none.
+   */
+  origins?: Readonly<Record<string, ProvenanceOrigin>>;
 }
 
 const keyOf = (r: CkaRep) => `${r.model}\u0000${r.t}\u0000${r.block}`;
@@ -35,7 +42,9 @@ export async function runCka(
 ): Promise<CkaMatrix> {
   const n = spec.images.ids.length;
   checkCkaImages(n);
-  let matrix = emptyMatrix(spec);
+  // Before any extraction: `input` gives a fresh array each call, the hashes read x₀ as fed.
+  const provenance = events.origins ? await ckaProvenance(spec, events.origins, input) : null;
+  let matrix: CkaMatrix = { ...emptyMatrix(spec), provenance };
   events.onMatrix?.(matrix);
   // The distinct representations, and the (model, t) extractions they need.
   const reps: CkaRep[] = [];

@@ -8,6 +8,7 @@ import type { CkaEstimator } from '../core/cka/linear-cka';
 import type { Manifest } from '../core/manifest/types';
 import type { Pooling } from '../core/pooling';
 import { APP_VERSION, describePooling } from './feature-spec';
+import type { Provenance } from './provenance';
 
 /**
  * 'blocks': every block × every block at one t; 'timesteps': one block at every t × every t;
@@ -64,6 +65,8 @@ export interface CkaMatrix {
   status: CkaStatus;
   /** Seconds of the CKA arithmetic itself (after extraction). */
   ckaSeconds: number | null;
+  /** The full provenance record (pipeline/cka-provenance.ts); null when the run was given no origins. */
+  provenance: Provenance | null;
 }
 
 export function emptyMatrix(spec: CkaSpec): CkaMatrix {
@@ -74,6 +77,7 @@ export function emptyMatrix(spec: CkaSpec): CkaMatrix {
     route: null,
     status: 'running',
     ckaSeconds: null,
+    provenance: null,
   };
 }
 
@@ -129,7 +133,7 @@ export function ckaToCsv(m: CkaMatrix): string {
   return `${lines.join('\n')}\n`;
 }
 
-/** The matrix and its full spec as JSON (the file a reader reproduces it from). */
+/** The matrix, its full spec and its provenance record as JSON (the file a reader reproduces it from). */
 export function ckaToJson(m: CkaMatrix): string {
   const { spec } = m;
   return `${JSON.stringify(
@@ -146,6 +150,7 @@ export function ckaToJson(m: CkaMatrix): string {
       status: m.status,
       ckaSeconds: m.ckaSeconds,
       spec,
+      provenance: m.provenance ?? null,
     },
     null,
     1,

@@ -1,6 +1,6 @@
 /**
- * @file The provenance record every export carries (probe, head, sweep, embedding, features, and
- * CKA when it lands): enough to compute the same numbers again from the file alone —
+ * @file The provenance record every export carries (probe, head, sweep, embedding, features and
+ * CKA): enough to compute the same numbers again from the file alone —
  * `diffprobe reproduce` (cli/reproduce.ts) reads nothing else.
  *
  * - model: the full SHA-256 and size of every model file (the .onnx and its external data), the
@@ -16,6 +16,7 @@
  * same. Pure apart from hashing: no store, no worker, no ORT.
  */
 
+import type { CkaEstimator } from '../core/cka/linear-cka';
 import type { NeuralHead } from '../core/heads/spec';
 import { modelIdentity } from '../core/manifest/numbers-key';
 import type { Manifest } from '../core/manifest/types';
@@ -73,6 +74,19 @@ export interface ImagesRecord {
   classes?: string[];
 }
 
+/** A representation of a CKA axis: a block of a model (its record's id) at a timestep. */
+export interface CkaRepRecord {
+  model: string;
+  block: string;
+  t: number;
+}
+
+/** What a random-weights twin was made from: the trained model's identity and the init seed. */
+export interface TwinRecord {
+  of: string;
+  seed: number;
+}
+
 /** The settings of one export kind; `kind` says which. */
 export type ProvenanceSettings =
   | {
@@ -106,6 +120,26 @@ export type ProvenanceSettings =
       pooling: Pooling;
       /** The method's own settings (perplexity, neighbours, iterations, seed…). */
       options: Record<string, unknown>;
+    }
+  | {
+      kind: 'cka';
+      view: 'blocks' | 'timesteps' | 'models';
+      /** The axes in order; `model` is the id of the record's `model` or of `versus.model`. */
+      rows: CkaRepRecord[];
+      cols: CkaRepRecord[];
+      estimator: CkaEstimator;
+      features: 'pooled' | 'maps';
+      pooling: Pooling | null;
+      /** Noise seed (ε is drawn from it and each image's content). */
+      seed: number;
+      /** Set when the rows' model is itself a random-weights twin. */
+      twin: TwinRecord | null;
+      /**
+       * The columns' model of a 'models' view (null in the others): its files and manifest, the
+       * engine it ran on, the x₀ hashes of the images under its own preprocessing (in row order),
+       * and the trained model and init seed when it is a random-weights twin.
+       */
+      versus: { model: ModelRecord; engine: EngineRecord; x0: string[]; twin: TwinRecord | null } | null;
     };
 
 export interface Provenance {

@@ -10,6 +10,7 @@ import { DiffProbeError, isDiffProbeError } from '../../core/errors';
 import { bundledModelInput } from '../../data/bundled';
 import { ckaAxes, runCka } from '../../pipeline/cka-run';
 import { type CkaMatrix, type CkaModel, type CkaSpec, ckaToCsv, ckaToJson } from '../../pipeline/cka-spec';
+import { webOrigin } from '../../pipeline/provenance';
 import { stratifiedSample } from '../../pipeline/split';
 import { bundledDataFor, getState } from '../../state/store';
 import { downloadBytes } from '../../ui/download';
@@ -111,10 +112,12 @@ async function ckaRun(settings: CkaSettings, run: AbortSignal): Promise<void> {
         },
         models: Object.fromEntries([...infos].map(([id, info]) => [id, ckaModel(info)])),
       };
+      const adapter = getState().env?.webgpu.adapter ?? null;
       put(
         await runCka(rt, spec, (id) => bundledModelInput(dataset, ids, infos.get(id)!.manifest), {
           onMatrix: put,
           onProgress,
+          origins: Object.fromEntries([...infos].map(([id, info]) => [id, webOrigin(info, adapter)])),
         }),
       );
     });
