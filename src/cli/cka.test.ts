@@ -91,7 +91,11 @@ describe('diffprobe cka', () => {
     // The provenance record: the images in row order with the x₀ hashes of what the U-Net was fed
     // (computed here independently), the model, and every setting.
     const p = doc.provenance;
-    expect(p).toMatchObject({ format: 'diffprobe-provenance', version: 1, pipelineVersion: PIPELINE_VERSION });
+    expect(p).toMatchObject({
+      format: 'diffprobe-provenance',
+      version: 1,
+      pipelineVersion: PIPELINE_VERSION,
+    });
     expect(p.images.ids).toEqual(Array.from({ length: 24 }, (_, i) => `test:${i}`));
     const manifest = await loadManifestFile(MANIFEST);
     const x0 = await (await openImageSet('bundled:test', null, manifest, MANIFEST)).modelInput(

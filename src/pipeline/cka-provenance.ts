@@ -5,8 +5,8 @@
  * from the same inputs in the app and the CLI, so both exports read the same.
  */
 import { DiffProbeError } from '../core/errors';
-import type { CkaModel, CkaRep, CkaSpec } from './cka-spec';
 import { imageHashes } from './cache-key';
+import type { CkaModel, CkaRep, CkaSpec } from './cka-spec';
 import { buildProvenance, type Provenance, type ProvenanceOrigin, type TwinRecord } from './provenance';
 
 /** x₀ hashes of one model's input, in row order. */

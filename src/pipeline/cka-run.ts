@@ -7,8 +7,8 @@
 import { checkCkaImages } from '../core/cka/linear-cka';
 import { DiffProbeError, isDiffProbeError } from '../core/errors';
 import type { CkaInput } from '../worker/jobs';
-import { type CkaMatrix, type CkaRep, type CkaSpec, emptyMatrix } from './cka-spec';
 import { ckaProvenance } from './cka-provenance';
+import { type CkaMatrix, type CkaRep, type CkaSpec, emptyMatrix } from './cka-spec';
 import { EXTRACT_BATCH, extractAt } from './features';
 import type { ProvenanceOrigin } from './provenance';
 import type { PipelineRuntime } from './runtime';
