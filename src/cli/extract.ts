@@ -234,7 +234,7 @@ export async function runExtractCommand(ctx: CliContext, flags: Flags, grid: boo
       progress.finish(stats.cached ? `${stats.cached} from the cache` : undefined);
       await writeLabelsAndIds(out, images, rows);
       const identity = {
-        model: { sha256: model.sha256, numbersKey: numbersKey(model.manifest) },
+        model: { sha256: model.hash, numbersKey: numbersKey(model.manifest) },
         images: await imagesIdentity(images, all, selection),
         settings: {
           timesteps: ts,

@@ -3,6 +3,7 @@
  * validators as the browser. Every failure is a DiffProbeError naming the file.
  */
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import {
@@ -18,6 +19,7 @@ import { validateManifest } from '../core/manifest/validate';
 import { withBlockOutputs } from '../core/onnx/block-outputs';
 import { readModel } from '../core/onnx/reader';
 import { scheduleFromManifest } from '../core/schedule';
+import { sha256Hex } from '../core/sha256';
 import { type NodeDevice, nodeRuntime } from '../engine/onnx-node';
 import { UNetSession } from '../engine/unet-session';
 
@@ -25,8 +27,16 @@ import { UNetSession } from '../engine/unet-session';
 export interface ModelFile {
   manifest: Manifest;
   manifestPath: string;
+  /** The .onnx file. */
+  modelPath: string;
   /** SHA-256 of the ONNX bytes (checked against the manifest's model.sha256). */
   sha256: string;
+  /**
+   * What the numbers depend on, as the browser's ModelInfo.hash: `sha256`, or for a model whose
+   * weights are in external data files (model.onnx.data…), the SHA-256 of the .onnx's and the data
+   * files' digests joined by ':' — the same graph with other weights is another model.
+   */
+  hash: string;
   bytes: Uint8Array;
   alphasCumprod: Float64Array;
 }
@@ -68,13 +78,39 @@ export async function readModelFile(manifestPath: string): Promise<ModelFile> {
       'model-mismatch',
       `model.sha256: ${modelPath} has sha256 ${hash.slice(0, 12)}…, the manifest expects ${manifest.model.sha256.slice(0, 12)}…`,
     );
+  const weights = await externalDataDigests(bytes, modelPath);
   return {
     manifest,
     manifestPath,
+    modelPath,
     sha256: hash,
+    hash: weights.length ? await sha256Hex(new TextEncoder().encode([hash, ...weights].join(':'))) : hash,
     bytes,
     alphasCumprod: scheduleFromManifest(manifest.schedule).alphasCumprod,
   };
+}
+
+/**
+ * SHA-256 of each external data file the graph names (beside the .onnx), read as a stream: a
+ * full-size model keeps gigabytes there, which ONNX Runtime reads itself (never through JavaScript).
+ */
+async function externalDataDigests(bytes: Uint8Array, modelPath: string): Promise<string[]> {
+  const digests: string[] = [];
+  for (const location of readModel(bytes).externalFiles) {
+    const path = resolve(dirname(modelPath), location);
+    const hash = createHash('sha256');
+    try {
+      for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+    } catch (error) {
+      throw new DiffProbeError(
+        'model-missing',
+        `${modelPath} keeps its weights in ${quote(location)}, which cannot be read beside it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): keep the data file next to the .onnx`,
+        { missing: [location] },
+      );
+    }
+    digests.push(hash.digest('hex'));
+  }
+  return digests;
 }
 
 /** A UNetSession on onnxruntime-node for a model file. */
@@ -83,7 +119,7 @@ export async function openModelSession(
   threads = 1,
   device: NodeDevice = 'cpu',
 ): Promise<NodeModel> {
-  const runtime = nodeRuntime(threads, device);
+  const runtime = nodeRuntime(threads, device, { modelDir: dirname(file.modelPath) });
   // Blocks may name tensors inside the graph: add them as outputs, as the browser does.
   const sessionBytes = withBlockOutputs(file.bytes, readModel(file.bytes), file.manifest);
   const unet = await UNetSession.create(runtime, sessionBytes, file.manifest);

@@ -14,7 +14,7 @@ import { estimateMemory, fitsWasmHeap, formatBytes, type MemoryEstimate } from '
 import type { OnnxModelInfo } from '../../core/onnx/reader';
 import { scheduleFromManifest } from '../../core/schedule';
 import { sha256Hex } from '../../core/sha256';
-import { configureWasm, webRuntime } from '../../engine/onnx-web';
+import { configureWasm, wasmHeapBytes, webRuntime } from '../../engine/onnx-web';
 import { unsupportedOnWebGpu } from '../../engine/webgpu-ops';
 import { releaseBlockSessions } from '../block-sessions';
 import type { JobContext } from '../context';
@@ -393,6 +393,7 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
     timings,
     ...(opened.unet.float16 && { float16: true }),
     memory,
+    wasmHeapBytes: wasmHeapBytes(),
   };
   const loaded: LoadedModel = {
     unet: opened.unet,
