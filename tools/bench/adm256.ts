@@ -141,7 +141,7 @@ async function inBrowser(
     const outcome = await page.waitForFunction(
       ({ name, before }) => {
         const w = window as unknown as { benchSaid?: string };
-        const said = document.body.innerText.match(/needs about [\d.]+ [GM]B at batch 1/);
+        const said = (document.body.textContent ?? '').match(/needs about [\d.]+ [GM]B at batch 1/);
         if (said) w.benchSaid = said[0];
         const model = window.diffprobe.state().model;
         if (model?.fileName === name && model.id !== before) return { ok: true, said: w.benchSaid };
