@@ -71,6 +71,16 @@ describe('discoverModel on the default model stripped to ε', () => {
     expect(b.blocks).toEqual(a.blocks);
   });
 
+  it('fetches within maxBytesPerRun (a full-size model’s heap) with the same result', async () => {
+    const a = await discoverModel(runtime, plain);
+    // The default model's maps are 28×28 of up to 64 channels (≤ 200 KB): 256 KB holds one or two.
+    const b = await discoverModel(runtime, plain, { maxBytesPerRun: 256 * 1024 });
+    expect(a.counts.runs).toBe(Math.ceil(a.counts.fetched / 64));
+    expect(b.counts.runs).toBeGreaterThan(a.counts.fetched / 4);
+    expect(b.blocks).toEqual(a.blocks);
+    expect(b.prediction).toEqual(a.prediction);
+  });
+
   it('writes a manifest that the validator accepts and that names the same blocks as the shipped one', async () => {
     const found = await discoverModel(runtime, plain);
     const names = manifest.blocks.map((b) => byOutputName(found, b.output));

@@ -117,3 +117,18 @@ export function fitsWasmHeap(estimate: MemoryEstimate): { fits: boolean; need: n
   const need = Math.round(weights + estimate.activations + WASM_HEAP_RESERVE);
   return { fits: need <= WASM_HEAP_BYTES, need, limit: WASM_HEAP_BYTES };
 }
+
+/** The least a dry run may fetch at once, whatever the estimate says (one map of a large model). */
+export const MIN_DRY_RUN_BYTES = 64 * 2 ** 20;
+
+/**
+ * What the WASM heap has left for the outputs a dry run fetches (discovery's), beside `sessions`
+ * sessions of this model: the heap less the estimate (its weights once per session), at least
+ * {@link MIN_DRY_RUN_BYTES}; negative when the sessions alone do not fit.
+ */
+export function dryRunRoom(estimate: MemoryEstimate, sessions = 1): number {
+  const fit = fitsWasmHeap(estimate);
+  const weights = fit.need - estimate.activations - WASM_HEAP_RESERVE;
+  const room = WASM_HEAP_BYTES - fit.need - (sessions - 1) * weights;
+  return room < 0 ? room : Math.max(MIN_DRY_RUN_BYTES, room);
+}

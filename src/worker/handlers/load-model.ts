@@ -10,7 +10,13 @@ import { modelIdentity } from '../../core/manifest/numbers-key';
 import type { Manifest } from '../../core/manifest/types';
 import { validateManifest } from '../../core/manifest/validate';
 import { withBlockOutputs } from '../../core/onnx/block-outputs';
-import { estimateMemory, fitsWasmHeap, formatBytes, type MemoryEstimate } from '../../core/onnx/memory';
+import {
+  dryRunRoom,
+  estimateMemory,
+  fitsWasmHeap,
+  formatBytes,
+  type MemoryEstimate,
+} from '../../core/onnx/memory';
 import type { OnnxModelInfo } from '../../core/onnx/reader';
 import { scheduleFromManifest } from '../../core/schedule';
 import { sha256Hex } from '../../core/sha256';
@@ -351,6 +357,13 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
       fileSha256,
       read.externalData,
       source.imageInput,
+      {
+        maxBytesPerRun: dryRunRoom(memory),
+        onProgress: async (done, total) => {
+          ctx.progress(done, total, `finding the blocks (dry run ${done} of ${total})`);
+          await ctx.checkpoint();
+        },
+      },
     );
     manifest = found.manifest;
     discovery = { ...found.discovery, webgpuUnsupported };
