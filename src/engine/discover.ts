@@ -49,6 +49,11 @@ export interface DiscoverOptions {
    * beside the model.
    */
   readonly maxBytesPerRun?: number;
+  /**
+   * Run once at batch 2 to check the batch axis is dynamic (default true). The browser skips it for
+   * a model whose second image would not fit its heap: it never batches two images of it.
+   */
+  readonly checkBatch?: boolean;
   /** Passed to createSession (external data, optimisation level…). */
   readonly sessionOptions?: SessionOptions;
   /** Called after each dry run; awaited, so a job can yield (and cancel) between runs. */
@@ -279,8 +284,10 @@ export async function discoverModel(
           graphOutputs.map((name) => ({ name, dims: shapes.get(name) })),
           imageDims,
         );
-        await checkDynamicBatch(runtime, session, roles, imageDims, prediction.output);
-        batchCheckMs = lap();
+        if (options.checkBatch ?? true) {
+          await checkDynamicBatch(runtime, session, roles, imageDims, prediction.output);
+          batchCheckMs = lap();
+        }
       }
       await options.onProgress?.(i + 1, runs.length);
       at = performance.now();

@@ -51,11 +51,15 @@ export function estimateMemory(
     weights += bytes;
     weightsInRuntime += t.elemType === ElemType.FLOAT16 ? 2 * bytes : bytes;
   }
-  const activations = manifest ? fromBlocks(manifest) : fromConvs(info);
+  const activations = manifest ? blockActivationBytes(manifest) : fromConvs(info);
   return { weights, weightsInRuntime, activations, total: weightsInRuntime + activations };
 }
 
-function fromBlocks(manifest: Pick<Manifest, 'input' | 'blocks'>): number {
+/**
+ * Bytes a pass over one image holds at once, from the manifest's blocks: the encoder's maps (kept
+ * for the skips) plus three of the largest map (a block's input, its inner map, its output), float32.
+ */
+export function blockActivationBytes(manifest: Pick<Manifest, 'input' | 'blocks'>): number {
   const map = (b: Manifest['blocks'][number]) => b.channels * b.resolution[0] * b.resolution[1] * 4;
   let skips = 0;
   let largest = 0;

@@ -34,7 +34,7 @@ export async function discoverInWorker(
   sha256: string,
   externalData: ExternalData,
   imageInput?: string,
-  runs: Pick<DiscoverOptions, 'maxBytesPerRun' | 'onProgress'> = {},
+  runs: Pick<DiscoverOptions, 'maxBytesPerRun' | 'onProgress' | 'checkBatch'> = {},
 ): Promise<{ manifest: Manifest; discovery: Omit<ModelDiscovery, 'webgpuUnsupported'> }> {
   const started = performance.now();
   const runtime = await webRuntime('wasm');

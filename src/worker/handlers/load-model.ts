@@ -359,6 +359,8 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
       source.imageInput,
       {
         maxBytesPerRun: dryRunRoom(memory),
+        // A second image's activations must fit beside the first for the batch-2 check to run at all.
+        checkBatch: dryRunRoom(memory) >= memory.activations,
         onProgress: async (done, total) => {
           ctx.progress(done, total, `finding the blocks (dry run ${done} of ${total})`);
           await ctx.checkpoint();
