@@ -125,10 +125,25 @@ export function checkShards(shards: ShardOutput[]): ShardOutput[] {
   return Array.from({ length: count }, (_, i) => byIndex.get(i)!);
 }
 
-/** Top-level keys of two identities that differ ("images, settings"). */
-function differences(a: Record<string, unknown> = {}, b: Record<string, unknown> = {}): string {
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
-  return keys.filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).join(', ');
+/**
+ * Where two identities differ, as dotted paths down to the fields ("images.files.test, device"),
+ * at most a few; arrays are compared whole.
+ */
+export function differences(a: unknown = {}, b: unknown = {}, at = ''): string {
+  const isRecord = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === 'object' && !Array.isArray(v);
+  const paths: string[] = [];
+  const walk = (x: unknown, y: unknown, path: string) => {
+    if (JSON.stringify(x) === JSON.stringify(y)) return;
+    if (!isRecord(x) || !isRecord(y)) {
+      paths.push(path || '(all)');
+      return;
+    }
+    for (const k of [...new Set([...Object.keys(x), ...Object.keys(y)])])
+      walk(x[k], y[k], path ? `${path}.${k}` : k);
+  };
+  walk(a, b, at);
+  return paths.length > 6 ? `${paths.slice(0, 6).join(', ')}, …` : paths.join(', ');
 }
 
 async function listFiles(dir: string, base = dir): Promise<string[]> {

@@ -349,7 +349,7 @@ def export_unet(model: nn.Module, example_x: torch.Tensor, example_t: torch.Tens
                 "timestep": {"name": timestep_name, "dtype": tdtype, **({"rank": 0} if t_rank == 0 else {})},
                 "preprocessing": preprocessing or {
                     "resize": "shorter-side-center-crop", "color": "grayscale" if channels == 1 else "rgb",
-                    "mean": [0.5] * channels, "std": [0.5] * channels, "invert": False},
+                    "mean": [0.5] * channels, "std": [0.5] * channels, "invert": "never"},
                 "prediction": {"type": prediction_type, "output": prediction_name,
                                **({"variance": learned_variance} if learned_variance else {})},
                 "schedule": schedule,

@@ -5,6 +5,8 @@
  * from untrusted JSON; everything downstream may rely on the rules it enforces.
  */
 
+import type { InvertMode } from '../image/polarity';
+
 /** Where the ONNX file is and how to verify it. `file` is relative to the manifest. */
 export interface ManifestModel {
   readonly file: string;
@@ -54,8 +56,12 @@ export interface ManifestPreprocessing {
   /** x = (pixel/255 − mean[c]) / std[c]; one entry per channel. */
   readonly mean: readonly number[];
   readonly std: readonly number[];
-  /** True when the data set is light-on-dark but photos are dark-on-light. */
-  readonly invert: boolean;
+  /**
+   * Whether images from outside the data set are inverted (v → 255 − v): 'auto' decides per image
+   * from its background (a light background is inverted), 'always' and 'never' as they say. For a
+   * model trained on light-on-dark images, 'auto' (see core/image/polarity.ts).
+   */
+  readonly invert: InvertMode;
 }
 
 /**

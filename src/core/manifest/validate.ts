@@ -5,6 +5,7 @@
 
 import { DiffProbeError } from '../errors';
 import { FLOAT16_MAX } from '../float16';
+import { INVERT_MODES } from '../image/polarity';
 import { at, Checker, formatProblems } from './checker';
 import type {
   BlockStage,
@@ -40,7 +41,8 @@ const INT32_MAX = 2 ** 31 - 1;
 
 /**
  * Check untrusted JSON against every rule in docs/manifest.md and return a typed copy
- * (unknown keys dropped, `preprocessing.invert` defaulting to false). Other optional fields with
+ * (unknown keys dropped, `preprocessing.invert` defaulting to 'never', the old boolean read as
+ * true → 'auto', false → 'never'). Other optional fields with
  * a default stay absent when absent: `timestep.rank` (1), cosine `schedule.s` (0.008),
  * `extraInputs` (none); readers apply the defaults.
  *
@@ -225,7 +227,13 @@ function checkPreprocessing(
   }
   const mean = checkPerChannel(c, 'preprocessing.mean', o.mean, channels, false);
   const std = checkPerChannel(c, 'preprocessing.std', o.std, channels, true);
-  const invert = o.invert === undefined ? false : c.boolean('preprocessing.invert', o.invert);
+  // Format 1 first had a boolean: true ("invert uploads") reads as 'auto', false as 'never'.
+  const invert =
+    o.invert === undefined || o.invert === false
+      ? 'never'
+      : o.invert === true
+        ? 'auto'
+        : c.oneOf('preprocessing.invert', o.invert, INVERT_MODES);
   if (!resize || !color || !mean || !std || invert === undefined) return undefined;
   return { resize, color, mean, std, invert };
 }

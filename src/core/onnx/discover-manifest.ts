@@ -110,7 +110,7 @@ export function manifestFromDiscovery(discovery: DiscoveryForManifest, choices: 
     color: channels === 1 ? 'grayscale' : 'rgb',
     mean: perChannel(0.5),
     std: perChannel(0.5),
-    invert: false,
+    invert: 'never',
     ...choices.preprocessing,
   };
   return {

@@ -448,7 +448,7 @@ describe('manifestFromDiscovery', () => {
       color: 'grayscale',
       mean: [0.5],
       std: [0.5],
-      invert: false,
+      invert: 'never',
     });
     expect(m.blocks.map((b) => b.name)).toEqual(['/down.0/res/Add_1', '/mid/Add', '/up.0/Add']);
     expect(m.blocks[0]).toEqual({
