@@ -31,7 +31,7 @@ function big(): Manifest {
       block('d0b', 0, 256),
       block('d1', 1, 512),
       block('d2', 2, 512),
-      block('u0', 0, 256),
+      { ...block('u0', 0, 256), stage: 'up' as const },
     ],
   };
 }
