@@ -20,6 +20,7 @@
  *
  *   npm run bench:adm256 -- --model /work/big/adm256 [--variants fp32,fp16] [--images 2] [--t 100]
  *                           [--threads 1] [--bare] [--no-browser] [--no-cli] [--timeout-min 120]
+ *                           [--blocks input_blocks.5,middle_block,…] (default: every manifest block)
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -230,7 +231,7 @@ interface CliResult {
   features?: Float32Array;
 }
 
-async function inCli(v: Variant, work: string): Promise<CliResult> {
+async function inCli(v: Variant, work: string, blocks: string[]): Promise<CliResult> {
   const out = join(work, `${v.name}.npy`);
   const args = [
     '-f',
@@ -250,6 +251,8 @@ async function inCli(v: Variant, work: string): Promise<CliResult> {
     String(THREADS),
     '--batch',
     '1',
+    '--blocks',
+    blocks.join(','),
     '--no-cache',
     '--out',
     out,
@@ -305,7 +308,10 @@ async function main() {
   const images = await bundledSet(first, variants[0].manifest, 'test');
   const rows = Array.from({ length: IMAGES }, (_, i) => i);
   const x0 = await images.modelInput(rows, first);
-  const blocks = first.blocks.map((b) => b.name);
+  const chosen = option('blocks')?.split(',');
+  const unknown = chosen?.filter((b) => !first.blocks.some((m) => m.name === b)) ?? [];
+  if (unknown.length) throw new Error(`--blocks: ${unknown.join(', ')} not in the manifest`);
+  const blocks = chosen ?? first.blocks.map((b) => b.name);
   const work = mkdtempSync(join(tmpdir(), 'bench-adm256-'));
   log(
     `${first.name}: ${first.input.channels}×${first.input.height}×${first.input.width}, ${blocks.length} blocks; ${IMAGES} bundled test image(s), t = ${T}, seed ${SEED}, ${THREADS} thread(s)`,
@@ -318,7 +324,7 @@ async function main() {
       log(
         `${v.name}: weights ${formatBytes(est.weights)}; estimate ${formatBytes(est.total)} at batch 1, WASM heap needed ${formatBytes(est.wasmNeed)} (${est.fits ? 'fits' : 'refused'})`,
       );
-      const cli = flag('no-cli') ? null : await inCli(v, work);
+      const cli = flag('no-cli') ? null : await inCli(v, work, blocks);
       const web = preview ? await inBrowser(v, preview.url, x0, blocks) : null;
       const parity =
         web?.features && cli?.features && !BARE ? relativeDiff(web.features, cli.features) : undefined;
@@ -339,7 +345,7 @@ async function main() {
   const s = (x?: number) => (x === undefined ? '–' : x.toFixed(1));
   const g = (x?: number) => (x === undefined ? '–' : gb(x));
   console.log(
-    `\n${first.name}, ${IMAGES} image(s) at batch 1, t = ${T}, all ${blocks.length} blocks average-pooled, ${THREADS} thread(s) each side${BARE ? ', opened bare in the browser' : ''}\n`,
+    `\n${first.name}, ${IMAGES} image(s) at batch 1, t = ${T}, ${blocks.length === first.blocks.length ? 'all ' : ''}${blocks.length} blocks average-pooled, ${THREADS} thread(s) each side${BARE ? ', opened bare in the browser' : ''}\n`,
   );
   console.log(
     '| model | estimate → WASM heap needed | browser load | browser s/image | CLI s/image | ratio | WASM heap after load / extract | browser peak RSS (renderer / all) | CLI peak RSS | features browser vs CLI |',
