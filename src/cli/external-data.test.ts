@@ -11,8 +11,8 @@ import { join, relative, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpy } from '../core/npy';
 import { rejection } from '../testing/rejection';
+import { runCli } from '../testing/run-cli';
 import { readModelFile } from './load';
-import { main } from './main';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const MODELS = join(ROOT, 'e2e/fixtures/models');
@@ -54,15 +54,7 @@ function writeModel(folder: string, files: [string, string][], file: string): st
   return path;
 }
 
-async function cli(argv: string[]) {
-  const err: string[] = [];
-  const code = await main(argv, {
-    out: () => {},
-    err: { write: (s: string) => err.push(s), isTTY: false },
-    env: { DIFFPROBE_CACHE_DIR: join(dir, 'cache') },
-  });
-  return { code, err: err.join('') };
-}
+const cli = (argv: string[]) => runCli(argv, { DIFFPROBE_CACHE_DIR: join(dir, 'cache') });
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'diffprobe-external-'));
