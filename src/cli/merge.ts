@@ -156,7 +156,7 @@ async function listFiles(dir: string, base = dir): Promise<string[]> {
   return out.sort();
 }
 
-/** Row-wise concatenation of every .npy (and ids.txt) of extraction shards. */
+/** Row-wise concatenation of every .npy (and ids.txt, polarity.tsv) of extraction shards. */
 async function mergeRows(_ctx: CliContext, shards: ShardOutput[], out: Output) {
   const files = await listFiles(shards[0].dir);
   for (const s of shards.slice(1)) {
@@ -190,7 +190,13 @@ async function mergeRows(_ctx: CliContext, shards: ShardOutput[], out: Output) {
     } else if (file.endsWith('.txt')) {
       const texts = await Promise.all(shards.map((s) => readFile(join(s.dir, file), 'utf8')));
       await out.write(file, texts.join(''));
-    } else throw new UsageError(`cannot merge ${file}: not a .npy or .txt of an extraction`);
+    } else if (file.endsWith('.tsv')) {
+      // polarity.tsv: one header line, then a line per image in ids.txt's order.
+      const texts = await Promise.all(shards.map((s) => readFile(join(s.dir, file), 'utf8')));
+      const [header] = texts[0].split('\n', 1);
+      const bodies = texts.map((t) => t.slice(t.indexOf('\n') + 1));
+      await out.write(file, `${header}\n${bodies.join('')}`);
+    } else throw new UsageError(`cannot merge ${file}: not a .npy, .txt or .tsv of an extraction`);
   }
   const rows = shards.reduce((s, sh) => s + (sh.run.images.rows.to - sh.run.images.rows.from), 0);
   return { summary: `merged ${shards.length} shards (${files.length} files, ${rows} images)` };
