@@ -107,13 +107,12 @@ export async function readModelFile(manifestPath: string): Promise<ModelFile> {
       'model-mismatch',
       `model.sha256: ${modelPath} has sha256 ${hash.slice(0, 12)}…, the manifest expects ${manifest.model.sha256.slice(0, 12)}…`,
     );
-  const weights = await externalDataDigests(bytes, modelPath);
   return {
     manifest,
     manifestPath,
     modelPath,
     sha256: hash,
-    hash: weights.length ? await sha256Hex(new TextEncoder().encode([hash, ...weights].join(':'))) : hash,
+    hash: await modelHash(bytes, hash, modelPath),
     bytes,
     alphasCumprod: scheduleFromManifest(manifest.schedule).alphasCumprod,
   };
@@ -123,6 +122,15 @@ export async function readModelFile(manifestPath: string): Promise<ModelFile> {
  * SHA-256 of each external data file the graph names (beside the .onnx), read as a stream: a
  * full-size model keeps gigabytes there, which ONNX Runtime reads itself (never through JavaScript).
  */
+/**
+ * ModelFile.hash of the .onnx `bytes` (SHA-256 `sha256`) at `modelPath`: `sha256`, or with external
+ * data files beside it, the SHA-256 of its and their digests joined by ':'.
+ */
+export async function modelHash(bytes: Uint8Array, sha256: string, modelPath: string): Promise<string> {
+  const weights = await externalDataDigests(bytes, modelPath);
+  return weights.length ? sha256Hex(new TextEncoder().encode([sha256, ...weights].join(':'))) : sha256;
+}
+
 async function externalDataDigests(bytes: Uint8Array, modelPath: string): Promise<string[]> {
   const digests: string[] = [];
   for (const location of readModel(bytes).externalFiles) {
