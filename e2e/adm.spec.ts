@@ -100,6 +100,8 @@ test('guided-diffusion’s ADM opens bare, its blocks are named from its modules
     await page.getByRole('button', { name: 'Model…', exact: true }).click();
     const dialog = page.getByRole('dialog', { name: 'Model' });
     await expect(dialog).toContainText('2·C = 6 channels');
+    // What the session really took, beside the estimate made before loading.
+    await expect(dialog).toContainText(/WASM heap took \d+ MB of the 4\.00 GB it can address/);
     const variance = dialog.getByLabel('Last C channels (learned variance)');
     await expect(variance).toHaveValue('learned_range');
     for (const b of reference.referenceBlocks) await dialog.getByLabel(`Use block ${b.node}`).check();

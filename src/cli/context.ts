@@ -53,6 +53,7 @@ export function modelRecord(model: NodeModel) {
   return {
     manifestPath: model.manifestPath,
     sha256: model.sha256,
+    ...(model.hash !== model.sha256 && { hash: model.hash }),
     numbersKey: numbersKey(model.manifest),
     name: model.manifest.name,
     manifest: model.manifest,

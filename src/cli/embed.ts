@@ -275,7 +275,7 @@ async function featuresFromModel(ctx: CliContext, flags: Flags): Promise<Feature
       classes: images.classes,
       ids: rows.map((r) => images.id(r)),
       identity: {
-        model: { sha256: model.sha256, numbersKey: numbersKey(model.manifest) },
+        model: { sha256: model.hash, numbersKey: numbersKey(model.manifest) },
         images: await imagesIdentity(images, rows, selection),
         features: settings,
       },

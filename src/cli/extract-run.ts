@@ -93,7 +93,7 @@ export async function extractRows(
     let c = caches.get(key);
     if (!c) {
       c = new NodeFeatureCache(req.cacheDir, {
-        model: model.sha256,
+        model: model.hash,
         numbers,
         pipeline: PIPELINE_VERSION,
         t,

@@ -275,7 +275,7 @@ export async function runExtractCommand(ctx: CliContext, flags: Flags, grid: boo
         ctx.out(String(polarityRecord(polarity).summary));
       }
       const identity = {
-        model: { sha256: model.sha256, numbersKey: numbersKey(model.manifest) },
+        model: { sha256: model.hash, numbersKey: numbersKey(model.manifest) },
         images: await imagesIdentity(images, all, selection),
         settings: {
           timesteps: ts,

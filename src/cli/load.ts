@@ -3,6 +3,7 @@
  * validators as the browser. Every failure is a DiffProbeError naming the file.
  */
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import {
@@ -18,6 +19,7 @@ import { validateManifest } from '../core/manifest/validate';
 import { withBlockOutputs } from '../core/onnx/block-outputs';
 import { readModel } from '../core/onnx/reader';
 import { scheduleFromManifest } from '../core/schedule';
+import { sha256Hex } from '../core/sha256';
 import { randomTwin, type TwinReport } from '../core/twin/random-twin';
 import { twinManifest } from '../core/twin/twin-manifest';
 import { type NodeDevice, nodeRuntime } from '../engine/onnx-node';
@@ -27,8 +29,16 @@ import { UNetSession } from '../engine/unet-session';
 export interface ModelFile {
   manifest: Manifest;
   manifestPath: string;
+  /** The .onnx file. */
+  modelPath: string;
   /** SHA-256 of the ONNX bytes (checked against the manifest's model.sha256). */
   sha256: string;
+  /**
+   * What the numbers depend on, as the browser's ModelInfo.hash: `sha256`, or for a model whose
+   * weights are in external data files (model.onnx.data…), the SHA-256 of the .onnx's and the data
+   * files' digests joined by ':' — the same graph with other weights is another model.
+   */
+  hash: string;
   bytes: Uint8Array;
   alphasCumprod: Float64Array;
   /** Set for a random-weights twin (--random-weights): what it was made from, and how. */
@@ -53,6 +63,8 @@ export function twinOfModelFile(file: ModelFile, initSeed: number): ModelFile {
     ...file,
     bytes: twin.bytes,
     sha256,
+    // The twin is another model: its own hash, whatever the original's weights were.
+    hash: sha256,
     manifest: twinManifest(file.manifest, { sha256, bytes: twin.bytes.length, seed: initSeed }),
     randomWeights: { of: file.sha256, initSeed, report: twin.report },
   };
@@ -98,10 +110,44 @@ export async function readModelFile(manifestPath: string): Promise<ModelFile> {
   return {
     manifest,
     manifestPath,
+    modelPath,
     sha256: hash,
+    hash: await modelHash(bytes, hash, modelPath),
     bytes,
     alphasCumprod: scheduleFromManifest(manifest.schedule).alphasCumprod,
   };
+}
+
+/**
+ * SHA-256 of each external data file the graph names (beside the .onnx), read as a stream: a
+ * full-size model keeps gigabytes there, which ONNX Runtime reads itself (never through JavaScript).
+ */
+/**
+ * ModelFile.hash of the .onnx `bytes` (SHA-256 `sha256`) at `modelPath`: `sha256`, or with external
+ * data files beside it, the SHA-256 of its and their digests joined by ':'.
+ */
+export async function modelHash(bytes: Uint8Array, sha256: string, modelPath: string): Promise<string> {
+  const weights = await externalDataDigests(bytes, modelPath);
+  return weights.length ? sha256Hex(new TextEncoder().encode([sha256, ...weights].join(':'))) : sha256;
+}
+
+async function externalDataDigests(bytes: Uint8Array, modelPath: string): Promise<string[]> {
+  const digests: string[] = [];
+  for (const location of readModel(bytes).externalFiles) {
+    const path = resolve(dirname(modelPath), location);
+    const hash = createHash('sha256');
+    try {
+      for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+    } catch (error) {
+      throw new DiffProbeError(
+        'model-missing',
+        `${modelPath} keeps its weights in ${quote(location)}, which cannot be read beside it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): keep the data file next to the .onnx`,
+        { missing: [location] },
+      );
+    }
+    digests.push(hash.digest('hex'));
+  }
+  return digests;
 }
 
 /** A UNetSession on onnxruntime-node for a model file. */
@@ -110,7 +156,7 @@ export async function openModelSession(
   threads = 1,
   device: NodeDevice = 'cpu',
 ): Promise<NodeModel> {
-  const runtime = nodeRuntime(threads, device);
+  const runtime = nodeRuntime(threads, device, { modelDir: dirname(file.modelPath) });
   // Blocks may name tensors inside the graph: add them as outputs, as the browser does.
   const sessionBytes = withBlockOutputs(file.bytes, readModel(file.bytes), file.manifest);
   const unet = await UNetSession.create(runtime, sessionBytes, file.manifest);

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import pngjs from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readNpy } from '../core/npy';
-import { main } from './main';
+import { runCli } from '../testing/run-cli';
 
 vi.mock('../engine/onnx-node', async (importOriginal) => {
   const actual = await importOriginal<typeof import('../engine/onnx-node')>();
@@ -32,15 +32,7 @@ const TEST_IMAGES = readFileSync(join(ROOT, 'public/data/fashion-mnist/test-imag
 const base = ['--manifest', MANIFEST, '--quiet', '--threads', '1'];
 let dir: string;
 
-async function cli(argv: string[]) {
-  const err: string[] = [];
-  const code = await main(argv, {
-    out: () => {},
-    err: { write: (s: string) => err.push(s), isTTY: false },
-    env: { DIFFPROBE_CACHE_DIR: join(dir, 'cache') },
-  });
-  return { code, err: err.join('') };
-}
+const cli = (argv: string[]) => runCli(argv, { DIFFPROBE_CACHE_DIR: join(dir, 'cache') });
 
 /** Writes data-set image `row` as `<root>/<cls>/<name>.png`. */
 function png(root: string, cls: string, row: number, name = row): void {

@@ -188,7 +188,7 @@ export async function runProbeCommand(ctx: CliContext, args: ParsedArgs): Promis
         ctx,
         'probe',
         {
-          model: { sha256: model.sha256, numbersKey: numbersKey(model.manifest) },
+          model: { sha256: model.hash, numbersKey: numbersKey(model.manifest) },
           images: data.identity,
           settings,
         },

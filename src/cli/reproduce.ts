@@ -38,7 +38,7 @@ import { type CommandSpec, type ParsedArgs, required, str, UsageError } from './
 import { CACHE_OPTIONS, cacheDirOf, MODEL_OPTIONS, OUTPUT_OPTIONS, startSession } from './common';
 import { type CliContext, runRecord } from './context';
 import { bundledSet, type ImageSet } from './images';
-import type { ModelFile } from './load';
+import { type ModelFile, modelHash } from './load';
 import { Output, withOutput } from './output';
 import { createProgress } from './progress';
 import { createNodeRuntime } from './runtime';
@@ -166,7 +166,9 @@ async function locateModel(p: Provenance, modelFlag: string | undefined): Promis
     return {
       manifest,
       manifestPath: c.anchor,
+      modelPath: c.onnx,
       sha256: hash,
+      hash: await modelHash(bytes, hash, c.onnx),
       bytes,
       alphasCumprod: scheduleFromManifest(manifest.schedule).alphasCumprod,
     };

@@ -33,8 +33,8 @@ import type { ModelFile, NodeModel } from './load';
 import type { Progress } from './progress';
 
 /** ModelInfo.id of a model loaded by the CLI (what the app's jobs carry). */
-export function cliModelId(model: Pick<ModelFile, 'sha256' | 'manifest'>): string {
-  return modelIdentity(model.sha256, model.manifest);
+export function cliModelId(model: Pick<ModelFile, 'hash' | 'manifest'>): string {
+  return modelIdentity(model.hash, model.manifest);
 }
 
 /** An image set over an x_0 array the pipeline hands over ([count, C, H, W]). */

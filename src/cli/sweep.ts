@@ -219,7 +219,7 @@ export async function runSweepCommand(ctx: CliContext, args: ParsedArgs): Promis
         ctx,
         'sweep',
         {
-          model: { sha256: model.sha256, numbersKey: numbersKey(model.manifest) },
+          model: { sha256: model.hash, numbersKey: numbersKey(model.manifest) },
           images: data.identity,
           settings,
         },

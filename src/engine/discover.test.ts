@@ -71,6 +71,16 @@ describe('discoverModel on the default model stripped to ε', () => {
     expect(b.blocks).toEqual(a.blocks);
   });
 
+  it('fetches within maxBytesPerRun (a full-size model’s heap) with the same result', async () => {
+    const a = await discoverModel(runtime, plain);
+    // The default model's maps are 28×28 of up to 64 channels (≤ 200 KB): 256 KB holds one or two.
+    const b = await discoverModel(runtime, plain, { maxBytesPerRun: 256 * 1024 });
+    expect(a.counts.runs).toBe(Math.ceil(a.counts.fetched / 64));
+    expect(b.counts.runs).toBeGreaterThan(a.counts.fetched / 4);
+    expect(b.blocks).toEqual(a.blocks);
+    expect(b.prediction).toEqual(a.prediction);
+  });
+
   it('writes a manifest that the validator accepts and that names the same blocks as the shipped one', async () => {
     const found = await discoverModel(runtime, plain);
     const names = manifest.blocks.map((b) => byOutputName(found, b.output));
@@ -160,6 +170,17 @@ describe('discoverModel on synthetic graphs', () => {
     expect(declared.message).toBe(
       "the model's batch size is fixed at 1: re-export with a dynamic batch axis (dynamic_axes, and x.shape[0] rather than len(x)) — see docs/export.md",
     );
+  });
+
+  it('checkBatch: false (a model whose second image would not fit the heap) skips only the batch-2 run', async () => {
+    // The frozen batch the check above refuses goes unseen: the same roles and blocks as a dynamic
+    // model's, and no time spent at batch 2.
+    const dynamic = await discoverModel(runtime, syntheticUNet());
+    const frozen = await discoverModel(runtime, syntheticUNet({ frozenBatch: true }), { checkBatch: false });
+    expect(frozen.timings.batchCheckMs).toBe(0);
+    expect(dynamic.timings.batchCheckMs).toBeGreaterThan(0);
+    expect(table(frozen)).toEqual(table(dynamic));
+    expect(frozen.prediction).toEqual(dynamic.prediction);
   });
 
   it('says which file is not a model', async () => {

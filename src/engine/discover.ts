@@ -3,8 +3,9 @@
  * the candidate blocks (core/onnx/discover), then one session with every candidate added as a
  * graph output and dry runs of zeros to learn their shapes, which decide what is a block.
  *
- * The dry run fetches at most `maxOutputsPerRun` outputs per run (ORT keeps every fetched tensor
- * until the run returns; a big U-Net has hundreds of candidates). A second run at batch 2 checks
+ * The dry run fetches at most `maxOutputsPerRun` outputs per run, and at most `maxBytesPerRun` of
+ * them (ORT keeps every fetched tensor until the run returns; a big U-Net has hundreds of
+ * candidates, a full-size one dozens of 67 MB maps; engine/dry-run-chunks.ts). A second run at batch 2 checks
  * that the batch axis is really dynamic: exporters freeze it silently (`len(x)` in the forward
  * pass), and DiffProbe batches images.
  */
@@ -28,6 +29,7 @@ import {
 } from '../core/onnx/discover';
 import { withGraphOutputs } from '../core/onnx/graph-outputs';
 import { type OnnxModelInfo, readModel } from '../core/onnx/reader';
+import { chunkWithin, type OutputMetadata, outputBytesBounds } from './dry-run-chunks';
 import type { OrtRuntime, OrtSession, OrtTensor, SessionOptions } from './ort-types';
 import { tensorOf } from './tensor-data';
 
@@ -41,6 +43,17 @@ export interface DiscoverOptions {
   readonly imageSize?: readonly [number, number];
   /** Most outputs fetched by one dry run (default 64). */
   readonly maxOutputsPerRun?: number;
+  /**
+   * Most bytes of outputs fetched by one dry run, by the bounds ONNX Runtime's shape inference
+   * gives (default: no limit but the count). The browser sets it to what its WASM heap has left
+   * beside the model.
+   */
+  readonly maxBytesPerRun?: number;
+  /**
+   * Run once at batch 2 to check the batch axis is dynamic (default true). The browser skips it for
+   * a model whose second image would not fit its heap: it never batches two images of it.
+   */
+  readonly checkBatch?: boolean;
   /** Passed to createSession (external data, optimisation level…). */
   readonly sessionOptions?: SessionOptions;
   /** Called after each dry run; awaited, so a job can yield (and cancel) between runs. */
@@ -160,13 +173,6 @@ async function createSession(
   }
 }
 
-/** Output names in runs of at most `size`, the graph's own outputs first. */
-function chunks(names: readonly string[], size: number): string[][] {
-  const out: string[][] = [];
-  for (let i = 0; i < names.length; i += size) out.push(names.slice(i, i + size));
-  return out;
-}
-
 /** Runs at batch 2 fetching only the prediction; throws the fixed-batch error if that fails. */
 async function checkDynamicBatch(
   runtime: OrtRuntime,
@@ -244,7 +250,13 @@ export async function discoverModel(
   let dryRunMs = 0;
   let batchCheckMs = 0;
   let prediction: PredictionOutput | undefined;
-  const runs = chunks(fetchNames, Math.max(1, options.maxOutputsPerRun ?? 64));
+  // The graph's own outputs first: the prediction and the batch check come from the first run.
+  const runs = chunkWithin(
+    fetchNames,
+    outputBytesBounds((session.outputMetadata ?? []) as readonly OutputMetadata[], imageDims),
+    options.maxBytesPerRun ?? Number.POSITIVE_INFINITY,
+    Math.max(1, options.maxOutputsPerRun ?? 64),
+  );
   try {
     const { feeds, dims: inputDims } = dryRunFeeds(runtime, roles, imageDims, 1);
     const shapes = new Map<string, readonly number[]>(inputDims);
@@ -272,8 +284,10 @@ export async function discoverModel(
           graphOutputs.map((name) => ({ name, dims: shapes.get(name) })),
           imageDims,
         );
-        await checkDynamicBatch(runtime, session, roles, imageDims, prediction.output);
-        batchCheckMs = lap();
+        if (options.checkBatch ?? true) {
+          await checkDynamicBatch(runtime, session, roles, imageDims, prediction.output);
+          batchCheckMs = lap();
+        }
       }
       await options.onProgress?.(i + 1, runs.length);
       at = performance.now();

@@ -47,8 +47,17 @@ export function cudaAvailability(): { ok: boolean; missing: string | null } {
  * @param device 'cuda' needs the CUDA provider ({@link cudaAvailability}); else a
  *   DiffProbeError('backend-unavailable') names what is missing. ONNX Runtime's silent fallback to
  *   the CPU is never relied on: a session that cannot start on CUDA fails.
+ * @param files.modelDir the .onnx file's folder, where ONNX Runtime finds its external data
+ *   (model.onnx.data…). Sessions are made from bytes (block outputs added), and ORT 1.30 resolves a
+ *   model-from-bytes' data files against this setting; without it it refuses them ("External data
+ *   path for model loaded from bytes escapes working directory"). ORT reads them natively, so the
+ *   gigabytes of a full-size model never pass through JavaScript.
  */
-export function nodeRuntime(threads = 1, device: NodeDevice = 'cpu'): OrtRuntime {
+export function nodeRuntime(
+  threads = 1,
+  device: NodeDevice = 'cpu',
+  files: { modelDir?: string } = {},
+): OrtRuntime {
   if (device === 'cuda') {
     const cuda = cudaAvailability();
     if (!cuda.ok) throw new DiffProbeError('backend-unavailable', `--device cuda: ${cuda.missing}`);
@@ -62,6 +71,15 @@ export function nodeRuntime(threads = 1, device: NodeDevice = 'cpu'): OrtRuntime
           intraOpNumThreads: threads,
           interOpNumThreads: 1,
           ...options,
+          ...(files.modelDir && {
+            extra: {
+              ...options?.extra,
+              session: {
+                ...(options?.extra?.session as Record<string, unknown> | undefined),
+                model_external_initializers_file_folder_path: files.modelDir,
+              },
+            },
+          }),
           executionProviders: [device],
         });
       } catch (error) {

@@ -24,6 +24,7 @@ type OrtModule = typeof import('onnxruntime-web/wasm');
 const modules: Partial<Record<Backend, Promise<OrtModule>>> = {};
 
 function ortFor(backend: Backend): Promise<OrtModule> {
+  watchWasmHeaps();
   modules[backend] ??= (
     backend === 'webgpu' ? import('onnxruntime-web/webgpu') : import('onnxruntime-web/wasm')
   ).then((ort) => {
@@ -35,6 +36,36 @@ function ortFor(backend: Backend): Promise<OrtModule> {
 }
 
 let configuredThreads: number | null = null;
+
+/** The WebAssembly memories made in this worker since ORT was first asked for (its heaps). */
+const heaps: WebAssembly.Memory[] = [];
+
+/**
+ * ORT's glue code makes its heap with `new WebAssembly.Memory({ initial: 256, maximum: 65536,
+ * shared: true })` and gives no handle to it, yet its size is what decides whether a big model fits
+ * (4 GiB at most, core/onnx/memory.ts). The constructor is wrapped once, before a build is
+ * imported, so that {@link wasmHeapBytes} can say how much the sessions really took.
+ */
+function watchWasmHeaps(): void {
+  const Native = globalThis.WebAssembly?.Memory;
+  if (!Native || (Native as { watched?: boolean }).watched) return;
+  const Watched = function watchedMemory(descriptor: WebAssembly.MemoryDescriptor) {
+    const memory = new Native(descriptor);
+    heaps.push(memory);
+    return memory;
+  } as unknown as typeof WebAssembly.Memory & { watched?: boolean };
+  Watched.prototype = Native.prototype;
+  Watched.watched = true;
+  WebAssembly.Memory = Watched;
+}
+
+/**
+ * Bytes of ONNX Runtime Web's WASM heaps now. A heap only grows (WASM memory cannot shrink), so
+ * this is also the most the sessions have needed at once so far. 0 before any session.
+ */
+export function wasmHeapBytes(): number {
+  return heaps.reduce((sum, m) => sum + m.buffer.byteLength, 0);
+}
 
 /**
  * Threads for WASM: one core is left to the page, up to 4 threads (hardwareConcurrency − 1,

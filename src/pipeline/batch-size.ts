@@ -4,8 +4,10 @@
  * A batch's outputs are the fetched blocks' full maps, N·C·H·W float32 each, before pooling: a
  * 256×256 model's 256-channel full-resolution block is 64 MB per image, so a fixed batch of 32
  * would ask for 2 GB per block. Per image we count the input x_t, every fetched block's map, and
- * the largest block map of the manifest once more (a floor on what the pass itself holds while it
- * runs, fetched or not), and fit that into a budget:
+ * what the pass itself holds while it runs, fetched or not (core/onnx/memory.ts
+ * blockActivationBytes: the encoder's maps kept for the skips and three of the largest; the
+ * full-size ImageNet ADM holds ~480 MB of them for one image, so even one small block must not
+ * take it to batch 8), and fit that into a budget:
  * - WASM: {@link WASM_OUTPUT_BUDGET}, well under the 4 GB wasm32 heap, which also holds the
  *   weights and the network's other activations;
  * - WebGPU: the device's min(maxBufferSize, maxStorageBufferBindingSize) (one output is one
@@ -15,6 +17,7 @@
  */
 import { predictionChannels } from '../core/manifest/prediction';
 import type { Manifest, ManifestPrediction } from '../core/manifest/types';
+import { blockActivationBytes } from '../core/onnx/memory';
 
 /** Bytes of a batch's input and outputs on WASM: 512 MB. */
 export const WASM_OUTPUT_BUDGET = 512 * 2 ** 20;
@@ -40,9 +43,7 @@ export function outputBytesPerImage(manifest: Shapes, blocks: readonly string[])
       ? mapBytes(block)
       : predictionChannels(manifest.prediction ?? {}, channels) * height * width * 4;
   }
-  let largest = 0;
-  for (const b of manifest.blocks) largest = Math.max(largest, mapBytes(b));
-  return bytes + largest;
+  return bytes + blockActivationBytes(manifest);
 }
 
 /** The bytes a batch may take on `backend`; `gpu` are the WebGPU device's limits, when known. */

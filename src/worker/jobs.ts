@@ -23,6 +23,11 @@ export type Backend = 'webgpu' | 'wasm';
 export interface EnvironmentInfo {
   crossOriginIsolated: boolean;
   hardwareConcurrency: number;
+  /**
+   * Bytes of ONNX Runtime Web's WASM heap now (0 before the first session). It only grows, so it
+   * is also the most the sessions have needed at once; it cannot pass 4 GiB (core/onnx/memory.ts).
+   */
+  wasmHeapBytes?: number;
   webgpu: {
     available: boolean;
     adapter: string | null;
@@ -190,6 +195,8 @@ export interface ModelInfo {
   float16?: boolean;
   /** Memory it needs at batch 1, estimated from the graph before it was loaded (core/onnx/memory.ts). */
   memory?: MemoryEstimate;
+  /** ONNX Runtime Web's WASM heap once the model was loaded and had run (EnvironmentInfo.wasmHeapBytes). */
+  wasmHeapBytes?: number;
   /** Where the load time went (reading, hashing, discovery, session, warm-up), ms. */
   timings: Record<string, number>;
   /** Set for a random-weights twin. */

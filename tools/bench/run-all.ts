@@ -16,8 +16,17 @@ import { basename, join, resolve } from 'node:path';
 const ROOT = resolve(import.meta.dirname, '../..');
 const DOC = process.env.BENCH_DOC ?? join(ROOT, 'docs/benchmarks.md');
 const HEADING = '## All benchmarks (`npm run bench`)';
-/** Helpers, not benchmarks. */
-const NOT_BENCHMARKS = new Set(['browser.ts', 'run-all.ts', 'run-all.test.ts']);
+/**
+ * Helpers, not benchmarks; and adm256.ts, which needs a full-size export outside the repository
+ * (`npm run bench:adm256 -- --model <folder>`) and minutes per image.
+ */
+const NOT_BENCHMARKS = new Set([
+  'browser.ts',
+  'proc-memory.ts',
+  'run-all.ts',
+  'run-all.test.ts',
+  'adm256.ts',
+]);
 
 export interface Row {
   bench: string;

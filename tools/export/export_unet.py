@@ -37,6 +37,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 import warnings
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -51,6 +52,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from onnx_checks import (ROOT, frozen_batch_suspects, node_runner_available, producer_nodes,  # noqa: E402,F401
                          run_cases, set_output_shapes, sha256_file, short_ort_error, tracer_batch_hints,
                          validate_manifest)
+from fp16 import float16_copy  # noqa: E402
 from unet_blocks import (ExportError, FrozenBatchError, Record, _is_feature_map, dry_run,  # noqa: E402,F401
                          find_skips, first_tensor, infer_blocks, resolve_modules, stage_from_name)
 
@@ -141,7 +143,8 @@ def export_unet(model: nn.Module, example_x: torch.Tensor, example_t: torch.Tens
                 onnx_file: str = "model.onnx", write_manifest: bool = True, opset: int = OPSET,
                 static_output_shapes: bool = True, check: bool = True, check_batches: Sequence[int] = (1, 5),
                 external_data: bool | None = None, fp16: bool = False, fp16_tol: float = 5e-2,
-                tol: float = 1e-4, validate: bool = True, seed: int = 0, log: Callable[[str], None] = print) -> ExportResult:
+                tol: float = 1e-4, validate: bool = True, keep_unchecked: bool = False, seed: int = 0,
+                log: Callable[[str], None] = print) -> ExportResult:
     """Export ``model`` with the outputs of ``modules`` (names or globs) as extra graph outputs.
 
     model          any nn.Module called as ``model(x, t, **extras)``; its output may be a tensor, an
@@ -170,7 +173,10 @@ def export_unet(model: nn.Module, example_x: torch.Tensor, example_t: torch.Tens
     fp16           also write ``model-fp16.onnx`` (tools/export/fp16.py: float16 image path and I/O)
                    and ``manifest-fp16.json``, checked against PyTorch's float32 outputs at batch 1
                    (max abs error relative to the output's max |value| <= ``fp16_tol``), written after the
-                   float32 files, so a float16 copy that fails its check leaves those in place.
+                   float32 files, so a float16 copy that fails its check leaves those in place. With
+                   external data the float16 copy keeps its weights in ``model-fp16.onnx.data`` too.
+    keep_unchecked when a check after tracing fails (or crashes), move the traced ONNX into
+                   ``out_dir/unchecked/`` instead of deleting it: a big model's trace takes an hour.
 
     Writes ``out_dir/onnx_file`` and ``out_dir/manifest.json`` only after every check passed:
     onnx.checker (full), onnxruntime-node vs PyTorch at each of ``check_batches`` and at B (max abs
@@ -215,6 +221,7 @@ def export_unet(model: nn.Module, example_x: torch.Tensor, example_t: torch.Tens
     extra_names = [s["name"] for s, _ in extras]
     kwargs = dict(zip(extra_names, (e for _, e in extras)))
 
+    clock = _Clock(log)
     hooked = resolve_modules(model, modules)
     records = dry_run(model, (x, t), kwargs, keep=hooked)
     named = {p for p in modules if not any(ch in p for ch in "*?[")}
@@ -234,6 +241,13 @@ def export_unet(model: nn.Module, example_x: torch.Tensor, example_t: torch.Tens
     hooked = sorted(hooked, key=lambda n: records[n].order)
     blocks = infer_blocks(records, hooked, batch, (height, width)) if hooked else []
     skips = find_skips(records, blocks)
+    # The dry run's outputs are PyTorch's answer at the example batch (the check reuses them: a big
+    # model's forward pass takes minutes); the blocks' inputs were only needed for the skips.
+    example_refs = [records[""].output[:, :prediction_channels] if prediction_channels else records[""].output,
+                    *[records[n].output for n in hooked]]
+    for r in records.values():
+        r.inputs, r.output = [], None
+    clock.lap("dry run")
     pred_shape = records[""].shape
     want = (batch, channels, height, width)
     if pred_shape is None:
@@ -276,6 +290,7 @@ def export_unet(model: nn.Module, example_x: torch.Tensor, example_t: torch.Tens
                               input_names=in_names, output_names=out_names, dynamic_axes=dyn,
                               do_constant_folding=True, training=torch.onnx.TrainingMode.EVAL)
         frozen_hints = tracer_batch_hints(caught)
+        clock.lap("trace (torch.onnx.export)")
         graph = onnx.load(traced, load_external_data=False)
         too_big = any(i.data_location == onnx.TensorProto.EXTERNAL for i in graph.graph.initializer)
         external = too_big if external_data is None else external_data
@@ -308,10 +323,17 @@ def export_unet(model: nn.Module, example_x: torch.Tensor, example_t: torch.Tens
             "outputs: " + (", ".join(out_names) if len(out_names) <= 16
                            else f"{prediction_name} + {len(hooked)} modules"))
 
+        clock.lap("save and onnx.checker")
         parity: dict[int, dict] = {}
         if check:
-            parity = _check_batches(probe, tmp_onnx, graph, x, t, extras, in_names, out_names,
-                                    [*check_batches, batch], batch, tdtype, steps, tol, seed, log, frozen_hints)
+            try:
+                parity = _check_batches(probe, tmp_onnx, graph, x, t, extras, in_names, out_names,
+                                        [*check_batches, batch], batch, tdtype, steps, tol, seed, log, frozen_hints,
+                                        example_refs)
+            except Exception as e:
+                raise _kept(e, keep_unchecked, tmp, out_dir, [onnx_file, *([data_file] if external else [])], log)
+            clock.lap("parity check")
+        del example_refs
 
         onnx_path = os.path.join(out_dir, onnx_file)
         manifest = manifest_path = validator = None
@@ -348,7 +370,10 @@ def export_unet(model: nn.Module, example_x: torch.Tensor, example_t: torch.Tens
                 json.dump(manifest, f, indent=2)
                 f.write("\n")
             if validate:
-                validator = validate_manifest(tmp_manifest)
+                try:
+                    validator = validate_manifest(tmp_manifest)
+                except Exception as e:
+                    raise _kept(e, keep_unchecked, tmp, out_dir, [onnx_file, *([data_file] if external else [])], log)
                 log(f"  app validator: {validator}" if validator is not None
                     else "  note: node_modules/.bin/tsx missing; app-side manifest validation skipped")
             manifest_path = os.path.join(out_dir, "manifest.json")
@@ -358,65 +383,63 @@ def export_unet(model: nn.Module, example_x: torch.Tensor, example_t: torch.Tens
         log(f"  wrote {onnx_path}" + (f" and {manifest_path}" if manifest_path else ""))
         if fp16:
             # After the float32 files are in place: a float16 copy that fails its check loses nothing.
-            half = _float16_file(onnx_path, os.path.join(tmp, "model-fp16.onnx"), input_name, x, t, extras,
-                                 in_names, fp16_tol, seed, log)
-            written = ["model-fp16.onnx", *(["model-fp16.onnx.data"] if os.path.exists(half["path"] + ".data") else [])]
-            if manifest:
-                # The same blocks (tensor names survive the conversion), another file.
-                half_manifest = {**manifest, "model": {"file": "model-fp16.onnx", "bytes": os.path.getsize(half["path"]),
-                                                       "sha256": sha256_file(half["path"])},
-                                 "name": f"{name} (float16)",
-                                 "export": {**manifest["export"], "float16": "tools/export/fp16.py",
-                                            "float16VsFloat32": half["errors"]}}
-                with open(os.path.join(tmp, "manifest-fp16.json"), "w") as f:
-                    json.dump(half_manifest, f, indent=2)
-                    f.write("\n")
-                if validate:
-                    validate_manifest(os.path.join(tmp, "manifest-fp16.json"))
-                written.append("manifest-fp16.json")
-            for f in written:
-                os.replace(os.path.join(tmp, f), os.path.join(out_dir, f))
-            log(f"  wrote {os.path.join(out_dir, 'model-fp16.onnx')}")
+            rng = np.random.default_rng(seed + 16)
+            inputs = {input_name: rng.standard_normal((1, *x.shape[1:])).astype(np.float32),
+                      in_names[1]: (t if t.dim() == 0 else t[:1]).numpy()}
+            for (s, e), n in zip(extras, in_names[2:]):
+                inputs[n] = (_batched(e, 1) if s["batched"] else e).numpy()
+            float16_copy(out_dir, onnx_file, manifest, inputs, input_name, tol=fp16_tol,
+                         external_data=external, validate=validate, log=log)
+            clock.lap("float16 copy and its check")
         return ExportResult(onnx_path, manifest_path, manifest, out_names, blocks, parity, skips, validator)
     finally:
         restore.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _float16_file(src: str, dst: str, input_name: str, x, t, extras, in_names, tol: float, seed: int,
-                  log) -> dict:
-    """Writes the float16 copy of ``src`` and checks it against ``src`` in onnxruntime-node at batch 1:
-    every output's max abs error over the output's max |value| must stay within ``tol``."""
-    from fp16 import convert_file  # noqa: PLC0415 (only needed here)
-    convert_file(src, dst, image_input=input_name)
-    rng = np.random.default_rng(seed + 16)
-    inputs = {input_name: rng.standard_normal((1, *x.shape[1:])).astype(np.float32)}
-    if t.dim() == 0:
-        inputs[in_names[1]] = t.numpy()
-    else:
-        inputs[in_names[1]] = t[:1].numpy()
-    for (s, e), n in zip(extras, in_names[2:]):
-        inputs[n] = (_batched(e, 1) if s["batched"] else e).numpy()
-    case = run_cases(dst, [(inputs, {})], 1e9, against=src)["cases"][0]
-    if "error" in case:
-        raise ExportError(f"the float16 file does not run in onnxruntime-node: {case['error']}")
-    errors = {o["name"]: {"maxAbsErr": float(f"{o['maxAbsErr']:.3g}"), "maxAbsRef": float(f"{o['maxAbsRef']:.3g}")}
-              for o in case["outputs"]}
-    worst = max(e["maxAbsErr"] / max(e["maxAbsRef"], 1e-12) for e in errors.values())
-    log(f"  float16 vs float32 (onnxruntime-node, batch 1): worst max |err| / max |value| {worst:.2e} "
-        f"(tol {tol:g}), {os.path.getsize(dst) / 1e6:.1f} MB")
-    if not worst <= tol:
-        raise ExportError(f"the float16 file is {worst:.3g} (relative) from the float32 one, over {tol:g}: "
-                          "some activation leaves float16's range; keep the float32 file")
-    return {"path": dst, "errors": errors, "worstRelative": float(f"{worst:.3g}")}
+class _Clock:
+    """Logs how long each step took: a big model's export takes an hour, and the log says where."""
+
+    def __init__(self, log):
+        self.log, self.start = log, time.monotonic()
+        self.last = self.start
+
+    def lap(self, step: str) -> None:
+        now = time.monotonic()
+        self.log(f"  [{_duration(now - self.last)} {step}; {_duration(now - self.start)} in all]")
+        self.last = now
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds:.1f} s" if seconds < 60 else f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
+
+
+def _kept(error: Exception, keep: bool, tmp: str, out_dir: str, files: list[str], log) -> Exception:
+    """With ``keep``, moves the traced files into out_dir/unchecked/ and says so in the error."""
+    if not keep or not all(os.path.exists(os.path.join(tmp, f)) for f in files):
+        return error
+    kept = os.path.join(out_dir, "unchecked")
+    os.makedirs(kept, exist_ok=True)
+    for f in files:
+        os.replace(os.path.join(tmp, f), os.path.join(kept, f))
+    log(f"  kept the traced, unchecked ONNX in {kept}")
+    note = f" The traced ONNX was kept, unchecked, in {kept}."
+    if isinstance(error, ExportError):
+        return type(error)(str(error).replace(" Nothing was written.", "") + note)
+    return ExportError(f"{error!r}.{note}")
 
 
 def _check_batches(probe, onnx_path, graph, x, t, extras, in_names, out_names, batches, example_batch,
-                   tdtype, steps, tol, seed, log, hints=()) -> dict[int, dict]:
-    """ONNX (onnxruntime-node) vs PyTorch at each batch size; diagnoses a frozen batch size."""
+                   tdtype, steps, tol, seed, log, hints=(), example_refs=None) -> dict[int, dict]:
+    """ONNX (onnxruntime-node) vs PyTorch at each batch size; diagnoses a frozen batch size.
+    ``example_refs``: PyTorch's outputs on the example inputs (the dry run's), used at the example batch."""
     rng = np.random.default_rng(seed)
     cases = []
     for b in batches:
+        if b == example_batch and example_refs is not None:
+            inputs = {n: v.numpy() for n, v in zip(in_names, (x, t, *(e for _, e in extras)))}
+            cases.append((inputs, {n: r.contiguous().numpy() for n, r in zip(out_names, example_refs)}))
+            continue
         xb = torch.from_numpy(rng.standard_normal((b, *x.shape[1:])).astype(np.float32))
         if t.dim() == 0:
             tb = t
@@ -562,6 +585,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--fp16", action="store_true",
                     help="also write model-fp16.onnx and manifest-fp16.json (float16, checked against float32)")
     ap.add_argument("--no-validate", action="store_true", help="skip the app's manifest validator")
+    ap.add_argument("--keep-unchecked", action="store_true",
+                    help="when a check fails, keep the traced ONNX in OUT_DIR/unchecked/ (a big model's trace is slow)")
     ap.add_argument("--seed", type=int, default=0, help="seed of the example and check inputs")
     args = ap.parse_args(argv)
 
@@ -603,7 +628,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                           onnx_file=args.onnx_file, opset=args.opset, check=not args.no_check, tol=args.tol,
                           check_batches=[int(b) for b in args.check_batches.split(",") if b],
                           external_data=args.external_data or None, fp16=args.fp16,
-                          validate=not args.no_validate, seed=args.seed)
+                          validate=not args.no_validate, keep_unchecked=args.keep_unchecked, seed=args.seed)
     except FrozenBatchError as e:
         print(f"error (frozen batch size): {e}", file=sys.stderr)
         return 3

@@ -2,6 +2,12 @@
 every computation on the image and every float output in float16, the timestep input as it was.
 
     /usr/bin/python3 tools/export/fp16.py model.onnx model-fp16.onnx [--image-input x]
+    /usr/bin/python3 tools/export/fp16.py --export-dir build/export/adm256   # model-fp16.onnx + manifest-fp16.json
+
+`--export-dir` makes the float16 copy of an export_unet.py folder after the fact (what `--fp16` does at
+the end of an export), from the float32 ONNX and its manifest alone: no PyTorch model and no second
+trace, minutes instead of the hour a big model's export takes. Either way the copy is checked
+against the float32 file in onnxruntime-node at batch 1 before anything is written.
 
 What stays float32 is what does not depend on the image: the timestep's sinusoidal embedding and
 the MLPs on it (as guided-diffusion's own `use_fp16` and diffusers keep the sin/cos in float32,
@@ -16,7 +22,10 @@ written for exports of U-Nets and tested on guided-diffusion's UNetModel and dif
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
+import tempfile
 
 import numpy as np
 import onnx
@@ -150,13 +159,93 @@ def convert_file(src: str, dst: str, image_input: str | None = None, external_da
     return dst
 
 
+DTYPES = {"float32": np.float32, "float16": np.float16, "int64": np.int64, "int32": np.int32}
+
+
+def example_inputs(manifest: dict, seed: int = 0) -> dict[str, np.ndarray]:
+    """Batch-1 inputs for the manifest's model: a random image, t = steps // 3, extras at their value."""
+    rng = np.random.default_rng(seed)
+    inp, ts = manifest["input"], manifest["timestep"]
+    steps = manifest["schedule"].get("steps") or len(manifest["schedule"].get("alphasCumprod", [])) or 1000
+    inputs = {inp["name"]: rng.standard_normal((1, inp["channels"], inp["height"], inp["width"])).astype(np.float32),
+              ts["name"]: np.full([] if ts.get("rank") == 0 else [1], steps // 3, DTYPES[ts.get("dtype", "float32")])}
+    for e in manifest.get("extraInputs", []):
+        shape = ([1] if e.get("batched", True) else []) + list(e.get("shape", []))
+        inputs[e["name"]] = np.full(shape, e.get("value", 0), DTYPES[e.get("dtype", "float32")])
+    return inputs
+
+
+def float16_copy(out_dir: str, onnx_file: str, manifest: dict | None, inputs: dict[str, np.ndarray],
+                 image_input: str, tol: float = 5e-2, external_data: bool | None = None, validate: bool = True,
+                 log=print) -> dict:
+    """Writes ``model-fp16.onnx`` (and ``manifest-fp16.json`` for a manifest) into ``out_dir`` from its
+    float32 ``onnx_file``, once the copy matches the float32 file in onnxruntime-node on ``inputs``
+    (batch 1): every output's max abs error over the output's max |value| within ``tol``. With
+    external data the copy's weights go to ``model-fp16.onnx.data`` (default: when the float32 file
+    keeps its own there): ONNX Runtime Web then reads the graph without the weights inside it.
+    Returns {"path", "errors", "worstRelative"}."""
+    from onnx_checks import run_cases, sha256_file, validate_manifest  # noqa: PLC0415 (node-side checks)
+    from unet_blocks import ExportError  # noqa: PLC0415
+
+    src = os.path.join(out_dir, onnx_file)
+    if external_data is None:
+        external_data = any(t.data_location == TensorProto.EXTERNAL
+                            for t in onnx.load(src, load_external_data=False).graph.initializer)
+    tmp = tempfile.mkdtemp(prefix=".float16-", dir=out_dir)
+    try:
+        dst = os.path.join(tmp, "model-fp16.onnx")
+        convert_file(src, dst, image_input=image_input, external_data=external_data)
+        case = run_cases(dst, [(inputs, {})], 1e9, against=src)["cases"][0]
+        if "error" in case:
+            raise ExportError(f"the float16 file does not run in onnxruntime-node: {case['error']}")
+        errors = {o["name"]: {"maxAbsErr": float(f"{o['maxAbsErr']:.3g}"), "maxAbsRef": float(f"{o['maxAbsRef']:.3g}")}
+                  for o in case["outputs"]}
+        worst = max(e["maxAbsErr"] / max(e["maxAbsRef"], 1e-12) for e in errors.values())
+        log(f"  float16 vs float32 (onnxruntime-node, batch 1): worst max |err| / max |value| {worst:.2e} "
+            f"(tol {tol:g}), {sum(os.path.getsize(os.path.join(tmp, f)) for f in os.listdir(tmp)) / 1e6:.1f} MB")
+        if not worst <= tol:
+            raise ExportError(f"the float16 file is {worst:.3g} (relative) from the float32 one, over {tol:g}: "
+                              "some activation leaves float16's range; keep the float32 file")
+        written = sorted(os.listdir(tmp))
+        if manifest:
+            # The same blocks (tensor names survive the conversion), another file.
+            half = {**manifest, "name": f"{manifest['name']} (float16)",
+                    "model": {"file": "model-fp16.onnx", "bytes": os.path.getsize(dst), "sha256": sha256_file(dst)},
+                    "export": {**manifest.get("export", {}), "float16": "tools/export/fp16.py",
+                               "float16VsFloat32": errors}}
+            with open(os.path.join(tmp, "manifest-fp16.json"), "w") as f:
+                json.dump(half, f, indent=2)
+                f.write("\n")
+            if validate:
+                validate_manifest(os.path.join(tmp, "manifest-fp16.json"))
+            written.append("manifest-fp16.json")
+        for f in written:
+            os.replace(os.path.join(tmp, f), os.path.join(out_dir, f))
+        log(f"  wrote {os.path.join(out_dir, 'model-fp16.onnx')}" + (" and its manifest" if manifest else ""))
+        return {"path": os.path.join(out_dir, "model-fp16.onnx"), "errors": errors,
+                "worstRelative": float(f"{worst:.3g}")}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("src")
-    ap.add_argument("dst")
+    ap.add_argument("src", nargs="?")
+    ap.add_argument("dst", nargs="?")
     ap.add_argument("--image-input", default=None, help="the image input (default: the 4-D float one)")
     ap.add_argument("--external-data", action="store_true", help="weights in DST.data (default: only past 2 GB)")
+    ap.add_argument("--export-dir", help="an export_unet.py folder: write its checked model-fp16.onnx and "
+                                         "manifest-fp16.json from manifest.json and the float32 file")
+    ap.add_argument("--tol", type=float, default=5e-2, help="relative error allowed (--export-dir)")
     args = ap.parse_args()
+    if args.export_dir:
+        with open(os.path.join(args.export_dir, "manifest.json")) as f:
+            manifest = json.load(f)
+        float16_copy(args.export_dir, manifest["model"]["file"], manifest, example_inputs(manifest),
+                     manifest["input"]["name"], tol=args.tol, external_data=args.external_data or None)
+        return
+    if not args.src or not args.dst:
+        ap.error("give SRC and DST, or --export-dir")
     convert_file(args.src, args.dst, args.image_input, args.external_data or None)
     print(f"wrote {args.dst} ({os.path.getsize(args.dst) / 1e6:.1f} MB)")
 

@@ -247,8 +247,9 @@ class ExternalDataAndFloat16(unittest.TestCase):
             res = ex.export_unet(TinyADMLike(seed=3), torch.randn(2, 1, 12, 12), torch.tensor([5.0, 900.0]),
                                  ["middle_block", "output_blocks.*"], d, extra_inputs=adm_extra(), check_batches=(1,),
                                  external_data=True, fp16=True, validate=HAS_VALIDATOR, log=QUIET)
+            # The float16 copy keeps its weights outside the graph too (the browser then reads a light graph).
             self.assertEqual(sorted(os.listdir(d)), ["manifest-fp16.json", "manifest.json", "model-fp16.onnx",
-                                                     "model.onnx", "model.onnx.data"])
+                                                     "model-fp16.onnx.data", "model.onnx", "model.onnx.data"])
             graph = onnx.load(res.onnx_path, load_external_data=False)
             self.assertTrue(all(t.data_location == onnx.TensorProto.EXTERNAL for t in graph.graph.initializer
                                 if t.ByteSize() > 2048))
@@ -265,6 +266,30 @@ class ExternalDataAndFloat16(unittest.TestCase):
             self.assertEqual(set(errors), {"prediction", *[b["output"] for b in res.manifest["blocks"]]})
             for name, e in errors.items():
                 self.assertLess(e["maxAbsErr"], 2e-2 * e["maxAbsRef"], name)
+
+    def test_float16_copy_of_an_existing_export(self):
+        """fp16.py --export-dir: the float16 copy made afterwards from the float32 files and the manifest."""
+        from fp16 import main as fp16_main  # noqa: PLC0415
+        with tempfile.TemporaryDirectory() as d:
+            res = ex.export_unet(TinyADMLike(seed=4), torch.randn(2, 1, 12, 12), torch.tensor([5.0, 900.0]),
+                                 ["middle_block", "output_blocks.1"], d, extra_inputs=adm_extra(),
+                                 check_batches=(1,), external_data=True, validate=False, log=QUIET)
+            self.assertNotIn("model-fp16.onnx", os.listdir(d))
+            argv = sys.argv
+            try:
+                sys.argv = ["fp16.py", "--export-dir", d]
+                with contextlib.redirect_stdout(io.StringIO()) as out:
+                    fp16_main()
+            finally:
+                sys.argv = argv
+            self.assertIn("float16 vs float32", out.getvalue())
+            self.assertEqual(sorted(os.listdir(d)), ["manifest-fp16.json", "manifest.json", "model-fp16.onnx",
+                                                     "model-fp16.onnx.data", "model.onnx", "model.onnx.data"])
+            with open(os.path.join(d, "manifest-fp16.json")) as f:
+                m16 = json.load(f)
+            self.assertEqual(m16["model"]["sha256"], ex.sha256_file(os.path.join(d, "model-fp16.onnx")))
+            self.assertEqual(m16["blocks"], res.manifest["blocks"])
+            self.assertEqual(set(m16["export"]["float16VsFloat32"]), {"prediction", "middle_block", "output_blocks.1"})
 
 
 @unittest.skipIf(NO_NODE, f"onnxruntime-node check unavailable: {NO_NODE}")
@@ -308,6 +333,20 @@ class FrozenBatch(unittest.TestCase):
                           "Nothing was written"):
                 self.assertIn(words, msg)
             self.assertEqual(os.listdir(d), [])  # neither a broken ONNX nor a manifest
+
+    def test_keep_unchecked_keeps_the_traced_onnx(self):
+        """A big model's trace takes an hour: --keep-unchecked keeps it when a later check fails."""
+        with tempfile.TemporaryDirectory() as d:
+            err = io.StringIO()
+            with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+                code = ex.main(["--factory", os.path.join(HERE, "testnets.py") + ":tiny_adm_broken",
+                                "--shape", "1,12,12", "--extra", "y:int64:3", "--modules", "middle_block",
+                                "--out-dir", d, "--no-validate", "--keep-unchecked"])
+            self.assertEqual(code, 3)
+            self.assertEqual(os.listdir(d), ["unchecked"])
+            self.assertEqual(os.listdir(os.path.join(d, "unchecked")), ["model.onnx"])
+            self.assertIn("kept, unchecked, in", err.getvalue())
+            self.assertNotIn("Nothing was written", err.getvalue())
 
     def test_library_raises_frozen_batch_error(self):
         with tempfile.TemporaryDirectory() as d:

@@ -1,7 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { estimateMemory, fitsWasmHeap, formatBytes, WASM_HEAP_BYTES } from './memory';
+import {
+  dryRunRoom,
+  estimateMemory,
+  fitsWasmHeap,
+  formatBytes,
+  MIN_DRY_RUN_BYTES,
+  WASM_HEAP_BYTES,
+} from './memory';
 import { readModel } from './reader';
 
 const MODELS = join(import.meta.dirname, '../../../e2e/fixtures/models');
@@ -46,5 +53,21 @@ describe('estimateMemory', () => {
     expect(estimateMemory(info, manifest).activations).toBe(
       (32 * 32 + 16 * 16) * 32 * 4 + 3 * 32 * 32 * 32 * 4,
     );
+  });
+
+  it('dryRunRoom: what the heap leaves a dry run beside one session, or how much two sessions lack', () => {
+    const estimate = (weights: number, activations: number) => ({
+      weights,
+      weightsInRuntime: weights,
+      activations,
+      total: weights + activations,
+    });
+    const small = estimate(10 * 2 ** 20, 2 ** 20);
+    expect(dryRunRoom(small)).toBe(WASM_HEAP_BYTES - fitsWasmHeap(small).need);
+    expect(dryRunRoom(small, 2)).toBeGreaterThan(3 * 2 ** 30);
+    // 2.2 GB of float32 weights (the ImageNet-256 ADM): room for one session, not for two.
+    const adm = estimate(2.21e9, 0.48e9);
+    expect(dryRunRoom(adm)).toBeGreaterThanOrEqual(MIN_DRY_RUN_BYTES);
+    expect(dryRunRoom(adm, 2)).toBeLessThan(-2e9);
   });
 });

@@ -51,11 +51,15 @@ export function estimateMemory(
     weights += bytes;
     weightsInRuntime += t.elemType === ElemType.FLOAT16 ? 2 * bytes : bytes;
   }
-  const activations = manifest ? fromBlocks(manifest) : fromConvs(info);
+  const activations = manifest ? blockActivationBytes(manifest) : fromConvs(info);
   return { weights, weightsInRuntime, activations, total: weightsInRuntime + activations };
 }
 
-function fromBlocks(manifest: Pick<Manifest, 'input' | 'blocks'>): number {
+/**
+ * Bytes a pass over one image holds at once, from the manifest's blocks: the encoder's maps (kept
+ * for the skips) plus three of the largest map (a block's input, its inner map, its output), float32.
+ */
+export function blockActivationBytes(manifest: Pick<Manifest, 'input' | 'blocks'>): number {
   const map = (b: Manifest['blocks'][number]) => b.channels * b.resolution[0] * b.resolution[1] * 4;
   let skips = 0;
   let largest = 0;
@@ -116,4 +120,19 @@ export function fitsWasmHeap(estimate: MemoryEstimate): { fits: boolean; need: n
     : WASM_HEAP_PER_WEIGHT_BYTE * estimate.weightsInRuntime;
   const need = Math.round(weights + estimate.activations + WASM_HEAP_RESERVE);
   return { fits: need <= WASM_HEAP_BYTES, need, limit: WASM_HEAP_BYTES };
+}
+
+/** The least a dry run may fetch at once, whatever the estimate says (one map of a large model). */
+export const MIN_DRY_RUN_BYTES = 64 * 2 ** 20;
+
+/**
+ * What the WASM heap has left for the outputs a dry run fetches (discovery's), beside `sessions`
+ * sessions of this model: the heap less the estimate (its weights once per session), at least
+ * {@link MIN_DRY_RUN_BYTES}; negative when the sessions alone do not fit.
+ */
+export function dryRunRoom(estimate: MemoryEstimate, sessions = 1): number {
+  const fit = fitsWasmHeap(estimate);
+  const weights = fit.need - estimate.activations - WASM_HEAP_RESERVE;
+  const room = WASM_HEAP_BYTES - fit.need - (sessions - 1) * weights;
+  return room < 0 ? room : Math.max(MIN_DRY_RUN_BYTES, room);
 }

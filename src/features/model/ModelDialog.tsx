@@ -1,7 +1,7 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { toBlock } from '../../core/manifest/block';
 import type { ManifestSchedule, PredictionType, PredictionVariance } from '../../core/manifest/types';
-import { formatBytes } from '../../core/onnx/memory';
+import { formatBytes, WASM_HEAP_BYTES } from '../../core/onnx/memory';
 import { presetSchedule, SCHEDULE_PRESETS, type SchedulePresetId, scheduleSteps } from '../../core/schedule';
 import { useStore } from '../../state/store';
 import type { BlockCandidate, ModelInfo } from '../../worker/jobs';
@@ -113,6 +113,9 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
         .
         {model.memory &&
           ` Needs about ${formatBytes(model.memory.total)} at batch 1 (weights ${formatBytes(model.memory.weightsInRuntime)}, activations ~${formatBytes(model.memory.activations)}).`}
+        {model.wasmHeapBytes
+          ? ` Once loaded, ONNX Runtime's WASM heap took ${formatBytes(model.wasmHeapBytes)} of the ${formatBytes(WASM_HEAP_BYTES)} it can address.`
+          : ''}
         {model.float16 &&
           ' It computes in float16: DiffProbe feeds it float16 and reads its outputs back as float32.'}
         {manifest.prediction.variance &&

@@ -7,7 +7,7 @@ import { toBlock } from '../../core/manifest/block';
 import type { Manifest } from '../../core/manifest/types';
 import { manifestFromDiscovery } from '../../core/onnx/discover';
 import { type OnnxModelInfo, readModel } from '../../core/onnx/reader';
-import { discoverModel } from '../../engine/discover';
+import { type DiscoverOptions, discoverModel } from '../../engine/discover';
 import { webRuntime } from '../../engine/onnx-web';
 import type { BlockCandidate, ModelDiscovery } from '../jobs';
 import type { ExternalData } from './open-session';
@@ -22,7 +22,11 @@ export function readGraph(bytes: Uint8Array, fileName: string): OnnxModelInfo {
   }
 }
 
-/** Dry-runs the graph on WASM (always available, and exact) and proposes a manifest. */
+/**
+ * Dry-runs the graph on WASM (always available, and exact) and proposes a manifest.
+ * `runs.maxBytesPerRun`: what the heap has left for fetched outputs (core/onnx/memory.ts
+ * dryRunRoom); `runs.onProgress` after each dry run (a full-size model's take minutes each).
+ */
 export async function discoverInWorker(
   bytes: Uint8Array,
   graph: OnnxModelInfo,
@@ -30,6 +34,7 @@ export async function discoverInWorker(
   sha256: string,
   externalData: ExternalData,
   imageInput?: string,
+  runs: Pick<DiscoverOptions, 'maxBytesPerRun' | 'onProgress' | 'checkBatch'> = {},
 ): Promise<{ manifest: Manifest; discovery: Omit<ModelDiscovery, 'webgpuUnsupported'> }> {
   const started = performance.now();
   const runtime = await webRuntime('wasm');
@@ -37,6 +42,7 @@ export async function discoverInWorker(
     info: graph,
     imageInput,
     sessionOptions: externalData.length ? { externalData } : undefined,
+    ...runs,
   });
   const candidates: BlockCandidate[] = found.blocks.map((b) => ({
     ...toBlock(b),

@@ -1,3 +1,4 @@
+import { wasmHeapBytes } from '../../engine/onnx-web';
 import type { EnvironmentInfo } from '../jobs';
 
 /** Names of software rasterisers as adapters report them (architecture, description, device). */
@@ -51,6 +52,7 @@ export async function environment(): Promise<EnvironmentInfo> {
   return {
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
     hardwareConcurrency: globalThis.navigator?.hardwareConcurrency ?? 1,
+    wasmHeapBytes: wasmHeapBytes(),
     webgpu: await cached,
   };
 }

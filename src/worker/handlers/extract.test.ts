@@ -124,10 +124,10 @@ describe('extractFeatures cache keys', () => {
 
 /** A 3×256×256 model whose full-resolution blocks have 256 channels (64 MB a map per image). */
 function bigManifest(): Manifest {
-  const block = (name: string, level: number, channels: number) => ({
+  const block = (name: string, stage: 'down' | 'mid' | 'up', level: number, channels: number) => ({
     name,
     output: name,
-    stage: 'down' as const,
+    stage,
     level,
     resolution: [256 >> level, 256 >> level] as [number, number],
     channels,
@@ -136,7 +136,12 @@ function bigManifest(): Manifest {
     ...bundled(),
     input: { name: 'x', channels: 3, height: 256, width: 256, range: [-1, 1] },
     preprocessing: { ...bundled().preprocessing, color: 'rgb', mean: [0.5, 0.5, 0.5], std: [0.5, 0.5, 0.5] },
-    blocks: [block('d0', 0, 256), block('d1', 1, 256), block('mid', 3, 512), block('u0', 0, 256)],
+    blocks: [
+      block('d0', 'down', 0, 128),
+      block('d1', 'down', 1, 256),
+      block('mid', 'mid', 3, 512),
+      block('u0', 'up', 0, 128),
+    ],
   };
 }
 
@@ -154,11 +159,13 @@ describe('extractFeatures fetches what it needs', () => {
     expect(calls.length).toBe(2);
   });
 
-  it('batch size from bytes: a 256×256 model with 256-channel maps runs a few images a batch, not 32', async () => {
+  it('batch size from bytes: a 256×256 model with 128-channel maps runs a few images a batch, not 32', async () => {
     const m = bigManifest();
     const wasm = fakeModel(m, 'bytes-4');
     await extractFeatures({ ...params(m, ['d0'], 5, 4), cache: false }, ctx());
-    expect(wasm.calls.map((c) => c.count)).toEqual([3, 2]); // (0.75 + 64 + 64) MB an image, 512 MB
+    // An image: x_t 0.75 MB + d0 32 MB + what the pass holds (d0 + d1 48 MB for the skips, 3 × 32 MB):
+    // 176.75 MB, two a batch in 512 MB.
+    expect(wasm.calls.map((c) => c.count)).toEqual([2, 2, 1]);
     // WebGPU: bounded by the device's buffer limits (128 MB here): one image a batch.
     gpu.limits = { maxBufferSize: 2 ** 28, maxStorageBufferBindingSize: 2 ** 27 };
     const webgpu = fakeModel(m, 'bytes-4', 'webgpu');

@@ -10,13 +10,19 @@ import { modelIdentity } from '../../core/manifest/numbers-key';
 import type { Manifest } from '../../core/manifest/types';
 import { validateManifest } from '../../core/manifest/validate';
 import { withBlockOutputs } from '../../core/onnx/block-outputs';
-import { estimateMemory, fitsWasmHeap, formatBytes, type MemoryEstimate } from '../../core/onnx/memory';
+import {
+  dryRunRoom,
+  estimateMemory,
+  fitsWasmHeap,
+  formatBytes,
+  type MemoryEstimate,
+} from '../../core/onnx/memory';
 import type { OnnxModelInfo } from '../../core/onnx/reader';
 import { scheduleFromManifest } from '../../core/schedule';
 import { sha256Hex } from '../../core/sha256';
 import { randomTwin } from '../../core/twin/random-twin';
 import { twinManifest } from '../../core/twin/twin-manifest';
-import { configureWasm, webRuntime, webRuntimeVersion } from '../../engine/onnx-web';
+import { configureWasm, wasmHeapBytes, webRuntime, webRuntimeVersion } from '../../engine/onnx-web';
 import { unsupportedOnWebGpu } from '../../engine/webgpu-ops';
 import type { ModelFileRecord } from '../../pipeline/provenance';
 import { releaseBlockSessions } from '../block-sessions';
@@ -428,6 +434,15 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
       fileSha256,
       read.externalData,
       source.imageInput,
+      {
+        maxBytesPerRun: dryRunRoom(memory),
+        // A second image's activations must fit beside the first for the batch-2 check to run at all.
+        checkBatch: dryRunRoom(memory) >= memory.activations,
+        onProgress: async (done, total) => {
+          ctx.progress(done, total, `finding the blocks (dry run ${done} of ${total})`);
+          await ctx.checkpoint();
+        },
+      },
     );
     manifest = found.manifest;
     discovery = { ...found.discovery, webgpuUnsupported };
@@ -477,6 +492,7 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
     timings,
     ...(opened.unet.float16 && { float16: true }),
     memory,
+    wasmHeapBytes: wasmHeapBytes(),
     ...(read.twin ? { twin: read.twin } : {}),
   };
   const loaded: LoadedModel = {

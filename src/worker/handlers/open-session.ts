@@ -2,12 +2,16 @@
  * @file A U-Net session that is known to work: created, run once at batch 1 on every output (which
  * also checks each output's shape against the manifest) and once at batch 2 (a model exported with
  * a fixed batch size fails here, with a message that says how to fix the export, instead of at the
- * first batch of 32 with a raw ONNX Runtime error).
+ * first batch of 32 with a raw ONNX Runtime error). A model whose one image already fills an
+ * extraction batch (pipeline/batch-size.ts; the full-size ImageNet ADM) is never run at batch 2
+ * by extraction, so it is not checked there: for that model the run would take minutes and more
+ * heap than the 4 GiB left beside its weights.
  */
 import { DiffProbeError } from '../../core/errors';
 import type { Manifest } from '../../core/manifest/types';
 import type { OrtRuntime } from '../../engine/ort-types';
 import { UNetSession } from '../../engine/unet-session';
+import { extractionBatchSize, WASM_OUTPUT_BUDGET } from '../../pipeline/batch-size';
 
 /** ONNX external data files, by the path the graph names them with. */
 export type ExternalData = { path: string; data: Uint8Array }[];
@@ -17,6 +21,8 @@ export async function openSession(
   bytes: Uint8Array,
   manifest: Manifest,
   externalData: ExternalData = [],
+  /** The bytes an extraction batch may take (pipeline/batch-size.ts); tests pass a small one. */
+  outputBudget: number = WASM_OUTPUT_BUDGET,
 ): Promise<UNetSession> {
   const unet = await UNetSession.create(
     runtime,
@@ -28,6 +34,7 @@ export async function openSession(
   const pixels = channels * height * width;
   try {
     await unet.run(new Float32Array(pixels), 1, [0], ['eps', ...unet.blockNames]);
+    if (extractionBatchSize(manifest, ['eps'], 2, outputBudget) < 2) return unet;
     try {
       await unet.run(new Float32Array(2 * pixels), 2, [0, 0], ['eps']);
     } catch (error) {
