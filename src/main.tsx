@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
+import { prefetchRemainingData, startBundledDataSync } from './app/bundled-data';
 import { detectEnvironment, listenToWorker, loadDefaultModel } from './app/commands';
 import { exposeConsoleApi } from './app/console-api';
 import { startForwardSync } from './app/forward';
@@ -18,6 +19,7 @@ startUrlSync();
 listenToWorker();
 startKeyboard();
 startForwardSync();
+startBundledDataSync();
 exposeConsoleApi();
 
 createRoot(document.getElementById('root')!).render(
@@ -26,4 +28,7 @@ createRoot(document.getElementById('root')!).render(
   </StrictMode>,
 );
 
-void detectEnvironment().then(() => loadDefaultModel());
+void detectEnvironment()
+  .then(() => loadDefaultModel())
+  // Once the explorer is ready: the rest of the bundled images, in idle time (offline after one visit).
+  .then(() => prefetchRemainingData());

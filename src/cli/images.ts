@@ -80,7 +80,7 @@ function arraySet(
     channels: shape.channels,
     height: shape.height,
     width: shape.width,
-    splits: { test: { count: shape.count, images: '', labels: '' } },
+    splits: { test: { count: shape.count, labels: '', parts: [{ file: '', count: shape.count, first: 0 }] } },
   } satisfies DatasetIndex;
   const ds: BundledDataset = { index, splits: { test: split } };
   return {
@@ -117,10 +117,9 @@ export async function bundledSet(
       name: index.name,
       index: indexPath,
       split: splitName,
-      files: {
-        [files.images]: index.sha256?.[files.images] ?? null,
-        [files.labels]: index.sha256?.[files.labels] ?? null,
-      },
+      files: Object.fromEntries(
+        [...files.parts.map((p) => p.file), files.labels].map((f) => [f, index.sha256?.[f] ?? null]),
+      ),
     },
     count: split.count,
     labels: Int32Array.from(split.labels),

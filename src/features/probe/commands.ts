@@ -4,6 +4,7 @@
  * and trains through the compute worker with live curves. "Try it" re-extracts with the probe's
  * own spec.
  */
+import { ensureBundledImages, withBundledImages } from '../../app/bundled-data';
 import { notifyError, runJobOrThrow, trackRun } from '../../app/commands';
 import { isDiffProbeError } from '../../core/errors';
 import { modelInputFor } from '../../data/model-input';
@@ -12,7 +13,13 @@ import { dataSpec } from '../../pipeline/feature-spec';
 import { extractConcatenated as extractWith } from '../../pipeline/features';
 import { type ProbeRunState, runProbe, tryProbe } from '../../pipeline/probe-run';
 import type { PipelineJob, PipelineRuntime } from '../../pipeline/runtime';
-import { bundledSplit, type LabelledSplit, splitLabelled, VALIDATION_FRACTION } from '../../pipeline/split';
+import {
+  bundledSplit,
+  type LabelledSplit,
+  splitIds,
+  splitLabelled,
+  VALIDATION_FRACTION,
+} from '../../pipeline/split';
 import { bundledDataFor, getState, inputReady } from '../../state/store';
 import { POOLINGS } from '../extraction/commands';
 
@@ -86,6 +93,7 @@ export async function extractConcatenated(
   label: string,
   run?: AbortSignal,
 ): Promise<{ X: Float32Array; d: number } | null> {
+  if (!(await withBundledImages(() => ensureBundledImages(ids)))) return null;
   const { model, view } = getState();
   const input = imageInput();
   if (!model || !input) return null;
@@ -156,6 +164,8 @@ export function trainProbe(settings: ProbeSettings): Promise<void> {
 
 async function trainProbeRun(settings: ProbeSettings, run: AbortSignal): Promise<void> {
   const split = labelledSplit(settings);
+  // The images it samples, before anything runs (the training split loads on first use).
+  if (split && !(await withBundledImages(() => ensureBundledImages(splitIds(split))))) return;
   const spec = split && probeSpec(settings, split);
   const input = imageInput();
   if (!spec || !split || !input) {

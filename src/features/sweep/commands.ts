@@ -4,13 +4,14 @@
  * cell by validation accuracy is tested once. Stop keeps every cell already computed.
  */
 
+import { ensureBundledImages, withBundledImages } from '../../app/bundled-data';
 import { notifyError, trackRun } from '../../app/commands';
 import { compute } from '../../app/compute';
 import { EtaEstimator } from '../../core/progress';
 import { bundledModelInput } from '../../data/bundled';
 import { dataSpec, type FeatureSpec } from '../../pipeline/feature-spec';
 import type { PipelineRuntime } from '../../pipeline/runtime';
-import { bundledSplit, VALIDATION_FRACTION } from '../../pipeline/split';
+import { bundledSplit, splitIds, VALIDATION_FRACTION } from '../../pipeline/split';
 import { runSweep as runSweepPipeline } from '../../pipeline/sweep-run';
 import { bundledDataFor, getState } from '../../state/store';
 import { downloadBytes } from '../../ui/download';
@@ -37,15 +38,23 @@ export function runSweep(settings: SweepSettings): Promise<void> {
 }
 
 async function sweepRun(settings: SweepSettings, run: AbortSignal): Promise<void> {
+  const labelled = bundledDataFor(getState());
+  if (!labelled) return;
+  const validationFraction = settings.validationFraction ?? VALIDATION_FRACTION;
+  const split = bundledSplit(
+    {
+      classes: labelled.index.classes,
+      train: labelled.splits.train.labels,
+      test: labelled.splits.test.labels,
+    },
+    { ...settings, validationFraction },
+  );
+  // The images it samples, before anything runs (the training split loads on first use).
+  if (!(await withBundledImages(() => ensureBundledImages(splitIds(split))))) return;
   const s = getState();
   const { model, view } = s;
   const dataset = bundledDataFor(s);
-  if (!model || !dataset) return;
-  const validationFraction = settings.validationFraction ?? VALIDATION_FRACTION;
-  const split = bundledSplit(
-    { classes: dataset.index.classes, train: dataset.splits.train.labels, test: dataset.splits.test.labels },
-    { ...settings, validationFraction },
-  );
+  if (!model || !dataset || run.aborted) return;
   const spec: FeatureSpec = {
     model: model.id,
     modelName: model.manifest.name,
