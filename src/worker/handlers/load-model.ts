@@ -12,6 +12,7 @@ import { validateManifest } from '../../core/manifest/validate';
 import { withBlockOutputs } from '../../core/onnx/block-outputs';
 import { scheduleFromManifest } from '../../core/schedule';
 import { sha256Hex } from '../../core/sha256';
+import { download } from '../../data/download';
 import { configureWasm, webRuntime } from '../../engine/onnx-web';
 import { unsupportedOnWebGpu } from '../../engine/webgpu-ops';
 import { releaseBlockSessions } from '../block-sessions';
@@ -96,12 +97,20 @@ async function readSource(source: ModelSource, ctx: JobContext): Promise<ReadMod
       new TextDecoder().decode(await fetchBytes(source.manifestUrl, 'manifest')),
     );
     const url = new URL(manifest.model.file, source.manifestUrl).href;
-    return {
-      manifest,
-      bytes: await fetchBytes(url, 'model file'),
-      fileName: manifest.model.file,
-      externalData: [],
-    };
+    const mb = (manifest.model.bytes / 1e6).toFixed(1);
+    // Checked against the manifest's digest and kept for offline use (data/download.ts): a file
+    // cut short or stale is fetched again, never opened.
+    const bytes = await download({
+      url,
+      sha256: manifest.model.sha256.toLowerCase(),
+      bytes: manifest.model.bytes,
+      what: 'model file',
+      mismatch: 'model-corrupt',
+      missing: 'model-missing',
+      onProgress: (done, total) =>
+        ctx.progress(Math.round((100 * done) / total), 100, `downloading ${mb} MB`),
+    });
+    return { manifest, bytes, fileName: manifest.model.file, externalData: [] };
   }
   checkModelSize(source.modelName, source.model.size);
   const manifest = source.manifestText === undefined ? null : parseManifest(source.manifestText);
