@@ -1,6 +1,7 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
-import { compressedCopies, previewCompressed } from './tools/vite/compression';
+import { compressedCopies, previewCompressed } from './tools/vite/compression.ts';
+import { serviceWorker } from './tools/vite/pwa.ts';
 
 /**
  * Cross-origin isolation makes `crossOriginIsolated` true, which onnxruntime-web needs for
@@ -58,7 +59,13 @@ const previewHeaders = {
 
 // `vite build --mode deploy` (npm run build): the best brotli for large files too (minutes, not seconds).
 export default defineConfig(({ mode }) => ({
-  plugins: [react(), cspMeta(), compressedCopies(mode === 'deploy'), previewCompressed(previewHeaders)],
+  plugins: [
+    react(),
+    cspMeta(),
+    serviceWorker(),
+    compressedCopies(mode === 'deploy'),
+    previewCompressed(previewHeaders),
+  ],
   server: { headers: isolationHeaders },
   preview: { headers: previewHeaders },
   worker: { format: 'es' },

@@ -6,6 +6,7 @@ import { detectEnvironment, listenToWorker, loadDefaultModel } from './app/comma
 import { exposeConsoleApi } from './app/console-api';
 import { startForwardSync } from './app/forward';
 import { startKeyboard } from './app/keyboard';
+import { detectIsolation, restoreSavedSession, startServiceWorker } from './features/offline/commands';
 import { loadPreferences, savePreferences } from './state/persistence';
 import { getState, subscribe } from './state/store';
 import { startUrlSync } from './state/url-sync';
@@ -28,7 +29,14 @@ createRoot(document.getElementById('root')!).render(
   </StrictMode>,
 );
 
+detectIsolation();
 void detectEnvironment()
+  // Results an update's reload kept come back with their model (features/offline/session.ts).
+  .then(() => restoreSavedSession())
   .then(() => loadDefaultModel())
-  // Once the explorer is ready: the rest of the bundled images, in idle time (offline after one visit).
-  .then(() => prefetchRemainingData());
+  .finally(() => {
+    // Once the explorer is ready (or the load failed): offline use, then the rest of the bundled
+    // images in idle time, so that one visit is enough to work offline.
+    void startServiceWorker();
+    void prefetchRemainingData();
+  });

@@ -1,4 +1,5 @@
 import { useId, useRef, useState } from 'react';
+import { Waiting } from '../../app/Waiting';
 import { VALIDATION_FRACTION } from '../../pipeline/split';
 import { bundledDataFor, maxT, useStore } from '../../state/store';
 import { DataTable } from '../../ui/DataTable';
@@ -27,7 +28,7 @@ export function SweepPanel() {
   const heatmap = useRef<SVGSVGElement>(null);
   const lines = useRef<SVGSVGElement>(null);
   const ids = { which: useId(), t: useId(), train: useId(), test: useId() };
-  if (!model || !dataset) return <p className="muted">The sweep needs the model and the bundled data.</p>;
+  if (!model || !dataset) return <Waiting otherwise="The sweep needs the model and the bundled data." />;
   const timesteps = parseTimesteps(tText, maxT(model));
   const blocks =
     which === 'all'
