@@ -18,7 +18,8 @@ export function serviceWorker() {
     manifest: {
       name: 'DiffProbe',
       short_name: 'DiffProbe',
-      description: 'Look inside diffusion U-Nets from the browser: feature maps, embeddings and linear probes.',
+      description:
+        'Look inside diffusion U-Nets from the browser: feature maps, embeddings and linear probes.',
       start_url: '.',
       scope: '.',
       display: 'standalone',
