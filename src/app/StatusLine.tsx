@@ -48,7 +48,7 @@ export function StatusLine() {
       {details.length > 0 && (
         <details className="status-details">
           <summary>Details</summary>
-          <ul>
+          <ul className="status-notes">
             {details.map((d) => (
               <li key={d}>{d}</li>
             ))}
