@@ -37,12 +37,10 @@ export function StatusLine() {
     <div role="status" className="status">
       <span className="status-line">
         {line}
-        {pct !== null && !model && (
-          <>
-            {` ${pct}%`}
-            {r.note && <span className="muted">{` · ${r.note}`}</span>}
-            <progress className="status-progress" max={100} value={pct} aria-label="Loading the model" />
-          </>
+        {!model && pct !== null && ` ${pct}%`}
+        {!model && r.note && ` · ${r.note}`}
+        {!model && pct !== null && (
+          <progress className="status-progress" max={100} value={pct} aria-label="Loading the model" />
         )}
       </span>
       {details.length > 0 && (

@@ -16,7 +16,13 @@
  *   deletes the caches of other releases (cache-names.ts).
  */
 import { clientsClaim } from 'workbox-core';
-import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
+import {
+  addPlugins,
+  addRoute,
+  cleanupOutdatedCaches,
+  createHandlerBoundToURL,
+  precache,
+} from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
 import { CacheFirst } from 'workbox-strategies';
 import { staleCaches, WASM_CACHE } from './cache-names';
@@ -26,16 +32,21 @@ declare const self: ServiceWorkerGlobalScope & {
   __WB_MANIFEST: (string | { url: string; revision: string | null })[];
 };
 
-precacheAndRoute(self.__WB_MANIFEST);
+precache(self.__WB_MANIFEST);
 cleanupOutdatedCaches();
+// Everything answered from the precache carries COOP/COEP: the page, and the workers' scripts
+// (a dedicated worker of an isolated page must be isolated too for SharedArrayBuffer).
+addPlugins([{ handlerWillRespond: async ({ response }) => withIsolation(response) }]);
 
-const shell = createHandlerBoundToURL('index.html');
+// Navigations first (the precache route would answer "/" itself): any address of the app, with
+// its query (a shared view), gets the precached index.html.
 registerRoute(
-  new NavigationRoute(async (options) => withIsolation(await shell(options)), {
+  new NavigationRoute(createHandlerBoundToURL('index.html'), {
     // Only the app's own page: a link to a file (a download, the docs) is not the app.
     denylist: [/\.[a-z0-9]+$/i],
   }),
 );
+addRoute();
 
 // Any other ONNX Runtime build: content-hashed names, so a cached copy is never stale.
 registerRoute(

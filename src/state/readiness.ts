@@ -21,7 +21,8 @@ type ReadinessState = Pick<AppState, 'model' | 'modelStatus' | 'jobs' | 'dataset
 
 export function readiness(s: ReadinessState): Readiness {
   const job = s.jobs.model?.progress ?? null;
-  const fraction = job && job.total > 0 ? Math.min(1, job.done / job.total) : null;
+  // A step of one ('creating session') is not a measure of progress: only its note is said.
+  const fraction = job && job.total > 1 ? Math.min(1, job.done / job.total) : null;
   if (!s.model) {
     if (s.modelStatus === 'error')
       return { ready: false, waitingFor: 'a model (open one)', progress: null, note: null };
