@@ -59,7 +59,7 @@ test('first load, second load, offline, an update and evicted caches', async ({ 
     // Not isolated by this host; the status says so, and that the service worker fixes it next time.
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(false);
     await page.getByRole('status').getByText('Details').click();
-    await expect(details(page)).toContainText('not cross-origin isolated');
+    await expect(details(page)).toContainText('Not cross-origin isolated');
     await page.getByRole('status').getByText('Details').click();
 
     await page.getByRole('button', { name: 'Tour' }).click();
@@ -83,7 +83,7 @@ test('first load, second load, offline, an update and evicted caches', async ({ 
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
     await expect(page.getByRole('status')).toContainText(/WASM \(\d threads?\)/);
     await expect(page.getByRole('status')).toContainText(
-      'the service worker makes the page cross-origin isolated',
+      'Cross-origin isolated by the service worker',
     );
   });
 

@@ -35,7 +35,7 @@ export function StatusLine() {
   ].filter((d): d is string => Boolean(d));
   return (
     <div role="status" className="status">
-      <span className="status-line">
+      <span className="status-line" title={line}>
         {line}
         {!model && pct !== null && ` ${pct}%`}
         {!model && r.note && ` · ${r.note}`}
@@ -44,7 +44,12 @@ export function StatusLine() {
         )}
       </span>
       {details.length > 0 && (
-        <details className="status-details">
+        <details
+          className="status-details"
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') e.currentTarget.open = false;
+          }}
+        >
           <summary>Details</summary>
           <ul className="status-notes">
             {details.map((d) => (
@@ -63,14 +68,14 @@ function isolationText(
   worker: OfflineState['worker'],
 ): string {
   if (source === 'service-worker')
-    return 'Multi-threaded WASM: the service worker makes the page cross-origin isolated (this host sends no COOP/COEP headers).';
+    return 'Cross-origin isolated by the service worker (this host sends no COOP/COEP headers): WASM can use several threads.';
   if (isolated || source === 'headers')
-    return 'Multi-threaded WASM: the host makes the page cross-origin isolated.';
+    return 'Cross-origin isolated by the host’s COOP/COEP headers: WASM can use several threads.';
   const later =
     worker === 'unavailable'
       ? ''
       : ' The service worker adds the headers from the next visit (docs/deploy.md).';
-  return `Single-threaded WASM: not cross-origin isolated (the host sends no COOP/COEP headers).${later}`;
+  return `Not cross-origin isolated (the host sends no COOP/COEP headers): WASM runs on one thread.${later}`;
 }
 
 function offlineText(offline: OfflineState, dataLoaded: boolean): string {

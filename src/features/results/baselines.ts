@@ -114,7 +114,13 @@ function pixelsOf(ids: readonly string[]): { X: Float32Array; d: number } | null
  * Pooled features of `ids` for `blocks` at the spec's t, seed and pooling (the feature cache first),
  * their images loaded first (the training split loads on first use).
  */
-async function extractBlocks(spec: FeatureSpec, blocks: string[], ids: string[], label: string, run: AbortSignal) {
+async function extractBlocks(
+  spec: FeatureSpec,
+  blocks: string[],
+  ids: string[],
+  label: string,
+  run: AbortSignal,
+) {
   await ensureBundledImages(ids);
   return extractConcatenated(
     workerRuntime(label, run),
