@@ -34,13 +34,22 @@ function current(index: BundledDataset['index']): BundledDataset | null {
   return ds?.index === index ? ds : null;
 }
 
-/** Downloads one part (or joins its download) and marks it loaded in the store. */
-function loadPart(ds: BundledDataset, ref: PartRef, onProgress: (done: number) => void): Promise<void> {
+/**
+ * Downloads one part (or joins its download) and marks it loaded in the store. A background load
+ * decodes in the browser's idle time (a part takes 40–120 ms of the main thread to decode), so it
+ * never holds up a slider drag; one someone waits for decodes at once.
+ */
+function loadPart(
+  ds: BundledDataset,
+  ref: PartRef,
+  onProgress: (done: number) => void,
+  background = false,
+): Promise<void> {
   const key = `${ref.split}/${ref.part}`;
   const running = inFlight.get(key);
   if (running) return running;
   const work = (async () => {
-    await loadImagePart(ds, ref, { onProgress });
+    await loadImagePart(ds, ref, { onProgress, beforeDecode: background ? idleTime : undefined });
     const now = current(ds.index);
     if (!now) return;
     const next = withPartLoaded(now, ref);
@@ -153,6 +162,14 @@ export function allDataLoaded(ds: BundledDataset | null): boolean {
 
 const busy = () => Object.keys(getState().jobs).length > 0;
 
+/** The browser's next idle period (a moment with no input or frame to serve). */
+function idleTime(): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof requestIdleCallback === 'function') requestIdleCallback(() => resolve(), { timeout: 5000 });
+    else setTimeout(resolve, 50);
+  });
+}
+
 function whenIdle(): Promise<void> {
   return new Promise((resolve) => {
     const check = () => {
@@ -186,7 +203,7 @@ export async function prefetchRemainingData(): Promise<void> {
       if (!ds) return;
       const [next] = missingSplitParts(ds, ['test', ...Object.keys(ds.index.splits)]);
       if (!next) return;
-      await loadPart(ds, next, () => {});
+      await loadPart(ds, next, () => {}, true);
     }
   } catch (error) {
     console.info(`DiffProbe: background download stopped: ${String(error)}`);

@@ -126,9 +126,14 @@ export function partBytes(ds: BundledDataset, parts: readonly PartRef[]): number
 export async function loadImagePart(
   ds: BundledDataset,
   { split, part }: PartRef,
-  options: { fetchFile?: Fetch; onProgress?: (done: number, total: number) => void } = {},
+  options: {
+    fetchFile?: Fetch;
+    onProgress?: (done: number, total: number) => void;
+    /** Awaited between download and decoding (background loads decode in idle time). */
+    beforeDecode?: () => Promise<void>;
+  } = {},
 ): Promise<void> {
-  const { fetchFile = fetchChecked, onProgress } = options;
+  const { fetchFile = fetchChecked, onProgress, beforeDecode } = options;
   const p = ds.index.splits[split].parts[part];
   const pixels = ds.index.channels * ds.index.height * ds.index.width;
   const bytes = await fetchFile({
@@ -138,6 +143,7 @@ export async function loadImagePart(
     bytes: p.bytes,
     onProgress,
   });
+  await beforeDecode?.();
   ds.splits[split].images.set(decodeImagePart(ds.index, p, bytes), p.first * pixels);
 }
 

@@ -17,6 +17,8 @@ export async function startPreview(port: number): Promise<{ url: string; stop: (
       '--strictPort',
       '--host',
       '127.0.0.1',
+      // A build folder of one's own, as the e2e tests take it (DIFFPROBE_E2E_DIST).
+      ...(process.env.DIFFPROBE_E2E_DIST ? ['--outDir', process.env.DIFFPROBE_E2E_DIST] : []),
     ],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
