@@ -81,6 +81,8 @@ test('first load, second load, offline, an update and evicted caches', async ({ 
     const fetched = log.onWire().map((t) => t.path);
     expect(fetched.filter((p) => /\.(onnx|wasm|png|u8)$/.test(p) || p.includes('/data/'))).toEqual([]);
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    // The compute worker too (its script came from the service worker, with the headers).
+    expect(await page.evaluate(() => window.diffprobe.state().env?.crossOriginIsolated)).toBe(true);
     await expect(page.getByRole('status')).toContainText(/WASM \(\d threads?\)/);
     await expect(page.getByRole('status')).toContainText(
       'Cross-origin isolated by the service worker',
@@ -93,8 +95,8 @@ test('first load, second load, offline, an update and evicted caches', async ({ 
     await page.reload();
     await whenReady(page);
     await expect(page.getByRole('img', { name: /^Noisy image x_t/ })).toBeVisible();
-    await page.getByLabel('Training images', { exact: true }).fill('60');
-    await page.getByLabel('Test images', { exact: true }).fill('30');
+    await page.getByLabel('Training images', { exact: true }).fill('40');
+    await page.getByLabel('Test images', { exact: true }).fill('20');
     await page.getByRole('button', { name: 'Train probe' }).click();
     await expect(page.getByRole('region', { name: 'Probe results' })).toBeVisible({ timeout: 90_000 });
     await context.setOffline(false);
