@@ -9,7 +9,7 @@ import type { NodeDevice } from '../engine/onnx-node';
 import { int, type OptionSpec, type ParsedArgs, required, str, UsageError } from './args';
 import { defaultThreads, digest } from './context';
 import { defaultCacheDir } from './feature-cache';
-import type { ImageSet } from './images';
+import { type ImageSet, INVERT_OPTION } from './images';
 import { type ModelFile, type NodeModel, openModelSession, readModelFile } from './load';
 
 type Flags = ParsedArgs['flags'];
@@ -50,6 +50,7 @@ export const DATA_OPTIONS: OptionSpec[] = [
     value: '<file>',
     help: 'labels for --data: IDX (found beside *-images-idx3-ubyte by itself) or a .npy of integers',
   },
+  INVERT_OPTION,
   { name: 'start', value: 'I', help: 'first image', default: '0' },
   { name: 'count', value: 'N', help: 'number of images', default: 'all from --start' },
   {

@@ -32,6 +32,8 @@ export interface ExtractRequest {
   batch: number;
   /** Cache directory, or null. */
   cacheDir: string | null;
+  /** Called with each chunk's model inputs x_0 ([count, C, H, W], in row order), e.g. for --save-x0. */
+  onModelInput?: (x0: Float32Array, count: number) => Promise<void>;
   progress?: Progress;
 }
 
@@ -110,6 +112,7 @@ export async function extractRows(
     const chunkRows = rows.slice(offset, offset + CHUNK);
     const n = chunkRows.length;
     const x0 = await images.modelInput(chunkRows, manifest);
+    await req.onModelInput?.(x0, n);
     const hashes = req.cacheDir ? await imageHashes(x0, n, pixels) : [];
     for (const t of req.timesteps) {
       const features: ExtractChunk['features'] = {};

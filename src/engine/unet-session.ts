@@ -3,8 +3,11 @@
  * (x_t, t) and returns the requested outputs (ε̂ and/or block maps) as plain typed arrays.
  */
 import { DiffProbeError } from '../core/errors';
-import type { Manifest, TensorDtype } from '../core/manifest/types';
+import { FLOAT16_MAX } from '../core/float16';
+import { predictionShapeProblem, splitLearnedVariance } from '../core/manifest/prediction';
+import type { Manifest } from '../core/manifest/types';
 import type { OrtRuntime, OrtSession, OrtTensor, SessionOptions } from './ort-types';
+import { floatData, tensorOf } from './tensor-data';
 
 export interface OutputMap {
   data: Float32Array;
@@ -12,14 +15,36 @@ export interface OutputMap {
   dims: number[];
 }
 
+/** {@link UNetSession.run}'s key for the prediction (the first C channels of the prediction output). */
+export const PREDICTION_KEY = 'eps';
+/** {@link UNetSession.run}'s key for a learned-variance model's variance values (the last C channels). */
+export const VARIANCE_KEY = 'variance';
+
 export class UNetSession {
   private shapesChecked = false;
+
+  /**
+   * The image input's element type. A float16 model (a diffusers/optimum `--fp16` export) is fed
+   * float16 and its float16 outputs are read back as float32: cast at the boundary, so everything
+   * above the engine sees float32.
+   */
+  readonly imageDtype: 'float32' | 'float16';
 
   private constructor(
     readonly runtime: OrtRuntime,
     readonly session: OrtSession,
     readonly manifest: Manifest,
-  ) {}
+  ) {
+    this.imageDtype = tensorType(session, manifest.input.name) === 'float16' ? 'float16' : 'float32';
+  }
+
+  /** Whether the model computes in float16 (its image input or its prediction is float16). */
+  get float16(): boolean {
+    return (
+      this.imageDtype === 'float16' ||
+      tensorType(this.session, this.manifest.prediction.output, 'output') === 'float16'
+    );
+  }
 
   static async create(
     runtime: OrtRuntime,
@@ -47,8 +72,10 @@ export class UNetSession {
   }
 
   /**
-   * Runs one batch. `xt` is [count, C, H, W]; `t` holds one timestep per image.
-   * `outputs` are block names and/or 'eps'. Returns a map from those names to tensors.
+   * Runs one batch. `xt` is [count, C, H, W]; `t` holds one timestep per image. `outputs` are block
+   * names and/or the prediction's keys: {@link PREDICTION_KEY} ('eps', whatever the model
+   * predicts: always the first C channels of the prediction output) and, for a learned-variance
+   * model, {@link VARIANCE_KEY} (its last C channels). Returns a map from those names to tensors.
    */
   async run(
     xt: Float32Array,
@@ -57,28 +84,68 @@ export class UNetSession {
     outputs: string[],
   ): Promise<Record<string, OutputMap>> {
     const { prediction } = this.manifest;
+    if (outputs.includes(VARIANCE_KEY) && !prediction.variance)
+      throw new DiffProbeError(
+        'model-mismatch',
+        'the model has no learned variance (prediction.variance is not set): its prediction output has C channels',
+      );
     const feeds = this.feeds(xt, count, t);
     const byBlock = new Map(this.manifest.blocks.map((b) => [b.name, b]));
-    const fetchNames = outputs.map((name) =>
-      name === 'eps' ? prediction.output : (byBlock.get(name)?.output ?? name),
-    );
-    for (const [i, name] of fetchNames.entries()) {
-      if (!this.session.outputNames.includes(name))
-        throw new DiffProbeError('model-mismatch', `no output ${JSON.stringify(outputs[i])} in the model`);
+    const tensorName = (name: string) =>
+      name === PREDICTION_KEY || name === VARIANCE_KEY
+        ? prediction.output
+        : (byBlock.get(name)?.output ?? name);
+    const fetchNames = [...new Set(outputs.map(tensorName))];
+    for (const name of outputs) {
+      if (!this.session.outputNames.includes(tensorName(name)))
+        throw new DiffProbeError('model-mismatch', `no output ${JSON.stringify(name)} in the model`);
     }
     const results = await this.session.run(feeds, fetchNames);
-    const out: Record<string, OutputMap> = {};
-    for (const [i, name] of outputs.entries()) {
-      const tensor = results[fetchNames[i]];
-      out[name] = { data: await tensorData(tensor), dims: tensor.dims.map(Number) };
+    const raw: Record<string, OutputMap> = {};
+    for (const name of fetchNames) {
+      const tensor = results[name];
+      raw[name] = { data: await floatData(tensor), dims: tensor.dims.map(Number) };
       tensor.dispose?.();
     }
-    checkFinite(out, t);
+    const out: Record<string, OutputMap> = {};
+    const wantsPrediction = outputs.includes(PREDICTION_KEY) || outputs.includes(VARIANCE_KEY);
+    const parts = wantsPrediction ? this.predictionParts(raw[prediction.output], count) : undefined;
+    for (const name of outputs) {
+      if (name === PREDICTION_KEY) out[name] = parts!.prediction;
+      else if (name === VARIANCE_KEY) out[name] = parts!.variance!;
+      else out[name] = raw[tensorName(name)];
+    }
+    checkFinite(out, t, this.float16);
     if (!this.shapesChecked) {
       checkShapesAgainstManifest(out, this.manifest, count);
       this.shapesChecked = true;
     }
     return out;
+  }
+
+  /**
+   * The prediction output as [prediction | variance]: checked against the input's shape on every
+   * run (the split depends on it), then split when the manifest says the variance is learned.
+   */
+  private predictionParts(raw: OutputMap, count: number): { prediction: OutputMap; variance?: OutputMap } {
+    const { input, prediction } = this.manifest;
+    const { channels, height, width } = input;
+    const problem = predictionShapeProblem(raw.dims, [count, channels, height, width], prediction.variance);
+    if (problem)
+      throw new DiffProbeError(
+        'model-mismatch',
+        `output shapes do not match the manifest: prediction.output: ${problem}`,
+        {
+          problems: [`prediction.output: ${problem}`],
+        },
+      );
+    if (!prediction.variance) return { prediction: raw };
+    const dims = [count, channels, height, width];
+    const split = splitLearnedVariance(raw.data, count, channels, height * width);
+    return {
+      prediction: { data: split.prediction, dims },
+      variance: { data: split.variance, dims: [...dims] },
+    };
   }
 
   /**
@@ -94,13 +161,14 @@ export class UNetSession {
         `x_t holds ${xt.length} values, expected ${count} × ${input.channels}×${input.height}×${input.width}`,
       );
     return {
-      [input.name]: this.runtime.float32(xt, dims),
+      // A float16 model's image is cast at the boundary; its outputs are read back as float32.
+      [input.name]: tensorOf(this.runtime, this.imageDtype, xt, dims),
       ...this.timestepFeed(t, count),
       ...this.extraFeeds(count),
     };
   }
 
-  /** The timestep as the graph wants it: [N] or a scalar, float32, int64 or int32. */
+  /** The timestep as the graph wants it: [N] or a scalar, float32, float16, int64 or int32. */
   private timestepFeed(t: ArrayLike<number>, count: number): Record<string, OrtTensor> {
     const { name, dtype, rank = 1 } = this.manifest.timestep;
     let values = Array.from(t);
@@ -113,7 +181,7 @@ export class UNetSession {
       throw new DiffProbeError('internal', `${values.length} timesteps for a batch of ${count}`);
     }
     const dims = rank === 0 ? [] : [values.length];
-    return { [name]: this.tensorOf(dtype, values, dims) };
+    return { [name]: tensorOf(this.runtime, dtype, values, dims) };
   }
 
   /** Extra inputs (class labels, conditioning…) as the manifest's constants, every run. */
@@ -122,22 +190,9 @@ export class UNetSession {
     for (const extra of this.manifest.extraInputs ?? []) {
       const dims = extra.batched ? [count, ...extra.shape] : [...extra.shape];
       const size = dims.reduce((a, b) => a * b, 1);
-      feeds[extra.name] = this.tensorOf(extra.dtype, new Array<number>(size).fill(extra.value), dims);
+      feeds[extra.name] = tensorOf(this.runtime, extra.dtype, new Float64Array(size).fill(extra.value), dims);
     }
     return feeds;
-  }
-
-  private tensorOf(dtype: TensorDtype, values: number[], dims: number[]): OrtTensor {
-    if (dtype === 'float32') return this.runtime.float32(Float32Array.from(values), dims);
-    if (dtype === 'int32')
-      return this.runtime.int32(
-        Int32Array.from(values, (v) => Math.round(v)),
-        dims,
-      );
-    return this.runtime.int64(
-      BigInt64Array.from(values, (v) => BigInt(Math.round(v))),
-      dims,
-    );
   }
 
   async release(): Promise<void> {
@@ -145,20 +200,12 @@ export class UNetSession {
   }
 }
 
-async function tensorData(tensor: OrtTensor): Promise<Float32Array> {
-  // GPU-resident outputs must be downloaded; CPU ones are read directly.
-  const data = tensor.location && tensor.location !== 'cpu' ? await tensor.getData(true) : tensor.data;
-  if (!(data instanceof Float32Array))
-    throw new DiffProbeError('model-mismatch', `output has type ${tensor.type}, expected float32`);
-  return data;
-}
-
 /**
  * NaN or Inf in an output poisons every pooled feature, probe and plot built on it, silently. A
  * linear scan is cheap next to the convolutions that produced the values. Every affected output
  * is named, blocks first: the earliest block that goes bad says where to look.
  */
-function checkFinite(out: Record<string, OutputMap>, t: ArrayLike<number>): void {
+function checkFinite(out: Record<string, OutputMap>, t: ArrayLike<number>, float16: boolean): void {
   const bad: string[] = [];
   let kind = 'NaN';
   for (const [name, { data }] of Object.entries(out)) {
@@ -173,17 +220,43 @@ function checkFinite(out: Record<string, OutputMap>, t: ArrayLike<number>): void
   }
   if (!bad.length) return;
   const names = [
-    ...bad.filter((n) => n !== 'eps').map((n) => `block "${n}"`),
-    ...(bad.includes('eps') ? ['the prediction output'] : []),
+    ...bad.filter((n) => n !== PREDICTION_KEY && n !== VARIANCE_KEY).map((n) => `block "${n}"`),
+    ...(bad.includes(PREDICTION_KEY) ? ['the prediction output'] : []),
+    ...(bad.includes(VARIANCE_KEY) ? ['the learned variance'] : []),
   ];
-  throw new DiffProbeError(
+  throw nonFiniteError(names, bad, kind, t[0], float16);
+}
+
+/**
+ * The error for NaN/Inf in outputs `names` at timestep `t`. A float16 model gets the likely cause:
+ * float16 ends at 65504, and activations that grow with the noise level overflow it at high t.
+ */
+export function nonFiniteError(
+  names: readonly string[],
+  outputs: readonly string[],
+  kind: string,
+  t: number,
+  float16: boolean,
+): DiffProbeError {
+  const cause = float16
+    ? `; this is a float16 model, whose values end at ±${FLOAT16_MAX}: an activation overflowed at t = ${t}. Use a lower t, or a float32 export of the model (tools/export/export_unet.py)`
+    : '';
+  return new DiffProbeError(
     'model-nonfinite',
-    `${names.join(', ')} ${bad.length > 1 ? 'hold' : 'holds'} ${kind} at t = ${t[0]}`,
-    {
-      outputs: bad,
-      t: t[0],
-    },
+    `${names.join(', ')} ${names.length > 1 ? 'hold' : 'holds'} ${kind} at t = ${t}${cause}`,
+    { outputs: [...outputs], t, ...(float16 && { float16 }) },
   );
+}
+
+/** An input's (or output's) element type as the session declares it, if it says. */
+function tensorType(
+  session: OrtSession,
+  name: string,
+  kind: 'input' | 'output' = 'input',
+): string | undefined {
+  const list = kind === 'input' ? session.inputMetadata : session.outputMetadata;
+  const meta = list?.find((m) => m.name === name);
+  return meta?.isTensor ? meta.type : undefined;
 }
 
 function checkGraphAgainstManifest(session: OrtSession, manifest: Manifest): void {
@@ -236,12 +309,6 @@ function checkShapesAgainstManifest(out: Record<string, OutputMap>, manifest: Ma
         `blocks[${i}]: block "${block.name}" gives [${o.dims}], the manifest says [${want}] (channels, resolution)`,
       );
   });
-  const eps = out.eps;
-  const { channels, height, width } = manifest.input;
-  if (eps && eps.dims.join() !== [count, channels, height, width].join())
-    problems.push(
-      `prediction.output: gives [${eps.dims}], expected the input's shape [${[count, channels, height, width]}]`,
-    );
   if (problems.length)
     throw new DiffProbeError(
       'model-mismatch',

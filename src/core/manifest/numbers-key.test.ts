@@ -51,6 +51,12 @@ describe('numbersKey', () => {
         m.prediction.type = 'v_prediction';
       }),
       edited((m) => {
+        m.prediction.variance = 'learned_range';
+      }),
+      edited((m) => {
+        m.prediction.variance = 'learned';
+      }),
+      edited((m) => {
         m.extraInputs = [{ name: 'y', dtype: 'int64', shape: [], batched: true, value: 3 }];
       }),
     ];

@@ -4,11 +4,14 @@
  * prediction, the shapes of one dry run), for models that come without a manifest.
  */
 import { DiffProbeError } from '../errors';
+import { predictionShapeProblem } from '../manifest/prediction';
 import type { ManifestExtraInput, TensorDtype } from '../manifest/types';
 import { type Dim, ElemType, elemTypeName, type OnnxModelInfo, type ValueInfo } from './reader';
 
 export interface ImageRole {
   readonly name: string;
+  /** float16 for a float16 export (fed float16, cast at the boundary). */
+  readonly dtype: 'float32' | 'float16';
   readonly channels: number;
   /** null where the graph leaves the size symbolic (a fully convolutional export). */
   readonly height: number | null;
@@ -69,9 +72,11 @@ const DTYPES: Partial<Record<number, TensorDtype>> = {
   [ElemType.FLOAT]: 'float32',
   [ElemType.INT64]: 'int64',
   [ElemType.INT32]: 'int32',
+  [ElemType.FLOAT16]: 'float16',
 };
 
-const is4dFloat = (v: ValueInfo) => v.elemType === ElemType.FLOAT && v.dims?.length === 4;
+const is4dFloat = (v: ValueInfo) =>
+  (v.elemType === ElemType.FLOAT || v.elemType === ElemType.FLOAT16) && v.dims?.length === 4;
 const isTimestepLike = (v: ValueInfo) => DTYPES[v.elemType] !== undefined && (v.dims?.length ?? 2) <= 1;
 /** "t", "timestep(s)", "time", "sigma(s)" as a name or a word of one ("c_noise_t", "time_cond"). */
 const TIMESTEP_NAME = /(^|[^a-z])t($|[^a-z])|time|sigma/i;
@@ -84,6 +89,7 @@ function imageRole(v: ValueInfo, all: readonly ValueInfo[]): ImageRole {
     );
   return {
     name: v.name,
+    dtype: v.elemType === ElemType.FLOAT16 ? 'float16' : 'float32',
     channels: c,
     height: typeof h === 'number' ? h : null,
     width: typeof w === 'number' ? w : null,
@@ -124,13 +130,13 @@ function pickTimestep(
     const chosen = candidates.find((v) => v.name === timestepInput);
     if (!chosen)
       throw unsupported(
-        `${JSON.stringify(timestepInput)} is not a rank-0 or rank-1 float32/int64/int32 input of the model; found inputs: ${describeInputs(all)}`,
+        `${JSON.stringify(timestepInput)} is not a rank-0 or rank-1 float32/float16/int64/int32 input of the model; found inputs: ${describeInputs(all)}`,
       );
     return chosen;
   }
   if (candidates.length === 0)
     throw unsupported(
-      `the model has no timestep input (a scalar or [N] tensor of float32, int64 or int32); found inputs: ${describeInputs(all)}`,
+      `the model has no timestep input (a scalar or [N] tensor of float32, float16, int64 or int32); found inputs: ${describeInputs(all)}`,
     );
   if (candidates.length === 1) return candidates[0];
   const named = candidates.filter((v) => TIMESTEP_NAME.test(v.name));
@@ -146,7 +152,7 @@ function extraInput(v: ValueInfo, all: readonly ValueInfo[]): ManifestExtraInput
   const dtype = DTYPES[v.elemType];
   if (!dtype)
     throw unsupported(
-      `input ${JSON.stringify(v.name)} is ${elemTypeName(v.elemType)}; DiffProbe can feed float32, int64 or int32 extra inputs; found inputs: ${describeInputs(all)}`,
+      `input ${JSON.stringify(v.name)} is ${elemTypeName(v.elemType)}; DiffProbe can feed float32, float16, int64 or int32 extra inputs; found inputs: ${describeInputs(all)}`,
     );
   if (!v.dims)
     throw unsupported(`input ${JSON.stringify(v.name)} has no shape in the graph, so its size is unknown`);
@@ -157,8 +163,8 @@ function extraInput(v: ValueInfo, all: readonly ValueInfo[]): ManifestExtraInput
 }
 
 /**
- * The roles of the graph's inputs: the image (a 4-D float32 input: the only one, or the only one
- * with 1, 3 or 4 channels), the timestep (rank 0 or 1, float32/int64/int32; by name when several
+ * The roles of the graph's inputs: the image (a 4-D float32 or float16 input: the only one, or the only one
+ * with 1, 3 or 4 channels), the timestep (rank 0 or 1, float32/float16/int64/int32; by name when several
  * could be), the rest as extra inputs fed zeros.
  *
  * @returns `{ ambiguousImage }` when two inputs could be the image: call again with `imageInput`.
@@ -215,6 +221,18 @@ export function findPrediction(
   if (same.length) return { output: pick(same).name, channels: c, learnedVariance: false };
   const doubled = withChannels(2 * c);
   if (doubled.length) return { output: pick(doubled).name, channels: 2 * c, learnedVariance: true };
+  // An output of the image's batch and size with another channel count (2·C + 1, say) is surely
+  // the prediction: say what is wrong with its channels rather than only listing shapes.
+  const sized = outputs.find(
+    (o) => o.dims?.length === 4 && o.dims[0] === n && o.dims[2] === h && o.dims[3] === w,
+  );
+  if (sized?.dims) {
+    const problem = predictionShapeProblem(sized.dims, [n, c, h, w], undefined);
+    throw unsupported(`the prediction output ${JSON.stringify(sized.name)} ${problem}`, {
+      output: sized.name,
+      dims: [...sized.dims],
+    });
+  }
   const listed = outputs.map((o) => `${o.name} ${o.dims ? `[${o.dims.join(', ')}]` : '(not computed)'}`);
   throw unsupported(
     `no graph output has the image's shape [${imageDims.join(', ')}] (or twice its channels); the outputs are ${listed.join(', ') || 'none'}`,

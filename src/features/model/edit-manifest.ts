@@ -5,23 +5,41 @@
  */
 
 import { toBlock } from '../../core/manifest/block';
-import type { Manifest, ManifestBlock, ManifestSchedule, PredictionType } from '../../core/manifest/types';
-import type { BlockCandidate } from '../../worker/jobs';
+import type {
+  Manifest,
+  ManifestBlock,
+  ManifestSchedule,
+  ManifestSkip,
+  PredictionType,
+  PredictionVariance,
+} from '../../core/manifest/types';
+import { skipsBetween } from '../../core/onnx/discover';
+import type { BlockCandidate, BlockSkip } from '../../worker/jobs';
 
 export interface ModelEdits {
   /** Block names, any order; the manifest lists them in forward order. */
   blocks: readonly string[];
   schedule: ManifestSchedule;
   prediction: PredictionType;
+  /**
+   * How the last C channels of a 2·C-channel prediction output are read; only for a model whose
+   * output has them (absent: the manifest's own setting stays).
+   */
+  variance?: PredictionVariance;
   /** Value fed to each extra input, by input name. */
   extraValues: Readonly<Record<string, number>>;
 }
 
-/** The manifest with the edits applied; blocks keep forward order (candidates' order first). */
+/**
+ * The manifest with the edits applied; blocks keep forward order (candidates' order first). Skips:
+ * the manifest's own between blocks still picked, and the graph's (`skipEdges`, from discovery)
+ * drawn between the picked candidates.
+ */
 export function editManifest(
   manifest: Manifest,
   candidates: readonly BlockCandidate[],
   edits: ModelEdits,
+  skipEdges: readonly BlockSkip[] = [],
 ): Manifest {
   const wanted = new Set(edits.blocks);
   const known = new Map<string, ManifestBlock>();
@@ -32,18 +50,35 @@ export function editManifest(
   const order = [...candidates.map((c) => c.name), ...manifest.blocks.map((b) => b.name)];
   const blocks = [...new Set(order)].filter((n) => wanted.has(n)).map((n) => known.get(n)!);
   const names = new Set(blocks.map((b) => b.name));
-  const skips = manifest.skips?.filter((s) => names.has(s.from) && names.has(s.to));
+  const skips = unionSkips(
+    manifest.skips?.filter((s) => names.has(s.from) && names.has(s.to)) ?? [],
+    skipsBetween(
+      candidates.flatMap((c) =>
+        names.has(c.name) && c.position !== undefined ? [{ name: c.name, position: c.position }] : [],
+      ),
+      skipEdges,
+    ),
+  );
   const extraInputs = manifest.extraInputs?.map((e) =>
     e.name in edits.extraValues ? { ...e, value: edits.extraValues[e.name] } : e,
   );
   return {
     ...manifest,
     schedule: edits.schedule,
-    prediction: { ...manifest.prediction, type: edits.prediction },
+    prediction: {
+      ...manifest.prediction,
+      type: edits.prediction,
+      ...(edits.variance && manifest.prediction.variance && { variance: edits.variance }),
+    },
     blocks,
-    ...(skips && { skips }),
+    ...((skips.length > 0 || manifest.skips) && { skips }),
     ...(extraInputs && { extraInputs }),
   };
+}
+
+function unionSkips(a: readonly ManifestSkip[], b: readonly ManifestSkip[]): ManifestSkip[] {
+  const seen = new Set(a.map((s) => `${s.from}\n${s.to}`));
+  return [...a, ...b.filter((s) => !seen.has(`${s.from}\n${s.to}`))];
 }
 
 /** The manifest as a file: pretty JSON that `npm run cli -- validate` accepts. */
