@@ -84,9 +84,7 @@ test('first load, second load, offline, an update and evicted caches', async ({ 
     // The compute worker too (its script came from the service worker, with the headers).
     expect(await page.evaluate(() => window.diffprobe.state().env?.crossOriginIsolated)).toBe(true);
     await expect(page.getByRole('status')).toContainText(/WASM \(\d threads?\)/);
-    await expect(page.getByRole('status')).toContainText(
-      'Cross-origin isolated by the service worker',
-    );
+    await expect(page.getByRole('status')).toContainText('Cross-origin isolated by the service worker');
   });
 
   await test.step('offline, host down: reload, the explorer, a small probe', async () => {
