@@ -9,11 +9,15 @@
  *   - a second visit (service worker and caches warm): bytes and time to ready.
  * Targets (issue #24): ≤ 12 MB and ≤ 3 s to ready on localhost. Prints the figures; nothing passes
  * or fails here (e2e/classroom.spec.ts checks the bytes; times on these shared machines are noisy).
+ *
+ * `REFERENCE=<checkout>:<build folder>` loads another build side by side (cold, then a reload), the
+ * two alternating, and gives the ratio of their times to ready: on a machine shared with other work
+ * only such ratios mean something.
  */
 import { loadavg } from 'node:os';
 import type { Browser, BrowserContext, Page } from '@playwright/test';
 import { breakdown, recordTransfers, type TransferLog } from '../../e2e/support/network';
-import { median, runMain, withAppInChromium } from './browser';
+import { median, runMain, startPreview, withAppInChromium } from './browser';
 
 const RUNS = Number(process.env.RUNS ?? 3);
 const MB = (b: number) => (b / 1e6).toFixed(2);
@@ -55,13 +59,17 @@ async function visit(page: Page, url: string, log: TransferLog, reload: boolean)
   return { ms, bytes: log.total(), requests: log.onWire().length, files: breakdown(log.onWire()) };
 }
 
-async function oneColdVisit(browser: Browser, url: string) {
+async function oneColdVisit(browser: Browser, url: string, offline = true) {
   const context: BrowserContext = await browser.newContext({ viewport: { width: 1440, height: 900 } });
   try {
     const page = await context.newPage();
     const log = recordTransfers(context, url.replace(/\/$/, ''));
     const cold = await visit(page, url, log, false);
     log.reset();
+    if (!offline) {
+      const warm = await visit(page, url, log, true);
+      return { cold, background: { bytes: 0, requests: 0, files: [] }, warm };
+    }
     await page
       .getByRole('status')
       .filter({ hasText: 'Offline use: ready' })
@@ -77,10 +85,16 @@ async function oneColdVisit(browser: Browser, url: string) {
 
 async function main() {
   const before = loadavg()[0];
+  const [refCwd, refDist] = (process.env.REFERENCE ?? '').split(':');
+  const reference = refCwd ? await startPreview(4192, { cwd: refCwd, outDir: refDist }) : null;
   await withAppInChromium(4191, async (browser, url) => {
     const runs = [];
+    const refs = [];
     for (let i = 0; i < RUNS; i++) {
+      // The reference first on odd runs, second on even ones: neither always gets the quieter turn.
+      if (reference && i % 2 === 0) refs.push(await oneColdVisit(browser, reference.url, false));
       const r = await oneColdVisit(browser, url);
+      if (reference && i % 2 === 1) refs.push(await oneColdVisit(browser, reference.url, false));
       console.log(
         `run ${i + 1}: cold ${MB(r.cold.bytes)} MB / ${r.cold.requests} requests / ${(r.cold.ms / 1000).toFixed(2)} s; ` +
           `background ${MB(r.background.bytes)} MB / ${r.background.requests}; ` +
@@ -116,7 +130,22 @@ async function main() {
         `(targets 12 MB, 3 s: ${(first.cold.bytes / 12e6).toFixed(2)}× and ${(coldMs / 3000).toFixed(2)}×); ` +
         `second visit ${MB(first.warm.bytes)} MB, ready in ${(warmMs / 1000).toFixed(2)} s. Load average ${before.toFixed(1)} before, ${loadavg()[0].toFixed(1)} after.`,
     );
+    if (refs.length) {
+      const refCold = median(refs.map((r) => r.cold.ms));
+      const refWarm = median(refs.map((r) => r.warm.ms));
+      console.log('');
+      console.log(`Reference build (${refDist}), side by side, median of ${refs.length}:`);
+      for (const [i, r] of refs.entries())
+        console.log(
+          `  ref run ${i + 1}: cold ${MB(r.cold.bytes)} MB / ${r.cold.requests} requests / ${(r.cold.ms / 1000).toFixed(2)} s; reload ${MB(r.warm.bytes)} MB / ${(r.warm.ms / 1000).toFixed(2)} s`,
+        );
+      for (const line of refs[0].cold.files) console.log(`  ${line}`);
+      console.log(
+        `Against the reference: cold bytes ${(first.cold.bytes / refs[0].cold.bytes).toFixed(2)}×, cold time to ready ${(coldMs / refCold).toFixed(2)}×, second visit time ${(warmMs / refWarm).toFixed(2)}× (reference cold ${(refCold / 1000).toFixed(2)} s, reload ${(refWarm / 1000).toFixed(2)} s).`,
+      );
+    }
   });
+  reference?.stop();
 }
 
 runMain(main);
