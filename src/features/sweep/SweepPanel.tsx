@@ -1,11 +1,13 @@
 import { useId, useRef, useState } from 'react';
 import { Waiting } from '../../app/Waiting';
+import { defaultHead, HEADS, type HeadKind } from '../../core/heads/spec';
 import { VALIDATION_FRACTION } from '../../pipeline/split';
 import { bundledDataFor, maxT, useStore } from '../../state/store';
 import { DataTable } from '../../ui/DataTable';
 import { NumberField } from '../../ui/NumberField';
 import { SaveChartButtons } from '../../ui/SaveChartButtons';
 import { parseTimesteps } from '../probe/commands';
+import { HeadSelect } from '../probe/HeadSelect';
 import { runSweepWithBaselines } from '../results/baselines';
 import { sweepFindingText } from '../results/selectors';
 import { downloadSweep, openInExplorer } from './commands';
@@ -25,6 +27,7 @@ export function SweepPanel() {
   const [tText, setTText] = useState('0, 25, 100, 200, 500');
   const [nTrain, setNTrain] = useState(2000);
   const [nTest, setNTest] = useState(1000);
+  const [headKind, setHeadKind] = useState<HeadKind>('linear');
   const heatmap = useRef<SVGSVGElement>(null);
   const lines = useRef<SVGSVGElement>(null);
   const ids = { which: useId(), t: useId(), train: useId(), test: useId() };
@@ -54,6 +57,7 @@ export function SweepPanel() {
             <option value="all">All {model.manifest.blocks.length} blocks</option>
             <option value="selected">Selected blocks ({selected.length})</option>
           </select>
+          <HeadSelect label="Sweep classifier" value={headKind} onChange={setHeadKind} />
           <label htmlFor={ids.t}>Sweep timesteps</label>
           <input
             id={ids.t}
@@ -97,6 +101,7 @@ export function SweepPanel() {
                 validationFraction: VALIDATION_FRACTION,
                 C: 1,
                 maxIter: 100,
+                head: headKind === 'linear' ? null : defaultHead(headKind),
               })
             }
           >
@@ -106,8 +111,11 @@ export function SweepPanel() {
             Stop sweep
           </button>
           <span className="muted">
-            {blocks.length} × {timesteps?.length ?? 0} probes on {nTrain} + {nTest} images; features come from
-            the cache when they can.
+            {blocks.length} × {timesteps?.length ?? 0}{' '}
+            {headKind === 'linear' ? 'probes' : `${HEADS[headKind].noun.replace(/^the /, '')}s`} on {nTrain} +{' '}
+            {nTest} images; features come from the cache when they can.
+            {headKind !== 'linear' &&
+              ' A head trains for up to a few minutes per cell; the linear probe on the chosen cell says what it adds.'}
           </span>
         </div>
         <p className="muted">

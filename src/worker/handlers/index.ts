@@ -7,6 +7,7 @@ import { environment } from './environment';
 import { extractFeatures } from './extract';
 import { simulateFault } from './faults';
 import { generate } from './generate';
+import { applyHead, trainHead } from './head';
 import { loadModel } from './load-model';
 import { discoverBlocks, exportModel } from './model-tools';
 import { applyProbe, trainProbe } from './probe';
@@ -23,6 +24,8 @@ export const handlers: Handlers = {
   generate,
   trainProbe,
   applyProbe: (params) => applyProbe(params),
+  trainHead: (params, ctx) => trainHead(params, ctx),
+  applyHead: (params) => applyHead(params),
   embed,
   resumeEmbedding,
   cacheStats: async () => (await featureCache())?.stats() ?? null,
