@@ -6,7 +6,7 @@
  */
 import { FILE_CACHE } from '../data/download';
 
-/** Other ONNX Runtime builds (the WebGPU ones), kept on first use: hashed names, so never stale. */
+/** Other ONNX Runtime builds (the WebGPU ones) and TensorFlow.js's, kept on first use: hashed names, so never stale. */
 export const WASM_CACHE = 'diffprobe-wasm-v1';
 
 /** Every cache of ours this release uses (Workbox's precache has its own name and cleanup). */

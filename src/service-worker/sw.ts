@@ -9,7 +9,7 @@
  *   downloads them once, not twice.
  * - Answers navigations with the precached index.html, adding COOP/COEP when the host sent none
  *   (isolation.ts).
- * - Keeps other ONNX Runtime .wasm builds (WebGPU) on first use. Nothing else is cached here: a
+ * - Keeps other ONNX Runtime .wasm builds (WebGPU) and TensorFlow.js's (the heads) on first use. Nothing else is cached here: a
  *   user's models and images never travel through the network at all (they are read from files).
  * - A new release waits until the page asks it to take over (the page asks only when no job runs,
  *   and keeps the user's results across the reload: offline/session.ts); when it takes over it
@@ -48,9 +48,11 @@ registerRoute(
 );
 addRoute();
 
-// Any other ONNX Runtime build: content-hashed names, so a cached copy is never stale.
+// Any other ONNX Runtime build, and TensorFlow.js's (the heads, loaded on first use): content-hashed
+// names, so a cached copy is never stale, and a head trained once can be trained again offline.
 registerRoute(
-  ({ url, sameOrigin }) => sameOrigin && /\/assets\/ort-wasm[^/]*\.wasm$/.test(url.pathname),
+  ({ url, sameOrigin }) =>
+    sameOrigin && /\/assets\/(ort-wasm|tfjs-backend-wasm)[^/]*\.wasm$/.test(url.pathname),
   new CacheFirst({ cacheName: WASM_CACHE }),
 );
 
