@@ -6,7 +6,7 @@
  * - once idle, the rest is kept for offline use, and a stale cache of an older release is gone;
  * - a second load asks the network for no model, data or .wasm, and the service worker makes the
  *   page cross-origin isolated (the status says so);
- * - with the network off (and the host down): reload, the explorer, a small probe;
+ * - with the network off (and the host down): reload, the explorer, a small probe and sweep;
  * - a new release: the app says so, reloads on request, and the probe's results survive it;
  * - every cache evicted and the model's first download cut short: the app loads from the network,
  *   fetches the model again, and says nothing alarming.
@@ -87,7 +87,7 @@ test('first load, second load, offline, an update and evicted caches', async ({ 
     await expect(page.getByRole('status')).toContainText('Cross-origin isolated by the service worker');
   });
 
-  await test.step('offline, host down: reload, the explorer, a small probe', async () => {
+  await test.step('offline, host down: reload, the explorer, a small probe and sweep', async () => {
     await host.close();
     await context.setOffline(true);
     await page.reload();
@@ -97,6 +97,13 @@ test('first load, second load, offline, an update and evicted caches', async ({ 
     await page.getByLabel('Test images', { exact: true }).fill('20');
     await page.getByRole('button', { name: 'Train probe' }).click();
     await expect(page.getByRole('region', { name: 'Probe results' })).toBeVisible({ timeout: 90_000 });
+    // A sweep too: the selected block at the probe's t (its features come from the cache).
+    await page.getByLabel('Sweep blocks').selectOption('selected');
+    await page.getByLabel('Sweep timesteps').fill('25');
+    await page.getByLabel('Sweep training images').fill('40');
+    await page.getByLabel('Sweep test images').fill('20');
+    await page.getByRole('button', { name: 'Run sweep' }).click();
+    await expect(page.getByText('Done.')).toBeVisible({ timeout: 90_000 });
     await context.setOffline(false);
     host = await startStaticHost(DIST, port);
   });

@@ -15,7 +15,7 @@ import type { OnnxModelInfo } from '../../core/onnx/reader';
 import { scheduleFromManifest } from '../../core/schedule';
 import { sha256Hex } from '../../core/sha256';
 import { download } from '../../data/download';
-import { configureWasm, webRuntime } from '../../engine/onnx-web';
+import { configureWasm, startWasm, webRuntime } from '../../engine/onnx-web';
 import { unsupportedOnWebGpu } from '../../engine/webgpu-ops';
 import { releaseBlockSessions } from '../block-sessions';
 import type { JobContext } from '../context';
@@ -308,6 +308,12 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
   };
   let at = performance.now();
   ctx.progress(0, 100, 'reading model');
+  if (params.backend !== 'webgpu') {
+    // WASM will run (Auto opens it too): its .wasm compiles while the model downloads and is read.
+    const env = await environment();
+    configureWasm(env.crossOriginIsolated, env.hardwareConcurrency, params.wasmThreads);
+    void startWasm();
+  }
   let graph: OnnxModelInfo | undefined;
   let memory: MemoryEstimate | undefined;
   // Said before anything big is read or allocated; a model the WASM heap cannot hold stops here.
