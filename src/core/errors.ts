@@ -27,6 +27,9 @@ export type ErrorCode =
   | 'out-of-memory'
   | 'device-lost'
   | 'probe-data'
+  | 'cka-data'
+  | 'twin-no-weights'
+  | 'sampler-options'
   | 'internal';
 
 /** All codes, in declaration order (handy for exhaustive tables and tests). */
@@ -50,6 +53,9 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'out-of-memory',
   'device-lost',
   'probe-data',
+  'cka-data',
+  'twin-no-weights',
+  'sampler-options',
   'internal',
 ];
 
