@@ -1,5 +1,7 @@
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin } from 'vite';
+import { compressedCopies, previewCompressed } from './tools/vite/compression.ts';
+import { serviceWorker } from './tools/vite/pwa.ts';
 
 /**
  * Cross-origin isolation makes `crossOriginIsolated` true, which onnxruntime-web needs for
@@ -48,10 +50,24 @@ function cspMeta(): Plugin {
   };
 }
 
-export default defineConfig({
-  plugins: [react(), cspMeta()],
+/** What the preview server sends with every response (docs/deploy.md: the same for real hosts). */
+const previewHeaders = {
+  ...isolationHeaders,
+  'Content-Security-Policy': contentSecurityPolicy,
+  'Cache-Control': 'no-cache',
+};
+
+// `vite build --mode deploy` (npm run build): the best brotli for large files too (minutes, not seconds).
+export default defineConfig(({ mode }) => ({
+  plugins: [
+    react(),
+    cspMeta(),
+    serviceWorker(),
+    compressedCopies(mode === 'deploy'),
+    previewCompressed(previewHeaders),
+  ],
   server: { headers: isolationHeaders },
-  preview: { headers: { ...isolationHeaders, 'Content-Security-Policy': contentSecurityPolicy } },
+  preview: { headers: previewHeaders },
   worker: { format: 'es' },
   build: { target: 'es2022', chunkSizeWarningLimit: 2000 },
-});
+}));

@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { readDatasetSplit } from '../src/cli/load';
 import { datasetToModelInput } from '../src/core/dataset/index-file';
 import { readNpy } from '../src/core/npy';
 import { maxAbsDiff } from '../src/testing/fixtures';
@@ -53,12 +54,12 @@ test('the app and the CLI give the same features and the same probe', async ({ a
   const count = 64;
   const blocks = ['mid', 'up1_0'];
   const manifest = JSON.parse(readFileSync(MANIFEST, 'utf8'));
+  const { split: testSplit } = await readDatasetSplit(
+    join(ROOT, 'public/data/fashion-mnist/dataset.json'),
+    'test',
+  );
   const x0 = datasetToModelInput(
-    {
-      images: new Uint8Array(readFileSync(join(ROOT, 'public/data/fashion-mnist/test-images.u8'))),
-      labels: new Uint8Array(0),
-      count: 10000,
-    },
+    testSplit,
     { channels: 1, height: 28, width: 28 },
     0,
     count,

@@ -1,10 +1,12 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
+import { prefetchRemainingData, startBundledDataSync } from './app/bundled-data';
 import { detectEnvironment, listenToWorker, loadDefaultModel } from './app/commands';
 import { exposeConsoleApi } from './app/console-api';
 import { startForwardSync } from './app/forward';
 import { startKeyboard } from './app/keyboard';
+import { detectIsolation, restoreSavedSession, startServiceWorker } from './features/offline/commands';
 import { loadPreferences, savePreferences } from './state/persistence';
 import { getState, subscribe } from './state/store';
 import { startUrlSync } from './state/url-sync';
@@ -18,6 +20,7 @@ startUrlSync();
 listenToWorker();
 startKeyboard();
 startForwardSync();
+startBundledDataSync();
 exposeConsoleApi();
 
 createRoot(document.getElementById('root')!).render(
@@ -26,4 +29,14 @@ createRoot(document.getElementById('root')!).render(
   </StrictMode>,
 );
 
-void detectEnvironment().then(() => loadDefaultModel());
+detectIsolation();
+void detectEnvironment()
+  // Results an update's reload kept come back with their model (features/offline/session.ts).
+  .then(() => restoreSavedSession())
+  .then(() => loadDefaultModel())
+  .finally(() => {
+    // Once the explorer is ready (or the load failed): offline use, then the rest of the bundled
+    // images in idle time, so that one visit is enough to work offline.
+    void startServiceWorker();
+    void prefetchRemainingData();
+  });

@@ -1,4 +1,7 @@
-/** Layout checks: the page does not scroll sideways, and no control or chart sticks out of its panel. */
+/**
+ * Layout checks: the page does not scroll sideways, no control or chart sticks out of its panel, no
+ * drop-down is too narrow for the choice it shows, and the header's status is one line.
+ */
 import type { Page } from '@playwright/test';
 
 /** One line per problem; empty when the layout fits. */
@@ -48,6 +51,31 @@ export async function layoutProblems(page: Page): Promise<string[]> {
               `#${panel.id}: ${name(el)} hides ${el.scrollWidth - el.clientWidth} px of its content sideways`,
             );
       }
+    }
+    // A drop-down narrower than its chosen option cuts the words off (Normalisation at 1920 px
+    // once): its width with that option alone, laid out freely, is what it needs.
+    for (const select of document.querySelectorAll<HTMLSelectElement>('select')) {
+      if (!select.checkVisibility() || select.selectedIndex < 0) continue;
+      const probe = select.cloneNode(false) as HTMLSelectElement;
+      probe.append(select.options[select.selectedIndex].cloneNode(true));
+      probe.style.cssText =
+        'position:absolute;visibility:hidden;width:auto;min-width:0;max-width:none;flex:none';
+      select.parentElement?.append(probe);
+      const needed = probe.getBoundingClientRect().width;
+      probe.remove();
+      const has = select.getBoundingClientRect().width;
+      if (has + 0.5 < needed)
+        out.push(`${name(select)} is ${has.toFixed(0)} px wide, its choice needs ${needed.toFixed(0)} px`);
+    }
+    // The status is one line (what runs which model); the reasons are under Details.
+    const status = document.querySelector<HTMLElement>('[role="status"]');
+    if (status) {
+      const lineHeight = Number.parseFloat(getComputedStyle(status).lineHeight) || 20;
+      const height = status.getBoundingClientRect().height;
+      if (height > 1.8 * lineHeight)
+        out.push(
+          `the status takes ${height.toFixed(0)} px, more than one line (${lineHeight.toFixed(0)} px)`,
+        );
     }
     return out;
   });

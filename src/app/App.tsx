@@ -7,6 +7,7 @@ import { GeneratePanel } from '../features/generate/GeneratePanel';
 import { ImagesPanel } from '../features/images/ImagesPanel';
 import { ImageInputChoice } from '../features/model/ImageInputChoice';
 import { ModelChangeChoice } from '../features/model/ModelChangeChoice';
+import { UpdateBanner } from '../features/offline/UpdateBanner';
 import { ProbePanel } from '../features/probe/ProbePanel';
 import { SweepPanel } from '../features/sweep/SweepPanel';
 import { TimestepControls } from '../features/timestep/TimestepPanel';
@@ -43,6 +44,7 @@ export function App() {
       <main className="layout">
         <ImageInputChoice />
         <ModelChangeChoice />
+        <UpdateBanner />
         <Notices />
         <div className="explorer">
           <Panel id="images" title="Images">

@@ -1,6 +1,7 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { endTour, startTour } from '../features/tour/commands';
-import { useStore } from '../state/store';
+import { readiness, waitingText } from '../state/readiness';
+import { useShallow, useStore } from '../state/store';
 import { copyViewLink, viewLink } from './share';
 
 /** Tour, presenter mode and "Copy link": how a view is shown to others and shared. */
@@ -8,6 +9,15 @@ export function ViewControls() {
   const presenter = useStore((s) => s.presenter);
   const setPresenter = useStore((s) => s.setPresenter);
   const touring = useStore((s) => s.tour !== null);
+  // The tour walks through the default model's experiment: enabled exactly when that can run.
+  const r = useStore(useShallow(readiness));
+  const otherModel = useStore((s) => s.model !== null && !s.modelIsDefault);
+  const tourWait = !r.ready
+    ? waitingText(r)
+    : otherModel
+      ? 'The tour runs on the default model: open it with “Default model”.'
+      : '';
+  const tourNote = useId();
   const [copy, setCopy] = useState<{ ok: boolean; link: string } | null>(null);
   // Presenter mode scales the whole page (rem units), so the class sits on the root element.
   useEffect(() => {
@@ -20,9 +30,21 @@ export function ViewControls() {
   }, [copy]);
   return (
     <div className="view-controls">
-      <button type="button" aria-pressed={touring} onClick={() => (touring ? endTour() : void startTour())}>
+      <button
+        type="button"
+        aria-pressed={touring}
+        disabled={!touring && tourWait !== ''}
+        aria-describedby={tourWait ? tourNote : undefined}
+        title={tourWait || undefined}
+        onClick={() => (touring ? endTour() : void startTour())}
+      >
         Tour
       </button>
+      {tourWait && (
+        <span id={tourNote} className="visually-hidden">
+          {tourWait}
+        </span>
+      )}
       <button type="button" aria-pressed={presenter} onClick={() => setPresenter(!presenter)}>
         Presenter mode
       </button>

@@ -5,7 +5,6 @@
 import { DiffProbeError } from '../core/errors';
 import type { Manifest } from '../core/manifest/types';
 import { EtaEstimator } from '../core/progress';
-import { loadBundledDataset } from '../data/bundled';
 import { reconvertUploads } from '../features/images/commands';
 import type { PipelineJob, PipelineRuntime } from '../pipeline/runtime';
 import { backendNotice, sameModel } from '../state/model-change';
@@ -14,6 +13,7 @@ import type { RunOptions } from '../worker/client';
 import type { BackendChoice, ModelInfo, ModelSource } from '../worker/jobs';
 import type { JobName, JobParams, JobResult } from '../worker/protocol';
 import { browserStorage, rememberDecision, rememberedDecisions } from './backend-memory';
+import { openDefaultData } from './bundled-data';
 import { compute } from './compute';
 import { describeError } from './messages';
 
@@ -304,6 +304,9 @@ async function loadModelFrom(
 
 export async function loadDefaultModel(backend: BackendChoice = getState().prefs.backend): Promise<boolean> {
   const manifestUrl = new URL(DEFAULT_MANIFEST_URL, document.baseURI).href;
+  // The first view's images download beside the model (the page is ready when both are).
+  const data = getState().dataset ? null : openDefaultData(manifestUrl);
+  data?.catch(() => {}); // reported below, once the model's own outcome is known
   const ok = await loadModelFrom(
     async () => ({ kind: 'url', manifestUrl }),
     'Loading the default model',
@@ -312,9 +315,9 @@ export async function loadDefaultModel(backend: BackendChoice = getState().prefs
     { isDefault: true, stopsJobs: true, target: 'The default model' },
   );
   const model = getState().model;
-  if (ok && model && !getState().dataset) {
+  if (ok && model && data && !getState().dataset) {
     try {
-      getState().setDataset(await loadBundledDataset(model.manifest, manifestUrl), model.hash);
+      getState().setDataset(await data, model.hash);
     } catch (error) {
       const { title, text } = describeError(error);
       getState().notify('error', title, text);

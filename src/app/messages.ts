@@ -54,6 +54,11 @@ export const ERROR_MESSAGES: { [K in ErrorCode]: { title: string; action: string
     title: 'The bundled data set could not be loaded',
     action: 'Reload the page; if it persists, rebuild the data with tools/model/make_data.py.',
   },
+  network: {
+    title: 'A download failed',
+    action:
+      'Check the network connection and try again. After one complete visit DiffProbe works offline: the model and the bundled images are kept in this browser.',
+  },
   'npy-invalid': {
     title: 'This .npy file cannot be read',
     action: 'Save it with numpy.save as a C-ordered array.',
@@ -127,6 +132,7 @@ export const CLI_MESSAGES: { [K in ErrorCode]: { title?: string; action: string 
     action:
       'Check --data (bundled:<split>, IDX files, a folder with one subfolder per class, or a .npy of uint8 images) and --labels; for the bundled data, rebuild it with tools/model/make_data.py.',
   },
+  network: { action: 'Check the network connection and run the command again.' },
   'npy-invalid': { action: ERROR_MESSAGES['npy-invalid'].action },
   cancelled: { title: 'Interrupted', action: 'Nothing was written; run the command again.' },
   'backend-unavailable': {

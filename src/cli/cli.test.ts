@@ -20,11 +20,15 @@ import pngjs from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpy, writeNpy } from '../core/npy';
 import { bundledSplit, VALIDATION_FRACTION } from '../pipeline/split';
+import { readDatasetSplit } from './load';
 import { main } from './main';
+
+/** The bundled test images as raw bytes (decoded from their PNG parts). */
+const testImages = async () => Buffer.from((await readDatasetSplit(DATASET, 'test')).split.images);
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const MANIFEST = join(ROOT, 'public/models/fashion-mnist-ddpm/manifest.json');
-const TEST_IMAGES = join(ROOT, 'public/data/fashion-mnist/test-images.u8');
+const DATASET = join(ROOT, 'public/data/fashion-mnist/dataset.json');
 const TEST_LABELS = join(ROOT, 'public/data/fashion-mnist/test-labels.u8');
 let dir: string;
 
@@ -406,7 +410,7 @@ describe('data sources give the bundled features for the same pixels', () => {
   });
 
   it('IDX (gzipped, labels found beside the images)', async () => {
-    const images = readFileSync(TEST_IMAGES).subarray(0, 6 * 784);
+    const images = (await testImages()).subarray(0, 6 * 784);
     const header = Buffer.alloc(16);
     header.writeUInt32BE(0x803, 0);
     header.writeUInt32BE(6, 4);
@@ -439,7 +443,7 @@ describe('data sources give the bundled features for the same pixels', () => {
   });
 
   it('a .npy of uint8 images with --labels', async () => {
-    const images = new Uint8Array(readFileSync(TEST_IMAGES).subarray(0, 6 * 784));
+    const images = new Uint8Array((await testImages()).subarray(0, 6 * 784));
     writeFileSync(join(dir, 'imgs.npy'), writeNpy(images, [6, 28, 28]));
     writeFileSync(
       join(dir, 'labs.npy'),
@@ -463,7 +467,7 @@ describe('data sources give the bundled features for the same pixels', () => {
 
   it('an ImageFolder of PNG and JPEG files in both polarities (decoded in Node, converted like uploads)', async () => {
     const root = join(dir, 'folder');
-    const images = readFileSync(TEST_IMAGES);
+    const images = await testImages();
     for (const [cls, i] of [
       ['bag', 0],
       ['bag', 1],

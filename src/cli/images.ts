@@ -195,10 +195,9 @@ export async function bundledSet(
       name: index.name,
       index: indexPath,
       split: splitName,
-      files: {
-        [files.images]: index.sha256?.[files.images] ?? null,
-        [files.labels]: index.sha256?.[files.labels] ?? null,
-      },
+      files: Object.fromEntries(
+        [...files.parts.map((p) => p.file), files.labels].map((f) => [f, index.sha256?.[f] ?? null]),
+      ),
     },
     count: split.count,
     labels: Int32Array.from(split.labels),

@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { decodeImagePart, verifySplitImages } from '../core/dataset/image-parts';
 import {
   checkSplit,
   type DatasetIndex,
@@ -181,6 +182,18 @@ export async function loadNodeDataset(
   if (!manifest.dataset)
     throw new DiffProbeError('dataset-invalid', `the manifest ${manifestPath} names no bundled data set`);
   const indexPath = resolve(dirname(manifestPath), manifest.dataset);
+  const { index, split } = await readDatasetSplit(indexPath, splitName);
+  return { index, split, indexPath };
+}
+
+/**
+ * A data set's split read from `dataset.json` and its files: every file's digest checked, the image
+ * parts decoded and joined in row order, and their pixels checked against the split's digest.
+ */
+export async function readDatasetSplit(
+  indexPath: string,
+  splitName: string,
+): Promise<{ index: DatasetIndex; split: DatasetSplit }> {
   const indexBytes = await readOrFail(indexPath, 'dataset-invalid', 'the data set index');
   let json: unknown;
   try {
@@ -196,13 +209,19 @@ export async function loadNodeDataset(
       `no split ${quote(splitName)} in ${indexPath} (have ${Object.keys(index.splits).join(', ')})`,
     );
   const dir = dirname(indexPath);
-  const [images, labels] = await Promise.all([
-    readOrFail(resolve(dir, files.images), 'dataset-invalid', 'the images'),
-    readOrFail(resolve(dir, files.labels), 'dataset-invalid', 'the labels'),
+  const read = async (file: string, what: string) => {
+    const bytes = await readOrFail(resolve(dir, file), 'dataset-invalid', what);
+    await verifyDatasetFile(index, file, bytes);
+    return bytes;
+  };
+  const pixels = index.channels * index.height * index.width;
+  const images = new Uint8Array(files.count * pixels);
+  const [labels] = await Promise.all([
+    read(files.labels, 'the labels'),
+    ...files.parts.map(async (part) =>
+      images.set(decodeImagePart(index, part, await read(part.file, 'the images')), part.first * pixels),
+    ),
   ]);
-  await Promise.all([
-    verifyDatasetFile(index, files.images, images),
-    verifyDatasetFile(index, files.labels, labels),
-  ]);
-  return { index, split: checkSplit(index, splitName, images, labels), indexPath };
+  await verifySplitImages(splitName, files, images);
+  return { index, split: checkSplit(index, splitName, images, labels) };
 }

@@ -14,6 +14,7 @@ import pngjs from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { readNpy } from '../core/npy';
 import { runCli } from '../testing/run-cli';
+import { readDatasetSplit } from './load';
 
 vi.mock('../engine/onnx-node', async (importOriginal) => {
   const actual = await importOriginal<typeof import('../engine/onnx-node')>();
@@ -28,7 +29,9 @@ vi.mock('../engine/onnx-node', async (importOriginal) => {
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const MANIFEST = join(ROOT, 'public/models/fashion-mnist-ddpm/manifest.json');
-const TEST_IMAGES = readFileSync(join(ROOT, 'public/data/fashion-mnist/test-images.u8'));
+// The bundled test images (PNG parts, data format v2), read as the CLI reads them.
+const TEST_IMAGES = (await readDatasetSplit(join(ROOT, 'public/data/fashion-mnist/dataset.json'), 'test'))
+  .split.images;
 const base = ['--manifest', MANIFEST, '--quiet', '--threads', '1'];
 let dir: string;
 

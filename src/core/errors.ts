@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'image-type'
   | 'image-empty'
   | 'dataset-invalid'
+  | 'network'
   | 'npy-invalid'
   | 'cancelled'
   | 'backend-unavailable'
@@ -45,6 +46,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'image-type',
   'image-empty',
   'dataset-invalid',
+  'network',
   'npy-invalid',
   'cancelled',
   'backend-unavailable',

@@ -1,54 +1,161 @@
 /**
- * @file The bundled data set on the main thread: fetches `dataset.json` and the raw uint8 splits
- * the manifest points to, checks them, and serves images by id ("test:12"). Raw bytes stay here;
- * the worker receives converted float batches only when it must compute.
+ * @file The bundled data set on the main thread: `dataset.json`, the labels, and the image parts as
+ * they are needed (the first view needs only the first part of the test split; a probe needs most
+ * of both splits), each checked against its digest and decoded (core/dataset/image-parts.ts).
+ * Images are served by id ("test:12"). Raw bytes stay here; the worker receives converted float
+ * batches only when it must compute.
  */
+import { decodeImagePart, partOfRow, verifySplitImages } from '../core/dataset/image-parts';
 import {
-  checkSplit,
+  checkLabels,
   type DatasetIndex,
   type DatasetSplit,
   datasetRowsToModelInput,
   validateDatasetIndex,
-  verifyDatasetFile,
 } from '../core/dataset/index-file';
 import { DiffProbeError } from '../core/errors';
 import { planesToModelInput } from '../core/image/convert';
 import type { Manifest } from '../core/manifest/types';
+import { type DownloadRequest, download } from './download';
 
 export interface BundledDataset {
   index: DatasetIndex;
+  /** Each split's labels, and its images where loaded (rows of parts not loaded yet are 0). */
   splits: Record<string, DatasetSplit>;
+  /**
+   * Per split, per image part: whether its images are in `splits[…].images`. Absent: everything
+   * is (the CLI and tests load whole splits).
+   */
+  loaded?: Record<string, readonly boolean[]>;
+  /** Where the index was read from: part files are relative to it. */
+  url?: string;
 }
 
-async function fetchBytes(url: string): Promise<Uint8Array> {
-  const response = await fetch(url);
+/** A part of a split: the unit the page downloads. */
+export interface PartRef {
+  split: string;
+  part: number;
+}
+
+type Fetch = (request: Omit<DownloadRequest, 'mismatch' | 'missing'>) => Promise<Uint8Array>;
+
+const fetchChecked: Fetch = (request) =>
+  download({ ...request, mismatch: 'dataset-invalid', missing: 'dataset-invalid' });
+
+/**
+ * The data set the manifest names, with its labels and no images yet ({@link loadImageParts} adds
+ * them). Labels are tiny (a byte per image) and every class filter and split needs them.
+ */
+export async function openBundledDataset(
+  manifest: Manifest,
+  manifestUrl: string,
+  fetchFile: Fetch = fetchChecked,
+): Promise<BundledDataset | null> {
+  if (!manifest.dataset) return null;
+  const indexUrl = new URL(manifest.dataset, manifestUrl).href;
+  const index = validateDatasetIndex(
+    JSON.parse(new TextDecoder().decode(await fetchIndex(indexUrl))) as unknown,
+  );
+  const pixels = index.channels * index.height * index.width;
+  const splits: Record<string, DatasetSplit> = {};
+  const loaded: Record<string, boolean[]> = {};
+  await Promise.all(
+    Object.entries(index.splits).map(async ([name, files]) => {
+      const labels = await fetchFile({
+        url: new URL(files.labels, indexUrl).href,
+        sha256: index.sha256?.[files.labels],
+        what: `labels of the ${name} images`,
+      });
+      checkLabels(index, name, labels);
+      splits[name] = { images: new Uint8Array(files.count * pixels), labels, count: files.count };
+      loaded[name] = files.parts.map(() => false);
+    }),
+  );
+  return { index, splits, loaded, url: indexUrl };
+}
+
+/** dataset.json itself (no digest to check it against; the service worker keeps it offline). */
+async function fetchIndex(url: string): Promise<Uint8Array> {
+  let response: Response;
+  try {
+    response = await fetch(url);
+  } catch (error) {
+    throw new DiffProbeError('network', `could not download ${url}: ${String(error)}`, { url });
+  }
   if (!response.ok) throw new DiffProbeError('dataset-invalid', `${url} answered HTTP ${response.status}`);
   return new Uint8Array(await response.arrayBuffer());
 }
 
-export async function loadBundledDataset(
-  manifest: Manifest,
-  manifestUrl: string,
-): Promise<BundledDataset | null> {
-  if (!manifest.dataset) return null;
-  const indexUrl = new URL(manifest.dataset, manifestUrl);
-  const index = validateDatasetIndex(JSON.parse(new TextDecoder().decode(await fetchBytes(indexUrl.href))));
-  const splits: Record<string, DatasetSplit> = {};
-  await Promise.all(
-    Object.entries(index.splits).map(async ([name, files]) => {
-      const [images, labels] = await Promise.all([
-        fetchBytes(new URL(files.images, indexUrl).href),
-        fetchBytes(new URL(files.labels, indexUrl).href),
-      ]);
-      // The digests dataset.json lists: a stale or truncated file must not pass for the data set.
-      await Promise.all([
-        verifyDatasetFile(index, files.images, images),
-        verifyDatasetFile(index, files.labels, labels),
-      ]);
-      splits[name] = checkSplit(index, name, images, labels);
-    }),
+/** True when the images of `part` of `split` are in memory. */
+export function partLoaded(ds: BundledDataset, split: string, part: number): boolean {
+  return !ds.loaded || ds.loaded[split]?.[part] === true;
+}
+
+/** The parts that hold these images and are not loaded yet (ids that are not bundled are ignored). */
+export function missingParts(ds: BundledDataset, ids: readonly string[]): PartRef[] {
+  const out = new Map<string, PartRef>();
+  for (const id of ids) {
+    const r = parseDatasetId(id);
+    const files = r && ds.index.splits[r.split];
+    if (!r || !files || r.row >= files.count) continue;
+    const part = partOfRow(files, r.row);
+    if (!partLoaded(ds, r.split, part)) out.set(`${r.split}/${part}`, { split: r.split, part });
+  }
+  return [...out.values()];
+}
+
+/** Every part of these splits that is not loaded yet. */
+export function missingSplitParts(ds: BundledDataset, splits: readonly string[]): PartRef[] {
+  return splits.flatMap((split) =>
+    (ds.index.splits[split]?.parts ?? []).flatMap((_, part) =>
+      partLoaded(ds, split, part) ? [] : [{ split, part }],
+    ),
   );
-  return { index, splits };
+}
+
+/** Compressed bytes of these parts (the index gives them; 0 when it does not). */
+export function partBytes(ds: BundledDataset, parts: readonly PartRef[]): number {
+  return parts.reduce((n, p) => n + (ds.index.splits[p.split].parts[p.part].bytes ?? 0), 0);
+}
+
+/**
+ * Downloads, checks and decodes one part into its split's image buffer (the buffer is shared by
+ * every copy of the data set object; only rows of this part change). Mark it loaded afterwards
+ * with {@link withPartLoaded}.
+ */
+export async function loadImagePart(
+  ds: BundledDataset,
+  { split, part }: PartRef,
+  options: {
+    fetchFile?: Fetch;
+    onProgress?: (done: number, total: number) => void;
+    /** Awaited between download and decoding (background loads decode in idle time). */
+    beforeDecode?: () => Promise<void>;
+  } = {},
+): Promise<void> {
+  const { fetchFile = fetchChecked, onProgress, beforeDecode } = options;
+  const p = ds.index.splits[split].parts[part];
+  const pixels = ds.index.channels * ds.index.height * ds.index.width;
+  const bytes = await fetchFile({
+    url: new URL(p.file, ds.url ?? '').href,
+    sha256: ds.index.sha256?.[p.file],
+    what: `${split} images ${p.first}–${p.first + p.count - 1} (${p.file})`,
+    bytes: p.bytes,
+    onProgress,
+  });
+  await beforeDecode?.();
+  ds.splits[split].images.set(decodeImagePart(ds.index, p, bytes), p.first * pixels);
+}
+
+/** The data set with one more part marked loaded (a new object, so that the store sees it). */
+export function withPartLoaded(ds: BundledDataset, { split, part }: PartRef): BundledDataset {
+  if (!ds.loaded) return ds;
+  return { ...ds, loaded: { ...ds.loaded, [split]: ds.loaded[split].map((v, i) => v || i === part) } };
+}
+
+/** Checks a split whose parts are all loaded against the index's digest of its pixels. */
+export async function verifyLoadedSplit(ds: BundledDataset, split: string): Promise<void> {
+  await verifySplitImages(split, ds.index.splits[split], ds.splits[split].images);
 }
 
 /** Parses "test:12" into its split and row, or null. */
@@ -111,6 +218,9 @@ export function bundledModelInput(
     const split = r && ds.splits[r.split];
     if (!r || !split || r.row >= split.count)
       throw new DiffProbeError('internal', `image ${JSON.stringify(id)} is not in the bundled data set`);
+    // Callers load the parts first (app/bundled-data.ts); zeros must never pass for an image.
+    if (missingParts(ds, [id]).length)
+      throw new DiffProbeError('internal', `image ${JSON.stringify(id)} is not loaded yet`);
     if (fits) {
       all.set(datasetRowsToModelInput(split, src, [r.row], manifest.preprocessing), i * pixels);
       continue;
@@ -137,11 +247,12 @@ function hwcToPlanes(hwc: Uint8Array, channels: 1 | 3, n: number): Uint8Array {
   return out;
 }
 
-/** Grayscale/RGB bytes of one bundled image, for thumbnails. */
+/** Grayscale/RGB bytes of one bundled image, for thumbnails; null when it is not (yet) loaded. */
 export function bundledPixels(ds: BundledDataset, id: string): { bytes: Uint8Array; label: number } | null {
   const r = parseDatasetId(id);
   const split = r && ds.splits[r.split];
   if (!r || !split || r.row >= split.count) return null;
+  if (missingParts(ds, [id]).length) return null;
   const pixels = ds.index.channels * ds.index.height * ds.index.width;
   return { bytes: split.images.subarray(r.row * pixels, (r.row + 1) * pixels), label: split.labels[r.row] };
 }

@@ -11,6 +11,7 @@
  * Backend choice is explicit (never ORT's silent fallback) so the status bar can say which
  * backend really runs, and why.
  */
+import { DataType, encodeModel } from '../core/onnx/model';
 import type { Backend } from '../worker/jobs';
 import type { OrtRuntime, SessionOptions } from './ort-types';
 
@@ -81,6 +82,37 @@ export function configureWasm(isolated: boolean, hardwareConcurrency: number, re
     configuredThreads = isolated ? (requested > 0 ? requested : auto) : 1;
   }
   return configuredThreads;
+}
+
+/** One Identity node: the smallest session, made only so that ORT initialises its WASM backend. */
+const STARTER = encodeModel({
+  name: 'start-wasm',
+  nodes: [{ op: 'Identity', inputs: ['x'], outputs: ['y'] }],
+  inputs: [{ name: 'x', type: DataType.FLOAT, dims: [1] }],
+  outputs: [{ name: 'y', type: DataType.FLOAT, dims: [1] }],
+  opset: 13,
+});
+
+let wasmStarted: Promise<void> | null = null;
+
+/**
+ * Starts ONNX Runtime's WASM backend now: fetches and compiles its .wasm and starts its threads,
+ * which ORT otherwise does at the first real session, after the model has been downloaded and
+ * read. Called when a model load begins, so the two overlap (on a slow network the compile is
+ * hidden entirely). ORT shares one initialisation between sessions, so the model's session simply
+ * waits for this one. Call configureWasm() first. Never rejects: a failure here shows again, with
+ * its real message, when the model's session is created.
+ */
+export function startWasm(): Promise<void> {
+  wasmStarted ??= (async () => {
+    const ort = await ortFor('wasm');
+    const session = await ort.InferenceSession.create(STARTER, {
+      executionProviders: ['wasm'],
+      logSeverityLevel: 3,
+    });
+    await session.release();
+  })().catch(() => {});
+  return wasmStarted;
 }
 
 export async function webRuntime(backend: Backend): Promise<OrtRuntime> {

@@ -11,6 +11,7 @@ import { inputKey, type UploadBatch, type UploadedImage } from '../data/uploads'
 import type { EmbeddingRuns } from '../features/embedding/commands';
 import type { FeatureSet } from '../features/extraction/feature-set';
 import type { GeneratedSamples } from '../features/generate/samples';
+import { NO_OFFLINE, type OfflineState } from '../features/offline/state';
 import type { ProbeRun } from '../features/probe/commands';
 import type { Baselines } from '../features/results/baselines';
 import type { SweepGrid } from '../features/sweep/sweep-grid';
@@ -111,6 +112,8 @@ export interface AppState {
   generated: GeneratedSamples | null;
   /** Raw-pixel and shallowest-block probes that the probe's and the sweep's findings compare with. */
   baselines: Baselines;
+  /** Offline use, the service worker and a waiting update (features/offline). */
+  offline: OfflineState;
   /** The guided tour's current step (0-based), or null when no tour runs. Never persisted. */
   tour: { step: number } | null;
   /** Presenter mode: larger type and thumbnails, only the controls that matter now. */
@@ -178,6 +181,9 @@ export interface AppState {
   setEmbedding: (patch: Partial<EmbeddingRuns>) => void;
   setBaselines: (patch: Partial<Baselines>) => void;
   setTour: (tour: AppState['tour']) => void;
+  setOffline: (patch: Partial<OfflineState>) => void;
+  /** Results and added images an update's reload kept (features/offline/session.ts), before the first model. */
+  restoreSession: (stash: StashEntry[], uploads: UploadedImage[]) => void;
   setPresenter: (on: boolean) => void;
   setPendingChoice: (choice: AppState['pendingChoice']) => void;
   setModelChangeChoice: (choice: AppState['modelChangeChoice']) => void;
@@ -221,6 +227,7 @@ export const useStore = create<AppState>()((set, get) => ({
   embedding: NO_RESULTS.embedding,
   generated: null,
   baselines: { probe: null, sweep: null },
+  offline: NO_OFFLINE,
   tour: null,
   presenter: false,
   modelStash: [],
@@ -326,6 +333,12 @@ export const useStore = create<AppState>()((set, get) => ({
   setEmbedding: (patch) => set((s) => ({ embedding: { ...s.embedding, ...patch } })),
   setBaselines: (patch) => set((s) => ({ baselines: { ...s.baselines, ...patch } })),
   setTour: (tour) => set({ tour }),
+  setOffline: (patch) => set((s) => ({ offline: { ...s.offline, ...patch } })),
+  restoreSession: (modelStash, uploads) =>
+    set((s) => {
+      const known = new Set(s.uploads.map((u) => u.id));
+      return { modelStash, uploads: [...s.uploads, ...uploads.filter((u) => !known.has(u.id))] };
+    }),
   setPresenter: (presenter) => set({ presenter }),
   setPendingChoice: (pendingChoice) => set({ pendingChoice }),
   setModelChangeChoice: (modelChangeChoice) => set({ modelChangeChoice }),

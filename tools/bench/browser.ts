@@ -6,7 +6,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { type Browser, chromium, type Page } from '@playwright/test';
 import { CHROMIUM_ARGS, findChromium } from '../../e2e/support/chromium';
 
-export async function startPreview(port: number): Promise<{ url: string; stop: () => void }> {
+export async function startPreview(
+  port: number,
+  /** Another checkout and its build folder (a reference build side by side). */
+  where: { cwd?: string; outDir?: string } = {},
+): Promise<{ url: string; stop: () => void }> {
+  const outDir = where.outDir ?? process.env.DIFFPROBE_E2E_DIST;
   const child: ChildProcess = spawn(
     process.execPath,
     [
@@ -17,8 +22,10 @@ export async function startPreview(port: number): Promise<{ url: string; stop: (
       '--strictPort',
       '--host',
       '127.0.0.1',
+      // A build folder of one's own, as the e2e tests take it (DIFFPROBE_E2E_DIST).
+      ...(outDir ? ['--outDir', outDir] : []),
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    { stdio: ['ignore', 'pipe', 'inherit'], cwd: where.cwd },
   );
   const url = `http://127.0.0.1:${port}/`;
   for (let i = 0; i < 100; i++) {

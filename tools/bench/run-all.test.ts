@@ -30,6 +30,12 @@ describe('npm run bench: ratios read from each script’s output', () => {
       ratio: null,
       value: '412 s',
     });
+    const load = parseOutput(
+      'load',
+      'Cold load: 9.12 MB in 18 requests, ready in 2.40 s (targets 12 MB, 3 s: 0.76× and 0.80×); second visit 0.01 MB, ready in 1.10 s. Load average 1.0 before, 1.2 after.',
+    );
+    expect(load.map((r) => r.ratio)).toEqual([0.76, 0.8, null]);
+    expect(load[2].value).toBe('0.01 MB, 1.10 s');
     const heads = parseOutput(
       'heads',
       'mlp: parity within ±1 point (Δ -0.73), browser / PyTorch time 2.31× (3 seeds)',

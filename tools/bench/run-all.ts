@@ -110,6 +110,31 @@ export function parseOutput(bench: string, out: string): Row[] {
         value: `${m[3]} s / ${m[2]} s`,
         ratio: Number(m[4]),
       });
+  } else if (bench === 'load') {
+    const m =
+      /^Cold load: ([\d.]+) MB in (\d+) requests, ready in ([\d.]+) s \(targets 12 MB, 3 s: ([\d.]+)× and ([\d.]+)×\); second visit ([\d.]+) MB, ready in ([\d.]+) s/m.exec(
+        out,
+      );
+    if (m) {
+      rows.push({
+        bench,
+        measure: 'first visit to a ready explorer, bytes on the wire / 12 MB target',
+        value: `${m[1]} MB in ${m[2]} requests`,
+        ratio: Number(m[4]),
+      });
+      rows.push({
+        bench,
+        measure: 'first visit, time to ready / 3 s target',
+        value: `${m[3]} s`,
+        ratio: Number(m[5]),
+      });
+      rows.push({
+        bench,
+        measure: 'second visit, bytes and time to ready',
+        value: `${m[6]} MB, ${m[7]} s`,
+        ratio: null,
+      });
+    }
   } else if (bench === 'cka') {
     for (const m of out.matchAll(
       /^CKA (\d+ × \d+ on \d+ images, [^:]+): (browser|wasm|js) ([\d.]+) s \/ numpy ([\d.]+) s = ([\d.]+)×/gm,

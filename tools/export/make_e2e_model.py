@@ -60,10 +60,23 @@ MAX_ONNX_BYTES = 1_500_000
 
 
 def fashion_test(indices: list[int]) -> tuple[np.ndarray, np.ndarray]:
-    """uint8 [K,28,28] images and labels from the bundled test split (what the app itself reads)."""
-    images = np.fromfile(os.path.join(DATA, "test-images.u8"), dtype=np.uint8).reshape(-1, 28, 28)
-    labels = np.fromfile(os.path.join(DATA, "test-labels.u8"), dtype=np.uint8)
-    return images[indices], labels[indices]
+    """uint8 [K,28,28] images and labels from the bundled test split (what the app itself reads:
+    PNG strips of 1,000 images each, data format v2; only the strips that hold `indices` are decoded)."""
+    sys.path.insert(0, os.path.join(ROOT, "tools", "model"))
+    from png_strip import decode_strip  # noqa: E402
+
+    split = json.load(open(os.path.join(DATA, "dataset.json")))["splits"]["test"]
+    starts = np.cumsum([0] + [p["count"] for p in split["images"]])
+    strips: dict[int, np.ndarray] = {}
+    images = []
+    for i in indices:
+        part = int(np.searchsorted(starts, i, side="right")) - 1
+        if part not in strips:
+            with open(os.path.join(DATA, split["images"][part]["file"]), "rb") as fh:
+                strips[part] = decode_strip(fh.read()).reshape(-1, 28, 28)
+        images.append(strips[part][i - starts[part]])
+    labels = np.fromfile(os.path.join(DATA, split["labels"]), dtype=np.uint8)
+    return np.stack(images), labels[indices]
 
 
 def bilinear_28_to_32(img: np.ndarray) -> np.ndarray:

@@ -1,19 +1,34 @@
 /**
- * @file The bundled data-set index (`dataset.json`, format `diffprobe-dataset` v1; see
- * docs/data-format.md) and the raw uint8 files it names. Validation quotes what is wrong.
+ * @file The bundled data-set index (`dataset.json`, format `diffprobe-dataset` v1 or v2; see
+ * docs/data-format.md) and the files it names. Version 1 keeps a split's images in one raw uint8
+ * file; version 2 in consecutive parts (PNG strips or raw files), so that a page can fetch the part
+ * it shows first and the rest later. Both read into the same {@link DatasetIndex}, where every split
+ * has `parts`. Validation quotes what is wrong.
  */
 import { DiffProbeError } from '../errors';
 import { sha256Hex } from '../sha256';
 
+/** Consecutive images of a split in one file: rows `first` … `first + count − 1`. */
+export interface DatasetImagePart {
+  file: string;
+  count: number;
+  first: number;
+  /** The file's size, when the index gives it (a download's progress total). */
+  bytes?: number;
+}
+
 export interface DatasetSplitFiles {
   count: number;
-  images: string;
   labels: string;
+  /** The images, in row order (version 1: one raw part). */
+  parts: DatasetImagePart[];
+  /** SHA-256 of the split's decoded image bytes (count × H × W × C), when the index gives it. */
+  imagesSha256?: string;
 }
 
 export interface DatasetIndex {
   format: 'diffprobe-dataset';
-  version: 1;
+  version: 1 | 2;
   name: string;
   classes: string[];
   channels: 1 | 3;
@@ -39,9 +54,9 @@ export function validateDatasetIndex(json: unknown): DatasetIndex {
   if (typeof json !== 'object' || json === null)
     fail(`dataset index must be an object, got ${JSON.stringify(json)}`);
   const d = json as Record<string, unknown>;
-  if (d.format !== 'diffprobe-dataset' || d.version !== 1)
+  if (d.format !== 'diffprobe-dataset' || (d.version !== 1 && d.version !== 2))
     fail(
-      `dataset index format must be "diffprobe-dataset" v1, got ${JSON.stringify(d.format)} v${JSON.stringify(d.version)}`,
+      `dataset index format must be "diffprobe-dataset" v1 or v2, got ${JSON.stringify(d.format)} v${JSON.stringify(d.version)}`,
     );
   if (
     !Array.isArray(d.classes) ||
@@ -59,13 +74,9 @@ export function validateDatasetIndex(json: unknown): DatasetIndex {
   }
   if (typeof d.splits !== 'object' || d.splits === null || !Object.keys(d.splits).length)
     fail('dataset has no "splits"');
-  for (const [name, split] of Object.entries(d.splits as Record<string, unknown>)) {
-    const s = split as Record<string, unknown>;
-    if (typeof s?.count !== 'number' || !Number.isInteger(s.count) || s.count < 1 || s.count > 1_000_000)
-      fail(`split "${name}": "count" must be an integer in 1…1000000, got ${JSON.stringify(s?.count)}`);
-    if (typeof s.images !== 'string' || typeof s.labels !== 'string')
-      fail(`split "${name}" must name its images and labels files`);
-  }
+  const splits: Record<string, DatasetSplitFiles> = {};
+  for (const [name, split] of Object.entries(d.splits as Record<string, unknown>))
+    splits[name] = validateSplit(name, split, d.version);
   if (d.sha256 !== undefined) {
     if (typeof d.sha256 !== 'object' || d.sha256 === null || Array.isArray(d.sha256))
       fail(`dataset "sha256" must map file names to digests, got ${JSON.stringify(d.sha256)}`);
@@ -73,7 +84,38 @@ export function validateDatasetIndex(json: unknown): DatasetIndex {
       if (typeof digest !== 'string' || !/^[0-9a-fA-F]{64}$/.test(digest))
         fail(`dataset "sha256" of "${file}" must be 64 hex digits, got ${JSON.stringify(digest)}`);
   }
-  return { name: typeof d.name === 'string' ? d.name : 'data set', ...(d as object) } as DatasetIndex;
+  return { name: typeof d.name === 'string' ? d.name : 'data set', ...(d as object), splits } as DatasetIndex;
+}
+
+const isCount = (v: unknown, max: number): v is number =>
+  typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= max;
+
+function validateSplit(name: string, split: unknown, version: 1 | 2): DatasetSplitFiles {
+  const s = split as Record<string, unknown>;
+  if (!isCount(s?.count, 1_000_000))
+    fail(`split "${name}": "count" must be an integer in 1…1000000, got ${JSON.stringify(s?.count)}`);
+  if (typeof s.labels !== 'string') fail(`split "${name}" must name its labels file`);
+  const { count, labels } = s;
+  const digest = s.imagesSha256;
+  if (digest !== undefined && (typeof digest !== 'string' || !/^[0-9a-fA-F]{64}$/.test(digest)))
+    fail(`split "${name}": "imagesSha256" must be 64 hex digits, got ${JSON.stringify(digest)}`);
+  const base = { count, labels, ...(digest !== undefined && { imagesSha256: digest.toLowerCase() }) };
+  if (typeof s.images === 'string') return { ...base, parts: [{ file: s.images, count, first: 0 }] };
+  if (version === 1 || !Array.isArray(s.images) || !s.images.length)
+    fail(`split "${name}" must name its images file${version === 2 ? ' (or list its parts)' : ''}`);
+  const parts: DatasetImagePart[] = [];
+  let first = 0;
+  for (const [i, part] of (s.images as unknown[]).entries()) {
+    const p = part as Record<string, unknown>;
+    if (typeof p?.file !== 'string' || !isCount(p.count, 1_000_000))
+      fail(`split "${name}", part ${i}: needs a "file" and a "count" ≥ 1, got ${JSON.stringify(part)}`);
+    if (p.bytes !== undefined && !isCount(p.bytes, 2 ** 31))
+      fail(`split "${name}", part ${i}: "bytes" must be a positive integer, got ${JSON.stringify(p.bytes)}`);
+    parts.push({ file: p.file, count: p.count, first, ...(p.bytes !== undefined && { bytes: p.bytes }) });
+    first += p.count;
+  }
+  if (first !== count) fail(`split "${name}": its parts hold ${first} images, but its "count" is ${count}`);
+  return { ...base, parts };
 }
 
 /**
@@ -94,7 +136,10 @@ export async function verifyDatasetFile(index: DatasetIndex, file: string, bytes
     );
 }
 
-/** Checks the raw files of a split against the index (sizes and label range). */
+/**
+ * Checks a split's decoded images (all parts, in row order) and its labels file against the index
+ * (sizes and label range).
+ */
 export function checkSplit(
   index: DatasetIndex,
   splitName: string,
@@ -106,8 +151,16 @@ export function checkSplit(
   const pixels = index.channels * index.height * index.width;
   if (images.length !== split.count * pixels)
     fail(
-      `"${split.images}" has ${images.length} bytes, expected ${split.count} × ${pixels} = ${split.count * pixels}`,
+      `the images of split "${splitName}" have ${images.length} bytes, expected ${split.count} × ${pixels} = ${split.count * pixels}`,
     );
+  checkLabels(index, splitName, labels);
+  return { images, labels, count: split.count };
+}
+
+/** Checks a split's labels file: one byte per image, each a class index. */
+export function checkLabels(index: DatasetIndex, splitName: string, labels: Uint8Array): void {
+  const split = index.splits[splitName];
+  if (!split) fail(`no split "${splitName}" (have ${Object.keys(index.splits).join(', ')})`);
   if (labels.length !== split.count)
     fail(`"${split.labels}" has ${labels.length} bytes, expected ${split.count}`);
   for (let i = 0; i < labels.length; i++)
@@ -115,7 +168,6 @@ export function checkSplit(
       fail(
         `label ${labels[i]} of image ${i} in "${split.labels}" is not a class index (0…${index.classes.length - 1})`,
       );
-  return { images, labels, count: split.count };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { schemeTableau10 } from 'd3-scale-chromatic';
 import { type RefObject, useId, useMemo, useRef, useState } from 'react';
+import { Waiting } from '../../app/Waiting';
 import { bundledDataFor, maxT, useStore } from '../../state/store';
 import { SaveChartButtons } from '../../ui/SaveChartButtons';
 import { METHOD_NAMES } from '../../worker/embedding/embedder';
@@ -78,7 +79,7 @@ export function EmbeddingPanel() {
     [main?.labels, classes.length, main],
   );
 
-  if (!model || !dataset) return <p className="muted">The embedding needs the model and the bundled data.</p>;
+  if (!model || !dataset) return <Waiting otherwise="The embedding needs the model and the bundled data." />;
   const maxPoints = dataset.splits.test.count;
   const { settings, errors } = parseEmbeddingForm(form, maxPoints);
   const blocks = model.manifest.blocks.map((b) => b.name);

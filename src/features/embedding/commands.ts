@@ -3,6 +3,7 @@
  * cache) for the selected blocks at t, embed them in the worker with a live layout, Stop (keep
  * the layout), Resume, and the exports. A comparison embeds the same points for another block/t.
  */
+import { ensureBundledImages, withBundledImages } from '../../app/bundled-data';
 import { runJob, trackRun } from '../../app/commands';
 import { parseDatasetId } from '../../data/bundled';
 import { modelInputFor } from '../../data/model-input';
@@ -209,6 +210,7 @@ async function runEmbeddingChain(settings: EmbeddingSettings, signal: AbortSigna
     settings.options.seed,
   );
   const ids = rows.map((r) => `test:${r}`);
+  if (!(await withBundledImages(() => ensureBundledImages(ids))) || signal.aborted) return;
   const labels = labelsOf(ids);
   getState().setEmbedding({ compare: null });
   const features = { seed: view.seed, pooling: view.pooling };

@@ -2,6 +2,7 @@
  * @file Extraction commands: pooled features of many images, streamed into a FeatureSet in the
  * store so that Stop keeps every row already computed.
  */
+import { ensureBundledImages, withBundledImages } from '../../app/bundled-data';
 import { runJob, trackRun } from '../../app/commands';
 import { writeNpy } from '../../core/npy';
 import type { Pooling } from '../../core/pooling';
@@ -27,10 +28,11 @@ export function extractFeatureSet(imageIds: string[], batchSize: number): Promis
 }
 
 async function extractRun(imageIds: string[], batchSize: number, run: AbortSignal): Promise<void> {
+  const ids = imageIds.filter((id) => parseDatasetId(id));
+  if (!(await withBundledImages(() => ensureBundledImages(ids))) || run.aborted) return;
   const { model, view } = getState();
   const dataset = bundledDataFor(getState());
   if (!model || !dataset) return;
-  const ids = imageIds.filter((id) => parseDatasetId(id));
   const labels = Int32Array.from(ids, (id) => {
     const r = parseDatasetId(id)!;
     return dataset.splits[r.split].labels[r.row];

@@ -1,5 +1,6 @@
 import * as chromatic from 'd3-scale-chromatic';
 import { type CSSProperties, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { Waiting } from '../../app/Waiting';
 import { modelInputToHwc8 } from '../../core/image/convert';
 import { bundledPixels } from '../../data/bundled';
 import type { UploadedImage } from '../../data/uploads';
@@ -69,7 +70,7 @@ export function FeatureMapsPanel() {
       layoutRef.current = drawTiles(canvasRef.current, map, { order, norm, table });
   }, [map, order, norm, table]);
 
-  if (!model) return <p className="muted">Feature maps appear once the model and images are loaded.</p>;
+  if (!model) return <Waiting otherwise="Feature maps appear once the model and images are loaded." />;
   if (!imageId) return <p className="muted">Select an image to see what each block sees.</p>;
   const { channels, height, width } = model.manifest.input;
   // What was fed: an upload as converted for this model (gray preview), or a bundled image at its own size.

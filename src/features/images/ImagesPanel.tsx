@@ -1,5 +1,6 @@
-import { useId, useMemo, useState } from 'react';
-import { bundledPixels } from '../../data/bundled';
+import { type CSSProperties, useEffect, useId, useMemo, useState } from 'react';
+import { showBundledImages } from '../../app/bundled-data';
+import { bundledPixels, missingParts } from '../../data/bundled';
 import { bundledDataFor, offersBundledData, useStore } from '../../state/store';
 import { PixelCanvas } from '../../ui/PixelCanvas';
 import { AddImages } from './AddImages';
@@ -49,6 +50,15 @@ export function ImagesPanel() {
     for (let i = 0; i < split.count; i++) if (cls < 0 || split.labels[i] === cls) out.push(i);
     return out;
   }, [split, cls]);
+  // The page's images load with their part (only the first part loads with the page).
+  const shownIds = useMemo(
+    () => rows.slice(page * PAGE, (page + 1) * PAGE).map((row) => `test:${row}`),
+    [rows, page],
+  );
+  const waiting = dataset ? missingParts(dataset, shownIds).length > 0 : false;
+  useEffect(() => {
+    if (waiting) showBundledImages(shownIds);
+  }, [waiting, shownIds]);
 
   if (!dataset || !split)
     return (
@@ -62,7 +72,6 @@ export function ImagesPanel() {
     );
   const { classes, height, width, channels } = dataset.index;
   const pages = Math.max(1, Math.ceil(rows.length / PAGE));
-  const shown = rows.slice(page * PAGE, (page + 1) * PAGE);
 
   const select = (id: string, additive: boolean) => {
     if (!additive) return setView({ images: [id] });
@@ -115,11 +124,12 @@ export function ImagesPanel() {
           ›
         </button>
       </div>
-      <ul className="gallery" aria-label="Bundled images">
-        {shown.map((row) => {
-          const id = `test:${row}`;
-          const px = bundledPixels(dataset, id)!;
-          const name = `Test image ${row}: ${classes[px.label]}`;
+      <ul className="gallery" aria-label="Bundled images" aria-busy={waiting}>
+        {shownIds.map((id) => {
+          const row = Number(id.slice(5));
+          // Labels are all loaded; the pixels of a part still downloading are not.
+          const px = bundledPixels(dataset, id);
+          const name = `Test image ${row}: ${classes[split.labels[row]]}`;
           return (
             <li key={id}>
               <button
@@ -130,14 +140,21 @@ export function ImagesPanel() {
                 title={name}
                 onClick={(e) => select(id, e.shiftKey || e.ctrlKey || e.metaKey)}
               >
-                <PixelCanvas
-                  bytes={px.bytes}
-                  width={width}
-                  height={height}
-                  channels={channels}
-                  size={48}
-                  label=""
-                />
+                {px ? (
+                  <PixelCanvas
+                    bytes={px.bytes}
+                    width={width}
+                    height={height}
+                    channels={channels}
+                    size={48}
+                    label=""
+                  />
+                ) : (
+                  <span
+                    className="pixel-canvas thumb-pending"
+                    style={{ '--size': '48px' } as CSSProperties}
+                  />
+                )}
               </button>
             </li>
           );

@@ -1,4 +1,5 @@
 import { useId, useRef, useState } from 'react';
+import { Waiting } from '../../app/Waiting';
 import { defaultHead, HEADS, type HeadKind } from '../../core/heads/spec';
 import { GRID_SIZES, type GridSize } from '../../core/pooling';
 import { describePooling } from '../../pipeline/feature-spec';
@@ -47,7 +48,7 @@ export function ProbePanel() {
     C: useId(),
     iter: useId(),
   };
-  if (!model) return <p className="muted">The probe needs a model.</p>;
+  if (!model) return <Waiting otherwise="The probe needs a model." />;
   const timesteps = parseTimesteps(tText || String(view.t), maxT(model));
   const maxTrain = dataset?.splits.train.count ?? 10;
   const maxTest = dataset?.splits.test.count ?? 10;

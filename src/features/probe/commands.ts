@@ -4,6 +4,7 @@
  * and trains through the compute worker with live curves. "Try it" re-extracts with the probe's
  * own spec.
  */
+import { ensureBundledImages, withBundledImages } from '../../app/bundled-data';
 import { notifyError, runJobOrThrow, trackRun } from '../../app/commands';
 import { isDiffProbeError } from '../../core/errors';
 import { blockMaps } from '../../core/heads/layout';
@@ -16,7 +17,13 @@ import { extractConcatenated as extractWith } from '../../pipeline/features';
 import { type ProbeRunState, runProbe, tryProbe } from '../../pipeline/probe-run';
 import { webOrigin } from '../../pipeline/provenance';
 import type { PipelineJob, PipelineRuntime } from '../../pipeline/runtime';
-import { bundledSplit, type LabelledSplit, splitLabelled, VALIDATION_FRACTION } from '../../pipeline/split';
+import {
+  bundledSplit,
+  type LabelledSplit,
+  splitIds,
+  splitLabelled,
+  VALIDATION_FRACTION,
+} from '../../pipeline/split';
 import { bundledDataFor, getState, inputReady } from '../../state/store';
 import type { PoolingId } from '../../state/view';
 import { POOLINGS } from '../extraction/commands';
@@ -115,6 +122,7 @@ export async function extractConcatenated(
   /** Another noise seed and pooling than the view's (a comparison computed like the run it is compared with). */
   features?: { seed: number; pooling: PoolingId },
 ): Promise<{ X: Float32Array; d: number } | null> {
+  if (!(await withBundledImages(() => ensureBundledImages(ids)))) return null;
   const { model, view } = getState();
   const input = imageInput();
   if (!model || !input) return null;
@@ -197,6 +205,8 @@ export function trainProbe(settings: ProbeSettings): Promise<void> {
 
 async function trainProbeRun(settings: ProbeSettings, run: AbortSignal): Promise<void> {
   const split = labelledSplit(settings);
+  // The images it samples, before anything runs (the training split loads on first use).
+  if (split && !(await withBundledImages(() => ensureBundledImages(splitIds(split))))) return;
   const spec = split && probeSpec(settings, split);
   const input = imageInput();
   if (!spec || !split || !input) {

@@ -6,6 +6,7 @@
  * newer probe or sweep never shows an older comparison. They are references, not choices: the
  * sweep has already chosen its cell by validation accuracy when they are tested.
  */
+import { ensureBundledImages } from '../../app/bundled-data';
 import { notifyError, trackRun } from '../../app/commands';
 import { isDiffProbeError } from '../../core/errors';
 import type { Manifest } from '../../core/manifest/types';
@@ -127,8 +128,18 @@ function pixelsOf(ids: readonly string[]): { X: Float32Array; d: number } | null
   };
 }
 
-/** Pooled features of `ids` for `blocks` at the spec's t, seed and pooling (the feature cache first). */
-function extractBlocks(spec: FeatureSpec, blocks: string[], ids: string[], label: string, run: AbortSignal) {
+/**
+ * Pooled features of `ids` for `blocks` at the spec's t, seed and pooling (the feature cache first),
+ * their images loaded first (the training split loads on first use).
+ */
+async function extractBlocks(
+  spec: FeatureSpec,
+  blocks: string[],
+  ids: string[],
+  label: string,
+  run: AbortSignal,
+) {
+  await ensureBundledImages(ids);
   return extractConcatenated(
     workerRuntime(label, run),
     { ...spec, blocks },

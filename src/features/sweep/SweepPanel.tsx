@@ -1,5 +1,6 @@
 import { useId, useRef, useState } from 'react';
 import { notifyError } from '../../app/commands';
+import { Waiting } from '../../app/Waiting';
 import { defaultHead, HEADS, type HeadKind } from '../../core/heads/spec';
 import { VALIDATION_FRACTION } from '../../pipeline/split';
 import { bundledDataFor, maxT, useStore } from '../../state/store';
@@ -34,7 +35,7 @@ export function SweepPanel() {
   const heatmap = useRef<SVGSVGElement>(null);
   const lines = useRef<SVGSVGElement>(null);
   const ids = { which: useId(), t: useId(), train: useId(), test: useId() };
-  if (!model || !dataset) return <p className="muted">The sweep needs the model and the bundled data.</p>;
+  if (!model || !dataset) return <Waiting otherwise="The sweep needs the model and the bundled data." />;
   const timesteps = parseTimesteps(tText, maxT(model));
   const blocks =
     which === 'all'

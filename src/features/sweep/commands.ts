@@ -4,6 +4,7 @@
  * cell by validation accuracy is tested once. Stop keeps every cell already computed.
  */
 
+import { ensureBundledImages, withBundledImages } from '../../app/bundled-data';
 import { notifyError, trackRun, withPipelineJob } from '../../app/commands';
 import { compute } from '../../app/compute';
 import { blockMaps } from '../../core/heads/layout';
@@ -11,7 +12,7 @@ import type { NeuralHead } from '../../core/heads/spec';
 import { bundledModelInput } from '../../data/bundled';
 import { dataSpec, type FeatureSpec } from '../../pipeline/feature-spec';
 import { webOrigin } from '../../pipeline/provenance';
-import { bundledSplit, VALIDATION_FRACTION } from '../../pipeline/split';
+import { bundledSplit, splitIds, VALIDATION_FRACTION } from '../../pipeline/split';
 import { runSweep as runSweepPipeline } from '../../pipeline/sweep-run';
 import { bundledDataFor, getState } from '../../state/store';
 import { downloadBytes } from '../../ui/download';
@@ -41,15 +42,23 @@ export function runSweep(settings: SweepSettings): Promise<void> {
 }
 
 async function sweepRun(settings: SweepSettings, run: AbortSignal): Promise<void> {
+  const labelled = bundledDataFor(getState());
+  if (!labelled) return;
+  const validationFraction = settings.validationFraction ?? VALIDATION_FRACTION;
+  const split = bundledSplit(
+    {
+      classes: labelled.index.classes,
+      train: labelled.splits.train.labels,
+      test: labelled.splits.test.labels,
+    },
+    { ...settings, validationFraction },
+  );
+  // The images it samples, before anything runs (the training split loads on first use).
+  if (!(await withBundledImages(() => ensureBundledImages(splitIds(split))))) return;
   const s = getState();
   const { model, view } = s;
   const dataset = bundledDataFor(s);
-  if (!model || !dataset) return;
-  const validationFraction = settings.validationFraction ?? VALIDATION_FRACTION;
-  const split = bundledSplit(
-    { classes: dataset.index.classes, train: dataset.splits.train.labels, test: dataset.splits.test.labels },
-    { ...settings, validationFraction },
-  );
+  if (!model || !dataset || run.aborted) return;
   const spec: FeatureSpec = {
     model: model.id,
     modelName: model.manifest.name,

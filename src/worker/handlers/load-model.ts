@@ -22,7 +22,14 @@ import { scheduleFromManifest } from '../../core/schedule';
 import { sha256Hex } from '../../core/sha256';
 import { randomTwin } from '../../core/twin/random-twin';
 import { twinManifest } from '../../core/twin/twin-manifest';
-import { configureWasm, wasmHeapBytes, webRuntime, webRuntimeVersion } from '../../engine/onnx-web';
+import { download } from '../../data/download';
+import {
+  configureWasm,
+  startWasm,
+  wasmHeapBytes,
+  webRuntime,
+  webRuntimeVersion,
+} from '../../engine/onnx-web';
 import { unsupportedOnWebGpu } from '../../engine/webgpu-ops';
 import type { ModelFileRecord } from '../../pipeline/provenance';
 import { releaseBlockSessions } from '../block-sessions';
@@ -179,12 +186,20 @@ async function readSource(
       new TextDecoder().decode(await fetchBytes(source.manifestUrl, 'manifest')),
     );
     const url = new URL(manifest.model.file, source.manifestUrl).href;
-    return {
-      manifest,
-      bytes: await fetchBytes(url, 'model file'),
-      fileName: manifest.model.file,
-      externalData: [],
-    };
+    const mb = (manifest.model.bytes / 1e6).toFixed(1);
+    // Checked against the manifest's digest and kept for offline use (data/download.ts): a file
+    // cut short or stale is fetched again, never opened.
+    const bytes = await download({
+      url,
+      sha256: manifest.model.sha256.toLowerCase(),
+      bytes: manifest.model.bytes,
+      what: 'model file',
+      mismatch: 'model-corrupt',
+      missing: 'model-missing',
+      onProgress: (done, total) =>
+        ctx.progress(Math.round((100 * done) / total), 100, `downloading ${mb} MB`),
+    });
+    return { manifest, bytes, fileName: manifest.model.file, externalData: [] };
   }
   checkModelSize(source.modelName, source.model.size);
   const manifest = source.manifestText === undefined ? null : parseManifest(source.manifestText);
@@ -377,6 +392,12 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
   if (params.source.kind === 'loaded') return promote(params.source.id, params.companion === true);
   let at = performance.now();
   ctx.progress(0, 100, 'reading model');
+  if (params.backend !== 'webgpu') {
+    // WASM will run (Auto opens it too): its .wasm compiles while the model downloads and is read.
+    const env = await environment();
+    configureWasm(env.crossOriginIsolated, env.hardwareConcurrency, params.wasmThreads);
+    void startWasm();
+  }
   let graph: OnnxModelInfo | undefined;
   let memory: MemoryEstimate | undefined;
   // Said before anything big is read or allocated; a model the WASM heap cannot hold stops here.
