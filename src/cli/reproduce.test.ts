@@ -13,9 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { datasetToModelInput } from '../core/dataset/index-file';
 import { readNpy } from '../core/npy';
 import { buildProvenance, modelRecord } from '../pipeline/provenance';
+import { readDatasetSplit } from './load';
 import { main } from './main';
 
 const ROOT = resolve(import.meta.dirname, '../..');
+// The bundled test images (PNG parts, data format v2), read as the CLI reads them.
+const TEST_IMAGES = (await readDatasetSplit(join(ROOT, 'public/data/fashion-mnist/dataset.json'), 'test'))
+  .split.images;
 const MANIFEST = join(ROOT, 'public/models/fashion-mnist-ddpm/manifest.json');
 let dir: string;
 
@@ -114,7 +118,7 @@ describe('reproduce', () => {
     const data = join(dir, 'mine');
     const elsewhere = join(dir, 'elsewhere');
     mkdirSync(elsewhere);
-    const raw = readFileSync(join(ROOT, 'public/data/fashion-mnist/test-images.u8'));
+    const raw = TEST_IMAGES;
     const labels = readFileSync(join(ROOT, 'public/data/fashion-mnist/test-labels.u8'));
     let n = 0;
     for (let i = 0; n < 24; i++) {
@@ -190,7 +194,7 @@ describe('reproduce', () => {
     const ids = Array.from({ length: 8 }, (_, i) => `test:${i}`);
     const x0 = datasetToModelInput(
       {
-        images: new Uint8Array(readFileSync(join(ROOT, 'public/data/fashion-mnist/test-images.u8'))),
+        images: TEST_IMAGES,
         labels: new Uint8Array(0),
         count: 10000,
       },
