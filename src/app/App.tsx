@@ -6,6 +6,7 @@ import { GeneratePanel } from '../features/generate/GeneratePanel';
 import { ImagesPanel } from '../features/images/ImagesPanel';
 import { ImageInputChoice } from '../features/model/ImageInputChoice';
 import { ModelChangeChoice } from '../features/model/ModelChangeChoice';
+import { TimestepChoice } from '../features/model/TimestepChoice';
 import { ProbePanel } from '../features/probe/ProbePanel';
 import { SweepPanel } from '../features/sweep/SweepPanel';
 import { TimestepControls } from '../features/timestep/TimestepPanel';
@@ -42,6 +43,7 @@ export function App() {
       <main className="layout">
         <ImageInputChoice />
         <ModelChangeChoice />
+        <TimestepChoice />
         <Notices />
         <div className="explorer">
           <Panel id="images" title="Images">

@@ -10,7 +10,8 @@
  */
 
 import { DiffProbeError } from '../core/errors';
-import type { TensorDtype } from '../core/manifest/types';
+import { toFloat16Bits } from '../core/float16';
+import type { TimestepDtype } from '../core/manifest/types';
 import {
   type Candidates,
   type ClassifiedBlock,
@@ -25,6 +26,7 @@ import {
 } from '../core/onnx/discover';
 import { withGraphOutputs } from '../core/onnx/graph-outputs';
 import { type OnnxModelInfo, readModel } from '../core/onnx/reader';
+import { timestepDims } from '../core/timestep/batch-feed';
 import type { OrtRuntime, OrtSession, OrtTensor, SessionOptions } from './ort-types';
 
 export interface DiscoverOptions {
@@ -96,12 +98,13 @@ function message(error: unknown): string {
 
 function tensorOf(
   runtime: OrtRuntime,
-  dtype: TensorDtype,
+  dtype: TimestepDtype,
   size: number,
   value: number,
   dims: number[],
 ): OrtTensor {
   if (dtype === 'float32') return runtime.float32(new Float32Array(size).fill(value), dims);
+  if (dtype === 'float16') return runtime.float16(new Uint16Array(size).fill(toFloat16Bits(value)), dims);
   if (dtype === 'int32') return runtime.int32(new Int32Array(size).fill(Math.round(value)), dims);
   return runtime.int64(new BigInt64Array(size).fill(BigInt(Math.round(value))), dims);
 }
@@ -115,7 +118,7 @@ function dryRunFeeds(
 ): { feeds: Record<string, OrtTensor>; dims: Map<string, number[]> } {
   const dims = new Map<string, number[]>();
   const feeds: Record<string, OrtTensor> = {};
-  const add = (name: string, dtype: TensorDtype, shape: number[], value: number) => {
+  const add = (name: string, dtype: TimestepDtype, shape: number[], value: number) => {
     dims.set(name, shape);
     feeds[name] = tensorOf(
       runtime,
@@ -126,7 +129,7 @@ function dryRunFeeds(
     );
   };
   add(roles.image.name, 'float32', [n, ...imageDims.slice(1)], 0);
-  add(roles.timestep.name, roles.timestep.dtype, roles.timestep.rank === 0 ? [] : [n], 0);
+  add(roles.timestep.name, roles.timestep.dtype, timestepDims(roles.timestep.rank, n), 0);
   for (const e of roles.extras) add(e.name, e.dtype, e.batched ? [n, ...e.shape] : [...e.shape], e.value);
   return { feeds, dims };
 }

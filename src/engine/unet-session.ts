@@ -3,7 +3,16 @@
  * (x_t, t) and returns the requested outputs (ε̂ and/or block maps) as plain typed arrays.
  */
 import { DiffProbeError } from '../core/errors';
-import type { Manifest, TensorDtype } from '../core/manifest/types';
+import { toFloat16Array } from '../core/float16';
+import type { Manifest, TimestepDtype } from '../core/manifest/types';
+import { scheduleFromManifest } from '../core/schedule';
+import {
+  type BatchTimestepFeed,
+  batchTimestepFeed,
+  mapPrediction,
+  scaleImages,
+} from '../core/timestep/batch-feed';
+import type { TimestepConvention } from '../core/timestep/convention';
 import type { OrtRuntime, OrtSession, OrtTensor, SessionOptions } from './ort-types';
 
 export interface OutputMap {
@@ -12,14 +21,23 @@ export interface OutputMap {
   dims: number[];
 }
 
+export interface RunOptions {
+  /** Feed the timestep under this convention instead of the manifest's. */
+  readonly convention?: TimestepConvention;
+}
+
 export class UNetSession {
   private shapesChecked = false;
+  /** ᾱ_t of the manifest's schedule: the `sigma` convention feeds σ_t and scales by it. */
+  readonly alphasCumprod: Float64Array;
 
   private constructor(
     readonly runtime: OrtRuntime,
     readonly session: OrtSession,
     readonly manifest: Manifest,
-  ) {}
+  ) {
+    this.alphasCumprod = scheduleFromManifest(manifest.schedule).alphasCumprod;
+  }
 
   static async create(
     runtime: OrtRuntime,
@@ -47,17 +65,28 @@ export class UNetSession {
   }
 
   /**
-   * Runs one batch. `xt` is [count, C, H, W]; `t` holds one timestep per image.
-   * `outputs` are block names and/or 'eps'. Returns a map from those names to tensors.
+   * Runs one batch. `xt` is [count, C, H, W]; `t` holds one timestep per image (integer steps of
+   * the schedule). `outputs` are block names and/or 'eps'. Returns a map from those names to
+   * tensors; 'eps' is the prediction as the manifest's `prediction.type` reads it (for the `sigma`
+   * convention, after EDM's c_skip/c_out). `options.convention` runs the graph under another
+   * timestep convention than the manifest's (the denoising check tries each).
    */
   async run(
     xt: Float32Array,
     count: number,
     t: ArrayLike<number>,
     outputs: string[],
+    options: RunOptions = {},
   ): Promise<Record<string, OutputMap>> {
     const { prediction } = this.manifest;
-    const feeds = this.feeds(xt, count, t);
+    const timestep = batchTimestepFeed(
+      this.manifest.timestep,
+      t,
+      count,
+      this.alphasCumprod,
+      options.convention,
+    );
+    const feeds = this.feedsFor(xt, count, timestep);
     const byBlock = new Map(this.manifest.blocks.map((b) => [b.name, b]));
     const fetchNames = outputs.map((name) =>
       name === 'eps' ? prediction.output : (byBlock.get(name)?.output ?? name),
@@ -78,14 +107,26 @@ export class UNetSession {
       checkShapesAgainstManifest(out, this.manifest, count);
       this.shapesChecked = true;
     }
+    const { scales } = timestep;
+    if (scales && out.eps) {
+      // A block fetched under the prediction's tensor name shares its buffer: map a copy.
+      if (fetchNames.filter((n) => n === prediction.output).length > 1)
+        out.eps = { ...out.eps, data: out.eps.data.slice() };
+      mapPrediction(out.eps.data, xt, count, scales.outputSkip, scales.outputScale);
+    }
     return out;
   }
 
   /**
-   * The inputs of one batch as the graph wants them: x_t ([count, C, H, W]), the timestep and the
-   * manifest's extra inputs. Also feeds sessions made from parts of this graph (core/onnx/subgraph.ts).
+   * The inputs of one batch as the graph wants them: x_t ([count, C, H, W], scaled for the `sigma`
+   * convention), the timestep as the manifest's convention, dtype and rank say, and the manifest's
+   * extra inputs. Also feeds sessions made from parts of this graph (core/onnx/subgraph.ts).
    */
   feeds(xt: Float32Array, count: number, t: ArrayLike<number>): Record<string, OrtTensor> {
+    return this.feedsFor(xt, count, batchTimestepFeed(this.manifest.timestep, t, count, this.alphasCumprod));
+  }
+
+  private feedsFor(xt: Float32Array, count: number, timestep: BatchTimestepFeed): Record<string, OrtTensor> {
     const { input } = this.manifest;
     const dims = [count, input.channels, input.height, input.width];
     if (xt.length !== count * input.channels * input.height * input.width)
@@ -93,27 +134,13 @@ export class UNetSession {
         'internal',
         `x_t holds ${xt.length} values, expected ${count} × ${input.channels}×${input.height}×${input.width}`,
       );
+    const image = timestep.scales ? scaleImages(xt, count, timestep.scales.input) : xt;
+    const { name, dtype } = this.manifest.timestep;
     return {
-      [input.name]: this.runtime.float32(xt, dims),
-      ...this.timestepFeed(t, count),
+      [input.name]: this.runtime.float32(image, dims),
+      [name]: this.tensorOf(dtype, timestep.values, timestep.dims),
       ...this.extraFeeds(count),
     };
-  }
-
-  /** The timestep as the graph wants it: [N] or a scalar, float32, int64 or int32. */
-  private timestepFeed(t: ArrayLike<number>, count: number): Record<string, OrtTensor> {
-    const { name, dtype, rank = 1 } = this.manifest.timestep;
-    let values = Array.from(t);
-    if (rank === 0) {
-      // A scalar timestep serves the whole batch; the pipeline always runs one t per batch.
-      if (values.some((v) => v !== values[0]))
-        throw new DiffProbeError('internal', `this model takes one scalar timestep per batch, got ${values}`);
-      values = values.slice(0, 1);
-    } else if (values.length !== count) {
-      throw new DiffProbeError('internal', `${values.length} timesteps for a batch of ${count}`);
-    }
-    const dims = rank === 0 ? [] : [values.length];
-    return { [name]: this.tensorOf(dtype, values, dims) };
   }
 
   /** Extra inputs (class labels, conditioning…) as the manifest's constants, every run. */
@@ -127,8 +154,9 @@ export class UNetSession {
     return feeds;
   }
 
-  private tensorOf(dtype: TensorDtype, values: number[], dims: number[]): OrtTensor {
+  private tensorOf(dtype: TimestepDtype, values: readonly number[], dims: readonly number[]): OrtTensor {
     if (dtype === 'float32') return this.runtime.float32(Float32Array.from(values), dims);
+    if (dtype === 'float16') return this.runtime.float16(toFloat16Array(values), dims);
     if (dtype === 'int32')
       return this.runtime.int32(
         Int32Array.from(values, (v) => Math.round(v)),
@@ -215,6 +243,7 @@ function checkGraphAgainstManifest(session: OrtSession, manifest: Manifest): voi
   const meta = session.inputMetadata?.find((m) => m.name === manifest.input.name);
   if (meta?.isTensor && meta.shape.length !== 4)
     problems.push(`input.name: "${manifest.input.name}" has rank ${meta.shape.length}, expected 4 (NCHW)`);
+  problems.push(...timestepProblems(session, manifest));
   if (problems.length)
     throw new DiffProbeError(
       'model-mismatch',
@@ -223,6 +252,25 @@ function checkGraphAgainstManifest(session: OrtSession, manifest: Manifest): voi
         problems,
       },
     );
+}
+
+/** The graph's timestep input against the manifest's rank and dtype (where the graph declares them). */
+function timestepProblems(session: OrtSession, manifest: Manifest): string[] {
+  const { name, dtype, rank = 1 } = manifest.timestep;
+  const meta = session.inputMetadata?.find((m) => m.name === name);
+  // A graph input without a declared shape reads as [] here: nothing to check then.
+  if (!meta?.isTensor || (meta.shape.length === 0 && rank !== 0)) return [];
+  const problems: string[] = [];
+  const shape = `[${meta.shape.map((d) => (typeof d === 'number' ? d : 'N')).join(', ')}]`;
+  if (meta.shape.length !== rank)
+    problems.push(
+      [0, 1, 2, 4].includes(meta.shape.length)
+        ? `timestep.rank: "${name}" is ${shape} (rank ${meta.shape.length}), the manifest says rank ${rank}`
+        : `timestep.name: "${name}" is ${shape}, rank ${meta.shape.length}; DiffProbe feeds a timestep shaped [], [N], [N, 1] or [N, 1, 1, 1]: re-export the model with one of those`,
+    );
+  if (meta.type !== dtype && ['float32', 'float16', 'int32', 'int64'].includes(meta.type))
+    problems.push(`timestep.dtype: "${name}" is ${meta.type}, the manifest says ${dtype}`);
+  return problems;
 }
 
 function checkShapesAgainstManifest(out: Record<string, OutputMap>, manifest: Manifest, count: number): void {

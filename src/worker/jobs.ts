@@ -5,6 +5,7 @@
  */
 import type { Manifest } from '../core/manifest/types';
 import type { Pooling } from '../core/pooling';
+import type { DenoisingCheckResult } from '../pipeline/denoising-check';
 import type { CacheStats } from './cache/feature-cache';
 
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
@@ -389,6 +390,15 @@ export interface Jobs {
     params: { count: number; steps: number; seed: number; eta: number } & ForModel;
     result: { images: Float32Array; count: number; ms: number };
     partial: { step: number; steps: number; t: number; x0Pred: Float32Array };
+  };
+  /**
+   * Which timestep convention the loaded model takes: a few images noised at a few t, the
+   * prediction's error under each convention (pipeline/denoising-check.ts). Its per-t errors are a
+   * sanity check of any model.
+   */
+  denoisingCheck: {
+    params: { images: ImageBatch; seed: number; timesteps?: number[] } & ForModel;
+    result: DenoisingCheckResult;
   };
   cacheStats: { params: Record<string, never>; result: CacheStats | null };
   clearCache: { params: Record<string, never>; result: CacheStats | null };

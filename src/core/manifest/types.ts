@@ -4,6 +4,9 @@
  * Mirrors docs/manifest.md key for key. Only `validateManifest` should produce a `Manifest`
  * from untrusted JSON; everything downstream may rely on the rules it enforces.
  */
+import type { TimestepConvention } from '../timestep/convention';
+
+export type { TimestepConvention };
 
 /** Where the ONNX file is and how to verify it. `file` is relative to the manifest. */
 export interface ManifestModel {
@@ -26,12 +29,28 @@ export interface ManifestInput {
 
 export type TensorDtype = 'float32' | 'int64' | 'int32';
 
-/** The ONNX input holding the timestep: shape [N] (rank 1, the default) or a scalar (rank 0). */
+/** A timestep input may also be float16 (fp16 exports keep it so); DiffProbe casts at the boundary. */
+export type TimestepDtype = TensorDtype | 'float16';
+
+/**
+ * The timestep input's rank: 1 (default) [N], one timestep per image; 0 a scalar for the whole
+ * batch; 2 [N, 1]; 4 [N, 1, 1, 1] (models that broadcast t against the image themselves).
+ */
+export type TimestepRank = 0 | 1 | 2 | 4;
+
+/** The ONNX input holding the timestep, and what its number means (core/timestep/convention.ts). */
 export interface ManifestTimestep {
   readonly name: string;
-  readonly dtype: TensorDtype;
-  /** 1 (default): one timestep per image, shape [N]. 0: one scalar timestep for the whole batch. */
-  readonly rank?: 0 | 1;
+  readonly dtype: TimestepDtype;
+  readonly rank?: TimestepRank;
+  /**
+   * What the graph takes for step t of the schedule: `index` (default) t itself, `fraction` t/T,
+   * `scaled` t·1000/T, `sigma` EDM's preconditioned network (c_noise = ¼·ln σ_t, with the input and
+   * output scaled by c_in, c_skip and c_out; `prediction.type` is then "sample").
+   */
+  readonly convention?: TimestepConvention;
+  /** EDM's σ_data for `sigma` (default 0.5, EDM's). */
+  readonly sigmaData?: number;
 }
 
 /**

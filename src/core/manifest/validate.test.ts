@@ -237,12 +237,57 @@ describe('validateManifest: each rule', () => {
     );
   });
 
-  it('timestep: dtype float32 | int64 | int32, optional rank 0 | 1', () => {
-    expect(paths((m) => (m.timestep.dtype = 'float16'))).toEqual(['timestep.dtype']);
+  it('timestep: dtype float32 | float16 | int64 | int32, optional rank 0 | 1 | 2 | 4', () => {
+    expect(paths((m) => (m.timestep.dtype = 'float64'))).toEqual(['timestep.dtype']);
     expect(paths((m) => (m.timestep.dtype = 'int8'))).toEqual(['timestep.dtype']);
-    expect(paths((m) => (m.timestep.rank = 2))).toEqual(['timestep.rank']);
+    const rank3 = problems((m) => (m.timestep.rank = 3));
+    expect(rank3.map((p) => p.path)).toEqual(['timestep.rank']);
+    expect(rank3[0].expected).toMatch(/\[N, 1\] or \[N, 1, 1, 1\]/);
     expect(paths((m) => (m.timestep.rank = '1'))).toEqual(['timestep.rank']);
     expect(paths((m) => (m.timestep.rank = null))).toEqual(['timestep.rank']);
+    for (const rank of [0, 1, 2, 4]) {
+      const m = valid();
+      m.timestep = { name: 't', dtype: 'float16', rank };
+      expect(validateManifest(m).timestep).toEqual({ name: 't', dtype: 'float16', rank });
+    }
+  });
+
+  it('timestep.convention: index | fraction | scaled | sigma, fractional ones on a float input', () => {
+    for (const convention of ['index', 'fraction', 'scaled']) {
+      const m = valid();
+      m.timestep.convention = convention;
+      expect(validateManifest(m).timestep.convention).toBe(convention);
+    }
+    expect(paths((m) => (m.timestep.convention = 'seconds'))).toEqual(['timestep.convention']);
+    const int = problems((m) => {
+      m.timestep = { name: 't', dtype: 'int64', convention: 'fraction' };
+    });
+    expect(int.map((p) => p.path)).toEqual(['timestep.convention']);
+    expect(int[0].expected).toMatch(/integer \(int64\)/);
+    const m = valid();
+    m.timestep = { name: 't', dtype: 'int32', convention: 'index' };
+    expect(validateManifest(m).timestep.convention).toBe('index');
+  });
+
+  it('timestep.convention "sigma": prediction "sample", sigmaData > 0 and only for sigma', () => {
+    const m = valid();
+    m.timestep = { name: 't', dtype: 'float32', convention: 'sigma', sigmaData: 0.5 };
+    m.prediction.type = 'sample';
+    expect(validateManifest(m).timestep).toEqual(m.timestep);
+    const eps = problems((j) => {
+      j.timestep.convention = 'sigma';
+    });
+    expect(eps.map((p) => p.path)).toEqual(['prediction.type']);
+    expect(eps[0].expected).toMatch(/c_skip/);
+    expect(
+      paths((j) => {
+        j.timestep = { name: 't', dtype: 'float32', convention: 'sigma', sigmaData: 0 };
+        j.prediction.type = 'sample';
+      }),
+    ).toEqual(['timestep.sigmaData']);
+    expect(
+      paths((j) => (j.timestep = { name: 't', dtype: 'float32', convention: 'index', sigmaData: 1 })),
+    ).toEqual(['timestep.sigmaData']);
   });
 
   it('extraInputs: an array of at most 64 entries, each an object', () => {

@@ -4,6 +4,7 @@
  */
 
 import { DiffProbeError } from '../errors';
+import { CONVENTION_IDS, conventionSpec } from '../timestep/convention';
 import { at, Checker, formatProblems } from './checker';
 import type {
   BlockStage,
@@ -19,6 +20,9 @@ import type {
   ManifestTimestep,
   PredictionType,
   TensorDtype,
+  TimestepConvention,
+  TimestepDtype,
+  TimestepRank,
 } from './types';
 
 const MAX_SIZE = 1024;
@@ -59,6 +63,7 @@ export function validateManifest(json: unknown): Manifest {
   const timestep = checkTimestep(c, m.timestep);
   const preprocessing = checkPreprocessing(c, m.preprocessing, input?.channels);
   const prediction = checkPrediction(c, m.prediction);
+  checkConventionPrediction(c, timestep, prediction);
   const schedule = checkSchedule(c, m.schedule);
   const classes = m.classes === undefined ? undefined : checkClasses(c, m.classes);
   const dataset = m.dataset === undefined ? undefined : c.string('dataset', m.dataset);
@@ -132,15 +137,71 @@ function checkRange(c: Checker, v: unknown): readonly [number, number] | undefin
   return [lo, hi];
 }
 
+const TIMESTEP_RANKS: readonly TimestepRank[] = [0, 1, 2, 4];
+
 function checkTimestep(c: Checker, v: unknown): ManifestTimestep | undefined {
   const o = c.object('timestep', v);
   if (!o) return undefined;
   const name = c.string('timestep.name', o.name);
-  const dtype = c.oneOf('timestep.dtype', o.dtype, DTYPES);
+  const dtype = c.oneOf<TimestepDtype>('timestep.dtype', o.dtype, [...DTYPES, 'float16']);
   // Absent means 1 ([N]); kept absent so the copy mirrors the input.
-  const rank = o.rank === undefined ? undefined : c.oneOf('timestep.rank', o.rank, [0, 1] as const);
-  if (!name || !dtype || (o.rank !== undefined && rank === undefined)) return undefined;
-  return { name, dtype, ...(rank !== undefined && { rank }) };
+  const rank =
+    o.rank === undefined
+      ? undefined
+      : TIMESTEP_RANKS.includes(o.rank as TimestepRank)
+        ? (o.rank as TimestepRank)
+        : c.fail(
+            'timestep.rank',
+            o.rank,
+            '0, 1, 2 or 4 (a timestep shaped [], [N], [N, 1] or [N, 1, 1, 1]; re-export the model with one of those)',
+          );
+  const convention =
+    o.convention === undefined
+      ? undefined
+      : c.oneOf<TimestepConvention>('timestep.convention', o.convention, CONVENTION_IDS);
+  if (convention && dtype && !dtype.startsWith('float') && !conventionSpec(convention).integerInput)
+    c.fail(
+      'timestep.convention',
+      convention,
+      `"index" for an integer (${dtype}) timestep input: ${convention} needs fractional values`,
+    );
+  const sigmaData = o.sigmaData === undefined ? undefined : c.number('timestep.sigmaData', o.sigmaData);
+  if (sigmaData !== undefined && !(sigmaData > 0)) c.fail('timestep.sigmaData', sigmaData, 'a number > 0');
+  if (o.sigmaData !== undefined && convention !== undefined && convention !== 'sigma')
+    c.fail(
+      'timestep.sigmaData',
+      o.sigmaData,
+      `no sigmaData: it is for convention "sigma", not "${convention}"`,
+    );
+  if (
+    !name ||
+    !dtype ||
+    (o.rank !== undefined && rank === undefined) ||
+    (o.convention !== undefined && convention === undefined) ||
+    (o.sigmaData !== undefined && !(sigmaData! > 0))
+  )
+    return undefined;
+  return {
+    name,
+    dtype,
+    ...(rank !== undefined && { rank }),
+    ...(convention !== undefined && { convention }),
+    ...(sigmaData !== undefined && { sigmaData }),
+  };
+}
+
+/** EDM's denoiser D = c_skip·x + c_out·F is the clean image: a `sigma` model predicts x_0. */
+function checkConventionPrediction(
+  c: Checker,
+  timestep: ManifestTimestep | undefined,
+  prediction: ManifestPrediction | undefined,
+): void {
+  if (timestep?.convention === 'sigma' && prediction && prediction.type !== 'sample')
+    c.fail(
+      'prediction.type',
+      prediction.type,
+      '"sample" with timestep.convention "sigma" (EDM\'s preconditioned output D = c_skip·x + c_out·F is the clean image)',
+    );
 }
 
 /**

@@ -111,6 +111,39 @@ describe('findInputRoles', () => {
     expect(roles(twoUnnamed, { timestepInput: 'b' }).timestep.name).toBe('b');
   });
 
+  it('takes timesteps shaped [N, 1] and [N, 1, 1, 1], and float16 ones', () => {
+    const withT = (t: ValueInfo) => roles(graphWith([{ name: 'x', elemType: F, dims: ['N', 1, 8, 8] }, t]));
+    expect(withT({ name: 't', elemType: F, dims: ['N', 1] }).timestep).toEqual({
+      name: 't',
+      dtype: 'float32',
+      rank: 2,
+    });
+    expect(withT({ name: 'noise_level', elemType: 10, dims: ['N'] }).timestep).toEqual({
+      name: 'noise_level',
+      dtype: 'float16',
+      rank: 1,
+    });
+    // [N, 1, 1, 1] is a timestep column, not a second (1×1) image.
+    const column = withT({ name: 't', elemType: F, dims: ['N', 1, 1, 1] });
+    expect(column.timestep).toEqual({ name: 't', dtype: 'float32', rank: 4 });
+    expect(column.imageCandidates).toEqual(['x']);
+  });
+
+  it('refuses a timestep of rank 3, saying which shapes work, rather than taking a class label for it', () => {
+    const message = unsupportedMessage(() =>
+      findInputRoles(
+        graphWith([
+          { name: 'x', elemType: F, dims: ['N', 1, 8, 8] },
+          { name: 't', elemType: F, dims: ['N', 1, 1] },
+          { name: 'y', elemType: I64, dims: ['N'] },
+        ]),
+      ),
+    );
+    expect(message).toBe(
+      'the timestep input "t" has rank 3, [N, 1, 1]; DiffProbe feeds a timestep as a scalar, [N], [N, 1] or [N, 1, 1, 1] tensor of float32, float16, int64 or int32: re-export the model with t shaped one of those (docs/export.md); found inputs: x (float [N, 1, 8, 8]), t (float [N, 1, 1]), y (int64 [N])',
+    );
+  });
+
   it('reports two possible image inputs instead of guessing, and takes the caller’s choice', () => {
     const info = graphWith([
       { name: 'x', elemType: F, dims: ['N', 3, 8, 8] },
@@ -149,7 +182,7 @@ describe('findInputRoles', () => {
     expect(
       unsupportedMessage(() => findInputRoles(graphWith([{ name: 'x', elemType: F, dims: ['N', 3, 8, 8] }]))),
     ).toBe(
-      'the model has no timestep input (a scalar or [N] tensor of float32, int64 or int32); found inputs: x (float [N, 3, 8, 8])',
+      'the model has no timestep input (a scalar, [N], [N, 1] or [N, 1, 1, 1] tensor of float32, float16, int64 or int32); found inputs: x (float [N, 3, 8, 8])',
     );
     expect(
       unsupportedMessage(() =>

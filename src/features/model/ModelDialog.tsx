@@ -2,10 +2,12 @@ import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { toBlock } from '../../core/manifest/block';
 import type { ManifestSchedule, PredictionType } from '../../core/manifest/types';
 import { presetSchedule, SCHEDULE_PRESETS, type SchedulePresetId, scheduleSteps } from '../../core/schedule';
+import { EDM_SIGMA_DATA, type TimestepConvention } from '../../core/timestep/convention';
 import { useStore } from '../../state/store';
 import type { BlockCandidate, ModelInfo } from '../../worker/jobs';
 import { findCandidateBlocks, reconfigureModel, saveManifest, saveRewrittenOnnx } from './commands';
 import { editManifest } from './edit-manifest';
+import { ConventionFields, DenoisingCheckView, FeedPreview } from './TimestepConvention';
 
 const PREDICTIONS: { id: PredictionType; label: string }[] = [
   { id: 'epsilon', label: 'ε (noise)' },
@@ -55,6 +57,8 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
   const [scheduleChoice, setScheduleChoice] = useState<ScheduleChoice>('manifest');
   const [steps, setSteps] = useState(scheduleSteps(manifest.schedule));
   const [prediction, setPrediction] = useState<PredictionType>(manifest.prediction.type);
+  const [convention, setConvention] = useState<TimestepConvention>(manifest.timestep.convention ?? 'index');
+  const [sigmaData, setSigmaData] = useState(manifest.timestep.sigmaData ?? EDM_SIGMA_DATA);
   const [extraValues, setExtraValues] = useState<Record<string, number>>(() =>
     Object.fromEntries((manifest.extraInputs ?? []).map((e) => [e.name, e.value])),
   );
@@ -62,8 +66,16 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
   const schedule: ManifestSchedule =
     scheduleChoice === 'manifest' ? manifest.schedule : presetSchedule(scheduleChoice, Math.max(1, steps));
   const edited = useMemo(
-    () => editManifest(manifest, candidates, { blocks: [...picked], schedule, prediction, extraValues }),
-    [manifest, candidates, picked, schedule, prediction, extraValues],
+    () =>
+      editManifest(manifest, candidates, {
+        blocks: [...picked],
+        schedule,
+        prediction,
+        extraValues,
+        convention,
+        sigmaData,
+      }),
+    [manifest, candidates, picked, schedule, prediction, extraValues, convention, sigmaData],
   );
   const rows: BlockCandidate[] = candidates.length ? candidates : manifest.blocks.map(asCandidate);
   const toggle = (name: string) =>
@@ -84,6 +96,9 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
       <p>
         <strong>{manifest.name}</strong> — {model.fileName}, {manifest.input.channels}×{manifest.input.height}
         ×{manifest.input.width} input, timestep {manifest.timestep.dtype}
+        {manifest.timestep.rank !== undefined && manifest.timestep.rank !== 1
+          ? ` shaped [${manifest.timestep.rank === 0 ? '' : ['N', ...Array(manifest.timestep.rank - 1).fill(1)].join(', ')}]`
+          : ''}
         {model.origin === 'discovered'
           ? '; blocks found in the graph (no manifest)'
           : '; opened with its manifest'}
@@ -183,7 +198,9 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
         <label htmlFor={ids.prediction}>The network predicts</label>
         <select
           id={ids.prediction}
-          value={prediction}
+          value={convention === 'sigma' ? 'sample' : prediction}
+          disabled={convention === 'sigma'}
+          aria-describedby={convention === 'sigma' ? `${ids.prediction}-why` : undefined}
           onChange={(e) => setPrediction(e.target.value as PredictionType)}
         >
           {PREDICTIONS.map((p) => (
@@ -192,6 +209,34 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
             </option>
           ))}
         </select>
+        {convention === 'sigma' && (
+          <span id={`${ids.prediction}-why`} className="muted span-all">
+            Under σ, EDM’s c_skip·x + c_out·F is the clean image: the output is read as x₀.
+          </span>
+        )}
+      </fieldset>
+      <fieldset>
+        <legend>Timestep</legend>
+        <div className="form-grid">
+          <ConventionFields
+            dtype={manifest.timestep.dtype}
+            convention={convention}
+            sigmaData={sigmaData}
+            onChange={(c, s) => {
+              setConvention(c);
+              setSigmaData(s);
+            }}
+          />
+        </div>
+        <FeedPreview model={model} convention={convention} sigmaData={sigmaData} />
+        <DenoisingCheckView
+          model={model}
+          current={convention}
+          onUse={(c, type) => {
+            setConvention(c);
+            if (c !== 'sigma') setPrediction(type);
+          }}
+        />
       </fieldset>
       {(manifest.extraInputs ?? []).length > 0 && (
         <fieldset className="form-grid">

@@ -5,7 +5,13 @@
  */
 
 import { toBlock } from '../../core/manifest/block';
-import type { Manifest, ManifestBlock, ManifestSchedule, PredictionType } from '../../core/manifest/types';
+import type {
+  Manifest,
+  ManifestBlock,
+  ManifestSchedule,
+  PredictionType,
+  TimestepConvention,
+} from '../../core/manifest/types';
 import type { BlockCandidate } from '../../worker/jobs';
 
 export interface ModelEdits {
@@ -15,6 +21,9 @@ export interface ModelEdits {
   prediction: PredictionType;
   /** Value fed to each extra input, by input name. */
   extraValues: Readonly<Record<string, number>>;
+  /** What the timestep input takes (stated explicitly once chosen here); σ_data for `sigma`. */
+  convention?: TimestepConvention;
+  sigmaData?: number;
 }
 
 /** The manifest with the edits applied; blocks keep forward order (candidates' order first). */
@@ -36,10 +45,19 @@ export function editManifest(
   const extraInputs = manifest.extraInputs?.map((e) =>
     e.name in edits.extraValues ? { ...e, value: edits.extraValues[e.name] } : e,
   );
+  const { sigmaData: _, ...timestep } = manifest.timestep;
+  const convention = edits.convention ?? manifest.timestep.convention;
+  const sigmaData = edits.sigmaData ?? manifest.timestep.sigmaData;
   return {
     ...manifest,
     schedule: edits.schedule,
-    prediction: { ...manifest.prediction, type: edits.prediction },
+    timestep: {
+      ...timestep,
+      ...(convention !== undefined && { convention }),
+      ...(convention === 'sigma' && sigmaData !== undefined && { sigmaData }),
+    },
+    // EDM's preconditioned output is x̂_0 (core/timestep/convention.ts).
+    prediction: { ...manifest.prediction, type: convention === 'sigma' ? 'sample' : edits.prediction },
     blocks,
     ...(skips && { skips }),
     ...(extraInputs && { extraInputs }),

@@ -9,6 +9,7 @@ import type { CreatedSession, HelperReply, HelperRequest, WireTensor } from './p
 function tensorOf(rt: OrtRuntime, t: WireTensor): OrtTensor {
   if (t.type === 'float32') return rt.float32(t.data as Float32Array, t.dims);
   if (t.type === 'int64') return rt.int64(t.data as BigInt64Array, t.dims);
+  if (t.type === 'float16') return rt.float16(t.data as Uint16Array, t.dims);
   return rt.int32(t.data as Int32Array, t.dims);
 }
 

@@ -6,8 +6,9 @@
 import type { SessionOptions } from '../../engine/ort-types';
 
 export interface WireTensor {
-  type: 'float32' | 'int64' | 'int32';
-  data: Float32Array | BigInt64Array | Int32Array;
+  type: 'float32' | 'int64' | 'int32' | 'float16';
+  /** float16: the binary16 bit patterns. */
+  data: Float32Array | BigInt64Array | Int32Array | Uint16Array;
   dims: number[];
 }
 

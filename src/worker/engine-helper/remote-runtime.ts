@@ -79,6 +79,7 @@ export class EngineHelper {
       float32: wire('float32'),
       int64: wire('int64'),
       int32: wire('int32'),
+      float16: wire('float16'),
     };
   }
 

@@ -2,6 +2,7 @@
 
 import { featureCache } from '../cache/shared';
 import type { Handlers } from '../dispatch';
+import { checkDenoising } from './denoising-check';
 import { embed, resumeEmbedding } from './embed';
 import { environment } from './environment';
 import { extractFeatures } from './extract';
@@ -21,6 +22,7 @@ export const handlers: Handlers = {
   extractFeatures,
   simulateFault,
   generate,
+  denoisingCheck: checkDenoising,
   trainProbe,
   applyProbe: (params) => applyProbe(params),
   embed,
