@@ -56,7 +56,7 @@ export function ModelControls() {
       )}
       <FileButton
         label="Open model…"
-        accept=".onnx,.json,.data,.bin,.onnx_data,application/json"
+        accept=".onnx,.json,.data,.bin,.onnx_data,.npy,application/json"
         onFiles={(files) => {
           if (files.length) void openModelFiles(files);
         }}

@@ -333,9 +333,12 @@ export function sortModelFiles(
 }
 
 /** Opens the loaded model again under a new manifest (blocks, schedule, prediction, inputs). */
-export async function reconfigureModel(manifest: Manifest): Promise<boolean> {
+export async function reconfigureModel(
+  manifest: Manifest,
+  inputFiles: { path: string; data: Blob }[] = [],
+): Promise<boolean> {
   return loadModelFrom(
-    async () => ({ kind: 'current', manifest }),
+    async () => ({ kind: 'current', manifest, ...(inputFiles.length && { inputFiles }) }),
     'Applying the model settings',
     getState().prefs.backend,
     undefined,

@@ -60,8 +60,8 @@ export function poolManyInJs(
   blocks: readonly string[],
   poolings: Record<string, Pooling>,
 ): BatchRunner {
-  return async (xt, count, t) => {
-    const maps = await unet.run(xt, count, t, [...blocks]);
+  return async (xt, count, t, labels) => {
+    const maps = await unet.run(xt, count, t, [...blocks], { labels });
     const features: Record<string, Float32Array> = {};
     const dims: Record<string, number> = {};
     for (const block of blocks)

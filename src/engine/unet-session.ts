@@ -2,6 +2,8 @@
  * @file A U-Net behind its manifest: checks that the ONNX graph matches the manifest, then runs
  * (x_t, t) and returns the requested outputs (ε̂ and/or block maps) as plain typed arrays.
  */
+
+import { extraFeed } from '../core/conditioning/extra-feeds';
 import { DiffProbeError } from '../core/errors';
 import { toFloat16Array } from '../core/float16';
 import type { Manifest, TimestepDtype } from '../core/manifest/types';
@@ -24,6 +26,8 @@ export interface OutputMap {
 export interface RunOptions {
   /** Feed the timestep under this convention instead of the manifest's. */
   readonly convention?: TimestepConvention;
+  /** Each image's class index, for a class input fed each image's own label. */
+  readonly labels?: ArrayLike<number>;
 }
 
 export class UNetSession {
@@ -35,6 +39,8 @@ export class UNetSession {
     readonly runtime: OrtRuntime,
     readonly session: OrtSession,
     readonly manifest: Manifest,
+    /** The values of extra inputs fed from a .npy (`extraInputs[].data`), by input name. */
+    readonly constants: Readonly<Record<string, Float32Array>> = {},
   ) {
     this.alphasCumprod = scheduleFromManifest(manifest.schedule).alphasCumprod;
   }
@@ -44,6 +50,7 @@ export class UNetSession {
     model: Uint8Array,
     manifest: Manifest,
     options?: SessionOptions,
+    constants: Readonly<Record<string, Float32Array>> = {},
   ): Promise<UNetSession> {
     let session: OrtSession;
     try {
@@ -56,7 +63,7 @@ export class UNetSession {
       });
     }
     checkGraphAgainstManifest(session, manifest);
-    return new UNetSession(runtime, session, manifest);
+    return new UNetSession(runtime, session, manifest, constants);
   }
 
   /** Block output names in forward order. */
@@ -86,7 +93,7 @@ export class UNetSession {
       this.alphasCumprod,
       options.convention,
     );
-    const feeds = this.feedsFor(xt, count, timestep);
+    const feeds = this.feedsFor(xt, count, timestep, options.labels);
     const byBlock = new Map(this.manifest.blocks.map((b) => [b.name, b]));
     const fetchNames = outputs.map((name) =>
       name === 'eps' ? prediction.output : (byBlock.get(name)?.output ?? name),
@@ -95,7 +102,9 @@ export class UNetSession {
       if (!this.session.outputNames.includes(name))
         throw new DiffProbeError('model-mismatch', `no output ${JSON.stringify(outputs[i])} in the model`);
     }
-    const results = await this.session.run(feeds, fetchNames);
+    const results = await this.session.run(feeds, fetchNames).catch((error) => {
+      throw this.explainRunError(error);
+    });
     const out: Record<string, OutputMap> = {};
     for (const [i, name] of outputs.entries()) {
       const tensor = results[fetchNames[i]];
@@ -122,11 +131,26 @@ export class UNetSession {
    * convention), the timestep as the manifest's convention, dtype and rank say, and the manifest's
    * extra inputs. Also feeds sessions made from parts of this graph (core/onnx/subgraph.ts).
    */
-  feeds(xt: Float32Array, count: number, t: ArrayLike<number>): Record<string, OrtTensor> {
-    return this.feedsFor(xt, count, batchTimestepFeed(this.manifest.timestep, t, count, this.alphasCumprod));
+  feeds(
+    xt: Float32Array,
+    count: number,
+    t: ArrayLike<number>,
+    labels?: ArrayLike<number>,
+  ): Record<string, OrtTensor> {
+    return this.feedsFor(
+      xt,
+      count,
+      batchTimestepFeed(this.manifest.timestep, t, count, this.alphasCumprod),
+      labels,
+    );
   }
 
-  private feedsFor(xt: Float32Array, count: number, timestep: BatchTimestepFeed): Record<string, OrtTensor> {
+  private feedsFor(
+    xt: Float32Array,
+    count: number,
+    timestep: BatchTimestepFeed,
+    labels?: ArrayLike<number>,
+  ): Record<string, OrtTensor> {
     const { input } = this.manifest;
     const dims = [count, input.channels, input.height, input.width];
     if (xt.length !== count * input.channels * input.height * input.width)
@@ -139,19 +163,40 @@ export class UNetSession {
     return {
       [input.name]: this.runtime.float32(image, dims),
       [name]: this.tensorOf(dtype, timestep.values, timestep.dims),
-      ...this.extraFeeds(count),
+      ...this.extraFeeds(count, labels),
     };
   }
 
-  /** Extra inputs (class labels, conditioning…) as the manifest's constants, every run. */
-  private extraFeeds(count: number): Record<string, OrtTensor> {
+  /** Extra inputs (class labels, conditioning…): constants, classes or .npy data (core/conditioning). */
+  private extraFeeds(count: number, labels?: ArrayLike<number>): Record<string, OrtTensor> {
     const feeds: Record<string, OrtTensor> = {};
     for (const extra of this.manifest.extraInputs ?? []) {
-      const dims = extra.batched ? [count, ...extra.shape] : [...extra.shape];
-      const size = dims.reduce((a, b) => a * b, 1);
-      feeds[extra.name] = this.tensorOf(extra.dtype, new Array<number>(size).fill(extra.value), dims);
+      const { values, dims } = extraFeed(extra, count, labels, this.constants[extra.name]);
+      if (values instanceof Float32Array) feeds[extra.name] = this.runtime.float32(values, dims);
+      else if (extra.dtype === 'int32') feeds[extra.name] = this.runtime.int32(values, dims);
+      else
+        feeds[extra.name] = this.runtime.int64(
+          BigInt64Array.from(values, (v) => BigInt(v)),
+          dims,
+        );
     }
     return feeds;
+  }
+
+  /**
+   * ONNX Runtime's complaint about an embedding lookup out of range ("indices element out of data
+   * bounds") is about a value DiffProbe fed: name the integer extra inputs and their values.
+   */
+  private explainRunError(error: unknown): unknown {
+    const message = error instanceof Error ? error.message : String(error);
+    const ints = (this.manifest.extraInputs ?? []).filter((e) => e.dtype !== 'float32');
+    if (!ints.length || !/out of (data )?bounds|indices/i.test(message)) return error;
+    const fed = ints.map((e) => `${e.name} = ${e.class?.feed === 'label' ? "each image's label" : e.value}`);
+    return new DiffProbeError(
+      'model-input',
+      `the model refused an integer input (${fed.join(', ')}): ONNX Runtime says "${message.split('\n')[0]}" — a class outside the model's classes?`,
+      { inputs: ints.map((e) => e.name) },
+    );
   }
 
   private tensorOf(dtype: TimestepDtype, values: readonly number[], dims: readonly number[]): OrtTensor {

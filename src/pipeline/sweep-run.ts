@@ -9,7 +9,7 @@ import { DiffProbeError, isDiffProbeError } from '../core/errors';
 import type { ProbeResult } from '../worker/jobs';
 import type { FeatureSpec } from './feature-spec';
 import { extractAt } from './features';
-import { evaluateProbe, type ImageInput, leakProblems, splitProblems } from './probe-run';
+import { type ClassLabels, evaluateProbe, type ImageInput, leakProblems, splitProblems } from './probe-run';
 import type { PipelineRuntime } from './runtime';
 import { type LabelledSplit, splitIds } from './split';
 import { emptyGrid, type SweepGrid, withCell } from './sweep-grid';
@@ -20,6 +20,8 @@ export interface SweepRequest {
   split: LabelledSplit;
   C: number;
   maxIter: number;
+  /** As ProbeRequest.classLabels. */
+  classLabels?: ClassLabels;
 }
 
 export interface SweepEvents {
@@ -84,6 +86,9 @@ export async function runSweep(
   };
   try {
     report('starting');
+    const labels =
+      req.classLabels?.(ids) ??
+      Int32Array.from([...split.train.labels, ...split.validation.labels, ...split.test.labels]);
     let first: Float32Array | null = input(ids);
     const leaks = await leakProblems(split, first);
     if (leaks.length) throw new DiffProbeError('probe-data', leaks.join(' '));
@@ -104,6 +109,7 @@ export async function runSweep(
           done = extractedBefore + Math.floor((blocks.length * filled) / n);
           report(`extracting t = ${t}: ${filled}/${n} images`);
         },
+        labels,
       );
       done = extractedBefore + blocks.length;
       for (const [b, block] of blocks.entries()) {

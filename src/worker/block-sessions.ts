@@ -111,8 +111,8 @@ export async function blockRunners(
   const helper = useHelper && helperAlive() ? await pending.helper : null;
   const run =
     (session: BlockSession): BatchRunner =>
-    (xt, count, t) =>
-      session.run(xt, count, t);
+    (xt, count, t, labels) =>
+      session.run(xt, count, t, labels);
   if (!helper) return [run(main)];
   // The helper is listed twice, so that two of its batches are always in flight: the worker's own
   // WASM run blocks this thread for a whole batch, and the helper's queue must not run dry

@@ -56,13 +56,19 @@ export type ModelSource =
       modelName: string;
       /** The manifest's text; absent: the worker reads the graph and proposes one. */
       manifestText?: string;
-      /** ONNX external data files (e.g. model.onnx.data), under the names the graph uses. */
+      /**
+       * ONNX external data files (e.g. model.onnx.data), under the names the graph uses, and any
+       * .npy the manifest feeds an extra input from.
+       */
       externalData?: { path: string; data: Blob }[];
       /** Which 4-D input is the image, when the graph has several (asked of the user). */
       imageInput?: string;
     }
-  /** The loaded model's bytes again, under a new manifest (other blocks, schedule, inputs…). */
-  | { kind: 'current'; manifest: Manifest };
+  /**
+   * The loaded model's bytes again, under a new manifest (other blocks, schedule, inputs…), with
+   * any .npy the manifest newly feeds an extra input from (`extraInputs[].data`).
+   */
+  | { kind: 'current'; manifest: Manifest; inputFiles?: { path: string; data: Blob }[] };
 
 /** One tensor the worker proposes as a block, with its shape from a dry run at batch 1. */
 export interface BlockCandidate {
@@ -150,6 +156,11 @@ export interface ExtractParams extends ForModel {
   /** Use the feature cache (default true); benchmarks turn it off. */
   cache?: boolean;
   /**
+   * Each image's class index (row i ↔ image i), for a class input fed each image's own label; the
+   * cache then keys each image by its label too.
+   */
+  labels?: Int32Array;
+  /**
    * Run the blocks' sub-graph, pooled in ONNX (worker/block-sessions.ts): true always, false never
    * (the whole U-Net, maps pooled in JavaScript); default: for 64+ images, or when that session
    * exists already. Tests and benchmarks set it.
@@ -174,6 +185,8 @@ export interface ForwardParams extends ForModel {
   t: number;
   seed: number;
   blocks: string[];
+  /** The image's class index, for a class input fed each image's own label. */
+  label?: number;
 }
 
 /** One image at one t: the noisy input, the model's x̂_0 and the raw maps of the requested blocks. */

@@ -56,7 +56,9 @@ export interface ManifestTimestep {
 /**
  * Any further ONNX input (class labels, encoder hidden states…), fed on every run as a constant
  * tensor filled with `value`. `shape` is the per-image shape without the batch dimension when
- * `batched` is true (the tensor fed is [N, ...shape]), else the whole shape.
+ * `batched` is true (the tensor fed is [N, ...shape]), else the whole shape. A class-label input
+ * says so in `class` (then `value` is the class fed, see ManifestClassInput); a conditioning
+ * embedding may be given as a .npy in `data` instead of one value everywhere.
  */
 export interface ManifestExtraInput {
   readonly name: string;
@@ -64,6 +66,38 @@ export interface ManifestExtraInput {
   readonly shape: readonly number[];
   readonly batched: boolean;
   readonly value: number;
+  readonly class?: ManifestClassInput;
+  readonly data?: ManifestInputData;
+}
+
+/**
+ * A class-label input: ADM's `y` and diffusers' `class_labels` (`encoding: "index"`, an integer per
+ * image, shape []), or a one-hot vector (`"one-hot"`, float32, shape [count]).
+ *
+ * `feed: "constant"` gives every image the class `value` (for one-hot: the hot index, or −1 for all
+ * zeros); `feed: "label"` gives each image its own label (its class index in the data set), which
+ * then leaks into the features.
+ */
+export interface ManifestClassInput {
+  readonly encoding: 'index' | 'one-hot';
+  /** Classes the model takes: its label embedding's rows, or the one-hot width (a null row included). */
+  readonly count: number;
+  readonly feed: 'constant' | 'label';
+  /**
+   * The value that means "no class" (unconditional), where the model was trained with one: an index
+   * (DiT's null class is the last row), or −1 for one-hot (all zeros, EDM's label dropout).
+   */
+  readonly nullValue?: number;
+}
+
+/**
+ * A constant tensor for an extra input, from a .npy file beside the manifest (float32, the input's
+ * per-image shape, or its whole shape when not batched): a text encoder's output for a prompt.
+ */
+export interface ManifestInputData {
+  readonly file: string;
+  /** Hex SHA-256 of the .npy file: part of the numbers key, checked when it is read. */
+  readonly sha256: string;
 }
 
 /** How arbitrary images become model input; see docs/images.md. */

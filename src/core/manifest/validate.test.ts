@@ -290,6 +290,67 @@ describe('validateManifest: each rule', () => {
     ).toEqual(['timestep.sigmaData']);
   });
 
+  it('extraInputs[].class: an index or one-hot class input, its value one of its classes', () => {
+    const m = valid();
+    m.extraInputs = [extra({ class: { encoding: 'index', count: 10, feed: 'constant' } })];
+    expect(validateManifest(m).extraInputs?.[0].class).toEqual({
+      encoding: 'index',
+      count: 10,
+      feed: 'constant',
+    });
+    const out = problems(
+      (j) =>
+        (j.extraInputs = [extra({ value: 12, class: { encoding: 'index', count: 10, feed: 'constant' } })]),
+    );
+    expect(out).toEqual([
+      { path: 'extraInputs[0].value', value: 12, expected: 'a class in 0…9 (the model takes 10 classes)' },
+    ]);
+    // The null class is a value the model takes; a label feed ignores the value.
+    const dit = valid();
+    dit.extraInputs = [
+      extra({ value: 10, class: { encoding: 'index', count: 11, feed: 'constant', nullValue: 10 } }),
+    ];
+    expect(validateManifest(dit).extraInputs?.[0].value).toBe(10);
+    const label = valid();
+    label.extraInputs = [extra({ value: 99, class: { encoding: 'index', count: 10, feed: 'label' } })];
+    expect(validateManifest(label).extraInputs?.[0].class?.feed).toBe('label');
+    const oneHot = { encoding: 'one-hot', count: 4, feed: 'constant', nullValue: -1 };
+    const hot = valid();
+    hot.extraInputs = [extra({ name: 'c', dtype: 'float32', shape: [4], value: -1, class: oneHot })];
+    expect(validateManifest(hot).extraInputs?.[0].class).toEqual(oneHot);
+    expect(
+      paths(
+        (j) =>
+          (j.extraInputs = [extra({ name: 'c', dtype: 'float32', shape: [5], value: 1, class: oneHot })]),
+      ),
+    ).toEqual(['extraInputs[0].shape']);
+    expect(
+      paths((j) => (j.extraInputs = [extra({ class: { encoding: 'index', count: 10, feed: 'sometimes' } })])),
+    ).toEqual(['extraInputs[0].class.feed']);
+    expect(
+      paths(
+        (j) =>
+          (j.extraInputs = [
+            extra({ class: { encoding: 'index', count: 10, feed: 'constant', nullValue: 10 } }),
+          ]),
+      ),
+    ).toEqual(['extraInputs[0].class.nullValue']);
+  });
+
+  it('extraInputs[].data: a .npy file and its sha256, for float32 inputs', () => {
+    const m = valid();
+    const data = { file: 'prompt.npy', sha256: 'AB'.repeat(32) };
+    m.extraInputs = [extra({ name: 'ctx', dtype: 'float32', shape: [77, 8], value: 0, data })];
+    expect(validateManifest(m).extraInputs?.[0].data).toEqual({
+      file: 'prompt.npy',
+      sha256: 'ab'.repeat(32),
+    });
+    expect(paths((j) => (j.extraInputs = [extra({ data })]))).toEqual(['extraInputs[0].dtype']);
+    expect(
+      paths((j) => (j.extraInputs = [extra({ dtype: 'float32', value: 0, data: { file: 'p.npy' } })])),
+    ).toEqual(['extraInputs[0].data.sha256']);
+  });
+
   it('extraInputs: an array of at most 64 entries, each an object', () => {
     expect(paths((m) => (m.extraInputs = {}))).toEqual(['extraInputs']);
     expect(paths((m) => (m.extraInputs = ['y']))).toEqual(['extraInputs[0]']);

@@ -5,6 +5,7 @@
  */
 import { DiffProbeError } from '../errors';
 import type { ManifestExtraInput, TensorDtype, TimestepDtype, TimestepRank } from '../manifest/types';
+import { findConditions } from './discover-conditions';
 import { type Dim, ElemType, elemTypeName, type OnnxModelInfo, type ValueInfo } from './reader';
 
 export interface ImageRole {
@@ -208,7 +209,12 @@ export function findInputRoles(info: OnnxModelInfo, choices: RoleChoices = {}): 
   const image = imageRole(picked, inputs);
   const rest = inputs.filter((v) => v !== picked);
   const timestep = pickTimestep(rest, inputs, notes, choices.timestepInput);
-  const extras = rest.filter((v) => v !== timestep).map((v) => extraInput(v, inputs));
+  const found = findConditions(
+    info,
+    rest.filter((v) => v !== timestep).map((v) => extraInput(v, inputs)),
+  );
+  const extras = found.extras;
+  notes.push(...found.notes);
   return {
     image,
     imageCandidates: inputs.filter(is4dFloat).map((v) => v.name),

@@ -79,7 +79,10 @@ describe('findInputRoles', () => {
       ]),
     );
     expect(r.timestep).toEqual({ name: 'timestep', dtype: 'int64', rank: 1 });
-    expect(r.notes).toEqual(['timestep: "timestep" by its name, not "class_labels"']);
+    expect(r.notes).toEqual([
+      'timestep: "timestep" by its name, not "class_labels"',
+      'conditioning: "encoder_hidden_states" looks like a text encoder\'s output; it is fed zeros (no prompt) until you give an embedding',
+    ]);
     expect(r.extras).toEqual([
       { name: 'class_labels', dtype: 'int64', shape: [], batched: true, value: 0 },
       { name: 'encoder_hidden_states', dtype: 'float32', shape: [1, 768], batched: true, value: 0 },
@@ -127,6 +130,38 @@ describe('findInputRoles', () => {
     const column = withT({ name: 't', elemType: F, dims: ['N', 1, 1, 1] });
     expect(column.timestep).toEqual({ name: 't', dtype: 'float32', rank: 4 });
     expect(column.imageCandidates).toEqual(['x']);
+  });
+
+  it("finds class inputs: ADM's y by its label embedding (adm12), a one-hot c by name and shape", () => {
+    const adm = roles(
+      readModel(new Uint8Array(readFileSync('e2e/fixtures/models/adm12/model-with-attention.onnx'))),
+    );
+    expect(adm.extras).toEqual([
+      {
+        name: 'y',
+        dtype: 'int64',
+        shape: [],
+        batched: true,
+        value: 0,
+        class: { encoding: 'index', count: 10, feed: 'constant' },
+      },
+    ]);
+    expect(adm.notes).toContain('class label: "y" indexes a label embedding of 10 rows (classes 0…9)');
+    const oneHot = roles(
+      graphWith([
+        { name: 'x', elemType: F, dims: ['N', 3, 8, 8] },
+        { name: 'sigma', elemType: F, dims: ['N'] },
+        { name: 'class_labels', elemType: F, dims: ['N', 10] },
+      ]),
+    );
+    expect(oneHot.extras[0]).toEqual({
+      name: 'class_labels',
+      dtype: 'float32',
+      shape: [10],
+      batched: true,
+      value: -1,
+      class: { encoding: 'one-hot', count: 10, feed: 'constant', nullValue: -1 },
+    });
   });
 
   it('refuses a timestep of rank 3, saying which shapes work, rather than taking a class label for it', () => {

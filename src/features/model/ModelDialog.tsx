@@ -1,11 +1,12 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { toBlock } from '../../core/manifest/block';
-import type { ManifestSchedule, PredictionType } from '../../core/manifest/types';
+import type { ManifestExtraInput, ManifestSchedule, PredictionType } from '../../core/manifest/types';
 import { presetSchedule, SCHEDULE_PRESETS, type SchedulePresetId, scheduleSteps } from '../../core/schedule';
 import { EDM_SIGMA_DATA, type TimestepConvention } from '../../core/timestep/convention';
 import { useStore } from '../../state/store';
 import type { BlockCandidate, ModelInfo } from '../../worker/jobs';
 import { findCandidateBlocks, reconfigureModel, saveManifest, saveRewrittenOnnx } from './commands';
+import { ExtraInputsFields } from './ExtraInputs';
 import { editManifest } from './edit-manifest';
 import { ConventionFields, DenoisingCheckView, FeedPreview } from './TimestepConvention';
 
@@ -59,9 +60,10 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
   const [prediction, setPrediction] = useState<PredictionType>(manifest.prediction.type);
   const [convention, setConvention] = useState<TimestepConvention>(manifest.timestep.convention ?? 'index');
   const [sigmaData, setSigmaData] = useState(manifest.timestep.sigmaData ?? EDM_SIGMA_DATA);
-  const [extraValues, setExtraValues] = useState<Record<string, number>>(() =>
-    Object.fromEntries((manifest.extraInputs ?? []).map((e) => [e.name, e.value])),
-  );
+  const [extras, setExtras] = useState<ManifestExtraInput[]>(() => [...(manifest.extraInputs ?? [])]);
+  /** .npy files picked for inputs, sent with Apply (the worker reads them). */
+  const [inputFiles, setInputFiles] = useState<Record<string, File>>({});
+  const classNames = useStore((s) => s.model?.manifest.classes ?? s.dataset?.index.classes ?? []);
   const ids = { schedule: useId(), steps: useId(), prediction: useId() };
   const schedule: ManifestSchedule =
     scheduleChoice === 'manifest' ? manifest.schedule : presetSchedule(scheduleChoice, Math.max(1, steps));
@@ -71,11 +73,12 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
         blocks: [...picked],
         schedule,
         prediction,
-        extraValues,
+        extraValues: {},
+        extraInputs: extras,
         convention,
         sigmaData,
       }),
-    [manifest, candidates, picked, schedule, prediction, extraValues, convention, sigmaData],
+    [manifest, candidates, picked, schedule, prediction, extras, convention, sigmaData],
   );
   const rows: BlockCandidate[] = candidates.length ? candidates : manifest.blocks.map(asCandidate);
   const toggle = (name: string) =>
@@ -90,7 +93,10 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
       className="model-form"
       onSubmit={(e) => {
         e.preventDefault();
-        void reconfigureModel(edited).then((ok) => ok && onDone());
+        const files = Object.entries(inputFiles)
+          .filter(([name, f]) => edited.extraInputs?.some((e) => e.name === name && e.data?.file === f.name))
+          .map(([, f]) => ({ path: f.name, data: f }));
+        void reconfigureModel(edited, files).then((ok) => ok && onDone());
       }}
     >
       <p>
@@ -238,19 +244,15 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
           }}
         />
       </fieldset>
-      {(manifest.extraInputs ?? []).length > 0 && (
-        <fieldset className="form-grid">
-          <legend>Extra inputs (a constant fed on every run)</legend>
-          {(manifest.extraInputs ?? []).map((e) => (
-            <ExtraInputField
-              key={e.name}
-              label={`${e.name} (${e.dtype}, [${e.batched ? 'N, ' : ''}${e.shape.join(', ')}])`}
-              integer={e.dtype !== 'float32'}
-              value={extraValues[e.name] ?? e.value}
-              onChange={(v) => setExtraValues((x) => ({ ...x, [e.name]: v }))}
-            />
-          ))}
-        </fieldset>
+      {extras.length > 0 && (
+        <ExtraInputsFields
+          extras={extras}
+          classNames={classNames}
+          onChange={(entry, file) => {
+            setExtras((list) => list.map((e) => (e.name === entry.name ? entry : e)));
+            if (file) setInputFiles((f) => ({ ...f, [entry.name]: file }));
+          }}
+        />
       )}
       <div className="row">
         <button type="submit" disabled={busy || picked.size === 0 || picked.size > MAX_BLOCKS}>
@@ -270,35 +272,6 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
         )}
       </div>
     </form>
-  );
-}
-
-function ExtraInputField({
-  label,
-  integer,
-  value,
-  onChange,
-}: {
-  label: string;
-  integer: boolean;
-  value: number;
-  onChange: (value: number) => void;
-}) {
-  const id = useId();
-  return (
-    <>
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        type="number"
-        step={integer ? 1 : 'any'}
-        value={value}
-        onChange={(e) => {
-          const v = Number(e.target.value);
-          if (Number.isFinite(v)) onChange(integer ? Math.round(v) : v);
-        }}
-      />
-    </>
   );
 }
 

@@ -8,6 +8,7 @@ import { toBlock } from '../../core/manifest/block';
 import type {
   Manifest,
   ManifestBlock,
+  ManifestExtraInput,
   ManifestSchedule,
   PredictionType,
   TimestepConvention,
@@ -21,6 +22,8 @@ export interface ModelEdits {
   prediction: PredictionType;
   /** Value fed to each extra input, by input name. */
   extraValues: Readonly<Record<string, number>>;
+  /** Edited extra inputs (class feeds, embeddings), replacing the manifest's entries of the same name. */
+  extraInputs?: readonly ManifestExtraInput[];
   /** What the timestep input takes (stated explicitly once chosen here); σ_data for `sigma`. */
   convention?: TimestepConvention;
   sigmaData?: number;
@@ -42,9 +45,11 @@ export function editManifest(
   const blocks = [...new Set(order)].filter((n) => wanted.has(n)).map((n) => known.get(n)!);
   const names = new Set(blocks.map((b) => b.name));
   const skips = manifest.skips?.filter((s) => names.has(s.from) && names.has(s.to));
-  const extraInputs = manifest.extraInputs?.map((e) =>
-    e.name in edits.extraValues ? { ...e, value: edits.extraValues[e.name] } : e,
-  );
+  const replaced = new Map((edits.extraInputs ?? []).map((e) => [e.name, e]));
+  const extraInputs = manifest.extraInputs?.map((original) => {
+    const e = replaced.get(original.name) ?? original;
+    return e.name in edits.extraValues ? { ...e, value: edits.extraValues[e.name] } : e;
+  });
   const { sigmaData: _, ...timestep } = manifest.timestep;
   const convention = edits.convention ?? manifest.timestep.convention;
   const sigmaData = edits.sigmaData ?? manifest.timestep.sigmaData;

@@ -4,6 +4,7 @@ import { bundledDataFor, maxT, useShallow, useStore } from '../../state/store';
 import { NumberField } from '../../ui/NumberField';
 import { SaveChartButtons } from '../../ui/SaveChartButtons';
 import { POOLINGS } from '../extraction/commands';
+import { LabelLeak } from '../model/ExtraInputs';
 import { trainProbeWithBaselines } from '../results/baselines';
 import { probeFindingText } from '../results/selectors';
 import { parseTimesteps, stopProbe } from './commands';
@@ -48,6 +49,7 @@ export function ProbePanel() {
   return (
     <div className="probe analysis">
       <div className="analysis-controls">
+        <LabelLeak />
         <p className="muted">
           Blocks: <strong>{view.blocks.join(' + ')}</strong> (
           {view.blocks.length > 1 ? 'concatenated' : 'one block'}) · pooling: {POOLINGS[view.pooling].label} ·

@@ -6,7 +6,7 @@
  */
 import { notifyError, runJobOrThrow, trackRun } from '../../app/commands';
 import { isDiffProbeError } from '../../core/errors';
-import { modelInputFor } from '../../data/model-input';
+import { classLabelsFor, modelInputFor } from '../../data/model-input';
 import type { FeatureSpec } from '../../pipeline/feature-spec';
 import { dataSpec } from '../../pipeline/feature-spec';
 import { extractConcatenated as extractWith } from '../../pipeline/features';
@@ -65,6 +65,12 @@ export function workerRuntime(
   };
 }
 
+/** The class of each of `ids` (for a class input fed each image's own label), as of now. */
+export function imageLabels(ids: readonly string[]): Int32Array | undefined {
+  const s = getState();
+  return classLabelsFor(ids, bundledDataFor(s), s.uploads, s.model?.manifest.classes);
+}
+
 /** x_0 of the given ids for the loaded model (bundled images and the user's), as of now. */
 function imageInput(): ((ids: readonly string[]) => Float32Array) | null {
   const s = getState();
@@ -97,7 +103,14 @@ export async function extractConcatenated(
     pooling: POOLINGS[view.pooling].pooling,
   };
   try {
-    return await extractWith(workerRuntime(label, run), spec, ids.length, () => input(ids), label);
+    return await extractWith(
+      workerRuntime(label, run),
+      spec,
+      ids.length,
+      () => input(ids),
+      label,
+      imageLabels(ids),
+    );
   } catch (error) {
     if (!isDiffProbeError(error, 'cancelled')) notifyError(error);
     return null;
@@ -172,7 +185,7 @@ async function trainProbeRun(settings: ProbeSettings, run: AbortSignal): Promise
   try {
     await runProbe(
       workerRuntime('Probe', run),
-      { spec, split, C: settings.C, maxIter: settings.maxIter },
+      { spec, split, C: settings.C, maxIter: settings.maxIter, classLabels: imageLabels },
       input,
       putProbe,
     );
@@ -203,6 +216,7 @@ export async function classifySelected(): Promise<void> {
       workerRuntime('Try it', undefined, { applyProbe: 'probe-try' }),
       probe,
       input([id]),
+      imageLabels([id])?.[0],
     );
     if (getState().probe === probe) setProbeTry({ id, proba: Array.from(proba) });
   } catch (error) {

@@ -4,6 +4,7 @@ import { bundledDataFor, maxT, useStore } from '../../state/store';
 import { DataTable } from '../../ui/DataTable';
 import { NumberField } from '../../ui/NumberField';
 import { SaveChartButtons } from '../../ui/SaveChartButtons';
+import { LabelLeak } from '../model/ExtraInputs';
 import { parseTimesteps } from '../probe/commands';
 import { runSweepWithBaselines } from '../results/baselines';
 import { sweepFindingText } from '../results/selectors';
@@ -43,6 +44,7 @@ export function SweepPanel() {
   return (
     <div className="sweep analysis">
       <div className="analysis-controls">
+        <LabelLeak />
         <div className="form-grid">
           <label htmlFor={ids.which}>Sweep blocks</label>
           <select

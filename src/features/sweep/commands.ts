@@ -15,6 +15,7 @@ import { runSweep as runSweepPipeline } from '../../pipeline/sweep-run';
 import { bundledDataFor, getState } from '../../state/store';
 import { downloadBytes } from '../../ui/download';
 import { POOLINGS } from '../extraction/commands';
+import { imageLabels } from '../probe/commands';
 import { gridToCsv, gridToJson, type SweepGrid } from './sweep-grid';
 
 export interface SweepSettings {
@@ -82,7 +83,7 @@ async function sweepRun(settings: SweepSettings, run: AbortSignal): Promise<void
   try {
     const out = await runSweepPipeline(
       rt,
-      { spec, split, C: settings.C, maxIter: settings.maxIter },
+      { spec, split, C: settings.C, maxIter: settings.maxIter, classLabels: imageLabels },
       (ids) => bundledModelInput(dataset, ids, model.manifest),
       {
         onGrid: (g) => {

@@ -1,4 +1,5 @@
 import { useId } from 'react';
+import { describeExtraFeed } from '../../core/conditioning/extra-feeds';
 import type { Manifest } from '../../core/manifest/types';
 import { describeFeed } from '../../core/timestep/convention';
 import { alphasCumprodOf, maxT, useStore } from '../../state/store';
@@ -40,9 +41,17 @@ function FedLine({ manifest, t }: { manifest: Manifest; t: number }) {
   const abar = alphasCumprodOf(manifest);
   if (t >= abar.length) return null;
   const { convention = 'index', dtype, sigmaData } = manifest.timestep;
+  const extras = manifest.extraInputs ?? [];
   return (
-    <p className="muted fed-as" data-testid="fed-as">
-      {describeFeed(convention, t, abar.length, abar[t], dtype, sigmaData)}
-    </p>
+    <>
+      <p className="muted fed-as" data-testid="fed-as">
+        {describeFeed(convention, t, abar.length, abar[t], dtype, sigmaData)}
+      </p>
+      {extras.length > 0 && (
+        <p className="muted fed-as" data-testid="conditioning">
+          Also fed: {extras.map((e) => describeExtraFeed(e, manifest.classes)).join('; ')}.
+        </p>
+      )}
+    </>
   );
 }

@@ -28,6 +28,7 @@ import { describeDecision, type Measurement, measure, rememberedDecision } from 
 import { watchDeviceLoss } from './device-loss';
 import { discoverInWorker, readGraph } from './discover-model';
 import { environment } from './environment';
+import { resolveInputData } from './input-data';
 import { checkModelSize, fetchBytes, readBlob } from './model-bytes';
 import { type ExternalData, openSession } from './open-session';
 
@@ -70,6 +71,7 @@ interface ReadModel {
   manifest: Manifest | null;
   bytes: Uint8Array;
   fileName: string;
+  /** The graph's external data files, and any .npy for an extra input (resolveInputData sorts them). */
   externalData: ExternalData;
   /** Known already (the loaded model's bytes again): its identity hash and the .onnx file's own. */
   hash?: string;
@@ -81,11 +83,14 @@ async function readSource(source: ModelSource, ctx: JobContext): Promise<ReadMod
   if (source.kind === 'current') {
     const current = currentModel();
     if (!current) throw new DiffProbeError('model-missing', 'no model is loaded yet');
+    const inputFiles: ExternalData = [];
+    for (const file of source.inputFiles ?? [])
+      inputFiles.push({ path: file.path, data: await readBlob(file.data, file.path, () => {}) });
     return {
       manifest: validateManifest(source.manifest),
       bytes: current.bytes,
       fileName: current.info.fileName,
-      externalData: current.externalData,
+      externalData: [...current.externalData, ...inputFiles],
       hash: current.info.hash,
       fileSha256: current.info.fileSha256,
       discovery: current.info.discovery,
@@ -138,6 +143,7 @@ export async function openOnBestBackend(
   externalData: ExternalData = [],
   webgpuUnsupported: readonly string[] = [],
   auto: { model?: string; decisions?: readonly AutoDecision[] } = {},
+  constants: Readonly<Record<string, Float32Array>> = {},
 ): Promise<{
   unet: Awaited<ReturnType<typeof openSession>>;
   backend: Backend;
@@ -157,7 +163,7 @@ export async function openOnBestBackend(
   /** The WebGPU session, or null with fallbackReason set; a broken model throws. */
   const tryWebGpu = async () => {
     try {
-      return await openSession(await webRuntime('webgpu'), bytes, manifest, externalData);
+      return await openSession(await webRuntime('webgpu'), bytes, manifest, externalData, constants);
     } catch (error) {
       // A model that is itself broken fails on WASM too; only backend trouble is worth a fallback.
       if (error instanceof DiffProbeError && error.code !== 'out-of-memory') throw error;
@@ -165,7 +171,8 @@ export async function openOnBestBackend(
       return null;
     }
   };
-  const openWasm = async () => openSession(await webRuntime('wasm'), bytes, manifest, externalData);
+  const openWasm = async () =>
+    openSession(await webRuntime('wasm'), bytes, manifest, externalData, constants);
   const result = (backend: Backend, session: NonNullable<typeof unet>) => ({
     unet: session,
     backend,
@@ -287,6 +294,13 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
       { expected: read.manifest.model.sha256, actual: fileSha256 },
     );
   await ctx.checkpoint();
+  const current = currentModel();
+  const inputs = await resolveInputData(
+    read.manifest,
+    read.externalData,
+    current ? { manifest: current.info.manifest, constants: current.unet.constants } : null,
+  );
+  read.externalData = inputs.rest;
   ctx.progress(100, 100, 'reading the graph');
   const graph = readGraph(read.bytes, read.fileName);
   read.externalData = matchExternalData(graph.externalFiles, read.externalData, read.fileName);
@@ -324,6 +338,7 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
     read.externalData,
     webgpuUnsupported,
     { model: id, decisions: params.autoDecisions },
+    inputs.constants,
   );
   lap('sessionMs', at);
   const info: ModelInfo = {
