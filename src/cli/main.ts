@@ -11,6 +11,7 @@ import { type CommandSpec, formatHelp, type ParsedArgs, parseArgs, UsageError } 
 import { type CliContext, type CliIO, DIFFPROBE_VERSION } from './context';
 import { PCA_SPEC, runEmbedding, TSNE_SPEC, UMAP_SPEC } from './embed';
 import { EXTRACT_SPEC, FEATURES_SPEC, runExtractCommand } from './extract';
+import { INSPECT_SPEC, runInspect } from './inspect';
 import { MERGE_SPEC, runMerge } from './merge';
 import { PROBE_SPEC, runProbeCommand } from './probe';
 import { runSweepCommand, SWEEP_SPEC } from './sweep';
@@ -23,6 +24,7 @@ interface Command {
 
 export const COMMANDS: Command[] = [
   { spec: VALIDATE_SPEC, run: runValidate },
+  { spec: INSPECT_SPEC, run: runInspect },
   { spec: EXTRACT_SPEC, run: (ctx, a) => runExtractCommand(ctx, a.flags, false) },
   { spec: FEATURES_SPEC, run: (ctx, a) => runExtractCommand(ctx, a.flags, true) },
   { spec: PROBE_SPEC, run: runProbeCommand },

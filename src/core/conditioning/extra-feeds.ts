@@ -114,3 +114,16 @@ export function describeExtraFeed(extra: ManifestExtraInput, classNames?: readon
   if (extra.data) return `${extra.name} ${shape}: the constant from ${extra.data.file}`;
   return `${extra.name} ${shape}: ${extra.value === 0 ? 'zeros' : `${extra.value} everywhere`}`;
 }
+
+/**
+ * The warning wherever a class input is fed each image's own label (the probe, the sweep, the
+ * CLI's probe and sweep), or null. `where` says where to change it ("under Model…", "with --condition").
+ */
+export function labelLeakText(
+  extras: readonly ManifestExtraInput[] | undefined,
+  where: string,
+): string | null {
+  const leaking = (extras ?? []).filter((e) => e.class?.feed === 'label').map((e) => `“${e.name}”`);
+  if (!leaking.length) return null;
+  return `The class input ${leaking.join(', ')} is fed each image’s own label, so the label leaks into the features: a probe can read the class from the conditioning instead of from what the U-Net saw. For the paper’s measurement, feed a fixed class or the null class (${where}).`;
+}

@@ -1,5 +1,5 @@
 import { useId, useState } from 'react';
-import { describeExtraFeed } from '../../core/conditioning/extra-feeds';
+import { describeExtraFeed, labelLeakText } from '../../core/conditioning/extra-feeds';
 import type { ManifestExtraInput } from '../../core/manifest/types';
 import { readNpy } from '../../core/npy';
 import { sha256Hex } from '../../core/sha256';
@@ -9,13 +9,6 @@ import { FileButton } from '../../ui/FileButton';
 /** Where a float input looks like a conditioning embedding (per-image rank ≥ 2). */
 export function isEmbeddingInput(e: ManifestExtraInput): boolean {
   return e.dtype === 'float32' && !e.class && e.shape.length >= 2;
-}
-
-/** What the label leak warning says, wherever a class input is fed each image's own label. */
-export function labelLeakText(extras: readonly ManifestExtraInput[] | undefined): string | null {
-  const leaking = (extras ?? []).filter((e) => e.class?.feed === 'label').map((e) => `“${e.name}”`);
-  if (!leaking.length) return null;
-  return `The class input ${leaking.join(', ')} is fed each image’s own label, so the label leaks into the features: a probe can read the class from the conditioning instead of from what the U-Net saw. For the paper’s measurement, feed a fixed class or the null class (Model…).`;
 }
 
 /**
@@ -228,7 +221,7 @@ function ConstantField({
 
 /** The probe's and the sweep's warning while a class input is fed each image's own label. */
 export function LabelLeak() {
-  const text = useStore((s) => labelLeakText(s.model?.manifest.extraInputs));
+  const text = useStore((s) => labelLeakText(s.model?.manifest.extraInputs, 'under Model…'));
   if (!text) return null;
   return (
     <p role="note" className="notice notice-warning label-leak">
