@@ -1,6 +1,7 @@
 import { useId, useState } from 'react';
 import { ModelDialog } from '../features/model/ModelDialog';
 import { getState, useStore } from '../state/store';
+import { ActionButton } from '../ui/ActionButton';
 import { FileButton } from '../ui/FileButton';
 import type { BackendChoice } from '../worker/jobs';
 import { loadDefaultModel, openModelFiles, setBackend } from './commands';
@@ -61,13 +62,21 @@ export function ModelControls() {
           if (files.length) void openModelFiles(files);
         }}
       />
-      <button type="button" disabled={!hasModel || busy} onClick={() => setDialogOpen(true)}>
+      <ActionButton
+        reason={busy ? 'A model is being opened.' : !hasModel ? 'No model is loaded yet.' : null}
+        quiet
+        onClick={() => setDialogOpen(true)}
+      >
         Model…
-      </button>
+      </ActionButton>
       {hasModel && !isDefault && (
-        <button type="button" disabled={busy} onClick={() => void loadDefaultModel()}>
+        <ActionButton
+          reason={busy ? 'A model is being opened.' : null}
+          quiet
+          onClick={() => void loadDefaultModel()}
+        >
           Default model
-        </button>
+        </ActionButton>
       )}
       {dialogOpen && <ModelDialog onClose={() => setDialogOpen(false)} />}
     </div>

@@ -248,7 +248,9 @@ describe('every command on a bare --model', () => {
       ...quiet,
     ]);
     expect(probe.code, probe.err).toBe(0);
-    expect(probe.err).toMatch(/^diffprobe probe: warning: The class input “y” is fed each image’s own label, so the label leaks/);
+    expect(probe.err).toMatch(
+      /^diffprobe probe: warning: The class input “y” is fed each image’s own label, so the label leaks/,
+    );
   }, 120_000);
 });
 

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { modelInputToHwc8 } from '../../core/image/convert';
 import { useStore } from '../../state/store';
+import { ActionButton } from '../../ui/ActionButton';
 import { NumberField } from '../../ui/NumberField';
 import { PixelCanvas } from '../../ui/PixelCanvas';
 import { generateSamples } from './commands';
@@ -25,9 +26,12 @@ export function GeneratePanel() {
         <NumberField label="DDIM steps" min={1} max={1000} value={steps} onChange={setSteps} />
         <NumberField label="Number of images" min={1} max={64} value={count} onChange={setCount} />
         <NumberField label="Sample seed" min={0} max={2 ** 31} value={seed} onChange={setSeed} />
-        <button type="button" onClick={() => void generateSamples({ count, steps, seed })} disabled={running}>
+        <ActionButton
+          onClick={() => void generateSamples({ count, steps, seed })}
+          reason={running ? 'Sampling is running (Stop it in the progress bar).' : null}
+        >
           Generate
-        </button>
+        </ActionButton>
       </div>
       {frame && (
         <>

@@ -4,6 +4,7 @@ import type { ManifestExtraInput, ManifestSchedule, PredictionType } from '../..
 import { presetSchedule, SCHEDULE_PRESETS, type SchedulePresetId, scheduleSteps } from '../../core/schedule';
 import { EDM_SIGMA_DATA, type TimestepConvention } from '../../core/timestep/convention';
 import { useStore } from '../../state/store';
+import { ActionButton } from '../../ui/ActionButton';
 import type { BlockCandidate, ModelInfo } from '../../worker/jobs';
 import { findCandidateBlocks, reconfigureModel, saveManifest, saveRewrittenOnnx } from './commands';
 import { ExtraInputsFields } from './ExtraInputs';
@@ -64,7 +65,20 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
   /** .npy files picked for inputs, sent with Apply (the worker reads them). */
   const [inputFiles, setInputFiles] = useState<Record<string, File>>({});
   const classNames = useStore((s) => s.model?.manifest.classes ?? s.dataset?.index.classes ?? []);
-  const ids = { schedule: useId(), steps: useId(), prediction: useId() };
+  const ids = {
+    schedule: useId(),
+    steps: useId(),
+    prediction: useId(),
+    applyWhy: useId(),
+    stepsWhy: useId(),
+  };
+  const applyReason = busy
+    ? 'Wait until the model is open and its jobs are done.'
+    : picked.size === 0
+      ? 'Pick at least one block.'
+      : picked.size > MAX_BLOCKS
+        ? `Pick at most ${MAX_BLOCKS} blocks (${picked.size} are picked).`
+        : null;
   const schedule: ManifestSchedule =
     scheduleChoice === 'manifest' ? manifest.schedule : presetSchedule(scheduleChoice, Math.max(1, steps));
   const edited = useMemo(
@@ -118,9 +132,12 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
         </legend>
         {!discovery && (
           <p>
-            <button type="button" disabled={busy} onClick={() => void findCandidateBlocks()}>
+            <ActionButton
+              reason={busy ? 'Wait until the model is open.' : null}
+              onClick={() => void findCandidateBlocks()}
+            >
               Find candidate blocks in the graph
-            </button>{' '}
+            </ActionButton>{' '}
             <span className="muted">lists every tensor of the graph that could be a block (one dry run)</span>
           </p>
         )}
@@ -199,8 +216,14 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
           step={1}
           value={steps}
           disabled={scheduleChoice === 'manifest'}
+          aria-describedby={scheduleChoice === 'manifest' ? ids.stepsWhy : undefined}
           onChange={(e) => setSteps(Math.round(Number(e.target.value)))}
         />
+        {scheduleChoice === 'manifest' && (
+          <span id={ids.stepsWhy} className="muted span-all">
+            T comes with the manifest’s schedule; choose a preset to set it.
+          </span>
+        )}
         <label htmlFor={ids.prediction}>The network predicts</label>
         <select
           id={ids.prediction}
@@ -255,19 +278,29 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
         />
       )}
       <div className="row">
-        <button type="submit" disabled={busy || picked.size === 0 || picked.size > MAX_BLOCKS}>
+        <button
+          type="submit"
+          disabled={applyReason !== null}
+          aria-describedby={applyReason ? ids.applyWhy : undefined}
+        >
           Apply
         </button>
         <button type="button" onClick={() => saveManifest(edited, model.fileName)}>
           Save manifest
         </button>
-        <button type="button" disabled={busy} onClick={() => void saveRewrittenOnnx()}>
+        <ActionButton
+          reason={busy ? 'Wait until the model is open.' : null}
+          quiet
+          onClick={() => void saveRewrittenOnnx()}
+        >
           Save ONNX with block outputs
-        </button>
-        {picked.size === 0 && <span className="error-text">Pick at least one block.</span>}
-        {picked.size > MAX_BLOCKS && (
-          <span className="error-text">
-            Pick at most {MAX_BLOCKS} blocks ({picked.size} are picked).
+        </ActionButton>
+        {applyReason && (
+          <span
+            id={ids.applyWhy}
+            className={picked.size === 0 || picked.size > MAX_BLOCKS ? 'error-text' : 'disabled-reason'}
+          >
+            {applyReason}
           </span>
         )}
       </div>

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { EDM_SIGMA_DATA, type TimestepConvention } from '../../core/timestep/convention';
 import { useStore } from '../../state/store';
+import { ActionButton } from '../../ui/ActionButton';
 import { ConventionFields, DenoisingCheckView, FeedPreview } from './TimestepConvention';
 import { applyTimestepConvention, conventionUnstated } from './timestep-check';
 
@@ -38,15 +39,14 @@ export function TimestepChoice() {
       </div>
       <FeedPreview model={model} convention={convention} sigmaData={sigmaData} />
       <div className="row">
-        <button
-          type="button"
-          disabled={busy}
+        <ActionButton
+          reason={busy ? 'Wait until the model is open.' : null}
           onClick={() =>
             void applyTimestepConvention(convention, convention === 'sigma' ? sigmaData : undefined)
           }
         >
           Apply this convention
-        </button>
+        </ActionButton>
       </div>
       <DenoisingCheckView
         model={model}

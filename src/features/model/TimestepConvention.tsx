@@ -152,7 +152,12 @@ export function DenoisingCheckView({
                 (best.type === model.manifest.prediction.type || best.convention === 'sigma')
               ) && (
                 <div className="row">
-                  <button type="button" disabled={busy} onClick={() => onUse(best.convention, best.type)}>
+                  <button
+                    type="button"
+                    disabled={busy}
+                    title={busy ? 'Wait until the model is open.' : undefined}
+                    onClick={() => onUse(best.convention, best.type)}
+                  >
                     {useLabel} {nameOf(best).split(' = ')[0]}
                     {best.type !== model.manifest.prediction.type && best.convention !== 'sigma'
                       ? `, read as ${TYPE_NAME[best.type]}`

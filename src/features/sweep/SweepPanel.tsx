@@ -1,9 +1,11 @@
 import { useId, useRef, useState } from 'react';
 import { VALIDATION_FRACTION } from '../../pipeline/split';
 import { bundledDataFor, maxT, useStore } from '../../state/store';
+import { ActionButton } from '../../ui/ActionButton';
 import { DataTable } from '../../ui/DataTable';
 import { NumberField } from '../../ui/NumberField';
 import { SaveChartButtons } from '../../ui/SaveChartButtons';
+import { NeedsBundledData } from '../images/NeedsBundledData';
 import { LabelLeak } from '../model/ExtraInputs';
 import { parseTimesteps } from '../probe/commands';
 import { runSweepWithBaselines } from '../results/baselines';
@@ -28,7 +30,8 @@ export function SweepPanel() {
   const heatmap = useRef<SVGSVGElement>(null);
   const lines = useRef<SVGSVGElement>(null);
   const ids = { which: useId(), t: useId(), train: useId(), test: useId() };
-  if (!model || !dataset) return <p className="muted">The sweep needs the model and the bundled data.</p>;
+  if (!model) return <p className="muted">The sweep needs a model.</p>;
+  if (!dataset) return <NeedsBundledData what="The sweep" />;
   const timesteps = parseTimesteps(tText, maxT(model));
   const blocks =
     which === 'all'
@@ -84,9 +87,16 @@ export function SweepPanel() {
           </p>
         )}
         <div className="row">
-          <button
-            type="button"
-            disabled={busy || !timesteps || !blocks.length}
+          <ActionButton
+            reason={
+              busy
+                ? 'Another job is running: wait for it, or stop it.'
+                : !timesteps
+                  ? `Fix the sweep timesteps: whole numbers from 0 to ${maxT(model)}.`
+                  : !blocks.length
+                    ? 'No block is selected: pick blocks in the U-Net drawing, or sweep all blocks.'
+                    : null
+            }
             onClick={() =>
               timesteps &&
               void runSweepWithBaselines({
@@ -102,10 +112,14 @@ export function SweepPanel() {
             }
           >
             Run sweep
-          </button>
-          <button type="button" disabled={!job} onClick={() => job?.cancel()}>
+          </ActionButton>
+          <ActionButton
+            reason={job ? null : 'Nothing to stop: no sweep is running.'}
+            quiet
+            onClick={() => job?.cancel()}
+          >
             Stop sweep
-          </button>
+          </ActionButton>
           <span className="muted">
             {blocks.length} × {timesteps?.length ?? 0} probes on {nTrain} + {nTest} images; features come from
             the cache when they can.
