@@ -6,8 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, openApp, test } from './support/app';
-import { useBackend } from './support/backend';
+import { expect, openBareModel, test } from './support/app';
 
 const ADM = readFileSync(join(import.meta.dirname, 'fixtures/models/adm12/model-with-attention.onnx'));
 
@@ -16,11 +15,7 @@ test('a class-conditional model: its inputs are shown and chosen, disabled actio
 }) => {
   test.setTimeout(180_000);
   const { page } = app;
-  await useBackend(page, 'wasm');
-  await openApp(page);
-  await page
-    .getByLabel('Open model…')
-    .setInputFiles([{ name: 'adm12.onnx', mimeType: 'application/octet-stream', buffer: ADM }]);
+  await openBareModel(page, 'adm12.onnx', ADM);
   const choice = page.getByRole('region', { name: /What does adm12\.onnx’s timestep mean\?/ });
   await expect(choice).toBeVisible({ timeout: 90_000 });
 

@@ -160,32 +160,11 @@ describe('every command on a bare --model', () => {
     ]);
     expect(f.code, f.err).toBe(0);
     const split = ['--train', 'bundled:train', '--test', 'bundled:test', '--n-train', '60', '--n-test', '30'];
-    const p = await cli([
-      'probe',
-      ...m,
-      ...split,
-      ...blocks,
-      '--t',
-      '25',
-      '--max-iter',
-      '20',
-      '--out',
-      join(dir, 'probe'),
-    ]);
+    const fit = [...m, ...split, ...blocks, '--t', '25', '--max-iter', '20'];
+    const p = await cli(['probe', ...fit, '--out', join(dir, 'probe')]);
     expect(p.code, p.err).toBe(0);
     expect(JSON.parse(readFileSync(join(dir, 'probe', 'run.json'), 'utf8')).model.origin).toBe('discovered');
-    const s = await cli([
-      'sweep',
-      ...m,
-      ...split,
-      ...blocks,
-      '--t',
-      '25',
-      '--max-iter',
-      '20',
-      '--out',
-      join(dir, 'sweep'),
-    ]);
+    const s = await cli(['sweep', ...fit, '--out', join(dir, 'sweep')]);
     expect(s.code, s.err).toBe(0);
     const e = await cli([
       'pca',

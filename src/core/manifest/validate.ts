@@ -333,7 +333,7 @@ function checkInputData(
     ? (o.sha256 as string).toLowerCase()
     : c.fail(`${path}.sha256`, o.sha256, '64 hexadecimal characters');
   if (dtype !== undefined && dtype !== 'float32')
-    c.fail(path.slice(0, -'.data'.length) + '.dtype', dtype, '"float32" for an input fed from a .npy');
+    c.fail(`${path.slice(0, -'.data'.length)}.dtype`, dtype, '"float32" for an input fed from a .npy');
   return file && sha256 && dtype === 'float32' ? { file, sha256 } : undefined;
 }
 

@@ -1,16 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { DiffProbeError } from '../errors';
+import { DEFAULT_SCHEDULE } from '../onnx/discover-manifest';
 import { scheduleFromManifest } from '../schedule';
 import { batchTimestepFeed, mapPrediction, scaleImages, timestepDims } from './batch-feed';
 import { describeFeed, edmCoefficients, sigmaOf, timestepFeed } from './convention';
 import { type ConventionErrors, checkVerdict, feedGroups } from './denoising-check';
 
-const abar = scheduleFromManifest({
-  type: 'linear',
-  betaStart: 1e-4,
-  betaEnd: 0.02,
-  steps: 1000,
-}).alphasCumprod;
+// DDPM's linear 1e-4 → 0.02 over T = 1000.
+const abar = scheduleFromManifest(DEFAULT_SCHEDULE).alphasCumprod;
 
 describe('timestep conventions', () => {
   it('feeds t, t/T and t·1000/T', () => {

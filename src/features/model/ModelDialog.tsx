@@ -9,7 +9,7 @@ import type { BlockCandidate, ModelInfo } from '../../worker/jobs';
 import { findCandidateBlocks, reconfigureModel, saveManifest, saveRewrittenOnnx } from './commands';
 import { ExtraInputsFields } from './ExtraInputs';
 import { editManifest } from './edit-manifest';
-import { ConventionFields, DenoisingCheckView, FeedPreview } from './TimestepConvention';
+import { ConventionChooser, DenoisingCheckView } from './TimestepConvention';
 
 const PREDICTIONS: { id: PredictionType; label: string }[] = [
   { id: 'epsilon', label: 'ε (noise)' },
@@ -246,18 +246,14 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
       </fieldset>
       <fieldset>
         <legend>Timestep</legend>
-        <div className="form-grid">
-          <ConventionFields
-            dtype={manifest.timestep.dtype}
-            convention={convention}
-            sigmaData={sigmaData}
-            onChange={(c, s) => {
-              setConvention(c);
-              setSigmaData(s);
-            }}
-          />
-        </div>
-        <FeedPreview model={model} convention={convention} sigmaData={sigmaData} />
+        <ConventionChooser
+          model={model}
+          value={{ convention, sigmaData }}
+          onChange={(v) => {
+            setConvention(v.convention);
+            setSigmaData(v.sigmaData);
+          }}
+        />
         <DenoisingCheckView
           model={model}
           current={convention}

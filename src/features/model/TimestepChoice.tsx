@@ -1,8 +1,8 @@
 import { useState } from 'react';
-import { EDM_SIGMA_DATA, type TimestepConvention } from '../../core/timestep/convention';
+import { EDM_SIGMA_DATA } from '../../core/timestep/convention';
 import { useStore } from '../../state/store';
 import { ActionButton } from '../../ui/ActionButton';
-import { ConventionFields, DenoisingCheckView, FeedPreview } from './TimestepConvention';
+import { ConventionChooser, type ConventionValue, DenoisingCheckView } from './TimestepConvention';
 import { applyTimestepConvention, conventionUnstated } from './timestep-check';
 
 /**
@@ -14,8 +14,8 @@ import { applyTimestepConvention, conventionUnstated } from './timestep-check';
 export function TimestepChoice() {
   const model = useStore((s) => s.model);
   const busy = useStore((s) => s.modelStatus === 'loading');
-  const [convention, setConvention] = useState<TimestepConvention>('index');
-  const [sigmaData, setSigmaData] = useState(EDM_SIGMA_DATA);
+  const [choice, setChoice] = useState<ConventionValue>({ convention: 'index', sigmaData: EDM_SIGMA_DATA });
+  const { convention, sigmaData } = choice;
   if (!model || !conventionUnstated(model)) return null;
   const { name, dtype } = model.manifest.timestep;
   return (
@@ -26,18 +26,7 @@ export function TimestepChoice() {
         t/T, t·1000/T or a noise level σ. DiffProbe feeds the integer step until you choose; every feature
         depends on it. The denoising check finds it on a trained model.
       </p>
-      <div className="form-grid">
-        <ConventionFields
-          dtype={dtype}
-          convention={convention}
-          sigmaData={sigmaData}
-          onChange={(c, s) => {
-            setConvention(c);
-            setSigmaData(s);
-          }}
-        />
-      </div>
-      <FeedPreview model={model} convention={convention} sigmaData={sigmaData} />
+      <ConventionChooser model={model} value={choice} onChange={setChoice} />
       <div className="row">
         <ActionButton
           reason={busy ? 'Wait until the model is open.' : null}

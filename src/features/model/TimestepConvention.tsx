@@ -63,6 +63,37 @@ export function ConventionFields({
   );
 }
 
+/** A convention choice being edited: the convention and EDM's σ_data. */
+export interface ConventionValue {
+  readonly convention: TimestepConvention;
+  readonly sigmaData: number;
+}
+
+/** The convention fields and what the view's t would be fed under the choice. */
+export function ConventionChooser({
+  model,
+  value,
+  onChange,
+}: {
+  model: ModelInfo;
+  value: ConventionValue;
+  onChange: (value: ConventionValue) => void;
+}) {
+  return (
+    <>
+      <div className="form-grid">
+        <ConventionFields
+          dtype={model.manifest.timestep.dtype}
+          convention={value.convention}
+          sigmaData={value.sigmaData}
+          onChange={(convention, sigmaData) => onChange({ convention, sigmaData })}
+        />
+      </div>
+      <FeedPreview model={model} convention={value.convention} sigmaData={value.sigmaData} />
+    </>
+  );
+}
+
 /** "t = 100 fed as σ = 0.34 …" for the view's t under `convention`. */
 export function FeedPreview({
   model,
