@@ -130,7 +130,16 @@ describe('discoverModel on synthetic graphs', () => {
   it('attention over tokens, a class-label input and a learned-variance output', async () => {
     const found = await discoverModel(runtime, attentionUNet());
     expect(found.roles.timestep).toEqual({ name: 'timesteps', dtype: 'float32', rank: 1 });
-    expect(found.roles.extras).toEqual([{ name: 'y', dtype: 'int64', shape: [], batched: true, value: 0 }]);
+    expect(found.roles.extras).toEqual([
+      {
+        name: 'y',
+        dtype: 'int64',
+        shape: [],
+        batched: true,
+        value: 0,
+        class: { encoding: 'index', count: 10, feed: 'constant' },
+      },
+    ]);
     expect(found.prediction).toEqual({ output: 'out', channels: 2, learnedVariance: true });
     // Not blocks: the embedding sum [N, 8], the token residual [N, 16, 8], the time broadcast.
     expect(table(found)).toEqual([
@@ -233,7 +242,16 @@ describe('discoverModel on the ADM-like fixture', () => {
       new Uint8Array(readFileSync(`${FIXTURES}/adm12/model-with-attention.onnx`)),
     );
     expect(found.roles.timestep).toEqual({ name: 'timesteps', dtype: 'float32', rank: 1 });
-    expect(found.roles.extras).toEqual([{ name: 'y', dtype: 'int64', shape: [], batched: true, value: 0 }]);
+    expect(found.roles.extras).toEqual([
+      {
+        name: 'y',
+        dtype: 'int64',
+        shape: [],
+        batched: true,
+        value: 0,
+        class: { encoding: 'index', count: 10, feed: 'constant' },
+      },
+    ]);
     expect(found.prediction.output).toBe('eps');
     expectReferenceBlocks(found, referenceBlocks(`${FIXTURES}/adm12/reference.json`, 'blocks'));
     expect(found.counts).toMatchObject({ candidates: 38, blocks: 20, preselected: 7 });
