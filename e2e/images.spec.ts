@@ -74,8 +74,13 @@ test('PNG and JPEG uploads become model inputs; bad files get their own messages
   await expect(errors).toContainText('huge.png: this image is too large');
   await expect(errors).toContainText('20000×20000');
   await expect(errors).toContainText('drawing.svg');
-  await expect(page.getByRole('note').filter({ hasText: 'Added 3 images' })).toContainText(
-    'blink.gif: animated image: the first frame is used',
+  const added = page.getByRole('note').filter({ hasText: 'Added 3 images' });
+  await expect(added).toContainText('blink.gif: animated image: the first frame is used');
+  // The photos (dark on a light ground) are inverted, as they were before polarity was decided per
+  // image; the GIF's one black pixel is a uniform dark image, kept.
+  await expect(added).toContainText('Inverted 2 of 3 images (light background); 1 kept (dark background)');
+  await expect(page.getByRole('list', { name: 'Polarity of your images' })).toContainText(
+    '8 files inverted 2 of 3 images',
   );
 
   const yours = page.getByRole('list', { name: 'Your images' });
@@ -102,12 +107,19 @@ test('a folder of sub-folders becomes a labelled set', async ({ app }) => {
       writeFileSync(join(set, cls, `${i}.png`), await encodeInPage(page, 'image/png', 40 + i, 40, shade + i));
   }
   await page.getByLabel('Add folder').setInputFiles(set);
-  await expect(page.getByRole('note').filter({ hasText: 'Added 4 images' })).toContainText(
-    '2 classes from folder names: bags, boots',
-  );
+  const added = page.getByRole('note').filter({ hasText: 'Added 4 images' });
+  await expect(added).toContainText('2 classes from folder names: bags, boots');
+  await expect(added).toContainText('Inverted 4 of 4 images (light background)');
   const yours = page.getByRole('list', { name: 'Your images' });
   await expect(yours.getByRole('button', { name: /\(boots\)$/ })).toHaveCount(2);
   await expect(yours.getByRole('button', { name: /\(bags\)$/ })).toHaveCount(2);
+  await expect(yours.getByText('inverted', { exact: true })).toHaveCount(4);
+  // The whole folder's choice: none inverted, converted again.
+  const batches = page.getByRole('list', { name: 'Polarity of your images' });
+  await expect(batches).toContainText('clothes/ inverted 4 of 4 images (light background)');
+  await page.getByLabel('Polarity of clothes/').selectOption('never');
+  await expect(batches).toContainText('clothes/ inverted 0 of 4 images (invert: never)');
+  await expect(yours.getByText('not inverted', { exact: true })).toHaveCount(4);
 });
 
 test('camera permission denied: a message, and the app keeps working', async ({ app }) => {

@@ -104,7 +104,10 @@ test('a probe on your own labelled folder, then Try it on one image', async ({ a
       );
   }
   await page.getByLabel('Add folder').setInputFiles(join(root, 'set'));
-  await expect(page.getByRole('note').filter({ hasText: 'Added 10 images' })).toBeVisible();
+  // Dark shapes on a light ground, as photos: every one inverted, as before per-image polarity.
+  await expect(page.getByRole('note').filter({ hasText: 'Added 10 images' })).toContainText(
+    'Inverted 10 of 10 images (light background)',
+  );
   await page.getByLabel('Probe data').selectOption('uploads');
   await page.getByRole('button', { name: 'Train probe' }).click();
   const results = page.getByRole('region', { name: 'Probe results' });

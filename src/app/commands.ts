@@ -199,9 +199,18 @@ async function stopModelJobs(): Promise<void> {
 function modelLoaded(info: ModelInfo, isDefault: boolean): void {
   const s = getState();
   const notice = backendNotice(s.model, info);
+  // What discovery says about a newly opened graph's shape (no decoder…), once.
+  const blockNotes =
+    info.origin === 'discovered' && s.model?.hash !== info.hash ? (info.discovery?.blockNotes ?? []) : [];
   if (isDefault) defaultModel = info;
   s.switchModel(info, isDefault || (defaultModel !== null && sameModel(defaultModel, info)));
   if (notice) getState().notify('info', notice.title, notice.text);
+  for (const note of blockNotes)
+    getState().notify(
+      'info',
+      `The blocks of ${info.fileName}`,
+      `${note[0].toUpperCase()}${note.slice(1)}. Model… shows every candidate on the graph.`,
+    );
   void reconvertUploads();
 }
 

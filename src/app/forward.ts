@@ -7,6 +7,7 @@ import { isDiffProbeError } from '../core/errors';
 import { numbersKey } from '../core/manifest/numbers-key';
 import type { Manifest } from '../core/manifest/types';
 import { labelsFor, modelInputFor } from '../data/model-input';
+import { inputIdentity } from '../data/uploads';
 import { bundledDataFor, getState, inputReady, subscribe } from '../state/store';
 import { compute } from './compute';
 import { describeError } from './messages';
@@ -32,7 +33,9 @@ function wanted(): { slot: 'forward' | 'compareForward'; t: number; key: string 
   // An image not (yet) usable by this model asks for nothing: an upload still being converted
   // for it, or a bundled image the model does not use (see store.useBundledData).
   if (!model || !inputReady(view.images[0], s)) return [];
-  const key = (t: number) => forwardKey(model, view.images[0], t, view.seed);
+  // The image's identity includes its polarity: flipping a batch's choice must run again.
+  const image = inputIdentity(view.images[0], s.uploads);
+  const key = (t: number) => forwardKey(model, image, t, view.seed);
   const out: { slot: 'forward' | 'compareForward'; t: number; key: string }[] = [
     { slot: 'forward', t: view.t, key: key(view.t) },
   ];

@@ -403,7 +403,7 @@ describe('data sources give the bundled features for the same pixels', () => {
     expect(readNpy(readFileSync(out)).data).toEqual(reference);
   });
 
-  it('an ImageFolder of PNG and JPEG files (decoded in Node, converted like uploads)', async () => {
+  it('an ImageFolder of PNG and JPEG files in both polarities (decoded in Node, converted like uploads)', async () => {
     const root = join(dir, 'folder');
     const images = readFileSync(TEST_IMAGES);
     for (const [cls, i] of [
@@ -422,28 +422,85 @@ describe('data sources give the bundled features for the same pixels', () => {
       rgba.copy(png.data);
       writeFileSync(join(root, cls, `${i}.png`), pngjs.PNG.sync.write(png));
       writeFileSync(join(root, cls, `${i}.jpg`), jpeg.encode({ data: rgba, width: 28, height: 28 }, 95).data);
+      // …and the data set's own polarity, light on dark, as a researcher exports it: never inverted.
+      const own = new pngjs.PNG({ width: 28, height: 28, colorType: 0, inputColorType: 0 });
+      for (let p = 0; p < 784; p++)
+        own.data.set([images[i * 784 + p], images[i * 784 + p], images[i * 784 + p], 255], p * 4);
+      writeFileSync(join(root, cls, `${i}-own.png`), pngjs.PNG.sync.write(own));
     }
     const out = join(dir, 'folder-out');
     const r = await cli(['extract', ...base, '--t', '25', '--blocks', 'up1_0', '--data', root, '--out', out]);
     expect(r.code, r.err).toBe(0);
-    expect(readFileSync(join(out, 'ids.txt'), 'utf8').trim().split('\n')).toEqual([
+    const ids = readFileSync(join(out, 'ids.txt'), 'utf8').trim().split('\n');
+    expect(ids).toEqual([
+      'bag/0-own.png',
       'bag/0.jpg',
       'bag/0.png',
+      'bag/1-own.png',
       'bag/1.jpg',
       'bag/1.png',
+      'shoe/2-own.png',
       'shoe/2.jpg',
       'shoe/2.png',
     ]);
-    expect(readNpy(readFileSync(join(out, 'labels.npy'))).data).toEqual(Uint8Array.of(0, 0, 0, 0, 1, 1));
+    expect(readNpy(readFileSync(join(out, 'labels.npy'))).data).toEqual(
+      Uint8Array.of(0, 0, 0, 0, 0, 0, 1, 1, 1),
+    );
     const feats = readNpy(readFileSync(join(out, 'up1_0.npy'))).data as Float32Array;
-    // PNG is lossless: the same x_0 as the data set's bytes, hence the same features.
-    expect(feats.slice(64, 128)).toEqual(reference.slice(0, 64));
+    // PNG is lossless: the same x_0 as the data set's bytes in either polarity, hence the same features.
+    expect(feats.slice(0, 64)).toEqual(reference.slice(0, 64));
+    expect(feats.slice(128, 192)).toEqual(reference.slice(0, 64));
+    expect(feats.slice(384, 448)).toEqual(reference.slice(128, 192));
+    // The decisions: printed in one line, per image beside ids.txt and in run.json.
+    expect(r.out).toContain('inverted 6 of 9 images (light background); 3 kept (dark background)');
+    const table = readFileSync(join(out, 'polarity.tsv'), 'utf8').trim().split('\n');
+    expect(table[0]).toBe('id\tinverted\treason\tbackground\tnear_tie\tframe');
+    expect(table.slice(1).map((l) => l.split('\t').slice(0, 3))).toEqual(
+      ids.map((id) => [
+        id,
+        id.includes('own') ? '0' : '1',
+        id.includes('own') ? 'dark-background' : 'light-background',
+      ]),
+    );
     const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
-    expect(run.images.files).toHaveLength(6);
-    expect(run.images.files[1]).toMatchObject({
+    expect(run.images.invert).toBe('auto');
+    expect(run.images.polarity).toMatchObject({
+      mode: 'auto',
+      invertedCount: 6,
+      inverted: ids.filter((id) => !id.includes('own')),
+      reasons: { 'dark-background': 3, 'light-background': 6 },
+    });
+    expect(run.images.files).toHaveLength(9);
+    expect(run.images.files[2]).toMatchObject({
       file: join('bag', '0.png'),
       sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
+  });
+
+  it('--invert overrides the polarity of your images, never of the bundled data', async () => {
+    const root = join(dir, 'folder');
+    const out = join(dir, 'folder-never');
+    const r = await cli(['extract', ...base, ...args, '--data', root, '--invert', 'never', '--out', out]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toContain('inverted 0 of 6 images (invert: never)');
+    expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).images.polarity.reasons).toEqual({
+      never: 6,
+    });
+    const bundled = await cli(['extract', ...base, ...args, '--invert', 'always', '--out', join(dir, 'x')]);
+    expect(bundled.code).toBe(2);
+    expect(bundled.err).toMatch(/--invert applies to your images.*never inverted/);
+    const bad = await cli([
+      'extract',
+      ...base,
+      ...args,
+      '--data',
+      root,
+      '--invert',
+      'yes',
+      '--out',
+      join(dir, 'y'),
+    ]);
+    expect(bad.err).toMatch(/--invert must be auto, always or never, got "yes"/);
   });
 
   it('pca of an extract directory: coordinates, CSV and SVG', async () => {
@@ -528,8 +585,41 @@ describe('bad input: one line, a non-zero exit, nothing that looks complete', ()
     mkdirSync(join(dir, 'empty', 'cls'), { recursive: true });
     const r = await cli(['extract', ...base, '--data', join(dir, 'empty'), '--out', join(dir, 'bad-out')]);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/no PNG or JPEG images in .*empty/);
+    expect(r.err).toMatch(/no usable PNG or JPEG images in .*empty/);
     expect(existsSync(join(dir, 'bad-out'))).toBe(false);
+  });
+
+  it('a folder with bad files: each is named with its reason, the rest loads', async () => {
+    const fixtures = join(ROOT, 'e2e/fixtures/images');
+    const root = join(dir, 'mixed');
+    mkdirSync(root, { recursive: true });
+    for (const f of readdirSync(join(fixtures, 'bad')))
+      writeFileSync(join(root, f), readFileSync(join(fixtures, 'bad', f)));
+    writeFileSync(join(root, 'good.png'), readFileSync(join(fixtures, 'odd', 'rgb.png')));
+    writeFileSync(join(root, 'anim.gif'), Buffer.from('GIF89a'));
+    const out = join(dir, 'mixed-out');
+    const r = await cli(['extract', ...base, '--t', '0', '--blocks', 'mid', '--data', root, '--out', out]);
+    expect(r.code, r.err).toBe(0);
+    expect(readFileSync(join(out, 'ids.txt'), 'utf8').trim().split('\n')).toEqual([
+      'corrupt-exif.jpg',
+      'good.png',
+      'orientation-9.jpg',
+    ]);
+    expect(r.err).toContain('note: skipped truncated.jpg: "truncated.jpg" is truncated');
+    expect(r.err).toMatch(/note: skipped huge-30000.jpg: .*30000×30000 pixels/);
+    expect(r.err).toMatch(/note: skipped bomb.png: .*100000×100000 pixels/);
+    expect(r.err).toMatch(/note: skipped inflate-bomb.png: .*inflates to more than/);
+    expect(r.err).toMatch(/note: skipped anim.gif: a GIF file: only a browser decodes it.*bit for bit/);
+    expect(r.err).toContain('note: corrupt-exif.jpg: the EXIF block is corrupt');
+    expect(r.err).toContain('note: orientation-9.jpg: its EXIF orientation 9 is not 1–8');
+    const run = JSON.parse(readFileSync(join(out, 'run.json'), 'utf8'));
+    expect(run.images.skipped.map((s: { file: string }) => s.file).sort()).toEqual([
+      'anim.gif',
+      'bomb.png',
+      'huge-30000.jpg',
+      'inflate-bomb.png',
+      'truncated.jpg',
+    ]);
   });
 
   it('merging shards of different runs, a missing shard, a shard twice', async () => {

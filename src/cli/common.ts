@@ -11,7 +11,7 @@ import { int, type OptionSpec, type ParsedArgs, str, UsageError } from './args';
 import { BARE_MODEL_OPTIONS, BARE_ONLY, conditionsOf } from './bare';
 import { defaultThreads, digest } from './context';
 import { defaultCacheDir } from './feature-cache';
-import type { ImageSet } from './images';
+import { type ImageSet, INVERT_OPTION } from './images';
 import {
   loadManifestFile,
   type ModelFile,
@@ -60,6 +60,7 @@ export const DATA_OPTIONS: OptionSpec[] = [
     value: '<file>',
     help: 'labels for --data: IDX (found beside *-images-idx3-ubyte by itself) or a .npy of integers',
   },
+  INVERT_OPTION,
   { name: 'start', value: 'I', help: 'first image', default: '0' },
   { name: 'count', value: 'N', help: 'number of images', default: 'all from --start' },
   {

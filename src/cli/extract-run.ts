@@ -33,6 +33,8 @@ export interface ExtractRequest {
   batch: number;
   /** Cache directory, or null. */
   cacheDir: string | null;
+  /** Called with each chunk's model inputs x_0 ([count, C, H, W], in row order), e.g. for --save-x0. */
+  onModelInput?: (x0: Float32Array, count: number) => Promise<void>;
   progress?: Progress;
 }
 
@@ -124,6 +126,7 @@ export async function extractRows(
     const chunkRows = rows.slice(offset, offset + CHUNK);
     const n = chunkRows.length;
     const x0 = await images.modelInput(chunkRows, manifest);
+    await req.onModelInput?.(x0, n);
     const labels = feedsLabels ? labelsOf(images, chunkRows) : undefined;
     const hashes = req.cacheDir
       ? (await imageHashes(x0, n, pixels)).map((h, i) => (labels ? `${h}-y${labels[i]}` : h))

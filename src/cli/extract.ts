@@ -32,8 +32,8 @@ import {
 } from './common';
 import { type CliContext, runRecord } from './context';
 import { extractRows } from './extract-run';
-import { type ImageSet, openImageSet } from './images';
-import { LABELLED_OPTIONS, labelledSplitOf } from './labelled';
+import { decisionsOf, type ImageSet, invertOf, openImageSet, polarityRecord, polarityTable } from './images';
+import { checkInvertApplies, LABELLED_OPTIONS, labelledSplitOf } from './labelled';
 import type { ModelFile } from './load';
 import { NpyWriter } from './npy-stream';
 import { Output, withOutput } from './output';
@@ -43,7 +43,7 @@ import { resolveShard, shardDirName, shardRange } from './shard';
 const COMMON: CommandSpec['options'] = [
   ...MODEL_OPTIONS,
   ...DATA_OPTIONS,
-  ...LABELLED_OPTIONS.filter((o) => o.name !== 'data'),
+  ...LABELLED_OPTIONS.filter((o) => o.name !== 'data' && o.name !== 'invert'),
   { name: 'blocks', value: 'a,b', help: 'blocks to extract', default: 'all' },
   {
     name: 'seed',
@@ -67,10 +67,15 @@ export const EXTRACT_SPEC: CommandSpec = {
     },
     { name: 't', value: 'T', help: 'timestep', default: '100' },
     { name: 'pooling', value: 'avg|max|avg2|avg4', help: 'pooling of each map', default: 'avg' },
+    {
+      name: 'save-x0',
+      help: 'also write x0.npy [N, C, H, W] float32: the model inputs (decoded, preprocessed), in ids.txt order',
+    },
     ...COMMON,
   ],
-  details: `Writes, in <dir>: <block>.npy [N, D] float32, labels.npy [N], ids.txt (one image id a line), run.json.
-With --out f.npy: f.npy [N, ΣD], f.labels.npy, f.ids.txt, f.run.json.
+  details: `Writes, in <dir>: <block>.npy [N, D] float32, labels.npy [N], ids.txt (one image id a line), run.json,
+and for your images (IDX, .npy, a folder) polarity.tsv: each image's polarity decision, in ids.txt's order.
+With --out f.npy: f.npy [N, ΣD], f.labels.npy, f.ids.txt, f.polarity.tsv, f.run.json.
 
 examples:
   diffprobe extract --manifest public/models/fashion-mnist-ddpm/manifest.json --count 1000 --t 25 --out feats/
@@ -91,7 +96,8 @@ export const FEATURES_SPEC: CommandSpec = {
     { name: 'pooling', value: 'avg,avg2,…', help: 'poolings', default: 'avg' },
     ...COMMON,
   ],
-  details: `Writes <dir>/t<T>/<pooling>/<block>.npy [N, D] float32, <dir>/labels.npy, ids.txt and run.json.
+  details: `Writes <dir>/t<T>/<pooling>/<block>.npy [N, D] float32, <dir>/labels.npy, ids.txt, polarity.tsv
+(your images) and run.json.
 
 example:
   diffprobe features --manifest m.json --split train --count 5000 --t 0,25,100 --pooling avg,avg2 --out grid/`,
@@ -114,6 +120,7 @@ export async function imagesAndShard(ctx: CliContext, flags: Flags, model: Model
     for (const k of ['start', 'count', 'split', 'labels'])
       if (flags[k] !== undefined) throw new UsageError(`--part picks the images itself: drop --${k}`);
     const data = await labelledSplitOf(flags, model);
+    for (const note of data.notes) ctx.err.write(`note: ${note}\n`);
     const ids = data.split[part].ids;
     if (!ids.length) throw new DiffProbeError('dataset-invalid', `the ${part} part of this split is empty`);
     const resolved = ids.map(data.resolve);
@@ -138,7 +145,10 @@ export async function imagesAndShard(ctx: CliContext, flags: Flags, model: Model
       str(flags, 'labels') ?? null,
       model.manifest,
       model.manifestPath,
+      invertOf(flags, model.manifest),
     );
+    checkInvertApplies(flags, [images]);
+    for (const note of images.notes ?? []) ctx.err.write(`note: ${note}\n`);
     ({ rows: all, selection } = selectRows(flags, images));
   }
   const shard = shards ? resolveShard(str(flags, 'shard'), str(flags, 'shards'), ctx.env) : null;
@@ -204,7 +214,28 @@ export async function runExtractCommand(ctx: CliContext, flags: Flags, grid: boo
       let stats: { computed: number; cached: number };
       try {
         stats = await extractRows(
-          { model, images, rows, timesteps: ts, poolings, blocks, seed, batch, cacheDir, progress },
+          {
+            model,
+            images,
+            rows,
+            timesteps: ts,
+            poolings,
+            blocks,
+            seed,
+            batch,
+            cacheDir,
+            progress,
+            ...(flags['save-x0'] === true
+              ? {
+                  onModelInput: (x0: Float32Array, count: number) =>
+                    writer('x0.npy').append(x0, x0.length / count, [
+                      model.manifest.input.channels,
+                      model.manifest.input.height,
+                      model.manifest.input.width,
+                    ]),
+                }
+              : {}),
+          },
           async (chunk) => {
             for (const p of poolings) {
               if (out.fileMode) {
@@ -233,6 +264,11 @@ export async function runExtractCommand(ctx: CliContext, flags: Flags, grid: boo
       }
       progress.finish(stats.cached ? `${stats.cached} from the cache` : undefined);
       await writeLabelsAndIds(out, images, rows);
+      const polarity = decisionsOf(images, rows);
+      if (polarity) {
+        await out.write('polarity.tsv', polarityTable(polarity));
+        ctx.out(String(polarityRecord(polarity).summary));
+      }
       const identity = {
         model: { sha256: model.sha256, numbersKey: numbersKey(model.manifest) },
         images: await imagesIdentity(images, all, selection),
@@ -257,6 +293,7 @@ export async function runExtractCommand(ctx: CliContext, flags: Flags, grid: boo
             classes: images.classes,
             rows: { from: range[0], to: range[1] },
             ...(images.fileHashes ? { files: await images.fileHashes(rows) } : {}),
+            ...(polarity ? { polarity: polarityRecord(polarity) } : {}),
           },
           settings: {
             ...(grid ? { t: ts } : { t: ts[0] }),

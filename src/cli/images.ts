@@ -5,25 +5,32 @@
  *   original format, e.g. Debian's dataset-fashion-mnist;
  * - a `.npy` array of uint8 images ([N,H,W], [N,H,W,C] or [N,C,H,W], C = 1 or 3), labels from
  *   `--labels <npy>`;
- * - an ImageFolder directory (one subfolder per class, PNG/JPEG files): decoded in Node with pngjs
- *   and jpeg-js (pure JavaScript), then converted like the app's uploads (core/image/convert.ts,
- *   including the manifest's `invert`).
- * Fixed-size arrays (bundled, IDX, .npy) go through bundledModelInput, exactly as the browser
- * feeds its bundled data: the same bytes give the same x_0, the same noise and the same features.
+ * - an ImageFolder directory (one subfolder per class, PNG/JPEG files): decoded by core/image/decode,
+ *   the browser's own decoding path, then converted like the app's uploads (core/image/convert.ts).
+ * The bundled data set goes through bundledModelInput, exactly as the browser feeds it, and is never
+ * inverted (it is the model's own data). Every other set (IDX, .npy, a folder) is converted by
+ * core/image/convert.ts with the polarity mode of --invert (default: the manifest's), decided per
+ * image (core/image/polarity.ts), so the same pixels give the same x_0 whether they come as an IDX
+ * row, a .npy row or a PNG file, and the decisions are kept for run.json and polarity.tsv.
  */
 import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join, relative, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import jpeg from 'jpeg-js';
-import pngjs from 'pngjs';
-import type { DatasetIndex, DatasetSplit } from '../core/dataset/index-file';
-import { DiffProbeError, quote } from '../core/errors';
-import { rgbaToModelInput } from '../core/image/convert';
-import { sniffImage } from '../core/image/sniff';
+import { DiffProbeError } from '../core/errors';
+import { convertHwc, convertRgba, modelInputSpec } from '../core/image/convert';
+import { checkImageFile, decodeImageFile } from '../core/image/decode';
+import {
+  countPolarity,
+  INVERT_MODES,
+  type InvertMode,
+  type PolarityDecision,
+  summarisePolarity,
+} from '../core/image/polarity';
 import type { Manifest } from '../core/manifest/types';
 import { readNpy } from '../core/npy';
 import { type BundledDataset, bundledModelInput } from '../data/bundled';
+import { type OptionSpec, type ParsedArgs, str, UsageError } from './args';
 import { loadNodeDataset } from './load';
 
 /** A set of images addressed by row, with optional labels. */
@@ -39,8 +46,80 @@ export interface ImageSet {
   id(row: number): string;
   /** x_0 of `rows`, in order: [rows.length, C, H, W] float32 for this model. */
   modelInput(rows: readonly number[], manifest: Manifest): Promise<Float32Array>;
+  /** Things to tell the user about the set (a folder's skipped files, EXIF blocks not used). */
+  readonly notes?: readonly string[];
   /** SHA-256 digests of the files behind `rows` (a folder's files), for run.json; null for one-file sets. */
   fileHashes?(rows: readonly number[]): Promise<{ file: string; sha256: string }[]>;
+  /**
+   * The polarity decision of a row converted by modelInput (undefined before; and always for the
+   * bundled data set, which is never inverted).
+   */
+  polarity?(row: number): PolarityDecision | undefined;
+}
+
+export const INVERT_OPTION: OptionSpec = {
+  name: 'invert',
+  value: 'auto|always|never',
+  help: 'polarity of your images (not the bundled data set): auto inverts each image on a light background',
+  default: 'the manifest’s preprocessing.invert',
+};
+
+/** --invert, else the manifest's mode. */
+export function invertOf(flags: ParsedArgs['flags'], manifest: Manifest): InvertMode {
+  const v = str(flags, 'invert');
+  if (v === undefined) return manifest.preprocessing.invert;
+  if (!(INVERT_MODES as readonly string[]).includes(v))
+    throw new UsageError(`--invert must be auto, always or never, got ${JSON.stringify(v)}`);
+  return v as InvertMode;
+}
+
+/** One image's decision, by id. */
+export interface IdPolarity {
+  id: string;
+  polarity: PolarityDecision;
+}
+
+/** The decisions of `rows` of `set` (converted already), or null for a set without any (the bundled data). */
+export function decisionsOf(set: ImageSet, rows: readonly number[]): IdPolarity[] | null {
+  if (!set.polarity) return null;
+  const out: IdPolarity[] = [];
+  for (const r of rows) {
+    const p = set.polarity(r);
+    if (!p) return null;
+    out.push({ id: set.id(r), polarity: p });
+  }
+  return out;
+}
+
+/**
+ * What run.json records of the polarity of a set of images: the mode, the summary line, the
+ * counts per reason, and the ids of the inverted images and of the near-ties.
+ */
+export function polarityRecord(decided: readonly IdPolarity[]): Record<string, unknown> {
+  const decisions = decided.map((d) => d.polarity);
+  const reasons: Record<string, number> = {};
+  for (const p of decisions) reasons[p.reason] = (reasons[p.reason] ?? 0) + 1;
+  const counts = countPolarity(decisions);
+  return {
+    mode: counts.modes.length === 1 ? counts.modes[0] : counts.modes,
+    summary: summarisePolarity(decisions),
+    images: counts.total,
+    invertedCount: counts.inverted,
+    nearTieCount: counts.nearTies,
+    reasons,
+    inverted: decided.filter((d) => d.polarity.inverted).map((d) => d.id),
+    nearTies: decided.filter((d) => d.polarity.nearTie).map((d) => d.id),
+  };
+}
+
+/** polarity.tsv beside ids.txt: one line per image, in ids.txt's order. */
+export function polarityTable(decided: readonly IdPolarity[]): string {
+  const lines = ['id\tinverted\treason\tbackground\tnear_tie\tframe'];
+  for (const { id, polarity: p } of decided) {
+    const bg = p.background === null ? '' : String(Math.round(p.background * 100) / 100);
+    lines.push([id, p.inverted ? 1 : 0, p.reason, bg, p.nearTie ? 1 : 0, p.frame].join('\t'));
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
@@ -58,7 +137,11 @@ async function readBytes(path: string, what: string): Promise<Uint8Array> {
   }
 }
 
-/** A fixed-size uint8 image array (HWC per image) behind the browser's bundled-data conversion. */
+/**
+ * A uint8 image array (HWC per image; IDX or .npy), converted image by image by core/image with
+ * the polarity mode `invert`: at the model's size, bit for bit the bundled data's conversion when
+ * nothing is inverted.
+ */
 function arraySet(
   source: Record<string, unknown>,
   images: Uint8Array,
@@ -66,36 +149,29 @@ function arraySet(
   labels: Int32Array | null,
   classes: string[] | null,
   idPrefix: string,
+  invert: InvertMode,
 ): ImageSet {
-  const split: DatasetSplit = {
-    images,
-    labels: labels ? Uint8Array.from(labels, (l) => Math.min(255, l)) : new Uint8Array(shape.count),
-    count: shape.count,
-  };
-  const index = {
-    format: 'diffprobe-dataset',
-    version: 1,
-    name: String(source.name ?? idPrefix),
-    classes: classes ?? ['?'],
-    channels: shape.channels,
-    height: shape.height,
-    width: shape.width,
-    splits: { test: { count: shape.count, images: '', labels: '' } },
-  } satisfies DatasetIndex;
-  const ds: BundledDataset = { index, splits: { test: split } };
+  const pixels = shape.channels * shape.height * shape.width;
+  const decisions = new Map<number, PolarityDecision>();
   return {
-    source,
+    source: { ...source, invert },
     count: shape.count,
     labels,
     classes,
     id: (row) => `${idPrefix}:${row}`,
-    // The id form "test:<row>" is bundledModelInput's address of a row; any split name works.
-    modelInput: async (rows, manifest) =>
-      bundledModelInput(
-        ds,
-        rows.map((r) => `test:${r}`),
-        manifest,
-      ),
+    modelInput: async (rows, manifest) => {
+      const target = modelInputSpec(manifest, invert);
+      const size = target.channels * target.height * target.width;
+      const out = new Float32Array(rows.length * size);
+      for (const [i, row] of rows.entries()) {
+        const hwc = images.subarray(row * pixels, (row + 1) * pixels);
+        const { x0, polarity } = convertHwc(hwc, shape.channels, shape.height, shape.width, target);
+        decisions.set(row, polarity);
+        out.set(x0, i * size);
+      }
+      return out;
+    },
+    polarity: (row) => decisions.get(row),
   };
 }
 
@@ -169,7 +245,12 @@ export function idxLabelsPath(imagesPath: string): string | null {
   return join(dirname(imagesPath), name.replace('images-idx3-ubyte', 'labels-idx1-ubyte'));
 }
 
-async function idxSet(path: string, labelsPath: string | null, manifest: Manifest): Promise<ImageSet> {
+async function idxSet(
+  path: string,
+  labelsPath: string | null,
+  manifest: Manifest,
+  invert: InvertMode,
+): Promise<ImageSet> {
   const raw = await readBytes(path, 'IDX images');
   const { dims, data } = parseIdx(maybeGunzip(raw, path), path);
   if (dims.length !== 3 && !(dims.length === 4 && (dims[3] === 1 || dims[3] === 3)))
@@ -208,6 +289,7 @@ async function idxSet(path: string, labelsPath: string | null, manifest: Manifes
     labels,
     classes,
     'idx',
+    invert,
   );
 }
 
@@ -233,7 +315,12 @@ async function npyLabels(path: string, count: number): Promise<{ labels: Int32Ar
   return { labels, sha256: sha256(bytes) };
 }
 
-async function npySet(path: string, labelsPath: string | null, manifest: Manifest): Promise<ImageSet> {
+async function npySet(
+  path: string,
+  labelsPath: string | null,
+  manifest: Manifest,
+  invert: InvertMode,
+): Promise<ImageSet> {
   const bytes = await readBytes(path, 'images');
   const arr = readNpy(bytes);
   if (!(arr.data instanceof Uint8Array) || arr.descr.endsWith('b1'))
@@ -271,116 +358,135 @@ async function npySet(path: string, labelsPath: string | null, manifest: Manifes
     lab?.labels ?? null,
     classesFor(lab?.labels ?? null, manifest),
     'npy',
+    invert,
   );
 }
 
 const IMAGE_EXT = new Set(['.png', '.jpg', '.jpeg']);
+/** Image files the browser decodes with its own decoders: the CLI names and skips them. */
+const BROWSER_ONLY_EXT = new Set(['.webp', '.gif', '.bmp', '.avif', '.heic', '.tif', '.tiff', '.svg']);
 
-/** Decodes a PNG or JPEG file to RGBA bytes (pngjs, jpeg-js: pure JavaScript). */
-export function decodeImage(
-  bytes: Uint8Array,
-  name: string,
-): { rgba: Uint8Array; width: number; height: number } {
-  const header = sniffImage(bytes, name);
-  if (header.kind !== 'png' && header.kind !== 'jpeg')
-    throw new DiffProbeError('image-type', `${quote(name)} is a ${header.kind.toUpperCase()} file`);
-  try {
-    if (header.kind === 'png') {
-      const png = pngjs.PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-      return {
-        rgba: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.length),
-        width: png.width,
-        height: png.height,
-      };
-    }
-    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxMemoryUsageInMB: 1024 });
-    return { rgba: img.data, width: img.width, height: img.height };
-  } catch (error) {
-    throw new DiffProbeError(
-      'image-decode',
-      `${quote(name)} could not be decoded (${(error as Error).message})`,
-    );
-  }
+/** A folder's file that was left out, and why (run.json's `skipped`, and a note on stderr). */
+export interface SkippedFile {
+  file: string;
+  reason: string;
 }
 
 /**
  * An ImageFolder: `root/<class>/<file>.png|jpg|jpeg`, classes in sorted order (as torchvision's
  * ImageFolder numbers them), files sorted by path. Image files directly under `root` (no class
- * folders at all) make an unlabelled set.
+ * folders at all) make an unlabelled set. Each file is decoded by core/image/decode (the browser's
+ * decoders, EXIF orientation applied) and converted with the polarity mode `invert`.
+ *
+ * Every file is checked before any is used (type, size from the header, truncation, a
+ * decompression bomb: core/image/decode's checkImageFile), and a bad one is skipped with its
+ * reason, so the rest of the folder loads; so are WebP, GIF, BMP… files, which only a browser
+ * decodes (the CLI cannot reproduce its decoder bit for bit).
  */
-export async function folderSet(root: string): Promise<ImageSet> {
+export async function folderSet(root: string, invert: InvertMode): Promise<ImageSet> {
   let entries: import('node:fs').Dirent[];
   try {
     entries = await readdir(root, { withFileTypes: true });
   } catch (error) {
     invalid(`cannot read the image folder ${root}: ${(error as NodeJS.ErrnoException).code}`);
   }
+  const skipped: SkippedFile[] = [];
+  const notes: string[] = [];
+  const hashes = new Map<string, string>();
+  const isCandidate = (name: string) => {
+    const ext = extname(name).toLowerCase();
+    return IMAGE_EXT.has(ext) || BROWSER_ONLY_EXT.has(ext);
+  };
+  /** The usable files of `paths`: checked, the others skipped with their reason. */
+  const usable = async (paths: string[]) => {
+    const out: string[] = [];
+    for (const path of paths) {
+      const file = relative(root, path).split('\\').join('/');
+      const ext = extname(path).toLowerCase();
+      if (BROWSER_ONLY_EXT.has(ext)) {
+        skipped.push({
+          file,
+          reason: `a ${ext.slice(1).toUpperCase()} file: only a browser decodes it, with a decoder the CLI cannot reproduce bit for bit; convert it to PNG`,
+        });
+        continue;
+      }
+      const bytes = await readBytes(path, 'image');
+      try {
+        const { notes: n } = checkImageFile(bytes, file);
+        for (const note of n) notes.push(`${file}: ${note}`);
+        hashes.set(path, sha256(bytes));
+        out.push(path);
+      } catch (error) {
+        if (!(error instanceof DiffProbeError)) throw error;
+        skipped.push({ file, reason: error.message });
+      }
+    }
+    return out;
+  };
   const files: { path: string; label: number }[] = [];
-  const isImage = (name: string) => IMAGE_EXT.has(extname(name).toLowerCase());
   const classDirs = entries
     .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
     .map((e) => e.name)
     .sort();
   const classes: string[] = [];
   for (const cls of classDirs) {
-    const found = await listImages(join(root, cls), isImage);
+    const found = await usable(await listImages(join(root, cls), isCandidate));
     if (!found.length) continue;
     for (const f of found) files.push({ path: f, label: classes.length });
     classes.push(cls);
   }
   const loose = entries
-    .filter((e) => e.isFile() && isImage(e.name))
+    .filter((e) => e.isFile() && isCandidate(e.name))
     .map((e) => join(root, e.name))
     .sort();
-  if (!files.length && loose.length) for (const f of loose) files.push({ path: f, label: -1 });
+  if (!files.length && loose.length) for (const f of await usable(loose)) files.push({ path: f, label: -1 });
   if (!files.length)
     invalid(
-      `no PNG or JPEG images in ${root} (expected one subfolder per class, as ImageFolder: ${root}/<class>/<image>.png)`,
+      `no usable PNG or JPEG images in ${root} (expected one subfolder per class, as ImageFolder: ${root}/<class>/<image>.png)${skipped.length ? `; skipped: ${skipped.map((s) => `${s.file}: ${s.reason}`).join('; ')}` : ''}`,
     );
   const labelled = files[0].label >= 0;
-  const hashes = new Map<number, string>();
   const hashOf = async (row: number) => {
-    let h = hashes.get(row);
+    const path = files[row].path;
+    let h = hashes.get(path);
     if (!h) {
-      h = sha256(await readBytes(files[row].path, 'image'));
-      hashes.set(row, h);
+      h = sha256(await readBytes(path, 'image'));
+      hashes.set(path, h);
     }
     return h;
   };
+  const decisions = new Map<number, PolarityDecision>();
   return {
     source: {
       kind: 'folder',
       name: basename(resolve(root)),
       folder: resolve(root),
       classes: labelled ? classes : [],
+      invert,
+      decoder:
+        'diffprobe (core/image/decode: fast-png, jpeg-js; EXIF orientation applied; no colour profile)',
+      ...(skipped.length ? { skipped } : {}),
     },
+    notes: [...skipped.map((s) => `skipped ${s.file}: ${s.reason}`), ...notes],
     count: files.length,
     labels: labelled ? Int32Array.from(files, (f) => f.label) : null,
     classes: labelled ? classes : null,
     id: (row) => relative(root, files[row].path).split('\\').join('/'),
     async modelInput(rows, manifest) {
-      const { input, preprocessing } = manifest;
-      const pixels = input.channels * input.height * input.width;
+      const target = modelInputSpec(manifest, invert);
+      const pixels = target.channels * target.height * target.width;
       const out = new Float32Array(rows.length * pixels);
       for (const [i, row] of rows.entries()) {
         const name = relative(root, files[row].path);
         const bytes = await readBytes(files[row].path, 'image');
-        hashes.set(row, sha256(bytes));
-        const { rgba, width, height } = decodeImage(bytes, name);
-        out.set(
-          rgbaToModelInput(rgba, width, height, {
-            channels: input.channels,
-            height: input.height,
-            width: input.width,
-            mean: preprocessing.mean,
-            std: preprocessing.std,
-            invert: preprocessing.invert,
-          }),
-          i * pixels,
-        );
+        hashes.set(files[row].path, sha256(bytes));
+        const { rgba, width, height } = decodeImageFile(bytes, name);
+        const { x0, polarity } = convertRgba(rgba, width, height, target);
+        decisions.set(row, polarity);
+        out.set(x0, i * pixels);
       }
       return out;
     },
+    polarity: (row) => decisions.get(row),
     async fileHashes(rows) {
       const out: { file: string; sha256: string }[] = [];
       for (const row of rows) out.push({ file: relative(root, files[row].path), sha256: await hashOf(row) });
@@ -404,12 +510,14 @@ async function listImages(dir: string, isImage: (name: string) => boolean): Prom
  * Opens `spec`: `bundled:<split>`, an IDX file, a `.npy`, or a folder.
  *
  * @param labels `--labels`: IDX or .npy labels (IDX labels are otherwise found beside the images).
+ * @param invert the polarity mode of every set but the bundled data (invertOf: --invert, else the manifest's).
  */
 export async function openImageSet(
   spec: string,
   labels: string | null,
   manifest: Manifest,
   manifestPath: string | null,
+  invert: InvertMode = manifest.preprocessing.invert,
 ): Promise<ImageSet> {
   if (spec.startsWith('bundled:')) return bundledSet(manifest, manifestPath, spec.slice('bundled:'.length));
   let info: import('node:fs').Stats;
@@ -420,10 +528,10 @@ export async function openImageSet(
   }
   if (info.isDirectory()) {
     if (labels) invalid(`--labels does not apply to a folder: its subfolders are the classes`);
-    return folderSet(spec);
+    return folderSet(spec, invert);
   }
-  if (spec.toLowerCase().endsWith('.npy')) return npySet(spec, labels, manifest);
+  if (spec.toLowerCase().endsWith('.npy')) return npySet(spec, labels, manifest, invert);
   const head = maybeGunzip(await readBytes(spec, 'images'), spec);
-  if (head[0] === 0 && head[1] === 0 && head[2] === 0x08) return idxSet(spec, labels, manifest);
+  if (head[0] === 0 && head[1] === 0 && head[2] === 0x08) return idxSet(spec, labels, manifest, invert);
   invalid(`--data ${spec} is neither IDX images, a .npy array nor a folder`);
 }

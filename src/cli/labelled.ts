@@ -22,7 +22,15 @@ import {
 import { int, num, type OptionSpec, type ParsedArgs, str, UsageError } from './args';
 import { bundledDefault } from './common';
 import { digest } from './context';
-import { type ImageSet, openImageSet } from './images';
+import {
+  decisionsOf,
+  type IdPolarity,
+  type ImageSet,
+  INVERT_OPTION,
+  invertOf,
+  openImageSet,
+  polarityRecord,
+} from './images';
 import type { ModelFile } from './load';
 import { cliModelId } from './runtime';
 
@@ -61,7 +69,16 @@ export const LABELLED_OPTIONS: OptionSpec[] = [
     help: 'with --data: share of each class held out for testing',
     default: '0.25',
   },
+  INVERT_OPTION,
 ];
+
+/** --invert names a mode for the user's images: refused when every set is the bundled data (never inverted). */
+export function checkInvertApplies(flags: Flags, sets: readonly ImageSet[]): void {
+  if (flags.invert !== undefined && sets.every((s) => s.source.kind === 'bundled'))
+    throw new UsageError(
+      '--invert applies to your images (IDX, .npy, a folder); the bundled data set is the model’s own and is never inverted',
+    );
+}
 
 export interface LabelledSplitData {
   split: LabelledSplit;
@@ -74,10 +91,14 @@ export interface LabelledSplitData {
   record: Record<string, unknown>;
   /** run.json's identity part for the images. */
   identity: Record<string, unknown>;
+  /** What to tell the user about the sets (a folder's skipped files…), one line each. */
+  notes: string[];
 }
 
 export interface LabelledData extends LabelledSplitData {
   input: ImageInput;
+  /** Each image's polarity decision (null when every image is the bundled data, never inverted). */
+  polarity: IdPolarity[] | null;
 }
 
 /** Makes x_0 of `ids` once; the returned ImageInput copies rows out of it. */
@@ -129,7 +150,18 @@ function requireLabels(set: ImageSet, what: string): Int32Array {
 /** The split and its images from the command line (see the file comment), x_0 made up front. */
 export async function labelledData(flags: Flags, model: ModelFile): Promise<LabelledData> {
   const data = await labelledSplitOf(flags, model);
-  return { ...data, input: await preparedInput(splitIds(data.split), data.resolve, model) };
+  const ids = splitIds(data.split);
+  const input = await preparedInput(ids, data.resolve, model);
+  // Decided while x_0 was made: recorded with the sources (run.json) and in the feature spec.
+  const decided: IdPolarity[] = [];
+  for (const id of ids) {
+    const { set, row } = data.resolve(id);
+    const d = decisionsOf(set, [row]);
+    if (d) decided.push(...d);
+  }
+  const polarity = decided.length ? decided : null;
+  const record = polarity ? { ...data.record, polarity: polarityRecord(polarity) } : data.record;
+  return { ...data, record, input, polarity };
 }
 
 /** The split from the command line (see the file comment), without converting any image. */
@@ -144,7 +176,13 @@ export async function labelledSplitOf(flags: Flags, model: ModelFile): Promise<L
         '--n-train/--n-test sample --train/--test; with --data every image is used (see --test-fraction)',
       );
     const testFraction = num(flags, 'test-fraction', 0.25, 0, 0.9);
-    const set = await openImageSet(folder, null, model.manifest, model.manifestPath);
+    const set = await openImageSet(
+      folder,
+      null,
+      model.manifest,
+      model.manifestPath,
+      invertOf(flags, model.manifest),
+    );
     if (set.source.kind !== 'folder' || !set.labels || !set.classes)
       throw new UsageError(
         '--data must be a labelled ImageFolder (one subfolder per class); use --train/--test for other images',
@@ -158,6 +196,7 @@ export async function labelledSplitOf(flags: Flags, model: ModelFile): Promise<L
     const all = Array.from({ length: set.count }, (_, r) => r);
     return {
       split,
+      notes: [...(set.notes ?? [])],
       resolve: (id) => ({ set, row: rowOf.get(id)! }),
       source: { source: 'uploads', testFraction },
       splitSeed,
@@ -174,18 +213,22 @@ export async function labelledSplitOf(flags: Flags, model: ModelFile): Promise<L
     throw new UsageError('--test-fraction applies to --data <folder>');
   const trainSpec = str(flags, 'train') ?? bundledDefault(model, 'train', 'train');
   const testSpec = str(flags, 'test') ?? bundledDefault(model, 'test', 'test');
+  const invert = invertOf(flags, model.manifest);
   const train = await openImageSet(
     trainSpec,
     str(flags, 'train-labels') ?? null,
     model.manifest,
     model.manifestPath,
+    invert,
   );
   const test = await openImageSet(
     testSpec,
     str(flags, 'test-labels') ?? null,
     model.manifest,
     model.manifestPath,
+    invert,
   );
+  checkInvertApplies(flags, [train, test]);
   const trainLabels = requireLabels(train, 'train');
   const testLabels = requireLabels(test, 'test');
   const classes = train.classes ?? test.classes!;
@@ -212,6 +255,7 @@ export async function labelledSplitOf(flags: Flags, model: ModelFile): Promise<L
   };
   return {
     split,
+    notes: [...(train.notes ?? []), ...(test.notes ?? [])],
     resolve,
     source: {
       source: 'bundled',
@@ -245,6 +289,7 @@ export function featureSpec(
   data: LabelledData,
   settings: { blocks: string[]; timesteps: number[]; seed: number; pooling: Pooling },
 ): FeatureSpec {
+  const inverted = new Set(data.polarity?.filter((d) => d.polarity.inverted).map((d) => d.id));
   return {
     model: cliModelId(model),
     modelName: model.manifest.name,
@@ -252,6 +297,12 @@ export function featureSpec(
     timesteps: [...settings.timesteps],
     seed: settings.seed,
     pooling: settings.pooling,
-    data: dataSpec(data.split, data.source, data.splitSeed, VALIDATION_FRACTION),
+    data: dataSpec(
+      data.split,
+      data.source,
+      data.splitSeed,
+      VALIDATION_FRACTION,
+      data.polarity ? (id) => inverted.has(id) : undefined,
+    ),
   };
 }

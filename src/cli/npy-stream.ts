@@ -17,12 +17,15 @@ export class NpyWriter {
     readonly rows: number,
   ) {}
 
-  /** Appends `data` ([n, dim] float32, row-major). */
-  async append(data: Float32Array, dim: number): Promise<void> {
+  /**
+   * Appends `data` ([n, dim] float32, row-major). `rowShape` (product dim) gives each row a shape
+   * in the header, e.g. [C, H, W] for images.
+   */
+  async append(data: Float32Array, dim: number, rowShape: readonly number[] = [dim]): Promise<void> {
     if (!this.handle) {
       this.dim = dim;
       this.handle = await open(this.path, 'w');
-      await this.handle.write(npyHeader('<f4', [this.rows, dim]));
+      await this.handle.write(npyHeader('<f4', [this.rows, ...rowShape]));
     } else if (dim !== this.dim)
       throw new DiffProbeError('internal', `${this.path}: rows of ${dim} values after rows of ${this.dim}`);
     await this.handle.write(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));

@@ -10,6 +10,7 @@
  */
 import { labelLeakText } from '../core/conditioning/extra-feeds';
 import { DiffProbeError } from '../core/errors';
+import { summarisePolarity } from '../core/image/polarity';
 import { numbersKey } from '../core/manifest/numbers-key';
 import { probeToJson, runProbe } from '../pipeline/probe-run';
 import { defaultBlockFor } from '../state/model-change';
@@ -85,6 +86,8 @@ export async function runProbeCommand(ctx: CliContext, args: ParsedArgs): Promis
   const output = await Output.create(outArg, { force: flags.force === true });
   return withOutput(output, async (out) => {
     const data = await labelledData(flags, file);
+    for (const note of data.notes) ctx.err.write(`note: ${note}\n`);
+    if (data.polarity) ctx.out(summarisePolarity(data.polarity.map((d) => d.polarity)));
     const model = await startSession(flags, file);
     try {
       const spec = featureSpec(model, data, {

@@ -16,6 +16,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { labelLeakText } from '../core/conditioning/extra-feeds';
 import { DiffProbeError } from '../core/errors';
+import { summarisePolarity } from '../core/image/polarity';
 import { numbersKey } from '../core/manifest/numbers-key';
 import { heatmapSvg } from '../features/sweep/heatmap';
 import {
@@ -122,6 +123,8 @@ export async function runSweepCommand(ctx: CliContext, args: ParsedArgs): Promis
   const output = await Output.create(target, { force: flags.force === true });
   return await withOutput(output, async (out) => {
     const data = await labelledData(flags, file);
+    for (const note of data.notes) ctx.err.write(`note: ${note}\n`);
+    if (data.polarity) ctx.out(summarisePolarity(data.polarity.map((d) => d.polarity)));
     const model = await startSession(flags, file);
     try {
       const pooling = POOLING_BY_NAME[poolName];

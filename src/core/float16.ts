@@ -1,46 +1,44 @@
 /**
- * @file IEEE 754 half precision (binary16) to and from numbers, for graphs whose inputs are
- * float16 (a timestep input of an fp16 export). ONNX Runtime takes float16 tensors as the raw
- * 16-bit patterns in a Uint16Array.
+ * @file IEEE 754 half precision (binary16) ⇄ float32, on bit patterns held in Uint16Arrays: how a
+ * float16 model's inputs are written and its outputs read (float16 exports cast at the boundary).
+ * Node 20 has no Float16Array and ONNX Runtime accepts a Uint16Array for a 'float16' tensor in
+ * every environment, so the bits are what travels. Rounding is to nearest, ties to even, as a
+ * hardware conversion does; overflow gives ±Infinity, NaN stays NaN, subnormals are kept.
  */
 
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
-/**
- * The binary16 bit pattern nearest to `value` (rounding to nearest, ties to even, as numpy's
- * `astype(np.float16)`): overflow gives ±Inf, NaN stays NaN, tiny values become subnormals or ±0.
- *
- * @example toFloat16Bits(1) // 0x3c00
- */
-export function toFloat16Bits(value: number): number {
-  f32[0] = value; // one rounding to float32 first, exact for every value a float16 can be near
+/** The binary16 bit pattern nearest to `value` (ties to even). */
+export function float16Bits(value: number): number {
+  f32[0] = value;
   const x = u32[0];
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0); // Inf or NaN
-  const e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00; // overflow
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0); // Inf, NaN (quiet)
+  let e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00; // too large: ±Inf
   if (e <= 0) {
-    if (e < -10) return sign; // below half the smallest subnormal: ±0
-    mant |= 0x800000; // the implicit leading 1
+    // Subnormal (or zero) in half precision: shift the full significand into place.
+    if (e < -10) return sign;
+    mant |= 0x800000;
     const shift = 14 - e;
-    const half = 1 << (shift - 1);
+    const half = mant >>> shift;
     const rest = mant & ((1 << shift) - 1);
-    let bits = mant >>> shift;
-    if (rest > half || (rest === half && bits & 1)) bits++;
-    return sign | bits;
+    const mid = 1 << (shift - 1);
+    return sign | (half + (rest > mid || (rest === mid && half & 1) ? 1 : 0));
   }
-  let bits = (e << 10) | (mant >>> 13);
+  const half = mant >>> 13;
   const rest = mant & 0x1fff;
-  // Carries into the exponent (and to Inf) come out right: the bit patterns are ordered.
-  if (rest > 0x1000 || (rest === 0x1000 && bits & 1)) bits++;
-  return sign | bits;
+  let bits = (e << 10) | half;
+  if (rest > 0x1000 || (rest === 0x1000 && half & 1)) bits++; // may carry into the exponent: right
+  e = bits >>> 10;
+  return sign | (e >= 0x1f ? 0x7c00 : bits);
 }
 
-/** The number a binary16 bit pattern holds. */
-export function fromFloat16Bits(bits: number): number {
+/** The value of a binary16 bit pattern. */
+export function float16Value(bits: number): number {
   const sign = bits & 0x8000 ? -1 : 1;
   const exp = (bits >>> 10) & 0x1f;
   const mant = bits & 0x3ff;
@@ -49,9 +47,30 @@ export function fromFloat16Bits(bits: number): number {
   return sign * (1 + mant / 1024) * 2 ** (exp - 15);
 }
 
-/** Each value as binary16 bits. */
-export function toFloat16Array(values: ArrayLike<number>): Uint16Array {
+/** float32 values → binary16 bit patterns. */
+export function toFloat16Bits(values: ArrayLike<number>): Uint16Array {
   const out = new Uint16Array(values.length);
-  for (let i = 0; i < values.length; i++) out[i] = toFloat16Bits(values[i]);
+  for (let i = 0; i < values.length; i++) out[i] = float16Bits(values[i]);
   return out;
 }
+
+/** binary16 bit patterns → float32 values (exact: every half is a float). */
+export function fromFloat16Bits(bits: Uint16Array): Float32Array {
+  // 65,536 patterns: a table is faster than decoding each value of a big feature map.
+  const table = decodeTable();
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]];
+  return out;
+}
+
+let table: Float32Array | undefined;
+function decodeTable(): Float32Array {
+  if (!table) {
+    table = new Float32Array(65536);
+    for (let b = 0; b < 65536; b++) table[b] = float16Value(b);
+  }
+  return table;
+}
+
+/** The largest finite float16, 65504: values past it overflow to ±Infinity. */
+export const FLOAT16_MAX = 65504;

@@ -20,7 +20,7 @@ describe('inputKey', () => {
     expect(inputKey({ input: { ...input, range: [0, 1] }, preprocessing })).not.toBe(key);
     expect(inputKey({ input, preprocessing: { ...preprocessing, mean: [0.4] } })).not.toBe(key);
     expect(inputKey({ input, preprocessing: { ...preprocessing, std: [0.25] } })).not.toBe(key);
-    expect(inputKey({ input, preprocessing: { ...preprocessing, invert: false } })).not.toBe(key);
+    expect(inputKey({ input, preprocessing: { ...preprocessing, invert: 'never' } })).not.toBe(key);
     expect(inputKey({ input, preprocessing: { ...preprocessing, color: 'rgb' } })).not.toBe(key);
     // …and not with what it does not (the input's ONNX name, the model's name or blocks).
     expect(inputKey({ input: { ...input, name: 'sample' }, preprocessing })).toBe(key);

@@ -12,8 +12,9 @@ import { DiffProbeError } from '../core/errors';
 import { type BlockExtractionPlan, blockExtractionModel } from '../core/onnx/pooling-head';
 import type { OnnxModelInfo } from '../core/onnx/reader';
 import type { Pooling } from '../core/pooling';
-import type { OrtSession, OrtTensor, SessionOptions } from './ort-types';
-import type { UNetSession } from './unet-session';
+import type { OrtSession, SessionOptions } from './ort-types';
+import { floatData } from './tensor-data';
+import { nonFiniteError, type UNetSession } from './unet-session';
 
 /** One batch's pooled features: a [count, dim] row-major matrix per block. */
 export interface PooledBatch {
@@ -78,7 +79,7 @@ export class BlockSession {
     const tensorDims: Record<string, number[]> = {};
     for (const name of fetch) {
       const tensor = results[name];
-      data[name] = await download(tensor);
+      data[name] = await floatData(tensor);
       tensorDims[name] = tensor.dims.map(Number);
       tensor.dispose?.();
     }
@@ -98,10 +99,12 @@ export class BlockSession {
     const bad = this.blocks.filter((b) => !allFinite(data[guards[b] ?? outputs[b]]));
     if (bad.length) {
       const kind = data[guards[bad[0]] ?? outputs[bad[0]]].some(Number.isNaN) ? 'NaN' : 'Inf';
-      throw new DiffProbeError(
-        'model-nonfinite',
-        `${bad.map((b) => `block "${b}"`).join(', ')} ${bad.length > 1 ? 'hold' : 'holds'} ${kind} at t = ${t[0]}`,
-        { outputs: bad, t: t[0] },
+      throw nonFiniteError(
+        bad.map((b) => `block "${b}"`),
+        bad,
+        kind,
+        t[0],
+        this.unet.float16,
       );
     }
     const features: Record<string, Float32Array> = {};
@@ -116,14 +119,6 @@ export class BlockSession {
   async release(): Promise<void> {
     await this.session.release();
   }
-}
-
-async function download(tensor: OrtTensor): Promise<Float32Array> {
-  // GPU-resident outputs are downloaded (and their buffers released); CPU ones are read directly.
-  const data = tensor.location && tensor.location !== 'cpu' ? await tensor.getData(true) : tensor.data;
-  if (!(data instanceof Float32Array))
-    throw new DiffProbeError('model-mismatch', `output has type ${tensor.type}, expected float32`);
-  return data;
 }
 
 function allFinite(data: Float32Array): boolean {

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DiffProbeError } from '../core/errors';
 import type { Manifest } from '../core/manifest/types';
 import { validateManifest } from '../core/manifest/validate';
 import { manifestFromDiscovery } from '../core/onnx/discover';
 import { withOnlyGraphOutputs } from '../core/onnx/graph-outputs';
 import { readModel } from '../core/onnx/reader';
 import { attentionUNet, syntheticUNet, twoImageModel } from '../core/onnx/test-models';
+import { rejection } from '../testing/rejection';
 import { discoverModel, type ModelDiscoveryResult } from './discover';
 import { nodeRuntime } from './onnx-node';
 
@@ -19,16 +19,6 @@ function table(found: ModelDiscoveryResult): string[] {
     (b) =>
       `${b.preselected ? '*' : ' '} ${b.stage} ${b.level} ${b.resolution.join('x')} ${b.channels} ${b.name}`,
   );
-}
-
-async function rejection(promise: Promise<unknown>): Promise<DiffProbeError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(DiffProbeError);
-    return error as DiffProbeError;
-  }
-  throw new Error('discoverModel succeeded');
 }
 
 describe('discoverModel on the default model stripped to ε', () => {
@@ -142,14 +132,16 @@ describe('discoverModel on synthetic graphs', () => {
     ]);
     expect(found.prediction).toEqual({ output: 'out', channels: 2, learnedVariance: true });
     // Not blocks: the embedding sum [N, 8], the token residual [N, 16, 8], the time broadcast.
+    // The decoder's conv block at 4×4 has no residual: it is found as the tensor entering the Resize.
     expect(table(found)).toEqual([
       '* down 0 8x8 8 /input_blocks.1/Add_1',
       '* down 1 4x4 8 /input_blocks.2/op/Conv',
       '* mid 1 4x4 8 /middle_block.1/Add_1',
+      '* up 1 4x4 8 /output_blocks.0/conv/Conv',
       '  up 0 8x8 8 /output_blocks.0/upsample/Resize',
       '* up 0 8x8 8 /output_blocks.1/Add',
     ]);
-    expect(found.counts).toMatchObject({ candidates: 8, blocks: 5, preselected: 4 });
+    expect(found.counts).toMatchObject({ candidates: 9, blocks: 6, preselected: 5 });
   });
 
   it('asks which input is the image when two could be, then runs a scalar int32 timestep', async () => {
@@ -223,6 +215,7 @@ describe('discoverModel on the diffusers-like RGB 32×32 fixture', () => {
     const found = await discoverModel(runtime, new Uint8Array(readFileSync(`${FIXTURES}/rgb32/model.onnx`)));
     expect(found.roles.image).toEqual({
       name: 'sample',
+      dtype: 'float32',
       channels: 3,
       height: 32,
       width: 32,
@@ -231,7 +224,7 @@ describe('discoverModel on the diffusers-like RGB 32×32 fixture', () => {
     expect(found.roles.timestep).toEqual({ name: 'timestep', dtype: 'int64', rank: 1 });
     expect(found.prediction).toEqual({ output: 'out_sample', channels: 3, learnedVariance: false });
     expectReferenceBlocks(found, referenceBlocks(`${FIXTURES}/rgb32/reference.json`, 'modules'));
-    expect(found.counts).toMatchObject({ candidates: 44, blocks: 25, preselected: 7 });
+    expect(found.counts).toMatchObject({ candidates: 42, blocks: 25, preselected: 7 });
   });
 });
 
@@ -254,6 +247,13 @@ describe('discoverModel on the ADM-like fixture', () => {
     ]);
     expect(found.prediction.output).toBe('eps');
     expectReferenceBlocks(found, referenceBlocks(`${FIXTURES}/adm12/reference.json`, 'blocks'));
-    expect(found.counts).toMatchObject({ candidates: 38, blocks: 20, preselected: 7 });
+    // The output block before each Upsample ends with its attention: that Reshape (entering the
+    // Resize) is the stage's last tensor at 3×3, no longer the ResBlock's sum before it.
+    expect(found.blocks.filter((b) => b.preselected && b.stage === 'up').map((b) => b.name)).toEqual([
+      '/output_blocks.1/output_blocks.1.1/Reshape_1',
+      '/output_blocks.3/output_blocks.3.0/Add_1',
+      '/output_blocks.5/output_blocks.5.0/Add_1',
+    ]);
+    expect(found.counts).toMatchObject({ candidates: 37, blocks: 21, preselected: 7 });
   });
 });

@@ -10,9 +10,9 @@
  */
 
 import { DiffProbeError } from '../core/errors';
-import { toFloat16Bits } from '../core/float16';
-import type { TimestepDtype } from '../core/manifest/types';
+import type { TensorDtype } from '../core/manifest/types';
 import {
+  blockNotes,
   type Candidates,
   type ClassifiedBlock,
   candidateTensors,
@@ -23,11 +23,14 @@ import {
   type InputRoles,
   isAmbiguousImage,
   type PredictionOutput,
+  type SkipEdge,
+  skipEdges,
 } from '../core/onnx/discover';
 import { withGraphOutputs } from '../core/onnx/graph-outputs';
 import { type OnnxModelInfo, readModel } from '../core/onnx/reader';
 import { timestepDims } from '../core/timestep/batch-feed';
 import type { OrtRuntime, OrtSession, OrtTensor, SessionOptions } from './ort-types';
+import { tensorOf } from './tensor-data';
 
 export interface DiscoverOptions {
   /** The graph, when the caller has read it already. */
@@ -73,6 +76,9 @@ export interface ModelDiscoveryResult extends DiscoveryForManifest {
   readonly imageDims: readonly [number, number, number, number];
   readonly prediction: PredictionOutput;
   readonly blocks: readonly ClassifiedBlock[];
+  readonly skips: readonly SkipEdge[];
+  /** What the blocks say about the graph (no decoder…), for the user. */
+  readonly blockNotes: readonly string[];
   readonly counts: DiscoveryCounts;
   readonly timings: DiscoveryTimings;
 }
@@ -96,19 +102,6 @@ function message(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).trim();
 }
 
-function tensorOf(
-  runtime: OrtRuntime,
-  dtype: TimestepDtype,
-  size: number,
-  value: number,
-  dims: number[],
-): OrtTensor {
-  if (dtype === 'float32') return runtime.float32(new Float32Array(size).fill(value), dims);
-  if (dtype === 'float16') return runtime.float16(new Uint16Array(size).fill(toFloat16Bits(value)), dims);
-  if (dtype === 'int32') return runtime.int32(new Int32Array(size).fill(Math.round(value)), dims);
-  return runtime.int64(new BigInt64Array(size).fill(BigInt(Math.round(value))), dims);
-}
-
 /** Zeros for the image, t = 0, the extra inputs at their values; at batch `n`. */
 function dryRunFeeds(
   runtime: OrtRuntime,
@@ -118,17 +111,16 @@ function dryRunFeeds(
 ): { feeds: Record<string, OrtTensor>; dims: Map<string, number[]> } {
   const dims = new Map<string, number[]>();
   const feeds: Record<string, OrtTensor> = {};
-  const add = (name: string, dtype: TimestepDtype, shape: number[], value: number) => {
+  const add = (name: string, dtype: TensorDtype, shape: number[], value: number) => {
     dims.set(name, shape);
     feeds[name] = tensorOf(
       runtime,
       dtype,
-      shape.reduce((a, b) => a * b, 1),
-      value,
+      new Float64Array(shape.reduce((a, b) => a * b, 1)).fill(value),
       shape,
     );
   };
-  add(roles.image.name, 'float32', [n, ...imageDims.slice(1)], 0);
+  add(roles.image.name, roles.image.dtype, [n, ...imageDims.slice(1)], 0);
   add(roles.timestep.name, roles.timestep.dtype, timestepDims(roles.timestep.rank, n), 0);
   for (const e of roles.extras) add(e.name, e.dtype, e.batched ? [n, ...e.shape] : [...e.shape], e.value);
   return { feeds, dims };
@@ -288,12 +280,17 @@ export async function discoverModel(
       at = performance.now();
     }
     if (!prediction) throw new DiffProbeError('internal', 'the dry run did not fetch the graph outputs');
-    const blocks = classifyBlocks(candidates, shapes, imageDims, { exclude: new Set([prediction.output]) });
+    const blocks = classifyBlocks(candidates, shapes, imageDims, {
+      exclude: new Set([prediction.output]),
+      prediction: prediction.output,
+    });
     return {
       roles,
       imageDims,
       prediction,
       blocks,
+      skips: skipEdges(candidates, blocks),
+      blockNotes: blockNotes(blocks),
       counts: {
         nodes: info.nodes.length,
         candidates: candidates.tensors.length,

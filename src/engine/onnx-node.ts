@@ -75,7 +75,7 @@ export function nodeRuntime(threads = 1, device: NodeDevice = 'cpu'): OrtRuntime
     float32: (data, dims) => new ort.Tensor('float32', data, dims),
     int64: (data, dims) => new ort.Tensor('int64', data, dims),
     int32: (data, dims) => new ort.Tensor('int32', data, dims),
-    float16: (bits, dims) => new ort.Tensor('float16', bits, dims),
+    float16: (data, dims) => new ort.Tensor('float16', data, dims),
   };
 }
 

@@ -69,7 +69,7 @@ export async function webRuntime(backend: Backend): Promise<OrtRuntime> {
     float32: (data, dims) => new ort.Tensor('float32', data, dims),
     int64: (data, dims) => new ort.Tensor('int64', data, dims),
     int32: (data, dims) => new ort.Tensor('int32', data, dims),
-    float16: (bits, dims) => new ort.Tensor('float16', bits, dims),
+    float16: (data, dims) => new ort.Tensor('float16', data, dims),
   };
 }
 

@@ -17,6 +17,6 @@ export interface OrtRuntime {
   float32(data: Float32Array, dims: readonly number[]): OrtTensor;
   int64(data: BigInt64Array, dims: readonly number[]): OrtTensor;
   int32(data: Int32Array, dims: readonly number[]): OrtTensor;
-  /** float16 tensors hold the binary16 bit patterns (core/float16.ts). */
-  float16(bits: Uint16Array, dims: readonly number[]): OrtTensor;
+  /** A 'float16' tensor from binary16 bit patterns (core/float16.ts). */
+  float16(data: Uint16Array, dims: readonly number[]): OrtTensor;
 }

@@ -1,12 +1,15 @@
 /**
  * @file A U-Net behind its manifest: checks that the ONNX graph matches the manifest, then runs
- * (x_t, t) and returns the requested outputs (ε̂ and/or block maps) as plain typed arrays.
+ * (x_t, t) and returns the requested outputs (ε̂ and/or block maps) as plain typed arrays. The
+ * timestep is fed as the manifest's convention says (core/timestep/), which for EDM's σ also scales
+ * the image and reads the output through c_skip/c_out; extra inputs get their constants, classes
+ * or .npy values (core/conditioning/).
  */
-
 import { extraFeed } from '../core/conditioning/extra-feeds';
 import { DiffProbeError } from '../core/errors';
-import { toFloat16Array } from '../core/float16';
-import type { Manifest, TimestepDtype } from '../core/manifest/types';
+import { FLOAT16_MAX } from '../core/float16';
+import { predictionShapeProblem, splitLearnedVariance } from '../core/manifest/prediction';
+import type { Manifest } from '../core/manifest/types';
 import { scheduleFromManifest } from '../core/schedule';
 import {
   type BatchTimestepFeed,
@@ -16,12 +19,18 @@ import {
 } from '../core/timestep/batch-feed';
 import type { TimestepConvention } from '../core/timestep/convention';
 import type { OrtRuntime, OrtSession, OrtTensor, SessionOptions } from './ort-types';
+import { floatData, tensorOf } from './tensor-data';
 
 export interface OutputMap {
   data: Float32Array;
   /** [N, C, H, W] */
   dims: number[];
 }
+
+/** {@link UNetSession.run}'s key for the prediction (the first C channels of the prediction output). */
+export const PREDICTION_KEY = 'eps';
+/** {@link UNetSession.run}'s key for a learned-variance model's variance values (the last C channels). */
+export const VARIANCE_KEY = 'variance';
 
 export interface RunOptions {
   /** Feed the timestep under this convention instead of the manifest's. */
@@ -35,6 +44,13 @@ export class UNetSession {
   /** ᾱ_t of the manifest's schedule: the `sigma` convention feeds σ_t and scales by it. */
   readonly alphasCumprod: Float64Array;
 
+  /**
+   * The image input's element type. A float16 model (a diffusers/optimum `--fp16` export) is fed
+   * float16 and its float16 outputs are read back as float32: cast at the boundary, so everything
+   * above the engine sees float32.
+   */
+  readonly imageDtype: 'float32' | 'float16';
+
   private constructor(
     readonly runtime: OrtRuntime,
     readonly session: OrtSession,
@@ -42,7 +58,16 @@ export class UNetSession {
     /** The values of extra inputs fed from a .npy (`extraInputs[].data`), by input name. */
     readonly constants: Readonly<Record<string, Float32Array>> = {},
   ) {
+    this.imageDtype = tensorType(session, manifest.input.name) === 'float16' ? 'float16' : 'float32';
     this.alphasCumprod = scheduleFromManifest(manifest.schedule).alphasCumprod;
+  }
+
+  /** Whether the model computes in float16 (its image input or its prediction is float16). */
+  get float16(): boolean {
+    return (
+      this.imageDtype === 'float16' ||
+      tensorType(this.session, this.manifest.prediction.output, 'output') === 'float16'
+    );
   }
 
   static async create(
@@ -72,11 +97,14 @@ export class UNetSession {
   }
 
   /**
-   * Runs one batch. `xt` is [count, C, H, W]; `t` holds one timestep per image (integer steps of
-   * the schedule). `outputs` are block names and/or 'eps'. Returns a map from those names to
-   * tensors; 'eps' is the prediction as the manifest's `prediction.type` reads it (for the `sigma`
-   * convention, after EDM's c_skip/c_out). `options.convention` runs the graph under another
-   * timestep convention than the manifest's (the denoising check tries each).
+   * Runs one batch. `xt` is [count, C, H, W]; `t` holds one timestep per image. `outputs` are block
+   * names and/or the prediction's keys: {@link PREDICTION_KEY} ('eps', whatever the model
+   * predicts: always the first C channels of the prediction output) and, for a learned-variance
+   * model, {@link VARIANCE_KEY} (its last C channels). Returns a map from those names to tensors.
+   * `t` are integer steps of the schedule; under the `sigma` convention the prediction is EDM's
+   * c_skip·x + c_out·F (x̂_0). `options.convention` runs the graph under another timestep
+   * convention than the manifest's (the denoising check tries each); `options.labels` are the
+   * images' classes for a class input fed each image's own label.
    */
   async run(
     xt: Float32Array,
@@ -86,50 +114,84 @@ export class UNetSession {
     options: RunOptions = {},
   ): Promise<Record<string, OutputMap>> {
     const { prediction } = this.manifest;
-    const timestep = batchTimestepFeed(
-      this.manifest.timestep,
-      t,
-      count,
-      this.alphasCumprod,
-      options.convention,
-    );
+    if (outputs.includes(VARIANCE_KEY) && !prediction.variance)
+      throw new DiffProbeError(
+        'model-mismatch',
+        'the model has no learned variance (prediction.variance is not set): its prediction output has C channels',
+      );
+    const timestep = batchTimestepFeed(this.manifest.timestep, t, count, this.alphasCumprod, options.convention);
     const feeds = this.feedsFor(xt, count, timestep, options.labels);
     const byBlock = new Map(this.manifest.blocks.map((b) => [b.name, b]));
-    const fetchNames = outputs.map((name) =>
-      name === 'eps' ? prediction.output : (byBlock.get(name)?.output ?? name),
-    );
-    for (const [i, name] of fetchNames.entries()) {
-      if (!this.session.outputNames.includes(name))
-        throw new DiffProbeError('model-mismatch', `no output ${JSON.stringify(outputs[i])} in the model`);
+    const tensorName = (name: string) =>
+      name === PREDICTION_KEY || name === VARIANCE_KEY
+        ? prediction.output
+        : (byBlock.get(name)?.output ?? name);
+    const fetchNames = [...new Set(outputs.map(tensorName))];
+    for (const name of outputs) {
+      if (!this.session.outputNames.includes(tensorName(name)))
+        throw new DiffProbeError('model-mismatch', `no output ${JSON.stringify(name)} in the model`);
     }
     const results = await this.session.run(feeds, fetchNames).catch((error) => {
       throw this.explainRunError(error);
     });
-    const out: Record<string, OutputMap> = {};
-    for (const [i, name] of outputs.entries()) {
-      const tensor = results[fetchNames[i]];
-      out[name] = { data: await tensorData(tensor), dims: tensor.dims.map(Number) };
+    const raw: Record<string, OutputMap> = {};
+    for (const name of fetchNames) {
+      const tensor = results[name];
+      raw[name] = { data: await floatData(tensor), dims: tensor.dims.map(Number) };
       tensor.dispose?.();
     }
-    checkFinite(out, t);
+    const out: Record<string, OutputMap> = {};
+    const wantsPrediction = outputs.includes(PREDICTION_KEY) || outputs.includes(VARIANCE_KEY);
+    const parts = wantsPrediction ? this.predictionParts(raw[prediction.output], count) : undefined;
+    for (const name of outputs) {
+      if (name === PREDICTION_KEY) out[name] = parts!.prediction;
+      else if (name === VARIANCE_KEY) out[name] = parts!.variance!;
+      else out[name] = raw[tensorName(name)];
+    }
+    checkFinite(out, t, this.float16);
     if (!this.shapesChecked) {
       checkShapesAgainstManifest(out, this.manifest, count);
       this.shapesChecked = true;
     }
     const { scales } = timestep;
-    if (scales && out.eps) {
-      // A block fetched under the prediction's tensor name shares its buffer: map a copy.
-      if (fetchNames.filter((n) => n === prediction.output).length > 1)
-        out.eps = { ...out.eps, data: out.eps.data.slice() };
-      mapPrediction(out.eps.data, xt, count, scales.outputSkip, scales.outputScale);
+    const predicted = out[PREDICTION_KEY];
+    if (scales && predicted) {
+      // The raw output may be another key's buffer (no split): map a copy.
+      const data = prediction.variance ? predicted.data : predicted.data.slice();
+      mapPrediction(data, xt, count, scales.outputSkip, scales.outputScale);
+      out[PREDICTION_KEY] = { ...predicted, data };
     }
     return out;
   }
 
   /**
-   * The inputs of one batch as the graph wants them: x_t ([count, C, H, W], scaled for the `sigma`
-   * convention), the timestep as the manifest's convention, dtype and rank say, and the manifest's
-   * extra inputs. Also feeds sessions made from parts of this graph (core/onnx/subgraph.ts).
+   * The prediction output as [prediction | variance]: checked against the input's shape on every
+   * run (the split depends on it), then split when the manifest says the variance is learned.
+   */
+  private predictionParts(raw: OutputMap, count: number): { prediction: OutputMap; variance?: OutputMap } {
+    const { input, prediction } = this.manifest;
+    const { channels, height, width } = input;
+    const problem = predictionShapeProblem(raw.dims, [count, channels, height, width], prediction.variance);
+    if (problem)
+      throw new DiffProbeError(
+        'model-mismatch',
+        `output shapes do not match the manifest: prediction.output: ${problem}`,
+        {
+          problems: [`prediction.output: ${problem}`],
+        },
+      );
+    if (!prediction.variance) return { prediction: raw };
+    const dims = [count, channels, height, width];
+    const split = splitLearnedVariance(raw.data, count, channels, height * width);
+    return {
+      prediction: { data: split.prediction, dims },
+      variance: { data: split.variance, dims: [...dims] },
+    };
+  }
+
+  /**
+   * The inputs of one batch as the graph wants them: x_t ([count, C, H, W]), the timestep and the
+   * manifest's extra inputs. Also feeds sessions made from parts of this graph (core/onnx/subgraph.ts).
    */
   feeds(
     xt: Float32Array,
@@ -145,6 +207,10 @@ export class UNetSession {
     );
   }
 
+  /**
+   * x_t (scaled by c_in/√ᾱ under `sigma`), the timestep as the convention, dtype and rank say
+   * ([], [N], [N, 1] or [N, 1, 1, 1]) and the extra inputs.
+   */
   private feedsFor(
     xt: Float32Array,
     count: number,
@@ -161,8 +227,9 @@ export class UNetSession {
     const image = timestep.scales ? scaleImages(xt, count, timestep.scales.input) : xt;
     const { name, dtype } = this.manifest.timestep;
     return {
-      [input.name]: this.runtime.float32(image, dims),
-      [name]: this.tensorOf(dtype, timestep.values, timestep.dims),
+      // A float16 model's image is cast at the boundary; its outputs are read back as float32.
+      [input.name]: tensorOf(this.runtime, this.imageDtype, image, dims),
+      [name]: tensorOf(this.runtime, dtype, timestep.values, timestep.dims),
       ...this.extraFeeds(count, labels),
     };
   }
@@ -172,13 +239,7 @@ export class UNetSession {
     const feeds: Record<string, OrtTensor> = {};
     for (const extra of this.manifest.extraInputs ?? []) {
       const { values, dims } = extraFeed(extra, count, labels, this.constants[extra.name]);
-      if (values instanceof Float32Array) feeds[extra.name] = this.runtime.float32(values, dims);
-      else if (extra.dtype === 'int32') feeds[extra.name] = this.runtime.int32(values, dims);
-      else
-        feeds[extra.name] = this.runtime.int64(
-          BigInt64Array.from(values, (v) => BigInt(v)),
-          dims,
-        );
+      feeds[extra.name] = tensorOf(this.runtime, extra.dtype, values, dims);
     }
     return feeds;
   }
@@ -189,7 +250,7 @@ export class UNetSession {
    */
   private explainRunError(error: unknown): unknown {
     const message = error instanceof Error ? error.message : String(error);
-    const ints = (this.manifest.extraInputs ?? []).filter((e) => e.dtype !== 'float32');
+    const ints = (this.manifest.extraInputs ?? []).filter((e) => e.dtype.startsWith('int'));
     if (!ints.length || !/out of (data )?bounds|indices/i.test(message)) return error;
     const fed = ints.map((e) => `${e.name} = ${e.class?.feed === 'label' ? "each image's label" : e.value}`);
     return new DiffProbeError(
@@ -199,31 +260,9 @@ export class UNetSession {
     );
   }
 
-  private tensorOf(dtype: TimestepDtype, values: readonly number[], dims: readonly number[]): OrtTensor {
-    if (dtype === 'float32') return this.runtime.float32(Float32Array.from(values), dims);
-    if (dtype === 'float16') return this.runtime.float16(toFloat16Array(values), dims);
-    if (dtype === 'int32')
-      return this.runtime.int32(
-        Int32Array.from(values, (v) => Math.round(v)),
-        dims,
-      );
-    return this.runtime.int64(
-      BigInt64Array.from(values, (v) => BigInt(Math.round(v))),
-      dims,
-    );
-  }
-
   async release(): Promise<void> {
     await this.session.release();
   }
-}
-
-async function tensorData(tensor: OrtTensor): Promise<Float32Array> {
-  // GPU-resident outputs must be downloaded; CPU ones are read directly.
-  const data = tensor.location && tensor.location !== 'cpu' ? await tensor.getData(true) : tensor.data;
-  if (!(data instanceof Float32Array))
-    throw new DiffProbeError('model-mismatch', `output has type ${tensor.type}, expected float32`);
-  return data;
 }
 
 /**
@@ -231,7 +270,7 @@ async function tensorData(tensor: OrtTensor): Promise<Float32Array> {
  * linear scan is cheap next to the convolutions that produced the values. Every affected output
  * is named, blocks first: the earliest block that goes bad says where to look.
  */
-function checkFinite(out: Record<string, OutputMap>, t: ArrayLike<number>): void {
+function checkFinite(out: Record<string, OutputMap>, t: ArrayLike<number>, float16: boolean): void {
   const bad: string[] = [];
   let kind = 'NaN';
   for (const [name, { data }] of Object.entries(out)) {
@@ -246,17 +285,43 @@ function checkFinite(out: Record<string, OutputMap>, t: ArrayLike<number>): void
   }
   if (!bad.length) return;
   const names = [
-    ...bad.filter((n) => n !== 'eps').map((n) => `block "${n}"`),
-    ...(bad.includes('eps') ? ['the prediction output'] : []),
+    ...bad.filter((n) => n !== PREDICTION_KEY && n !== VARIANCE_KEY).map((n) => `block "${n}"`),
+    ...(bad.includes(PREDICTION_KEY) ? ['the prediction output'] : []),
+    ...(bad.includes(VARIANCE_KEY) ? ['the learned variance'] : []),
   ];
-  throw new DiffProbeError(
+  throw nonFiniteError(names, bad, kind, t[0], float16);
+}
+
+/**
+ * The error for NaN/Inf in outputs `names` at timestep `t`. A float16 model gets the likely cause:
+ * float16 ends at 65504, and activations that grow with the noise level overflow it at high t.
+ */
+export function nonFiniteError(
+  names: readonly string[],
+  outputs: readonly string[],
+  kind: string,
+  t: number,
+  float16: boolean,
+): DiffProbeError {
+  const cause = float16
+    ? `; this is a float16 model, whose values end at ±${FLOAT16_MAX}: an activation overflowed at t = ${t}. Use a lower t, or a float32 export of the model (tools/export/export_unet.py)`
+    : '';
+  return new DiffProbeError(
     'model-nonfinite',
-    `${names.join(', ')} ${bad.length > 1 ? 'hold' : 'holds'} ${kind} at t = ${t[0]}`,
-    {
-      outputs: bad,
-      t: t[0],
-    },
+    `${names.join(', ')} ${names.length > 1 ? 'hold' : 'holds'} ${kind} at t = ${t}${cause}`,
+    { outputs: [...outputs], t, ...(float16 && { float16 }) },
   );
+}
+
+/** An input's (or output's) element type as the session declares it, if it says. */
+function tensorType(
+  session: OrtSession,
+  name: string,
+  kind: 'input' | 'output' = 'input',
+): string | undefined {
+  const list = kind === 'input' ? session.inputMetadata : session.outputMetadata;
+  const meta = list?.find((m) => m.name === name);
+  return meta?.isTensor ? meta.type : undefined;
 }
 
 function checkGraphAgainstManifest(session: OrtSession, manifest: Manifest): void {
@@ -329,12 +394,6 @@ function checkShapesAgainstManifest(out: Record<string, OutputMap>, manifest: Ma
         `blocks[${i}]: block "${block.name}" gives [${o.dims}], the manifest says [${want}] (channels, resolution)`,
       );
   });
-  const eps = out.eps;
-  const { channels, height, width } = manifest.input;
-  if (eps && eps.dims.join() !== [count, channels, height, width].join())
-    problems.push(
-      `prediction.output: gives [${eps.dims}], expected the input's shape [${[count, channels, height, width]}]`,
-    );
   if (problems.length)
     throw new DiffProbeError(
       'model-mismatch',

@@ -13,7 +13,8 @@
  *   memory, and a lost device moves the same batch to WASM).
  * The caller's batch size stays an upper bound; the result is at least 1.
  */
-import type { Manifest } from '../core/manifest/types';
+import { predictionChannels } from '../core/manifest/prediction';
+import type { Manifest, ManifestPrediction } from '../core/manifest/types';
 
 /** Bytes of a batch's input and outputs on WASM: 512 MB. */
 export const WASM_OUTPUT_BUDGET = 512 * 2 ** 20;
@@ -24,7 +25,7 @@ export interface GpuBufferLimits {
   maxStorageBufferBindingSize?: number;
 }
 
-type Shapes = Pick<Manifest, 'input' | 'blocks'>;
+type Shapes = Pick<Manifest, 'input' | 'blocks'> & { prediction?: Pick<ManifestPrediction, 'variance'> };
 
 /** Bytes one image adds to a batch that fetches `blocks` (see the file comment). */
 export function outputBytesPerImage(manifest: Shapes, blocks: readonly string[]): number {
@@ -34,8 +35,10 @@ export function outputBytesPerImage(manifest: Shapes, blocks: readonly string[])
   let bytes = channels * height * width * 4;
   for (const name of blocks) {
     const block = byName.get(name);
-    // A name the manifest does not list ('eps'): the prediction, shaped like the input.
-    bytes += block ? mapBytes(block) : channels * height * width * 4;
+    // A name the manifest does not list ('eps'): the prediction output, C or 2·C channels.
+    bytes += block
+      ? mapBytes(block)
+      : predictionChannels(manifest.prediction ?? {}, channels) * height * width * 4;
   }
   let largest = 0;
   for (const b of manifest.blocks) largest = Math.max(largest, mapBytes(b));

@@ -26,6 +26,18 @@ export interface DataSpec {
   sizes: { train: number; validation: number; test: number };
   /** The images themselves: "train:12" / "test:3" for the bundled data, "upload:…" (sha256 of the file) else. */
   ids: { train: string[]; validation: string[]; test: string[] };
+  /**
+   * The user's images (uploads; in the CLI also IDX, .npy and folders): the ids of those inverted
+   * before they reached the model (each image's polarity, core/image/polarity.ts), sorted; part
+   * of what the numbers were computed from. Absent for the bundled data, which is never inverted.
+   */
+  inverted?: string[];
+  /**
+   * The user's images that this browser decoded with its own decoder (WebP, GIF…: not PNG or
+   * JPEG), sorted: their pixels may differ in another browser and the CLI cannot reproduce them.
+   * Absent when there are none.
+   */
+  browserDecoded?: string[];
 }
 
 export interface FeatureSpec {
@@ -48,7 +60,15 @@ export function dataSpec(
   source: { source: 'bundled'; dataset: string } | { source: 'uploads'; testFraction: number },
   splitSeed: number,
   validationFraction: number,
+  /** For the user's images: is this id inverted? (see DataSpec.inverted) */
+  isInverted?: (id: string) => boolean,
+  /** For the user's images: did the browser decode this id? (see DataSpec.browserDecoded) */
+  isBrowserDecoded?: (id: string) => boolean,
 ): DataSpec {
+  const browser = isBrowserDecoded
+    ? [...split.train.ids, ...split.validation.ids, ...split.test.ids].filter(isBrowserDecoded)
+    : [];
+  const all = [...split.train.ids, ...split.validation.ids, ...split.test.ids];
   return {
     source: source.source,
     dataset: source.source === 'bundled' ? source.dataset : null,
@@ -61,6 +81,8 @@ export function dataSpec(
       test: split.test.ids.length,
     },
     ids: { train: [...split.train.ids], validation: [...split.validation.ids], test: [...split.test.ids] },
+    ...(isInverted ? { inverted: all.filter(isInverted).sort() } : {}),
+    ...(browser.length ? { browserDecoded: browser.sort() } : {}),
   };
 }
 

@@ -248,7 +248,7 @@ describe('awaitingConversion', () => {
     const renamed: Manifest = { ...defaultManifest, name: 'x', blocks: [] };
     expect(inputKey(defaultManifest)).toBe(inputKey(renamed));
     expect(inputKey(defaultManifest)).not.toBe(
-      inputKey({ ...defaultManifest, preprocessing: { ...defaultManifest.preprocessing, invert: false } }),
+      inputKey({ ...defaultManifest, preprocessing: { ...defaultManifest.preprocessing, invert: 'never' } }),
     );
     expect(inputKey(defaultManifest)).not.toBe(
       inputKey({ ...defaultManifest, input: { ...defaultManifest.input, height: 32 } }),

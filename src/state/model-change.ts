@@ -268,7 +268,14 @@ export function awaitingConversion(uploads: UploadedImage[], key: string): Uploa
     if (u.decodedFor === key || (u.status === 'converting' && !u.x0.length)) return u;
     changed = true;
     // decodedFor '' (made for no input): converted again whichever model comes next, A included.
-    const stale = { x0: EMPTY_X0, converted: EMPTY_BYTES, decodedFor: '', error: undefined };
+    const stale = {
+      x0: EMPTY_X0,
+      converted: EMPTY_BYTES,
+      decodedFor: '',
+      polarity: null,
+      decoder: null,
+      error: undefined,
+    };
     return { ...u, ...stale, status: 'converting' as const };
   });
   return changed ? out : uploads;

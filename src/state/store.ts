@@ -8,7 +8,7 @@ import { useShallow } from 'zustand/react/shallow';
 import type { Manifest } from '../core/manifest/types';
 import { scheduleFromManifest, scheduleSteps } from '../core/schedule';
 import type { BundledDataset } from '../data/bundled';
-import { inputKey, type UploadedImage } from '../data/uploads';
+import { inputKey, type UploadBatch, type UploadedImage } from '../data/uploads';
 import type { EmbeddingRuns } from '../features/embedding/commands';
 import type { FeatureSet } from '../features/extraction/feature-set';
 import type { GeneratedSamples } from '../features/generate/commands';
@@ -74,6 +74,8 @@ export interface AppState {
   useBundledData: boolean;
   /** The user's own images, in the order added (never leave the browser; not persisted). */
   uploads: UploadedImage[];
+  /** The batches they were added in (a folder, a pick, a paste), each with its polarity choice. */
+  uploadBatches: UploadBatch[];
   /** The latest single-image forward pass (x_t, x̂_0, every block's map) and what it was for. */
   forward: { key: string; result: ForwardResult } | null;
   /** Compare mode: a second (block, t) pair shown beside the first; null when off. */
@@ -142,7 +144,10 @@ export interface AppState {
   endJob: (key: string) => void;
   /** `owner`: sha256 of the model whose manifest names the data set (default: the loaded model). */
   setDataset: (dataset: BundledDataset | null, owner?: string | null) => void;
-  addUploads: (images: UploadedImage[]) => void;
+  /** Adds images and the batch they came in (a batch with no new image is not kept). */
+  addUploads: (images: UploadedImage[], batch?: UploadBatch) => void;
+  /** Sets a batch's polarity choice (null: the model's) and queues its images for conversion again. */
+  setBatchInvert: (batch: string, invert: UploadBatch['invert']) => void;
   removeUpload: (id: string) => void;
   /** Puts an uploaded image into a class bucket (empty name: unlabelled). */
   setUploadClass: (id: string, className: string) => void;
@@ -164,6 +169,13 @@ export interface AppState {
 }
 
 let noticeId = 1;
+const NOT_CONVERTED = {
+  x0: new Float32Array(0),
+  converted: new Uint8Array(0),
+  decodedFor: '',
+  polarity: null,
+  decoder: null,
+};
 
 export const useStore = create<AppState>()((set, get) => ({
   view: DEFAULT_VIEW,
@@ -179,6 +191,7 @@ export const useStore = create<AppState>()((set, get) => ({
   datasetOwner: null,
   useBundledData: false,
   uploads: [],
+  uploadBatches: [],
   forward: null,
   compare: null,
   compareForward: null,
@@ -250,14 +263,26 @@ export const useStore = create<AppState>()((set, get) => ({
       dataset,
       datasetOwner: dataset ? (owner === undefined ? (s.model?.hash ?? null) : owner) : null,
     })),
-  addUploads: (images) =>
+  addUploads: (images, batch) =>
     set((s) => {
       const known = new Set(s.uploads.map((u) => u.id));
       const added = images.filter((u) => !known.has(u.id) && known.add(u.id));
       // Decoded for a model that is no longer loaded: they wait for conversion like the others.
       const fresh = s.model ? awaitingConversion(added, inputKey(s.model.manifest)) : added;
-      return { uploads: [...s.uploads, ...fresh] };
+      const keep = batch && fresh.some((u) => u.batch === batch.id);
+      return {
+        uploads: [...s.uploads, ...fresh],
+        uploadBatches: keep ? [...s.uploadBatches, batch] : s.uploadBatches,
+      };
     }),
+  setBatchInvert: (batch, invert) =>
+    set((s) => ({
+      uploadBatches: s.uploadBatches.map((b) => (b.id === batch ? { ...b, invert } : b)),
+      // decodedFor '' sends them back through reconvertUploads (features/images/commands.ts).
+      uploads: s.uploads.map((u) =>
+        u.batch === batch ? { ...u, ...NOT_CONVERTED, status: 'converting' as const, error: undefined } : u,
+      ),
+    })),
   setUploadClass: (id, className) =>
     set((s) => ({
       uploads: s.uploads.map((u) => (u.id === id ? { ...u, className: className.trim() || null } : u)),
@@ -265,6 +290,7 @@ export const useStore = create<AppState>()((set, get) => ({
   removeUpload: (id) =>
     set((s) => ({
       uploads: s.uploads.filter((u) => u.id !== id),
+      uploadBatches: s.uploadBatches.filter((b) => s.uploads.some((u) => u.batch === b.id && u.id !== id)),
       view: { ...s.view, images: s.view.images.filter((i) => i !== id) },
       linkPending: null,
     })),

@@ -3,7 +3,9 @@
  * streams) its partial results. Adding a job means adding an entry here and a handler in
  * handlers/; the types keep both sides of the protocol in step.
  */
+
 import type { Manifest } from '../core/manifest/types';
+import type { MemoryEstimate } from '../core/onnx/memory';
 import type { Pooling } from '../core/pooling';
 import type { DenoisingCheckResult } from '../pipeline/denoising-check';
 import type { CacheStats } from './cache/feature-cache';
@@ -70,6 +72,13 @@ export type ModelSource =
    */
   | { kind: 'current'; manifest: Manifest; inputFiles?: { path: string; data: Blob }[] };
 
+/** A graph node as the "candidates on the graph" view names it. */
+export interface GraphOp {
+  /** The node's name ('' when it has none). */
+  node: string;
+  op: string;
+}
+
 /** One tensor the worker proposes as a block, with its shape from a dry run at batch 1. */
 export interface BlockCandidate {
   /** The producing ONNX node's name (e.g. "/down_blocks.0/resnets.1/Add"), unique. */
@@ -80,10 +89,30 @@ export interface BlockCandidate {
   level: number;
   resolution: [number, number];
   channels: number;
-  /** Why it is a candidate: 'residual', 'skip-input', 'resolution-change'. */
+  /**
+   * Why it is a candidate: 'resolution-change', 'stage-end' (it enters one), 'skip-input',
+   * 'residual', 'last-block' (it enters the prediction head).
+   */
   reasons: string[];
+  /** The reasons in words, naming the nodes ("input of /up2/ConvTranspose: the end of a stage at 7×7"). */
+  why?: string[];
   /** In the set opened by default: the last tensor of each stage at each resolution. */
   preselected: boolean;
+  /** A step inside a resampling (listed, never suggested). */
+  transit?: boolean;
+  /** The producing node's place in forward order (skips are drawn by it). */
+  position?: number;
+  /** The nodes that take it: the op that follows. */
+  consumers?: GraphOp[];
+  /** The ops from the previous candidate (by name; null: the input) to this one, its producer last. */
+  path?: { from: string | null; ops: GraphOp[]; truncated: boolean };
+}
+
+/** A skip connection of the graph: block `from` is concatenated by the Concat at `position`. */
+export interface BlockSkip {
+  from: string;
+  concat: string;
+  position: number;
 }
 
 /** What the worker found in a graph opened without a manifest. */
@@ -91,9 +120,13 @@ export interface ModelDiscovery {
   /** Every 4-D float input; more than one means the user chose (or must choose) the image. */
   imageInputs: string[];
   candidates: BlockCandidate[];
+  /** The graph's skip connections between candidates (the diagram draws them between chosen blocks). */
+  skips?: BlockSkip[];
+  /** What the candidates say about the graph, e.g. that it has no decoder. */
+  blockNotes?: string[];
   /** Graph operators that have no WebGPU kernel (they force WASM for this model). */
   webgpuUnsupported: string[];
-  /** The prediction output has 2·C channels (learned variance); the first C are used. */
+  /** The prediction output has 2·C channels: [prediction | learned variance] (manifest `prediction.variance`). */
   learnedVariance: boolean;
   ms: number;
 }
@@ -130,6 +163,10 @@ export interface ModelInfo {
   /** A decision "Auto" measured during this load, for the page to remember. */
   autoDecision?: AutoDecision | null;
   loadMs: number;
+  /** The model computes in float16 (a float16 export): DiffProbe casts its inputs and outputs. */
+  float16?: boolean;
+  /** Memory it needs at batch 1, estimated from the graph before it was loaded (core/onnx/memory.ts). */
+  memory?: MemoryEstimate;
   /** Where the load time went (reading, hashing, discovery, session, warm-up), ms. */
   timings: Record<string, number>;
 }

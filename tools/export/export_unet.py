@@ -134,11 +134,13 @@ def export_unet(model: nn.Module, example_x: torch.Tensor, example_t: torch.Tens
                 prediction_type: str = "epsilon", schedule: dict | None = None,
                 timestep_dtype: str | None = None, extra_inputs: Sequence[dict] = (),
                 input_name: str = "x_t", timestep_name: str = "t", prediction_name: str = "prediction",
-                prediction_channels: int | None = None, value_range: Sequence[float] = (-1.0, 1.0),
+                prediction_channels: int | None = None, learned_variance: str | None = None,
+                value_range: Sequence[float] = (-1.0, 1.0),
                 preprocessing: dict | None = None, description: str | None = None, classes: list | None = None,
                 dataset: str | None = None,
                 onnx_file: str = "model.onnx", write_manifest: bool = True, opset: int = OPSET,
                 static_output_shapes: bool = True, check: bool = True, check_batches: Sequence[int] = (1, 5),
+                external_data: bool | None = None, fp16: bool = False, fp16_tol: float = 5e-2,
                 tol: float = 1e-4, validate: bool = True, seed: int = 0, log: Callable[[str], None] = print) -> ExportResult:
     """Export ``model`` with the outputs of ``modules`` (names or globs) as extra graph outputs.
 
@@ -153,12 +155,22 @@ def export_unet(model: nn.Module, example_x: torch.Tensor, example_t: torch.Tens
                    True), "value" (what the app feeds, default 0), "example" (optional tensor for
                    tracing and checks, default filled with value)}; passed to the model by name.
     prediction_channels  keep only the first C channels of the prediction (learn_sigma models).
+    learned_variance  keep all 2·C channels of a learn_sigma model's output, read by the app as
+                   [prediction | variance]: "learned_range" (guided-diffusion, improved DDPM, DiT) or
+                   "learned" (log σ²); the manifest's ``prediction.variance``.
     static_output_shapes  write the known C, H, W into every output's shape (only N stays symbolic).
                    torch 1.13 otherwise invents symbolic names for them and sometimes gives outputs of
                    different sizes the same name; onnxruntime then fails ("Shape mismatch attempting
                    to re-use buffer") once several such outputs exist. False keeps torch's own shapes.
     dataset        a diffprobe-dataset's dataset.json to name in the manifest (written relative to out_dir).
     modules=[]     exports the plain model (prediction only); then no manifest is written.
+    external_data  weights in ``onnx_file + '.data'`` beside the graph (one file); default: only when
+                   the model passes protobuf's 2 GB limit, where it must (torch writes one file per
+                   tensor then; they are gathered into one).
+    fp16           also write ``model-fp16.onnx`` (tools/export/fp16.py: float16 image path and I/O)
+                   and ``manifest-fp16.json``, checked against PyTorch's float32 outputs at batch 1
+                   (max abs error relative to the output's max |value| <= ``fp16_tol``), written after the
+                   float32 files, so a float16 copy that fails its check leaves those in place.
 
     Writes ``out_dir/onnx_file`` and ``out_dir/manifest.json`` only after every check passed:
     onnx.checker (full), onnxruntime-node vs PyTorch at each of ``check_batches`` and at B (max abs
@@ -226,9 +238,17 @@ def export_unet(model: nn.Module, example_x: torch.Tensor, example_t: torch.Tens
     want = (batch, channels, height, width)
     if pred_shape is None:
         raise ExportError("the model's output holds no tensor")
-    if prediction_channels is None and pred_shape != want:
+    if learned_variance is not None:
+        if learned_variance not in ("learned_range", "learned"):
+            raise ExportError(f"learned_variance must be 'learned_range' or 'learned', got {learned_variance!r}")
+        if prediction_channels is not None:
+            raise ExportError("learned_variance keeps the variance channels, prediction_channels drops them: pass one")
+        if pred_shape != (batch, 2 * channels, height, width):
+            raise ExportError(f"learned_variance needs a prediction of 2 x {channels} channels, got shape {pred_shape}")
+    elif prediction_channels is None and pred_shape != want:
         hint = (f"; it has {pred_shape[1]} = 2 x {channels} channels (a learn_sigma model?): "
-                f"pass prediction_channels={channels}" if pred_shape[1] == 2 * channels else "")
+                f"pass learned_variance='learned_range' (keeps them) or prediction_channels={channels}"
+                if pred_shape[1] == 2 * channels else "")
         raise ExportError(f"the prediction has shape {pred_shape}, the input {want}{hint}")
     out_names = [prediction_name, *hooked]
     in_names = [input_name, timestep_name, *extra_names]
@@ -247,19 +267,33 @@ def export_unet(model: nn.Module, example_x: torch.Tensor, example_t: torch.Tens
         if t_rank == 1:
             dyn[timestep_name] = {0: "N"}
         dyn.update({s["name"]: {0: "N"} for s, _ in extras if s["batched"]})
+        # Traced into a folder of its own: past 2 GB torch writes every tensor to a file beside it.
+        traced = os.path.join(tmp, "traced", onnx_file)
+        os.makedirs(os.path.dirname(traced))
         with torch.no_grad(), warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            torch.onnx.export(probe, (x, t, *kwargs.values()), tmp_onnx, opset_version=opset,
+            torch.onnx.export(probe, (x, t, *kwargs.values()), traced, opset_version=opset,
                               input_names=in_names, output_names=out_names, dynamic_axes=dyn,
                               do_constant_folding=True, training=torch.onnx.TrainingMode.EVAL)
         frozen_hints = tracer_batch_hints(caught)
-        graph = onnx.load(tmp_onnx)
+        graph = onnx.load(traced, load_external_data=False)
+        too_big = any(i.data_location == onnx.TensorProto.EXTERNAL for i in graph.graph.initializer)
+        external = too_big if external_data is None else external_data
         if static_output_shapes:
-            pred_c = prediction_channels or channels
+            pred_c = prediction_channels or (2 * channels if learned_variance else channels)
             known = {prediction_name: (pred_c, height, width), **{n: records[n].shape[1:] for n in hooked}}
             set_output_shapes(graph, known)
+        if too_big:
+            onnx.load_external_data_for_model(graph, os.path.dirname(traced))
+        data_file = onnx_file + ".data"
+        if external:
+            onnx.save_model(graph, tmp_onnx, save_as_external_data=True, all_tensors_to_one_file=True,
+                            location=data_file, size_threshold=1024)
+        else:
             onnx.save(graph, tmp_onnx)
-        onnx.checker.check_model(graph, full_check=True)
+        shutil.rmtree(os.path.dirname(traced))
+        graph = onnx.load(tmp_onnx, load_external_data=False)  # the structure; the weights stay on disk
+        onnx.checker.check_model(tmp_onnx, full_check=True)
         got_in = [i.name for i in graph.graph.input]
         got_out = [o.name for o in graph.graph.output]
         if got_in != in_names or got_out != out_names:
@@ -267,7 +301,10 @@ def export_unet(model: nn.Module, example_x: torch.Tensor, example_t: torch.Tens
                               "(an input the model ignores is dropped by the exporter)")
         if any(n.op_type == "Dropout" for n in graph.graph.node):
             raise ExportError("Dropout left in the graph: the model was not in eval mode")
-        log(f"  exported {os.path.getsize(tmp_onnx) / 1e6:.2f} MB, {len(graph.graph.node)} nodes, opset {opset}, "
+        weights = os.path.getsize(os.path.join(tmp, data_file)) if external else 0
+        log(f"  exported {(os.path.getsize(tmp_onnx) + weights) / 1e6:.2f} MB"
+            + (f" ({data_file}: {weights / 1e6:.1f} MB)" if external else "")
+            + f", {len(graph.graph.node)} nodes, opset {opset}, "
             "outputs: " + (", ".join(out_names) if len(out_names) <= 16
                            else f"{prediction_name} + {len(hooked)} modules"))
 
@@ -290,8 +327,9 @@ def export_unet(model: nn.Module, example_x: torch.Tensor, example_t: torch.Tens
                 "timestep": {"name": timestep_name, "dtype": tdtype, **({"rank": 0} if t_rank == 0 else {})},
                 "preprocessing": preprocessing or {
                     "resize": "shorter-side-center-crop", "color": "grayscale" if channels == 1 else "rgb",
-                    "mean": [0.5] * channels, "std": [0.5] * channels, "invert": False},
-                "prediction": {"type": prediction_type, "output": prediction_name},
+                    "mean": [0.5] * channels, "std": [0.5] * channels, "invert": "never"},
+                "prediction": {"type": prediction_type, "output": prediction_name,
+                               **({"variance": learned_variance} if learned_variance else {})},
                 "schedule": schedule,
                 **({"classes": list(classes)} if classes else {}),
                 **({"dataset": os.path.relpath(os.path.abspath(dataset), os.path.abspath(out_dir)).replace(os.sep, "/")}
@@ -314,15 +352,63 @@ def export_unet(model: nn.Module, example_x: torch.Tensor, example_t: torch.Tens
                 log(f"  app validator: {validator}" if validator is not None
                     else "  note: node_modules/.bin/tsx missing; app-side manifest validation skipped")
             manifest_path = os.path.join(out_dir, "manifest.json")
-            os.replace(tmp_onnx, onnx_path)
             os.replace(tmp_manifest, manifest_path)
-        else:
-            os.replace(tmp_onnx, onnx_path)
+        for f in [onnx_file, *([data_file] if external else [])]:
+            os.replace(os.path.join(tmp, f), os.path.join(out_dir, f))
         log(f"  wrote {onnx_path}" + (f" and {manifest_path}" if manifest_path else ""))
+        if fp16:
+            # After the float32 files are in place: a float16 copy that fails its check loses nothing.
+            half = _float16_file(onnx_path, os.path.join(tmp, "model-fp16.onnx"), input_name, x, t, extras,
+                                 in_names, fp16_tol, seed, log)
+            written = ["model-fp16.onnx", *(["model-fp16.onnx.data"] if os.path.exists(half["path"] + ".data") else [])]
+            if manifest:
+                # The same blocks (tensor names survive the conversion), another file.
+                half_manifest = {**manifest, "model": {"file": "model-fp16.onnx", "bytes": os.path.getsize(half["path"]),
+                                                       "sha256": sha256_file(half["path"])},
+                                 "name": f"{name} (float16)",
+                                 "export": {**manifest["export"], "float16": "tools/export/fp16.py",
+                                            "float16VsFloat32": half["errors"]}}
+                with open(os.path.join(tmp, "manifest-fp16.json"), "w") as f:
+                    json.dump(half_manifest, f, indent=2)
+                    f.write("\n")
+                if validate:
+                    validate_manifest(os.path.join(tmp, "manifest-fp16.json"))
+                written.append("manifest-fp16.json")
+            for f in written:
+                os.replace(os.path.join(tmp, f), os.path.join(out_dir, f))
+            log(f"  wrote {os.path.join(out_dir, 'model-fp16.onnx')}")
         return ExportResult(onnx_path, manifest_path, manifest, out_names, blocks, parity, skips, validator)
     finally:
         restore.close()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _float16_file(src: str, dst: str, input_name: str, x, t, extras, in_names, tol: float, seed: int,
+                  log) -> dict:
+    """Writes the float16 copy of ``src`` and checks it against ``src`` in onnxruntime-node at batch 1:
+    every output's max abs error over the output's max |value| must stay within ``tol``."""
+    from fp16 import convert_file  # noqa: PLC0415 (only needed here)
+    convert_file(src, dst, image_input=input_name)
+    rng = np.random.default_rng(seed + 16)
+    inputs = {input_name: rng.standard_normal((1, *x.shape[1:])).astype(np.float32)}
+    if t.dim() == 0:
+        inputs[in_names[1]] = t.numpy()
+    else:
+        inputs[in_names[1]] = t[:1].numpy()
+    for (s, e), n in zip(extras, in_names[2:]):
+        inputs[n] = (_batched(e, 1) if s["batched"] else e).numpy()
+    case = run_cases(dst, [(inputs, {})], 1e9, against=src)["cases"][0]
+    if "error" in case:
+        raise ExportError(f"the float16 file does not run in onnxruntime-node: {case['error']}")
+    errors = {o["name"]: {"maxAbsErr": float(f"{o['maxAbsErr']:.3g}"), "maxAbsRef": float(f"{o['maxAbsRef']:.3g}")}
+              for o in case["outputs"]}
+    worst = max(e["maxAbsErr"] / max(e["maxAbsRef"], 1e-12) for e in errors.values())
+    log(f"  float16 vs float32 (onnxruntime-node, batch 1): worst max |err| / max |value| {worst:.2e} "
+        f"(tol {tol:g}), {os.path.getsize(dst) / 1e6:.1f} MB")
+    if not worst <= tol:
+        raise ExportError(f"the float16 file is {worst:.3g} (relative) from the float32 one, over {tol:g}: "
+                          "some activation leaves float16's range; keep the float32 file")
+    return {"path": dst, "errors": errors, "worstRelative": float(f"{worst:.3g}")}
 
 
 def _check_batches(probe, onnx_path, graph, x, t, extras, in_names, out_names, batches, example_batch,
@@ -453,6 +539,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--prediction-type", choices=["epsilon", "sample", "v_prediction"], default="epsilon")
     ap.add_argument("--prediction-channels", type=int, default=None,
                     help="keep the first C output channels (learn_sigma models output 2C)")
+    ap.add_argument("--learned-variance", choices=["learned_range", "learned"], default=None,
+                    help="keep all 2C channels of a learn_sigma model as [prediction | variance] "
+                         "(guided-diffusion: learned_range)")
     ap.add_argument("--schedule", type=parse_schedule, default=dict(DEFAULT_SCHEDULE),
                     help="JSON, linear:START:END:STEPS, scaled_linear:START:END:STEPS or cosine:STEPS[:S] "
                          "(default linear:0.0001:0.02:1000)")
@@ -466,6 +555,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--tol", type=float, default=1e-4, help="max abs ONNX-vs-PyTorch error allowed")
     ap.add_argument("--opset", type=int, default=OPSET)
     ap.add_argument("--no-check", action="store_true", help="skip the onnxruntime-node parity check")
+    ap.add_argument("--check-batches", default="1,5",
+                    help="batch sizes checked besides the example's (default 1,5; a big model: 1)")
+    ap.add_argument("--external-data", action="store_true",
+                    help="weights in model.onnx.data (default: only past protobuf's 2 GB, where it must)")
+    ap.add_argument("--fp16", action="store_true",
+                    help="also write model-fp16.onnx and manifest-fp16.json (float16, checked against float32)")
     ap.add_argument("--no-validate", action="store_true", help="skip the app's manifest validator")
     ap.add_argument("--seed", type=int, default=0, help="seed of the example and check inputs")
     args = ap.parse_args(argv)
@@ -502,9 +597,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                           timestep_dtype=args.timestep_dtype, extra_inputs=args.extra, input_name=args.input_name,
                           timestep_name=args.timestep_name, prediction_name=args.prediction_name,
                           prediction_channels=args.prediction_channels,
+                          learned_variance=args.learned_variance,
                           value_range=[float(v) for v in args.range.split(",")], description=args.description,
                           dataset=args.dataset,
                           onnx_file=args.onnx_file, opset=args.opset, check=not args.no_check, tol=args.tol,
+                          check_batches=[int(b) for b in args.check_batches.split(",") if b],
+                          external_data=args.external_data or None, fp16=args.fp16,
                           validate=not args.no_validate, seed=args.seed)
     except FrozenBatchError as e:
         print(f"error (frozen batch size): {e}", file=sys.stderr)

@@ -12,6 +12,11 @@ e2e/fixtures/models/adm12/ (TinyADMLike, seed 1: 1x12x12 -> 6 -> 3, attention at
                     y [N] int64; one output eps
   reference.json    inputs, outputs, and the node/tensor of every input_blocks.N, middle_block and
                     output_blocks.N output, for the block-discovery tests
+e2e/fixtures/models/tutorial28/ (TinyTutorialUNet, seed 2: 1x28x28 -> 14 -> 7 -> 3, conv blocks without
+                    residual additions, ConvTranspose up-sampling, skip concatenations)
+  model.onnx        plain export: inputs x [N,1,28,28] float32, t [N] int64; one output eps
+  reference.json    inputs, outputs, and the node/tensor of every block (b1..b3, b_mid, b4, b5, b_out)
+                    and resampling module (down1..down3, up1..up3), for the decoder-discovery tests
 
 The node names come from a second export of the same network with those modules hooked as graph
 outputs (tools/export/export_unet.py): the node computing output "<module>" there has the same name in
@@ -41,13 +46,15 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "tools", "model"))
 import rng  # noqa: E402  (the app's noise, bit-identical to src/core/rng.ts)
 from export_unet import ExportError, export_unet, probing, producer_nodes, run_cases, sha256_file  # noqa: E402
-from testnets import TinyADMLike, TinyDiffusersLike  # noqa: E402
+from testnets import TinyADMLike, TinyDiffusersLike, TinyTutorialUNet  # noqa: E402
 from unet import alphas_cumprod  # noqa: E402  (linear 1e-4..0.02 over 1000 steps, float64)
 
 OUT = os.path.join(ROOT, "e2e", "fixtures", "models")
 DATA = os.path.join(ROOT, "public", "data", "fashion-mnist")
 RGB_MODULES = ["down_blocks.0.resnets.1", "down_blocks.0.downsamplers.0", "mid_block", "up_blocks.1.resnets.2"]
 ADM_PATTERNS = ["input_blocks.*", "middle_block", "output_blocks.*"]
+TUTORIAL_BLOCKS = ["b1", "b2", "b3", "b_mid", "b4", "b5", "b_out"]
+TUTORIAL_RESAMPLING = ["down1", "down2", "down3", "up1", "up2", "up3"]
 TOL = 1e-4
 MAX_ONNX_BYTES = 1_500_000
 
@@ -71,6 +78,20 @@ def bilinear_28_to_32(img: np.ndarray) -> np.ndarray:
     lo, hi, w = taps(32, 28)
     rows = img[:, lo, :] * (1 - w)[None, :, None] + img[:, hi, :] * w[None, :, None]
     return rows[:, :, lo] * (1 - w)[None, None, :] + rows[:, :, hi] * w[None, None, :]
+
+
+def export_twice(net, ex_x, ex_t, modules: list[str], out_dir: str, tag: str, common: dict):
+    """The plain export into out_dir (the file a user would have), then one with `modules` hooked as
+    graph outputs in a temporary folder, whose node names find the modules' tensors in the plain one.
+    Returns both export results and both graphs."""
+    log = common["log"]
+    log(f"{tag}: plain export")
+    plain_res = export_unet(net, ex_x, ex_t, [], out_dir, **common)
+    with tempfile.TemporaryDirectory() as d:
+        log(f"{tag}: hooked export (to name the nodes)")
+        hooked_res = export_unet(net, ex_x, ex_t, modules, d, check=False, **common)
+        hooked = onnx.load(hooked_res.onnx_path)
+    return plain_res, hooked_res, onnx.load(plain_res.onnx_path), hooked
 
 
 def map_to_plain(plain: onnx.ModelProto, hooked: onnx.ModelProto, modules: list[str]) -> dict[str, dict]:
@@ -109,12 +130,20 @@ def verify(plain_path: str, nodes: dict[str, dict], inputs: dict[str, np.ndarray
     return {by_tensor.get(o["name"], o["name"]): float(f"{o['maxAbsErr']:.3g}") for o in case["outputs"]}
 
 
+def model_facts(path: str, plain: onnx.ModelProto, file: str) -> dict:
+    """The reference's "model", "inputs" and "outputs": the file and its graph's interface."""
+    return {"model": {"file": file, "bytes": os.path.getsize(path), "sha256": sha256_file(path), "opset": 17,
+                      "torch": torch.__version__},
+            "inputs": onnx_io(plain, plain.graph.input), "outputs": onnx_io(plain, plain.graph.output)}
+
+
 def save(path: str, arr: np.ndarray) -> None:
     np.save(path, np.ascontiguousarray(arr))
 
 
 def onnx_io(model: onnx.ModelProto, which) -> list[dict]:
-    names = {onnx.TensorProto.FLOAT: "float32", onnx.TensorProto.INT64: "int64", onnx.TensorProto.INT32: "int32"}
+    names = {onnx.TensorProto.FLOAT: "float32", onnx.TensorProto.INT64: "int64", onnx.TensorProto.INT32: "int32",
+             onnx.TensorProto.FLOAT16: "float16"}
     out = []
     for v in which:
         tt = v.type.tensor_type
@@ -132,13 +161,7 @@ def make_rgb32(log) -> None:
     common = dict(input_name="sample", timestep_name="timestep", prediction_name="out_sample",
                   prediction_type="v_prediction", timestep_dtype="int64", write_manifest=False,
                   static_output_shapes=False, log=log)
-    log("rgb32: plain export")
-    plain_res = export_unet(net, ex_x, ex_t, [], out_dir, **common)
-    with tempfile.TemporaryDirectory() as d:
-        log("rgb32: hooked export (to name the nodes)")
-        hooked_res = export_unet(net, ex_x, ex_t, RGB_MODULES, d, check=False, **common)
-        hooked = onnx.load(hooked_res.onnx_path)
-    plain = onnx.load(plain_res.onnx_path)
+    plain_res, hooked_res, plain, hooked = export_twice(net, ex_x, ex_t, RGB_MODULES, out_dir, "rgb32", common)
     nodes = map_to_plain(plain, hooked, RGB_MODULES)
 
     # x0: test images 0-3 as the app would feed a gray 28x28 set to an RGB 32x32 model.
@@ -166,10 +189,7 @@ def make_rgb32(log) -> None:
     reference = {
         "about": "TinyDiffusersLike (tools/export/testnets.py, seed 0), random weights; made by "
                  "tools/export/make_e2e_model.py. No manifest on purpose: the app must work the model out.",
-        "model": {"file": "model.onnx", "bytes": os.path.getsize(plain_res.onnx_path),
-                  "sha256": sha256_file(plain_res.onnx_path), "opset": 17, "torch": torch.__version__},
-        "inputs": onnx_io(plain, plain.graph.input),
-        "outputs": onnx_io(plain, plain.graph.output),
+        **model_facts(plain_res.onnx_path, plain, "model.onnx"),
         "prediction": {"type": "v_prediction", "output": "out_sample"},
         "schedule": {"type": "linear", "betaStart": 0.0001, "betaEnd": 0.02, "steps": 1000},
         "cases": [{"index": i, "label": int(lab), "t": t_val} for i, lab in zip(idx, labels)],
@@ -204,14 +224,8 @@ def make_adm12(log) -> None:
     common = dict(input_name="x", timestep_name="timesteps", prediction_name="eps", timestep_dtype="float32",
                   extra_inputs=extra, onnx_file="model-with-attention.onnx", write_manifest=False,
                   static_output_shapes=False, log=log)
-    log("adm12: plain export")
-    plain_res = export_unet(net, ex_x, ex_t, [], out_dir, **common)
-    with tempfile.TemporaryDirectory() as d:
-        log("adm12: hooked export (to name the nodes)")
-        hooked_res = export_unet(net, ex_x, ex_t, ADM_PATTERNS, d, check=False, **common)
-        hooked = onnx.load(hooked_res.onnx_path)
+    plain_res, hooked_res, plain, hooked = export_twice(net, ex_x, ex_t, ADM_PATTERNS, out_dir, "adm12", common)
     modules = [b["name"] for b in hooked_res.blocks]
-    plain = onnx.load(plain_res.onnx_path)
     nodes = map_to_plain(plain, hooked, modules)
 
     # Numerical proof of the mapping at batch 3 (not stored: the file stays small).
@@ -228,10 +242,7 @@ def make_adm12(log) -> None:
         "about": "TinyADMLike (tools/export/testnets.py, seed 1), random weights, guided-diffusion-style names; "
                  "made by tools/export/make_e2e_model.py. For block discovery on a graph with attention and an "
                  "extra input; no manifest.",
-        "model": {"file": "model-with-attention.onnx", "bytes": os.path.getsize(plain_res.onnx_path),
-                  "sha256": sha256_file(plain_res.onnx_path), "opset": 17, "torch": torch.__version__},
-        "inputs": onnx_io(plain, plain.graph.input),
-        "outputs": onnx_io(plain, plain.graph.output),
+        **model_facts(plain_res.onnx_path, plain, "model-with-attention.onnx"),
         "prediction": {"type": "epsilon", "output": "eps"},
         "extraInputs": [{"name": "y", "dtype": "int64", "shape": [], "batched": True, "value": 0,
                          "note": "class label 0..9 added to the time embedding through nn.Embedding"}],
@@ -244,6 +255,45 @@ def make_adm12(log) -> None:
     write_json(os.path.join(out_dir, "reference.json"), reference)
     check_size(plain_res.onnx_path)
     log(f"adm12: {len(modules)} blocks mapped to nodes")
+
+
+def make_tutorial28(log) -> None:
+    out_dir = os.path.join(OUT, "tutorial28")
+    net = TinyTutorialUNet(seed=2).eval()
+    g = torch.Generator().manual_seed(2)
+    ex_x, ex_t = torch.randn(2, 1, 28, 28, generator=g), torch.tensor([10, 600], dtype=torch.int64)
+    common = dict(input_name="x", timestep_name="t", prediction_name="eps", timestep_dtype="int64",
+                  write_manifest=False, static_output_shapes=False, log=log)
+    modules = TUTORIAL_BLOCKS + TUTORIAL_RESAMPLING
+    plain_res, hooked_res, plain, hooked = export_twice(net, ex_x, ex_t, modules, out_dir, "tutorial28", common)
+    nodes = map_to_plain(plain, hooked, modules)
+
+    r = np.random.default_rng(2)
+    x = r.standard_normal((3, 1, 28, 28)).astype(np.float32)
+    t = np.array([0, 250, 999], dtype=np.int64)
+    with probing(net, modules, []) as probe, torch.no_grad():
+        pred, *outs = probe(torch.from_numpy(x), torch.from_numpy(t))
+    refs = {"eps": pred.numpy(), **{m: o.contiguous().numpy() for m, o in zip(modules, outs)}}
+    errors = verify(plain_res.onnx_path, nodes, {"x": x, "t": t}, refs)
+
+    meta = {b["name"]: b for b in hooked_res.blocks}
+    entry = lambda m: {"module": m, **nodes[m], "resolution": list(refs[m].shape[2:]),  # noqa: E731
+                       "channels": int(refs[m].shape[1]), **({"stage": meta[m]["stage"]} if m in meta else {})}
+    reference = {
+        "about": "TinyTutorialUNet (tools/export/testnets.py, seed 2), random weights, laid out like the course and "
+                 "tutorial Fashion-MNIST DDPMs (conv blocks without residual additions, ConvTranspose up-sampling, "
+                 "skip concatenations); made by tools/export/make_e2e_model.py. No manifest: discovery must find "
+                 "the decoder blocks, which are only ever inputs of the next up-sampling op.",
+        **model_facts(plain_res.onnx_path, plain, "model.onnx"),
+        "prediction": {"type": "epsilon", "output": "eps"},
+        "blocks": [entry(m) for m in TUTORIAL_BLOCKS],
+        "resampling": [entry(m) for m in TUTORIAL_RESAMPLING],
+        "check": {"batch": 3, "t": t.tolist(), "tolerance": TOL, "onnxMaxAbsErr": errors},
+        "batchParityMaxAbsErr": {str(b): float(f"{p['worst']:.3g}") for b, p in plain_res.parity.items()},
+    }
+    write_json(os.path.join(out_dir, "reference.json"), reference)
+    check_size(plain_res.onnx_path)
+    log("tutorial28: " + ", ".join(f"{m} -> {nodes[m]['node']}" for m in modules))
 
 
 def write_json(path: str, obj) -> None:
@@ -269,7 +319,7 @@ def check_size(path: str) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--only", choices=["rgb32", "adm12"], help="make one of the two")
+    ap.add_argument("--only", choices=["rgb32", "adm12", "tutorial28"], help="make one of them")
     ap.add_argument("--quiet", action="store_true")
     args = ap.parse_args()
     torch.set_num_threads(1)
@@ -279,6 +329,8 @@ def main() -> None:
             make_rgb32(log)
         if args.only in (None, "adm12"):
             make_adm12(log)
+        if args.only in (None, "tutorial28"):
+            make_tutorial28(log)
     except ExportError as e:
         raise SystemExit(f"export failed: {e}")
 

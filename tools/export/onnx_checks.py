@@ -81,8 +81,9 @@ def node_runner_available() -> str | None:
 
 
 def run_cases(onnx_path: str, cases: list[tuple[dict[str, np.ndarray], dict[str, np.ndarray]]],
-              tol: float) -> dict:
-    """Runs tools/export/run_onnx.mjs on (inputs, reference outputs) cases; returns its JSON report."""
+              tol: float, against: str | None = None) -> dict:
+    """Runs tools/export/run_onnx.mjs on (inputs, reference outputs) cases; returns its JSON report.
+    With ``against`` (another ONNX file) the references are that model's outputs on the same inputs."""
     why = node_runner_available()
     if why:
         raise ExportError(f"cannot check the ONNX in onnxruntime-node: {why} (check=False skips the check)")
@@ -100,8 +101,8 @@ def run_cases(onnx_path: str, cases: list[tuple[dict[str, np.ndarray], dict[str,
             with open(os.path.join(cd, "case.json"), "w") as f:
                 json.dump(spec, f)
             dirs.append(cd)
-        p = subprocess.run(["node", RUNNER, onnx_path, *dirs, "--tol", str(tol)], capture_output=True,
-                           text=True, cwd=ROOT)
+        p = subprocess.run(["node", RUNNER, onnx_path, *dirs, "--tol", str(tol),
+                            *(["--against", against] if against else [])], capture_output=True, text=True, cwd=ROOT)
     try:
         return json.loads(p.stdout.strip().splitlines()[-1])
     except (IndexError, json.JSONDecodeError):

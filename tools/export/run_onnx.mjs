@@ -4,6 +4,11 @@
 // tools/model/check_onnx.mjs: any number of inputs, any of float32 / int64 / int32, named outputs.
 //
 //   node tools/export/run_onnx.mjs <model.onnx> <case-dir> [<case-dir> ...] [--tol 1e-4] [--threads 1]
+//                                  [--against <reference.onnx>]
+//
+// With --against, the references are that model's outputs on the same inputs (every output both
+// models have; case.json's "outputs" may be empty): a float16 file against its float32 original.
+// Inputs are converted to each model's declared type (float32 .npy → float16 where it takes float16).
 //
 // Each <case-dir> holds case.json:
 //   { "inputs":  [ { "name": "x_t", "file": "in_0.npy" }, ... ],      fed by name, dtype from the .npy
@@ -16,7 +21,24 @@ import fs from 'node:fs';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 
-const DTYPES = { '<f4': 'float32', '<i8': 'int64', '<i4': 'int32' };
+const DTYPES = { '<f4': 'float32', '<i8': 'int64', '<i4': 'int32', '<f2': 'float16' };
+
+/** A binary16 bit pattern's value (float16 models' inputs and outputs travel as Uint16Array bits). */
+function halfValue(bits) {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >>> 10) & 0x1f;
+  const mant = bits & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 0x1f) return mant ? Number.NaN : sign * Number.POSITIVE_INFINITY;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}
+
+/** A tensor's values as numbers (float16 decoded from its bits). */
+function values(tensor) {
+  return tensor.type === 'float16' && tensor.data instanceof Uint16Array
+    ? Array.from(tensor.data, halfValue)
+    : tensor.data;
+}
 
 /** Minimal .npy reader (C order; float32, int64, int32) -> ort.Tensor. */
 function readNpy(file) {
@@ -37,10 +59,10 @@ function readNpy(file) {
     .filter(Boolean)
     .map(Number);
   const n = shape.reduce((a, b) => a * b, 1);
-  const width = type === 'int64' ? 8 : 4;
+  const width = type === 'int64' ? 8 : type === 'float16' ? 2 : 4;
   // Copy: the typed array must be aligned, which a view into the file buffer need not be.
   const bytes = buf.buffer.slice(buf.byteOffset + hstart + hlen, buf.byteOffset + hstart + hlen + n * width);
-  const Ctor = { float32: Float32Array, int64: BigInt64Array, int32: Int32Array }[type];
+  const Ctor = { float32: Float32Array, int64: BigInt64Array, int32: Int32Array, float16: Uint16Array }[type];
   return new ort.Tensor(type, new Ctor(bytes), shape);
 }
 
@@ -50,14 +72,55 @@ function compare(name, got, ref) {
     return { name, error: `shape [${got.dims}] vs reference [${ref.dims}]` };
   let maxAbsErr = 0;
   let maxAbsRef = 0;
-  for (let i = 0; i < ref.data.length; i++) {
-    const r = Number(ref.data[i]);
-    const e = Math.abs(r - Number(got.data[i]));
+  const want = values(ref);
+  const have = values(got);
+  for (let i = 0; i < want.length; i++) {
+    const r = Number(want[i]);
+    const e = Math.abs(r - Number(have[i]));
     // NaN on either side must fail, so compare with !(e <= max) rather than e > max.
     if (!(e <= maxAbsErr)) maxAbsErr = Number.isNaN(e) ? Infinity : e;
     maxAbsRef = Math.max(maxAbsRef, Math.abs(r));
   }
   return { name, shape: got.dims, maxAbsErr, maxAbsRef };
+}
+
+/** float32 → binary16 bits, round to nearest even (as tools/export/fp16.py's numpy cast). */
+function halfBits(value) {
+  const f = new Float32Array([value]);
+  const x = new Uint32Array(f.buffer)[0];
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    const half = mant >>> shift;
+    const rest = mant & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    return sign | (half + (rest > mid || (rest === mid && half & 1) ? 1 : 0));
+  }
+  const half = mant >>> 13;
+  const rest = mant & 0x1fff;
+  let bits = (e << 10) | half;
+  if (rest > 0x1000 || (rest === 0x1000 && half & 1)) bits++;
+  return sign | (bits >>> 10 >= 0x1f ? 0x7c00 : bits);
+}
+
+/** Feeds as `session` declares its inputs: float32 tensors become float16 where it takes float16. */
+function feedsFor(session, feeds) {
+  const out = {};
+  for (const [name, t] of Object.entries(feeds)) {
+    const want = session.inputMetadata?.find((m) => m.name === name)?.type;
+    out[name] =
+      want === 'float16' && t.type === 'float32'
+        ? new ort.Tensor('float16', Uint16Array.from(t.data, halfBits), t.dims)
+        : t;
+  }
+  return out;
 }
 
 async function main() {
@@ -77,11 +140,15 @@ async function main() {
   };
   const tol = Number(opt('--tol', '1e-4'));
   const threads = Number(opt('--threads', '1'));
+  const against = opt('--against', null);
   const [modelPath, ...dirs] = args;
   const session = await ort.InferenceSession.create(modelPath, {
     intraOpNumThreads: threads,
     interOpNumThreads: 1,
   });
+  const reference = against
+    ? await ort.InferenceSession.create(against, { intraOpNumThreads: threads, interOpNumThreads: 1 })
+    : null;
   const cases = [];
   for (const dir of dirs) {
     const spec = JSON.parse(fs.readFileSync(path.join(dir, 'case.json'), 'utf8'));
@@ -90,9 +157,14 @@ async function main() {
     const row = { dir, batch, ok: false };
     try {
       const t0 = performance.now();
-      const out = await session.run(feeds);
+      const out = await session.run(feedsFor(session, feeds));
       row.runMs = Math.round((performance.now() - t0) * 10) / 10;
-      row.outputs = spec.outputs.map((o) => compare(o.name, out[o.name], readNpy(path.join(dir, o.file))));
+      if (reference) {
+        const refs = await reference.run(feedsFor(reference, feeds));
+        const names = reference.outputNames.filter((n) => session.outputNames.includes(n));
+        row.outputs = names.map((n) => compare(n, out[n], refs[n]));
+      } else
+        row.outputs = spec.outputs.map((o) => compare(o.name, out[o.name], readNpy(path.join(dir, o.file))));
       row.worstAbsErr = Math.max(...row.outputs.map((r) => r.maxAbsErr ?? Infinity));
       row.ok = row.outputs.every((r) => r.maxAbsErr !== undefined && r.maxAbsErr <= tol);
     } catch (error) {

@@ -37,6 +37,16 @@ def adm_extra():
     return [{"name": "y", "dtype": "int64", "shape": [], "batched": True, "value": 0, "example": torch.tensor([3, 7])}]
 
 
+
+class TwoC(nn.Module):  # [eps, variance] like guided-diffusion with learn_sigma=True
+    def __init__(self):
+        super().__init__()
+        self.net = TinyADMLike()
+
+    def forward(self, x, t, y):
+        eps = self.net(x, t, y)
+        return torch.cat([eps, eps.abs()], dim=1)
+
 class ModuleNames(unittest.TestCase):
     """Pattern resolution and stage naming: no export, fast."""
 
@@ -83,19 +93,25 @@ class ModuleNames(unittest.TestCase):
             self.assertEqual(os.listdir(d), [])
 
     def test_learn_sigma_output_needs_prediction_channels(self):
-        class TwoC(nn.Module):  # [eps, variance] like guided-diffusion with learn_sigma=True
-            def __init__(self):
-                super().__init__()
-                self.net = TinyADMLike()
-
-            def forward(self, x, t, y):
-                eps = self.net(x, t, y)
-                return torch.cat([eps, eps.abs()], dim=1)
-
         with tempfile.TemporaryDirectory() as d:
-            with self.assertRaisesRegex(ex.ExportError, "learn_sigma.*prediction_channels=1"):
+            with self.assertRaisesRegex(ex.ExportError, "learn_sigma.*learned_variance='learned_range'.*prediction_channels=1"):
                 ex.export_unet(TwoC(), torch.randn(2, 1, 12, 12), torch.tensor([3.0, 4.0]), [], d,
                                extra_inputs=adm_extra(), log=QUIET)
+
+    def test_learned_variance_keeps_both_halves(self):
+        with tempfile.TemporaryDirectory() as d:
+            res = ex.export_unet(TwoC(), torch.randn(2, 1, 12, 12), torch.tensor([3.0, 4.0]), ["net.middle_block"], d,
+                                 extra_inputs=adm_extra(), learned_variance="learned_range", log=QUIET)
+            self.assertEqual(res.manifest["prediction"],
+                             {"type": "epsilon", "output": "prediction", "variance": "learned_range"})
+            self.assertIsNotNone(res.validator)
+            graph = onnx.load(res.onnx_path)
+            dims = [d.dim_param or d.dim_value for d in graph.graph.output[0].type.tensor_type.shape.dim]
+            self.assertEqual(dims, ["N", 2, 12, 12])
+            self.assertLess(res.parity[5]["worst"], 1e-4)
+            with self.assertRaisesRegex(ex.ExportError, "pass one"):
+                ex.export_unet(TwoC(), torch.randn(2, 1, 12, 12), torch.tensor([3.0, 4.0]), [], d,
+                               extra_inputs=adm_extra(), learned_variance="learned", prediction_channels=1, log=QUIET)
 
     def test_cli_lists_modules(self):
         out = io.StringIO()
@@ -222,6 +238,33 @@ class ExportADMLike(unittest.TestCase):
     @unittest.skipUnless(HAS_VALIDATOR, "node_modules/.bin/tsx missing: no app validator")
     def test_app_validator_accepts_the_manifest(self):
         self.assertTrue(self.res.validator.startswith("ok:"), self.res.validator)
+
+
+@unittest.skipIf(NO_NODE, f"onnxruntime-node check unavailable: {NO_NODE}")
+class ExternalDataAndFloat16(unittest.TestCase):
+    def test_weights_in_one_data_file_and_a_float16_copy(self):
+        with tempfile.TemporaryDirectory() as d:
+            res = ex.export_unet(TinyADMLike(seed=3), torch.randn(2, 1, 12, 12), torch.tensor([5.0, 900.0]),
+                                 ["middle_block", "output_blocks.*"], d, extra_inputs=adm_extra(), check_batches=(1,),
+                                 external_data=True, fp16=True, validate=HAS_VALIDATOR, log=QUIET)
+            self.assertEqual(sorted(os.listdir(d)), ["manifest-fp16.json", "manifest.json", "model-fp16.onnx",
+                                                     "model.onnx", "model.onnx.data"])
+            graph = onnx.load(res.onnx_path, load_external_data=False)
+            self.assertTrue(all(t.data_location == onnx.TensorProto.EXTERNAL for t in graph.graph.initializer
+                                if t.ByteSize() > 2048))
+            self.assertLessEqual(res.parity[1]["worst"], 1e-4)
+            half = onnx.load(os.path.join(d, "model-fp16.onnx"))
+            self.assertEqual([i.type.tensor_type.elem_type for i in half.graph.input],
+                             [onnx.TensorProto.FLOAT16, onnx.TensorProto.FLOAT, onnx.TensorProto.INT64])
+            self.assertEqual({o.type.tensor_type.elem_type for o in half.graph.output}, {onnx.TensorProto.FLOAT16})
+            with open(os.path.join(d, "manifest-fp16.json")) as f:
+                m16 = json.load(f)
+            self.assertEqual(m16["model"]["file"], "model-fp16.onnx")
+            self.assertEqual([b["output"] for b in m16["blocks"]], [b["output"] for b in res.manifest["blocks"]])
+            errors = m16["export"]["float16VsFloat32"]
+            self.assertEqual(set(errors), {"prediction", *[b["output"] for b in res.manifest["blocks"]]})
+            for name, e in errors.items():
+                self.assertLess(e["maxAbsErr"], 2e-2 * e["maxAbsRef"], name)
 
 
 @unittest.skipIf(NO_NODE, f"onnxruntime-node check unavailable: {NO_NODE}")

@@ -13,6 +13,11 @@ nothing; only the graph structure and the numbers' agreement with PyTorch matter
   ``output_blocks.N``, ``out``), grayscale 1x12x12 -> 6 -> 3, float32 timesteps, class labels ``y``
   through ``label_emb``, attention at 3x3. ``batch_len_bug=True`` builds the broken variant whose
   ResBlocks reshape with ``len(x)``, which tracing freezes at the example batch size.
+- ``TinyTutorialUNet``: laid out like the U-Nets of DDPM courses and tutorials on Fashion-MNIST
+  (``b1``..``b3`` of plain conv blocks, ``down1``..``down3``, a bottleneck ``b_mid``, ``up1``..``up3``
+  transposed convs, decoder blocks ``b4``, ``b5``, ``b_out`` after each skip concatenation,
+  ``conv_out``), 1x28x28, int64 timesteps through an ``nn.Embedding``: no residual additions at all, so
+  a decoder block's output is only ever the input of the next up-sampling op.
 
 Both are written from scratch (not copied from either library); only the naming scheme follows them.
 """
@@ -43,7 +48,7 @@ def _reinit(module: nn.Module, seed: int) -> None:
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for m in module.modules():
-            if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Linear)):
+            if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
                 bound = 1.0 / math.sqrt(m.weight[0].numel())
                 m.weight.uniform_(-bound, bound, generator=g)
                 if m.bias is not None:
@@ -377,6 +382,81 @@ class TinyADMLike(nn.Module):
         return self.out(h)
 
 
+# --- course / tutorial DDPM-like ---------------------------------------------------------------
+
+
+class ConvBlock(nn.Module):
+    """LayerNorm over (C, H, W), conv, SiLU, conv, SiLU: the tutorials' block, no residual."""
+
+    def __init__(self, shape: tuple[int, int, int], cin: int, cout: int, normalize: bool = True):
+        super().__init__()
+        self.ln = nn.LayerNorm(shape) if normalize else nn.Identity()
+        self.conv1 = nn.Conv2d(cin, cout, 3, padding=1)
+        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1)
+
+    def forward(self, x):
+        return F.silu(self.conv2(F.silu(self.conv1(self.ln(x)))))
+
+
+def conv_blocks(size: int, chans: list[int], normalize_last: bool = True) -> nn.Sequential:
+    """Blocks chans[0] -> chans[1] -> ... at size x size."""
+    last = len(chans) - 2
+    return nn.Sequential(*[ConvBlock((chans[i], size, size), chans[i], chans[i + 1], normalize_last or i < last)
+                           for i in range(len(chans) - 1)])
+
+
+class TinyTutorialUNet(nn.Module):
+    """1x28x28 -> 14 -> 7 -> 3 (an odd 7 -> 6 -> 3 step, as in the tutorials), channels (c, 2c, 4c).
+
+    ``forward(x, t)``: t int64 [N] in 0..n_steps-1. Returns the epsilon prediction [N, 1, 28, 28].
+    The time embedding is added to each block's input ([N, C, 1, 1] broadcasts), never a residual.
+    """
+
+    prediction_type = "epsilon"
+
+    def __init__(self, c: int = 8, n_steps: int = 1000, time_dim: int = 16, seed: int = 2):
+        super().__init__()
+        self.time_embed = nn.Embedding(n_steps, time_dim)
+
+        def te(cout):
+            return nn.Sequential(nn.Linear(time_dim, cout), nn.SiLU(), nn.Linear(cout, cout))
+
+        self.te1, self.b1 = te(1), conv_blocks(28, [1, c, c])
+        self.down1 = nn.Conv2d(c, c, 4, 2, 1)
+        self.te2, self.b2 = te(c), conv_blocks(14, [c, 2 * c, 2 * c])
+        self.down2 = nn.Conv2d(2 * c, 2 * c, 4, 2, 1)
+        self.te3, self.b3 = te(2 * c), conv_blocks(7, [2 * c, 4 * c, 4 * c])
+        self.down3 = nn.Sequential(nn.Conv2d(4 * c, 4 * c, 2, 1), nn.SiLU(), nn.Conv2d(4 * c, 4 * c, 4, 2, 1))
+        self.te_mid, self.b_mid = te(4 * c), conv_blocks(3, [4 * c, 2 * c, 4 * c])
+        self.up1 = nn.Sequential(nn.ConvTranspose2d(4 * c, 4 * c, 4, 2, 1), nn.SiLU(),
+                                 nn.ConvTranspose2d(4 * c, 4 * c, 2, 1))
+        self.te4, self.b4 = te(8 * c), conv_blocks(7, [8 * c, 4 * c, 2 * c])
+        self.up2 = nn.ConvTranspose2d(2 * c, 2 * c, 4, 2, 1)
+        self.te5, self.b5 = te(4 * c), conv_blocks(14, [4 * c, 2 * c, c])
+        self.up3 = nn.ConvTranspose2d(c, c, 4, 2, 1)
+        self.te_out, self.b_out = te(2 * c), conv_blocks(28, [2 * c, c, c], normalize_last=False)
+        self.conv_out = nn.Conv2d(c, 1, 3, 1, 1)
+        _reinit(self, seed)
+        with torch.no_grad():  # the tutorials' fixed sinusoidal table
+            self.time_embed.weight.copy_(sinusoid(torch.arange(n_steps), time_dim))
+
+    def forward(self, x: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        emb = self.time_embed(t)
+        n = x.shape[0]  # not len(x): that would freeze the batch size in the export
+
+        def at(te, h):
+            return h + te(emb).reshape(n, -1, 1, 1)
+
+        out1 = self.b1(at(self.te1, x))
+        out2 = self.b2(at(self.te2, self.down1(out1)))
+        out3 = self.b3(at(self.te3, self.down2(out2)))
+        out_mid = self.b_mid(at(self.te_mid, self.down3(out3)))
+        out4 = self.b4(at(self.te4, torch.cat((out3, self.up1(out_mid)), dim=1)))
+        out5 = self.b5(at(self.te5, torch.cat((out2, self.up2(out4)), dim=1)))
+        out = self.b_out(at(self.te_out, torch.cat((out1, self.up3(out5)), dim=1)))
+        return self.conv_out(out)
+
+
 def tiny_adm_broken(seed: int = 1) -> TinyADMLike:
     """The ``len(x)`` variant, as a zero-argument factory for ``export_unet.py --factory``."""
     return TinyADMLike(batch_len_bug=True, seed=seed)
@@ -384,7 +464,8 @@ def tiny_adm_broken(seed: int = 1) -> TinyADMLike:
 
 if __name__ == "__main__":
     for net, args in [(TinyDiffusersLike(), (torch.randn(2, 3, 32, 32), torch.tensor([1, 500]))),
-                      (TinyADMLike(), (torch.randn(2, 1, 12, 12), torch.tensor([1.0, 500.0]), torch.tensor([3, 7])))]:
+                      (TinyADMLike(), (torch.randn(2, 1, 12, 12), torch.tensor([1.0, 500.0]), torch.tensor([3, 7]))),
+                      (TinyTutorialUNet(), (torch.randn(2, 1, 28, 28), torch.tensor([1, 500])))]:
         out = net.eval()(*args)
         out = out.sample if isinstance(out, TinyOutput) else out
         params = sum(p.numel() for p in net.parameters())

@@ -123,9 +123,9 @@ def manifest_for(net: UNet, onnx_name: str, onnx_path: str, name: str, descripti
         "input": {"name": "x_t", "channels": 1, "height": 28, "width": 28, "range": [-1, 1]},
         "timestep": {"name": "t", "dtype": "float32"},
         # Fashion-MNIST garments are light on a black background; photos are usually dark-on-light,
-        # so invert=true tells the app to invert uploaded images (docs/manifest.md).
+        # so invert "auto" tells the app to invert images with a light background (docs/manifest.md).
         "preprocessing": {"resize": "shorter-side-center-crop", "color": "grayscale",
-                          "mean": [0.5], "std": [0.5], "invert": True},
+                          "mean": [0.5], "std": [0.5], "invert": "auto"},
         "prediction": {"type": "epsilon", "output": "eps"},
         "schedule": {"type": "linear", "betaStart": 0.0001, "betaEnd": 0.02, "steps": 1000},
         "classes": list(data.CLASSES),
@@ -192,7 +192,7 @@ def main() -> None:
         training = training_facts(info, net, args.batch or info["config"].get("batch", 64), loss_csv)
         description = (f"Epsilon-predicting DDPM U-Net ({training['params']:,} parameters) trained by DiffProbe on "
                        f"Fashion-MNIST for {info['step']:,} steps ({info['weights']} weights). Inputs are 28x28 "
-                       "grayscale in [-1, 1], light garment on a black background; uploads are inverted.")
+                       "grayscale in [-1, 1], light garment on a black background; images on a light background are inverted.")
     net.eval()
     print(f"exporting {info['weights']} weights, step {info['step']}, ch={net.ch} -> {out_dir}")
     os.makedirs(out_dir, exist_ok=True)

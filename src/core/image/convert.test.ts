@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  convertPixels,
+  convertRgba,
   type ModelInputSpec,
   modelInputToGray8,
   modelInputToHwc8,
@@ -27,7 +29,7 @@ describe('rgbaToModelInput', () => {
     const spec: ModelInputSpec = { channels: 1, height: 1, width: 1, mean: [0.5], std: [0.5] };
     const y = (255 + 0 + 0.299 * 255 + 255) / 4;
     expect(rgbaToModelInput(rgba, 2, 2, spec)[0]).toBeCloseTo((y / 255 - 0.5) / 0.5, 6);
-    expect(rgbaToModelInput(rgba, 2, 2, { ...spec, invert: true })[0]).toBeCloseTo(
+    expect(rgbaToModelInput(rgba, 2, 2, { ...spec, invert: 'always' })[0]).toBeCloseTo(
       ((255 - y) / 255 - 0.5) / 0.5,
       6,
     );
@@ -66,7 +68,7 @@ describe('rgbaToModelInput', () => {
       const v = pixels[y * 28 + x];
       return [v, v, v, 255];
     });
-    for (const invert of [false, true]) {
+    for (const invert of ['never', 'always', 'auto'] as const) {
       const spec = { ...gray28, invert };
       expect(Array.from(rgbaToModelInput(rgba, 28, 28, spec))).toEqual(
         Array.from(pixelsToModelInput(pixels, spec)),
@@ -83,6 +85,67 @@ describe('rgbaToModelInput', () => {
     );
     expect(() => rgbaToModelInput(new Uint8Array(4), 2, 2, gray28)).toThrow(/RGBA length 4/);
     expect(() => rgbaToModelInput(new Uint8Array(4), 1, 1, { ...gray28, std: [0] })).toThrow(/std \[0\]/);
+  });
+});
+
+describe('polarity in the conversion', () => {
+  const garment = Uint8Array.from({ length: 28 * 28 }, (_, i) => {
+    const x = i % 28;
+    const y = Math.floor(i / 28);
+    return x >= 8 && x < 20 && y >= 4 && y < 24 ? 230 - ((x * y) % 40) : 0;
+  });
+
+  it('auto keeps a light-on-dark image and inverts its negative: both give the same x_0', () => {
+    const spec = { ...gray28, invert: 'auto' as const };
+    const kept = convertPixels(garment, spec);
+    const flipped = convertPixels(
+      garment.map((v) => 255 - v),
+      spec,
+    );
+    expect(kept.polarity).toMatchObject({ inverted: false, reason: 'dark-background' });
+    expect(flipped.polarity).toMatchObject({ inverted: true, reason: 'light-background' });
+    expect(Array.from(flipped.x0)).toEqual(Array.from(kept.x0));
+  });
+
+  it('a photo at another size is decided on the model-scale image, before the crop', () => {
+    // 56×84 dark-on-white, a frame of 4 px all round: judged at 28×42, where the frame shows.
+    const rgba = rgbaOf(56, 84, (x, y) => {
+      const frame = x < 4 || y < 4 || x >= 52 || y >= 80;
+      const object = x >= 16 && x < 40 && y >= 20 && y < 64;
+      const v = frame ? 20 : object ? 40 : 235;
+      return [v, v, v, 255];
+    });
+    const { polarity } = convertRgba(rgba, 56, 84, { ...gray28, invert: 'auto' });
+    expect(polarity).toMatchObject({ inverted: true, reason: 'light-background', frame: 2 });
+  });
+
+  it('a transparent cut-out is composited over white first, so it is inverted', () => {
+    const rgba = rgbaOf(30, 30, (x, y) =>
+      x > 8 && x < 22 && y > 5 && y < 25 ? [40, 40, 40, 255] : [0, 0, 0, 0],
+    );
+    const { polarity, x0 } = convertRgba(rgba, 30, 30, { ...gray28, invert: 'auto' });
+    expect(polarity).toMatchObject({ inverted: true, reason: 'light-background', background: 255 });
+    expect(x0[0]).toBe(-1); // the transparent corner: white, inverted to black
+  });
+
+  it('an RGB model: decided on the luma, every channel inverted', () => {
+    const rgb: ModelInputSpec = {
+      channels: 3,
+      height: 8,
+      width: 8,
+      mean: [0.5, 0.5, 0.5],
+      std: [0.5, 0.5, 0.5],
+      invert: 'auto',
+    };
+    // A dark red object on a light yellow ground, 16×16.
+    const rgba = rgbaOf(16, 16, (x, y) =>
+      x >= 5 && x < 11 && y >= 5 && y < 11 ? [120, 10, 10, 255] : [250, 240, 180, 255],
+    );
+    const { polarity, x0 } = convertRgba(rgba, 16, 16, rgb);
+    expect(polarity.inverted).toBe(true);
+    // The corner pixel, per channel: 255 − v, normalised.
+    expect([x0[0], x0[64], x0[128]].map((v) => Math.round((v * 0.5 + 0.5) * 255))).toEqual([5, 15, 75]);
+    expect(convertRgba(rgba, 16, 16, { ...rgb, invert: 'never' }).polarity.inverted).toBe(false);
   });
 });
 

@@ -72,6 +72,12 @@ describe('numbersKey', () => {
         m.timestep.dtype = 'float16';
       }),
       edited((m) => {
+        m.prediction.variance = 'learned_range';
+      }),
+      edited((m) => {
+        m.prediction.variance = 'learned';
+      }),
+      edited((m) => {
         m.extraInputs = [{ name: 'y', dtype: 'int64', shape: [], batched: true, value: 3 }];
       }),
     ];

@@ -8,6 +8,8 @@ import type { TimestepConvention } from '../timestep/convention';
 
 export type { TimestepConvention };
 
+import type { InvertMode } from '../image/polarity';
+
 /** Where the ONNX file is and how to verify it. `file` is relative to the manifest. */
 export interface ManifestModel {
   readonly file: string;
@@ -27,7 +29,7 @@ export interface ManifestInput {
   readonly range: readonly [number, number];
 }
 
-export type TensorDtype = 'float32' | 'int64' | 'int32';
+export type TensorDtype = 'float32' | 'int64' | 'int32' | 'float16';
 
 /** A timestep input may also be float16 (fp16 exports keep it so); DiffProbe casts at the boundary. */
 export type TimestepDtype = TensorDtype | 'float16';
@@ -107,8 +109,12 @@ export interface ManifestPreprocessing {
   /** x = (pixel/255 − mean[c]) / std[c]; one entry per channel. */
   readonly mean: readonly number[];
   readonly std: readonly number[];
-  /** True when the data set is light-on-dark but photos are dark-on-light. */
-  readonly invert: boolean;
+  /**
+   * Whether images from outside the data set are inverted (v → 255 − v): 'auto' decides per image
+   * from its background (a light background is inverted), 'always' and 'never' as they say. For a
+   * model trained on light-on-dark images, 'auto' (see core/image/polarity.ts).
+   */
+  readonly invert: InvertMode;
 }
 
 /**
@@ -117,10 +123,22 @@ export interface ManifestPreprocessing {
  */
 export type PredictionType = 'epsilon' | 'sample' | 'v_prediction';
 
-/** The graph output holding the model's prediction, same shape as x_t. */
+/**
+ * A learned variance stacked after the prediction on the channel axis (improved DDPM, ADM, DiT):
+ * - `learned_range`: values v in [−1, 1] interpolating the log variance between log β_t and
+ *   log β̃_t, log σ² = ((v + 1)/2)·log β_t + ((1 − v)/2)·log β̃_t (guided-diffusion's `learn_sigma`);
+ * - `learned`: log σ² itself.
+ */
+export type PredictionVariance = 'learned_range' | 'learned';
+
+/**
+ * The graph output holding the model's prediction: x_t's shape [N, C, H, W] when `variance` is
+ * absent (fixed variance), else [N, 2·C, H, W] read as [prediction | variance].
+ */
 export interface ManifestPrediction {
   readonly type: PredictionType;
   readonly output: string;
+  readonly variance?: PredictionVariance;
 }
 
 export interface LinearSchedule {

@@ -86,14 +86,28 @@ describe('validateManifest: valid input', () => {
     expect(out.skips).toEqual(m.skips);
   });
 
-  it('accepts a minimal manifest: optional fields absent, invert defaults to false', () => {
+  it('accepts a minimal manifest: optional fields absent, invert defaults to never', () => {
     const m = valid();
     for (const key of ['description', 'classes', 'dataset', 'skips']) delete m[key];
     delete m.preprocessing.invert;
     const out = validateManifest(m);
-    expect(out.preprocessing.invert).toBe(false);
+    expect(out.preprocessing.invert).toBe('never');
     expect(out).not.toHaveProperty('skips');
     expect(out).not.toHaveProperty('classes');
+  });
+
+  it('reads invert as auto / always / never, the old boolean true as auto and false as never', () => {
+    for (const [given, read] of [
+      [true, 'auto'],
+      [false, 'never'],
+      ['auto', 'auto'],
+      ['always', 'always'],
+      ['never', 'never'],
+    ] as const) {
+      const m = valid();
+      m.preprocessing.invert = given;
+      expect(validateManifest(m).preprocessing.invert).toBe(read);
+    }
   });
 
   it('accepts the new fields: schedules, prediction types, timestep dtype/rank, extraInputs', () => {
@@ -235,6 +249,19 @@ describe('validateManifest: each rule', () => {
     expect(problems((m) => (m.prediction.type = 'eps'))[0].expected).toBe(
       'one of "epsilon", "sample", "v_prediction"',
     );
+  });
+
+  it('prediction.variance: absent, learned_range or learned', () => {
+    expect(paths((m) => (m.prediction.variance = true))).toEqual(['prediction.variance']);
+    expect(problems((m) => (m.prediction.variance = 'fixed'))[0].expected).toBe(
+      'one of "learned_range", "learned"',
+    );
+    const m = valid();
+    expect(validateManifest(m).prediction).toEqual({ type: 'epsilon', output: 'eps' });
+    for (const variance of ['learned_range', 'learned']) {
+      m.prediction.variance = variance;
+      expect(validateManifest(m).prediction).toEqual({ type: 'epsilon', output: 'eps', variance });
+    }
   });
 
   it('timestep: dtype float32 | float16 | int64 | int32, optional rank 0 | 1 | 2 | 4', () => {

@@ -4,6 +4,8 @@
  */
 
 import { DiffProbeError } from '../errors';
+import { FLOAT16_MAX } from '../float16';
+import { INVERT_MODES } from '../image/polarity';
 import { CONVENTION_IDS, conventionSpec } from '../timestep/convention';
 import { at, Checker, formatProblems } from './checker';
 import type {
@@ -21,6 +23,7 @@ import type {
   ManifestSkip,
   ManifestTimestep,
   PredictionType,
+  PredictionVariance,
   TensorDtype,
   TimestepConvention,
   TimestepDtype,
@@ -31,8 +34,9 @@ const MAX_SIZE = 1024;
 const MAX_STEPS = 100_000;
 const MAX_BLOCKS = 256;
 const SHA256_HEX = /^[0-9a-fA-F]{64}$/;
-const DTYPES: readonly TensorDtype[] = ['float32', 'int64', 'int32'];
+const DTYPES: readonly TensorDtype[] = ['float32', 'int64', 'int32', 'float16'];
 const PREDICTION_TYPES: readonly PredictionType[] = ['epsilon', 'sample', 'v_prediction'];
+export const PREDICTION_VARIANCES: readonly PredictionVariance[] = ['learned_range', 'learned'];
 const MAX_EXTRA_INPUTS = 64;
 const MAX_EXTRA_RANK = 8;
 /** Elements of one extra input (per image when batched): 2^24, 64 MiB as float32. */
@@ -43,7 +47,8 @@ const INT32_MAX = 2 ** 31 - 1;
 
 /**
  * Check untrusted JSON against every rule in docs/manifest.md and return a typed copy
- * (unknown keys dropped, `preprocessing.invert` defaulting to false). Other optional fields with
+ * (unknown keys dropped, `preprocessing.invert` defaulting to 'never', the old boolean read as
+ * true → 'auto', false → 'never'). Other optional fields with
  * a default stay absent when absent: `timestep.rank` (1), cosine `schedule.s` (0.008),
  * `extraInputs` (none); readers apply the defaults.
  *
@@ -145,7 +150,7 @@ function checkTimestep(c: Checker, v: unknown): ManifestTimestep | undefined {
   const o = c.object('timestep', v);
   if (!o) return undefined;
   const name = c.string('timestep.name', o.name);
-  const dtype = c.oneOf<TimestepDtype>('timestep.dtype', o.dtype, [...DTYPES, 'float16']);
+  const dtype = c.oneOf<TimestepDtype>('timestep.dtype', o.dtype, DTYPES);
   // Absent means 1 ([N]); kept absent so the copy mirrors the input.
   const rank =
     o.rank === undefined
@@ -357,6 +362,8 @@ function checkValueFits(c: Checker, path: string, value: number, dtype: TensorDt
     c.fail(path, value, `an integer in ±${Number.MAX_SAFE_INTEGER} for dtype "int64"`);
   else if (dtype === 'float32' && Math.abs(value) > FLOAT32_MAX)
     c.fail(path, value, `a number within ±${FLOAT32_MAX} for dtype "float32"`);
+  else if (dtype === 'float16' && Math.abs(value) > FLOAT16_MAX)
+    c.fail(path, value, `a number within ±${FLOAT16_MAX} for dtype "float16"`);
 }
 
 function checkPreprocessing(
@@ -378,7 +385,13 @@ function checkPreprocessing(
   }
   const mean = checkPerChannel(c, 'preprocessing.mean', o.mean, channels, false);
   const std = checkPerChannel(c, 'preprocessing.std', o.std, channels, true);
-  const invert = o.invert === undefined ? false : c.boolean('preprocessing.invert', o.invert);
+  // Format 1 first had a boolean: true ("invert uploads") reads as 'auto', false as 'never'.
+  const invert =
+    o.invert === undefined || o.invert === false
+      ? 'never'
+      : o.invert === true
+        ? 'auto'
+        : c.oneOf('preprocessing.invert', o.invert, INVERT_MODES);
   if (!resize || !color || !mean || !std || invert === undefined) return undefined;
   return { resize, color, mean, std, invert };
 }
@@ -407,7 +420,11 @@ function checkPrediction(c: Checker, v: unknown): ManifestPrediction | undefined
   if (!o) return undefined;
   const type = c.oneOf('prediction.type', o.type, PREDICTION_TYPES);
   const output = c.string('prediction.output', o.output);
-  return type && output ? { type, output } : undefined;
+  // Absent means a fixed variance (an output of C channels); kept absent so the copy mirrors the input.
+  const variance =
+    o.variance === undefined ? undefined : c.oneOf('prediction.variance', o.variance, PREDICTION_VARIANCES);
+  if (!type || !output || (o.variance !== undefined && !variance)) return undefined;
+  return { type, output, ...(variance && { variance }) };
 }
 
 function checkSchedule(c: Checker, v: unknown): ManifestSchedule | undefined {

@@ -3,6 +3,7 @@
  * outputs. This adds the missing ones as outputs, for the browser and the CLI alike.
  */
 import type { Manifest } from '../manifest/types';
+import { inferElemTypes } from './elem-types';
 import { withGraphOutputs } from './graph-outputs';
 import { ElemType, type OnnxModelInfo } from './reader';
 
@@ -17,8 +18,10 @@ export function withBlockOutputs(bytes: Uint8Array, graph: OnnxModelInfo, manife
   // together with every other mismatch (input names, shapes), naming the manifest fields.
   const missing = manifest.blocks.map((b) => b.output).filter((o) => !outputs.has(o) && produced.has(o));
   if (!missing.length) return bytes;
+  // Declared with their own type: a float16 model's maps are float16 (read back as float32).
+  const types = inferElemTypes(graph);
   return withGraphOutputs(
     bytes,
-    missing.map((name) => ({ name, elemType: ElemType.FLOAT })),
+    missing.map((name) => ({ name, elemType: types.get(name) ?? ElemType.FLOAT })),
   );
 }

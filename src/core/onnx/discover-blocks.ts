@@ -1,20 +1,43 @@
 /**
- * @file Which tensors of a U-Net graph are worth probing, found from the graph's structure and
- * the shapes of one dry run, for models that come without a manifest.
+ * @file Which tensors of a U-Net graph are worth probing, found from the graph's structure, for
+ * models that come without a manifest (the shapes of one dry run then decide: discover-classify).
  *
- * Candidates are where a U-Net's blocks end: where the resolution changes (strided Conv,
- * ConvTranspose, Resize, pooling), what the decoder concatenates (skip connections), and the sums
- * of residual connections. Whether an Add is a real residual (two feature maps of the output's
- * shape) rather than a time-embedding broadcast ([N, C, 1, 1]) or a norm's affine needs shapes,
- * so classification comes after the dry run; the structural pass says which shapes to fetch.
+ * Candidates are where a U-Net's stages begin and end: the output of every op that changes the
+ * resolution (strided or unpadded Conv, ConvTranspose, Resize, pooling) and the tensor entering it
+ * (the last one at the old resolution: in a U-Net without residual additions, a decoder block's
+ * output is nothing else), what the decoder concatenates (skip connections), the sums of residual
+ * connections, and the tensor entering the prediction head (the last block's output). Whether an
+ * Add is a real residual (two feature maps of the output's shape) rather than a time-embedding
+ * broadcast ([N, C, 1, 1]) needs shapes, so the structural pass says which shapes to fetch.
  */
-import type { BlockStage } from '../manifest/types';
+import {
+  beforeNormalisation,
+  beforePassThrough,
+  changesResolution,
+  type GraphIndex,
+  indexGraph,
+  isAncestor,
+  type OpRef,
+  opRef,
+  pointwiseRoot,
+  predictionHead,
+  SHAPE_OPS,
+} from './discover-graph';
 import { inferElemTypes } from './elem-types';
 import type { GraphOutputSpec } from './graph-outputs';
 import { ElemType, type NodeInfo, type OnnxModelInfo } from './reader';
-import { topologicalOrder } from './topology';
 
-export type CandidateReason = 'resolution-change' | 'skip-input' | 'residual';
+export type CandidateReason = 'resolution-change' | 'stage-end' | 'skip-input' | 'residual' | 'last-block';
+
+/** The ops on the image's path from the previous candidate to a candidate. */
+export interface CandidatePath {
+  /** The candidate tensor (or, once classified, block name) it starts after; null: a graph input. */
+  readonly from: string | null;
+  /** In forward order, the candidate's producer last. */
+  readonly ops: readonly OpRef[];
+  /** More ops came before these (the walk stops after MAX_PATH_OPS). */
+  readonly truncated: boolean;
+}
 
 export interface CandidateTensor {
   readonly tensor: string;
@@ -26,6 +49,20 @@ export interface CandidateTensor {
   readonly reasons: readonly CandidateReason[];
   /** For an Add: its two inputs, whose shapes decide whether it is a real residual. */
   readonly addInputs?: readonly [string, string];
+  /** 'stage-end': the resolution-changing node it enters. */
+  readonly enters?: OpRef;
+  /** 'skip-input': the Concat that takes it, and whether it is the encoder's side or the decoder's own path. */
+  readonly concat?: OpRef & { readonly side: 'encoder' | 'decoder' };
+  /** 'last-block': the graph output whose prediction head it enters, and the head's conv. */
+  readonly head?: { readonly output: string; readonly conv: OpRef; readonly normalised: boolean };
+  /**
+   * A step inside a resampling: it lies between two resolution changes with nothing but pointwise
+   * ops around it (the 6×6 of a 7 → 6 → 3 down-sampling). Listed, never suggested.
+   */
+  readonly transit?: boolean;
+  /** The nodes that take it, in forward order (for the graph view: the op that follows). */
+  readonly consumers?: readonly OpRef[];
+  readonly path?: CandidatePath;
 }
 
 /** A Concat on the channel axis of tensors the graph computes: a skip connection, if they are 4-D. */
@@ -34,6 +71,11 @@ export interface ConcatCandidate {
   readonly position: number;
   /** Its inputs that nodes produce (not constants, not graph inputs), in order. */
   readonly inputs: readonly string[];
+  /**
+   * The inputs the newest input is computed from: the encoder's side of a skip connection (none
+   * when the Concat joins parallel branches). Absent: every input but the newest.
+   */
+  readonly sources?: readonly string[];
 }
 
 export interface Candidates {
@@ -53,244 +95,199 @@ const FLOAT_TYPES: ReadonlySet<number> = new Set([
   ElemType.DOUBLE,
   ElemType.BFLOAT16,
 ]);
-const RESAMPLING_OPS = new Set([
-  'ConvTranspose',
-  'Resize',
-  'Upsample',
-  'AveragePool',
-  'MaxPool',
-  'DepthToSpace',
-  'SpaceToDepth',
-]);
-/** Ops without inputs that still differ from run to run: their outputs are not constants. */
-const RANDOM_OPS = new Set([
-  'RandomNormal',
-  'RandomUniform',
-  'Multinomial',
-  'RandomNormalLike',
-  'RandomUniformLike',
-]);
+/** How far back the graph view's path of a candidate goes. */
+const MAX_PATH_OPS = 48;
 
-function ints(node: NodeInfo, name: string): readonly number[] {
-  const a = node.attributes.get(name);
-  return a?.type === 'ints' ? a.value : a?.type === 'int' ? [a.value] : [];
+function isChannelConcat(node: NodeInfo): boolean {
+  // Channels: axis 1, or -3 counted from the end of NCHW.
+  const a = node.attributes.get('axis');
+  const axis = a?.type === 'int' ? a.value : undefined;
+  return node.opType === 'Concat' && (axis === 1 || axis === -3);
 }
 
-function changesResolution(node: NodeInfo): boolean {
-  if (node.opType === 'Conv') return ints(node, 'strides').some((s) => s > 1);
-  return RESAMPLING_OPS.has(node.opType);
-}
-
-/** Tensors fixed at export time: initializers, Constant outputs, and anything computed from them only. */
-function constantTensors(info: OnnxModelInfo, nodes: readonly NodeInfo[]): Set<string> {
-  const constant = new Set([...info.initializers.map((t) => t.name), ...info.constants]);
-  for (const node of nodes) {
-    if (node.opType === 'Constant' || RANDOM_OPS.has(node.opType)) continue;
-    const inputs = node.inputs.filter(Boolean);
-    if (inputs.length && inputs.every((i) => constant.has(i))) for (const o of node.outputs) constant.add(o);
+/** The input carrying the image's own path: computed from the image, the most recent such. */
+function mainInput(node: NodeInfo, g: GraphIndex): string | undefined {
+  let best: string | undefined;
+  let bestAt = -1;
+  for (const input of node.inputs) {
+    if (!input || g.constant.has(input) || !g.fromImage.has(input)) continue;
+    const at = g.position.get(input) ?? -1;
+    if (at >= bestAt) {
+      best = input;
+      bestAt = at;
+    }
   }
-  return constant;
+  return best;
 }
 
 /**
- * Tensors to propose as blocks, from the graph alone: outputs of resolution changes, the inputs
- * of channel-axis Concats (skips), the sums of Adds of two computed tensors (residuals, to be
- * confirmed by classifyBlocks). Only float tensors of the main graph: others cannot be feature maps.
+ * The block output behind `tensor`: a skip Concat (an activation of it) entering a resampling op or
+ * the head joins the decoder's own path with an encoder tensor; the stage's end is that own path.
+ */
+function ownPath(tensor: string, g: GraphIndex): string {
+  const node = g.producer.get(pointwiseRoot(tensor, g).root);
+  return (node && isChannelConcat(node) && mainInput(node, g)) || tensor;
+}
+
+/**
+ * Whether the tensor `entering` resampling node `next` is itself only a step of a resampling: it
+ * is (a pointwise function of) another resampling op's output, and nothing else takes any tensor
+ * on the way.
+ */
+function transitInto(entering: string, next: NodeInfo, g: GraphIndex): string | undefined {
+  const chain = pointwiseRoot(entering, g);
+  const before = g.producer.get(chain.root);
+  if (!before || !changesResolution(before, g) || before.outputs[0] !== chain.root) return undefined;
+  const allowed = new Set<NodeInfo>([...chain.nodes, next]);
+  // The paddings between `entering` and `next`.
+  for (let t = next.inputs[0], i = 0; t !== entering && i < 8; i++) {
+    const pad = g.producer.get(t);
+    if (!pad) break;
+    allowed.add(pad);
+    t = pad.inputs[0];
+  }
+  const tensors = [chain.root, ...[...chain.nodes].flatMap((n) => n.outputs)];
+  const onlyInside = tensors.every((t) => (g.consumers.get(t) ?? []).every((n) => allowed.has(n)));
+  return onlyInside ? chain.root : undefined;
+}
+
+interface Proposal {
+  reasons: Set<CandidateReason>;
+  addInputs?: [string, string];
+  enters?: OpRef;
+  concat?: CandidateTensor['concat'];
+  head?: CandidateTensor['head'];
+  transit?: boolean;
+}
+
+/**
+ * Tensors to propose as blocks, from the graph alone (see the file comment), with each one's
+ * reasons and the nodes those name, in forward order. Only float tensors of the main graph that
+ * are computed from the inputs: others cannot be feature maps.
  */
 export function candidateTensors(info: OnnxModelInfo): Candidates {
-  const nodes = topologicalOrder(info.nodes);
+  const g = indexGraph(info);
   const types = inferElemTypes(info);
-  const constant = constantTensors(info, nodes);
-  const position = new Map<string, number>();
-  const producer = new Map<string, NodeInfo>();
-  nodes.forEach((node, i) => {
-    for (const o of node.outputs) {
-      position.set(o, i);
-      producer.set(o, node);
-    }
-  });
   const isFeatureMap = (t: string) =>
-    FLOAT_TYPES.has(types.get(t) ?? -1) && producer.has(t) && !constant.has(t);
+    FLOAT_TYPES.has(types.get(t) ?? -1) && g.producer.has(t) && !g.constant.has(t);
 
-  const byTensor = new Map<string, { reasons: Set<CandidateReason>; addInputs?: [string, string] }>();
-  const propose = (tensor: string, reason: CandidateReason, addInputs?: [string, string]) => {
+  // The tensor a float-to-float Cast or an Identity copies: the same values under the name of the
+  // node that computed them (guided-diffusion's GroupNorm32 casts every block output to float, and
+  // the trace then hands that copy to the skip Concat and to the next block).
+  const same = (tensor: string): string => {
+    let t = tensor;
+    for (let node = g.producer.get(t); node && (node.opType === 'Cast' || node.opType === 'Identity'); ) {
+      const input = node.inputs[0];
+      if (!input || types.get(input) !== types.get(t)) break;
+      t = input;
+      node = g.producer.get(t);
+    }
+    return t;
+  };
+  /** The ops that take `tensor`, looking through its copies; Shape and Size only read its dimensions. */
+  const following = (tensor: string, depth = 0): NodeInfo[] =>
+    (g.consumers.get(tensor) ?? []).flatMap((n) =>
+      SHAPE_OPS.has(n.opType)
+        ? []
+        : depth < 4 && n.outputs[0] && same(n.outputs[0]) === tensor
+          ? following(n.outputs[0], depth + 1)
+          : [n],
+    );
+  const byTensor = new Map<string, Proposal>();
+  const propose = (proposed: string, reason: CandidateReason, extra: Omit<Proposal, 'reasons'> = {}) => {
+    const tensor = same(proposed);
     if (!isFeatureMap(tensor)) return;
     const entry = byTensor.get(tensor) ?? { reasons: new Set() };
     entry.reasons.add(reason);
-    if (addInputs) entry.addInputs = addInputs;
+    // The first node that names a reason stays (a tensor concatenated twice keeps the first Concat).
+    for (const [k, v] of Object.entries(extra))
+      if (v !== undefined && !(k in entry)) Object.assign(entry, { [k]: v });
     byTensor.set(tensor, entry);
   };
+  const transit = new Set<string>();
   const concats: ConcatCandidate[] = [];
-  nodes.forEach((node, i) => {
+  g.nodes.forEach((node, i) => {
     if (node.domain !== '' && node.domain !== 'ai.onnx') return;
-    if (changesResolution(node) && node.outputs[0]) propose(node.outputs[0], 'resolution-change');
-    if (node.opType === 'Concat') {
-      // Channels: axis 1, or -3 counted from the end of NCHW.
-      const axis = ints(node, 'axis')[0];
-      if (axis !== 1 && axis !== -3) return;
-      const inputs = node.inputs.filter(isFeatureMap);
+    if (changesResolution(node, g) && node.inputs[0] && node.outputs[0]) {
+      propose(node.outputs[0], 'resolution-change');
+      const entering = ownPath(beforeNormalisation(beforePassThrough(node.inputs[0], g), g), g);
+      propose(entering, 'stage-end', { enters: opRef(node) });
+      const earlier = transitInto(entering, node, g);
+      if (earlier !== undefined) transit.add(same(entering)).add(same(earlier));
+    }
+    if (isChannelConcat(node)) {
+      const inputs = [...new Set(node.inputs.filter(isFeatureMap).map(same))].filter(isFeatureMap);
       if (inputs.length < 2) return;
-      for (const input of inputs) propose(input, 'skip-input');
-      concats.push({ node: node.name, position: i, inputs });
+      const newest = inputs.reduce((a, b) => (g.position.get(b)! > g.position.get(a)! ? b : a));
+      const sources = inputs.filter((t) => t !== newest && isAncestor(t, newest, g));
+      // Parallel branches joined on channels are no skip connection: not proposed for it.
+      if (sources.length)
+        for (const input of [...sources, newest])
+          propose(input, 'skip-input', {
+            concat: { ...opRef(node), side: input === newest ? 'decoder' : 'encoder' },
+          });
+      concats.push({ node: node.name, position: i, inputs, sources });
     }
     if (node.opType === 'Add' && node.inputs.length === 2) {
       const [a, b] = node.inputs;
-      if (a && b && !constant.has(a) && !constant.has(b)) propose(node.outputs[0], 'residual', [a, b]);
+      if (a && b && !g.constant.has(a) && !g.constant.has(b))
+        propose(node.outputs[0], 'residual', { addInputs: [a, b] });
     }
   });
+  for (const output of info.outputs) {
+    const head = predictionHead(output.name, g);
+    if (head)
+      propose(ownPath(head.input, g), 'last-block', {
+        head: { output: output.name, conv: head.conv, normalised: head.normalised },
+      });
+  }
+  for (const t of transit) {
+    const entry = byTensor.get(t);
+    if (entry) entry.transit = true;
+  }
 
   const tensors: CandidateTensor[] = [...byTensor]
-    .map(([tensor, { reasons, addInputs }]) => {
-      const node = producer.get(tensor)!;
+    .map(([tensor, { reasons, ...extra }]) => {
+      const node = g.producer.get(tensor)!;
       return {
         tensor,
         node: node.name,
         op: node.opType,
-        position: position.get(tensor)!,
+        position: g.position.get(tensor)!,
         reasons: [...reasons],
-        ...(addInputs && { addInputs }),
+        ...extra,
+        consumers: following(tensor).map(opRef),
       };
     })
     .sort((x, y) => x.position - y.position);
+  const isCandidate = new Set(tensors.map((c) => c.tensor));
+  const withPaths = tensors.map((c) => ({ ...c, path: pathTo(c.tensor, isCandidate, g) }));
+
   const fetch: GraphOutputSpec[] = tensors.map((c) => ({ name: c.tensor, elemType: types.get(c.tensor)! }));
   const listed = new Set(fetch.map((f) => f.name));
   for (const c of tensors) {
     for (const input of c.addInputs ?? []) {
       // Graph inputs' shapes are known from the feeds; producers' outputs must be fetched.
-      if (listed.has(input) || !producer.has(input)) continue;
+      if (listed.has(input) || !g.producer.has(input)) continue;
       const elemType = types.get(input);
       if (elemType === undefined) continue;
       listed.add(input);
       fetch.push({ name: input, elemType });
     }
   }
-  return { tensors, concats, fetch };
+  return { tensors: withPaths, concats, fetch };
 }
 
-export interface ClassifiedBlock {
-  /** The producing node's name as in the graph ("/down_blocks.0/resnets.1/Add"), unique. */
-  readonly name: string;
-  /** The tensor holding the feature map. */
-  readonly output: string;
-  readonly op: string;
-  readonly position: number;
-  readonly stage: BlockStage;
-  /** 0 = the largest spatial size among the blocks. */
-  readonly level: number;
-  readonly resolution: readonly [number, number];
-  readonly channels: number;
-  readonly reasons: readonly CandidateReason[];
-  /** The last block of its stage at its level: the default selection. */
-  readonly preselected: boolean;
-}
-
-export interface ClassifyOptions {
-  /** Tensors never to propose (the prediction output: a manifest's blocks may not include it). */
-  readonly exclude?: ReadonlySet<string>;
-}
-
-const sameDims = (a: readonly number[] | undefined, b: readonly number[] | undefined) =>
-  a !== undefined && b !== undefined && a.length === b.length && a.every((d, i) => d === b[i]);
-
-/** Decides each tensor's stage: "which side of the U" it is on. */
-function stageRule(
-  kept: readonly { tensor: string; position: number; dims: readonly number[] }[],
-  concats: readonly ConcatCandidate[],
-  positionOf: ReadonlyMap<string, number>,
-  shapes: ReadonlyMap<string, readonly number[]>,
-  batch: number,
-): (position: number) => BlockStage {
-  // Skip concats: at least two 4-D feature maps of one spatial size, joined on channels.
-  const skips = concats.flatMap((c) => {
-    const maps = c.inputs.filter((t) => {
-      const d = shapes.get(t);
-      return d?.length === 4 && d[0] === batch && positionOf.has(t);
-    });
-    if (maps.length < 2) return [];
-    const [h, w] = shapes.get(maps[0])!.slice(2);
-    if (!maps.every((t) => shapes.get(t)![2] === h && shapes.get(t)![3] === w)) return [];
-    // The newest input is the decoder's own path; the others come from the encoder.
-    const newest = Math.max(...maps.map((t) => positionOf.get(t)!));
-    return [
-      { position: c.position, sources: maps.map((t) => positionOf.get(t)!).filter((p) => p !== newest) },
-    ];
-  });
-  if (skips.length) {
-    const decoderStart = Math.min(...skips.map((s) => s.position));
-    // The encoder ends at its last tensor that a decoder Concat takes.
-    const sources = skips.flatMap((s) => s.sources).filter((p) => p < decoderStart);
-    const encoderEnd = sources.length ? Math.max(...sources) : -1;
-    return (p) => (p >= decoderStart ? 'up' : p <= encoderEnd ? 'down' : 'mid');
+/** The ops on the image's path back from `tensor` to the previous candidate (or a graph input). */
+function pathTo(tensor: string, isCandidate: ReadonlySet<string>, g: GraphIndex): CandidatePath {
+  const ops: OpRef[] = [];
+  let t: string | undefined = tensor;
+  while (t !== undefined && (t === tensor || !isCandidate.has(t))) {
+    const node = g.producer.get(t);
+    if (!node) break;
+    if (ops.length === MAX_PATH_OPS) return { from: null, ops: ops.reverse(), truncated: true };
+    ops.push(opRef(node));
+    t = mainInput(node, g);
   }
-  // No concatenated skips (additive skips, or no U at all): the lowest resolution is the middle.
-  const area = (d: readonly number[]) => d[2] * d[3];
-  const smallest = Math.min(...kept.map((k) => area(k.dims)));
-  const atSmallest = kept.filter((k) => area(k.dims) === smallest).map((k) => k.position);
-  const first = Math.min(...atSmallest);
-  const last = Math.max(...atSmallest);
-  return (p) => (p < first ? 'down' : p > last ? 'up' : 'mid');
-}
-
-/** Block names: node names as the graph has them, tensor names where those are missing or shared. */
-function uniqueNames(kept: readonly { tensor: string; node: string }[]): string[] {
-  const count = new Map<string, number>();
-  for (const k of kept) if (k.node) count.set(k.node, (count.get(k.node) ?? 0) + 1);
-  const used = new Set<string>();
-  return kept.map((k) => {
-    let name = k.node && count.get(k.node) === 1 ? k.node : k.tensor;
-    for (let i = 2; used.has(name); i++) name = `${k.tensor} #${i}`;
-    used.add(name);
-    return name;
-  });
-}
-
-/**
- * The candidates that are feature maps of one image (rank 4, the image's batch), with Adds kept
- * only when both inputs have the sum's shape; grouped into stages (the decoder starts at the first
- * skip Concat, the encoder ends at the last skip source before it, mid between; without Concat
- * skips, around the lowest resolution) and levels (rank of the spatial size, largest = 0), with
- * the last block of each stage at each level preselected. Forward order.
- */
-export function classifyBlocks(
-  candidates: Candidates,
-  shapes: ReadonlyMap<string, readonly number[]>,
-  imageDims: readonly number[],
-  options: ClassifyOptions = {},
-): ClassifiedBlock[] {
-  const batch = imageDims[0];
-  const kept = candidates.tensors.flatMap((c) => {
-    const dims = shapes.get(c.tensor);
-    if (dims?.length !== 4 || dims[0] !== batch || options.exclude?.has(c.tensor)) return [];
-    const residual = c.addInputs?.every((input) => sameDims(shapes.get(input), dims)) ?? false;
-    const reasons = c.reasons.filter((r) => r !== 'residual' || residual);
-    return reasons.length ? [{ ...c, dims, reasons }] : [];
-  });
-  if (!kept.length) return [];
-
-  const positionOf = new Map(candidates.tensors.map((c) => [c.tensor, c.position]));
-  const stageOf = stageRule(kept, candidates.concats, positionOf, shapes, batch);
-  const sizes = [...new Set(kept.map((k) => `${k.dims[2]}x${k.dims[3]}`))]
-    .map((s) => s.split('x').map(Number))
-    .sort((a, b) => b[0] * b[1] - a[0] * a[1] || b[0] - a[0]);
-  const levelOf = (d: readonly number[]) => sizes.findIndex(([h, w]) => h === d[2] && w === d[3]);
-  const names = uniqueNames(kept);
-
-  const blocks = kept.map((k, i) => ({
-    name: names[i],
-    output: k.tensor,
-    op: k.op,
-    position: k.position,
-    stage: stageOf(k.position),
-    level: levelOf(k.dims),
-    resolution: [k.dims[2], k.dims[3]] as const,
-    channels: k.dims[1],
-    reasons: k.reasons,
-    preselected: false,
-  }));
-  const lastOfGroup = new Map<string, number>();
-  blocks.forEach((b, i) => {
-    lastOfGroup.set(`${b.stage}/${b.level}`, i);
-  });
-  const chosen = new Set(lastOfGroup.values());
-  return blocks.map((b, i) => ({ ...b, preselected: chosen.has(i) }));
+  return { from: t !== undefined && isCandidate.has(t) ? t : null, ops: ops.reverse(), truncated: false };
 }

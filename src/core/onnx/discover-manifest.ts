@@ -7,11 +7,13 @@ import type {
   Manifest,
   ManifestPreprocessing,
   ManifestSchedule,
+  ManifestSkip,
   ManifestTimestep,
   PredictionType,
+  PredictionVariance,
   TimestepConvention,
 } from '../manifest/types';
-import type { ClassifiedBlock } from './discover-blocks';
+import type { ClassifiedBlock, SkipEdge } from './discover-classify';
 import type { InputRoles, PredictionOutput } from './discover-roles';
 
 /** What manifestFromDiscovery needs of a discovery. */
@@ -21,6 +23,8 @@ export interface DiscoveryForManifest {
   readonly imageDims: readonly number[];
   readonly prediction: PredictionOutput;
   readonly blocks: readonly ClassifiedBlock[];
+  /** The skip connections between blocks (skipEdges), drawn between the chosen ones. */
+  readonly skips?: readonly SkipEdge[];
 }
 
 export interface ManifestChoices {
@@ -36,6 +40,11 @@ export interface ManifestChoices {
   readonly schedule?: ManifestSchedule;
   /** Default: epsilon ("sample" under the `sigma` convention). */
   readonly predictionType?: PredictionType;
+  /**
+   * How to read the variance half of a 2·C-channel prediction output (default `learned_range`,
+   * guided-diffusion's); ignored for a C-channel output, which has none.
+   */
+  readonly variance?: PredictionVariance;
   /**
    * What the timestep input's number means; absent leaves it unstated ("index"), which the app
    * shows as an assumption for a float timestep until the user chooses.
@@ -64,7 +73,7 @@ function invalid(message: string): DiffProbeError {
 
 /**
  * The manifest (docs/manifest.md) for a discovered model. Block outputs may be tensors inside the
- * graph: the loader adds them as graph outputs. Skips are not written.
+ * graph: the loader adds them as graph outputs. Skips are written between the chosen blocks.
  *
  * @throws DiffProbeError('model-unsupported') for an image of other than 1 or 3 channels;
  *   ('manifest-invalid') for a chosen block or extra-input value that the discovery does not have.
@@ -86,6 +95,9 @@ export function manifestFromDiscovery(discovery: DiscoveryForManifest, choices: 
       `blocks: ${unknown.map((n) => JSON.stringify(n)).join(', ')} are not among the discovered blocks`,
     );
   if (!wanted.size) throw invalid('blocks: choose at least one block');
+
+  const chosen = discovery.blocks.filter((b) => wanted.has(b.name));
+  const skips = skipsBetween(chosen, discovery.skips ?? []);
 
   const values = choices.extraInputValues ?? {};
   const extraNames = new Set(roles.extras.map((e) => e.name));
@@ -109,7 +121,7 @@ export function manifestFromDiscovery(discovery: DiscoveryForManifest, choices: 
     color: channels === 1 ? 'grayscale' : 'rgb',
     mean: perChannel(0.5),
     std: perChannel(0.5),
-    invert: false,
+    invert: 'never',
     ...choices.preprocessing,
   };
   return {
@@ -125,21 +137,40 @@ export function manifestFromDiscovery(discovery: DiscoveryForManifest, choices: 
     prediction: {
       type: convention === 'sigma' ? 'sample' : (choices.predictionType ?? 'epsilon'),
       output: prediction.output,
+      ...(prediction.learnedVariance && { variance: choices.variance ?? 'learned_range' }),
     },
     schedule: choices.schedule ?? DEFAULT_SCHEDULE,
     ...(roles.extras.length > 0 && {
       extraInputs: roles.extras.map((e) => ({ ...e, value: values[e.name] ?? e.value })),
     }),
     // Forward order, whatever order the names were picked in.
-    blocks: discovery.blocks
-      .filter((b) => wanted.has(b.name))
-      .map((b) => ({
-        name: b.name,
-        output: b.output,
-        stage: b.stage,
-        level: b.level,
-        resolution: [b.resolution[0], b.resolution[1]] as const,
-        channels: b.channels,
-      })),
+    blocks: chosen.map((b) => ({
+      name: b.name,
+      output: b.output,
+      stage: b.stage,
+      level: b.level,
+      resolution: [b.resolution[0], b.resolution[1]] as const,
+      channels: b.channels,
+    })),
+    ...(skips.length > 0 && { skips }),
   };
+}
+
+/**
+ * The skips to draw between the chosen blocks (forward order, with their graph positions): from
+ * an edge's encoder block to the first chosen block after its Concat, when both are chosen.
+ */
+export function skipsBetween(
+  chosen: readonly { readonly name: string; readonly position: number }[],
+  edges: readonly SkipEdge[],
+): ManifestSkip[] {
+  const names = new Set(chosen.map((b) => b.name));
+  const seen = new Set<string>();
+  return edges.flatMap((e) => {
+    const to = chosen.find((b) => b.position > e.position);
+    const key = `${e.from}\n${to?.name}`;
+    if (!to || !names.has(e.from) || seen.has(key)) return [];
+    seen.add(key);
+    return [{ from: e.from, to: to.name }];
+  });
 }

@@ -4,12 +4,15 @@
  * prediction, the shapes of one dry run), for models that come without a manifest.
  */
 import { DiffProbeError } from '../errors';
-import type { ManifestExtraInput, TensorDtype, TimestepDtype, TimestepRank } from '../manifest/types';
+import { predictionShapeProblem } from '../manifest/prediction';
+import type { ManifestExtraInput, TensorDtype, TimestepRank } from '../manifest/types';
 import { findConditions } from './discover-conditions';
 import { type Dim, ElemType, elemTypeName, type OnnxModelInfo, type ValueInfo } from './reader';
 
 export interface ImageRole {
   readonly name: string;
+  /** float16 for a float16 export (fed float16, cast at the boundary). */
+  readonly dtype: 'float32' | 'float16';
   readonly channels: number;
   /** null where the graph leaves the size symbolic (a fully convolutional export). */
   readonly height: number | null;
@@ -20,7 +23,7 @@ export interface ImageRole {
 
 export interface TimestepRole {
   readonly name: string;
-  readonly dtype: TimestepDtype;
+  readonly dtype: TensorDtype;
   /** 1: one timestep per image, [N]; 0: a scalar for the whole batch; 2: [N, 1]; 4: [N, 1, 1, 1]. */
   readonly rank: TimestepRank;
 }
@@ -70,15 +73,15 @@ const DTYPES: Partial<Record<number, TensorDtype>> = {
   [ElemType.FLOAT]: 'float32',
   [ElemType.INT64]: 'int64',
   [ElemType.INT32]: 'int32',
+  [ElemType.FLOAT16]: 'float16',
 };
-
-/** A timestep may also be float16 (an fp16 export's); extra inputs are fed float32 or integers. */
-const TIMESTEP_DTYPES: Partial<Record<number, TimestepDtype>> = { ...DTYPES, [ElemType.FLOAT16]: 'float16' };
 
 /** [N, 1, 1, 1]: a timestep shaped to broadcast against the image, not a 1×1 image. */
 const isBroadcastColumn = (dims: readonly Dim[]) => dims.length === 4 && dims.slice(1).every((d) => d === 1);
 const is4dFloat = (v: ValueInfo) =>
-  v.elemType === ElemType.FLOAT && v.dims?.length === 4 && !isBroadcastColumn(v.dims);
+  (v.elemType === ElemType.FLOAT || v.elemType === ElemType.FLOAT16) &&
+  v.dims?.length === 4 &&
+  !isBroadcastColumn(v.dims);
 
 /** The timestep ranks DiffProbe feeds: [], [N], [N, 1] and [N, 1, 1, 1]; null for any other shape. */
 function timestepRank(dims: readonly Dim[] | null): TimestepRank | null {
@@ -88,8 +91,7 @@ function timestepRank(dims: readonly Dim[] | null): TimestepRank | null {
   if (isBroadcastColumn(dims)) return 4;
   return null;
 }
-const isTimestepLike = (v: ValueInfo) =>
-  TIMESTEP_DTYPES[v.elemType] !== undefined && timestepRank(v.dims) !== null;
+const isTimestepLike = (v: ValueInfo) => DTYPES[v.elemType] !== undefined && timestepRank(v.dims) !== null;
 /** "t", "timestep(s)", "time", "sigma(s)" as a name or a word of one ("c_noise_t", "time_cond"). */
 const TIMESTEP_NAME = /(^|[^a-z])t($|[^a-z])|time|sigma/i;
 
@@ -101,6 +103,7 @@ function imageRole(v: ValueInfo, all: readonly ValueInfo[]): ImageRole {
     );
   return {
     name: v.name,
+    dtype: v.elemType === ElemType.FLOAT16 ? 'float16' : 'float32',
     channels: c,
     height: typeof h === 'number' ? h : null,
     width: typeof w === 'number' ? w : null,
@@ -152,7 +155,7 @@ function pickTimestep(
     const chosen = candidates.find((v) => v.name === timestepInput);
     if (!chosen) {
       const named = rest.find((v) => v.name === timestepInput);
-      if (named && TIMESTEP_DTYPES[named.elemType]) throw badTimestepShape(named, all);
+      if (named && DTYPES[named.elemType]) throw badTimestepShape(named, all);
       throw unsupported(
         `${JSON.stringify(timestepInput)} is not a timestep input of the model (${TIMESTEP_SHAPES}); found inputs: ${describeInputs(all)}`,
       );
@@ -161,7 +164,7 @@ function pickTimestep(
   }
   // A timestep-named input of a shape DiffProbe cannot feed must not leave the role to a class label.
   const misshapen = rest.filter(
-    (v) => TIMESTEP_NAME.test(v.name) && TIMESTEP_DTYPES[v.elemType] && !isTimestepLike(v),
+    (v) => TIMESTEP_NAME.test(v.name) && DTYPES[v.elemType] && !isTimestepLike(v),
   );
   if (misshapen.length && !candidates.some((v) => TIMESTEP_NAME.test(v.name)))
     throw badTimestepShape(misshapen[0], all);
@@ -183,7 +186,7 @@ function extraInput(v: ValueInfo, all: readonly ValueInfo[]): ManifestExtraInput
   const dtype = DTYPES[v.elemType];
   if (!dtype)
     throw unsupported(
-      `input ${JSON.stringify(v.name)} is ${elemTypeName(v.elemType)}; DiffProbe can feed float32, int64 or int32 extra inputs; found inputs: ${describeInputs(all)}`,
+      `input ${JSON.stringify(v.name)} is ${elemTypeName(v.elemType)}; DiffProbe can feed float32, float16, int64 or int32 extra inputs; found inputs: ${describeInputs(all)}`,
     );
   if (!v.dims)
     throw unsupported(`input ${JSON.stringify(v.name)} has no shape in the graph, so its size is unknown`);
@@ -194,9 +197,10 @@ function extraInput(v: ValueInfo, all: readonly ValueInfo[]): ManifestExtraInput
 }
 
 /**
- * The roles of the graph's inputs: the image (a 4-D float32 input: the only one, or the only one
- * with 1, 3 or 4 channels; never [N, 1, 1, 1]), the timestep ([], [N], [N, 1] or [N, 1, 1, 1],
- * float32/float16/int64/int32; by name when several could be), the rest as extra inputs fed zeros.
+ * The roles of the graph's inputs: the image (a 4-D float32 or float16 input: the only one, or the
+ * only one with 1, 3 or 4 channels; never [N, 1, 1, 1]), the timestep ([], [N], [N, 1] or
+ * [N, 1, 1, 1], float32/float16/int64/int32; by name when several could be), the rest as extra
+ * inputs fed zeros.
  *
  * @returns `{ ambiguousImage }` when two inputs could be the image: call again with `imageInput`.
  * @throws DiffProbeError('model-unsupported') naming the problem and listing the inputs.
@@ -220,7 +224,7 @@ export function findInputRoles(info: OnnxModelInfo, choices: RoleChoices = {}): 
     imageCandidates: inputs.filter(is4dFloat).map((v) => v.name),
     timestep: {
       name: timestep.name,
-      dtype: TIMESTEP_DTYPES[timestep.elemType]!,
+      dtype: DTYPES[timestep.elemType]!,
       rank: timestepRank(timestep.dims)!,
     },
     extras,
@@ -257,6 +261,18 @@ export function findPrediction(
   if (same.length) return { output: pick(same).name, channels: c, learnedVariance: false };
   const doubled = withChannels(2 * c);
   if (doubled.length) return { output: pick(doubled).name, channels: 2 * c, learnedVariance: true };
+  // An output of the image's batch and size with another channel count (2·C + 1, say) is surely
+  // the prediction: say what is wrong with its channels rather than only listing shapes.
+  const sized = outputs.find(
+    (o) => o.dims?.length === 4 && o.dims[0] === n && o.dims[2] === h && o.dims[3] === w,
+  );
+  if (sized?.dims) {
+    const problem = predictionShapeProblem(sized.dims, [n, c, h, w], undefined);
+    throw unsupported(`the prediction output ${JSON.stringify(sized.name)} ${problem}`, {
+      output: sized.name,
+      dims: [...sized.dims],
+    });
+  }
   const listed = outputs.map((o) => `${o.name} ${o.dims ? `[${o.dims.join(', ')}]` : '(not computed)'}`);
   throw unsupported(
     `no graph output has the image's shape [${imageDims.join(', ')}] (or twice its channels); the outputs are ${listed.join(', ') || 'none'}`,

@@ -60,7 +60,7 @@ describe('findInputRoles', () => {
   it('finds x_t and t in the default model', () => {
     const info = readModel(new Uint8Array(readFileSync('public/models/fashion-mnist-ddpm/model.onnx')));
     expect(roles(info)).toEqual({
-      image: { name: 'x_t', channels: 1, height: 28, width: 28, fixedBatch: null },
+      image: { name: 'x_t', dtype: 'float32', channels: 1, height: 28, width: 28, fixedBatch: null },
       imageCandidates: ['x_t'],
       timestep: { name: 't', dtype: 'float32', rank: 1 },
       extras: [],
@@ -95,7 +95,14 @@ describe('findInputRoles', () => {
       ]),
     );
     expect(scalar.timestep).toEqual({ name: 'sigma', dtype: 'float32', rank: 0 });
-    expect(scalar.image).toEqual({ name: 'x', channels: 1, height: null, width: null, fixedBatch: null });
+    expect(scalar.image).toEqual({
+      name: 'x',
+      dtype: 'float32',
+      channels: 1,
+      height: null,
+      width: null,
+      fixedBatch: null,
+    });
     // A single "t" token counts as a name ("c_t"), letters around a t do not ("attention").
     const named = roles(
       graphWith([
@@ -206,14 +213,23 @@ describe('findInputRoles', () => {
       unsupportedMessage(() =>
         findInputRoles(
           graphWith([
-            { name: 'latent', elemType: 10, dims: ['N', 4, 64, 64] },
+            { name: 'latent', elemType: 6, dims: ['N', 4, 64, 64] },
             { name: 't', elemType: I64, dims: ['N'] },
           ]),
         ),
       ),
     ).toBe(
-      'the model expects a 4-D float input NCHW (the noisy image); found inputs: latent (float16 [N, 4, 64, 64]), t (int64 [N])',
+      'the model expects a 4-D float input NCHW (the noisy image); found inputs: latent (int32 [N, 4, 64, 64]), t (int64 [N])',
     );
+    // A float16 export's image input is an image input (fed float16, cast at the boundary).
+    expect(
+      roles(
+        graphWith([
+          { name: 'sample', elemType: 10, dims: ['N', 3, 32, 32] },
+          { name: 'timestep', elemType: 10, dims: [] },
+        ]),
+      ),
+    ).toMatchObject({ image: { name: 'sample', dtype: 'float16' }, timestep: { dtype: 'float16', rank: 0 } });
     expect(
       unsupportedMessage(() => findInputRoles(graphWith([{ name: 'x', elemType: F, dims: ['N', 3, 8, 8] }]))),
     ).toBe(
@@ -229,7 +245,7 @@ describe('findInputRoles', () => {
           ]),
         ),
       ),
-    ).toMatch(/^input "mask" is bool; DiffProbe can feed float32, int64 or int32 extra inputs/);
+    ).toMatch(/^input "mask" is bool; DiffProbe can feed float32, float16, int64 or int32 extra inputs/);
     expect(
       unsupportedMessage(() =>
         findInputRoles(
@@ -267,14 +283,18 @@ describe('findPrediction', () => {
       unsupportedMessage(() =>
         findPrediction(
           [
-            { name: 'y', dims: [1, 4, 8, 8] },
+            { name: 'y', dims: [1, 4, 4, 4] },
             { name: 'z', dims: undefined },
           ],
           [1, 3, 8, 8],
         ),
       ),
     ).toBe(
-      "no graph output has the image's shape [1, 3, 8, 8] (or twice its channels); the outputs are y [1, 4, 8, 8], z (not computed)",
+      "no graph output has the image's shape [1, 3, 8, 8] (or twice its channels); the outputs are y [1, 4, 4, 4], z (not computed)",
+    );
+    // The image's batch and size with another channel count: the channels are what is wrong.
+    expect(unsupportedMessage(() => findPrediction([{ name: 'y', dims: [1, 7, 8, 8] }], [1, 3, 8, 8]))).toBe(
+      'the prediction output "y" gives [1,7,8,8]: 7 channels for a 3-channel input; DiffProbe reads C = 3 channels (the prediction) or 2·C = 6 ([prediction | learned variance]), so this output cannot be read (2·C + 1: an extra channel no known parameterisation has)',
     );
   });
 });
@@ -284,21 +304,21 @@ describe('candidateTensors on a synthetic U-Net', () => {
   const found = candidateTensors(info);
   const byNode = new Map(found.tensors.map((c) => [c.node, c]));
 
-  it('proposes resolution changes, skip inputs and Adds of two computed tensors, in forward order', () => {
+  it('proposes resolution changes and what enters them, skip inputs, Adds of two computed tensors and the head’s input, in forward order', () => {
     expect(found.tensors.map((c) => [c.node, c.reasons.join('+')])).toEqual([
       ['/down_blocks.0/resnets.0/Add', 'residual'],
-      ['/down_blocks.0/resnets.0/Add_1', 'residual+skip-input'],
+      ['/down_blocks.0/resnets.0/Add_1', 'residual+stage-end+skip-input'],
       ['/down_blocks.0/downsamplers.0/conv/Conv', 'resolution-change'],
-      ['/down_blocks.1/resnets.0/Add', 'residual+skip-input'],
+      ['/down_blocks.1/resnets.0/Add', 'residual+stage-end+skip-input'],
       ['/down_blocks.1/downsamplers.0/conv/Conv', 'resolution-change'],
       ['/down_blocks.2/resnets.0/Add', 'residual+skip-input'],
       ['/mid block/resnets.0/Add', 'residual+skip-input'],
-      ['/up_blocks.0/resnets.0/Add', 'residual'],
+      ['/up_blocks.0/resnets.0/Add', 'residual+stage-end'],
       ['/up_blocks.0/upsamplers.0/Resize', 'resolution-change'],
       ['/up_blocks.0/upsamplers.0/conv/Conv', 'skip-input'],
-      ['/up_blocks.1/resnets.0/Add', 'residual'],
+      ['/up_blocks.1/resnets.0/Add', 'residual+stage-end'],
       ['/up_blocks.1/upsamplers.0/ConvTranspose', 'resolution-change+skip-input'],
-      ['/up_blocks.2/resnets.0/Add', 'residual'],
+      ['/up_blocks.2/resnets.0/Add', 'residual+last-block'],
     ]);
     const positions = found.tensors.map((c) => c.position);
     expect(positions).toEqual([...positions].sort((a, b) => a - b));
@@ -462,11 +482,15 @@ describe('manifestFromDiscovery', () => {
     resolution: [28 >> level, 28 >> level],
     channels: 32,
     reasons: ['residual'],
+    why: ['sum of a residual connection'],
+    transit: false,
     preselected,
+    consumers: [],
+    path: { from: null, ops: [], truncated: false },
   });
   const discovery: DiscoveryForManifest = {
     roles: {
-      image: { name: 'x_t', channels: 1, height: 28, width: 28, fixedBatch: null },
+      image: { name: 'x_t', dtype: 'float32', channels: 1, height: 28, width: 28, fixedBatch: null },
       imageCandidates: ['x_t'],
       timestep: { name: 't', dtype: 'float32', rank: 1 },
       extras: [],
@@ -492,7 +516,7 @@ describe('manifestFromDiscovery', () => {
       color: 'grayscale',
       mean: [0.5],
       std: [0.5],
-      invert: false,
+      invert: 'never',
     });
     expect(m.blocks.map((b) => b.name)).toEqual(['/down.0/res/Add_1', '/mid/Add', '/up.0/Add']);
     expect(m.blocks[0]).toEqual({

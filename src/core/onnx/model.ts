@@ -8,10 +8,10 @@ import { type DeferredBytes, ProtoWriter } from './protobuf';
 export type { DeferredBytes };
 
 /** ONNX TensorProto.DataType values used here. */
-export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, BOOL: 9, DOUBLE: 11 } as const;
+export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, BOOL: 9, FLOAT16: 10, DOUBLE: 11 } as const;
 export type DataTypeCode = (typeof DataType)[keyof typeof DataType];
 
-export type AttributeValue = number | readonly number[] | { float: number };
+export type AttributeValue = number | readonly number[] | { float: number } | { string: string };
 
 export interface NodeSpec {
   readonly op: string;
@@ -19,7 +19,7 @@ export interface NodeSpec {
   readonly name?: string;
   readonly inputs: readonly string[];
   readonly outputs: readonly string[];
-  /** Integers (and integer lists) as `INT`/`INTS`; `{ float }` as `FLOAT`. */
+  /** Integers (and integer lists) as `INT`/`INTS`; `{ float }` as `FLOAT`; `{ string }` as `STRING`. */
   readonly attributes?: Readonly<Record<string, AttributeValue>>;
 }
 
@@ -54,6 +54,7 @@ function attribute(name: string, value: AttributeValue): ProtoWriter {
   const w = new ProtoWriter().string(1, name);
   if (typeof value === 'number') w.int(3, value).int(20, 2);
   else if ('float' in value) w.float(2, value.float).int(20, 1);
+  else if ('string' in value) w.string(4, value.string).int(20, 3);
   else w.packedInts(8, value).int(20, 7);
   return w;
 }

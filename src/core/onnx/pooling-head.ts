@@ -20,6 +20,7 @@
 import { DiffProbeError } from '../errors';
 import type { Manifest } from '../manifest/types';
 import type { Pooling } from '../pooling';
+import { inferElemTypes } from './elem-types';
 import { DataType, type InitializerSpec, type NodeSpec } from './model';
 import { ElemType, type OnnxModelInfo } from './reader';
 import { extractSubgraph, type GraphHead, type SubgraphStats } from './subgraph';
@@ -30,6 +31,8 @@ export interface PoolTarget {
   readonly channels: number;
   readonly height: number;
   readonly width: number;
+  /** The map's element type when not float32: a float16 map is cast to float32 before pooling. */
+  readonly elemType?: number;
 }
 
 export interface PoolingHead extends GraphHead {
@@ -101,8 +104,20 @@ export function poolingHead(
     return name;
   };
   targets.forEach((target, i) => {
-    const { tensor, channels, height, width } = target;
+    const { channels, height, width } = target;
     const at = `${prefix}/${i}`;
+    // float16 maps (a float16 model's) are pooled in float32: sums of many halves lose digits.
+    let tensor = target.tensor;
+    if (target.elemType === ElemType.FLOAT16) {
+      tensor = `${at}/float32`;
+      nodes.push({
+        op: 'Cast',
+        name: `${at}/Cast`,
+        inputs: [target.tensor],
+        outputs: [tensor],
+        attributes: { to: ElemType.FLOAT },
+      });
+    }
     const out = `${at}/pooled`;
     let guard: string | null = null;
     if (pooling.kind === 'avg') {
@@ -202,10 +217,18 @@ export function blockExtractionModel(
   pooling: Pooling,
 ): BlockExtractionPlan {
   const byName = new Map(manifest.blocks.map((b) => [b.name, b]));
+  const types = inferElemTypes(info);
   const targets = blocks.map((name) => {
     const b = byName.get(name);
     if (!b) throw new DiffProbeError('model-mismatch', `no block ${JSON.stringify(name)} in the manifest`);
-    return { tensor: b.output, channels: b.channels, height: b.resolution[0], width: b.resolution[1] };
+    const elemType = types.get(b.output);
+    return {
+      tensor: b.output,
+      channels: b.channels,
+      height: b.resolution[0],
+      width: b.resolution[1],
+      ...(elemType !== undefined && { elemType }),
+    };
   });
   const outputs: Record<string, string> = {};
   const guards: Record<string, string> = {};

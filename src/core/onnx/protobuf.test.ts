@@ -23,9 +23,11 @@ describe('ProtoWriter', () => {
     expect(out[3]).toBe(7);
   });
 
-  it('refuses numbers a varint cannot hold', () => {
-    expect(() => new ProtoWriter().int(1, -1)).toThrow(RangeError);
+  it('writes a negative int as protobuf does (int64 two’s complement, 10 bytes), refuses unsafe numbers', () => {
+    expect([...new ProtoWriter().int(1, -1).finish()]).toEqual([8, ...new Array(9).fill(0xff), 1]);
+    expect([...new ProtoWriter().int(1, -2).finish()]).toEqual([8, 0xfe, ...new Array(8).fill(0xff), 1]);
     expect(() => new ProtoWriter().int(1, 2 ** 60)).toThrow(RangeError);
+    expect(() => new ProtoWriter().int(1, 0.5)).toThrow(RangeError);
   });
 });
 

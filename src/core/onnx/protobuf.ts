@@ -56,7 +56,17 @@ export class ProtoWriter {
   }
 
   private varint(value: number): void {
-    if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`protobuf varint: ${value}`);
+    if (!Number.isSafeInteger(value)) throw new RangeError(`protobuf varint: ${value}`);
+    if (value < 0) {
+      // int64 two's complement, as protobuf writes a negative int32/int64 (axis = -1): 10 bytes.
+      let b = (1n << 64n) + BigInt(value);
+      while (b >= 0x80n) {
+        this.scratch.push(Number(b & 0x7fn) | 0x80);
+        b >>= 7n;
+      }
+      this.scratch.push(Number(b));
+      return;
+    }
     let v = value;
     while (v >= 0x80) {
       this.scratch.push((v % 0x80) | 0x80);
@@ -69,7 +79,7 @@ export class ProtoWriter {
     this.varint(field * 8 + wire);
   }
 
-  /** A non-negative integer field (int32/int64/enum). */
+  /** An integer field (int32/int64/enum); negative values as int64 two's complement. */
   int(field: number, value: number): this {
     this.tag(field, VARINT);
     this.varint(value);

@@ -6,6 +6,7 @@ import { PixelCanvas } from '../../ui/PixelCanvas';
 import { AddImages } from './AddImages';
 import { bundledChoiceLabel } from './bundled-choice';
 import { chooseBundledData } from './commands';
+import { UploadBatches } from './UploadBatches';
 import { YourImages } from './YourImages';
 
 const PAGE = 48;
@@ -55,6 +56,8 @@ export function ImagesPanel() {
       <div className="images">
         <AddImages />
         <YourImages />
+        <UploadBatches />
+        <UploadBatches />
         {offered ? <BundledChoice /> : <p className="muted">Loading the bundled images…</p>}
       </div>
     );
@@ -71,6 +74,7 @@ export function ImagesPanel() {
     <div className="images">
       <AddImages />
       <YourImages />
+      <UploadBatches />
       {offered && <BundledChoice />}
       <div className="images-toolbar">
         <label htmlFor={filterId}>Class</label>

@@ -1,3 +1,4 @@
+import { describePolarity } from '../../core/image/polarity';
 import { useStore } from '../../state/store';
 import { PixelCanvas } from '../../ui/PixelCanvas';
 import { RgbaCanvas } from '../../ui/RgbaCanvas';
@@ -62,6 +63,13 @@ export function YourImages() {
               {u.className && <strong>{u.className} · </strong>}
               {u.name}
             </small>
+            {u.status === 'ready' && u.polarity && (
+              <small className="muted" title={describePolarity(u.polarity)}>
+                {u.polarity.inverted ? 'inverted' : 'not inverted'}
+                {u.polarity.nearTie ? ' (near-tie)' : ''}
+                {u.decoder === 'browser' ? ' · browser-decoded' : ''}
+              </small>
+            )}
             {u.status === 'failed' && u.error && <small className="error-text">{u.error}</small>}
             <input
               className="class-input"

@@ -1,9 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DiffProbeError } from '../../core/errors';
-import { inputKey, type UploadedImage } from '../../data/uploads';
+import { decidePolarity, type InvertMode } from '../../core/image/polarity';
+import { inputIdentity, inputKey, type UploadedImage } from '../../data/uploads';
 import { getState, useStore } from '../../state/store';
 import { A, B, upload } from '../../state/test-models';
-import { reconvertUploads } from './commands';
+import { createFeatureSet } from '../extraction/feature-set';
+import { batchLabel, reconvertUploads, setBatchInvert } from './commands';
 
 const initial = getState();
 beforeEach(() => useStore.setState(initial, true));
@@ -103,5 +105,73 @@ describe('reconvertUploads', () => {
     }) as never);
     expect(getState().uploads.map((u) => u.status)).toEqual(['ready', 'failed']);
     expect(getState().uploads[1].error).toBe('upload:2.png was not converted for this model (stopped)');
+  });
+});
+
+describe('polarity per batch', () => {
+  /** Converts like fakeDecode, deciding the polarity of a light-background image under `mode`. */
+  const decodeWith = (modes: InvertMode[]) =>
+    (async (
+      _file: Blob,
+      manifest: { input: { height: number } },
+      _c: unknown,
+      _n?: string,
+      mode?: InvertMode,
+    ) => {
+      modes.push(mode!);
+      return {
+        x0: new Float32Array(manifest.input.height).fill(mode === 'never' ? 1 : -1),
+        converted: new Uint8Array(manifest.input.height),
+        polarity: decidePolarity(new Float32Array(16).fill(250), 4, 4, mode!),
+        notes: [],
+      } as unknown as UploadedImage;
+    }) as never;
+
+  it('names a batch by its folder, its one file, or its count', () => {
+    const f = (name: string, path?: string) => ({ file: Object.assign(new Blob([]), { name }), path });
+    expect(batchLabel([f('a.png', 'clothes/bags/a.png'), f('b.png', 'clothes/shoes/b.png')])).toBe(
+      'clothes/',
+    );
+    expect(batchLabel([f('a.png')])).toBe('a.png');
+    expect(batchLabel([f('a.png'), f('b.png')])).toBe('2 files');
+  });
+
+  it('an override converts the batch again, and what used the old polarity is cleared', async () => {
+    getState().switchModel(A, true);
+    const key = inputKey(A.manifest);
+    const inverted = decidePolarity(new Float32Array(16).fill(250), 4, 4, 'auto');
+    getState().addUploads(
+      [
+        { ...upload('upload:1', key), polarity: inverted },
+        { ...upload('upload:2', key), polarity: inverted, batch: 'batch-2' },
+      ],
+      { id: 'batch-1', label: 'clothes/', invert: null },
+    );
+    expect(getState().uploadBatches).toEqual([{ id: 'batch-1', label: 'clothes/', invert: null }]);
+    const before = inputIdentity('upload:1', getState().uploads);
+    getState().setFeatureSet(
+      createFeatureSet(
+        { imageIds: ['upload:1'], t: 0, seed: 0, pooling: 'avg', blocks: ['mid'] },
+        new Int32Array(1),
+      ),
+    );
+    const modes: InvertMode[] = [];
+    await setBatchInvert('batch-1', 'never', decodeWith(modes));
+    const s = getState();
+    // Only batch-1's image was converted again, with the batch's choice.
+    expect(modes).toEqual(['never']);
+    expect(s.uploadBatches[0].invert).toBe('never');
+    expect(s.uploads.map((u) => [u.status, u.polarity?.inverted])).toEqual([
+      ['ready', false],
+      ['ready', true],
+    ]);
+    expect(inputIdentity('upload:1', s.uploads)).not.toBe(before);
+    expect(inputIdentity('test:3', s.uploads)).toBe('test:3');
+    expect(s.featureSet).toBeNull();
+    expect(s.notices.at(-1)).toMatchObject({ title: 'Polarity of 1 image changed' });
+    // Back to the model's setting: converted with 'auto' (the default model's) again.
+    await setBatchInvert('batch-1', null, decodeWith(modes));
+    expect(modes).toEqual(['never', 'auto']);
+    expect(getState().uploads[0].polarity?.inverted).toBe(true);
   });
 });

@@ -4,8 +4,18 @@
  * file gets its own message and never stops the rest of the batch.
  */
 import { describeError } from '../../app/messages';
-import { classFromPath, decodeImageFile, inputKey, type UploadedImage } from '../../data/uploads';
+import type { InvertMode } from '../../core/image/polarity';
+import { summarisePolarity } from '../../core/image/polarity';
+import { EtaEstimator } from '../../core/progress';
+import {
+  classFromPath,
+  inputKey,
+  invertModeFor,
+  type UploadBatch,
+  type UploadedImage,
+} from '../../data/uploads';
 import { getState } from '../../state/store';
+import { decodeImageFile } from './decode';
 
 export interface IncomingFile {
   file: Blob & { name?: string };
@@ -13,32 +23,103 @@ export interface IncomingFile {
   path?: string;
 }
 
-export async function addImageFiles(files: IncomingFile[]): Promise<UploadedImage[]> {
+let batches = 0;
+
+/** What a batch is called: its folder ("clothes/"), its one file's name, or "5 files". */
+export function batchLabel(files: readonly IncomingFile[]): string {
+  const folder = files[0]?.path?.split('/').filter(Boolean);
+  if (folder && folder.length > 1 && files.every((f) => f.path?.startsWith(`${folder[0]}/`)))
+    return `${folder[0]}/`;
+  if (files.length === 1) return files[0].file.name ?? 'pasted image';
+  return `${files.length} files`;
+}
+
+/** Files converted at once (the image workers take one each; the rest wait, read). */
+const ADD_LANES = 8;
+
+/**
+ * Adds files as one batch: each converted in the image workers, a bad file named in one notice
+ * while the rest are added. `decode` is a parameter for tests.
+ */
+export async function addImageFiles(
+  files: IncomingFile[],
+  decode: typeof decodeImageFile = decodeImageFile,
+): Promise<UploadedImage[]> {
   const { model, notify } = getState();
   if (!model) {
     notify('error', 'No model loaded', 'Images are converted to the model’s input size; load a model first.');
     return [];
   }
-  const added: UploadedImage[] = [];
-  const failures: string[] = [];
-  for (const { file, path } of files) {
-    try {
-      added.push(await decodeImageFile(file, model.manifest, path ? classFromPath(path) : null));
-    } catch (error) {
-      const { title, text } = describeError(error);
-      failures.push(`${file.name ?? 'image'}: ${title.toLowerCase()} — ${text}`);
+  // A folder's files in path order, as the CLI (and torchvision's ImageFolder) reads them, so that
+  // a split of the same folder picks the same images in both.
+  if (files.every((f) => f.path))
+    files = [...files].sort((a, b) => (a.path! < b.path! ? -1 : a.path! > b.path! ? 1 : 0));
+  const batch: UploadBatch = { id: `batch-${++batches}`, label: batchLabel(files), invert: null };
+  const invert = invertModeFor(model.manifest, batch);
+  // Several files in flight keep every image worker busy while the next file is read; results
+  // keep the files' order. A job with progress and Stop: a folder of photos takes a while.
+  const results: (UploadedImage | string | undefined)[] = new Array(files.length);
+  let next = 0;
+  let done = 0;
+  let stopped = false;
+  const cancel = () => {
+    stopped = true;
+  };
+  const many = files.length > 1;
+  if (many) getState().startJob(`add-${batch.id}`, `Adding ${files.length} images (${batch.label})`, cancel);
+  const eta = new EtaEstimator();
+  const lane = async () => {
+    while (next < files.length && !stopped) {
+      const i = next++;
+      const { file, path } = files[i];
+      const name = file.name ?? 'pasted image';
+      try {
+        results[i] = await decode(
+          file,
+          model.manifest,
+          path ? classFromPath(path) : null,
+          name,
+          invert,
+          batch.id,
+        );
+      } catch (error) {
+        const { title, text } = describeError(error);
+        results[i] = `${name}: ${title.toLowerCase()} — ${text}`;
+      }
+      done++;
+      if (many)
+        getState().updateJob(`add-${batch.id}`, {
+          done,
+          total: files.length,
+          etaMs: eta.update(done, files.length),
+          note: name,
+        });
     }
+  };
+  try {
+    await Promise.all(Array.from({ length: Math.min(ADD_LANES, files.length) }, lane));
+  } finally {
+    if (many) getState().endJob(`add-${batch.id}`);
   }
+  const added = results.filter((r): r is UploadedImage => typeof r === 'object');
+  const failures = results.filter((r): r is string => typeof r === 'string');
+  if (stopped && done < files.length) failures.push(`${files.length - done} not added (stopped)`);
   const s = getState();
   if (added.length) {
-    s.addUploads(added);
+    s.addUploads(added, batch);
     s.setView({ images: [added[0].id] });
     const classes = new Set(added.map((a) => a.className).filter(Boolean));
-    const notes = [...new Set(added.flatMap((a) => a.notes.map((n) => `${a.name}: ${n}`)))];
+    const all = [...new Set(added.flatMap((a) => a.notes.map((n) => `${a.name}: ${n}`)))];
+    const notes = all.length > 6 ? [...all.slice(0, 5), `… and ${all.length - 5} more notes.`] : all;
+    const polarity = added.flatMap((a) => (a.polarity ? [a.polarity] : []));
     s.notify(
       'info',
       `Added ${added.length} image${added.length === 1 ? '' : 's'}`,
-      [classes.size ? `${classes.size} classes from folder names: ${[...classes].join(', ')}.` : '', ...notes]
+      [
+        classes.size ? `${classes.size} classes from folder names: ${[...classes].join(', ')}.` : '',
+        polarity.length ? `${capitalise(summarisePolarity(polarity))}.` : '',
+        ...notes,
+      ]
         .filter(Boolean)
         .join(' ') || 'Converted to the model’s input; originals stay in this browser.',
     );
@@ -52,6 +133,55 @@ export async function addImageFiles(files: IncomingFile[]): Promise<UploadedImag
   // Another model may have been opened while these were decoded: convert them for it.
   if (added.length) void reconvertUploads();
   return added;
+}
+
+const capitalise = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/**
+ * The user's polarity choice for a whole batch ('auto', 'always', 'never'; null: the model's).
+ * Its images are converted again; results that used their old polarity (the extracted feature set,
+ * the embedding) are cleared with a notice, and the explorer's pass is keyed on the polarity
+ * (inputIdentity), so nothing computed from the other polarity is shown as if it were this one's.
+ * Probe and sweep results keep their spec, which records which images were inverted.
+ */
+export async function setBatchInvert(
+  batch: string,
+  invert: InvertMode | null,
+  decode: typeof decodeImageFile = decodeImageFile,
+): Promise<void> {
+  const before = new Map(
+    getState()
+      .uploads.filter((u) => u.batch === batch)
+      .map((u) => [u.id, u.polarity?.inverted]),
+  );
+  getState().setBatchInvert(batch, invert);
+  await reconvertUploads(decode);
+  const changed = new Set(
+    getState()
+      .uploads.filter(
+        (u) => before.has(u.id) && u.status === 'ready' && u.polarity?.inverted !== before.get(u.id),
+      )
+      .map((u) => u.id),
+  );
+  if (!changed.size) return;
+  const s = getState();
+  const uses = (ids: readonly string[] | undefined) => Boolean(ids?.some((id) => changed.has(id)));
+  const cleared: string[] = [];
+  if (uses(s.featureSet?.spec.imageIds)) {
+    s.setFeatureSet(null);
+    cleared.push('the extracted features');
+  }
+  const emb = s.embedding;
+  if (uses(emb.main?.ids) || uses(emb.compare?.ids)) {
+    s.setEmbedding({ main: null, compare: null });
+    cleared.push('the embedding');
+  }
+  if (cleared.length)
+    s.notify(
+      'info',
+      `Polarity of ${changed.size} image${changed.size === 1 ? '' : 's'} changed`,
+      `${capitalise(cleared.join(' and '))} used the old polarity and ${cleared.length === 1 ? 'was' : 'were'} cleared; run ${cleared.length === 1 ? 'it' : 'them'} again.`,
+    );
 }
 
 /** Counts conversion runs: a newer run (another model, more images) supersedes an older one. */
@@ -91,17 +221,22 @@ export async function reconvertUploads(decode: typeof decodeImageFile = decodeIm
             decodedFor: key,
             x0: EMPTY_X0,
             converted: EMPTY_BYTES,
+            polarity: null,
             error: `${left.name} was not converted for this model (stopped)`,
           });
         break;
       }
       getState().updateJob('uploads', { done: i, total: todo.length, etaMs: null, note: u.name });
       try {
-        const d = await decode(u.file, model.manifest, u.className, u.name);
+        const batch = getState().uploadBatches.find((b) => b.id === u.batch);
+        const mode = invertModeFor(model.manifest, batch);
+        const d = await decode(u.file, model.manifest, u.className, u.name, mode, u.batch);
         if (!current()) return;
         getState().patchUpload(u.id, {
           x0: d.x0,
           converted: d.converted,
+          polarity: d.polarity,
+          decoder: d.decoder,
           notes: d.notes,
           decodedFor: key,
           status: 'ready',
@@ -115,6 +250,7 @@ export async function reconvertUploads(decode: typeof decodeImageFile = decodeIm
         getState().patchUpload(u.id, {
           x0: EMPTY_X0,
           converted: EMPTY_BYTES,
+          polarity: null,
           decodedFor: key,
           status: 'failed',
           error: `${u.name}: ${why}`,

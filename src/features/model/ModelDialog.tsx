@@ -1,11 +1,18 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { toBlock } from '../../core/manifest/block';
-import type { ManifestExtraInput, ManifestSchedule, PredictionType } from '../../core/manifest/types';
+import type {
+  ManifestExtraInput,
+  ManifestSchedule,
+  PredictionType,
+  PredictionVariance,
+} from '../../core/manifest/types';
+import { formatBytes } from '../../core/onnx/memory';
 import { presetSchedule, SCHEDULE_PRESETS, type SchedulePresetId, scheduleSteps } from '../../core/schedule';
 import { EDM_SIGMA_DATA, type TimestepConvention } from '../../core/timestep/convention';
 import { useStore } from '../../state/store';
 import { ActionButton } from '../../ui/ActionButton';
 import type { BlockCandidate, ModelInfo } from '../../worker/jobs';
+import { CandidateGraph } from './CandidateGraph';
 import { findCandidateBlocks, reconfigureModel, saveManifest, saveRewrittenOnnx } from './commands';
 import { ExtraInputsFields } from './ExtraInputs';
 import { editManifest } from './edit-manifest';
@@ -17,7 +24,20 @@ const PREDICTIONS: { id: PredictionType; label: string }[] = [
   { id: 'v_prediction', label: 'v (velocity)' },
 ];
 
+const VARIANCES: { id: PredictionVariance; label: string }[] = [
+  {
+    id: 'learned_range',
+    label: 'interpolation of log β and log β̃, in [−1, 1] (guided-diffusion, improved DDPM, DiT)',
+  },
+  { id: 'learned', label: 'log σ² itself' },
+];
+
 type ScheduleChoice = 'manifest' | SchedulePresetId;
+
+const VIEWS = [
+  { id: 'table', label: 'As a table' },
+  { id: 'graph', label: 'On the graph' },
+] as const;
 
 /** The manifest's limit on blocks (docs/manifest.md). */
 const MAX_BLOCKS = 256;
@@ -59,6 +79,8 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
   const [scheduleChoice, setScheduleChoice] = useState<ScheduleChoice>('manifest');
   const [steps, setSteps] = useState(scheduleSteps(manifest.schedule));
   const [prediction, setPrediction] = useState<PredictionType>(manifest.prediction.type);
+  const [variance, setVariance] = useState<PredictionVariance | undefined>(manifest.prediction.variance);
+  const [view, setView] = useState<(typeof VIEWS)[number]['id']>('table');
   const [convention, setConvention] = useState<TimestepConvention>(manifest.timestep.convention ?? 'index');
   const [sigmaData, setSigmaData] = useState(manifest.timestep.sigmaData ?? EDM_SIGMA_DATA);
   const [extras, setExtras] = useState<ManifestExtraInput[]>(() => [...(manifest.extraInputs ?? [])]);
@@ -69,6 +91,8 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
     schedule: useId(),
     steps: useId(),
     prediction: useId(),
+    variance: useId(),
+    view: useId(),
     applyWhy: useId(),
     stepsWhy: useId(),
   };
@@ -83,16 +107,33 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
     scheduleChoice === 'manifest' ? manifest.schedule : presetSchedule(scheduleChoice, Math.max(1, steps));
   const edited = useMemo(
     () =>
-      editManifest(manifest, candidates, {
-        blocks: [...picked],
-        schedule,
-        prediction,
-        extraValues: {},
-        extraInputs: extras,
-        convention,
-        sigmaData,
-      }),
-    [manifest, candidates, picked, schedule, prediction, extras, convention, sigmaData],
+      editManifest(
+        manifest,
+        candidates,
+        {
+          blocks: [...picked],
+          schedule,
+          prediction,
+          variance,
+          extraValues: {},
+          extraInputs: extras,
+          convention,
+          sigmaData,
+        },
+        discovery?.skips,
+      ),
+    [
+      manifest,
+      candidates,
+      picked,
+      schedule,
+      prediction,
+      variance,
+      extras,
+      convention,
+      sigmaData,
+      discovery?.skips,
+    ],
   );
   const rows: BlockCandidate[] = candidates.length ? candidates : manifest.blocks.map(asCandidate);
   const toggle = (name: string) =>
@@ -123,8 +164,12 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
           ? '; blocks found in the graph (no manifest)'
           : '; opened with its manifest'}
         .
-        {discovery?.learnedVariance &&
-          ' The prediction has 2·C channels (learned variance): the first C are used.'}
+        {model.memory &&
+          ` Needs about ${formatBytes(model.memory.total)} at batch 1 (weights ${formatBytes(model.memory.weightsInRuntime)}, activations ~${formatBytes(model.memory.activations)}).`}
+        {model.float16 &&
+          ' It computes in float16: DiffProbe feeds it float16 and reads its outputs back as float32.'}
+        {manifest.prediction.variance &&
+          ` The prediction output has 2·C = ${2 * manifest.input.channels} channels: the first C are the prediction, the last C a learned variance.`}
       </p>
       <fieldset>
         <legend>
@@ -154,43 +199,31 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
             All
           </button>
         </div>
-        <div className="model-blocks-table">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Use</th>
-                <th scope="col">Block (ONNX node)</th>
-                <th scope="col">Stage</th>
-                <th scope="col">Resolution</th>
-                <th scope="col">Channels</th>
-                <th scope="col">Why</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((c) => (
-                <tr key={c.name}>
-                  <td>
-                    <input
-                      type="checkbox"
-                      aria-label={`Use block ${c.name}`}
-                      checked={picked.has(c.name)}
-                      onChange={() => toggle(c.name)}
-                    />
-                  </td>
-                  <td className="mono">{c.name}</td>
-                  <td>
-                    {c.stage} {c.level}
-                  </td>
-                  <td>
-                    {c.resolution[0]}×{c.resolution[1]}
-                  </td>
-                  <td>{c.channels}</td>
-                  <td className="muted">{c.reasons.join(', ')}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        {(discovery?.blockNotes ?? []).map((note) => (
+          <p key={note} className="note-text">
+            {note[0].toUpperCase() + note.slice(1)}.
+          </p>
+        ))}
+        {candidates.length > 0 && (
+          <div className="row view-choice" role="radiogroup" aria-label="Show the candidates">
+            {VIEWS.map((v) => (
+              <label key={v.id}>
+                <input type="radio" name={ids.view} checked={view === v.id} onChange={() => setView(v.id)} />{' '}
+                {v.label}
+              </label>
+            ))}
+          </div>
+        )}
+        {view === 'graph' && candidates.length > 0 ? (
+          <CandidateGraph
+            candidates={candidates}
+            skips={discovery?.skips ?? []}
+            picked={picked}
+            onToggle={toggle}
+          />
+        ) : (
+          <BlockTable rows={rows} picked={picked} onToggle={toggle} />
+        )}
       </fieldset>
       <fieldset className="form-grid">
         <legend>Diffusion</legend>
@@ -242,6 +275,22 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
           <span id={`${ids.prediction}-why`} className="muted span-all">
             Under σ, EDM’s c_skip·x + c_out·F is the clean image: the output is read as x₀.
           </span>
+        )}
+        {variance && (
+          <>
+            <label htmlFor={ids.variance}>Last C channels (learned variance)</label>
+            <select
+              id={ids.variance}
+              value={variance}
+              onChange={(e) => setVariance(e.target.value as PredictionVariance)}
+            >
+              {VARIANCES.map((v) => (
+                <option key={v.id} value={v.id}>
+                  {v.label}
+                </option>
+              ))}
+            </select>
+          </>
         )}
       </fieldset>
       <fieldset>
@@ -301,6 +350,60 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
         )}
       </div>
     </form>
+  );
+}
+
+/** Every candidate with its shape, why it is one and the op that follows it; a checkbox picks it. */
+function BlockTable({
+  rows,
+  picked,
+  onToggle,
+}: {
+  rows: readonly BlockCandidate[];
+  picked: ReadonlySet<string>;
+  onToggle: (name: string) => void;
+}) {
+  return (
+    <div className="model-blocks-table">
+      <table>
+        <thead>
+          <tr>
+            <th scope="col">Use</th>
+            <th scope="col">Block (ONNX node)</th>
+            <th scope="col">Stage</th>
+            <th scope="col">Resolution</th>
+            <th scope="col">Channels</th>
+            <th scope="col">Why</th>
+            <th scope="col">Next op</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((c) => (
+            <tr key={c.name} className={c.preselected ? 'suggested' : undefined}>
+              <td>
+                <input
+                  type="checkbox"
+                  aria-label={`Use block ${c.name}`}
+                  checked={picked.has(c.name)}
+                  onChange={() => onToggle(c.name)}
+                />
+              </td>
+              <td className="mono">{c.name}</td>
+              <td>
+                {c.stage} {c.level}
+                {c.preselected && <span className="muted"> · suggested</span>}
+              </td>
+              <td>
+                {c.resolution[0]}×{c.resolution[1]}
+              </td>
+              <td>{c.channels}</td>
+              <td className="muted">{(c.why ?? c.reasons).join('; ')}</td>
+              <td>{(c.consumers ?? []).map((o) => o.op).join(', ')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 

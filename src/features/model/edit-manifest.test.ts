@@ -68,4 +68,48 @@ describe('editManifest', () => {
     expect(out.extraInputs).toEqual([{ name: 'y', dtype: 'int64', shape: [], batched: true, value: 7 }]);
     expect(out.blocks.map((b) => b.name)).toEqual(['mid']);
   });
+
+  it('changes how a learned variance is read, and never adds one to a C-channel model', () => {
+    const learned: Manifest = { ...m, prediction: { ...m.prediction, variance: 'learned_range' } };
+    const edits = { blocks: ['mid'], schedule: m.schedule, prediction: 'epsilon' as const, extraValues: {} };
+    expect(editManifest(learned, [], edits).prediction.variance).toBe('learned_range');
+    expect(editManifest(learned, [], { ...edits, variance: 'learned' }).prediction).toEqual({
+      type: 'epsilon',
+      output: 'eps',
+      variance: 'learned',
+    });
+    expect(editManifest(m, [], { ...edits, variance: 'learned' }).prediction).toEqual(m.prediction);
+  });
+
+  it('draws the graph’s skips between the picked candidates, from the encoder block to the next picked one', () => {
+    const plain: Manifest = { ...m, blocks: [], skips: undefined };
+    const at = (c: BlockCandidate, position: number) => ({ ...c, position });
+    const found = [
+      at(candidate('/enc1/Relu_1', 'down', 0), 10),
+      at(candidate('/enc2/Relu_1', 'down', 1), 20),
+      at(candidate('/mid/Relu_1', 'mid', 2), 30),
+      at(candidate('/up1/ConvTranspose', 'up', 1), 31),
+      at(candidate('/dec1/Relu_1', 'up', 1), 40),
+      at(candidate('/dec2/Relu_1', 'up', 0), 50),
+    ];
+    const edges = [
+      { from: '/enc2/Relu_1', concat: '/dec1/Concat', position: 32 },
+      { from: '/enc1/Relu_1', concat: '/dec2/Concat', position: 42 },
+    ];
+    const edit = (blocks: string[]) =>
+      editManifest(
+        plain,
+        found,
+        { blocks, schedule: m.schedule, prediction: 'epsilon', extraValues: {} },
+        edges,
+      ).skips;
+    expect(edit(['/enc1/Relu_1', '/enc2/Relu_1', '/mid/Relu_1', '/dec1/Relu_1', '/dec2/Relu_1'])).toEqual([
+      { from: '/enc2/Relu_1', to: '/dec1/Relu_1' },
+      { from: '/enc1/Relu_1', to: '/dec2/Relu_1' },
+    ]);
+    expect(edit(['/enc2/Relu_1', '/up1/ConvTranspose', '/dec2/Relu_1'])).toEqual([
+      { from: '/enc2/Relu_1', to: '/dec2/Relu_1' },
+    ]);
+    expect(edit(['/mid/Relu_1'])).toBeUndefined();
+  });
 });

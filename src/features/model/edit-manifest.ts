@@ -10,16 +10,24 @@ import type {
   ManifestBlock,
   ManifestExtraInput,
   ManifestSchedule,
+  ManifestSkip,
   PredictionType,
+  PredictionVariance,
   TimestepConvention,
 } from '../../core/manifest/types';
-import type { BlockCandidate } from '../../worker/jobs';
+import { skipsBetween } from '../../core/onnx/discover';
+import type { BlockCandidate, BlockSkip } from '../../worker/jobs';
 
 export interface ModelEdits {
   /** Block names, any order; the manifest lists them in forward order. */
   blocks: readonly string[];
   schedule: ManifestSchedule;
   prediction: PredictionType;
+  /**
+   * How the last C channels of a 2·C-channel prediction output are read; only for a model whose
+   * output has them (absent: the manifest's own setting stays).
+   */
+  variance?: PredictionVariance;
   /** Value fed to each extra input, by input name. */
   extraValues: Readonly<Record<string, number>>;
   /** Edited extra inputs (class feeds, embeddings), replacing the manifest's entries of the same name. */
@@ -29,11 +37,16 @@ export interface ModelEdits {
   sigmaData?: number;
 }
 
-/** The manifest with the edits applied; blocks keep forward order (candidates' order first). */
+/**
+ * The manifest with the edits applied; blocks keep forward order (candidates' order first). Skips:
+ * the manifest's own between blocks still picked, and the graph's (`skipEdges`, from discovery)
+ * drawn between the picked candidates.
+ */
 export function editManifest(
   manifest: Manifest,
   candidates: readonly BlockCandidate[],
   edits: ModelEdits,
+  skipEdges: readonly BlockSkip[] = [],
 ): Manifest {
   const wanted = new Set(edits.blocks);
   const known = new Map<string, ManifestBlock>();
@@ -44,7 +57,15 @@ export function editManifest(
   const order = [...candidates.map((c) => c.name), ...manifest.blocks.map((b) => b.name)];
   const blocks = [...new Set(order)].filter((n) => wanted.has(n)).map((n) => known.get(n)!);
   const names = new Set(blocks.map((b) => b.name));
-  const skips = manifest.skips?.filter((s) => names.has(s.from) && names.has(s.to));
+  const skips = unionSkips(
+    manifest.skips?.filter((s) => names.has(s.from) && names.has(s.to)) ?? [],
+    skipsBetween(
+      candidates.flatMap((c) =>
+        names.has(c.name) && c.position !== undefined ? [{ name: c.name, position: c.position }] : [],
+      ),
+      skipEdges,
+    ),
+  );
   const replaced = new Map((edits.extraInputs ?? []).map((e) => [e.name, e]));
   const extraInputs = manifest.extraInputs?.map((original) => {
     const e = replaced.get(original.name) ?? original;
@@ -61,12 +82,21 @@ export function editManifest(
       ...(convention !== undefined && { convention }),
       ...(convention === 'sigma' && sigmaData !== undefined && { sigmaData }),
     },
-    // EDM's preconditioned output is x̂_0 (core/timestep/convention.ts).
-    prediction: { ...manifest.prediction, type: convention === 'sigma' ? 'sample' : edits.prediction },
+    prediction: {
+      ...manifest.prediction,
+      // EDM's preconditioned output is x̂_0 (core/timestep/convention.ts).
+      type: convention === 'sigma' ? 'sample' : edits.prediction,
+      ...(edits.variance && manifest.prediction.variance && { variance: edits.variance }),
+    },
     blocks,
-    ...(skips && { skips }),
+    ...((skips.length > 0 || manifest.skips) && { skips }),
     ...(extraInputs && { extraInputs }),
   };
+}
+
+function unionSkips(a: readonly ManifestSkip[], b: readonly ManifestSkip[]): ManifestSkip[] {
+  const seen = new Set(a.map((s) => `${s.from}\n${s.to}`));
+  return [...a, ...b.filter((s) => !seen.has(`${s.from}\n${s.to}`))];
 }
 
 /** The manifest as a file: pretty JSON that `npm run cli -- validate` accepts. */

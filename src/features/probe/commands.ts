@@ -153,7 +153,14 @@ export function probeSpec(settings: ProbeSettings, split: LabelledSplit): Featur
     timesteps: [...settings.timesteps],
     seed: view.seed,
     pooling: POOLINGS[view.pooling].pooling,
-    data: dataSpec(split, source, settings.splitSeed, settings.validationFraction ?? VALIDATION_FRACTION),
+    data: dataSpec(
+      split,
+      source,
+      settings.splitSeed,
+      settings.validationFraction ?? VALIDATION_FRACTION,
+      (id) => Boolean(getState().uploads.find((u) => u.id === id)?.polarity?.inverted),
+      (id) => getState().uploads.find((u) => u.id === id)?.decoder === 'browser',
+    ),
   };
 }
 

@@ -7,7 +7,7 @@ import type { SessionOptions } from '../../engine/ort-types';
 
 export interface WireTensor {
   type: 'float32' | 'int64' | 'int32' | 'float16';
-  /** float16: the binary16 bit patterns. */
+  /** float16: binary16 bit patterns (a Float16Array where ONNX Runtime gives one). */
   data: Float32Array | BigInt64Array | Int32Array | Uint16Array;
   dims: number[];
 }

@@ -41,7 +41,12 @@ export async function discoverInWorker(
   const candidates: BlockCandidate[] = found.blocks.map((b) => ({
     ...toBlock(b),
     reasons: [...b.reasons],
+    why: [...b.why],
     preselected: b.preselected,
+    transit: b.transit,
+    position: b.position,
+    consumers: b.consumers.map((c) => ({ ...c })),
+    path: { from: b.path.from, ops: b.path.ops.map((o) => ({ ...o })), truncated: b.path.truncated },
   }));
   const manifest = manifestFromDiscovery(found, {
     name: fileName.replace(/\.onnx$/i, ''),
@@ -55,6 +60,8 @@ export async function discoverInWorker(
     discovery: {
       imageInputs: [...found.roles.imageCandidates],
       candidates,
+      skips: found.skips.map((e) => ({ ...e })),
+      blockNotes: [...found.blockNotes],
       learnedVariance: found.prediction.learnedVariance ?? false,
       ms: Math.round(performance.now() - started),
     },

@@ -10,6 +10,8 @@ import { modelIdentity } from '../../core/manifest/numbers-key';
 import type { Manifest } from '../../core/manifest/types';
 import { validateManifest } from '../../core/manifest/validate';
 import { withBlockOutputs } from '../../core/onnx/block-outputs';
+import { estimateMemory, fitsWasmHeap, formatBytes, type MemoryEstimate } from '../../core/onnx/memory';
+import type { OnnxModelInfo } from '../../core/onnx/reader';
 import { scheduleFromManifest } from '../../core/schedule';
 import { sha256Hex } from '../../core/sha256';
 import { configureWasm, webRuntime } from '../../engine/onnx-web';
@@ -79,7 +81,15 @@ interface ReadModel {
   discovery?: ModelDiscovery | null;
 }
 
-async function readSource(source: ModelSource, ctx: JobContext): Promise<ReadModel> {
+/**
+ * Reads the model's files. `checkGraph` sees the .onnx (and the manifest) before any external data
+ * is read: a model that cannot fit is refused before gigabytes of weights are read for nothing.
+ */
+async function readSource(
+  source: ModelSource,
+  ctx: JobContext,
+  checkGraph: (bytes: Uint8Array, fileName: string, manifest: Manifest | null) => Promise<void>,
+): Promise<ReadModel> {
   if (source.kind === 'current') {
     const current = currentModel();
     if (!current) throw new DiffProbeError('model-missing', 'no model is loaded yet');
@@ -120,6 +130,7 @@ async function readSource(source: ModelSource, ctx: JobContext): Promise<ReadMod
     );
   const bytes = await readBlob(source.model, source.modelName, progress);
   before += bytes.length;
+  await checkGraph(bytes, source.modelName, manifest);
   const externalData: ExternalData = [];
   for (const file of source.externalData ?? []) {
     externalData.push({ path: file.path, data: await readBlob(file.data, file.path, progress) });
@@ -233,6 +244,29 @@ export async function openOnBestBackend(
   return result('wasm', unet ?? (await openWasm()));
 }
 
+function checkSha256(manifest: Manifest | null, fileName: string, sha256: string): void {
+  if (manifest?.model.sha256 && manifest.model.sha256.toLowerCase() !== sha256)
+    throw new DiffProbeError(
+      'model-mismatch',
+      `model.sha256: "${fileName}" has sha256 ${sha256.slice(0, 12)}…, the manifest expects ${manifest.model.sha256.slice(0, 12)}…`,
+      { expected: manifest.model.sha256, actual: sha256 },
+    );
+}
+
+/**
+ * Refuses a model the WASM heap cannot hold (WebGPU sessions are built in the same heap before
+ * their weights move to the GPU, so the limit holds for both backends).
+ */
+function checkFitsWasm(memory: MemoryEstimate, fileName: string, external: boolean): void {
+  const fit = fitsWasmHeap(memory);
+  if (fit.fits) return;
+  throw new DiffProbeError(
+    'model-unsupported',
+    `${fileName} needs about ${formatBytes(memory.total)} at batch 1 (weights ${formatBytes(memory.weightsInRuntime)}${memory.weightsInRuntime > memory.weights ? ' once computed in float32' : ''}, activations ~${formatBytes(memory.activations)}); in ONNX Runtime Web that is about ${formatBytes(fit.need)} of WASM heap, more than the ${formatBytes(fit.limit)} its 32-bit WASM can address. Run it with the command-line tool (npx diffprobe, native memory), or export a smaller configuration.`,
+    { need: fit.need, limit: fit.limit, weights: memory.weights, activations: memory.activations, external },
+  );
+}
+
 type LoadParams = {
   source: ModelSource;
   backend: BackendChoice;
@@ -272,9 +306,22 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
   };
   let at = performance.now();
   ctx.progress(0, 100, 'reading model');
-  const read = await readSource(params.source, ctx);
+  let graph: OnnxModelInfo | undefined;
+  let memory: MemoryEstimate | undefined;
+  // Said before anything big is read or allocated; a model the WASM heap cannot hold stops here.
+  let fileSha256: string | undefined;
+  const checkGraph = async (bytes: Uint8Array, fileName: string, manifest: Manifest | null) => {
+    // A manifest's checksum first: a file that is not the one it describes is named as such.
+    fileSha256 ??= await sha256Hex(bytes);
+    checkSha256(manifest, fileName, fileSha256);
+    graph = readGraph(bytes, fileName);
+    memory = estimateMemory(graph, manifest);
+    ctx.progress(0, 100, `needs about ${formatBytes(memory.total)} at batch 1`);
+    checkFitsWasm(memory, fileName, graph.externalData);
+  };
+  const read = await readSource(params.source, ctx, checkGraph);
   at = lap('readMs', at);
-  const fileSha256 = read.fileSha256 ?? (await sha256Hex(read.bytes));
+  fileSha256 = read.fileSha256 ?? fileSha256 ?? (await sha256Hex(read.bytes));
   // Weights in external data are part of the model: the same graph with other weights is another
   // model for the cache and for every result.
   const hash =
@@ -287,12 +334,7 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
         )
       : fileSha256);
   at = lap('hashMs', at);
-  if (read.manifest?.model.sha256 && read.manifest.model.sha256.toLowerCase() !== fileSha256)
-    throw new DiffProbeError(
-      'model-mismatch',
-      `model.sha256: "${read.fileName}" has sha256 ${fileSha256.slice(0, 12)}…, the manifest expects ${read.manifest.model.sha256.slice(0, 12)}…`,
-      { expected: read.manifest.model.sha256, actual: fileSha256 },
-    );
+  checkSha256(read.manifest, read.fileName, fileSha256);
   await ctx.checkpoint();
   const current = currentModel();
   const inputs = await resolveInputData(
@@ -302,7 +344,8 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
   );
   read.externalData = inputs.rest;
   ctx.progress(100, 100, 'reading the graph');
-  const graph = readGraph(read.bytes, read.fileName);
+  if (!graph) await checkGraph(read.bytes, read.fileName, read.manifest);
+  if (!graph || !memory) throw new DiffProbeError('internal', 'the graph was not read');
   read.externalData = matchExternalData(graph.externalFiles, read.externalData, read.fileName);
   const webgpuUnsupported = unsupportedOnWebGpu(graph.nodes);
   let manifest = read.manifest;
@@ -363,6 +406,8 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
     autoDecision: opened.autoDecision,
     loadMs: Math.round(performance.now() - started),
     timings,
+    ...(opened.unet.float16 && { float16: true }),
+    memory,
   };
   const loaded: LoadedModel = {
     unet: opened.unet,
