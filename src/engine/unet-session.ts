@@ -119,7 +119,13 @@ export class UNetSession {
         'model-mismatch',
         'the model has no learned variance (prediction.variance is not set): its prediction output has C channels',
       );
-    const timestep = batchTimestepFeed(this.manifest.timestep, t, count, this.alphasCumprod, options.convention);
+    const timestep = batchTimestepFeed(
+      this.manifest.timestep,
+      t,
+      count,
+      this.alphasCumprod,
+      options.convention,
+    );
     const feeds = this.feedsFor(xt, count, timestep, options.labels);
     const byBlock = new Map(this.manifest.blocks.map((b) => [b.name, b]));
     const tensorName = (name: string) =>

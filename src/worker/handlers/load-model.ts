@@ -321,6 +321,15 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
   };
   const read = await readSource(params.source, ctx, checkGraph);
   at = lap('readMs', at);
+  // A .npy picked for an extra input is the manifest's, not the graph's: out of the external data
+  // (and of the model's hash; its own sha256 is in the manifest's numbers key).
+  const current = currentModel();
+  const inputs = await resolveInputData(
+    read.manifest,
+    read.externalData,
+    current ? { manifest: current.info.manifest, constants: current.unet.constants } : null,
+  );
+  read.externalData = inputs.rest;
   fileSha256 = read.fileSha256 ?? fileSha256 ?? (await sha256Hex(read.bytes));
   // Weights in external data are part of the model: the same graph with other weights is another
   // model for the cache and for every result.
@@ -336,13 +345,6 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
   at = lap('hashMs', at);
   checkSha256(read.manifest, read.fileName, fileSha256);
   await ctx.checkpoint();
-  const current = currentModel();
-  const inputs = await resolveInputData(
-    read.manifest,
-    read.externalData,
-    current ? { manifest: current.info.manifest, constants: current.unet.constants } : null,
-  );
-  read.externalData = inputs.rest;
   ctx.progress(100, 100, 'reading the graph');
   if (!graph) await checkGraph(read.bytes, read.fileName, read.manifest);
   if (!graph || !memory) throw new DiffProbeError('internal', 'the graph was not read');
