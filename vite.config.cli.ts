@@ -1,8 +1,8 @@
 /**
  * The CLI's build: `src/cli/bin.ts` and everything it imports (core, pipeline, engine/onnx-node,
  * the worker's embedding code) bundled by Vite into one ES module, `dist-cli/diffprobe.js`, that
- * plain Node runs (`npx diffprobe`, package.json "bin"). Packages stay imports of node_modules:
- * onnxruntime-node has native binaries, and the rest are already JavaScript. Run by `npm run
+ * plain Node runs (`npx diffprobe`, package.json "bin"). Packages stay imports of node_modules
+ * (onnxruntime-node has native binaries, and the rest are already JavaScript), but for tfjs (below). Run by `npm run
  * build:cli`, and by npm itself after `npm ci` / `npm install` (the "prepare" script), so a clean
  * clone has a working `npx diffprobe`.
  */
@@ -24,6 +24,9 @@ export default defineConfig({
       },
     },
   ],
+  // tfjs is bundled: its published ES modules import without file extensions, which Node's loader
+  // refuses (engine/tf-node.ts). Everything else stays an import of node_modules.
+  ssr: { noExternal: [/^@tensorflow\//] },
   build: {
     ssr: 'src/cli/bin.ts',
     outDir: 'dist-cli',

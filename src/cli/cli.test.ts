@@ -338,6 +338,75 @@ describe('probe and sweep: the app’s orchestration', () => {
   });
 });
 
+describe("--head: the app's heads on the same split", () => {
+  it("probe --head attention: the map as tokens (grid8), result.json as for the linear probe, the head's JSON", async () => {
+    const out = join(dir, 'probe-attention');
+    const args = ['probe', ...base, '--blocks', 'up1_0', '--t', '10', '--n-train', '60', '--n-test', '30'];
+    const r = await cli([...args, '--head', 'attention', '--epochs', '2', '--out', out]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(
+      /^attention head \(2 epochs, epoch [12] chosen\) on up1_0 at t = 10 \(3136 features/,
+    );
+    const result = JSON.parse(readFileSync(join(out, 'result.json'), 'utf8'));
+    expect(Object.keys(result)).toEqual(
+      expect.arrayContaining([
+        'trainAccuracy',
+        'validationAccuracy',
+        'testAccuracy',
+        'confusion',
+        'iterations',
+      ]),
+    );
+    expect(result).toMatchObject({
+      d: 3136,
+      iterations: 2,
+      solver: 'tfjs-wasm',
+      head: { kind: 'attention' },
+    });
+    const head = JSON.parse(readFileSync(join(out, 'probe.json'), 'utf8'));
+    expect(head).toMatchObject({ format: 'diffprobe-head', spec: { pooling: { kind: 'grid', size: 8 } } });
+    expect(head.testAccuracy).toBe(result.testAccuracy);
+    expect(readFileSync(join(out, 'curve.csv'), 'utf8').split('\n')[0]).toBe(
+      'epoch,loss,train_accuracy,validation_accuracy',
+    );
+    // The same settings give the same numbers.
+    const again = join(dir, 'probe-attention-again');
+    expect((await cli([...args, '--head', 'attention', '--epochs', '2', '--out', again])).code).toBe(0);
+    expect(readFileSync(join(again, 'probe.json'), 'utf8')).toBe(
+      readFileSync(join(out, 'probe.json'), 'utf8'),
+    );
+  });
+
+  it('sweep --head mlp: every cell an MLP, the chosen one tested once, and what the head adds', async () => {
+    const out = join(dir, 'sweep-mlp');
+    const r = await cli([
+      'sweep',
+      ...base,
+      '--blocks',
+      'mid,up1_0',
+      '--t',
+      '10',
+      '--n-train',
+      '60',
+      '--n-test',
+      '30',
+      '--head',
+      'mlp',
+      '--epochs',
+      '3',
+      '--out',
+      out,
+    ]);
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(
+      /The MLP head (adds|loses) [\d.]+ points at (mid|up1_0), t = 10: [\d.]+% against [\d.]+% for the linear probe|The MLP head adds nothing/,
+    );
+    const json = JSON.parse(readFileSync(join(out, 'sweep.json'), 'utf8'));
+    expect(json.head).toMatchObject({ kind: 'mlp', training: { maxEpochs: 3 } });
+    expect(json.chosen.linearTestAccuracy).toBeGreaterThan(0);
+  });
+});
+
 describe('data sources give the bundled features for the same pixels', () => {
   let reference: Float32Array;
   const args = ['--count', '6', '--t', '25', '--blocks', 'up1_0', '--no-cache'];
@@ -547,6 +616,24 @@ describe('bad input: one line, a non-zero exit, nothing that looks complete', ()
       ['extract', ...base, '--shard', '3/2', '--out', 'x'],
       2,
       /--shard 3\/2: the index must be below N/,
+    ],
+    [
+      'an unknown head',
+      ['probe', ...base, '--head', 'svm', '--out', 'x'],
+      2,
+      /--head must be one of linear, mlp, attention, got "svm"/,
+    ],
+    [
+      'a head setting for the linear probe',
+      ['probe', ...base, '--lr', '0.1', '--out', 'x'],
+      2,
+      /--lr is a setting of --head mlp or attention/,
+    ],
+    [
+      'the attention head on a global pooling',
+      ['probe', ...base, '--head', 'attention', '--pooling', 'avg', '--out', 'x'],
+      2,
+      /--head attention reads the map as tokens: --pooling must be grid4, grid8 or grid16, not "avg"/,
     ],
     [
       '--device cuda without its provider',

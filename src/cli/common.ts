@@ -28,6 +28,9 @@ export const POOLING_BY_NAME: Record<string, Pooling> = {
   max: { kind: 'max' },
   avg2: { kind: 'adaptive', size: 2 },
   avg4: { kind: 'adaptive', size: 4 },
+  grid4: { kind: 'grid', size: 4 },
+  grid8: { kind: 'grid', size: 8 },
+  grid16: { kind: 'grid', size: 16 },
 };
 
 export const MODEL_OPTIONS: OptionSpec[] = [

@@ -66,7 +66,12 @@ export const EXTRACT_SPEC: CommandSpec = {
       help: 'a directory (<block>.npy each), or one .npy with the blocks concatenated',
     },
     { name: 't', value: 'T', help: 'timestep', default: '100' },
-    { name: 'pooling', value: 'avg|max|avg2|avg4', help: 'pooling of each map', default: 'avg' },
+    {
+      name: 'pooling',
+      value: 'avg|max|avg2|avg4|grid4|grid8|grid16',
+      help: 'pooling of each map (gridS: the map pooled to ≤ S×S)',
+      default: 'avg',
+    },
     {
       name: 'save-x0',
       help: 'also write x0.npy [N, C, H, W] float32: the model inputs (decoded, preprocessed), in ids.txt order',

@@ -10,9 +10,10 @@
  */
 import { labelLeakText } from '../core/conditioning/extra-feeds';
 import { DiffProbeError } from '../core/errors';
+import { describeHead, HEADS } from '../core/heads/spec';
 import { summarisePolarity } from '../core/image/polarity';
 import { numbersKey } from '../core/manifest/numbers-key';
-import { probeToJson, runProbe } from '../pipeline/probe-run';
+import { isHeadResult, probeToJson, runProbe } from '../pipeline/probe-run';
 import { defaultBlockFor } from '../state/model-change';
 import { type CommandSpec, int, num, type ParsedArgs, required, timesteps, UsageError } from './args';
 import {
@@ -28,6 +29,7 @@ import {
   startSession,
 } from './common';
 import { type CliContext, runRecord } from './context';
+import { blockMaps, HEAD_OPTIONS, headOf, headPoolingName, withHead } from './heads';
 import { featureSpec, LABELLED_OPTIONS, labelledData } from './labelled';
 import { Output, withOutput } from './output';
 import { createProgress } from './progress';
@@ -45,10 +47,16 @@ export const PROBE_SPEC: CommandSpec = {
       default: 'the mid-decoder block the app opens with',
     },
     { name: 't', value: 'T1,T2,…', help: 'timesteps, concatenated', default: '100' },
-    { name: 'pooling', value: 'avg|max|avg2|avg4', help: 'pooling', default: 'avg' },
+    {
+      name: 'pooling',
+      value: 'avg|max|avg2|avg4|grid8',
+      help: 'pooling (grid8: the map pooled to ≤ 8×8, what --head attention reads)',
+      default: 'avg',
+    },
     { name: 'seed', value: 'S', help: 'noise seed', default: '0' },
     { name: 'C', value: 'C', help: 'inverse L2 strength (scikit-learn’s C)', default: '1' },
     { name: 'max-iter', value: 'N', help: 'most L-BFGS iterations', default: '200' },
+    ...HEAD_OPTIONS,
     ...LABELLED_OPTIONS,
     ...MODEL_OPTIONS,
     ...CACHE_OPTIONS,
@@ -78,7 +86,8 @@ export async function runProbeCommand(ctx: CliContext, args: ParsedArgs): Promis
   const blocks = flags.blocks === undefined ? [defaultBlockFor(file.manifest)] : blocksOf(flags, file);
   const ts = timesteps(flags, 't', [100], maxT(file));
   if (String(flags.pooling ?? 'avg').includes(',')) throw new UsageError('a probe takes one --pooling');
-  const [poolName] = poolingsOf(flags);
+  const head = headOf(flags);
+  const [poolName] = poolingsOf({ ...flags, pooling: headPoolingName(flags, head) });
   const seed = int(flags, 'seed', 0, 0, 0xffffffff);
   const C = num(flags, 'C', 1, 1e-6, 1e6);
   const maxIter = int(flags, 'max-iter', 200, 1, 100_000);
@@ -102,7 +111,11 @@ export async function runProbeCommand(ctx: CliContext, args: ParsedArgs): Promis
         cacheDir,
         progress: (label, total, unit) => createProgress(ctx.err, label, total, unit, { quiet }),
       });
-      const state = await runProbe(rt, { spec, split: data.split, C, maxIter }, data.input);
+      const state = await runProbe(
+        rt,
+        { spec, split: data.split, C, maxIter, head, maps: blockMaps(model.manifest) },
+        data.input,
+      );
       if (state.status === 'failed' || !state.result)
         throw new DiffProbeError('probe-data', state.problems.join('; ') || 'the probe could not be trained');
       const r = state.result;
@@ -123,7 +136,20 @@ export async function runProbeCommand(ctx: CliContext, args: ParsedArgs): Promis
             iterations: r.iterations,
             stopReason: r.stopReason,
             // The CLI's runtime gives large probes onnxruntime-node's GEMM (the handler names only the web one).
-            solver: r.solver === 'javascript' ? 'javascript' : 'onnxruntime-node',
+            solver:
+              r.solver === 'javascript'
+                ? 'javascript'
+                : r.solver === 'tfjs-wasm'
+                  ? 'tfjs-wasm'
+                  : 'onnxruntime-node',
+            ...(isHeadResult(r)
+              ? {
+                  head: r.head,
+                  headDescription: describeHead(r.head),
+                  bestEpoch: r.bestEpoch,
+                  parameters: r.parameters,
+                }
+              : {}),
             timings: r.timings,
             ms: r.ms,
           },
@@ -133,7 +159,7 @@ export async function runProbeCommand(ctx: CliContext, args: ParsedArgs): Promis
       );
       await out.write(
         'curve.csv',
-        `iter,loss,train_accuracy,validation_accuracy\n${state.curve
+        `${head ? 'epoch' : 'iter'},loss,train_accuracy,validation_accuracy\n${state.curve
           .map((s) => `${s.iter},${s.loss},${s.trainAccuracy},${s.validationAccuracy ?? ''}`)
           .join('\n')}\n`,
       );
@@ -147,7 +173,7 @@ export async function runProbeCommand(ctx: CliContext, args: ParsedArgs): Promis
           )
           .join('\n')}\n`,
       );
-      const settings = { blocks, timesteps: ts, pooling: poolName, seed, C, maxIter };
+      const settings = withHead({ blocks, timesteps: ts, pooling: poolName, seed, C, maxIter }, head);
       const record = await runRecord(
         ctx,
         'probe',
@@ -169,8 +195,11 @@ export async function runProbeCommand(ctx: CliContext, args: ParsedArgs): Promis
       );
       await out.commit(record);
       const pct = (v: number | null) => (v === null ? '–' : `${(100 * v).toFixed(2)}%`);
+      const what = head
+        ? `${HEADS[head.kind].noun.replace(/^the /, '')} (${r.iterations} epochs, epoch ${isHeadResult(r) ? r.bestEpoch : 0} chosen)`
+        : 'probe';
       ctx.out(
-        `probe on ${blocks.join('+')} at t = ${ts.join(',')} (${state.d} features, ${spec.data.sizes.train} train / ${spec.data.sizes.validation} validation / ${spec.data.sizes.test} test): test accuracy ${pct(r.testAccuracy)}, validation ${pct(r.validationAccuracy)}, train ${pct(r.trainAccuracy)} — ${r.iterations} iterations (${r.stopReason}); written to ${out.target}`,
+        `${what} on ${blocks.join('+')} at t = ${ts.join(',')} (${state.d} features, ${spec.data.sizes.train} train / ${spec.data.sizes.validation} validation / ${spec.data.sizes.test} test): test accuracy ${pct(r.testAccuracy)}, validation ${pct(r.validationAccuracy)}, train ${pct(r.trainAccuracy)} — ${head ? `${r.stopReason}` : `${r.iterations} iterations (${r.stopReason})`}; written to ${out.target}`,
       );
       return 0;
     } finally {

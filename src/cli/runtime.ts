@@ -3,6 +3,8 @@
  * orchestration sends, run in this process instead of the browser's worker.
  * - extractFeatures: the CLI's cached extraction (extract-run.ts: pipeline/extract.ts on
  *   onnxruntime-node, the feature cache directory), streamed as the worker streams its chunks;
+ * - trainHead / applyHead: the worker's own handlers (worker/handlers/head.ts) on tfjs's WASM
+ *   backend in Node (engine/tf-node.ts): the same code, the same numbers as the browser's;
  * - trainProbe / applyProbe: the worker's own handlers (worker/handlers/probe.ts), so the split,
  *   the standardisation, L-BFGS and the metrics are the app's, number for number. Probes of
  *   n·d·k ≥ ORT_OBJECTIVE_MIN_WORK put the objective's matrix products on onnxruntime-node, as
@@ -13,8 +15,10 @@ import { modelIdentity } from '../core/manifest/numbers-key';
 import type { Pooling } from '../core/pooling';
 import { nodeRuntime } from '../engine/onnx-node';
 import { createOrtDataTerm } from '../engine/probe-objective';
+import { nodeTf } from '../engine/tf-node';
 import { poolingKey } from '../pipeline/cache-key';
 import type { PipelineJob, PipelineRuntime } from '../pipeline/runtime';
+import { applyHead, trainHead } from '../worker/handlers/head';
 import { applyProbe, trainProbe } from '../worker/handlers/probe';
 import type { ExtractParams } from '../worker/jobs';
 import type { JobParams, JobResult } from '../worker/protocol';
@@ -49,6 +53,21 @@ function poolingName(p: Pooling): string {
   const name = poolingKey(p);
   if (!name) throw new DiffProbeError('internal', 'the CLI pools every block; raw maps are not extracted');
   return name;
+}
+
+/** A worker handler's context in the CLI: progress to the terminal, partials to the caller, no Stop. */
+function cliJobContext(
+  progress: Progress | null,
+  call: Parameters<PipelineRuntime['run']>[2],
+): Parameters<typeof trainProbe>[1] {
+  return {
+    id: 0,
+    signal: new AbortController().signal,
+    progress: (done, _total, note) => progress?.update(done, note),
+    partial: (step) => call.onPartial?.(step as never),
+    checkpoint: async () => {},
+    stopRequested: async () => false,
+  };
 }
 
 export interface NodeRuntimeOptions {
@@ -115,22 +134,24 @@ export function createNodeRuntime(options: NodeRuntimeOptions): PipelineRuntime 
       if (job === 'trainProbe') {
         const p = params as JobParams<'trainProbe'>;
         const progress = options.progress?.(call.label, p.maxIter, 'iterations') ?? null;
-        const result = await trainProbe(
-          p,
-          {
-            id: 0,
-            signal: new AbortController().signal,
-            progress: (done, _total, note) => progress?.update(done, note),
-            partial: (step) => call.onPartial?.(step as never),
-            checkpoint: async () => {},
-            stopRequested: async () => false,
-          },
-          dataTerm,
-        );
+        const result = await trainProbe(p, cliJobContext(progress, call), dataTerm);
         progress?.finish(`${result.iterations} iterations (${result.stopReason})`);
         return result as JobResult<K>;
       }
       if (job === 'applyProbe') return (await applyProbe(params as JobParams<'applyProbe'>)) as JobResult<K>;
+      if (job === 'trainHead') {
+        const p = params as JobParams<'trainHead'>;
+        const batches = Math.ceil(p.train.y.length / p.head.training.batchSize);
+        const progress =
+          options.progress?.(call.label, batches * p.head.training.maxEpochs, 'batches') ?? null;
+        const result = await trainHead(p, cliJobContext(progress, call), nodeTf);
+        progress?.finish(
+          `${result.iterations} epochs (${result.stopReason}), epoch ${result.bestEpoch} chosen`,
+        );
+        return result as JobResult<K>;
+      }
+      if (job === 'applyHead')
+        return (await applyHead(params as JobParams<'applyHead'>, nodeTf)) as JobResult<K>;
       throw new DiffProbeError('internal', `the CLI runtime has no job ${JSON.stringify(job)}`);
     },
   };

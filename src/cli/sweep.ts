@@ -18,6 +18,7 @@ import { labelLeakText } from '../core/conditioning/extra-feeds';
 import { DiffProbeError } from '../core/errors';
 import { summarisePolarity } from '../core/image/polarity';
 import { numbersKey } from '../core/manifest/numbers-key';
+import { headAddsText } from '../features/results/findings';
 import { heatmapSvg } from '../features/sweep/heatmap';
 import {
   bestCell,
@@ -44,6 +45,7 @@ import {
   startSession,
 } from './common';
 import { type CliContext, runRecord } from './context';
+import { blockMaps, HEAD_OPTIONS, headOf, headPoolingName, withHead } from './heads';
 import { featureSpec, LABELLED_OPTIONS, labelledData } from './labelled';
 import { registerMerger, type ShardOutput } from './merge';
 import { Output, withOutput } from './output';
@@ -59,10 +61,16 @@ export const SWEEP_SPEC: CommandSpec = {
     { name: 'out', value: '<dir>', help: 'output directory' },
     { name: 'blocks', value: 'a,b', help: 'rows of the grid', default: 'every block' },
     { name: 't', value: 'T1,T2,…', help: 'columns of the grid', default: '0,25,100,200,500' },
-    { name: 'pooling', value: 'avg|max|avg2|avg4', help: 'pooling', default: 'avg' },
+    {
+      name: 'pooling',
+      value: 'avg|max|avg2|avg4|grid8',
+      help: 'pooling (grid8: the map pooled to ≤ 8×8, what --head attention reads)',
+      default: 'avg',
+    },
     { name: 'seed', value: 'S', help: 'noise seed', default: '0' },
     { name: 'C', value: 'C', help: 'inverse L2 strength of every probe', default: '1' },
     { name: 'max-iter', value: 'N', help: 'most L-BFGS iterations per probe', default: '100' },
+    ...HEAD_OPTIONS,
     ...LABELLED_OPTIONS,
     ...MODEL_OPTIONS,
     ...SHARD_OPTIONS,
@@ -83,7 +91,13 @@ interface ShardCells {
   format: 'diffprobe-sweep-cells';
   version: 1;
   cells: { b: number; j: number; cell: SweepCell }[];
-  candidates: { b: number; j: number; validationAccuracy: number; testAccuracy: number | null }[];
+  candidates: {
+    b: number;
+    j: number;
+    validationAccuracy: number;
+    testAccuracy: number | null;
+    linearTestAccuracy?: number | null;
+  }[];
 }
 
 async function writeGrid(out: Output, grid: SweepGrid): Promise<void> {
@@ -106,8 +120,9 @@ export async function runSweepCommand(ctx: CliContext, args: ParsedArgs): Promis
     [0, 25, 100, 200, 500].filter((t) => t <= maxT(file)),
     maxT(file),
   );
-  const [poolName] = poolingsOf(flags);
   if (String(flags.pooling ?? 'avg').includes(',')) throw new UsageError('a sweep takes one --pooling');
+  const head = headOf(flags);
+  const [poolName] = poolingsOf({ ...flags, pooling: headPoolingName(flags, head) });
   const seed = int(flags, 'seed', 0, 0, 0xffffffff);
   const C = num(flags, 'C', 1, 1e-6, 1e6);
   const maxIter = int(flags, 'max-iter', 100, 1, 100_000);
@@ -137,13 +152,19 @@ export async function runSweepCommand(ctx: CliContext, args: ParsedArgs): Promis
       let grid: SweepGrid;
       let status: 'done' | 'stopped';
       let cellsFile: ShardCells | null = null;
+      const headReq = { head, maps: blockMaps(model.manifest) };
       if (!shard) {
-        ({ grid, status } = await runSweep(rt, { spec, split: data.split, C, maxIter }, data.input, {
-          onProgress: (done, _total, note) => progress.update(done, note),
-        }));
+        ({ grid, status } = await runSweep(
+          rt,
+          { spec, split: data.split, C, maxIter, ...headReq },
+          data.input,
+          {
+            onProgress: (done, _total, note) => progress.update(done, note),
+          },
+        ));
       } else {
         // One sub-sweep per timestep of this shard, over its blocks there.
-        grid = emptyGrid(spec, { C, maxIter });
+        grid = emptyGrid(spec, { C, maxIter, head });
         status = 'done';
         cellsFile = { format: 'diffprobe-sweep-cells', version: 1, cells: [], candidates: [] };
         let before = 0;
@@ -156,6 +177,7 @@ export async function runSweepCommand(ctx: CliContext, args: ParsedArgs): Promis
               split: data.split,
               C,
               maxIter,
+              ...headReq,
             },
             data.input,
             { onProgress: (done, _total, note) => progress.update(before + done, note) },
@@ -175,13 +197,14 @@ export async function runSweepCommand(ctx: CliContext, args: ParsedArgs): Promis
               j,
               validationAccuracy: c.validationAccuracy,
               testAccuracy: c.testAccuracy,
+              ...(head ? { linearTestAccuracy: c.linearTestAccuracy ?? null } : {}),
             });
         }
       }
       progress.finish(status);
       await writeGrid(out, grid);
       if (cellsFile) await out.write('cells.json', `${JSON.stringify(cellsFile, null, 1)}\n`);
-      const settings = { blocks, timesteps: ts, pooling: poolName, seed, C, maxIter };
+      const settings = withHead({ blocks, timesteps: ts, pooling: poolName, seed, C, maxIter }, head);
       const record = await runRecord(
         ctx,
         'sweep',
@@ -200,6 +223,17 @@ export async function runSweepCommand(ctx: CliContext, args: ParsedArgs): Promis
       );
       await out.commit(record);
       const c = grid.chosen;
+      const adds =
+        head && c && !shard
+          ? headAddsText({
+              head: head.kind,
+              block: c.block,
+              t: c.t,
+              testAccuracy: c.testAccuracy,
+              linearTestAccuracy: c.linearTestAccuracy ?? null,
+            })
+          : null;
+      if (adds) ctx.out(adds);
       ctx.out(
         shard
           ? `sweep shard ${shard.index}/${shard.count}: ${to - from} of ${cellOrder.length} cells, written to ${out.target}`
@@ -223,7 +257,12 @@ async function mergeSweep(_ctx: CliContext, shards: ShardOutput[], out: Output) 
     }
   }
   const first = JSON.parse(await readFile(join(shards[0].dir, 'sweep.json'), 'utf8'));
-  let grid = emptyGrid(first.spec, { C: first.C, maxIter: first.maxIter });
+  let grid = emptyGrid(first.spec, {
+    C: first.C,
+    maxIter: first.maxIter,
+    head: first.head ?? null,
+    linearPooling: first.linearPooling,
+  });
   for (const p of parts)
     for (const { b, j, cell } of p.cells)
       grid = withCell(grid, b, j, {
@@ -243,6 +282,7 @@ async function mergeSweep(_ctx: CliContext, shards: ShardOutput[], out: Output) 
         t: best.t,
         validationAccuracy: best.accuracy,
         testAccuracy: tested.testAccuracy,
+        ...(grid.head ? { linearTestAccuracy: tested.linearTestAccuracy ?? null } : {}),
       },
     };
   }

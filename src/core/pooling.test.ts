@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { adaptiveAvgPool2d, channelStats, globalAvgPool, globalMaxPool, poolFeatures } from './pooling';
+import {
+  adaptiveAvgPool2d,
+  channelStats,
+  globalAvgPool,
+  globalMaxPool,
+  gridSide,
+  pooledShape,
+  poolFeatures,
+} from './pooling';
 
 interface PoolCase {
   shape: [number, number, number, number];
@@ -101,5 +109,23 @@ describe('channelStats', () => {
     const s = channelStats(new Float32Array([1, 3, 5, 7]), [2, 1, 2]);
     expect(Array.from(s.mean)).toEqual([2, 6]);
     expect(Array.from(s.variance)).toEqual([1, 1]);
+  });
+});
+
+describe('grid pooling (the map as tokens)', () => {
+  it("keeps sides within the grid, divides exactly where it can, else uses torch's bins", () => {
+    expect([28, 14, 7, 32, 16, 64, 13, 12, 10, 9].map((s) => gridSide(s, 8))).toEqual([
+      7, 7, 7, 8, 8, 8, 8, 6, 5, 8,
+    ]);
+    expect(gridSide(28, 16)).toBe(14);
+    expect(gridSide(28, 4)).toBe(4);
+    expect(pooledShape([64, 14, 14], { kind: 'grid', size: 8 })).toEqual([64, 7, 7]);
+  });
+  it('is adaptive average pooling to that grid, flattened channel-major', () => {
+    const x = Float32Array.from({ length: 2 * 3 * 14 * 13 }, (_, i) => Math.sin(i));
+    const shape = [2, 3, 14, 13];
+    const f = poolFeatures(x, shape, { kind: 'grid', size: 8 });
+    expect(f.dim).toBe(3 * 7 * 8);
+    expect(f.data).toEqual(adaptiveAvgPool2d(x, shape, 7, 8).data);
   });
 });

@@ -12,7 +12,53 @@ export type Pooling =
   | { kind: 'avg' }
   | { kind: 'max' }
   | { kind: 'adaptive'; size: 1 | 2 | 4 }
+  /**
+   * The map kept as a map, each side adaptively average-pooled to at most `size` cells (see
+   * {@link gridSide}): the tokens of an attention head.
+   */
+  | { kind: 'grid'; size: GridSize }
   | { kind: 'raw' };
+
+/** The grids a block map can be pooled to, for a head that reads positions (an attention head). */
+export const GRID_SIZES = [4, 8, 16] as const;
+export type GridSize = (typeof GRID_SIZES)[number];
+
+/**
+ * Cells along one side of `side` positions for a grid of at most `size`: the side itself when it
+ * fits; else side / ceil(side / size) when that divides exactly (28 → 7, 14 → 7, 32 → 8: every cell
+ * averages the same number of positions, as an AveragePool does); else `size` (torch's adaptive
+ * bins, which overlap when they do not divide: 13 → 8).
+ *
+ * @example gridSide(14, 8) === 7; gridSide(7, 8) === 7; gridSide(13, 8) === 8
+ */
+export function gridSide(side: number, size: number): number {
+  if (side <= size) return side;
+  const k = Math.ceil(side / size);
+  return side % k === 0 ? side / k : size;
+}
+
+/**
+ * The per-image shape [C, h, w] of a block map [C, H, W] after `pooling`: [C, 1, 1] for the
+ * global poolings, [C, s, s] for adaptive s, the grid for 'grid', the map itself for 'raw'. The
+ * features are this, flattened channel-major.
+ */
+export function pooledShape(
+  map: readonly [number, number, number],
+  pooling: Pooling,
+): [number, number, number] {
+  const [c, h, w] = map;
+  switch (pooling.kind) {
+    case 'avg':
+    case 'max':
+      return [c, 1, 1];
+    case 'adaptive':
+      return [c, pooling.size, pooling.size];
+    case 'grid':
+      return [c, gridSide(h, pooling.size), gridSide(w, pooling.size)];
+    case 'raw':
+      return [c, h, w];
+  }
+}
 
 /** Pooled features: `shape` is [N, D] with `dim` = D. */
 export interface PooledFeatures extends FloatTensor {
@@ -96,7 +142,8 @@ export function globalMaxPool(x: Float32Array, shape: Shape): FloatTensor {
  * One feature vector per image, flattened channel-major (c, then i, then j) exactly like
  * torch's `pooled.flatten(1)`.
  *
- * - avg / max: D = C; adaptive s: D = C·s·s; raw: D = C·H·W (a copy of the map).
+ * - avg / max: D = C; adaptive s: D = C·s·s; grid s: D = C·h·w with h, w = gridSide(H, s),
+ *   gridSide(W, s); raw: D = C·H·W (a copy of the map).
  *
  * @param x NCHW data; @param shape [N, C, H, W].
  * @returns `{ data, shape: [N, D], dim: D }`.
@@ -119,13 +166,22 @@ export function poolFeatures(x: Float32Array, shape: Shape, pooling: Pooling): P
       // NCHW of the pooled map is already the (n, c, i, j) order that flatten(1) produces.
       data = adaptiveAvgPool2d(x, shape, pooling.size, pooling.size).data;
       break;
+    case 'grid': {
+      if (!(GRID_SIZES as readonly number[]).includes(pooling.size)) {
+        throw new DiffProbeError('internal', `poolFeatures: invalid grid size ${quote(pooling.size)}`);
+      }
+      const [, gh, gw] = pooledShape([c, h, w], pooling);
+      data = adaptiveAvgPool2d(x, shape, gh, gw).data;
+      break;
+    }
     case 'raw':
       data = x.slice();
       break;
     default:
       throw new DiffProbeError('internal', `poolFeatures: unknown pooling ${quote(pooling)}`);
   }
-  const dim = pooling.kind === 'raw' ? c * h * w : pooling.kind === 'adaptive' ? c * pooling.size ** 2 : c;
+  const [pc, ph, pw] = pooledShape([c, h, w], pooling);
+  const dim = pc * ph * pw;
   return { data, shape: [n, dim], dim };
 }
 

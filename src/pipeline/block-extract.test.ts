@@ -46,6 +46,7 @@ describe('BlockSession extraction', () => {
     ['avg', { kind: 'avg' }],
     ['avg2', { kind: 'adaptive', size: 2 }],
     ['max', { kind: 'max' }],
+    ['grid8', { kind: 'grid', size: 8 }],
   ] as [string, Pooling][]) {
     it(`${label}: the same features as the whole U-Net pooled in JS (≤ 1e-5), in the same batches`, async () => {
       const blocks = ['down1_1', 'mid', 'up0_2'];

@@ -8,9 +8,10 @@
 import type { Pooling } from '../core/pooling';
 import { sha256Hex } from '../core/sha256';
 
-/** Cache key part for a pooling ('avg', 'max', 'avg2', 'avg4'); raw maps are too large to cache. */
+/** Cache key part for a pooling ('avg', 'max', 'avg2', 'avg4', 'grid8'…); raw maps are too large to cache. */
 export function poolingKey(p: Pooling): string | null {
   if (p.kind === 'raw') return null;
+  if (p.kind === 'grid') return `grid${p.size}`;
   return p.kind === 'adaptive' ? `avg${p.size}` : p.kind;
 }
 

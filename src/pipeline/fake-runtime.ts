@@ -1,12 +1,15 @@
 /**
  * @file A PipelineRuntime for the pipeline's tests, in Node: extraction is a made-up function of
  * x_0, the block, t, the noise seed and the pooling (so a test sees which ones were asked for),
- * streamed in two out-of-order chunks; trainProbe and applyProbe are the worker's own handlers.
+ * streamed in two out-of-order chunks; trainProbe, applyProbe, trainHead and applyHead are the
+ * worker's own handlers (the heads on tfjs's WASM backend in Node).
  * Every call is recorded. Test-only (imported by *.test.ts).
  */
 import { DiffProbeError } from '../core/errors';
 import { createRng } from '../core/rng';
+import { nodeTf } from '../engine/tf-node';
 import { createJobContext } from '../worker/context';
+import { applyHead, trainHead } from '../worker/handlers/head';
 import { applyProbe, trainProbe } from '../worker/handlers/probe';
 import type { ExtractParams } from '../worker/jobs';
 import type { JobParams } from '../worker/protocol';
@@ -92,6 +95,16 @@ export function fakeRuntime(
           ...options.trainOverride?.(params as JobParams<'trainProbe'>, trains++),
         } as never;
       }
+      if (job === 'trainHead') {
+        const onPartial = call.onPartial as ((step: unknown) => void) | undefined;
+        const ctx = createJobContext(
+          1,
+          (m) => m.kind === 'partial' && onPartial?.(m.partial),
+          new AbortController(),
+        );
+        return (await trainHead(params as JobParams<'trainHead'>, ctx, nodeTf)) as never;
+      }
+      if (job === 'applyHead') return (await applyHead(params as JobParams<'applyHead'>, nodeTf)) as never;
       return (await applyProbe(params as JobParams<'applyProbe'>)) as never;
     },
   };

@@ -95,6 +95,8 @@ export function describePooling(p: Pooling): string {
       return 'global max';
     case 'adaptive':
       return `adaptive average ${p.size}×${p.size}`;
+    case 'grid':
+      return `map average-pooled to at most ${p.size}×${p.size}`;
     case 'raw':
       return 'raw map (no pooling)';
   }

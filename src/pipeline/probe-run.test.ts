@@ -1,9 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import type { ExtractParams, ProbeParams } from '../worker/jobs';
+import { defaultHead } from '../core/heads/spec';
+import type { ExtractParams, HeadParams, ProbeParams, ProbeResult } from '../worker/jobs';
 import { fakeFeatures, fakeImages, fakeRuntime, PIXELS, withCopiesInTest } from './fake-runtime';
 import { dataSpec, type FeatureSpec } from './feature-spec';
-import { evaluateProbe, type ProbeRunState, probeToJson, runProbe, tryProbe } from './probe-run';
+import {
+  evaluateProbe,
+  isHeadResult,
+  type ProbeRunState,
+  probeToJson,
+  runProbe,
+  tryProbe,
+} from './probe-run';
 import { type LabelledSplit, splitLabelled } from './split';
 
 const MODEL = 'sha256-of-the-onnx:numbers-key';
@@ -136,7 +144,7 @@ describe('evaluateProbe', () => {
     const spec = specFor(split, { blocks: ['mid'], timesteps: [0] });
     const probe = await runProbe(rt, { spec, split, C: 1, maxIter: 50 }, input);
     const params = rt.calls.find((c) => c.job === 'trainProbe')!.params as ProbeParams;
-    const ev = evaluateProbe(probe.result!, params.test!.X, params.test!.y, probe.d, 3);
+    const ev = evaluateProbe(probe.result as ProbeResult, params.test!.X, params.test!.y, probe.d, 3);
     expect(ev.accuracy).toBe(probe.result!.testAccuracy);
     expect(ev.predictions).toEqual(probe.result!.testPredictions);
     expect(ev.confusion).toEqual(probe.result!.confusion);
@@ -165,5 +173,71 @@ describe('probeToJson', () => {
     expect(json.validationAccuracy).toBe(run.result!.validationAccuracy);
     expect(json.testAccuracyNote).toMatch(/computed once/);
     expect(json.W).toHaveLength(3 * run.d);
+  });
+});
+
+describe('runProbe with a head', () => {
+  it('trains an attention head on the map as tokens, and Try it applies it', async () => {
+    const { split, input } = setUp();
+    const rt = fakeRuntime();
+    const spec = {
+      ...specFor(split, { blocks: ['mid', 'up'], timesteps: [0] }),
+      pooling: { kind: 'grid', size: 8 } as const,
+    };
+    const head = defaultHead('attention', 2);
+    head.training.maxEpochs = 2;
+    const maps = { mid: [4, 1, 1], up: [4, 1, 1] } as const;
+    const probe = await runProbe(rt, { spec, split, C: 1, maxIter: 50, head, maps }, input);
+    expect(probe.status).toBe('done');
+    const params = rt.calls.find((c) => c.job === 'trainHead')!.params as HeadParams;
+    expect(params.layout).toEqual({
+      d: 8,
+      k: 3,
+      groups: [
+        { channels: 4, height: 1, width: 1 },
+        { channels: 4, height: 1, width: 1 },
+      ],
+    });
+    expect(isHeadResult(probe.result)).toBe(true);
+    expect(probe.curve.map((s) => s.iter)).toEqual([1, 2]);
+    expect(JSON.parse(probeToJson(probe))).toMatchObject({
+      format: 'diffprobe-head',
+      head: { kind: 'attention' },
+    });
+    const proba = await tryProbe(rt, probe, input([split.test.ids[0]]));
+    expect(proba).toHaveLength(3);
+    expect(rt.calls.at(-1)!.job).toBe('applyHead');
+  });
+  it('says when the attention head would not fit, before extracting anything', async () => {
+    const { split, input } = setUp();
+    const rt = fakeRuntime();
+    const spec = { ...specFor(split, { blocks: ['up'], timesteps: [0] }), pooling: { kind: 'raw' } as const };
+    const probe = await runProbe(
+      rt,
+      { spec, split, C: 1, maxIter: 50, head: defaultHead('attention'), maps: { up: [64, 28, 28] } },
+      input,
+    );
+    expect(probe.status).toBe('failed');
+    expect(probe.problems[0]).toMatch(/785 tokens .* pool the maps to at most 16×16 \(grid16\)/);
+    expect(rt.calls).toHaveLength(0);
+  });
+});
+
+describe('a class with one image in the split', () => {
+  it('is explained before any head is trained, as for the linear probe', async () => {
+    const { items, input, pixels } = fakeImages(3, 20);
+    pixels.set(
+      'img:lonely',
+      Float32Array.from({ length: PIXELS }, () => 0.5),
+    );
+    const split = splitLabelled([...items, { id: 'img:lonely', label: 'zz-lonely' }], 0.3, 0.2, 5);
+    const rt = fakeRuntime();
+    const spec = specFor(split, { blocks: ['up1_0'], timesteps: [0] });
+    for (const head of [null, defaultHead('mlp')]) {
+      const probe = await runProbe(rt, { spec, split, C: 1, maxIter: 50, head }, input);
+      expect(probe.status).toBe('failed');
+      expect(probe.problems.join(' ')).toMatch(/classes 3 have no test images/);
+    }
+    expect(rt.calls.some((c) => c.job === 'trainHead' || c.job === 'trainProbe')).toBe(false);
   });
 });

@@ -6,10 +6,12 @@
  * with the probe's own spec) and the probe's JSON.
  */
 import { DiffProbeError, isDiffProbeError } from '../core/errors';
+import { type HeadLayout, headMemoryError, specGroups } from '../core/heads/layout';
+import { describeHead, HEADS, type NeuralHead } from '../core/heads/spec';
 import { checkProbeData } from '../core/probe/checks';
 import { confusionMatrix, predictProba } from '../core/probe/softmax-regression';
 import { applyStandardizer } from '../core/probe/standardize';
-import type { ProbeResult, ProbeStep } from '../worker/jobs';
+import type { HeadResult, ProbeResult, ProbeStep } from '../worker/jobs';
 import { imageHashes } from './cache-key';
 import { duplicateProblems, findDuplicates } from './duplicates';
 import { APP_VERSION, type FeatureSpec } from './feature-spec';
@@ -22,12 +24,15 @@ export interface ProbeRunState {
   spec: FeatureSpec;
   C: number;
   maxIter: number;
+  /** The neural head trained instead of the linear probe; null for the linear probe. */
+  head: NeuralHead | null;
   classes: string[];
   /** Labels of spec.data.ids.test, in that order (the order of the result's predictions). */
   testLabels: Int32Array;
   d: number;
+  /** L-BFGS iterations, or a neural head's epochs. */
   curve: ProbeStep[];
-  result: ProbeResult | null;
+  result: ProbeResult | HeadResult | null;
   problems: string[];
   status: 'extracting' | 'training' | 'done' | 'stopped' | 'failed';
 }
@@ -36,13 +41,46 @@ export interface ProbeRequest {
   spec: FeatureSpec;
   /** The split spec.data describes, with its labels. */
   split: LabelledSplit;
+  /** The linear probe's settings (also what a head is compared with). */
   C: number;
   maxIter: number;
+  /** A neural head to train instead of the linear probe (absent or null: the linear probe). */
+  head?: NeuralHead | null;
+  /**
+   * The blocks' map shapes [C, H, W] (the manifest's): the attention head reads each block's
+   * pooled map as tokens, and its memory is checked before anything is extracted.
+   */
+  maps?: Record<string, readonly [number, number, number]>;
   /**
    * The class a class input fed "each image's own label" gets for each image (default: its label in
    * the split); undefined when an image has none.
    */
   classLabels?: ClassLabels;
+}
+
+/** A neural head's result (not the linear probe's). */
+export function isHeadResult(r: ProbeResult | HeadResult | null | undefined): r is HeadResult {
+  return r != null && 'head' in r;
+}
+
+/** The token groups of a spec's rows (blocks at each t), from the blocks' map shapes. */
+export function specLayout(
+  spec: Pick<FeatureSpec, 'blocks' | 'timesteps' | 'pooling'>,
+  maps: Record<string, readonly [number, number, number]>,
+  d: number,
+  k: number,
+): HeadLayout {
+  const missing = spec.blocks.filter((b) => !maps[b]);
+  if (missing.length) throw new DiffProbeError('internal', `no map shape for ${missing.join(', ')}`);
+  return {
+    d,
+    k,
+    groups: specGroups(
+      spec.blocks.map((b) => maps[b]),
+      spec.timesteps.length,
+      spec.pooling,
+    ),
+  };
 }
 
 /** Each image's class index for the model's class input, or undefined when not every image has one. */
@@ -94,6 +132,7 @@ export async function runProbe(
     spec,
     C: req.C,
     maxIter: req.maxIter,
+    head: req.head ?? null,
     classes: split.classes,
     testLabels: split.test.labels,
     d: 0,
@@ -110,6 +149,21 @@ export async function runProbe(
   update({});
   const before = splitProblems(split);
   if (before.length) return update({ problems: before, status: 'failed' });
+  const head = req.head ?? null;
+  if (head) {
+    if (head.kind === 'attention' && !req.maps)
+      throw new DiffProbeError('internal', "the attention head needs the blocks' map shapes");
+    // Before any feature is extracted: a head that cannot fit says so now, with what would.
+    const memory = req.maps
+      ? headMemoryError(
+          head,
+          spec.blocks.map((b) => req.maps![b]),
+          spec.timesteps.length,
+          spec.pooling,
+        )
+      : null;
+    if (memory) return update({ problems: [memory.message], status: 'failed' });
+  }
   const ids = splitIds(split);
   const n = ids.length;
   const nTrain = split.train.ids.length;
@@ -153,18 +207,30 @@ export async function runProbe(
     const validation = { X: X.slice(nTrain * d, nFit * d), y: split.validation.labels.slice() };
     const test = { X: X.slice(nFit * d), y: split.test.labels.slice() };
     const curve: ProbeStep[] = [];
-    const result = await rt.run(
-      'trainProbe',
-      { train, validation, test, d, k, C: req.C, maxIter: req.maxIter },
-      {
-        label: `Training the probe (${d} features, ${nTrain} images)`,
-        transfer: [train.X.buffer, validation.X.buffer, test.X.buffer],
-        onPartial: (step) => {
-          curve.push(step);
-          update({ curve: [...curve] });
-        },
+    const call = {
+      transfer: [train.X.buffer, validation.X.buffer, test.X.buffer],
+      onPartial: (step: ProbeStep) => {
+        curve.push(step);
+        update({ curve: [...curve] });
       },
-    );
+    };
+    const result = head
+      ? await rt.run(
+          'trainHead',
+          {
+            head,
+            layout: req.maps ? specLayout(spec, req.maps, d, k) : { d, k, groups: [] },
+            train,
+            validation,
+            test,
+          },
+          { ...call, label: `Training ${HEADS[head.kind].noun} (${d} features, ${nTrain} images)` },
+        )
+      : await rt.run(
+          'trainProbe',
+          { train, validation, test, d, k, C: req.C, maxIter: req.maxIter },
+          { ...call, label: `Training the probe (${d} features, ${nTrain} images)` },
+        );
     return update({ curve, result, status: result.stopReason === 'stopped' ? 'stopped' : 'done' });
   } catch (error) {
     if (isDiffProbeError(error, 'cancelled')) return update({ status: 'stopped' });
@@ -195,6 +261,16 @@ export async function tryProbe(
   );
   if (d !== probe.d)
     throw new DiffProbeError('internal', `the image gave ${d} features; the probe was trained on ${probe.d}`);
+  if (isHeadResult(r)) {
+    const { head, layout, weights, scaling } = r;
+    return (
+      await rt.run(
+        'applyHead',
+        { head, layout, weights, scaling, X, n: 1 },
+        { label: 'Classifying the selected image' },
+      )
+    ).proba;
+  }
   const out = await rt.run(
     'applyProbe',
     { probe: { W: r.W, b: r.b, mean: r.mean, scale: r.scale }, X, n: 1, d, k: probe.classes.length },
@@ -229,6 +305,7 @@ export function evaluateProbe(
 export function probeToJson(run: ProbeRunState): string {
   const r = run.result;
   if (!r) throw new DiffProbeError('internal', 'this probe has no trained model yet');
+  if (isHeadResult(r)) return headToJson(run, r);
   return `${JSON.stringify(
     {
       format: 'diffprobe-probe',
@@ -253,6 +330,44 @@ export function probeToJson(run: ProbeRunState): string {
       testAccuracy: r.testAccuracy,
       testAccuracyNote:
         'on the held-out test images (spec.data.ids.test), computed once after training; the curves and Stop saw only the validation images',
+    },
+    null,
+    1,
+  )}\n`;
+}
+
+const weightsJson = (w: HeadResult['weights']) =>
+  Object.fromEntries(
+    Object.entries(w).map(([name, t]) => [name, { shape: t.shape, data: Array.from(t.data) }]),
+  );
+
+/** A trained neural head as JSON: its spec, settings, layout and weights (tools/heads/torch_heads.py loads them). */
+function headToJson(run: ProbeRunState, r: HeadResult): string {
+  return `${JSON.stringify(
+    {
+      format: 'diffprobe-head',
+      version: 1,
+      appVersion: APP_VERSION,
+      spec: run.spec,
+      head: r.head,
+      description: describeHead(r.head),
+      layout: r.layout,
+      splitSeed: run.spec.data.splitSeed,
+      classes: run.classes,
+      note:
+        r.kind === 'mlp'
+          ? 'logits = fc2(act(fc1((x − scaling.mean) / scaling.scale))); every Linear weight is [in, out] (x·W + b)'
+          : 'rows are the groups of layout.groups (blocks at each t) as [C, h, w] channel-major; each group becomes h·w tokens of C values; see core/heads/model.ts and tools/heads/torch_heads.py. Every Linear weight is [in, out] (x·W + b)',
+      scaling: r.scaling ? { mean: Array.from(r.scaling.mean), scale: Array.from(r.scaling.scale) } : null,
+      weights: weightsJson(r.weights),
+      epochs: r.iterations,
+      bestEpoch: r.bestEpoch,
+      stopReason: r.stopReason,
+      trainAccuracy: r.trainAccuracy,
+      validationAccuracy: r.validationAccuracy,
+      testAccuracy: r.testAccuracy,
+      testAccuracyNote:
+        'on the held-out test images (spec.data.ids.test), computed once with the chosen epoch; the curves, Stop and the choice of epoch saw only the validation images',
     },
     null,
     1,

@@ -7,7 +7,10 @@
 import type { JobName, JobParams, JobPartial, JobResult, Progress } from '../worker/protocol';
 
 /** The jobs the orchestration sends. */
-export type PipelineJob = Extract<JobName, 'extractFeatures' | 'trainProbe' | 'applyProbe'>;
+export type PipelineJob = Extract<
+  JobName,
+  'extractFeatures' | 'trainProbe' | 'applyProbe' | 'trainHead' | 'applyHead'
+>;
 
 export interface PipelineCall<K extends PipelineJob> {
   /** This call in words ("features at t = 25"), for a progress display. */
@@ -19,8 +22,8 @@ export interface PipelineCall<K extends PipelineJob> {
 }
 
 /**
- * Runs one job. Rejects with DiffProbeError('cancelled') when the user stopped it (a trainProbe
- * stopped mid-training resolves instead, with stopReason 'stopped': the model so far), and with
+ * Runs one job. Rejects with DiffProbeError('cancelled') when the user stopped it (a trainProbe or
+ * trainHead stopped mid-training resolves instead, with stopReason 'stopped': the model so far), and with
  * any other error when it failed.
  */
 export interface PipelineRuntime {

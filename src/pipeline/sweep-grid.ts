@@ -7,6 +7,7 @@
  * images, once (sweep-run.ts). The test accuracy of every cell is never computed, so the choice
  * cannot have looked at it.
  */
+import { describeHead, type NeuralHead } from '../core/heads/spec';
 import { APP_VERSION, type FeatureSpec } from './feature-spec';
 
 export interface SweepCell {
@@ -24,6 +25,12 @@ export interface SweepChoice {
   validationAccuracy: number;
   /** null until it is computed (at the end of the sweep, or when it is stopped). */
   testAccuracy: number | null;
+  /**
+   * A sweep of a neural head: the linear probe on the chosen cell's block and t (the grid's
+   * `linearPooling`), fitted on the same training images and tested once on the same test images —
+   * what the head adds is testAccuracy − this. Absent for the linear probe's sweep; null until computed.
+   */
+  linearTestAccuracy?: number | null;
 }
 
 export interface SweepGrid {
@@ -31,16 +38,26 @@ export interface SweepGrid {
   spec: FeatureSpec;
   C: number;
   maxIter: number;
+  /** The head every cell trained (null: the linear probe, C and maxIter). */
+  head?: NeuralHead | null;
+  /** A head's sweep: the pooling of the linear probe it is compared with at the chosen cell. */
+  linearPooling?: FeatureSpec['pooling'];
   /** cells[b][j] for spec.blocks[b] at spec.timesteps[j]; null until computed. */
   cells: (SweepCell | null)[][];
   chosen: SweepChoice | null;
 }
 
-export function emptyGrid(spec: FeatureSpec, settings: { C: number; maxIter: number }): SweepGrid {
+export function emptyGrid(
+  spec: FeatureSpec,
+  settings: { C: number; maxIter: number; head?: NeuralHead | null; linearPooling?: FeatureSpec['pooling'] },
+): SweepGrid {
   return {
     spec,
     C: settings.C,
     maxIter: settings.maxIter,
+    ...(settings.head
+      ? { head: settings.head, linearPooling: settings.linearPooling ?? { kind: 'avg' } }
+      : {}),
     cells: spec.blocks.map(() => spec.timesteps.map(() => null)),
     chosen: null,
   };
@@ -116,6 +133,9 @@ export function gridToJson(grid: SweepGrid): string {
       spec: grid.spec,
       C: grid.C,
       maxIter: grid.maxIter,
+      head: grid.head ?? null,
+      headDescription: describeHead(grid.head ?? null),
+      ...(grid.head ? { linearPooling: grid.linearPooling } : {}),
       splitSeed: grid.spec.data.splitSeed,
       blocks: grid.spec.blocks,
       timesteps: grid.spec.timesteps,
@@ -124,7 +144,7 @@ export function gridToJson(grid: SweepGrid): string {
       model: matrix((c) => c.model),
       chosen: grid.chosen,
       chosenNote:
-        'the cell with the highest validation accuracy; its testAccuracy is the only evaluation on the test images (spec.data.ids.test)',
+        'the cell with the highest validation accuracy; its testAccuracy is the only evaluation on the test images (spec.data.ids.test); for a head, linearTestAccuracy is the linear probe on that cell, on the same images',
     },
     null,
     2,

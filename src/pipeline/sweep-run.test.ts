@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { isDiffProbeError } from '../core/errors';
-import type { ExtractParams, ProbeParams } from '../worker/jobs';
+import { defaultHead, type MlpHead } from '../core/heads/spec';
+import type { ExtractParams, HeadParams, ProbeParams } from '../worker/jobs';
 import { fakeFeatures, fakeImages, fakeRuntime, PIXELS, withCopiesInTest } from './fake-runtime';
 import { dataSpec, type FeatureSpec } from './feature-spec';
 import { evaluateProbe } from './probe-run';
 import { type LabelledSplit, splitLabelled } from './split';
-import type { SweepGrid } from './sweep-grid';
+import { gridToJson, type SweepGrid } from './sweep-grid';
 import { runSweep } from './sweep-run';
 
 const MODEL = 'model-A';
@@ -121,3 +122,40 @@ function testFeatures(
     out.set(fakeFeatures(x0.subarray(i * PIXELS, (i + 1) * PIXELS), 0, p), i * PIXELS);
   return out;
 }
+
+describe('runSweep with a head', () => {
+  it('trains the head in every cell on train + validation, tests the chosen one once, and fits the linear probe there', async () => {
+    const { split, input } = setUp();
+    const rt = fakeRuntime();
+    const spec = { ...specFor(split), blocks: ['mid', 'up'], timesteps: [0] };
+    const head = defaultHead('mlp', 1) as MlpHead;
+    head.training.maxEpochs = 2;
+    const out = await runSweep(rt, { spec, split, C: 1, maxIter: 30, head }, input);
+    const heads = rt.calls.filter((c) => c.job === 'trainHead').map((c) => c.params as HeadParams);
+    expect(heads).toHaveLength(2);
+    for (const p of heads) expect(p.test).toBeUndefined();
+    expect(rt.calls.filter((c) => c.job === 'applyHead')).toHaveLength(1);
+    // The linear probe on the chosen cell, on the same features (same pooling: no second extraction).
+    const linear = rt.calls.filter((c) => c.job === 'trainProbe').map((c) => c.params as ProbeParams);
+    expect(linear).toHaveLength(1);
+    expect(linear[0].test!.y).toEqual(split.test.labels);
+    expect(rt.calls.filter((c) => c.job === 'extractFeatures')).toHaveLength(1);
+    expect(out.grid.head).toEqual(head);
+    expect(out.grid.chosen?.testAccuracy).toBeGreaterThanOrEqual(0);
+    expect(out.grid.chosen?.linearTestAccuracy).toBeGreaterThanOrEqual(0);
+    expect(JSON.parse(gridToJson(out.grid)).headDescription).toMatch(/^MLP head/);
+  });
+  it('refuses an attention head on maps too large, naming the largest grid that fits, before extracting', async () => {
+    const { split, input } = setUp();
+    const rt = fakeRuntime();
+    const spec = { ...specFor(split), blocks: ['up'], timesteps: [0], pooling: { kind: 'raw' } as const };
+    const error = await runSweep(
+      rt,
+      { spec, split, C: 1, maxIter: 30, head: defaultHead('attention'), maps: { up: [64, 28, 28] } },
+      input,
+    ).catch((e) => e);
+    expect(error.code).toBe('out-of-memory');
+    expect(error.message).toMatch(/largest grid that fits/);
+    expect(rt.calls).toHaveLength(0);
+  });
+});

@@ -3,7 +3,7 @@
  * validation, no zustand, so url.ts and its tests can use it anywhere.
  */
 
-export const POOLINGS = ['avg', 'max', 'avg2', 'avg4', 'raw'] as const;
+export const POOLINGS = ['avg', 'max', 'avg2', 'avg4', 'grid8', 'raw'] as const;
 export type PoolingId = (typeof POOLINGS)[number];
 
 export interface ViewState {

@@ -20,6 +20,7 @@ import { type OnnxModelInfo, readModel } from '../core/onnx/reader';
 import type { Pooling } from '../core/pooling';
 import { BlockSession } from '../engine/block-session';
 import type { SessionOptions } from '../engine/ort-types';
+import { poolingKey } from '../pipeline/cache-key';
 import type { BatchRunner } from '../pipeline/extract';
 import { helperAlive, helperRuntime } from './engine-helper/remote-runtime';
 import type { Backend } from './jobs';
@@ -48,7 +49,7 @@ interface Entry {
 const caches = new WeakMap<LoadedModel, Cache>();
 
 function keyOf(blocks: readonly string[], pooling: Pooling): string {
-  const p = pooling.kind === 'adaptive' ? `avg${pooling.size}` : pooling.kind;
+  const p = poolingKey(pooling) ?? pooling.kind;
   return `${p}\u0000${blocks.join('\u0000')}`;
 }
 

@@ -3,7 +3,10 @@
  * streams) its partial results. Adding a job means adding an entry here and a handler in
  * handlers/; the types keep both sides of the protocol in step.
  */
-
+import type { RowScaling } from '../core/heads/batch';
+import type { HeadLayout } from '../core/heads/layout';
+import type { NeuralHead } from '../core/heads/spec';
+import type { HeadWeights } from '../core/heads/weights';
 import type { Manifest } from '../core/manifest/types';
 import type { MemoryEstimate } from '../core/onnx/memory';
 import type { Pooling } from '../core/pooling';
@@ -264,12 +267,8 @@ export interface ProbeStep {
   validationAccuracy: number | null;
 }
 
-export interface ProbeResult {
-  /** k×d weights on standardised features, intercepts, and the standardisation (fitted on train). */
-  W: Float64Array;
-  b: Float64Array;
-  mean: Float64Array;
-  scale: Float64Array;
+/** What a trained classifier (the probe or a head) scores, the same for every kind. */
+export interface ClassifierMetrics {
   trainAccuracy: number;
   /** Of the returned model on the validation rows; null without them. */
   validationAccuracy: number | null;
@@ -280,6 +279,14 @@ export interface ProbeResult {
   testConfidence: Float32Array;
   /** k×k on the test rows, rows = true class (all 0 without test rows). */
   confusion: Int32Array;
+}
+
+export interface ProbeResult extends ClassifierMetrics {
+  /** k×d weights on standardised features, intercepts, and the standardisation (fitted on train). */
+  W: Float64Array;
+  b: Float64Array;
+  mean: Float64Array;
+  scale: Float64Array;
   iterations: number;
   stopReason: string;
   /** What computed the objective: ORT's WASM GEMM (large probes) or the JavaScript loop. */
@@ -296,6 +303,46 @@ export interface ProbeResult {
     evalMs?: number;
     finishMs: number;
   };
+  ms: number;
+}
+
+/**
+ * A neural head (core/heads) to train on rows of features: like ProbeParams, with the head's
+ * settings and the layout of a row (d values: the groups of pooled maps, k classes).
+ */
+export interface HeadParams {
+  head: NeuralHead;
+  layout: HeadLayout;
+  train: { X: Float32Array; y: Int32Array };
+  /** For the curves, Stop and the choice of epoch. Optional. */
+  validation?: { X: Float32Array; y: Int32Array };
+  /** Evaluated once, with the chosen epoch's weights. Optional. */
+  test?: { X: Float32Array; y: Int32Array };
+  /** Start from these weights instead of the seeded ones (the PyTorch parity check). */
+  initial?: HeadWeights;
+  /** Send the initial weights back with the result. */
+  returnInitial?: boolean;
+}
+
+/** A trained neural head: what the probe's result says, plus the head itself. */
+export interface HeadResult extends ClassifierMetrics {
+  kind: NeuralHead['kind'];
+  head: NeuralHead;
+  layout: HeadLayout;
+  /** The chosen epoch's weights. */
+  weights: HeadWeights;
+  /** MLP: its input standardisation (fitted on the training rows); null for the attention head. */
+  scaling: RowScaling | null;
+  initial?: HeadWeights;
+  /** Epochs run. */
+  iterations: number;
+  /** The epoch whose weights these are (1-based). */
+  bestEpoch: number;
+  stopReason: 'early-stop' | 'max-epochs' | 'stopped';
+  /** What computed it. */
+  solver: 'tfjs-wasm';
+  parameters: number;
+  timings: { setupMs: number; trainMs: number; validationMs: number; finishMs: number };
   ms: number;
 }
 
@@ -426,6 +473,17 @@ export interface Jobs {
       d: number;
       k: number;
     };
+    result: { proba: Float64Array };
+  };
+  /**
+   * Train a neural head (MLP or attention; core/heads) with tfjs on WASM, streaming a ProbeStep
+   * per epoch (iter = epoch, validation accuracy); Stop keeps the best epoch so far. The test rows
+   * are evaluated once, at the end.
+   */
+  trainHead: { params: HeadParams; result: HeadResult; partial: ProbeStep };
+  /** Class probabilities of a trained head for new raw feature rows. */
+  applyHead: {
+    params: Pick<HeadResult, 'head' | 'layout' | 'weights' | 'scaling'> & { X: Float32Array; n: number };
     result: { proba: Float64Array };
   };
   /**

@@ -30,6 +30,12 @@ describe('npm run bench: ratios read from each script’s output', () => {
       ratio: null,
       value: '412 s',
     });
+    const heads = parseOutput(
+      'heads',
+      'mlp: parity within ±1 point (Δ -0.73), browser / PyTorch time 2.31× (3 seeds)',
+    );
+    expect(heads[0]).toMatchObject({ ratio: 2.31, value: '2.31×' });
+    expect(heads[0].measure).toContain('Δ -0.73 points, within ±1, 3 seeds');
     expect(parseOutput('infer', 'something else')).toEqual([]);
   });
 

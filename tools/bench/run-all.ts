@@ -105,6 +105,17 @@ export function parseOutput(bench: string, out: string): Row[] {
     const m = /^Default sweep \(([^)]*)\): ([\d.]+) s/m.exec(out);
     if (m)
       rows.push({ bench, measure: `default sweep wall time (${m[1]})`, value: `${m[2]} s`, ratio: null });
+  } else if (bench === 'heads') {
+    // mlp: parity within ±1 point (Δ -0.73), browser / PyTorch time 2.31× (3 seeds)
+    for (const m of out.matchAll(
+      /^(\w+): parity (within|OUTSIDE) ±1 point \(Δ ([-\d.]+)\), browser \/ PyTorch time ([\d.]+)× \((\d+) seeds\)$/gm,
+    ))
+      rows.push({
+        bench,
+        measure: `${m[1]} head training time, browser WASM / PyTorch (test accuracy Δ ${m[3]} points, ${m[2]} ±1, ${m[5]} seeds)`,
+        value: `${m[4]}×`,
+        ratio: Number(m[4]),
+      });
   }
   return rows;
 }

@@ -15,11 +15,15 @@
  *   no AveragePool expresses, so two MatMuls with averaging matrices do it:
  *   Y = P_h · X · P_wᵀ, P_h[i, r] = 1/(r1 − r0) for r in bin i. NCHW [N, C, s, s] is already the
  *   channel-major order of torch's `flatten(1)`;
+ * - grid s (the map as tokens, each side to gridSide(side, s) cells): AveragePool when the cells
+ *   divide the side (28 → 7, 14 → 7), the two MatMuls when they do not (13 → 8), an Identity when
+ *   the map is within the grid already (7 → 7); so a head on the map never copies the full-size
+ *   map out of ONNX Runtime;
  * - raw: no head (the block tensors themselves are the outputs).
  */
 import { DiffProbeError } from '../errors';
 import type { Manifest } from '../manifest/types';
-import type { Pooling } from '../pooling';
+import { GRID_SIZES, type Pooling, pooledShape } from '../pooling';
 import { inferElemTypes } from './elem-types';
 import { DataType, type InitializerSpec, type NodeSpec } from './model';
 import { ElemType, type OnnxModelInfo } from './reader';
@@ -133,12 +137,19 @@ export function poolingHead(
       nodes.push({ op: 'GlobalMaxPool', name: `${at}/GlobalMaxPool`, inputs: [tensor], outputs: [out] });
       nodes.push({ op: 'GlobalAveragePool', name: `${at}/guard`, inputs: [tensor], outputs: [guard] });
       dims.push(channels);
-    } else if (pooling.kind === 'adaptive') {
-      const s = pooling.size;
-      if (![1, 2, 4].includes(s))
-        throw new DiffProbeError('internal', `poolingHead: invalid adaptive size ${JSON.stringify(s)}`);
-      if (height % s === 0 && width % s === 0) {
-        const kernel = [height / s, width / s];
+    } else if (pooling.kind === 'adaptive' || pooling.kind === 'grid') {
+      const sizes: readonly number[] = pooling.kind === 'adaptive' ? [1, 2, 4] : GRID_SIZES;
+      if (!sizes.includes(pooling.size))
+        throw new DiffProbeError(
+          'internal',
+          `poolingHead: invalid ${pooling.kind} size ${JSON.stringify(pooling.size)}`,
+        );
+      const [, gh, gw] = pooledShape([channels, height, width], pooling);
+      if (gh === height && gw === width) {
+        // A map already within the grid is its own tokens: an Identity names the output.
+        nodes.push({ op: 'Identity', name: `${at}/Identity`, inputs: [tensor], outputs: [out] });
+      } else if (height % gh === 0 && width % gw === 0) {
+        const kernel = [height / gh, width / gw];
         nodes.push({
           op: 'AveragePool',
           name: `${at}/AveragePool`,
@@ -151,17 +162,17 @@ export function poolingHead(
         nodes.push({
           op: 'MatMul',
           name: `${at}/MatMul_columns`,
-          inputs: [tensor, matrix(width, s, false)],
+          inputs: [tensor, matrix(width, gw, false)],
           outputs: [rows],
         });
         nodes.push({
           op: 'MatMul',
           name: `${at}/MatMul_rows`,
-          inputs: [matrix(height, s, true), rows],
+          inputs: [matrix(height, gh, true), rows],
           outputs: [out],
         });
       }
-      dims.push(channels * s * s);
+      dims.push(channels * gh * gw);
     } else {
       throw new DiffProbeError('internal', `poolingHead: unknown pooling ${JSON.stringify(pooling)}`);
     }
@@ -247,12 +258,12 @@ export function blockExtractionModel(
     return { bytes: sub.bytes, outputs, guards, dims, shapes, stats: sub.stats };
   }
   const head = poolingHead(targets, pooling, freePrefix(info));
-  const side = pooling.kind === 'adaptive' ? pooling.size : 1;
   blocks.forEach((name, i) => {
+    const t = targets[i];
     outputs[name] = head.pooled[i];
     if (head.guards[i]) guards[name] = head.guards[i]!;
     dims[name] = head.dims[i];
-    shapes[name] = [targets[i].channels, side, side];
+    shapes[name] = pooledShape([t.channels, t.height, t.width], pooling);
   });
   const sub = extractSubgraph(bytes, [], { info, head });
   return { bytes: sub.bytes, outputs, guards, dims, shapes, stats: sub.stats };

@@ -203,11 +203,27 @@ describe('pooling head', () => {
     expect(max.outputs.map((o) => o.name)).toEqual(['diffprobe.pool/0/pooled', 'diffprobe.pool/0/guard']);
   });
 
+  it('grid: AveragePool where the cells divide the side, MatMuls where not, Identity within the grid', () => {
+    const head = poolingHead(
+      [
+        { tensor: 'a', channels: 8, height: 28, width: 28 },
+        { tensor: 'b', channels: 8, height: 13, width: 13 },
+        { tensor: 'c', channels: 8, height: 7, width: 7 },
+      ],
+      { kind: 'grid', size: 8 },
+    );
+    expect(head.nodes.map((n) => n.op)).toEqual(['AveragePool', 'MatMul', 'MatMul', 'Identity']);
+    expect(head.nodes[0].attributes).toMatchObject({ kernel_shape: [4, 4], strides: [4, 4] });
+    expect(head.dims).toEqual([8 * 49, 8 * 64, 8 * 49]);
+  });
+
   const poolings: [string, Pooling][] = [
     ['avg', { kind: 'avg' }],
     ['max', { kind: 'max' }],
     ['avg2', { kind: 'adaptive', size: 2 }],
     ['avg4', { kind: 'adaptive', size: 4 }],
+    ['grid4', { kind: 'grid', size: 4 }],
+    ['grid8', { kind: 'grid', size: 8 }],
     ['raw', { kind: 'raw' }],
   ];
   for (const [label, pooling] of poolings) {

@@ -16,6 +16,7 @@ export const POOLINGS: Record<PoolingId, { label: string; pooling: Pooling }> = 
   max: { label: 'Global max', pooling: { kind: 'max' } },
   avg2: { label: 'Adaptive average 2×2', pooling: { kind: 'adaptive', size: 2 } },
   avg4: { label: 'Adaptive average 4×4', pooling: { kind: 'adaptive', size: 4 } },
+  grid8: { label: 'Map pooled to ≤ 8×8 (tokens)', pooling: { kind: 'grid', size: 8 } },
   raw: { label: 'Raw map (no pooling)', pooling: { kind: 'raw' } },
 };
 

@@ -19,7 +19,16 @@ const SERIES = [
  * Live training curves: mean cross-entropy (left axis) and train/validation accuracy (right axis).
  * The test images are not in them: they are looked at once, after training.
  */
-export function ProbeCurves({ curve, ref }: { curve: ProbeStep[]; ref?: Ref<SVGSVGElement> }) {
+export function ProbeCurves({
+  curve,
+  ref,
+  unit = 'L-BFGS iteration',
+}: {
+  curve: ProbeStep[];
+  ref?: Ref<SVGSVGElement>;
+  /** What a step of the curve is: an L-BFGS iteration, or a neural head's epoch. */
+  unit?: 'L-BFGS iteration' | 'epoch';
+}) {
   if (curve.length < 1) return null;
   const maxIter = Math.max(1, curve[curve.length - 1].iter);
   const x = scaleLinear([0, maxIter], [M.left, W - M.right]);
@@ -46,7 +55,7 @@ export function ProbeCurves({ curve, ref }: { curve: ProbeStep[]; ref?: Ref<SVGS
         viewBox={`0 0 ${W} ${H}`}
         className="chart"
         role="img"
-        aria-label={`Probe training curves: iteration ${last.iter}, loss ${last.loss.toFixed(3)}, train accuracy ${(last.trainAccuracy * 100).toFixed(1)}%, ${validation}`}
+        aria-label={`Probe training curves: ${unit === 'epoch' ? 'epoch' : 'iteration'} ${last.iter}, loss ${last.loss.toFixed(3)}, train accuracy ${(last.trainAccuracy * 100).toFixed(1)}%, ${validation}`}
       >
         <g fontSize={9} fill={MUTED}>
           <line x1={M.left} x2={W - M.right} y1={H - M.bottom} y2={H - M.bottom} stroke={MUTED} />
@@ -56,7 +65,7 @@ export function ProbeCurves({ curve, ref }: { curve: ProbeStep[]; ref?: Ref<SVGS
             </text>
           ))}
           <text x={(M.left + W - M.right) / 2} y={H - 1} textAnchor="middle">
-            L-BFGS iteration
+            {unit}
           </text>
           {yLoss.ticks(3).map((t) => (
             <text key={`l${t}`} x={M.left - 4} y={yLoss(t) + 3} textAnchor="end">
@@ -89,8 +98,8 @@ export function ProbeCurves({ curve, ref }: { curve: ProbeStep[]; ref?: Ref<SVGS
       </svg>
       <DataTable
         summary="Training curves as a table"
-        caption="Loss, train accuracy and validation accuracy at each L-BFGS iteration"
-        columns={['iteration', 'loss', 'train accuracy', 'validation accuracy']}
+        caption={`Loss, train accuracy and validation accuracy at each ${unit}`}
+        columns={[unit === 'epoch' ? 'epoch' : 'iteration', 'loss', 'train accuracy', 'validation accuracy']}
         rows={curve.map((c) => ({
           key: String(c.iter),
           header: String(c.iter),

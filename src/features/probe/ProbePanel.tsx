@@ -1,4 +1,7 @@
 import { useId, useRef, useState } from 'react';
+import { defaultHead, HEADS, type HeadKind } from '../../core/heads/spec';
+import { GRID_SIZES, type GridSize } from '../../core/pooling';
+import { describePooling } from '../../pipeline/feature-spec';
 import { VALIDATION_FRACTION } from '../../pipeline/split';
 import { bundledDataFor, maxT, useShallow, useStore } from '../../state/store';
 import { ActionButton } from '../../ui/ActionButton';
@@ -9,11 +12,12 @@ import { NeedsBundledData } from '../images/NeedsBundledData';
 import { LabelLeak } from '../model/ExtraInputs';
 import { trainProbeWithBaselines } from '../results/baselines';
 import { probeFindingText } from '../results/selectors';
-import { parseTimesteps, stopProbe } from './commands';
+import { parseTimesteps, probePooling, stopProbe } from './commands';
+import { HeadSelect } from './HeadSelect';
 import { ProbeCurves } from './ProbeCurves';
 import { ProbeResults } from './ProbeResults';
 
-/** A linear probe on the selected blocks' pooled features, trained in the worker. */
+/** A linear probe, or an MLP or attention head, on the selected blocks' features, trained in the worker. */
 export function ProbePanel() {
   const curves = useRef<SVGSVGElement>(null);
   const model = useStore((s) => s.model);
@@ -32,7 +36,12 @@ export function ProbePanel() {
   const [tText, setTText] = useState('');
   const [C, setC] = useState(1);
   const [maxIter, setMaxIter] = useState(200);
+  const [headKind, setHeadKind] = useState<HeadKind>('linear');
+  const [headSeed, setHeadSeed] = useState(0);
+  const [epochs, setEpochs] = useState<number | null>(null);
+  const [grid, setGrid] = useState<GridSize>(8);
   const ids = {
+    grid: useId(),
     source: useId(),
     train: useId(),
     test: useId(),
@@ -46,6 +55,9 @@ export function ProbePanel() {
   const maxTrain = dataset?.splits.train.count ?? 10;
   const maxTest = dataset?.splits.test.count ?? 10;
   const labelled = uploads.filter((u) => u.className);
+  const neural = headKind === 'linear' ? null : defaultHead(headKind, headSeed);
+  if (neural && epochs !== null) neural.training.maxEpochs = epochs;
+  const pooling = probePooling(neural, POOLINGS[view.pooling].pooling, grid);
   const uploadClasses = new Set(labelled.map((u) => u.className));
   const trainReason = busy
     ? 'A probe or an extraction is running: wait for it, or press Stop.'
@@ -63,9 +75,24 @@ export function ProbePanel() {
         <LabelLeak />
         <p className="muted">
           Blocks: <strong>{view.blocks.join(' + ')}</strong> (
-          {view.blocks.length > 1 ? 'concatenated' : 'one block'}) · pooling: {POOLINGS[view.pooling].label} ·
-          noise seed {view.seed}
+          {view.blocks.length > 1 ? 'concatenated' : 'one block'}) · pooling:{' '}
+          {neural?.kind === 'attention' ? describePooling(pooling) : POOLINGS[view.pooling].label} · noise
+          seed {view.seed}
         </p>
+        <div className="row">
+          <HeadSelect label="Probe classifier" value={headKind} onChange={setHeadKind} />
+        </div>
+        {neural && (
+          <p className="muted">
+            {neural.kind === 'attention'
+              ? `Reads each block’s map as tokens (each side average-pooled to at most ${grid}), with a Transformer block; `
+              : 'Reads the pooled features with one hidden layer; '}
+            trained with AdamW in the worker on TensorFlow.js (WASM). The epoch with the best validation
+            accuracy is kept; training stops when it has not improved for {neural.training.patience} epochs. A
+            linear probe on the same blocks and t (Regularisation C, Max iterations) is trained after it, to
+            say what the head adds.
+          </p>
+        )}
         <div className="row">
           <label htmlFor={ids.source}>Probe data</label>
           <select
@@ -95,6 +122,34 @@ export function ProbePanel() {
           />
           <NumberField label="Regularisation C" min={0.0001} max={1e6} step="any" value={C} onChange={setC} />
           <NumberField label="Max iterations" min={1} max={2000} value={maxIter} onChange={setMaxIter} />
+          {neural && (
+            <>
+              <NumberField
+                label="Max epochs"
+                min={1}
+                max={1000}
+                value={neural.training.maxEpochs}
+                onChange={setEpochs}
+              />
+              <NumberField label="Head seed" min={0} max={2 ** 31} value={headSeed} onChange={setHeadSeed} />
+              {neural.kind === 'attention' && (
+                <>
+                  <label htmlFor={ids.grid}>Token grid</label>
+                  <select
+                    id={ids.grid}
+                    value={grid}
+                    onChange={(e) => setGrid(Number(e.target.value) as GridSize)}
+                  >
+                    {GRID_SIZES.map((s) => (
+                      <option key={s} value={s}>
+                        each side ≤ {s}
+                      </option>
+                    ))}
+                  </select>
+                </>
+              )}
+            </>
+          )}
         </div>
         <p className="muted">
           {VALIDATION_FRACTION * 100}% of the training images of each class
@@ -123,10 +178,12 @@ export function ProbePanel() {
                 timesteps,
                 C,
                 maxIter,
+                head: neural,
+                grid,
               })
             }
           >
-            Train probe
+            {neural ? `Train ${HEADS[neural.kind].noun.replace(/^the /, '')}` : 'Train probe'}
           </ActionButton>
           <ActionButton
             reason={busy ? null : 'Nothing to stop: no probe is running.'}
@@ -154,7 +211,7 @@ export function ProbePanel() {
             {finding}
           </p>
         )}
-        {run && <ProbeCurves ref={curves} curve={run.curve} />}
+        {run && <ProbeCurves ref={curves} curve={run.curve} unit={run.head ? 'epoch' : 'L-BFGS iteration'} />}
         {run && run.curve.length > 0 && (
           <div className="row" data-part="exports">
             <SaveChartButtons chart={curves} file="probe-curves" label="Curves" />

@@ -1,8 +1,10 @@
 import { scaleSequential } from 'd3-scale';
 import { interpolateBlues } from 'd3-scale-chromatic';
 import type { CSSProperties } from 'react';
+import { describeHead } from '../../core/heads/spec';
 import { thumbnailFor } from '../../data/thumbnail';
 import { describePooling } from '../../pipeline/feature-spec';
+import { isHeadResult } from '../../pipeline/probe-run';
 import { useStore } from '../../state/store';
 import { DataTable } from '../../ui/DataTable';
 import { downloadBytes } from '../../ui/download';
@@ -18,6 +20,8 @@ const STOP_REASONS: Record<string, string> = {
   ftol: 'converged: loss no longer decreasing',
   'line-search': 'converged: no better step found',
   'max-iter': 'iteration limit reached',
+  'early-stop': 'stopped early: validation accuracy no longer improving',
+  'max-epochs': 'epoch limit reached',
   stopped: 'stopped',
 };
 
@@ -48,10 +52,17 @@ export function ProbeResults({ run }: { run: ProbeRun }) {
         images, {sizes.test}, evaluated once after training) · validation accuracy{' '}
         {r.validationAccuracy === null ? '— (no validation images)' : pct(r.validationAccuracy)} (
         {sizes.validation} images, what the curves showed) · train accuracy {pct(r.trainAccuracy)} (
-        {sizes.train} images) · {r.iterations} iterations ({STOP_REASONS[r.stopReason] ?? r.stopReason}) in{' '}
-        {(r.ms / 1000).toFixed(1)} s,{' '}
-        {r.solver === 'onnxruntime-wasm' ? 'float32 on ONNX Runtime' : 'float64 in JavaScript'} · {run.d}{' '}
-        features from {run.spec.blocks.join(' + ')} at t = {run.spec.timesteps.join(', ')},{' '}
+        {sizes.train} images) ·{' '}
+        {isHeadResult(r)
+          ? `${describeHead(r.head)}: ${r.iterations} epochs, epoch ${r.bestEpoch} kept (${STOP_REASONS[r.stopReason] ?? r.stopReason}), ${r.parameters.toLocaleString('en')} parameters`
+          : `${r.iterations} iterations (${STOP_REASONS[r.stopReason] ?? r.stopReason})`}{' '}
+        in {(r.ms / 1000).toFixed(1)} s,{' '}
+        {r.solver === 'tfjs-wasm'
+          ? 'float32 on TensorFlow.js (WASM)'
+          : r.solver === 'onnxruntime-wasm'
+            ? 'float32 on ONNX Runtime'
+            : 'float64 in JavaScript'}{' '}
+        · {run.d} features from {run.spec.blocks.join(' + ')} at t = {run.spec.timesteps.join(', ')},{' '}
         {describePooling(run.spec.pooling)} pooling, noise seed {run.spec.seed}
       </p>
       <div className="probe-figures">
@@ -130,9 +141,15 @@ export function ProbeResults({ run }: { run: ProbeRun }) {
       />
       <button
         type="button"
-        onClick={() => downloadBytes(probeToJson(run), 'diffprobe-probe.json', 'application/json')}
+        onClick={() =>
+          downloadBytes(
+            probeToJson(run),
+            run.head ? 'diffprobe-head.json' : 'diffprobe-probe.json',
+            'application/json',
+          )
+        }
       >
-        Download probe (JSON)
+        Download {run.head ? 'head' : 'probe'} (JSON)
       </button>
       <TryIt run={run} />
       <h3>Misclassified test images</h3>

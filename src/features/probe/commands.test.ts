@@ -56,6 +56,7 @@ const probe = {
   },
   C: 1,
   maxIter: 10,
+  head: null,
   classes: ['a', 'b'],
   testLabels: new Int32Array(0),
   d: 2,

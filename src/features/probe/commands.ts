@@ -6,6 +6,9 @@
  */
 import { notifyError, runJobOrThrow, trackRun } from '../../app/commands';
 import { isDiffProbeError } from '../../core/errors';
+import { blockMaps } from '../../core/heads/layout';
+import { ATTENTION_POOLING, type NeuralHead } from '../../core/heads/spec';
+import type { GridSize, Pooling } from '../../core/pooling';
 import { classLabelsFor, modelInputFor } from '../../data/model-input';
 import type { FeatureSpec } from '../../pipeline/feature-spec';
 import { dataSpec } from '../../pipeline/feature-spec';
@@ -32,6 +35,23 @@ export interface ProbeSettings {
   timesteps: number[];
   C: number;
   maxIter: number;
+  /** A neural head instead of the linear probe (absent or null: the linear probe). */
+  head?: NeuralHead | null;
+  /** The attention head's token grid: each side pooled to at most this (default 8). */
+  grid?: GridSize;
+}
+
+/**
+ * The pooling a probe reads: the view's, but the attention head reads the map as tokens (each side
+ * pooled to at most 8) whatever the view pools with.
+ */
+export function probePooling(
+  head: NeuralHead | null | undefined,
+  viewPooling: Pooling,
+  grid?: GridSize,
+): Pooling {
+  if (head?.kind !== 'attention') return viewPooling;
+  return grid ? { kind: 'grid', size: grid } : ATTENTION_POOLING;
 }
 
 /** A probe in the store: its spec, settings, live curve and result (pipeline/probe-run.ts). */
@@ -152,7 +172,7 @@ export function probeSpec(settings: ProbeSettings, split: LabelledSplit): Featur
     blocks: [...view.blocks],
     timesteps: [...settings.timesteps],
     seed: view.seed,
-    pooling: POOLINGS[view.pooling].pooling,
+    pooling: probePooling(settings.head, POOLINGS[view.pooling].pooling, settings.grid),
     data: dataSpec(
       split,
       source,
@@ -190,9 +210,18 @@ async function trainProbeRun(settings: ProbeSettings, run: AbortSignal): Promise
     return;
   }
   try {
+    const model = getState().model;
     await runProbe(
-      workerRuntime('Probe', run),
-      { spec, split, C: settings.C, maxIter: settings.maxIter, classLabels: imageLabels },
+      workerRuntime('Probe', run, { trainHead: 'probe' }),
+      {
+        spec,
+        split,
+        C: settings.C,
+        maxIter: settings.maxIter,
+        head: settings.head ?? null,
+        maps: model ? blockMaps(model.manifest) : undefined,
+        classLabels: imageLabels,
+      },
       input,
       putProbe,
     );
@@ -220,7 +249,7 @@ export async function classifySelected(): Promise<void> {
   if (model?.id !== probe.spec.model) return;
   try {
     const proba = await tryProbe(
-      workerRuntime('Try it', undefined, { applyProbe: 'probe-try' }),
+      workerRuntime('Try it', undefined, { applyProbe: 'probe-try', applyHead: 'probe-try' }),
       probe,
       input([id]),
       imageLabels([id])?.[0],

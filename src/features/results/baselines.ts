@@ -15,13 +15,16 @@ import type { FeatureSpec } from '../../pipeline/feature-spec';
 import { extractConcatenated } from '../../pipeline/features';
 import type { SweepGrid } from '../../pipeline/sweep-grid';
 import { bundledDataFor, getState, subscribe } from '../../state/store';
-import type { ProbeResult } from '../../worker/jobs';
+import type { HeadResult, ProbeResult } from '../../worker/jobs';
+import { POOLINGS } from '../extraction/commands';
 import { labelledSplit, type ProbeSettings, probeSpec, trainProbe, workerRuntime } from '../probe/commands';
 import { runSweep, type SweepSettings } from '../sweep/commands';
 import type { BaselineResult } from './findings';
 
 export interface ProbeBaselines {
-  forResult: ProbeResult;
+  forResult: ProbeResult | HeadResult;
+  /** A neural head's probe: the linear probe on the same blocks and t (null for the linear probe). */
+  linear?: BaselineResult | null;
   pixels: BaselineResult;
   /** null when the probe already used the shallowest block. */
   shallow: (BaselineResult & { block: string }) | null;
@@ -160,8 +163,11 @@ export async function trainProbeWithBaselines(settings: ProbeSettings): Promise<
   const needsShallow = shallow !== null && !start.view.blocks.includes(shallow);
   const split = labelledSplit(settings);
   const spec = split && probeSpec(settings, split);
+  // The attention head reads a grid of the map; its comparisons are linear probes on pooled features.
+  const gridded = spec?.pooling.kind === 'grid';
   if (
     spec &&
+    !gridded &&
     needsShallow &&
     start.cacheStats !== null &&
     split.test.ids.length &&
@@ -181,6 +187,7 @@ export async function trainProbeWithBaselines(settings: ProbeSettings): Promise<
   const k = probe.classes.length;
   let entry: ProbeBaselines = {
     forResult,
+    linear: probe.head ? RUNNING : null,
     pixels: RUNNING,
     shallow: needsShallow ? { ...RUNNING, block: shallow } : null,
   };
@@ -190,7 +197,26 @@ export async function trainProbeWithBaselines(settings: ProbeSettings): Promise<
     if (getState().probe?.result === forResult) getState().setBaselines({ probe: entry });
   };
   put({});
+  // What the head adds: the linear probe on the same blocks and t, with the view's pooling (global
+  // average when the view pools to a grid or not at all); the attention head's comparisons use it too.
+  const viewPooling = POOLINGS[getState().view.pooling].pooling;
+  const pooling =
+    viewPooling.kind === 'grid' || viewPooling.kind === 'raw' ? ({ kind: 'avg' } as const) : viewPooling;
+  const compareSpec = probe.spec.pooling.kind === 'grid' ? { ...probe.spec, pooling } : probe.spec;
   await whileLoaded(probe.spec.model, async (run) => {
+    if (probe.head) {
+      const linear = await attempt(async () => {
+        const f = await extractConcatenated(
+          workerRuntime('Linear probe (comparison)', run),
+          compareSpec,
+          rows.ids.length,
+          () => pixelsOf(rows.ids)!.X,
+          'features',
+        );
+        return referenceProbe('Linear probe (comparison)', f.X, f.d, rows, k, probe.C, probe.maxIter, run);
+      });
+      put({ linear: settle(linear) });
+    }
     const px = pixelsOf(rows.ids);
     const pixels = await attempt(async () =>
       px
@@ -200,7 +226,7 @@ export async function trainProbeWithBaselines(settings: ProbeSettings): Promise<
     put({ pixels: settle(pixels) });
     if (!needsShallow) return;
     const accuracy = await attempt(async () => {
-      const f = await extractBlocks(probe.spec, [shallow], rows.ids, `Comparison (${shallow})`, run);
+      const f = await extractBlocks(compareSpec, [shallow], rows.ids, `Comparison (${shallow})`, run);
       return referenceProbe(
         `Probe on ${shallow} (comparison)`,
         f.X,

@@ -110,3 +110,31 @@ export function sweepFinding(s: SweepFindingInput): string {
   ]);
   return `${head}${clauses.length ? `: ${joinClauses(clauses)}` : ''}${pending}.`;
 }
+
+/**
+ * What a neural head adds over the linear probe on the same block, t and images, in one sentence.
+ *
+ * @example headAddsText({ head: 'attention', block: 'up1_0', t: 10, testAccuracy: 0.883,
+ *   linearTestAccuracy: 0.862 })
+ * // "The attention head adds 2.1 points at up1_0, t = 10: 88.3% against 86.2% for the linear probe
+ * //  on the same test images."
+ */
+export function headAddsText(p: {
+  head: 'mlp' | 'attention';
+  block: string;
+  /** One t, or several said together ("25, 100"). */
+  t: number | string;
+  testAccuracy: number | null;
+  linearTestAccuracy: number | null;
+}): string | null {
+  if (p.testAccuracy === null || p.linearTestAccuracy === null) return null;
+  const noun = p.head === 'mlp' ? 'The MLP head' : 'The attention head';
+  const diff = Math.round((p.testAccuracy - p.linearTestAccuracy) * 1000) / 10;
+  const verb =
+    diff > 0
+      ? `adds ${diff.toFixed(1)} points`
+      : diff < 0
+        ? `loses ${(-diff).toFixed(1)} points`
+        : 'adds nothing';
+  return `${noun} ${verb} at ${p.block}, t = ${p.t}: ${pct(p.testAccuracy)} against ${pct(p.linearTestAccuracy)} for the linear probe on the same test images.`;
+}

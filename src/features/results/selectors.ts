@@ -3,14 +3,14 @@
  * result to speak of). The panels and the tour read the same text.
  */
 import type { AppState } from '../../state/store';
-import { probeFinding, sweepFinding } from './findings';
+import { headAddsText, probeFinding, sweepFinding } from './findings';
 
 export function probeFindingText(s: AppState): string | null {
   const run = s.probe;
   const r = run?.result;
   if (!run || !r || run.status !== 'done' || r.testAccuracy === null) return null;
   const baselines = s.baselines.probe?.forResult === r ? s.baselines.probe : null;
-  return probeFinding({
+  const finding = probeFinding({
     blocks: run.spec.blocks,
     timesteps: run.spec.timesteps,
     testAccuracy: r.testAccuracy,
@@ -18,6 +18,16 @@ export function probeFindingText(s: AppState): string | null {
     pixels: baselines?.pixels ?? null,
     shallow: baselines?.shallow ?? null,
   });
+  const adds = run.head
+    ? headAddsText({
+        head: run.head.kind,
+        block: run.spec.blocks.join(' + '),
+        t: run.spec.timesteps.join(', '),
+        testAccuracy: r.testAccuracy,
+        linearTestAccuracy: baselines?.linear?.accuracy ?? null,
+      })
+    : null;
+  return adds ? `${adds} ${finding}` : finding;
 }
 
 export function sweepFindingText(s: AppState): string | null {
@@ -26,7 +36,7 @@ export function sweepFindingText(s: AppState): string | null {
   if (!sweep || sweep.status === 'running' || !chosen || chosen.testAccuracy === null) return null;
   const { grid } = sweep;
   const baselines = s.baselines.sweep?.forGrid === grid ? s.baselines.sweep : null;
-  return sweepFinding({
+  const finding = sweepFinding({
     blocks: grid.spec.blocks.length,
     timesteps: grid.spec.timesteps.length,
     chosen: { ...chosen, testAccuracy: chosen.testAccuracy },
@@ -34,4 +44,14 @@ export function sweepFindingText(s: AppState): string | null {
     pixels: baselines?.pixels ?? null,
     shallow: baselines?.shallow ?? null,
   });
+  const adds = grid.head
+    ? headAddsText({
+        head: grid.head.kind,
+        block: chosen.block,
+        t: chosen.t,
+        testAccuracy: chosen.testAccuracy,
+        linearTestAccuracy: chosen.linearTestAccuracy ?? null,
+      })
+    : null;
+  return adds ? `${finding} ${adds}` : finding;
 }

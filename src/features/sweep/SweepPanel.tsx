@@ -1,4 +1,5 @@
 import { useId, useRef, useState } from 'react';
+import { defaultHead, HEADS, type HeadKind } from '../../core/heads/spec';
 import { VALIDATION_FRACTION } from '../../pipeline/split';
 import { bundledDataFor, maxT, useStore } from '../../state/store';
 import { ActionButton } from '../../ui/ActionButton';
@@ -8,6 +9,7 @@ import { SaveChartButtons } from '../../ui/SaveChartButtons';
 import { NeedsBundledData } from '../images/NeedsBundledData';
 import { LabelLeak } from '../model/ExtraInputs';
 import { parseTimesteps } from '../probe/commands';
+import { HeadSelect } from '../probe/HeadSelect';
 import { runSweepWithBaselines } from '../results/baselines';
 import { sweepFindingText } from '../results/selectors';
 import { downloadSweep, openInExplorer } from './commands';
@@ -27,6 +29,7 @@ export function SweepPanel() {
   const [tText, setTText] = useState('0, 25, 100, 200, 500');
   const [nTrain, setNTrain] = useState(2000);
   const [nTest, setNTest] = useState(1000);
+  const [headKind, setHeadKind] = useState<HeadKind>('linear');
   const heatmap = useRef<SVGSVGElement>(null);
   const lines = useRef<SVGSVGElement>(null);
   const ids = { which: useId(), t: useId(), train: useId(), test: useId() };
@@ -58,6 +61,7 @@ export function SweepPanel() {
             <option value="all">All {model.manifest.blocks.length} blocks</option>
             <option value="selected">Selected blocks ({selected.length})</option>
           </select>
+          <HeadSelect label="Sweep classifier" value={headKind} onChange={setHeadKind} />
           <label htmlFor={ids.t}>Sweep timesteps</label>
           <input
             id={ids.t}
@@ -108,6 +112,7 @@ export function SweepPanel() {
                 validationFraction: VALIDATION_FRACTION,
                 C: 1,
                 maxIter: 100,
+                head: headKind === 'linear' ? null : defaultHead(headKind),
               })
             }
           >
@@ -121,8 +126,11 @@ export function SweepPanel() {
             Stop sweep
           </ActionButton>
           <span className="muted">
-            {blocks.length} × {timesteps?.length ?? 0} probes on {nTrain} + {nTest} images; features come from
-            the cache when they can.
+            {blocks.length} × {timesteps?.length ?? 0}{' '}
+            {headKind === 'linear' ? 'probes' : `${HEADS[headKind].noun.replace(/^the /, '')}s`} on {nTrain} +{' '}
+            {nTest} images; features come from the cache when they can.
+            {headKind !== 'linear' &&
+              ' A head trains for up to a few minutes per cell; the linear probe on the chosen cell says what it adds.'}
           </span>
         </div>
         <p className="muted">

@@ -6,6 +6,8 @@
 
 import { notifyError, trackRun } from '../../app/commands';
 import { compute } from '../../app/compute';
+import { blockMaps } from '../../core/heads/layout';
+import type { NeuralHead } from '../../core/heads/spec';
 import { EtaEstimator } from '../../core/progress';
 import { bundledModelInput } from '../../data/bundled';
 import { dataSpec, type FeatureSpec } from '../../pipeline/feature-spec';
@@ -15,7 +17,7 @@ import { runSweep as runSweepPipeline } from '../../pipeline/sweep-run';
 import { bundledDataFor, getState } from '../../state/store';
 import { downloadBytes } from '../../ui/download';
 import { POOLINGS } from '../extraction/commands';
-import { imageLabels } from '../probe/commands';
+import { imageLabels, probePooling } from '../probe/commands';
 import { gridToCsv, gridToJson, type SweepGrid } from './sweep-grid';
 
 export interface SweepSettings {
@@ -29,6 +31,8 @@ export interface SweepSettings {
   validationFraction?: number;
   C: number;
   maxIter: number;
+  /** A neural head in every cell instead of the linear probe (absent or null: the linear probe). */
+  head?: NeuralHead | null;
 }
 
 type SweepStatus = 'running' | 'done' | 'stopped' | 'failed';
@@ -53,7 +57,7 @@ async function sweepRun(settings: SweepSettings, run: AbortSignal): Promise<void
     blocks: [...settings.blocks],
     timesteps: [...settings.timesteps],
     seed: view.seed,
-    pooling: POOLINGS[view.pooling].pooling,
+    pooling: probePooling(settings.head, POOLINGS[view.pooling].pooling),
     data: dataSpec(
       split,
       { source: 'bundled', dataset: dataset.index.name },
@@ -77,13 +81,25 @@ async function sweepRun(settings: SweepSettings, run: AbortSignal): Promise<void
       compute().run(job, params, {
         onPartial: call.onPartial,
         transfer: call.transfer,
-        signal: controller.signal,
+        // The chosen head's one test evaluation also runs after a Stop (as the probe's does in JS).
+        signal: job === 'applyHead' ? undefined : controller.signal,
       }),
   };
+  const viewPooling = POOLINGS[view.pooling].pooling;
   try {
     const out = await runSweepPipeline(
       rt,
-      { spec, split, C: settings.C, maxIter: settings.maxIter, classLabels: imageLabels },
+      {
+        spec,
+        split,
+        C: settings.C,
+        maxIter: settings.maxIter,
+        head: settings.head ?? null,
+        maps: blockMaps(model.manifest),
+        classLabels: imageLabels,
+        linearPooling:
+          viewPooling.kind === 'grid' || viewPooling.kind === 'raw' ? { kind: 'avg' } : viewPooling,
+      },
       (ids) => bundledModelInput(dataset, ids, model.manifest),
       {
         onGrid: (g) => {

@@ -12,6 +12,8 @@
  */
 import { DiffProbeError } from '../../core/errors';
 import { numbersKey } from '../../core/manifest/numbers-key';
+import type { Manifest } from '../../core/manifest/types';
+import { type Pooling, pooledShape } from '../../core/pooling';
 import { webgpuDevice } from '../../engine/onnx-web';
 import { extractionBatchSize, extractionBudgetBytes, type GpuBufferLimits } from '../../pipeline/batch-size';
 import { imageHashes, poolingKey } from '../../pipeline/cache-key';
@@ -111,6 +113,12 @@ export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
     image: feedsLabels && params.labels ? `${hashes[row]}:y${params.labels[row]}` : hashes[row],
   });
   const hits = cache ? await cache.getMany(hashes.map((_, row) => keyOf(row))) : [];
+  // A job whose features would take more than a quarter of the cache (a grid of every block of a
+  // sweep: ~0.5 GB for 3,000 images of the default model) reads it but does not write: it would
+  // only push out what other work cached, for features too big to be kept anyway.
+  const writes =
+    cache !== null &&
+    count * featureBytes(model.unet.manifest, params.blocks, params.pooling) <= cache.maxBytes / 4;
 
   let done = 0;
   const dims: Record<string, number> = {};
@@ -171,7 +179,7 @@ export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
         },
         async (batch) => {
           const rows = missRows.slice(batch.start, batch.start + batch.count);
-          if (cache) {
+          if (cache && writes) {
             const entries = rows.map((row, i) => ({
               key: keyOf(row),
               features: Object.fromEntries(
@@ -202,4 +210,20 @@ export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
     else await run();
   }
   return { count, dims, cached: hitRows.length, subgraph, engines };
+}
+
+/** Bytes of one image's pooled features of `blocks` (names the manifest does not list count as the input). */
+export function featureBytes(manifest: Manifest, blocks: readonly string[], pooling: Pooling): number {
+  const byName = new Map(manifest.blocks.map((b) => [b.name, b]));
+  const { channels, height, width } = manifest.input;
+  let bytes = 0;
+  for (const name of blocks) {
+    const b = byName.get(name);
+    const [c, h, w] = pooledShape(
+      b ? [b.channels, b.resolution[0], b.resolution[1]] : [channels, height, width],
+      pooling,
+    );
+    bytes += 4 * c * h * w;
+  }
+  return bytes;
 }

@@ -8,6 +8,7 @@ import { environment } from './environment';
 import { extractFeatures } from './extract';
 import { simulateFault } from './faults';
 import { generate } from './generate';
+import { applyHead, trainHead } from './head';
 import { loadModel } from './load-model';
 import { discoverBlocks, exportModel } from './model-tools';
 import { applyProbe, trainProbe } from './probe';
@@ -25,6 +26,8 @@ export const handlers: Handlers = {
   denoisingCheck: checkDenoising,
   trainProbe,
   applyProbe: (params) => applyProbe(params),
+  trainHead: (params, ctx) => trainHead(params, ctx),
+  applyHead: (params) => applyHead(params),
   embed,
   resumeEmbedding,
   cacheStats: async () => (await featureCache())?.stats() ?? null,

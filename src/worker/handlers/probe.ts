@@ -48,7 +48,7 @@ async function ortDataTerm(input: ObjectiveGraphInput, create: DataTermFactory):
 const NO_ROWS = { X: new Float32Array(0), y: new Int32Array(0) };
 
 /** Problems of the validation rows themselves (their labels and values); the rest is the split's. */
-function validationProblems(params: ProbeParams): ProbeProblem[] {
+export function validationProblems(params: ProbeParams): ProbeProblem[] {
   if (!params.validation?.y.length) return [];
   return checkSplitProbeData(params.train, params.validation, params.d, params.k, true)
     .filter((p) => p.kind === 'non-finite' || p.kind === 'bad-label')
