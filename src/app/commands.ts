@@ -159,7 +159,9 @@ export function listenToWorker(): () => void {
   return compute().onEvent((event) => {
     if (event.type !== 'backend-changed') return;
     const { model, setModel, notify } = getState();
-    if (model) setModel({ ...model, backend: event.backend, fallbackReason: event.reason }, 'ready');
+    // About a model that another has replaced since: nothing to relabel or tell.
+    if (model?.id !== event.model) return;
+    setModel({ ...model, backend: event.backend, fallbackReason: event.reason }, 'ready');
     notify(
       'warning',
       `Switched to ${event.backend === 'wasm' ? 'WASM' : 'WebGPU'}`,

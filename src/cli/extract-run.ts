@@ -113,6 +113,7 @@ export async function extractRows(
         t,
         seed: req.seed,
         pooling: poolingKey(POOLING_BY_NAME[pool])!,
+        device: model.device,
       });
       caches.set(key, c);
     }

@@ -178,8 +178,13 @@ export function probeSpec(settings: ProbeSettings, split: LabelledSplit): Featur
       source,
       settings.splitSeed,
       settings.validationFraction ?? VALIDATION_FRACTION,
-      (id) => Boolean(getState().uploads.find((u) => u.id === id)?.polarity?.inverted),
-      (id) => getState().uploads.find((u) => u.id === id)?.decoder === 'browser',
+      // The bundled data is never inverted: its spec carries no polarity, as the CLI's does not.
+      settings.source === 'uploads'
+        ? (id) => Boolean(getState().uploads.find((u) => u.id === id)?.polarity?.inverted)
+        : undefined,
+      settings.source === 'uploads'
+        ? (id) => getState().uploads.find((u) => u.id === id)?.decoder === 'browser'
+        : undefined,
     ),
   };
 }
