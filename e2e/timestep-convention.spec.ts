@@ -47,6 +47,11 @@ test('the denoising check finds each model’s timestep convention; a float time
       timeout: 60_000,
     });
     await expect(
+      choice.getByText(
+        /^The model is fed under index now, but it denoises under sigma, .*wrong noise level\.$/,
+      ),
+    ).toBeVisible();
+    await expect(
       choice.getByRole('img', { name: /Denoising error relative to an all-zero output/ }),
     ).toBeVisible();
     await choice.getByRole('button', { name: 'Apply sigma' }).click();

@@ -17,6 +17,7 @@ export function ModelControls() {
   const backendId = useId();
   const threadsId = useId();
   const threadsHintId = useId();
+  const backendBusyId = useId();
   const running = useStore((s) => (s.model?.backend === 'wasm' ? s.model.threads : null));
   const pending = running !== null && wasmThreads !== 0 && wasmThreads !== running;
   const hasModel = useStore((s) => s.model !== null);
@@ -30,11 +31,18 @@ export function ModelControls() {
         value={backend}
         onChange={(e) => setBackend(e.target.value as BackendChoice)}
         disabled={busy}
+        aria-describedby={busy ? backendBusyId : undefined}
+        title={busy ? 'A model is being opened: the backend can change once it is open.' : undefined}
       >
         <option value="auto">Auto (measures WebGPU and WASM, keeps the faster)</option>
         <option value="webgpu">WebGPU</option>
         <option value="wasm">WASM</option>
       </select>
+      {busy && (
+        <span id={backendBusyId} className="visually-hidden">
+          A model is being opened: the backend can change once it is open.
+        </span>
+      )}
       <label htmlFor={threadsId}>WASM threads</label>
       <select
         id={threadsId}

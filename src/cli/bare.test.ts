@@ -77,6 +77,11 @@ describe('inspect', () => {
     const edm = await cli(['inspect', sigma, '--check', ...quiet]);
     expect(edm.out).toMatch(/^ {2}sigma \(sample\) /m);
     expect(edm.out).toMatch(/^Clearly sigma: /m);
+    // Opened as index (the bare default), the check says it is wrong and how to fix it.
+    expect(edm.out).toMatch(
+      /^The model is fed under index now, but it denoises under sigma, \d+× lower error than under index: features computed under index are at the wrong noise level\. Pass --timestep-convention sigma\.$/m,
+    );
+    expect(plain.out).not.toContain('wrong noise level');
   }, 120_000);
 });
 

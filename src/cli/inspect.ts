@@ -10,9 +10,9 @@ import { describeExtraFeed } from '../core/conditioning/extra-feeds';
 import type { Manifest } from '../core/manifest/types';
 import { scheduleFromManifest } from '../core/schedule';
 import { describeFeed, TIMESTEP_CONVENTIONS } from '../core/timestep/convention';
-import { nameOf } from '../core/timestep/denoising-check';
+import { conventionMismatch, nameOf } from '../core/timestep/denoising-check';
 import type { ModelDiscoveryResult } from '../engine/discover';
-import { denoisingCheck } from '../pipeline/denoising-check';
+import { type DenoisingCheckResult, denoisingCheck } from '../pipeline/denoising-check';
 import { type CommandSpec, int, type ParsedArgs, str, UsageError } from './args';
 import { bareManifest, discoverBare } from './bare';
 import { DATA_OPTIONS, MODEL_OPTIONS, openModelFile, selectRows, startSession, threadsOf } from './common';
@@ -143,10 +143,25 @@ async function runCheck(ctx: CliContext, flags: ParsedArgs['flags'], file: Model
         ? [`  (${result.skipped.join(', ')}: not for an ${file.manifest.timestep.dtype} timestep)`]
         : []),
       result.verdict.text,
+      ...mismatchAdvice(result, file),
     ];
   } finally {
     await model.unet.release();
   }
+}
+
+/** The check's recommendation when the model is fed under another convention, with what to do. */
+function mismatchAdvice(result: DenoisingCheckResult, file: ModelFile): string[] {
+  const { rows, verdict, manifestConvention, manifestType } = result;
+  const note = conventionMismatch(rows, verdict, manifestConvention);
+  const best = rows.find((r) => r.convention === verdict.best);
+  if (!note || !best) return [];
+  // EDM's output is x̂_0 (prediction "sample"); another convention keeps the check's best reading.
+  const type = best.convention === 'sigma' ? 'sample' : best.type;
+  const fix = file.manifestPath
+    ? `Set timestep.convention to "${best.convention}"${type !== manifestType ? ` and prediction.type to "${type}"` : ''} in ${file.manifestPath}`
+    : `Pass --timestep-convention ${best.convention}${type !== manifestType && best.convention !== 'sigma' ? ` --prediction ${type}` : ''}`;
+  return [`${note} ${fix}.`];
 }
 
 export async function runInspect(ctx: CliContext, args: ParsedArgs): Promise<number> {

@@ -4,7 +4,7 @@ import { DEFAULT_SCHEDULE } from '../onnx/discover-manifest';
 import { scheduleFromManifest } from '../schedule';
 import { batchTimestepFeed, mapPrediction, scaleImages, timestepDims } from './batch-feed';
 import { describeFeed, edmCoefficients, sigmaOf, timestepFeed } from './convention';
-import { type ConventionErrors, checkVerdict, feedGroups } from './denoising-check';
+import { type ConventionErrors, checkVerdict, conventionMismatch, feedGroups } from './denoising-check';
 
 // DDPM's linear 1e-4 → 0.02 over T = 1000.
 const abar = scheduleFromManifest(DEFAULT_SCHEDULE).alphasCumprod;
@@ -131,5 +131,18 @@ describe('checkVerdict', () => {
     expect(checkVerdict([row('index', 0.1), row('sigma', Number.POSITIVE_INFINITY)]).text).toBe(
       'Clearly index: sigma gives NaN or Inf.',
     );
+  });
+  it('says when the model is fed under another convention than the check finds', () => {
+    const rows = [row('sigma', 0.05), { ...row('index', 0.9), same: ['index', 'scaled'] as const }];
+    const verdict = checkVerdict(rows);
+    expect(conventionMismatch(rows, verdict, 'index')).toBe(
+      'The model is fed under index now, but it denoises under sigma, 18× lower error than under index: features computed under index are at the wrong noise level.',
+    );
+    expect(conventionMismatch(rows, verdict, 'sigma')).toBeNull();
+    const indexRows = [row('sigma', 0.9), { ...row('index', 0.05), same: ['index', 'scaled'] as const }];
+    // scaled feeds the same numbers as index here: no mismatch.
+    expect(conventionMismatch(indexRows, checkVerdict(indexRows), 'scaled')).toBeNull();
+    const flat = [row('sigma', 0.9), row('index', 0.95)];
+    expect(conventionMismatch(flat, checkVerdict(flat), 'index')).toBeNull();
   });
 });

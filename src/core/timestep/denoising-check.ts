@@ -172,3 +172,26 @@ export function checkVerdict(rows: readonly ConventionErrors[]): CheckVerdict {
     text: `Cannot tell: ${nameOf(best)} and ${nameOf(second)} give nearly the same error (${fmt(margin)}×).`,
   };
 }
+
+/**
+ * When the check recommends another convention than the one the model is fed under now (a σ-model
+ * opened under `index`): one sentence saying so, for the dialog and the CLI; null when they agree,
+ * or when the check cannot tell. Conventions that feed the same numbers agree.
+ *
+ * @example conventionMismatch(rows, verdict, 'index') // "The model is fed under index now, but it denoises under sigma (…)"
+ */
+export function conventionMismatch(
+  rows: readonly ConventionErrors[],
+  verdict: CheckVerdict,
+  current: TimestepConvention,
+): string | null {
+  if (!verdict.best) return null;
+  const best = rows.find((r) => r.convention === verdict.best);
+  if (!best || best.same.includes(current)) return null;
+  const now = rows.find((r) => r.same.includes(current));
+  const versus =
+    now && Number.isFinite(now.score)
+      ? `, ${fmt(now.score / best.score)}× lower error than under ${current}`
+      : '';
+  return `The model is fed under ${current} now, but it denoises under ${nameOf(best)}${versus}: features computed under ${current} are at the wrong noise level.`;
+}

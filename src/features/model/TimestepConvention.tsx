@@ -6,7 +6,7 @@ import {
   TIMESTEP_CONVENTIONS,
   type TimestepConvention,
 } from '../../core/timestep/convention';
-import { nameOf } from '../../core/timestep/denoising-check';
+import { conventionMismatch, nameOf } from '../../core/timestep/denoising-check';
 import { alphasCumprodOf, useStore } from '../../state/store';
 import type { ModelInfo } from '../../worker/jobs';
 import { DenoisingChart } from './DenoisingChart';
@@ -137,6 +137,10 @@ export function DenoisingCheckView({
   const reason = noImages ?? (busy ? 'The model is being opened.' : null);
   const reasonId = useId();
   const result = check?.result;
+  // Said against the convention the model is loaded under (the dialog's unsaved choice aside).
+  const mismatch = result
+    ? conventionMismatch(result.rows, result.verdict, model.manifest.timestep.convention ?? 'index')
+    : null;
   const best = result?.verdict.best
     ? result.rows.find((r) => r.convention === result.verdict.best)
     : undefined;
@@ -170,6 +174,7 @@ export function DenoisingCheckView({
             <p aria-live="polite" className={result.verdict.clarity === 'clear' ? 'finding' : undefined}>
               {result.verdict.text}
             </p>
+            {mismatch && <p className="warning-text">{mismatch}</p>}
             <p className="muted">
               On {check.about}, at t = {result.timesteps.join(', ')}, noise seed{' '}
               {useStore.getState().view.seed}
