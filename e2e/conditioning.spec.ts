@@ -2,7 +2,7 @@
  * A class-conditional U-Net opened bare (the adm12 fixture: ADM-style names, its class label `y`
  * an embedding of 10 rows): the page asks what its float timestep means, says what `y` is fed,
  * says why "Train probe" is disabled and offers the bundled data with one button, and warns on
- * the probe and the sweep once `y` is fed each image's own label.
+ * the probe and the sweep once `y` is fed each image's own label (and Generate says why it cannot).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -52,6 +52,12 @@ test('a class-conditional model: its inputs are shown and chosen, disabled actio
     await expect(
       page.locator('#sweep').getByRole('note').filter({ hasText: 'The label leaks' }),
     ).toBeVisible();
+    // Samples have no label to feed: Generate says so.
+    const generate = page.getByRole('button', { name: 'Generate', exact: true });
+    await expect(generate).toBeDisabled();
+    await expect(generate).toHaveAccessibleDescription(
+      /samples have none: choose a fixed class or the null class/,
+    );
     // The explorer runs with the selected image's label.
     await page.getByRole('button', { name: /^Test image 0: / }).click();
     await expect(page.getByRole('img', { name: /channel maps of block .* at t = \d+/ })).toBeVisible({

@@ -3,7 +3,7 @@ import { DiffProbeError } from '../errors';
 import type { ManifestExtraInput } from '../manifest/types';
 import { writeNpy } from '../npy';
 import { sha256Hex } from '../sha256';
-import { describeExtraFeed, extraFeed } from './extra-feeds';
+import { describeExtraFeed, extraFeed, samplingLabelProblem } from './extra-feeds';
 import { inputDataFromNpy } from './input-data';
 
 const y = (patch: Partial<ManifestExtraInput> = {}): ManifestExtraInput => ({
@@ -36,6 +36,15 @@ describe('extraFeed', () => {
     expect(describeExtraFeed(own)).toBe("y: each image's own label");
     expect(describeExtraFeed(y(), ['a', 'b', 'c', 'Dress'])).toBe('y: class 3 “Dress” for every image');
     expect(describeExtraFeed(dit)).toBe('y: the null class (unconditional) 10');
+  });
+
+  it('sampling with a class fed each image’s own label: there is no image to take it from', () => {
+    const own = y({ class: { encoding: 'index', count: 10, feed: 'label' } });
+    expect(samplingLabelProblem([own], 'under Model…')).toBe(
+      'The class input “y” is fed each image’s own label, and samples have none: choose a fixed class or the null class (under Model…).',
+    );
+    expect(samplingLabelProblem([y()], 'under Model…')).toBeNull();
+    expect(samplingLabelProblem(undefined, 'under Model…')).toBeNull();
   });
 
   it('one-hot: the class as a vector, −1 as all zeros', () => {

@@ -127,3 +127,16 @@ export function labelLeakText(
   if (!leaking.length) return null;
   return `The class input ${leaking.join(', ')} is fed each image’s own label, so the label leaks into the features: a probe can read the class from the conditioning instead of from what the U-Net saw. For the paper’s measurement, feed a fixed class or the null class (${where}).`;
 }
+
+/**
+ * Why sampling cannot run, or null: a class input fed each image's own label has no image (and so
+ * no label) to take it from. `where` says where to change it.
+ */
+export function samplingLabelProblem(
+  extras: readonly ManifestExtraInput[] | undefined,
+  where: string,
+): string | null {
+  const names = (extras ?? []).filter((e) => e.class?.feed === 'label').map((e) => `“${e.name}”`);
+  if (!names.length) return null;
+  return `The class input ${names.join(', ')} is fed each image’s own label, and samples have none: choose a fixed class or the null class (${where}).`;
+}

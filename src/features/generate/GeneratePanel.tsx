@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { samplingLabelProblem } from '../../core/conditioning/extra-feeds';
 import { modelInputToHwc8 } from '../../core/image/convert';
 import { useStore } from '../../state/store';
 import { ActionButton } from '../../ui/ActionButton';
@@ -28,7 +29,11 @@ export function GeneratePanel() {
         <NumberField label="Sample seed" min={0} max={2 ** 31} value={seed} onChange={setSeed} />
         <ActionButton
           onClick={() => void generateSamples({ count, steps, seed })}
-          reason={running ? 'Sampling is running (Stop it in the progress bar).' : null}
+          reason={
+            running
+              ? 'Sampling is running (Stop it in the progress bar).'
+              : samplingLabelProblem(model.manifest.extraInputs, 'under Model…')
+          }
         >
           Generate
         </ActionButton>
