@@ -16,7 +16,7 @@ import {
   manifestFromDiscovery,
 } from './discover';
 import { type OnnxModelInfo, readModel, type ValueInfo } from './reader';
-import { syntheticUNet } from './test-models';
+import { syntheticUNet, TEN_CLASS_Y } from './test-models';
 
 function graphWith(inputs: ValueInfo[]): OnnxModelInfo {
   return {
@@ -143,16 +143,7 @@ describe('findInputRoles', () => {
     const adm = roles(
       readModel(new Uint8Array(readFileSync('e2e/fixtures/models/adm12/model-with-attention.onnx'))),
     );
-    expect(adm.extras).toEqual([
-      {
-        name: 'y',
-        dtype: 'int64',
-        shape: [],
-        batched: true,
-        value: 0,
-        class: { encoding: 'index', count: 10, feed: 'constant' },
-      },
-    ]);
+    expect(adm.extras).toEqual([TEN_CLASS_Y]);
     expect(adm.notes).toContain('class label: "y" indexes a label embedding of 10 rows (classes 0…9)');
     const oneHot = roles(
       graphWith([

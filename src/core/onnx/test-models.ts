@@ -3,6 +3,7 @@
  * random weights: each has one trap that discovery must not fall into. Node names follow torch's
  * exporter ("/down_blocks.0/resnets.0/Add", tensors "<node>_output_0"), spaces included once.
  */
+import type { ManifestExtraInput } from '../manifest/types';
 import { createRng, gaussian } from '../rng';
 import {
   type AttributeValue,
@@ -12,6 +13,19 @@ import {
   type NodeSpec,
   type ValueSpec,
 } from './model';
+
+/**
+ * The class input discovery finds in ADM-style graphs with a 10-row label embedding (attentionUNet,
+ * the adm12 fixture): `y`, an int64 index per image, fed class 0 until the user chooses.
+ */
+export const TEN_CLASS_Y: ManifestExtraInput = {
+  name: 'y',
+  dtype: 'int64',
+  shape: [],
+  batched: true,
+  value: 0,
+  class: { encoding: 'index', count: 10, feed: 'constant' },
+};
 
 class GraphBuilder {
   readonly nodes: NodeSpec[] = [];
