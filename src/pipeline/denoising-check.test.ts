@@ -7,15 +7,11 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadNodeDataset } from '../cli/load';
 import type { Manifest } from '../core/manifest/types';
-import { withBlockOutputs } from '../core/onnx/block-outputs';
-import { manifestFromDiscovery } from '../core/onnx/discover';
-import { readModel } from '../core/onnx/reader';
 import { scheduleFromManifest } from '../core/schedule';
 import type { TimestepConvention } from '../core/timestep/convention';
 import { bundledModelInput } from '../data/bundled';
-import { discoverModel } from '../engine/discover';
 import { nodeRuntime } from '../engine/onnx-node';
-import { UNetSession } from '../engine/unet-session';
+import { openBare } from '../testing/open-bare';
 import { fractionWrapped, shuffledWeights, sigmaWrapped } from '../testing/timestep-wrappers';
 import { type DenoisingCheckResult, denoisingCheck } from './denoising-check';
 
@@ -32,19 +28,8 @@ beforeAll(async () => {
 
 /** Opens `bytes` as the app does a bare file, under `convention`, and runs the check on 4 test images. */
 async function check(bytes: Uint8Array, convention?: TimestepConvention): Promise<DenoisingCheckResult> {
-  const found = await discoverModel(runtime, bytes);
-  const manifest = manifestFromDiscovery(found, {
-    name: 'm',
-    fileName: 'm.onnx',
-    bytes: bytes.length,
-    sha256: '0'.repeat(64),
-    convention,
-  });
-  const unet = await UNetSession.create(
-    runtime,
-    withBlockOutputs(bytes, readModel(bytes), manifest),
-    manifest,
-  );
+  const unet = await openBare(runtime, bytes, convention);
+  const { manifest } = unet;
   const ds = { index: split.index, splits: { test: split.split } };
   const ids = Array.from({ length: COUNT }, (_, i) => `test:${i}`);
   try {
