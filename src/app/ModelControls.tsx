@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
 import { ModelDialog } from '../features/model/ModelDialog';
+import { TwinDialog } from '../features/twin/TwinDialog';
 import { getState, useStore } from '../state/store';
 import { ActionButton } from '../ui/ActionButton';
 import { FileButton } from '../ui/FileButton';
@@ -8,7 +9,8 @@ import { loadDefaultModel, openModelFiles, setBackend } from './commands';
 
 /**
  * Backend choice and WASM threads (both persisted), "Open model…" for a user's own ONNX (with or
- * without a manifest) and "Model…" for its blocks, schedule and inputs.
+ * without a manifest), "Model…" for its blocks, schedule and inputs, and "Random twin…" for its
+ * random-weights twin.
  */
 export function ModelControls() {
   const backend = useStore((s) => s.prefs.backend);
@@ -23,6 +25,7 @@ export function ModelControls() {
   const hasModel = useStore((s) => s.model !== null);
   const isDefault = useStore((s) => s.model?.origin === 'bundled');
   const [dialogOpen, setDialogOpen] = useState(false);
+  const [twinOpen, setTwinOpen] = useState(false);
   return (
     <div className="model-controls">
       <label htmlFor={backendId}>Backend</label>
@@ -77,6 +80,13 @@ export function ModelControls() {
       >
         Model…
       </ActionButton>
+      <ActionButton
+        reason={busy ? 'A model is being opened.' : !hasModel ? 'No model is loaded yet.' : null}
+        quiet
+        onClick={() => setTwinOpen(true)}
+      >
+        Random twin…
+      </ActionButton>
       {hasModel && !isDefault && (
         <ActionButton
           reason={busy ? 'A model is being opened.' : null}
@@ -87,6 +97,7 @@ export function ModelControls() {
         </ActionButton>
       )}
       {dialogOpen && <ModelDialog onClose={() => setDialogOpen(false)} />}
+      {twinOpen && <TwinDialog onClose={() => setTwinOpen(false)} />}
     </div>
   );
 }

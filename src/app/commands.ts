@@ -4,8 +4,10 @@
  */
 import { DiffProbeError } from '../core/errors';
 import type { Manifest } from '../core/manifest/types';
+import { EtaEstimator } from '../core/progress';
 import { loadBundledDataset } from '../data/bundled';
 import { reconvertUploads } from '../features/images/commands';
+import type { PipelineJob, PipelineRuntime } from '../pipeline/runtime';
 import { backendNotice, sameModel } from '../state/model-change';
 import { getState } from '../state/store';
 import type { RunOptions } from '../worker/client';
@@ -80,14 +82,15 @@ export async function runJobOrThrow<K extends JobName>(
   }
 }
 
-/** The long runs a model change asks about (a probe, a sweep, an embedding, an extraction). */
-export type RunKind = 'probe' | 'sweep' | 'embedding' | 'extraction';
+/** The long runs a model change asks about (a probe, a sweep, an embedding, an extraction, CKA). */
+export type RunKind = 'probe' | 'sweep' | 'embedding' | 'extraction' | 'cka';
 
 export const RUN_NAMES: Record<RunKind, string> = {
   probe: 'a probe',
   sweep: 'a sweep',
   embedding: 'an embedding',
   extraction: 'a feature extraction',
+  cka: 'a CKA comparison',
 };
 
 /**
@@ -111,6 +114,42 @@ export async function trackRun<T>(kind: RunKind, work: (signal: AbortSignal) => 
     return await done;
   } finally {
     runs.delete(id);
+  }
+}
+
+/**
+ * One progress entry (`key`, with an ETA) and its Stop for a pipeline run (a sweep, a CKA matrix):
+ * `work` gets the pipeline's runtime on the compute worker, whose jobs Stop — or the run's end,
+ * e.g. a model change — cancels, and a progress callback. The entry ends with `work`. Jobs named
+ * in `finishAfterStop` are not cancelled (a head's one test evaluation, as the probe's in JS).
+ */
+export async function withPipelineJob<T>(
+  key: string,
+  label: string,
+  run: AbortSignal,
+  work: (rt: PipelineRuntime, progress: (done: number, total: number, note: string) => void) => Promise<T>,
+  finishAfterStop: readonly PipelineJob[] = [],
+): Promise<T> {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  run.addEventListener('abort', stop, { once: true });
+  const eta = new EtaEstimator();
+  getState().startJob(key, label, stop);
+  const rt: PipelineRuntime = {
+    run: (job, params, call) =>
+      compute().run(job, params, {
+        onPartial: call.onPartial,
+        transfer: call.transfer,
+        signal: finishAfterStop.includes(job) ? undefined : controller.signal,
+      }),
+  };
+  try {
+    return await work(rt, (done, total, note) =>
+      getState().updateJob(key, { done, total, etaMs: eta.update(done, total), note }),
+    );
+  } finally {
+    run.removeEventListener('abort', stop);
+    getState().endJob(key);
   }
 }
 
@@ -341,6 +380,37 @@ export function sortModelFiles(
       },
     };
   return { onnx: onnxFiles[0], manifest: manifests[0] ?? null, externalData: rest };
+}
+
+/**
+ * Opens the loaded model's random-weights twin (init seed `seed`) as the current model: a model
+ * like any other (its own identity, cache and results); the trained model's results are set aside
+ * and come back when it is opened again.
+ */
+export async function openRandomTwin(seed: number): Promise<boolean> {
+  const model = getState().model;
+  if (!model) return false;
+  return loadModelFrom(
+    async () => ({ kind: 'twin', of: model.id, seed }),
+    `Opening the random-weights twin (init seed ${seed})`,
+    getState().prefs.backend,
+    undefined,
+    { stopsJobs: true, target: 'The random-weights twin' },
+  );
+}
+
+/** Makes a model loaded beside the current one (the trained model of a twin, say) the current one. */
+export async function openLoadedModel(id: string, name: string): Promise<boolean> {
+  return loadModelFrom(
+    async () => ({ kind: 'loaded', id }),
+    `Opening ${name}`,
+    getState().prefs.backend,
+    undefined,
+    {
+      stopsJobs: true,
+      target: name,
+    },
+  );
 }
 
 /** Opens the loaded model again under a new manifest (blocks, schedule, prediction, inputs). */

@@ -19,6 +19,7 @@ import {
   openModelSession,
   readBareModelFile,
   readModelFile,
+  twinOfModelFile,
 } from './load';
 
 type Flags = ParsedArgs['flags'];
@@ -48,6 +49,11 @@ export const MODEL_OPTIONS: OptionSpec[] = [
     help: 'most images per U-Net run (fewer when the maps would not fit 512 MB)',
     default: '32',
   },
+  {
+    name: 'random-weights',
+    help: 'use the model’s random-weights twin: every learned weight re-drawn as PyTorch initialises that layer, constants kept (a control for “training put it there”)',
+  },
+  { name: 'init-seed', value: 'S', help: 'seed of the twin’s weights (with --random-weights)', default: '0' },
 ];
 
 export const DATA_OPTIONS: OptionSpec[] = [
@@ -110,14 +116,22 @@ export function deviceOf(flags: Flags): NodeDevice {
 
 /**
  * Reads the model: --manifest and its ONNX (sha256 checked; --model reads the ONNX from another
- * path), or a bare --model, whose manifest discovery writes (cli/bare.ts). --condition sets extra
- * inputs either way. Options are checked before any session.
+ * path), or a bare --model, whose manifest discovery writes (cli/bare.ts); with --random-weights
+ * its twin. --condition sets extra inputs either way. Options are checked before any session.
  */
 export async function openModelFile(flags: Flags, command: string): Promise<ModelFile> {
+  const file = await openTrainedModelFile(flags, command);
+  const initSeed = int(flags, 'init-seed', 0, 0, 0xffffffff);
+  return flags['random-weights'] ? twinOfModelFile(file, initSeed) : file;
+}
+
+async function openTrainedModelFile(flags: Flags, command: string): Promise<ModelFile> {
   const manifest = str(flags, 'manifest');
   const model = str(flags, 'model');
   const threads = threadsOf(flags);
   deviceOf(flags);
+  if (flags['init-seed'] !== undefined && !flags['random-weights'])
+    throw new UsageError('--init-seed seeds the twin of --random-weights; give both or neither');
   if (!manifest && !model)
     throw new UsageError(`${command} needs --model <model.onnx> (or --manifest <manifest.json>)`);
   if (!manifest) return readBareModelFile(model!, flags, threads);

@@ -59,6 +59,8 @@ export function modelRecord(model: NodeModel) {
     numbersKey: numbersKey(model.manifest),
     name: model.manifest.name,
     manifest: model.manifest,
+    // A twin: the trained model it was made from, its init seed and what was re-drawn and kept.
+    ...(model.randomWeights ? { randomWeights: model.randomWeights } : {}),
   };
 }
 

@@ -20,6 +20,8 @@ import { readNpy } from '../core/npy';
 import { withBlockOutputs } from '../core/onnx/block-outputs';
 import { readModel } from '../core/onnx/reader';
 import { scheduleFromManifest } from '../core/schedule';
+import { randomTwin, type TwinReport } from '../core/twin/random-twin';
+import { twinManifest } from '../core/twin/twin-manifest';
 import { type NodeDevice, nodeRuntime } from '../engine/onnx-node';
 import { UNetSession } from '../engine/unet-session';
 import type { ParsedArgs } from './args';
@@ -38,6 +40,31 @@ export interface ModelFile {
   alphasCumprod: Float64Array;
   /** Extra inputs fed from a .npy (an embedding), by input name. */
   constants: Record<string, Float32Array>;
+  /** Set for a random-weights twin (--random-weights): what it was made from, and how. */
+  randomWeights?: RandomWeights;
+}
+
+/** The provenance of a twin: the trained model's sha256, the init seed and the twin's report. */
+export interface RandomWeights {
+  of: string;
+  initSeed: number;
+  report: TwinReport;
+}
+
+/**
+ * The random-weights twin of a model file (core/twin): the same graph with its learned weights
+ * re-drawn (seeded by `initSeed`), under the twin's manifest (new sha256 and name).
+ */
+export function twinOfModelFile(file: ModelFile, initSeed: number): ModelFile {
+  const twin = randomTwin(file.bytes, [], { seed: initSeed, timestepInputs: [file.manifest.timestep.name] });
+  const sha256 = createHash('sha256').update(twin.bytes).digest('hex');
+  return {
+    ...file,
+    bytes: twin.bytes,
+    sha256,
+    manifest: twinManifest(file.manifest, { sha256, bytes: twin.bytes.length, seed: initSeed }),
+    randomWeights: { of: file.sha256, initSeed, report: twin.report },
+  };
 }
 
 export interface NodeModel extends ModelFile {

@@ -46,6 +46,8 @@ export interface ModelResults {
   probe: AppState['probe'];
   probeTry: AppState['probeTry'];
   sweep: AppState['sweep'];
+  twinSweep: AppState['twinSweep'];
+  cka: AppState['cka'];
   embedding: AppState['embedding'];
   generated: AppState['generated'];
   /** The comparisons of the probe's and the sweep's findings. */
@@ -59,6 +61,8 @@ export const NO_RESULTS: ModelResults = {
   probe: null,
   probeTry: null,
   sweep: null,
+  twinSweep: null,
+  cka: null,
   embedding: { main: null, compare: null },
   generated: null,
   baselines: { probe: null, sweep: null },
@@ -201,6 +205,8 @@ export function resultsOf(state: ModelResults): ModelResults {
     probe: settle(state.probe, ['extracting', 'training']),
     probeTry: state.probeTry,
     sweep: settle(state.sweep, ['running']),
+    twinSweep: settle(state.twinSweep, ['running']),
+    cka: settle(state.cka, ['running']),
     embedding: { main: embed(state.embedding.main), compare: embed(state.embedding.compare) },
     generated: state.generated,
     baselines: {
@@ -225,6 +231,8 @@ const hasResults = (r: ModelResults) =>
       r.probe ||
       r.probeTry ||
       r.sweep ||
+      r.twinSweep ||
+      r.cka ||
       r.embedding.main ||
       r.embedding.compare ||
       r.generated ||
@@ -366,12 +374,17 @@ type DataState = Pick<AppState, 'dataset' | 'datasetOwner' | 'model' | 'useBundl
  */
 export function bundledDataFor(s: DataState): BundledDataset | null {
   if (!s.dataset || !s.model) return null;
-  return s.model.hash === s.datasetOwner || s.useBundledData ? s.dataset : null;
+  return ownsBundledData(s) || s.useBundledData ? s.dataset : null;
+}
+
+/** The loaded model is the data set's owner, or the random-weights twin of its owner (same input). */
+function ownsBundledData(s: DataState): boolean {
+  return s.model !== null && (s.model.hash === s.datasetOwner || s.model.twin?.ofHash === s.datasetOwner);
 }
 
 /** True when the bundled data set is loaded but belongs to another model: the choice is offered. */
 export function offersBundledData(s: DataState): boolean {
-  return Boolean(s.dataset && s.model && s.model.hash !== s.datasetOwner);
+  return Boolean(s.dataset && s.model && !ownsBundledData(s));
 }
 
 /** True when image `id` can be fed to the loaded model now. */

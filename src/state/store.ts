@@ -15,6 +15,7 @@ import type { GeneratedSamples } from '../features/generate/commands';
 import type { ProbeRun } from '../features/probe/commands';
 import type { Baselines } from '../features/results/baselines';
 import type { SweepGrid } from '../features/sweep/sweep-grid';
+import type { CkaMatrix } from '../pipeline/cka-spec';
 import type { DenoisingCheckResult } from '../pipeline/denoising-check';
 import type { CacheStats } from '../worker/cache/feature-cache';
 import type { EnvironmentInfo, ForwardResult, ModelInfo } from '../worker/jobs';
@@ -91,6 +92,21 @@ export interface AppState {
   probeTry: { id: string; proba: number[] } | null;
   /** The current or last sweep (cells still null are not computed yet or were stopped). */
   sweep: { grid: SweepGrid; status: 'running' | 'done' | 'stopped' | 'failed' } | null;
+  /**
+   * The same sweep on the loaded model's random-weights twin (same images, split and settings),
+   * for "trained − random" per cell.
+   */
+  twinSweep: {
+    grid: SweepGrid;
+    status: 'running' | 'done' | 'stopped' | 'failed';
+    twin: ModelInfo;
+    /** The trained model's sweep it sits beside (a newer sweep hides it). */
+    trained: SweepGrid['spec'];
+  } | null;
+  /** The current or last CKA matrix (values still null are not computed yet, or undefined). */
+  cka: CkaMatrix | null;
+  /** Models loaded beside the current one for comparisons (twins, a second model for CKA). */
+  companions: ModelInfo[];
   /** The current or last embedding and its comparison (live layout, result, features for hover). */
   embedding: EmbeddingRuns;
   /** The latest DDIM samples (live frame or final), from the loaded model. */
@@ -159,6 +175,10 @@ export interface AppState {
   setProbe: (probe: ProbeRun | null) => void;
   setProbeTry: (probeTry: AppState['probeTry']) => void;
   setSweep: (sweep: AppState['sweep']) => void;
+  setTwinSweep: (twinSweep: AppState['twinSweep']) => void;
+  setCka: (cka: AppState['cka']) => void;
+  /** Records a companion the worker loaded (the newest last; at most the worker's two). */
+  addCompanion: (model: ModelInfo) => void;
   setEmbedding: (patch: Partial<EmbeddingRuns>) => void;
   setBaselines: (patch: Partial<Baselines>) => void;
   setTour: (tour: AppState['tour']) => void;
@@ -200,6 +220,9 @@ export const useStore = create<AppState>()((set, get) => ({
   probe: null,
   probeTry: null,
   sweep: null,
+  twinSweep: null,
+  cka: null,
+  companions: [],
   embedding: NO_RESULTS.embedding,
   generated: null,
   baselines: { probe: null, sweep: null },
@@ -302,6 +325,10 @@ export const useStore = create<AppState>()((set, get) => ({
   setProbe: (probe) => set({ probe, probeTry: null }),
   setProbeTry: (probeTry) => set({ probeTry }),
   setSweep: (sweep) => set({ sweep }),
+  setTwinSweep: (twinSweep) => set({ twinSweep }),
+  setCka: (cka) => set({ cka }),
+  addCompanion: (model) =>
+    set((s) => ({ companions: [...s.companions.filter((c) => c.id !== model.id), model].slice(-2) })),
   setEmbedding: (patch) => set((s) => ({ embedding: { ...s.embedding, ...patch } })),
   setBaselines: (patch) => set((s) => ({ baselines: { ...s.baselines, ...patch } })),
   setTour: (tour) => set({ tour }),

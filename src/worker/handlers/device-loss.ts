@@ -11,7 +11,7 @@
 import { webgpuDevice } from '../../engine/onnx-web';
 import { releaseBlockSessions } from '../block-sessions';
 import { enqueue } from '../job-queue';
-import { currentModel, type LoadedModel } from '../model-state';
+import { isLoaded, type LoadedModel } from '../model-state';
 import { post } from '../post';
 import { openOnBestBackend } from './load-model';
 
@@ -22,8 +22,9 @@ export function watchDeviceLoss(model: LoadedModel): Promise<void> {
     .then((device) => device?.lost ?? new Promise<never>(() => {}))
     .then((info) =>
       enqueue(async () => {
-        const loaded = currentModel();
-        if (loaded !== model || loaded.info.id !== id) return; // replaced while the loss waited
+        // The current model or a companion (a twin, a second model for CKA), not one replaced or
+        // let go while the loss waited.
+        if (!isLoaded(model) || model.info.id !== id) return;
         const reason = `the WebGPU device was lost (${info.message || info.reason}); switched to WASM`;
         await recoverOnWasm(model, reason);
       }),

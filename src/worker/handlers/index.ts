@@ -2,12 +2,14 @@
 
 import { featureCache } from '../cache/shared';
 import type { Handlers } from '../dispatch';
+import { cka } from './cka';
 import { checkDenoising } from './denoising-check';
 import { embed, resumeEmbedding } from './embed';
 import { environment } from './environment';
 import { extractFeatures } from './extract';
 import { simulateFault } from './faults';
 import { generate } from './generate';
+import { extractGrams } from './grams';
 import { applyHead, trainHead } from './head';
 import { loadModel } from './load-model';
 import { discoverBlocks, exportModel } from './model-tools';
@@ -30,6 +32,8 @@ export const handlers: Handlers = {
   applyHead: (params) => applyHead(params),
   embed,
   resumeEmbedding,
+  extractGrams,
+  cka,
   cacheStats: async () => (await featureCache())?.stats() ?? null,
   clearCache: async () => {
     const cache = await featureCache();
