@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpy } from '../core/npy';
 import { DataType, encodeModel } from '../core/onnx/model';
 import { scheduleFromManifest } from '../core/schedule';
+import { runCli } from '../testing/run-cli';
 import { fractionWrapped, sigmaWrapped } from '../testing/timestep-wrappers';
-import { main } from './main';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const DEFAULT = join(ROOT, 'public/models/fashion-mnist-ddpm/model.onnx');
@@ -20,16 +20,7 @@ let dir: string;
 let frac: string;
 let sigma: string;
 
-async function cli(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, {
-    out: (s) => out.push(s),
-    err: { write: (s: string) => err.push(s), isTTY: false },
-    env: { DIFFPROBE_CACHE_DIR: join(dir, 'cache') },
-  });
-  return { code, out: out.join('\n'), err: err.join('') };
-}
+const cli = (argv: string[]) => runCli(argv, join(dir, 'cache'));
 
 const quiet = ['--quiet', '--threads', '1'];
 

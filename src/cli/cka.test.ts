@@ -10,22 +10,13 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readNpy } from '../core/npy';
 import { DataType, encodeModel } from '../core/onnx/model';
-import { main } from './main';
+import { runCli } from '../testing/run-cli';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const MANIFEST = join(ROOT, 'public/models/fashion-mnist-ddpm/manifest.json');
 let dir: string;
 
-async function cli(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, {
-    out: (s) => out.push(s),
-    err: { write: (s: string) => err.push(s), isTTY: false },
-    env: { DIFFPROBE_CACHE_DIR: join(dir, 'cache') },
-  });
-  return { code, out: out.join('\n'), err: err.join('') };
-}
+const cli = (argv: string[]) => runCli(argv, join(dir, 'cache'));
 
 const base = ['--manifest', MANIFEST, '--quiet', '--threads', '1'];
 const json = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
