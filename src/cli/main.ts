@@ -15,6 +15,7 @@ import { EXTRACT_SPEC, FEATURES_SPEC, runExtractCommand } from './extract';
 import { INSPECT_SPEC, runInspect } from './inspect';
 import { MERGE_SPEC, runMerge } from './merge';
 import { PROBE_SPEC, runProbeCommand } from './probe';
+import { REPRODUCE_SPEC, runReproduce } from './reproduce';
 import { runSweepCommand, SWEEP_SPEC } from './sweep';
 import { runValidate, VALIDATE_SPEC } from './validate';
 
@@ -35,6 +36,7 @@ export const COMMANDS: Command[] = [
   { spec: PCA_SPEC, run: (ctx, a) => runEmbedding(ctx, a, 'pca') },
   { spec: UMAP_SPEC, run: (ctx, a) => runEmbedding(ctx, a, 'umap') },
   { spec: MERGE_SPEC, run: runMerge },
+  { spec: REPRODUCE_SPEC, run: runReproduce },
 ];
 
 export function usage(): string {

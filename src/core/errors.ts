@@ -29,6 +29,7 @@ export type ErrorCode =
   | 'probe-data'
   | 'cka-data'
   | 'twin-no-weights'
+  | 'sampler-options'
   | 'internal';
 
 /** All codes, in declaration order (handy for exhaustive tables and tests). */
@@ -54,6 +55,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'probe-data',
   'cka-data',
   'twin-no-weights',
+  'sampler-options',
   'internal',
 ];
 

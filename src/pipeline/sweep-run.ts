@@ -18,8 +18,10 @@ import {
   type ImageInput,
   leakProblems,
   specLayout,
+  splitLabels,
   splitProblems,
 } from './probe-run';
+import { buildProvenance, type Provenance, type ProvenanceOrigin } from './provenance';
 import type { PipelineRuntime } from './runtime';
 import { type LabelledSplit, splitIds } from './split';
 import { emptyGrid, type SweepGrid, withCell } from './sweep-grid';
@@ -39,6 +41,8 @@ export interface SweepRequest {
   linearPooling?: Pooling;
   /** As ProbeRequest.classLabels. */
   classLabels?: ClassLabels;
+  /** The model's files and the engine, for the grid's provenance record (absent: none is made). */
+  origin?: ProvenanceOrigin;
 }
 
 export interface SweepEvents {
@@ -59,6 +63,28 @@ interface Best {
   probe: Pick<ProbeResult, 'W' | 'b' | 'mean' | 'scale'> | HeadResult;
   X: Float32Array;
   dim: number;
+}
+
+/** The provenance of a sweep of `req` (x₀ of splitIds(req.split) in `x0`): also a sharded sweep's whole grid's. */
+export function sweepProvenance(
+  req: SweepRequest,
+  origin: ProvenanceOrigin,
+  x0: Float32Array,
+): Promise<Provenance> {
+  const { spec, split } = req;
+  const head = req.head ?? null;
+  return buildProvenance(
+    origin,
+    { ids: splitIds(split), x0, labels: splitLabels(split), classes: split.classes },
+    {
+      kind: 'sweep',
+      spec,
+      C: req.C,
+      maxIter: req.maxIter,
+      head,
+      linearPooling: head ? (req.linearPooling ?? { kind: 'avg' }) : null,
+    },
+  );
 }
 
 /**
@@ -179,6 +205,10 @@ export async function runSweep(
     let first: Float32Array | null = input(ids);
     const leaks = await leakProblems(split, first);
     if (leaks.length) throw new DiffProbeError('probe-data', leaks.join(' '));
+    if (req.origin) {
+      grid = { ...grid, provenance: await sweepProvenance(req, req.origin, first) };
+      events.onGrid?.(grid);
+    }
     for (const [j, t] of spec.timesteps.entries()) {
       const extractedBefore = done;
       const { features, dims } = await extractAt(

@@ -11,7 +11,7 @@ import type { BundledDataset } from '../data/bundled';
 import { inputKey, type UploadBatch, type UploadedImage } from '../data/uploads';
 import type { EmbeddingRuns } from '../features/embedding/commands';
 import type { FeatureSet } from '../features/extraction/feature-set';
-import type { GeneratedSamples } from '../features/generate/commands';
+import type { GeneratedSamples } from '../features/generate/samples';
 import type { ProbeRun } from '../features/probe/commands';
 import type { Baselines } from '../features/results/baselines';
 import type { SweepGrid } from '../features/sweep/sweep-grid';

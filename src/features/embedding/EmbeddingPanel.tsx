@@ -8,6 +8,7 @@ import { POOLINGS } from '../extraction/commands';
 import { NeedsBundledData } from '../images/NeedsBundledData';
 import {
   downloadEmbeddingCsv,
+  downloadEmbeddingJson,
   type EmbeddingRun,
   resumeEmbedding,
   runComparison,
@@ -284,6 +285,13 @@ export function EmbeddingPanel() {
                 onClick={() => downloadEmbeddingCsv('main')}
               >
                 Save CSV
+              </ActionButton>
+              <ActionButton
+                reason={main.coords ? null : 'No layout yet.'}
+                quiet
+                onClick={() => downloadEmbeddingJson('main')}
+              >
+                Save JSON (with provenance)
               </ActionButton>
             </div>
             {selectedIds.length > 0 && (

@@ -86,6 +86,13 @@ export function ExtractControls() {
           >
             Download labels (.npy)
           </ActionButton>
+          <ActionButton
+            onClick={() => downloadFeatureSet('json')}
+            reason={set.filledCount === 0 ? 'No image is extracted yet.' : null}
+            quiet
+          >
+            Download features with ids (JSON)
+          </ActionButton>
         </div>
       )}
     </fieldset>

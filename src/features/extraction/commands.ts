@@ -6,10 +6,11 @@ import { runJob, trackRun } from '../../app/commands';
 import { writeNpy } from '../../core/npy';
 import type { Pooling } from '../../core/pooling';
 import { bundledModelInput, parseDatasetId } from '../../data/bundled';
+import { buildProvenance, webOrigin } from '../../pipeline/provenance';
 import { bundledDataFor, getState } from '../../state/store';
 import type { PoolingId } from '../../state/view';
 import { downloadBytes } from '../../ui/download';
-import { addChunk, completeRows, createFeatureSet, type FeatureSet } from './feature-set';
+import { addChunk, completeRows, createFeatureSet, type FeatureSet, featureSetToJson } from './feature-set';
 
 export const POOLINGS: Record<PoolingId, { label: string; pooling: Pooling }> = {
   avg: { label: 'Global average', pooling: { kind: 'avg' } },
@@ -42,6 +43,22 @@ async function extractRun(imageIds: string[], batchSize: number, run: AbortSigna
   };
   put(set);
   const data = bundledModelInput(dataset, ids, model.manifest);
+  // Before the input is handed to the worker (transferred): the images' x₀ hashes.
+  set = {
+    ...set,
+    provenance: await buildProvenance(
+      webOrigin(model, getState().env?.webgpu.adapter ?? null),
+      { ids, x0: data, labels, classes: dataset.index.classes },
+      {
+        kind: 'features',
+        blocks: spec.blocks,
+        t: spec.t,
+        seed: spec.seed,
+        pooling: POOLINGS[spec.pooling].pooling,
+      },
+    ),
+  };
+  put(set);
   const result = await runJob(
     'extract',
     `Extracting ${spec.blocks.join(' + ')} at t = ${spec.t}`,
@@ -70,10 +87,15 @@ async function extractRun(imageIds: string[], batchSize: number, run: AbortSigna
   });
 }
 
-/** Features of the complete rows, blocks concatenated, as .npy [N, D]; and labels [N]. */
-export function downloadFeatureSet(which: 'features' | 'labels'): void {
+/** Features of the complete rows, blocks concatenated, as .npy [N, D]; labels [N]; or JSON with ids and provenance. */
+export function downloadFeatureSet(which: 'features' | 'labels' | 'json'): void {
   const set = getState().featureSet;
   if (!set) return;
+  if (which === 'json') {
+    const tag = `${set.spec.blocks.join('+')}_t${set.spec.t}_${set.spec.pooling}`;
+    downloadBytes(featureSetToJson(set), `features_${tag}.json`, 'application/json');
+    return;
+  }
   const { rows, features, labels } = completeRows(set);
   const tag = `${set.spec.blocks.join('+')}_t${set.spec.t}_${set.spec.pooling}`;
   if (which === 'labels') {

@@ -14,9 +14,11 @@ import type { FeatureSpec } from '../../pipeline/feature-spec';
 import { dataSpec } from '../../pipeline/feature-spec';
 import { extractConcatenated as extractWith } from '../../pipeline/features';
 import { type ProbeRunState, runProbe, tryProbe } from '../../pipeline/probe-run';
+import { webOrigin } from '../../pipeline/provenance';
 import type { PipelineJob, PipelineRuntime } from '../../pipeline/runtime';
 import { bundledSplit, type LabelledSplit, splitLabelled, VALIDATION_FRACTION } from '../../pipeline/split';
 import { bundledDataFor, getState, inputReady } from '../../state/store';
+import type { PoolingId } from '../../state/view';
 import { POOLINGS } from '../extraction/commands';
 
 export { probeToJson } from '../../pipeline/probe-run';
@@ -91,6 +93,11 @@ export function imageLabels(ids: readonly string[]): Int32Array | undefined {
   return classLabelsFor(ids, bundledDataFor(s), s.uploads, s.model?.manifest.classes);
 }
 
+/** The pooling a view's pooling id stands for. */
+export function poolingOf(id: PoolingId): Pooling {
+  return POOLINGS[id].pooling;
+}
+
 /** x_0 of the given ids for the loaded model (bundled images and the user's), as of now. */
 function imageInput(): ((ids: readonly string[]) => Float32Array) | null {
   const s = getState();
@@ -111,6 +118,8 @@ export async function extractConcatenated(
   timesteps: number[],
   label: string,
   run?: AbortSignal,
+  /** Another noise seed and pooling than the view's (a comparison computed like the run it is compared with). */
+  features?: { seed: number; pooling: PoolingId },
 ): Promise<{ X: Float32Array; d: number } | null> {
   const { model, view } = getState();
   const input = imageInput();
@@ -119,8 +128,8 @@ export async function extractConcatenated(
     model: model.id,
     blocks,
     timesteps,
-    seed: view.seed,
-    pooling: POOLINGS[view.pooling].pooling,
+    seed: features?.seed ?? view.seed,
+    pooling: poolingOf(features?.pooling ?? view.pooling),
   };
   try {
     return await extractWith(
@@ -226,6 +235,7 @@ async function trainProbeRun(settings: ProbeSettings, run: AbortSignal): Promise
         head: settings.head ?? null,
         maps: model ? blockMaps(model.manifest) : undefined,
         classLabels: imageLabels,
+        origin: model ? webOrigin(model, getState().env?.webgpu.adapter ?? null) : undefined,
       },
       input,
       putProbe,
