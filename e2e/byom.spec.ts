@@ -217,6 +217,10 @@ test('bad models without a manifest: a clear message naming the file, and the lo
     await openModelFile(page, 'flat.onnx', odd.noImageInput());
     await expectAlert('flat.onnx', '4-D float input');
   });
+  await test.step('a timestep of rank 3: the shapes that work are named', async () => {
+    await openModelFile(page, 'rank3.onnx', odd.rank3Timestep());
+    await expectAlert('rank3.onnx', 'the timestep input "t" has rank 3', '[N, 1] or [N, 1, 1, 1]');
+  });
   await test.step('a graph too large for memory', async () => {
     await openModelFile(page, 'huge.onnx', odd.hugeActivation());
     await expectAlert('huge.onnx', 'Ran out of memory');

@@ -53,3 +53,14 @@ export async function openApp(page: Page, query = ''): Promise<void> {
   await expect(page.getByRole('status')).toContainText(/WebGPU|WASM/, { timeout: 90_000 });
   await expect(page.getByRole('button', { name: /^Test image 0: / })).toBeVisible({ timeout: 60_000 });
 }
+
+/** Opens the app on WASM (the backend CI has) with a bare .onnx opened on top of the default model. */
+export async function openBareModel(page: Page, name: string, bytes: Uint8Array): Promise<void> {
+  await page.addInitScript(() => {
+    window.localStorage.setItem('diffprobe.preferences.v1', JSON.stringify({ backend: 'wasm' }));
+  });
+  await openApp(page);
+  await page
+    .getByLabel('Open model…')
+    .setInputFiles([{ name, mimeType: 'application/octet-stream', buffer: Buffer.from(bytes) }]);
+}

@@ -174,3 +174,19 @@ export function rgb256(): Buffer {
     }),
   );
 }
+
+/** Its timestep is [N, 1, 1]: rank 3, a shape DiffProbe cannot feed. */
+export function rank3Timestep(): Buffer {
+  return model(
+    residual(
+      'x',
+      [
+        { op: 'Unsqueeze', inputs: ['t', 'axis3'], outputs: ['t4'] },
+        { op: 'Add', inputs: ['x', 't4'], outputs: ['xt'] },
+      ],
+      'xt',
+    ),
+    [image('x'), { name: 't', type: DataType.FLOAT, dims: ['N', 1, 1] }],
+    [{ name: 'axis3', type: DataType.INT64, dims: [1], data: BigInt64Array.of(3n) }],
+  );
+}

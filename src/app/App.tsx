@@ -7,6 +7,7 @@ import { GeneratePanel } from '../features/generate/GeneratePanel';
 import { ImagesPanel } from '../features/images/ImagesPanel';
 import { ImageInputChoice } from '../features/model/ImageInputChoice';
 import { ModelChangeChoice } from '../features/model/ModelChangeChoice';
+import { TimestepChoice } from '../features/model/TimestepChoice';
 import { UpdateBanner } from '../features/offline/UpdateBanner';
 import { ProbePanel } from '../features/probe/ProbePanel';
 import { SweepPanel } from '../features/sweep/SweepPanel';
@@ -45,6 +46,7 @@ export function App() {
         <ImageInputChoice />
         <ModelChangeChoice />
         <UpdateBanner />
+        <TimestepChoice />
         <Notices />
         <div className="explorer">
           <Panel id="images" title="Images">

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { useStore } from '../state/store';
+import { ActionButton } from '../ui/ActionButton';
 import { clearFeatureCache, refreshCacheStats } from './commands';
 
 function formatBytes(n: number): string {
@@ -22,9 +23,13 @@ export function CacheControls() {
         Feature cache: {formatBytes(stats.bytes)} ({stats.entries} {stats.entries === 1 ? 'entry' : 'entries'}
         , limit {formatBytes(stats.maxBytes)})
       </span>
-      <button type="button" onClick={() => void clearFeatureCache()} disabled={stats.entries === 0}>
+      <ActionButton
+        onClick={() => void clearFeatureCache()}
+        reason={stats.entries === 0 ? 'The cache is empty.' : null}
+        quiet
+      >
         Clear cache
-      </button>
+      </ActionButton>
     </span>
   );
 }

@@ -2,6 +2,7 @@ import { useId, useState } from 'react';
 import { ModelDialog } from '../features/model/ModelDialog';
 import { TwinDialog } from '../features/twin/TwinDialog';
 import { getState, useStore } from '../state/store';
+import { ActionButton } from '../ui/ActionButton';
 import { FileButton } from '../ui/FileButton';
 import type { BackendChoice } from '../worker/jobs';
 import { loadDefaultModel, openModelFiles, setBackend } from './commands';
@@ -18,6 +19,7 @@ export function ModelControls() {
   const backendId = useId();
   const threadsId = useId();
   const threadsHintId = useId();
+  const backendBusyId = useId();
   const running = useStore((s) => (s.model?.backend === 'wasm' ? s.model.threads : null));
   const pending = running !== null && wasmThreads !== 0 && wasmThreads !== running;
   const hasModel = useStore((s) => s.model !== null);
@@ -32,11 +34,18 @@ export function ModelControls() {
         value={backend}
         onChange={(e) => setBackend(e.target.value as BackendChoice)}
         disabled={busy}
+        aria-describedby={busy ? backendBusyId : undefined}
+        title={busy ? 'A model is being opened: the backend can change once it is open.' : undefined}
       >
         <option value="auto">Auto (measures WebGPU and WASM, keeps the faster)</option>
         <option value="webgpu">WebGPU</option>
         <option value="wasm">WASM</option>
       </select>
+      {busy && (
+        <span id={backendBusyId} className="visually-hidden">
+          A model is being opened: the backend can change once it is open.
+        </span>
+      )}
       <label htmlFor={threadsId}>WASM threads</label>
       <select
         id={threadsId}
@@ -59,21 +68,33 @@ export function ModelControls() {
       )}
       <FileButton
         label="Open model…"
-        accept=".onnx,.json,.data,.bin,.onnx_data,application/json"
+        accept=".onnx,.json,.data,.bin,.onnx_data,.npy,application/json"
         onFiles={(files) => {
           if (files.length) void openModelFiles(files);
         }}
       />
-      <button type="button" disabled={!hasModel || busy} onClick={() => setDialogOpen(true)}>
+      <ActionButton
+        reason={busy ? 'A model is being opened.' : !hasModel ? 'No model is loaded yet.' : null}
+        quiet
+        onClick={() => setDialogOpen(true)}
+      >
         Model…
-      </button>
-      <button type="button" disabled={!hasModel || busy} onClick={() => setTwinOpen(true)}>
+      </ActionButton>
+      <ActionButton
+        reason={busy ? 'A model is being opened.' : !hasModel ? 'No model is loaded yet.' : null}
+        quiet
+        onClick={() => setTwinOpen(true)}
+      >
         Random twin…
-      </button>
+      </ActionButton>
       {hasModel && !isDefault && (
-        <button type="button" disabled={busy} onClick={() => void loadDefaultModel()}>
+        <ActionButton
+          reason={busy ? 'A model is being opened.' : null}
+          quiet
+          onClick={() => void loadDefaultModel()}
+        >
           Default model
-        </button>
+        </ActionButton>
       )}
       {dialogOpen && <ModelDialog onClose={() => setDialogOpen(false)} />}
       {twinOpen && <TwinDialog onClose={() => setTwinOpen(false)} />}

@@ -417,9 +417,12 @@ export async function openLoadedModel(id: string, name: string): Promise<boolean
 }
 
 /** Opens the loaded model again under a new manifest (blocks, schedule, prediction, inputs). */
-export async function reconfigureModel(manifest: Manifest): Promise<boolean> {
+export async function reconfigureModel(
+  manifest: Manifest,
+  inputFiles: { path: string; data: Blob }[] = [],
+): Promise<boolean> {
   return loadModelFrom(
-    async () => ({ kind: 'current', manifest }),
+    async () => ({ kind: 'current', manifest, ...(inputFiles.length && { inputFiles }) }),
     'Applying the model settings',
     getState().prefs.backend,
     undefined,

@@ -6,7 +6,7 @@
 import { isDiffProbeError } from '../core/errors';
 import { numbersKey } from '../core/manifest/numbers-key';
 import type { Manifest } from '../core/manifest/types';
-import { modelInputFor } from '../data/model-input';
+import { labelsFor, modelInputFor } from '../data/model-input';
 import { inputIdentity } from '../data/uploads';
 import { bundledDataFor, getState, inputReady, subscribe } from '../state/store';
 import { compute } from './compute';
@@ -66,6 +66,7 @@ async function pump(): Promise<void> {
         seed: view.seed,
         blocks: model!.manifest.blocks.map((b) => b.name),
         model: model!.id,
+        label: labelsFor([view.images[0]], bundledDataFor(getState()), uploads, model!.manifest.classes)[0],
       },
       { transfer: [x0.buffer] },
     );

@@ -37,6 +37,10 @@ export const ERROR_MESSAGES: { [K in ErrorCode]: { title: string; action: string
     title: 'The model changed while this ran',
     action: 'Run it again with the model now loaded; results computed before the change are kept.',
   },
+  'model-input': {
+    title: 'A model input cannot be fed as set',
+    action: 'Change that input under “Model…” (Timestep, Conditioning); the loaded model stays as it was.',
+  },
   'image-decode': {
     title: 'This file could not be read as an image',
     action: 'Use a PNG, JPEG, WebP, BMP or GIF file.',
@@ -121,6 +125,10 @@ export const CLI_MESSAGES: { [K in ErrorCode]: { title?: string; action: string 
       'Check the model at that timestep (schedule, timestep dtype, input range), or choose another --t.',
   },
   'model-changed': { action: 'Run the command again.' },
+  'model-input': {
+    action:
+      'Set that input with --condition (a class, null or label; an embedding .npy) or --timestep-convention, or in the manifest.',
+  },
   'image-decode': {
     action: 'The CLI reads PNG and JPEG files; re-save the file named above as one of them.',
   },

@@ -12,24 +12,15 @@ import { readNpy } from '../core/npy';
 import { DataType, encodeModel } from '../core/onnx/model';
 import { imageHashes } from '../pipeline/cache-key';
 import { PIPELINE_VERSION } from '../pipeline/version';
+import { runCli } from '../testing/run-cli';
 import { openImageSet } from './images';
 import { loadManifestFile } from './load';
-import { main } from './main';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const MANIFEST = join(ROOT, 'public/models/fashion-mnist-ddpm/manifest.json');
 let dir: string;
 
-async function cli(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, {
-    out: (s) => out.push(s),
-    err: { write: (s: string) => err.push(s), isTTY: false },
-    env: { DIFFPROBE_CACHE_DIR: join(dir, 'cache') },
-  });
-  return { code, out: out.join('\n'), err: err.join('') };
-}
+const cli = (argv: string[]) => runCli(argv, join(dir, 'cache'));
 
 const base = ['--manifest', MANIFEST, '--quiet', '--threads', '1'];
 const json = (path: string) => JSON.parse(readFileSync(path, 'utf8'));

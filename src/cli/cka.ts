@@ -109,7 +109,8 @@ async function versusModel(flags: Flags, first: ModelFile): Promise<ModelFile | 
   const seed = int(flags, 'versus-init-seed', 0, 0, 0xffffffff);
   if (versus === 'random-weights') {
     // The twin of the trained model, also when --random-weights made the first one a twin.
-    const trained = first.randomWeights ? await readModelFile(first.manifestPath) : first;
+    const { 'random-weights': _, 'init-seed': __, ...trainedFlags } = flags;
+    const trained = first.randomWeights ? await openModelFile(trainedFlags, 'cka') : first;
     return twinOfModelFile(trained, seed);
   }
   if (flags['versus-init-seed'] !== undefined)
@@ -156,7 +157,7 @@ export async function runCkaCommand(ctx: CliContext, args: ParsedArgs): Promise<
     throw new UsageError(`--t ${ts[0]} is past the --versus model's last timestep ${maxT(other)}`);
 
   const images = await openImageSet(
-    dataSpecOf(flags),
+    dataSpecOf(flags, file),
     str(flags, 'labels') ?? null,
     file.manifest,
     file.manifestPath,
@@ -201,7 +202,7 @@ export async function runCkaCommand(ctx: CliContext, args: ParsedArgs): Promise<
         features: maps ? 'maps' : 'pooled',
         pooling: maps ? null : POOLING_BY_NAME[poolName],
         seed,
-        images: { source: dataSpecOf(flags), ids: rows.map((r) => images.id(r)) },
+        images: { source: dataSpecOf(flags, file), ids: rows.map((r) => images.id(r)) },
         models: Object.fromEntries(opened.map((m) => [cliModelId(m), ckaModel(m)])),
       };
       const inputs = new Map<string, Float32Array>();

@@ -55,7 +55,18 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('outputs', () => {
   it('every command has --help; no command prints the list and exits 2', async () => {
-    for (const c of ['validate', 'extract', 'features', 'probe', 'sweep', 'tsne', 'pca', 'umap', 'merge']) {
+    for (const c of [
+      'validate',
+      'inspect',
+      'extract',
+      'features',
+      'probe',
+      'sweep',
+      'tsne',
+      'pca',
+      'umap',
+      'merge',
+    ]) {
       const r = await cli([c, '--help']);
       expect(r.code, c).toBe(0);
       expect(r.out).toContain(`usage: diffprobe ${c}`);

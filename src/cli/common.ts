@@ -4,13 +4,23 @@
  */
 import { DiffProbeError } from '../core/errors';
 import type { Manifest } from '../core/manifest/types';
+import { validateManifest } from '../core/manifest/validate';
 import type { Pooling } from '../core/pooling';
 import type { NodeDevice } from '../engine/onnx-node';
-import { int, type OptionSpec, type ParsedArgs, required, str, UsageError } from './args';
+import { int, type OptionSpec, type ParsedArgs, str, UsageError } from './args';
+import { BARE_MODEL_OPTIONS, BARE_ONLY, conditionsOf } from './bare';
 import { defaultThreads, digest } from './context';
 import { defaultCacheDir } from './feature-cache';
 import { type ImageSet, INVERT_OPTION } from './images';
-import { type ModelFile, type NodeModel, openModelSession, readModelFile, twinOfModelFile } from './load';
+import {
+  loadManifestFile,
+  type ModelFile,
+  type NodeModel,
+  openModelSession,
+  readBareModelFile,
+  readModelFile,
+  twinOfModelFile,
+} from './load';
 
 type Flags = ParsedArgs['flags'];
 
@@ -28,8 +38,9 @@ export const MODEL_OPTIONS: OptionSpec[] = [
   {
     name: 'manifest',
     value: '<manifest.json>',
-    help: 'the model’s manifest (the .onnx sits beside it; its sha256 is checked)',
+    help: 'the model’s manifest (the .onnx sits beside it, or give --model; its sha256 is checked)',
   },
+  ...BARE_MODEL_OPTIONS,
   { name: 'device', value: 'cpu|cuda', help: 'onnxruntime-node execution provider', default: 'cpu' },
   { name: 'threads', value: 'K', help: 'ONNX Runtime intra-op threads', default: 'all cores' },
   {
@@ -104,18 +115,48 @@ export function deviceOf(flags: Flags): NodeDevice {
 }
 
 /**
- * Reads --manifest and its ONNX (sha256 checked), or with --random-weights its twin; options are
- * checked against it before any session.
+ * Reads the model: --manifest and its ONNX (sha256 checked; --model reads the ONNX from another
+ * path), or a bare --model, whose manifest discovery writes (cli/bare.ts); with --random-weights
+ * its twin. --condition sets extra inputs either way. Options are checked before any session.
  */
 export async function openModelFile(flags: Flags, command: string): Promise<ModelFile> {
-  const path = required(flags, 'manifest', command);
-  threadsOf(flags);
+  const file = await openTrainedModelFile(flags, command);
+  const initSeed = int(flags, 'init-seed', 0, 0, 0xffffffff);
+  return flags['random-weights'] ? twinOfModelFile(file, initSeed) : file;
+}
+
+async function openTrainedModelFile(flags: Flags, command: string): Promise<ModelFile> {
+  const manifest = str(flags, 'manifest');
+  const model = str(flags, 'model');
+  const threads = threadsOf(flags);
   deviceOf(flags);
   if (flags['init-seed'] !== undefined && !flags['random-weights'])
     throw new UsageError('--init-seed seeds the twin of --random-weights; give both or neither');
-  const initSeed = int(flags, 'init-seed', 0, 0, 0xffffffff);
-  const file = await readModelFile(path);
-  return flags['random-weights'] ? twinOfModelFile(file, initSeed) : file;
+  if (!manifest && !model)
+    throw new UsageError(`${command} needs --model <model.onnx> (or --manifest <manifest.json>)`);
+  if (!manifest) return readBareModelFile(model!, flags, threads);
+  const bareOnly = BARE_ONLY.find((k) => flags[k] !== undefined);
+  if (bareOnly)
+    throw new UsageError(
+      `--${bareOnly} is for a bare --model; ${manifest} says it itself (docs/manifest.md): edit it there, or drop --manifest`,
+    );
+  const loaded = await loadManifestFile(manifest);
+  const { extras, npy } = conditionsOf(flags, loaded.extraInputs ?? []);
+  const edited = extras.length ? validateManifest({ ...loaded, extraInputs: extras }) : loaded;
+  return readModelFile(manifest, { manifest: edited, npy, ...(model && { modelPath: model }) });
+}
+
+/**
+ * `bundled:<split>`, the default images: the model's own data set. A model whose manifest names
+ * none (a bare .onnx) is given DiffProbe's Fashion-MNIST only when asked for by name, as the
+ * browser feeds it only once "Use the bundled…" is ticked.
+ */
+export function bundledDefault(model: ModelFile, split: string, option = 'data'): string {
+  if (model.manifest.dataset) return `bundled:${split}`;
+  const { channels, height, width } = model.manifest.input;
+  throw new UsageError(
+    `${model.manifest.name} has no data set of its own: give --${option} (IDX images, a .npy of uint8 images, an ImageFolder directory), or --${option} bundled:${split} for DiffProbe's Fashion-MNIST (28×28 grayscale${height === 28 && width === 28 ? '' : `, fed resized to ${height}×${width}`}${channels === 3 ? ', repeated to 3 channels' : ''})`,
+  );
 }
 
 /** The U-Net session on --device with --threads. */
@@ -123,12 +164,12 @@ export function startSession(flags: Flags, file: ModelFile): Promise<NodeModel> 
   return openModelSession(file, threadsOf(flags), deviceOf(flags));
 }
 
-/** The --data spec (with --split as shorthand). */
-export function dataSpecOf(flags: Flags, fallback = 'bundled:test'): string {
+/** The --data spec (with --split as shorthand; default: the model's own test images). */
+export function dataSpecOf(flags: Flags, model: ModelFile): string {
   const data = str(flags, 'data');
   const split = str(flags, 'split');
   if (data && split) throw new UsageError('give --data or --split, not both');
-  return data ?? (split ? `bundled:${split}` : fallback);
+  return data ?? (split ? `bundled:${split}` : bundledDefault(model, 'test'));
 }
 
 /** The rows of `set` chosen by --start/--count, in order. */

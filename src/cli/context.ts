@@ -51,7 +51,10 @@ export async function digest(identity: unknown): Promise<string> {
 /** The model part of run.json: what the numbers depend on, the manifest itself included. */
 export function modelRecord(model: NodeModel) {
   return {
+    // A bare .onnx has no manifest file: discovery wrote the manifest recorded below.
+    origin: model.manifestPath ? 'manifest' : 'discovered',
     manifestPath: model.manifestPath,
+    modelPath: model.modelPath,
     sha256: model.sha256,
     ...(model.hash !== model.sha256 && { hash: model.hash }),
     numbersKey: numbersKey(model.manifest),

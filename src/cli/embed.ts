@@ -95,14 +95,14 @@ function spec(method: EmbedMethod): CommandSpec {
       ...own,
       { name: 'embed-seed', value: 'S', help: 'seed of the embedding’s random draws', default: '0' },
       { name: 'standardize', help: 'standardise each feature before embedding (off, as in the app)' },
-      { name: 't', value: 'T', help: 'with --manifest: timestep', default: '100' },
-      { name: 'pooling', value: 'avg|max|avg2|avg4', help: 'with --manifest: pooling', default: 'avg' },
+      { name: 't', value: 'T', help: 'with a model: timestep', default: '100' },
+      { name: 'pooling', value: 'avg|max|avg2|avg4', help: 'with a model: pooling', default: 'avg' },
       {
         name: 'blocks',
         value: 'a,b',
-        help: 'blocks, concatenated per image (with --manifest, or a --features directory)',
+        help: 'blocks, concatenated per image (with a model, or a --features directory)',
       },
-      { name: 'seed', value: 'S', help: 'with --manifest: noise seed', default: '0' },
+      { name: 'seed', value: 'S', help: 'with a model: noise seed', default: '0' },
       ...MODEL_OPTIONS,
       ...DATA_OPTIONS.map((o) =>
         o.name === 'labels'
@@ -112,7 +112,7 @@ function spec(method: EmbedMethod): CommandSpec {
       ...CACHE_OPTIONS,
       ...OUTPUT_OPTIONS,
     ],
-    details: `Give --features (a .npy [N, D], or an extract directory with --blocks) or --manifest (features are extracted first).
+    details: `Give --features (a .npy [N, D], or an extract directory with --blocks), or --model / --manifest (features are extracted first).
 
 examples:
   diffprobe ${method} --features feats/ --blocks up1_0 --out ${method}-up1_0/
@@ -370,9 +370,10 @@ export async function runEmbedding(ctx: CliContext, args: ParsedArgs, method: Em
   const { flags } = args;
   const outArg = required(flags, 'out', method);
   const fromFiles = flags.features !== undefined;
-  if (fromFiles === (flags.manifest !== undefined))
+  const fromModel = flags.manifest !== undefined || flags.model !== undefined;
+  if (fromFiles === fromModel)
     throw new UsageError(
-      `${method} needs --features <file.npy|dir> or --manifest <manifest.json> (one of them)`,
+      `${method} needs --features <file.npy|dir>, or a model (--model <model.onnx> or --manifest <manifest.json>): one of them`,
     );
   const options = optionsOf(flags, method);
   const output = await Output.create(outArg, { force: flags.force === true });

@@ -5,6 +5,7 @@
  * and each chunk's matrices are handed on in row order, so outputs stream to disk and memory
  * stays bounded at any data-set size.
  */
+import { DiffProbeError } from '../core/errors';
 import { numbersKey } from '../core/manifest/numbers-key';
 import { type Pooling, poolFeatures } from '../core/pooling';
 import type { UNetSession } from '../engine/unet-session';
@@ -62,8 +63,8 @@ export function poolManyInJs(
   blocks: readonly string[],
   poolings: Record<string, Pooling>,
 ): BatchRunner {
-  return async (xt, count, t) => {
-    const maps = await unet.run(xt, count, t, [...blocks]);
+  return async (xt, count, t, labels) => {
+    const maps = await unet.run(xt, count, t, [...blocks], { labels });
     const features: Record<string, Float32Array> = {};
     const dims: Record<string, number> = {};
     for (const block of blocks)
@@ -76,6 +77,17 @@ export function poolManyInJs(
   };
 }
 
+/** The labels of `rows`, for a class input fed each image's own label; an error when there are none. */
+function labelsOf(images: ImageSet, rows: readonly number[]): Int32Array {
+  const labels = images.labels;
+  if (!labels)
+    throw new DiffProbeError(
+      'model-input',
+      `a class input is fed each image's own label, but these images (${String(images.source.name ?? images.source.kind)}) have no labels: give --labels, or --condition <input>=<class>`,
+    );
+  return Int32Array.from(rows, (r) => labels[r]);
+}
+
 /** Extracts `req`, calling `onChunk` in order (chunk by chunk, and t by t within a chunk). */
 export async function extractRows(
   req: ExtractRequest,
@@ -86,6 +98,8 @@ export async function extractRows(
   const pixels = manifest.input.channels * manifest.input.height * manifest.input.width;
   const batch = extractionBatchSize(manifest, blocks, req.batch, extractionBudgetBytes('wasm'));
   const numbers = numbersKey(manifest);
+  // A class input fed each image's own label: the labels go with the images, and into the cache key.
+  const feedsLabels = (manifest.extraInputs ?? []).some((e) => e.class?.feed === 'label');
   const caches = new Map<string, NodeFeatureCache>();
   const cacheFor = (t: number, pool: string) => {
     if (!req.cacheDir) return null;
@@ -114,7 +128,10 @@ export async function extractRows(
     const n = chunkRows.length;
     const x0 = await images.modelInput(chunkRows, manifest);
     await req.onModelInput?.(x0, n);
-    const hashes = req.cacheDir ? await imageHashes(x0, n, pixels) : [];
+    const labels = feedsLabels ? labelsOf(images, chunkRows) : undefined;
+    const hashes = req.cacheDir
+      ? (await imageHashes(x0, n, pixels)).map((h, i) => (labels ? `${h}-y${labels[i]}` : h))
+      : [];
     for (const t of req.timesteps) {
       const features: ExtractChunk['features'] = {};
       const dims: ExtractChunk['dims'] = {};
@@ -157,6 +174,7 @@ export async function extractRows(
             pooling: POOLING_BY_NAME[req.poolings[0]],
             batchSize: batch,
             alphasCumprod: model.alphasCumprod,
+            ...(labels && { labels: Int32Array.from(missing, (i) => labels[i]) }),
           },
           async (b) => {
             const entries = new Map<string, { image: string; features: Record<string, Float32Array> }[]>();

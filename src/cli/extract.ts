@@ -146,7 +146,7 @@ export async function imagesAndShard(ctx: CliContext, flags: Flags, model: Model
       if (flags[k] !== undefined)
         throw new UsageError(`--${k} belongs to --part (the browser's probe split)`);
     images = await openImageSet(
-      dataSpecOf(flags),
+      dataSpecOf(flags, model),
       str(flags, 'labels') ?? null,
       model.manifest,
       model.manifestPath,

@@ -180,7 +180,7 @@ function arraySet(
 /** The manifest's bundled data set, one split (`bundled:test`), loaded and checked as the browser does. */
 export async function bundledSet(
   manifest: Manifest,
-  manifestPath: string,
+  manifestPath: string | null,
   splitName: string,
 ): Promise<ImageSet> {
   const { index, split, indexPath } = await loadNodeDataset(manifest, manifestPath, splitName);
@@ -519,7 +519,7 @@ export async function openImageSet(
   spec: string,
   labels: string | null,
   manifest: Manifest,
-  manifestPath: string,
+  manifestPath: string | null,
   invert: InvertMode = manifest.preprocessing.invert,
 ): Promise<ImageSet> {
   if (spec.startsWith('bundled:')) return bundledSet(manifest, manifestPath, spec.slice('bundled:'.length));

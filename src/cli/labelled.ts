@@ -21,6 +21,7 @@ import {
   VALIDATION_FRACTION,
 } from '../pipeline/split';
 import { int, num, type OptionSpec, type ParsedArgs, str, UsageError } from './args';
+import { bundledDefault } from './common';
 import { digest } from './context';
 import {
   decisionsOf,
@@ -211,8 +212,8 @@ export async function labelledSplitOf(flags: Flags, model: ModelFile): Promise<L
   }
   if (flags['test-fraction'] !== undefined)
     throw new UsageError('--test-fraction applies to --data <folder>');
-  const trainSpec = str(flags, 'train', 'bundled:train')!;
-  const testSpec = str(flags, 'test', 'bundled:test')!;
+  const trainSpec = str(flags, 'train') ?? bundledDefault(model, 'train', 'train');
+  const testSpec = str(flags, 'test') ?? bundledDefault(model, 'test', 'test');
   const invert = invertOf(flags, model.manifest);
   const train = await openImageSet(
     trainSpec,

@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
+import { inputDataFromNpy } from '../core/conditioning/input-data';
 import { decodeImagePart, verifySplitImages } from '../core/dataset/image-parts';
 import {
   checkSplit,
@@ -15,8 +16,9 @@ import {
   verifyDatasetFile,
 } from '../core/dataset/index-file';
 import { DiffProbeError, type ErrorCode, quote } from '../core/errors';
-import type { Manifest } from '../core/manifest/types';
+import type { Manifest, ManifestExtraInput } from '../core/manifest/types';
 import { validateManifest } from '../core/manifest/validate';
+import { readNpy } from '../core/npy';
 import { withBlockOutputs } from '../core/onnx/block-outputs';
 import { readModel } from '../core/onnx/reader';
 import { scheduleFromManifest } from '../core/schedule';
@@ -25,11 +27,14 @@ import { randomTwin, type TwinReport } from '../core/twin/random-twin';
 import { twinManifest } from '../core/twin/twin-manifest';
 import { type NodeDevice, nodeRuntime } from '../engine/onnx-node';
 import { UNetSession } from '../engine/unet-session';
+import type { ParsedArgs } from './args';
+import { bareManifest, discoverBare, projectDatasetIndex } from './bare';
 
 /** A model's manifest and ONNX bytes, checked (sha256), before any session: cheap to open. */
 export interface ModelFile {
   manifest: Manifest;
-  manifestPath: string;
+  /** The manifest file; null when the manifest was discovered from a bare .onnx (--model). */
+  manifestPath: string | null;
   /** The .onnx file. */
   modelPath: string;
   /** SHA-256 of the ONNX bytes (checked against the manifest's model.sha256). */
@@ -42,6 +47,8 @@ export interface ModelFile {
   hash: string;
   bytes: Uint8Array;
   alphasCumprod: Float64Array;
+  /** Extra inputs fed from a .npy (an embedding), by input name. */
+  constants: Record<string, Float32Array>;
   /** Set for a random-weights twin (--random-weights): what it was made from, and how. */
   randomWeights?: RandomWeights;
 }
@@ -86,6 +93,12 @@ async function readOrFail(path: string, code: ErrorCode, what: string): Promise<
   }
 }
 
+/** A model file's bytes and their SHA-256. */
+export async function readFileBytes(path: string): Promise<{ bytes: Uint8Array; sha256: string }> {
+  const bytes = await readOrFail(path, 'model-missing', 'the model');
+  return { bytes, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
 export async function loadManifestFile(path: string): Promise<Manifest> {
   const bytes = await readOrFail(path, 'model-missing', 'the manifest');
   let json: unknown;
@@ -97,17 +110,60 @@ export async function loadManifestFile(path: string): Promise<Manifest> {
   return validateManifest(json);
 }
 
-/** The manifest and its ONNX, the sha256 checked; no session yet. */
-export async function readModelFile(manifestPath: string): Promise<ModelFile> {
-  const manifest = await loadManifestFile(manifestPath);
-  const modelPath = resolve(dirname(manifestPath), manifest.model.file);
+/**
+ * The values of every extra input fed from a .npy: the manifest's `data` files (relative to `dir`),
+ * and `npy` (input name → path) from --condition, which also set the manifest's entry (its file,
+ * sha256 and shape). Returns the manifest as it then reads.
+ */
+export async function loadConstants(
+  manifest: Manifest,
+  dir: string,
+  npy: Record<string, string> = {},
+): Promise<{ manifest: Manifest; constants: Record<string, Float32Array> }> {
+  const constants: Record<string, Float32Array> = {};
+  const extras: ManifestExtraInput[] = [];
+  for (const extra of manifest.extraInputs ?? []) {
+    const given = npy[extra.name];
+    const path = given ?? (extra.data ? resolve(dir, extra.data.file) : null);
+    if (!path) {
+      extras.push(extra);
+      continue;
+    }
+    const bytes = await readOrFail(path, 'model-missing', `the embedding for ${extra.name}`);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    let entry = extra;
+    if (given) {
+      const { shape } = readNpy(bytes);
+      const per = shape[0] === 1 && shape.length === extra.shape.length + 1 ? shape.slice(1) : shape;
+      entry = { ...extra, shape: per, data: { file: basename(path), sha256 } };
+    }
+    constants[extra.name] = await inputDataFromNpy(entry, bytes, sha256);
+    extras.push(entry);
+  }
+  return {
+    manifest: manifest.extraInputs ? validateManifest({ ...manifest, extraInputs: extras }) : manifest,
+    constants,
+  };
+}
+
+/**
+ * The manifest and its ONNX, the sha256 checked; no session yet. `modelPath` reads the ONNX from
+ * there instead of beside the manifest; `npy` feeds extra inputs from .npy files (--condition).
+ */
+export async function readModelFile(
+  manifestPath: string,
+  options: { modelPath?: string; npy?: Record<string, string>; manifest?: Manifest } = {},
+): Promise<ModelFile> {
+  const loaded = options.manifest ?? (await loadManifestFile(manifestPath));
+  const modelPath = options.modelPath ?? resolve(dirname(manifestPath), loaded.model.file);
   const bytes = await readOrFail(modelPath, 'model-missing', 'the model');
   const hash = createHash('sha256').update(bytes).digest('hex');
-  if (hash !== manifest.model.sha256.toLowerCase())
+  if (hash !== loaded.model.sha256.toLowerCase())
     throw new DiffProbeError(
       'model-mismatch',
-      `model.sha256: ${modelPath} has sha256 ${hash.slice(0, 12)}…, the manifest expects ${manifest.model.sha256.slice(0, 12)}…`,
+      `model.sha256: ${modelPath} has sha256 ${hash.slice(0, 12)}…, the manifest expects ${loaded.model.sha256.slice(0, 12)}…`,
     );
+  const { manifest, constants } = await loadConstants(loaded, dirname(manifestPath), options.npy);
   return {
     manifest,
     manifestPath,
@@ -116,6 +172,7 @@ export async function readModelFile(manifestPath: string): Promise<ModelFile> {
     hash: await modelHash(bytes, hash, modelPath),
     bytes,
     alphasCumprod: scheduleFromManifest(manifest.schedule).alphasCumprod,
+    constants,
   };
 }
 
@@ -160,7 +217,7 @@ export async function openModelSession(
   const runtime = nodeRuntime(threads, device, { modelDir: dirname(file.modelPath) });
   // Blocks may name tensors inside the graph: add them as outputs, as the browser does.
   const sessionBytes = withBlockOutputs(file.bytes, readModel(file.bytes), file.manifest);
-  const unet = await UNetSession.create(runtime, sessionBytes, file.manifest);
+  const unet = await UNetSession.create(runtime, sessionBytes, file.manifest, undefined, file.constants);
   return { ...file, unet, device, threads };
 }
 
@@ -173,15 +230,20 @@ export async function loadNodeModel(
   return openModelSession(await readModelFile(manifestPath), threads, device);
 }
 
-/** One split of the manifest's bundled data set, its files' digests checked as in the browser. */
+/**
+ * One split of the manifest's bundled data set, its files' digests checked as in the browser; for a
+ * model whose manifest names none (a bare .onnx), DiffProbe's own (Fashion-MNIST), which the
+ * caller asked for by name (`bundled:test`), as the browser's "Use the bundled…".
+ */
 export async function loadNodeDataset(
   manifest: Manifest,
-  manifestPath: string,
+  manifestPath: string | null,
   splitName: string,
 ): Promise<{ index: DatasetIndex; split: DatasetSplit; indexPath: string }> {
-  if (!manifest.dataset)
-    throw new DiffProbeError('dataset-invalid', `the manifest ${manifestPath} names no bundled data set`);
-  const indexPath = resolve(dirname(manifestPath), manifest.dataset);
+  const indexPath =
+    manifest.dataset && manifestPath
+      ? resolve(dirname(manifestPath), manifest.dataset)
+      : projectDatasetIndex();
   const { index, split } = await readDatasetSplit(indexPath, splitName);
   return { index, split, indexPath };
 }
@@ -224,4 +286,34 @@ export async function readDatasetSplit(
   ]);
   await verifySplitImages(splitName, files, images);
   return { index, split: checkSplit(index, splitName, images, labels) };
+}
+
+/**
+ * A bare .onnx (--model without --manifest): discovery on onnxruntime-node, the manifest from it and
+ * the command line (cli/bare.ts), any .npy conditioning read; no session yet.
+ */
+export async function readBareModelFile(
+  modelPath: string,
+  flags: ParsedArgs['flags'],
+  threads = 1,
+): Promise<ModelFile> {
+  const bytes = await readOrFail(modelPath, 'model-missing', 'the model');
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const found = await discoverBare(bytes, flags, threads);
+  const { manifest: discovered, npy } = bareManifest(found, flags, {
+    path: modelPath,
+    bytes: bytes.length,
+    sha256,
+  });
+  const { manifest, constants } = await loadConstants(discovered, dirname(modelPath), npy);
+  return {
+    manifest,
+    manifestPath: null,
+    modelPath,
+    sha256,
+    hash: await modelHash(bytes, sha256, modelPath),
+    bytes,
+    alphasCumprod: scheduleFromManifest(manifest.schedule).alphasCumprod,
+    constants,
+  };
 }

@@ -12,6 +12,7 @@ import { CKA_SPEC, runCkaCommand } from './cka';
 import { type CliContext, type CliIO, DIFFPROBE_VERSION } from './context';
 import { PCA_SPEC, runEmbedding, TSNE_SPEC, UMAP_SPEC } from './embed';
 import { EXTRACT_SPEC, FEATURES_SPEC, runExtractCommand } from './extract';
+import { INSPECT_SPEC, runInspect } from './inspect';
 import { MERGE_SPEC, runMerge } from './merge';
 import { PROBE_SPEC, runProbeCommand } from './probe';
 import { REPRODUCE_SPEC, runReproduce } from './reproduce';
@@ -25,6 +26,7 @@ interface Command {
 
 export const COMMANDS: Command[] = [
   { spec: VALIDATE_SPEC, run: runValidate },
+  { spec: INSPECT_SPEC, run: runInspect },
   { spec: EXTRACT_SPEC, run: (ctx, a) => runExtractCommand(ctx, a.flags, false) },
   { spec: FEATURES_SPEC, run: (ctx, a) => runExtractCommand(ctx, a.flags, true) },
   { spec: PROBE_SPEC, run: runProbeCommand },

@@ -8,6 +8,7 @@
  * confusion matrix, iterations, solver, timings), curve.csv (one row per L-BFGS iteration),
  * predictions.csv (each test image: id, label, prediction, confidence) and run.json.
  */
+import { labelLeakText } from '../core/conditioning/extra-feeds';
 import { DiffProbeError } from '../core/errors';
 import { describeHead, HEADS } from '../core/heads/spec';
 import { summarisePolarity } from '../core/image/polarity';
@@ -82,6 +83,8 @@ export async function runProbeCommand(ctx: CliContext, args: ParsedArgs): Promis
   const { flags } = args;
   const outArg = required(flags, 'out', 'probe');
   const file = await openModelFile(flags, 'probe');
+  const leak = labelLeakText(file.manifest.extraInputs, 'with --condition <input>=<class>');
+  if (leak) ctx.err.write(`diffprobe probe: warning: ${leak}\n`);
   const blocks = flags.blocks === undefined ? [defaultBlockFor(file.manifest)] : blocksOf(flags, file);
   const ts = timesteps(flags, 't', [100], maxT(file));
   if (String(flags.pooling ?? 'avg').includes(',')) throw new UsageError('a probe takes one --pooling');

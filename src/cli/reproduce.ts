@@ -38,7 +38,7 @@ import { type CommandSpec, type ParsedArgs, required, str, UsageError } from './
 import { CACHE_OPTIONS, cacheDirOf, MODEL_OPTIONS, OUTPUT_OPTIONS, startSession } from './common';
 import { type CliContext, runRecord } from './context';
 import { bundledSet, type ImageSet } from './images';
-import { type ModelFile, modelHash } from './load';
+import { loadConstants, type ModelFile, modelHash } from './load';
 import { Output, withOutput } from './output';
 import { createProgress } from './progress';
 import { createNodeRuntime } from './runtime';
@@ -162,7 +162,8 @@ async function locateModel(p: Provenance, modelFlag: string | undefined): Promis
         );
       continue;
     }
-    const manifest = p.model.manifest;
+    // A conditioning embedding the manifest feeds from a .npy is read from beside the ONNX.
+    const { manifest, constants } = await loadConstants(p.model.manifest, dirname(c.onnx));
     return {
       manifest,
       manifestPath: c.anchor,
@@ -171,6 +172,7 @@ async function locateModel(p: Provenance, modelFlag: string | undefined): Promis
       hash: await modelHash(bytes, hash, c.onnx),
       bytes,
       alphasCumprod: scheduleFromManifest(manifest.schedule).alphasCumprod,
+      constants,
     };
   }
   throw new DiffProbeError(

@@ -37,13 +37,13 @@ export function cliModelId(model: Pick<ModelFile, 'hash' | 'manifest'>): string 
   return modelIdentity(model.hash, model.manifest);
 }
 
-/** An image set over an x_0 array the pipeline hands over ([count, C, H, W]). */
-function arraySource(data: Float32Array, count: number): ImageSet {
+/** An image set over an x_0 array (and labels) the pipeline hands over ([count, C, H, W]). */
+function arraySource(data: Float32Array, count: number, labels?: Int32Array): ImageSet {
   const pixels = data.length / Math.max(1, count);
   return {
     source: { kind: 'pipeline' },
     count,
-    labels: null,
+    labels: labels ?? null,
     classes: null,
     id: (row) => String(row),
     modelInput: async (rows) => {
@@ -113,7 +113,7 @@ export function createNodeRuntime(options: NodeRuntimeOptions): PipelineRuntime 
         const result = await extractRows(
           {
             model,
-            images: arraySource(data, count),
+            images: arraySource(data, count, p.labels),
             rows: Array.from({ length: count }, (_, i) => i),
             timesteps: [p.t],
             poolings: [pool],

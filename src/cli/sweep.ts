@@ -11,8 +11,10 @@
  * highest validation accuracy in t, then block order); that cell is also the best of its own part,
  * whose test accuracy was measured, so the merged files equal a single run's byte for byte.
  */
+
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { labelLeakText } from '../core/conditioning/extra-feeds';
 import { DiffProbeError } from '../core/errors';
 import { summarisePolarity } from '../core/image/polarity';
 import { numbersKey } from '../core/manifest/numbers-key';
@@ -112,6 +114,8 @@ export async function runSweepCommand(ctx: CliContext, args: ParsedArgs): Promis
   const { flags } = args;
   const outArg = required(flags, 'out', 'sweep');
   const file = await openModelFile(flags, 'sweep');
+  const leak = labelLeakText(file.manifest.extraInputs, 'with --condition <input>=<class>');
+  if (leak) ctx.err.write(`diffprobe sweep: warning: ${leak}\n`);
   const blocks = blocksOf(flags, file);
   const ts = timesteps(
     flags,

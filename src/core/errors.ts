@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'model-unsupported'
   | 'model-nonfinite'
   | 'model-changed'
+  | 'model-input'
   | 'image-decode'
   | 'image-too-large'
   | 'image-type'
@@ -41,6 +42,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'model-unsupported',
   'model-nonfinite',
   'model-changed',
+  'model-input',
   'image-decode',
   'image-too-large',
   'image-type',

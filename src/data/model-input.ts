@@ -6,7 +6,7 @@
 import { DiffProbeError } from '../core/errors';
 import type { Manifest } from '../core/manifest/types';
 import type { BundledDataset } from './bundled';
-import { bundledModelInput, parseDatasetId } from './bundled';
+import { bundledModelInput, bundledPixels, parseDatasetId } from './bundled';
 import type { UploadedImage } from './uploads';
 
 /**
@@ -45,4 +45,37 @@ export function modelInputFor(
     out.set(u.x0, i * pixels);
   }
   return out;
+}
+
+/**
+ * The class index of each image in `ids` (bundled: its label in the data set; an upload: the
+ * position of its class name among `classNames`, or the name itself when it is a whole number), or
+ * undefined for an image without one. What a class input fed "each image's own label" receives.
+ */
+export function labelsFor(
+  ids: readonly string[],
+  dataset: BundledDataset | null,
+  uploads: readonly UploadedImage[],
+  classNames: readonly string[] = dataset?.index.classes ?? [],
+): (number | undefined)[] {
+  const byId = new Map(uploads.map((u) => [u.id, u]));
+  return ids.map((id) => {
+    if (parseDatasetId(id)) return dataset ? bundledPixels(dataset, id)?.label : undefined;
+    const name = byId.get(id)?.className;
+    if (!name) return undefined;
+    const at = classNames.indexOf(name);
+    if (at >= 0) return at;
+    return /^\d+$/.test(name) ? Number(name) : undefined;
+  });
+}
+
+/** labelsFor as one array when every image has a label; undefined otherwise (the feed then says so). */
+export function classLabelsFor(
+  ids: readonly string[],
+  dataset: BundledDataset | null,
+  uploads: readonly UploadedImage[],
+  classNames?: readonly string[],
+): Int32Array | undefined {
+  const labels = labelsFor(ids, dataset, uploads, classNames);
+  return labels.every((l) => l !== undefined) ? Int32Array.from(labels as number[]) : undefined;
 }

@@ -65,11 +65,19 @@ export class BlockSession {
     return new BlockSession(unet, session, plan, [...blocks], pooling);
   }
 
-  /** Runs one batch: `xt` is [count, C, H, W], `t` one timestep per image. */
-  async run(xt: Float32Array, count: number, t: ArrayLike<number>): Promise<PooledBatch> {
+  /** Runs one batch: `xt` is [count, C, H, W], `t` one timestep per image, `labels` their classes. */
+  async run(
+    xt: Float32Array,
+    count: number,
+    t: ArrayLike<number>,
+    labels?: ArrayLike<number>,
+  ): Promise<PooledBatch> {
     const { outputs, guards, dims, shapes } = this.plan;
     const fetch = [...new Set([...Object.values(outputs), ...Object.values(guards)])];
-    const read = await readOutputs(await this.session.run(this.unet.feeds(xt, count, t), fetch), fetch);
+    const read = await readOutputs(
+      await this.session.run(this.unet.feeds(xt, count, t, labels), fetch),
+      fetch,
+    );
     const data: Record<string, Float32Array> = {};
     const tensorDims: Record<string, number[]> = {};
     for (const name of fetch) {

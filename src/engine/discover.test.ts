@@ -5,7 +5,7 @@ import { validateManifest } from '../core/manifest/validate';
 import { manifestFromDiscovery } from '../core/onnx/discover';
 import { withOnlyGraphOutputs } from '../core/onnx/graph-outputs';
 import { readModel } from '../core/onnx/reader';
-import { attentionUNet, syntheticUNet, twoImageModel } from '../core/onnx/test-models';
+import { attentionUNet, syntheticUNet, TEN_CLASS_Y, twoImageModel } from '../core/onnx/test-models';
 import { rejection } from '../testing/rejection';
 import { discoverModel, type ModelDiscoveryResult } from './discover';
 import { nodeRuntime } from './onnx-node';
@@ -130,7 +130,7 @@ describe('discoverModel on synthetic graphs', () => {
   it('attention over tokens, a class-label input and a learned-variance output', async () => {
     const found = await discoverModel(runtime, attentionUNet());
     expect(found.roles.timestep).toEqual({ name: 'timesteps', dtype: 'float32', rank: 1 });
-    expect(found.roles.extras).toEqual([{ name: 'y', dtype: 'int64', shape: [], batched: true, value: 0 }]);
+    expect(found.roles.extras).toEqual([TEN_CLASS_Y]);
     expect(found.prediction).toEqual({ output: 'out', channels: 2, learnedVariance: true });
     // Not blocks: the embedding sum [N, 8], the token residual [N, 16, 8], the time broadcast.
     // The decoder's conv block at 4×4 has no residual: it is found as the tensor entering the Resize.
@@ -247,7 +247,7 @@ describe('discoverModel on the ADM-like fixture', () => {
       new Uint8Array(readFileSync(`${FIXTURES}/adm12/model-with-attention.onnx`)),
     );
     expect(found.roles.timestep).toEqual({ name: 'timesteps', dtype: 'float32', rank: 1 });
-    expect(found.roles.extras).toEqual([{ name: 'y', dtype: 'int64', shape: [], batched: true, value: 0 }]);
+    expect(found.roles.extras).toEqual([TEN_CLASS_Y]);
     expect(found.prediction.output).toBe('eps');
     expectReferenceBlocks(found, referenceBlocks(`${FIXTURES}/adm12/reference.json`, 'blocks'));
     // The output block before each Upsample ends with its attention: that Reshape (entering the

@@ -29,6 +29,7 @@ import {
 } from '../core/onnx/discover';
 import { withGraphOutputs } from '../core/onnx/graph-outputs';
 import { type OnnxModelInfo, readModel } from '../core/onnx/reader';
+import { timestepDims } from '../core/timestep/batch-feed';
 import { chunkWithin, type OutputMetadata, outputBytesBounds } from './dry-run-chunks';
 import type { OrtRuntime, OrtSession, OrtTensor, SessionOptions } from './ort-types';
 import { tensorOf } from './tensor-data';
@@ -133,7 +134,7 @@ function dryRunFeeds(
     );
   };
   add(roles.image.name, roles.image.dtype, [n, ...imageDims.slice(1)], 0);
-  add(roles.timestep.name, roles.timestep.dtype, roles.timestep.rank === 0 ? [] : [n], 0);
+  add(roles.timestep.name, roles.timestep.dtype, timestepDims(roles.timestep.rank, n), 0);
   for (const e of roles.extras) add(e.name, e.dtype, e.batched ? [n, ...e.shape] : [...e.shape], e.value);
   return { feeds, dims };
 }

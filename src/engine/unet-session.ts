@@ -1,11 +1,23 @@
 /**
  * @file A U-Net behind its manifest: checks that the ONNX graph matches the manifest, then runs
- * (x_t, t) and returns the requested outputs (ε̂ and/or block maps) as plain typed arrays.
+ * (x_t, t) and returns the requested outputs (ε̂ and/or block maps) as plain typed arrays. The
+ * timestep is fed as the manifest's convention says (core/timestep/), which for EDM's σ also scales
+ * the image and reads the output through c_skip/c_out; extra inputs get their constants, classes
+ * or .npy values (core/conditioning/).
  */
+import { extraFeed } from '../core/conditioning/extra-feeds';
 import { DiffProbeError } from '../core/errors';
 import { FLOAT16_MAX } from '../core/float16';
 import { predictionShapeProblem, splitLearnedVariance } from '../core/manifest/prediction';
 import type { Manifest } from '../core/manifest/types';
+import { scheduleFromManifest } from '../core/schedule';
+import {
+  type BatchTimestepFeed,
+  batchTimestepFeed,
+  mapPrediction,
+  scaleImages,
+} from '../core/timestep/batch-feed';
+import type { TimestepConvention } from '../core/timestep/convention';
 import type { OrtRuntime, OrtSession, OrtTensor, SessionOptions } from './ort-types';
 import { readOutputs } from './read-outputs';
 import { tensorOf } from './tensor-data';
@@ -21,8 +33,17 @@ export const PREDICTION_KEY = 'eps';
 /** {@link UNetSession.run}'s key for a learned-variance model's variance values (the last C channels). */
 export const VARIANCE_KEY = 'variance';
 
+export interface RunOptions {
+  /** Feed the timestep under this convention instead of the manifest's. */
+  readonly convention?: TimestepConvention;
+  /** Each image's class index, for a class input fed each image's own label. */
+  readonly labels?: ArrayLike<number>;
+}
+
 export class UNetSession {
   private shapesChecked = false;
+  /** ᾱ_t of the manifest's schedule: the `sigma` convention feeds σ_t and scales by it. */
+  readonly alphasCumprod: Float64Array;
 
   /**
    * The image input's element type. A float16 model (a diffusers/optimum `--fp16` export) is fed
@@ -35,8 +56,11 @@ export class UNetSession {
     readonly runtime: OrtRuntime,
     readonly session: OrtSession,
     readonly manifest: Manifest,
+    /** The values of extra inputs fed from a .npy (`extraInputs[].data`), by input name. */
+    readonly constants: Readonly<Record<string, Float32Array>> = {},
   ) {
     this.imageDtype = tensorType(session, manifest.input.name) === 'float16' ? 'float16' : 'float32';
+    this.alphasCumprod = scheduleFromManifest(manifest.schedule).alphasCumprod;
   }
 
   /** Whether the model computes in float16 (its image input or its prediction is float16). */
@@ -52,6 +76,7 @@ export class UNetSession {
     model: Uint8Array,
     manifest: Manifest,
     options?: SessionOptions,
+    constants: Readonly<Record<string, Float32Array>> = {},
   ): Promise<UNetSession> {
     let session: OrtSession;
     try {
@@ -64,7 +89,7 @@ export class UNetSession {
       });
     }
     checkGraphAgainstManifest(session, manifest);
-    return new UNetSession(runtime, session, manifest);
+    return new UNetSession(runtime, session, manifest, constants);
   }
 
   /** Block output names in forward order. */
@@ -77,12 +102,17 @@ export class UNetSession {
    * names and/or the prediction's keys: {@link PREDICTION_KEY} ('eps', whatever the model
    * predicts: always the first C channels of the prediction output) and, for a learned-variance
    * model, {@link VARIANCE_KEY} (its last C channels). Returns a map from those names to tensors.
+   * `t` are integer steps of the schedule; under the `sigma` convention the prediction is EDM's
+   * c_skip·x + c_out·F (x̂_0). `options.convention` runs the graph under another timestep
+   * convention than the manifest's (the denoising check tries each); `options.labels` are the
+   * images' classes for a class input fed each image's own label.
    */
   async run(
     xt: Float32Array,
     count: number,
     t: ArrayLike<number>,
     outputs: string[],
+    options: RunOptions = {},
   ): Promise<Record<string, OutputMap>> {
     const { prediction } = this.manifest;
     if (outputs.includes(VARIANCE_KEY) && !prediction.variance)
@@ -90,7 +120,14 @@ export class UNetSession {
         'model-mismatch',
         'the model has no learned variance (prediction.variance is not set): its prediction output has C channels',
       );
-    const feeds = this.feeds(xt, count, t);
+    const timestep = batchTimestepFeed(
+      this.manifest.timestep,
+      t,
+      count,
+      this.alphasCumprod,
+      options.convention,
+    );
+    const feeds = this.feedsFor(xt, count, timestep, options.labels);
     const byBlock = new Map(this.manifest.blocks.map((b) => [b.name, b]));
     const tensorName = (name: string) =>
       name === PREDICTION_KEY || name === VARIANCE_KEY
@@ -103,7 +140,9 @@ export class UNetSession {
     }
     // Every tensor of the run is disposed, also when a read-back throws (engine/read-outputs.ts).
     const raw: Record<string, OutputMap> = await readOutputs(
-      await this.session.run(feeds, fetchNames),
+      await this.session.run(feeds, fetchNames).catch((error) => {
+        throw this.explainRunError(error);
+      }),
       fetchNames,
     );
     const out: Record<string, OutputMap> = {};
@@ -118,6 +157,14 @@ export class UNetSession {
     if (!this.shapesChecked) {
       checkShapesAgainstManifest(out, this.manifest, count);
       this.shapesChecked = true;
+    }
+    const { scales } = timestep;
+    const predicted = out[PREDICTION_KEY];
+    if (scales && predicted) {
+      // The raw output may be another key's buffer (no split): map a copy.
+      const data = prediction.variance ? predicted.data : predicted.data.slice();
+      mapPrediction(data, xt, count, scales.outputSkip, scales.outputScale);
+      out[PREDICTION_KEY] = { ...predicted, data };
     }
     return out;
   }
@@ -151,7 +198,30 @@ export class UNetSession {
    * The inputs of one batch as the graph wants them: x_t ([count, C, H, W]), the timestep and the
    * manifest's extra inputs. Also feeds sessions made from parts of this graph (core/onnx/subgraph.ts).
    */
-  feeds(xt: Float32Array, count: number, t: ArrayLike<number>): Record<string, OrtTensor> {
+  feeds(
+    xt: Float32Array,
+    count: number,
+    t: ArrayLike<number>,
+    labels?: ArrayLike<number>,
+  ): Record<string, OrtTensor> {
+    return this.feedsFor(
+      xt,
+      count,
+      batchTimestepFeed(this.manifest.timestep, t, count, this.alphasCumprod),
+      labels,
+    );
+  }
+
+  /**
+   * x_t (scaled by c_in/√ᾱ under `sigma`), the timestep as the convention, dtype and rank say
+   * ([], [N], [N, 1] or [N, 1, 1, 1]) and the extra inputs.
+   */
+  private feedsFor(
+    xt: Float32Array,
+    count: number,
+    timestep: BatchTimestepFeed,
+    labels?: ArrayLike<number>,
+  ): Record<string, OrtTensor> {
     const { input } = this.manifest;
     const dims = [count, input.channels, input.height, input.width];
     if (xt.length !== count * input.channels * input.height * input.width)
@@ -159,39 +229,40 @@ export class UNetSession {
         'internal',
         `x_t holds ${xt.length} values, expected ${count} × ${input.channels}×${input.height}×${input.width}`,
       );
+    const image = timestep.scales ? scaleImages(xt, count, timestep.scales.input) : xt;
+    const { name, dtype } = this.manifest.timestep;
     return {
       // A float16 model's image is cast at the boundary; its outputs are read back as float32.
-      [input.name]: tensorOf(this.runtime, this.imageDtype, xt, dims),
-      ...this.timestepFeed(t, count),
-      ...this.extraFeeds(count),
+      [input.name]: tensorOf(this.runtime, this.imageDtype, image, dims),
+      [name]: tensorOf(this.runtime, dtype, timestep.values, timestep.dims),
+      ...this.extraFeeds(count, labels),
     };
   }
 
-  /** The timestep as the graph wants it: [N] or a scalar, float32, float16, int64 or int32. */
-  private timestepFeed(t: ArrayLike<number>, count: number): Record<string, OrtTensor> {
-    const { name, dtype, rank = 1 } = this.manifest.timestep;
-    let values = Array.from(t);
-    if (rank === 0) {
-      // A scalar timestep serves the whole batch; the pipeline always runs one t per batch.
-      if (values.some((v) => v !== values[0]))
-        throw new DiffProbeError('internal', `this model takes one scalar timestep per batch, got ${values}`);
-      values = values.slice(0, 1);
-    } else if (values.length !== count) {
-      throw new DiffProbeError('internal', `${values.length} timesteps for a batch of ${count}`);
-    }
-    const dims = rank === 0 ? [] : [values.length];
-    return { [name]: tensorOf(this.runtime, dtype, values, dims) };
-  }
-
-  /** Extra inputs (class labels, conditioning…) as the manifest's constants, every run. */
-  private extraFeeds(count: number): Record<string, OrtTensor> {
+  /** Extra inputs (class labels, conditioning…): constants, classes or .npy data (core/conditioning). */
+  private extraFeeds(count: number, labels?: ArrayLike<number>): Record<string, OrtTensor> {
     const feeds: Record<string, OrtTensor> = {};
     for (const extra of this.manifest.extraInputs ?? []) {
-      const dims = extra.batched ? [count, ...extra.shape] : [...extra.shape];
-      const size = dims.reduce((a, b) => a * b, 1);
-      feeds[extra.name] = tensorOf(this.runtime, extra.dtype, new Float64Array(size).fill(extra.value), dims);
+      const { values, dims } = extraFeed(extra, count, labels, this.constants[extra.name]);
+      feeds[extra.name] = tensorOf(this.runtime, extra.dtype, values, dims);
     }
     return feeds;
+  }
+
+  /**
+   * ONNX Runtime's complaint about an embedding lookup out of range ("indices element out of data
+   * bounds") is about a value DiffProbe fed: name the integer extra inputs and their values.
+   */
+  private explainRunError(error: unknown): unknown {
+    const message = error instanceof Error ? error.message : String(error);
+    const ints = (this.manifest.extraInputs ?? []).filter((e) => e.dtype.startsWith('int'));
+    if (!ints.length || !/out of (data )?bounds|indices/i.test(message)) return error;
+    const fed = ints.map((e) => `${e.name} = ${e.class?.feed === 'label' ? "each image's label" : e.value}`);
+    return new DiffProbeError(
+      'model-input',
+      `the model refused an integer input (${fed.join(', ')}): ONNX Runtime says "${message.split('\n')[0]}" — a class outside the model's classes?`,
+      { inputs: ints.map((e) => e.name) },
+    );
   }
 
   async release(): Promise<void> {
@@ -287,6 +358,7 @@ function checkGraphAgainstManifest(session: OrtSession, manifest: Manifest): voi
   const meta = session.inputMetadata?.find((m) => m.name === manifest.input.name);
   if (meta?.isTensor && meta.shape.length !== 4)
     problems.push(`input.name: "${manifest.input.name}" has rank ${meta.shape.length}, expected 4 (NCHW)`);
+  problems.push(...timestepProblems(session, manifest));
   if (problems.length)
     throw new DiffProbeError(
       'model-mismatch',
@@ -295,6 +367,25 @@ function checkGraphAgainstManifest(session: OrtSession, manifest: Manifest): voi
         problems,
       },
     );
+}
+
+/** The graph's timestep input against the manifest's rank and dtype (where the graph declares them). */
+function timestepProblems(session: OrtSession, manifest: Manifest): string[] {
+  const { name, dtype, rank = 1 } = manifest.timestep;
+  const meta = session.inputMetadata?.find((m) => m.name === name);
+  // A graph input without a declared shape reads as [] here: nothing to check then.
+  if (!meta?.isTensor || (meta.shape.length === 0 && rank !== 0)) return [];
+  const problems: string[] = [];
+  const shape = `[${meta.shape.map((d) => (typeof d === 'number' ? d : 'N')).join(', ')}]`;
+  if (meta.shape.length !== rank)
+    problems.push(
+      [0, 1, 2, 4].includes(meta.shape.length)
+        ? `timestep.rank: "${name}" is ${shape} (rank ${meta.shape.length}), the manifest says rank ${rank}`
+        : `timestep.name: "${name}" is ${shape}, rank ${meta.shape.length}; DiffProbe feeds a timestep shaped [], [N], [N, 1] or [N, 1, 1, 1]: re-export the model with one of those`,
+    );
+  if (meta.type !== dtype && ['float32', 'float16', 'int32', 'int64'].includes(meta.type))
+    problems.push(`timestep.dtype: "${name}" is ${meta.type}, the manifest says ${dtype}`);
+  return problems;
 }
 
 function checkShapesAgainstManifest(out: Record<string, OutputMap>, manifest: Manifest, count: number): void {

@@ -18,6 +18,8 @@ export interface ExtractOptions {
   batchSize: number;
   /** ᾱ for every timestep (from the manifest's schedule). */
   alphasCumprod: Float64Array;
+  /** Each image's class index, for a class input fed each image's own label (row i ↔ image i). */
+  labels?: Int32Array;
 }
 
 export interface BatchFeatures {
@@ -46,7 +48,12 @@ export function noisyBatch(
 }
 
 /** Runs one batch of x_t through a U-Net and pools the requested blocks. */
-export type BatchRunner = (xt: Float32Array, count: number, t: Float32Array) => Promise<PooledBatch>;
+export type BatchRunner = (
+  xt: Float32Array,
+  count: number,
+  t: Float32Array,
+  labels?: Int32Array,
+) => Promise<PooledBatch>;
 
 /**
  * The whole U-Net with the requested blocks' maps fetched and pooled in JavaScript
@@ -54,8 +61,8 @@ export type BatchRunner = (xt: Float32Array, count: number, t: Float32Array) => 
  * sub-graph the blocks need, pooled in ONNX: engine/block-session.ts).
  */
 export function poolInJs(unet: UNetSession, blocks: readonly string[], pooling: Pooling): BatchRunner {
-  return async (xt, count, t) => {
-    const maps = await unet.run(xt, count, t, [...blocks]);
+  return async (xt, count, t, labels) => {
+    const maps = await unet.run(xt, count, t, [...blocks], { labels });
     const features: Record<string, Float32Array> = {};
     const dims: Record<string, number> = {};
     for (const block of blocks) {
@@ -140,7 +147,12 @@ export async function extractFeatures(
     while (start !== undefined && xt && !stopped) {
       await checkpoint();
       const n = sizeOf(start);
-      const running = runner(xt, n, new Float32Array(n).fill(options.t));
+      const running = runner(
+        xt,
+        n,
+        new Float32Array(n).fill(options.t),
+        options.labels?.subarray(start, start + n),
+      );
       // Drawn while the batch runs; a failed run still rejects below.
       const ahead = lanes.length === 1 ? take() : undefined;
       const aheadXt = ahead === undefined ? null : noisy(ahead);
@@ -192,10 +204,13 @@ export async function forwardOne(
   seed: number,
   blocks: string[],
   alphasCumprod: Float64Array,
+  label?: number,
 ) {
   const alphaBar = alphasCumprod[t];
   const xt = noiseImage(x0, imageNoise(seed, x0), alphaBar);
-  const maps = await unet.run(xt, 1, [t], ['eps', ...blocks.filter((b) => b !== 'eps')]);
+  const maps = await unet.run(xt, 1, [t], ['eps', ...blocks.filter((b) => b !== 'eps')], {
+    labels: label === undefined ? undefined : [label],
+  });
   // 'eps' is UNetSession's key for the prediction output, whatever the model predicts.
   const { x0: x0Pred } = interpretPrediction(unet.manifest.prediction.type, xt, maps.eps.data, alphaBar);
   return { xt, x0Pred, maps };

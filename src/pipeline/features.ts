@@ -40,6 +40,7 @@ export async function extractAt(
   input: () => Float32Array,
   label: string,
   onRows?: (filled: number) => void,
+  classLabels?: Int32Array,
 ): Promise<BlockFeatures> {
   const features: Record<string, Float32Array> = {};
   const dims: Record<string, number> = {};
@@ -70,6 +71,8 @@ export async function extractAt(
       pooling: spec.pooling,
       batchSize: EXTRACT_BATCH,
       model: spec.model,
+      // Each image's class, for a class input fed each image's own label (a copy: labels stay ours).
+      ...(classLabels && { labels: classLabels.slice() }),
     },
     { label, transfer: [data.buffer], onPartial: add },
   );
@@ -105,7 +108,8 @@ export function concatColumns(
 
 /**
  * Features of `count` images for every block at every t of `spec`, concatenated per row as
- * [t0: block0 | block1 …, t1: …]. `input()` is called once per t (see extractAt).
+ * [t0: block0 | block1 …, t1: …]. `input()` is called once per t (see extractAt); `classLabels` are
+ * the images' classes (for a class input fed each image's own label).
  */
 export async function extractConcatenated(
   rt: PipelineRuntime,
@@ -113,10 +117,20 @@ export async function extractConcatenated(
   count: number,
   input: () => Float32Array,
   label: string,
+  classLabels?: Int32Array,
 ): Promise<{ X: Float32Array; d: number }> {
   const parts: { data: Float32Array; dim: number }[] = [];
   for (const t of spec.timesteps) {
-    const { features, dims } = await extractAt(rt, spec, t, count, input, `${label}: features at t = ${t}`);
+    const { features, dims } = await extractAt(
+      rt,
+      spec,
+      t,
+      count,
+      input,
+      `${label}: features at t = ${t}`,
+      undefined,
+      classLabels,
+    );
     for (const b of spec.blocks) parts.push({ data: features[b], dim: dims[b] });
   }
   return { X: concatColumns(parts, count), d: parts.reduce((s, p) => s + p.dim, 0) };

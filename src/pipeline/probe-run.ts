@@ -59,6 +59,11 @@ export interface ProbeRequest {
    * pooled map as tokens, and its memory is checked before anything is extracted.
    */
   maps?: Record<string, readonly [number, number, number]>;
+  /**
+   * The class a class input fed "each image's own label" gets for each image (default: its label in
+   * the split); undefined when an image has none.
+   */
+  classLabels?: ClassLabels;
   /** The model's files and the engine, for the result's provenance record (absent: none is made). */
   origin?: ProvenanceOrigin;
 }
@@ -87,6 +92,9 @@ export function specLayout(
     ),
   };
 }
+
+/** Each image's class index for the model's class input, or undefined when not every image has one. */
+export type ClassLabels = (ids: readonly string[]) => Int32Array | undefined;
 
 /** Model input x_0 of the images `ids`, in order, as a fresh array ([n, C, H, W]). */
 export type ImageInput = (ids: readonly string[]) => Float32Array;
@@ -178,6 +186,9 @@ export async function runProbe(
   const nTrain = split.train.ids.length;
   const nFit = nTrain + split.validation.ids.length;
   const k = split.classes.length;
+  const y = Int32Array.from([...split.train.labels, ...split.validation.labels, ...split.test.labels]);
+  // What a class input fed each image's own label gets, in ids order.
+  const fed = req.classLabels?.(ids) ?? y;
   try {
     // The first t's input serves the content check too (one conversion of the images less).
     let first: Float32Array | null = input(ids);
@@ -201,10 +212,10 @@ export async function runProbe(
         return x0;
       },
       'Probe',
+      fed,
     );
     const { X, d } = feats;
     // Explain data problems before training starts (NaN/Inf features, missing classes, too few images).
-    const y = Int32Array.from([...split.train.labels, ...split.validation.labels, ...split.test.labels]);
     const problems = checkProbeData({
       X,
       y,
@@ -261,10 +272,18 @@ export async function tryProbe(
   rt: PipelineRuntime,
   probe: Pick<ProbeRunState, 'spec' | 'classes' | 'result' | 'd'>,
   x0: Float32Array,
+  classLabel?: number,
 ): Promise<Float64Array> {
   const r = probe.result;
   if (!r) throw new DiffProbeError('internal', 'this probe has no trained model yet');
-  const { X, d } = await extractConcatenated(rt, probe.spec, 1, () => x0, 'Try it');
+  const { X, d } = await extractConcatenated(
+    rt,
+    probe.spec,
+    1,
+    () => x0,
+    'Try it',
+    classLabel === undefined ? undefined : Int32Array.of(classLabel),
+  );
   if (d !== probe.d)
     throw new DiffProbeError('internal', `the image gave ${d} features; the probe was trained on ${probe.d}`);
   if (isHeadResult(r)) {

@@ -13,6 +13,7 @@ import type { HeadResult, ProbeResult } from '../worker/jobs';
 import type { FeatureSpec } from './feature-spec';
 import { extractAt } from './features';
 import {
+  type ClassLabels,
   evaluateProbe,
   type ImageInput,
   leakProblems,
@@ -38,6 +39,8 @@ export interface SweepRequest {
   maps?: Record<string, readonly [number, number, number]>;
   /** With a head: the pooling of the linear probe it is compared with (default: global average). */
   linearPooling?: Pooling;
+  /** As ProbeRequest.classLabels. */
+  classLabels?: ClassLabels;
   /** The model's files and the engine, for the grid's provenance record (absent: none is made). */
   origin?: ProvenanceOrigin;
 }
@@ -196,6 +199,9 @@ export async function runSweep(
   };
   try {
     report('starting');
+    const labels =
+      req.classLabels?.(ids) ??
+      Int32Array.from([...split.train.labels, ...split.validation.labels, ...split.test.labels]);
     let first: Float32Array | null = input(ids);
     const leaks = await leakProblems(split, first);
     if (leaks.length) throw new DiffProbeError('probe-data', leaks.join(' '));
@@ -220,6 +226,7 @@ export async function runSweep(
           done = extractedBefore + Math.floor((blocks.length * filled) / n);
           report(`extracting t = ${t}: ${filled}/${n} images`);
         },
+        labels,
       );
       done = extractedBefore + blocks.length;
       for (const [b, block] of blocks.entries()) {

@@ -178,6 +178,17 @@ describe('stash', () => {
     expect(back.stash).toEqual([]);
   });
 
+  it('keeps the choice to feed the bundled data when the same file is reopened under new settings', () => {
+    const reconfigured = info({ ...B.manifest, blocks: B.manifest.blocks.slice(0, 2) }, B.hash.slice(0, 8));
+    const chosen = state({ model: B, useBundledData: true, probe: probeRun('done') });
+    const { patch } = modelChange(chosen, reconfigured, false);
+    expect(patch.useBundledData).toBe(true);
+    // Results belong to the old settings: set aside.
+    expect(patch.probe).toBeNull();
+    // Another file does not inherit it.
+    expect(modelChange(chosen, A, true).patch.useBundledData).toBe(false);
+  });
+
   it('replaces an older entry of the same model, skips empty results, keeps the newest few', () => {
     let stash = stashResults([], A, { ...NO_RESULTS, probe: probeRun('done') });
     stash = stashResults(stash, A, {

@@ -333,10 +333,14 @@ export function modelChange(
   if (same) return { patch: common, notice };
   const stashed = previous ? stashResults(state.modelStash, previous, resultsOf(state)) : state.modelStash;
   const { results, stash } = takeStashed(stashed, next);
+  // The same file under new settings (Model… → Apply): the choice to feed it the bundled data is
+  // about the file, so it stays; results belong to the old settings and are set aside.
+  const reconfigured = previous !== null && previous.hash === next.hash && state.useBundledData;
   return {
     patch: {
       ...common,
       ...results,
+      ...(reconfigured && { useBundledData: true }),
       modelStash: stash,
       forward: null,
       compareForward: null,

@@ -5,7 +5,8 @@
  */
 import { create } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
-import { scheduleSteps } from '../core/schedule';
+import type { Manifest } from '../core/manifest/types';
+import { scheduleFromManifest, scheduleSteps } from '../core/schedule';
 import type { BundledDataset } from '../data/bundled';
 import { inputKey, type UploadBatch, type UploadedImage } from '../data/uploads';
 import type { EmbeddingRuns } from '../features/embedding/commands';
@@ -16,6 +17,7 @@ import type { ProbeRun } from '../features/probe/commands';
 import type { Baselines } from '../features/results/baselines';
 import type { SweepGrid } from '../features/sweep/sweep-grid';
 import type { CkaMatrix } from '../pipeline/cka-spec';
+import type { DenoisingCheckResult } from '../pipeline/denoising-check';
 import type { CacheStats } from '../worker/cache/feature-cache';
 import type { EnvironmentInfo, ForwardResult, ModelInfo } from '../worker/jobs';
 import type { Progress } from '../worker/protocol';
@@ -120,6 +122,8 @@ export interface AppState {
   presenter: boolean;
   /** Results of models opened before, by sha256 and manifest, brought back when one is opened again. */
   modelStash: StashEntry[];
+  /** The latest denoising check (which timestep convention the model takes), for the model with sha256 `model`. */
+  timestepCheck: { model: string; result: DenoisingCheckResult; about: string } | null;
   /** A model whose graph has several 4-D float inputs, waiting for the user to say which is the image. */
   pendingChoice: { files: File[]; imageInputs: string[] } | null;
   /**
@@ -186,6 +190,7 @@ export interface AppState {
   restoreSession: (stash: StashEntry[], uploads: UploadedImage[]) => void;
   setPresenter: (on: boolean) => void;
   setPendingChoice: (choice: AppState['pendingChoice']) => void;
+  setTimestepCheck: (check: AppState['timestepCheck']) => void;
   setModelChangeChoice: (choice: AppState['modelChangeChoice']) => void;
 }
 
@@ -233,6 +238,7 @@ export const useStore = create<AppState>()((set, get) => ({
   modelStash: [],
   pendingChoice: null,
   modelChangeChoice: null,
+  timestepCheck: null,
 
   // Every view setter is a user's change: it drops a pending link (the user now works with the
   // loaded model), and url-sync then writes the address bar again.
@@ -341,6 +347,7 @@ export const useStore = create<AppState>()((set, get) => ({
     }),
   setPresenter: (presenter) => set({ presenter }),
   setPendingChoice: (pendingChoice) => set({ pendingChoice }),
+  setTimestepCheck: (timestepCheck) => set({ timestepCheck }),
   setModelChangeChoice: (modelChangeChoice) => set({ modelChangeChoice }),
   endJob: (key) =>
     set((s) => {
@@ -348,6 +355,18 @@ export const useStore = create<AppState>()((set, get) => ({
       return { jobs: rest };
     }),
 }));
+
+const schedules = new WeakMap<Manifest, Float64Array>();
+
+/** ᾱ_t of a manifest's schedule, computed once per manifest (what "fed as" lines need). */
+export function alphasCumprodOf(manifest: Manifest): Float64Array {
+  let abar = schedules.get(manifest);
+  if (!abar) {
+    abar = scheduleFromManifest(manifest.schedule).alphasCumprod;
+    schedules.set(manifest, abar);
+  }
+  return abar;
+}
 
 /** Largest valid timestep of a model. */
 export function maxT(model: ModelInfo): number {

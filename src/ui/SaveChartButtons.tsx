@@ -1,4 +1,5 @@
 import type { RefObject } from 'react';
+import { ActionButton } from './ActionButton';
 import { savePng, saveSvg } from './save-svg';
 
 /**
@@ -9,36 +10,37 @@ export function SaveChartButtons({
   chart,
   file,
   label,
-  disabled = false,
+  disabled = null,
 }: {
   chart: RefObject<SVGSVGElement | null> | (() => SVGSVGElement | null | undefined);
   file: string;
   label: string;
-  disabled?: boolean;
+  /** Why the chart cannot be saved yet (null: it can). */
+  disabled?: string | null;
 }) {
   const svg = () => (typeof chart === 'function' ? chart() : chart.current);
   return (
     <>
-      <button
-        type="button"
-        disabled={disabled}
+      <ActionButton
+        reason={disabled}
+        quiet
         onClick={() => {
           const el = svg();
           if (el) saveSvg(el, `${file}.svg`);
         }}
       >
         {label} SVG
-      </button>
-      <button
-        type="button"
-        disabled={disabled}
+      </ActionButton>
+      <ActionButton
+        reason={disabled}
+        quiet
         onClick={() => {
           const el = svg();
           if (el) void savePng(el, `${file}.png`);
         }}
       >
         {label} PNG
-      </button>
+      </ActionButton>
     </>
   );
 }

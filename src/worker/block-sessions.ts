@@ -132,9 +132,9 @@ export async function blockRunners(
   const { pace } = pending;
   const timed =
     (session: BlockSession): BatchRunner =>
-    async (xt, count, t) => {
+    async (xt, count, t, labels) => {
       const started = Date.now();
-      const pooled = await session.run(xt, count, t);
+      const pooled = await session.run(xt, count, t, labels);
       pace.ran(Date.now() - started, count);
       return pooled;
     };
@@ -143,7 +143,7 @@ export async function blockRunners(
   // WASM run blocks this thread for a whole batch, and the helper's queue must not run dry
   // meanwhile (with one in flight it sat idle until then: 1.3× instead of 1.8×). Its runs time
   // themselves (remote-runtime.ts).
-  const remote: BatchRunner = (xt, count, t) => helper.run(xt, count, t);
+  const remote: BatchRunner = (xt, count, t, labels) => helper.run(xt, count, t, labels);
   return [timed(main), remote, remote];
 }
 

@@ -14,6 +14,7 @@ import type { Pooling } from '../core/pooling';
 import type { SamplerOptions } from '../core/sampler/options';
 import type { X0Stats } from '../core/sampler/x0';
 import type { TwinReport } from '../core/twin/random-twin';
+import type { DenoisingCheckResult } from '../pipeline/denoising-check';
 import type { ModelFileRecord } from '../pipeline/provenance';
 import type { CacheStats } from './cache/feature-cache';
 
@@ -70,13 +71,19 @@ export type ModelSource =
       modelName: string;
       /** The manifest's text; absent: the worker reads the graph and proposes one. */
       manifestText?: string;
-      /** ONNX external data files (e.g. model.onnx.data), under the names the graph uses. */
+      /**
+       * ONNX external data files (e.g. model.onnx.data), under the names the graph uses, and any
+       * .npy the manifest feeds an extra input from.
+       */
       externalData?: { path: string; data: Blob }[];
       /** Which 4-D input is the image, when the graph has several (asked of the user). */
       imageInput?: string;
     }
-  /** The loaded model's bytes again, under a new manifest (other blocks, schedule, inputs…). */
-  | { kind: 'current'; manifest: Manifest }
+  /**
+   * The loaded model's bytes again, under a new manifest (other blocks, schedule, inputs…), with
+   * any .npy the manifest newly feeds an extra input from (`extraInputs[].data`).
+   */
+  | { kind: 'current'; manifest: Manifest; inputFiles?: { path: string; data: Blob }[] }
   /**
    * The random-weights twin of a loaded model (`of`: its ModelInfo.id, the current model or a
    * companion): every learned weight re-drawn as PyTorch initialises that layer, seeded by `seed`.
@@ -225,6 +232,11 @@ export interface ExtractParams extends ForModel {
   /** Use the feature cache (default true); benchmarks turn it off. */
   cache?: boolean;
   /**
+   * Each image's class index (row i ↔ image i), for a class input fed each image's own label; the
+   * cache then keys each image by its label too.
+   */
+  labels?: Int32Array;
+  /**
    * Run the blocks' sub-graph, pooled in ONNX (worker/block-sessions.ts): true always, false never
    * (the whole U-Net, maps pooled in JavaScript); default: for 64+ images, or when that session
    * exists already. Tests and benchmarks set it.
@@ -249,6 +261,8 @@ export interface ForwardParams extends ForModel {
   t: number;
   seed: number;
   blocks: string[];
+  /** The image's class index, for a class input fed each image's own label. */
+  label?: number;
 }
 
 /** One image at one t: the noisy input, the model's x̂_0 and the raw maps of the requested blocks. */
@@ -587,6 +601,15 @@ export interface Jobs {
       ms: number;
     };
     partial: { step: number; steps: number; t: number; x0Pred: Float32Array; stats: X0Stats };
+  };
+  /**
+   * Which timestep convention the loaded model takes: a few images noised at a few t, the
+   * prediction's error under each convention (pipeline/denoising-check.ts). Its per-t errors are a
+   * sanity check of any model.
+   */
+  denoisingCheck: {
+    params: { images: ImageBatch; seed: number; timesteps?: number[] } & ForModel;
+    result: DenoisingCheckResult;
   };
   /**
    * The centred Gram matrix of each block's full (unpooled) maps over the images, for CKA on maps:

@@ -51,6 +51,27 @@ describe('numbersKey', () => {
         m.prediction.type = 'v_prediction';
       }),
       edited((m) => {
+        m.timestep.convention = 'fraction';
+      }),
+      edited((m) => {
+        m.timestep.convention = 'scaled';
+      }),
+      edited((m) => {
+        m.timestep.convention = 'sigma';
+        m.prediction.type = 'sample';
+      }),
+      edited((m) => {
+        m.timestep.convention = 'sigma';
+        m.timestep.sigmaData = 1;
+        m.prediction.type = 'sample';
+      }),
+      edited((m) => {
+        m.timestep.rank = 2;
+      }),
+      edited((m) => {
+        m.timestep.dtype = 'float16';
+      }),
+      edited((m) => {
         m.prediction.variance = 'learned_range';
       }),
       edited((m) => {
@@ -68,6 +89,18 @@ describe('numbersKey', () => {
         m.extraInputs = [{ name: 'y', dtype: 'int64', shape: [], batched: true, value }];
       });
     expect(numbersKey(y(3))).not.toBe(numbersKey(y(4)));
+  });
+
+  it('reads an absent convention as "index" and an absent σ_data as EDM\'s 0.5', () => {
+    expect(numbersKey(edited((m) => (m.timestep.convention = 'index')))).toBe(base);
+    const sigma = (sigmaData?: number) =>
+      edited((m) => {
+        m.timestep.convention = 'sigma';
+        if (sigmaData !== undefined) m.timestep.sigmaData = sigmaData;
+        m.prediction.type = 'sample';
+      });
+    expect(numbersKey(sigma())).toBe(numbersKey(sigma(0.5)));
+    expect(numbersKey(sigma())).not.toBe(numbersKey(sigma(0.6)));
   });
 
   it('ignores what does not: name, description, classes, skips, key order, block order and drawing data', () => {

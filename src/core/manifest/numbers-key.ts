@@ -3,7 +3,7 @@
  * keys: the same ONNX bytes under an edited schedule (ᾱ) or another block → tensor mapping give
  * other features, so a key on the bytes alone would serve stale ones.
  *
- * In the digest: the input (name, shape, range), the timestep input, the extra inputs and their
+ * In the digest: the input (name, shape, range), the timestep input and its convention, the extra inputs and their
  * values, the prediction (type and output), the schedule, and each block's name → output tensor.
  * Not in it: name, description, classes, data set, skips, preprocessing (the caches key on the
  * preprocessed x_0 itself), the model file entry (keys hold the bytes' own hash) and the blocks'
@@ -11,7 +11,8 @@
  *
  * Pure and synchronous, so the worker, Node and tests compute the same key.
  */
-import type { Manifest } from './types';
+import { EDM_SIGMA_DATA } from '../timestep/convention';
+import type { Manifest, ManifestTimestep } from './types';
 
 /**
  * JSON with object keys sorted at every level and undefined members left out, so equal values
@@ -59,13 +60,26 @@ export function fnv1a64(bytes: Uint8Array): string {
 function numbersPart(manifest: Manifest) {
   return {
     input: manifest.input,
-    timestep: manifest.timestep,
+    timestep: timestepPart(manifest.timestep),
     extraInputs: manifest.extraInputs ?? [],
     prediction: manifest.prediction,
     schedule: manifest.schedule,
     // Sorted: the order blocks are listed in changes no block's features.
     blocks: manifest.blocks.map((b) => [b.name, b.output]).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
   };
+}
+
+/**
+ * The timestep with its convention's defaults made canonical: an absent convention and "index" feed
+ * the same numbers (so a manifest that states the default keeps its key), and `sigma`'s σ_data is
+ * written out (0.5 when absent). Every other convention or σ_data is another key.
+ */
+function timestepPart(timestep: ManifestTimestep) {
+  const { convention, sigmaData, ...rest } = timestep;
+  if (convention === undefined || convention === 'index') return rest;
+  return convention === 'sigma'
+    ? { ...rest, convention, sigmaData: sigmaData ?? EDM_SIGMA_DATA }
+    : { ...rest, convention };
 }
 
 const memo = new WeakMap<Manifest, string>();

@@ -4,6 +4,9 @@
  * Mirrors docs/manifest.md key for key. Only `validateManifest` should produce a `Manifest`
  * from untrusted JSON; everything downstream may rely on the rules it enforces.
  */
+import type { TimestepConvention } from '../timestep/convention';
+
+export type { TimestepConvention };
 
 import type { InvertMode } from '../image/polarity';
 
@@ -28,18 +31,36 @@ export interface ManifestInput {
 
 export type TensorDtype = 'float32' | 'int64' | 'int32' | 'float16';
 
-/** The ONNX input holding the timestep: shape [N] (rank 1, the default) or a scalar (rank 0). */
+/** A timestep input may also be float16 (fp16 exports keep it so); DiffProbe casts at the boundary. */
+export type TimestepDtype = TensorDtype | 'float16';
+
+/**
+ * The timestep input's rank: 1 (default) [N], one timestep per image; 0 a scalar for the whole
+ * batch; 2 [N, 1]; 4 [N, 1, 1, 1] (models that broadcast t against the image themselves).
+ */
+export type TimestepRank = 0 | 1 | 2 | 4;
+
+/** The ONNX input holding the timestep, and what its number means (core/timestep/convention.ts). */
 export interface ManifestTimestep {
   readonly name: string;
-  readonly dtype: TensorDtype;
-  /** 1 (default): one timestep per image, shape [N]. 0: one scalar timestep for the whole batch. */
-  readonly rank?: 0 | 1;
+  readonly dtype: TimestepDtype;
+  readonly rank?: TimestepRank;
+  /**
+   * What the graph takes for step t of the schedule: `index` (default) t itself, `fraction` t/T,
+   * `scaled` t·1000/T, `sigma` EDM's preconditioned network (c_noise = ¼·ln σ_t, with the input and
+   * output scaled by c_in, c_skip and c_out; `prediction.type` is then "sample").
+   */
+  readonly convention?: TimestepConvention;
+  /** EDM's σ_data for `sigma` (default 0.5, EDM's). */
+  readonly sigmaData?: number;
 }
 
 /**
  * Any further ONNX input (class labels, encoder hidden states…), fed on every run as a constant
  * tensor filled with `value`. `shape` is the per-image shape without the batch dimension when
- * `batched` is true (the tensor fed is [N, ...shape]), else the whole shape.
+ * `batched` is true (the tensor fed is [N, ...shape]), else the whole shape. A class-label input
+ * says so in `class` (then `value` is the class fed, see ManifestClassInput); a conditioning
+ * embedding may be given as a .npy in `data` instead of one value everywhere.
  */
 export interface ManifestExtraInput {
   readonly name: string;
@@ -47,6 +68,38 @@ export interface ManifestExtraInput {
   readonly shape: readonly number[];
   readonly batched: boolean;
   readonly value: number;
+  readonly class?: ManifestClassInput;
+  readonly data?: ManifestInputData;
+}
+
+/**
+ * A class-label input: ADM's `y` and diffusers' `class_labels` (`encoding: "index"`, an integer per
+ * image, shape []), or a one-hot vector (`"one-hot"`, float32, shape [count]).
+ *
+ * `feed: "constant"` gives every image the class `value` (for one-hot: the hot index, or −1 for all
+ * zeros); `feed: "label"` gives each image its own label (its class index in the data set), which
+ * then leaks into the features.
+ */
+export interface ManifestClassInput {
+  readonly encoding: 'index' | 'one-hot';
+  /** Classes the model takes: its label embedding's rows, or the one-hot width (a null row included). */
+  readonly count: number;
+  readonly feed: 'constant' | 'label';
+  /**
+   * The value that means "no class" (unconditional), where the model was trained with one: an index
+   * (DiT's null class is the last row), or −1 for one-hot (all zeros, EDM's label dropout).
+   */
+  readonly nullValue?: number;
+}
+
+/**
+ * A constant tensor for an extra input, from a .npy file beside the manifest (float32, the input's
+ * per-image shape, or its whole shape when not batched): a text encoder's output for a prompt.
+ */
+export interface ManifestInputData {
+  readonly file: string;
+  /** Hex SHA-256 of the .npy file: part of the numbers key, checked when it is read. */
+  readonly sha256: string;
 }
 
 /** How arbitrary images become model input; see docs/images.md. */

@@ -264,12 +264,118 @@ describe('validateManifest: each rule', () => {
     }
   });
 
-  it('timestep: dtype float32 | float16 | int64 | int32, optional rank 0 | 1', () => {
+  it('timestep: dtype float32 | float16 | int64 | int32, optional rank 0 | 1 | 2 | 4', () => {
     expect(paths((m) => (m.timestep.dtype = 'float64'))).toEqual(['timestep.dtype']);
     expect(paths((m) => (m.timestep.dtype = 'int8'))).toEqual(['timestep.dtype']);
-    expect(paths((m) => (m.timestep.rank = 2))).toEqual(['timestep.rank']);
+    const rank3 = problems((m) => (m.timestep.rank = 3));
+    expect(rank3.map((p) => p.path)).toEqual(['timestep.rank']);
+    expect(rank3[0].expected).toMatch(/\[N, 1\] or \[N, 1, 1, 1\]/);
     expect(paths((m) => (m.timestep.rank = '1'))).toEqual(['timestep.rank']);
     expect(paths((m) => (m.timestep.rank = null))).toEqual(['timestep.rank']);
+    for (const rank of [0, 1, 2, 4]) {
+      const m = valid();
+      m.timestep = { name: 't', dtype: 'float16', rank };
+      expect(validateManifest(m).timestep).toEqual({ name: 't', dtype: 'float16', rank });
+    }
+  });
+
+  it('timestep.convention: index | fraction | scaled | sigma, fractional ones on a float input', () => {
+    for (const convention of ['index', 'fraction', 'scaled']) {
+      const m = valid();
+      m.timestep.convention = convention;
+      expect(validateManifest(m).timestep.convention).toBe(convention);
+    }
+    expect(paths((m) => (m.timestep.convention = 'seconds'))).toEqual(['timestep.convention']);
+    const int = problems((m) => {
+      m.timestep = { name: 't', dtype: 'int64', convention: 'fraction' };
+    });
+    expect(int.map((p) => p.path)).toEqual(['timestep.convention']);
+    expect(int[0].expected).toMatch(/integer \(int64\)/);
+    const m = valid();
+    m.timestep = { name: 't', dtype: 'int32', convention: 'index' };
+    expect(validateManifest(m).timestep.convention).toBe('index');
+  });
+
+  it('timestep.convention "sigma": prediction "sample", sigmaData > 0 and only for sigma', () => {
+    const m = valid();
+    m.timestep = { name: 't', dtype: 'float32', convention: 'sigma', sigmaData: 0.5 };
+    m.prediction.type = 'sample';
+    expect(validateManifest(m).timestep).toEqual(m.timestep);
+    const eps = problems((j) => {
+      j.timestep.convention = 'sigma';
+    });
+    expect(eps.map((p) => p.path)).toEqual(['prediction.type']);
+    expect(eps[0].expected).toMatch(/c_skip/);
+    expect(
+      paths((j) => {
+        j.timestep = { name: 't', dtype: 'float32', convention: 'sigma', sigmaData: 0 };
+        j.prediction.type = 'sample';
+      }),
+    ).toEqual(['timestep.sigmaData']);
+    expect(
+      paths((j) => (j.timestep = { name: 't', dtype: 'float32', convention: 'index', sigmaData: 1 })),
+    ).toEqual(['timestep.sigmaData']);
+  });
+
+  it('extraInputs[].class: an index or one-hot class input, its value one of its classes', () => {
+    const m = valid();
+    m.extraInputs = [extra({ class: { encoding: 'index', count: 10, feed: 'constant' } })];
+    expect(validateManifest(m).extraInputs?.[0].class).toEqual({
+      encoding: 'index',
+      count: 10,
+      feed: 'constant',
+    });
+    const out = problems(
+      (j) =>
+        (j.extraInputs = [extra({ value: 12, class: { encoding: 'index', count: 10, feed: 'constant' } })]),
+    );
+    expect(out).toEqual([
+      { path: 'extraInputs[0].value', value: 12, expected: 'a class in 0…9 (the model takes 10 classes)' },
+    ]);
+    // The null class is a value the model takes; a label feed ignores the value.
+    const dit = valid();
+    dit.extraInputs = [
+      extra({ value: 10, class: { encoding: 'index', count: 11, feed: 'constant', nullValue: 10 } }),
+    ];
+    expect(validateManifest(dit).extraInputs?.[0].value).toBe(10);
+    const label = valid();
+    label.extraInputs = [extra({ value: 99, class: { encoding: 'index', count: 10, feed: 'label' } })];
+    expect(validateManifest(label).extraInputs?.[0].class?.feed).toBe('label');
+    const oneHot = { encoding: 'one-hot', count: 4, feed: 'constant', nullValue: -1 };
+    const hot = valid();
+    hot.extraInputs = [extra({ name: 'c', dtype: 'float32', shape: [4], value: -1, class: oneHot })];
+    expect(validateManifest(hot).extraInputs?.[0].class).toEqual(oneHot);
+    expect(
+      paths(
+        (j) =>
+          (j.extraInputs = [extra({ name: 'c', dtype: 'float32', shape: [5], value: 1, class: oneHot })]),
+      ),
+    ).toEqual(['extraInputs[0].shape']);
+    expect(
+      paths((j) => (j.extraInputs = [extra({ class: { encoding: 'index', count: 10, feed: 'sometimes' } })])),
+    ).toEqual(['extraInputs[0].class.feed']);
+    expect(
+      paths(
+        (j) =>
+          (j.extraInputs = [
+            extra({ class: { encoding: 'index', count: 10, feed: 'constant', nullValue: 10 } }),
+          ]),
+      ),
+    ).toEqual(['extraInputs[0].class.nullValue']);
+  });
+
+  it('extraInputs[].data: a .npy file and its sha256, for float32 inputs', () => {
+    const m = valid();
+    const data = { file: 'prompt.npy', sha256: 'AB'.repeat(32) };
+    m.extraInputs = [extra({ name: 'ctx', dtype: 'float32', shape: [77, 8], value: 0, data })];
+    expect(validateManifest(m).extraInputs?.[0].data).toEqual({
+      file: 'prompt.npy',
+      sha256: 'ab'.repeat(32),
+    });
+    expect(paths((j) => (j.extraInputs = [extra({ data })]))).toEqual(['extraInputs[0].dtype']);
+    expect(
+      paths((j) => (j.extraInputs = [extra({ dtype: 'float32', value: 0, data: { file: 'p.npy' } })])),
+    ).toEqual(['extraInputs[0].data.sha256']);
   });
 
   it('extraInputs: an array of at most 64 entries, each an object', () => {

@@ -6,13 +6,16 @@
 import { DiffProbeError } from '../errors';
 import { FLOAT16_MAX } from '../float16';
 import { INVERT_MODES } from '../image/polarity';
+import { CONVENTION_IDS, conventionSpec } from '../timestep/convention';
 import { at, Checker, formatProblems } from './checker';
 import type {
   BlockStage,
   Manifest,
   ManifestBlock,
+  ManifestClassInput,
   ManifestExtraInput,
   ManifestInput,
+  ManifestInputData,
   ManifestModel,
   ManifestPrediction,
   ManifestPreprocessing,
@@ -22,6 +25,9 @@ import type {
   PredictionType,
   PredictionVariance,
   TensorDtype,
+  TimestepConvention,
+  TimestepDtype,
+  TimestepRank,
 } from './types';
 
 const MAX_SIZE = 1024;
@@ -64,6 +70,7 @@ export function validateManifest(json: unknown): Manifest {
   const timestep = checkTimestep(c, m.timestep);
   const preprocessing = checkPreprocessing(c, m.preprocessing, input?.channels);
   const prediction = checkPrediction(c, m.prediction);
+  checkConventionPrediction(c, timestep, prediction);
   const schedule = checkSchedule(c, m.schedule);
   const classes = m.classes === undefined ? undefined : checkClasses(c, m.classes);
   const dataset = m.dataset === undefined ? undefined : c.string('dataset', m.dataset);
@@ -137,15 +144,71 @@ function checkRange(c: Checker, v: unknown): readonly [number, number] | undefin
   return [lo, hi];
 }
 
+const TIMESTEP_RANKS: readonly TimestepRank[] = [0, 1, 2, 4];
+
 function checkTimestep(c: Checker, v: unknown): ManifestTimestep | undefined {
   const o = c.object('timestep', v);
   if (!o) return undefined;
   const name = c.string('timestep.name', o.name);
-  const dtype = c.oneOf('timestep.dtype', o.dtype, DTYPES);
+  const dtype = c.oneOf<TimestepDtype>('timestep.dtype', o.dtype, DTYPES);
   // Absent means 1 ([N]); kept absent so the copy mirrors the input.
-  const rank = o.rank === undefined ? undefined : c.oneOf('timestep.rank', o.rank, [0, 1] as const);
-  if (!name || !dtype || (o.rank !== undefined && rank === undefined)) return undefined;
-  return { name, dtype, ...(rank !== undefined && { rank }) };
+  const rank =
+    o.rank === undefined
+      ? undefined
+      : TIMESTEP_RANKS.includes(o.rank as TimestepRank)
+        ? (o.rank as TimestepRank)
+        : c.fail(
+            'timestep.rank',
+            o.rank,
+            '0, 1, 2 or 4 (a timestep shaped [], [N], [N, 1] or [N, 1, 1, 1]; re-export the model with one of those)',
+          );
+  const convention =
+    o.convention === undefined
+      ? undefined
+      : c.oneOf<TimestepConvention>('timestep.convention', o.convention, CONVENTION_IDS);
+  if (convention && dtype && !dtype.startsWith('float') && !conventionSpec(convention).integerInput)
+    c.fail(
+      'timestep.convention',
+      convention,
+      `"index" for an integer (${dtype}) timestep input: ${convention} needs fractional values`,
+    );
+  const sigmaData = o.sigmaData === undefined ? undefined : c.number('timestep.sigmaData', o.sigmaData);
+  if (sigmaData !== undefined && !(sigmaData > 0)) c.fail('timestep.sigmaData', sigmaData, 'a number > 0');
+  if (o.sigmaData !== undefined && convention !== undefined && convention !== 'sigma')
+    c.fail(
+      'timestep.sigmaData',
+      o.sigmaData,
+      `no sigmaData: it is for convention "sigma", not "${convention}"`,
+    );
+  if (
+    !name ||
+    !dtype ||
+    (o.rank !== undefined && rank === undefined) ||
+    (o.convention !== undefined && convention === undefined) ||
+    (o.sigmaData !== undefined && !(sigmaData! > 0))
+  )
+    return undefined;
+  return {
+    name,
+    dtype,
+    ...(rank !== undefined && { rank }),
+    ...(convention !== undefined && { convention }),
+    ...(sigmaData !== undefined && { sigmaData }),
+  };
+}
+
+/** EDM's denoiser D = c_skip·x + c_out·F is the clean image: a `sigma` model predicts x_0. */
+function checkConventionPrediction(
+  c: Checker,
+  timestep: ManifestTimestep | undefined,
+  prediction: ManifestPrediction | undefined,
+): void {
+  if (timestep?.convention === 'sigma' && prediction && prediction.type !== 'sample')
+    c.fail(
+      'prediction.type',
+      prediction.type,
+      '"sample" with timestep.convention "sigma" (EDM\'s preconditioned output D = c_skip·x + c_out·F is the clean image)',
+    );
 }
 
 /**
@@ -177,11 +240,106 @@ function checkExtraInputs(
     const batched = c.boolean(`${path}.batched`, o.batched);
     const value = c.number(`${path}.value`, o.value);
     if (value !== undefined && dtype !== undefined) checkValueFits(c, `${path}.value`, value, dtype);
-    if (name === undefined || !dtype || !shape || batched === undefined || value === undefined)
+    const cls =
+      o.class === undefined
+        ? undefined
+        : checkClassInput(c, `${path}.class`, o.class, { dtype, shape, batched, value });
+    const data = o.data === undefined ? undefined : checkInputData(c, `${path}.data`, o.data, dtype);
+    if (
+      name === undefined ||
+      !dtype ||
+      !shape ||
+      batched === undefined ||
+      value === undefined ||
+      (o.class !== undefined && !cls) ||
+      (o.data !== undefined && !data)
+    )
       return undefined;
-    return { name, dtype, shape, batched, value };
+    return {
+      name,
+      dtype,
+      shape,
+      batched,
+      value,
+      ...(cls !== undefined && { class: cls }),
+      ...(data !== undefined && { data }),
+    };
   });
   return c.problems.length === before ? (out as ManifestExtraInput[]) : undefined;
+}
+
+/**
+ * A class input: an index per image ([] batched, integer dtype) or a one-hot vector ([count]
+ * batched, float32); `value` a class in 0…count−1 (or the null value: −1 for one-hot); a null value
+ * within the classes (index) or −1 (one-hot).
+ */
+function checkClassInput(
+  c: Checker,
+  path: string,
+  v: unknown,
+  input: { dtype?: TensorDtype; shape?: number[]; batched?: boolean; value?: number },
+): ManifestClassInput | undefined {
+  const o = c.object(path, v);
+  if (!o) return undefined;
+  const before = c.problems.length;
+  const encoding = c.oneOf(`${path}.encoding`, o.encoding, ['index', 'one-hot'] as const);
+  const count = c.integer(`${path}.count`, o.count, 1, MAX_EXTRA_ELEMENTS);
+  const feed = c.oneOf(`${path}.feed`, o.feed, ['constant', 'label'] as const);
+  const nullValue = o.nullValue === undefined ? undefined : c.integer(`${path}.nullValue`, o.nullValue, -1);
+  const parent = path.slice(0, -'.class'.length);
+  if (encoding === 'index') {
+    if (input.dtype === 'float32')
+      c.fail(`${parent}.dtype`, input.dtype, '"int64" or "int32" for a class index');
+    if (input.shape && input.shape.length !== 0)
+      c.fail(`${parent}.shape`, input.shape, '[] for a class index (one per image)');
+  } else if (encoding === 'one-hot') {
+    if (input.dtype !== undefined && input.dtype !== 'float32')
+      c.fail(`${parent}.dtype`, input.dtype, '"float32" for a one-hot class vector');
+    if (input.shape && count !== undefined && (input.shape.length !== 1 || input.shape[0] !== count))
+      c.fail(`${parent}.shape`, input.shape, `[${count}] for a one-hot vector of ${count} classes`);
+  }
+  if (input.batched === false)
+    c.fail(`${parent}.batched`, false, 'true: a class input has one class per image');
+  const nulls = encoding === 'one-hot' ? [-1] : [];
+  if (nullValue !== undefined && count !== undefined && encoding !== undefined) {
+    const ok = encoding === 'one-hot' ? nullValue === -1 : nullValue >= 0 && nullValue < count;
+    if (!ok)
+      c.fail(
+        `${path}.nullValue`,
+        nullValue,
+        encoding === 'one-hot' ? '−1 (all zeros) for a one-hot input' : `a class index in 0…${count - 1}`,
+      );
+  }
+  if (input.value !== undefined && count !== undefined && feed === 'constant') {
+    const v = input.value;
+    const inRange = Number.isInteger(v) && v >= 0 && v < count;
+    if (!inRange && !nulls.includes(v) && v !== nullValue)
+      c.fail(
+        `${parent}.value`,
+        v,
+        `a class in 0…${count - 1} (the model takes ${count} classes)${encoding === 'one-hot' ? ' or −1 (all zeros)' : ''}`,
+      );
+  }
+  if (c.problems.length > before || !encoding || !count || !feed) return undefined;
+  return { encoding, count, feed, ...(nullValue !== undefined && { nullValue }) };
+}
+
+/** A .npy file for an extra input: a name and its sha256; float32 inputs only. */
+function checkInputData(
+  c: Checker,
+  path: string,
+  v: unknown,
+  dtype: TensorDtype | undefined,
+): ManifestInputData | undefined {
+  const o = c.object(path, v);
+  if (!o) return undefined;
+  const file = c.string(`${path}.file`, o.file);
+  const sha256 = SHA256_HEX.test(String(o.sha256))
+    ? (o.sha256 as string).toLowerCase()
+    : c.fail(`${path}.sha256`, o.sha256, '64 hexadecimal characters');
+  if (dtype !== undefined && dtype !== 'float32')
+    c.fail(`${path.slice(0, -'.data'.length)}.dtype`, dtype, '"float32" for an input fed from a .npy');
+  return file && sha256 && dtype === 'float32' ? { file, sha256 } : undefined;
 }
 
 function checkShape(c: Checker, path: string, v: unknown): number[] | undefined {

@@ -11,6 +11,7 @@ import type {
   ManifestTimestep,
   PredictionType,
   PredictionVariance,
+  TimestepConvention,
 } from '../manifest/types';
 import type { ClassifiedBlock, SkipEdge } from './discover-classify';
 import type { InputRoles, PredictionOutput } from './discover-roles';
@@ -37,13 +38,20 @@ export interface ManifestChoices {
   readonly blocks?: readonly string[];
   /** Default: DDPM's linear 1e-4…0.02 over 1000 steps. */
   readonly schedule?: ManifestSchedule;
-  /** Default: epsilon. */
+  /** Default: epsilon ("sample" under the `sigma` convention). */
   readonly predictionType?: PredictionType;
   /**
    * How to read the variance half of a 2·C-channel prediction output (default `learned_range`,
    * guided-diffusion's); ignored for a C-channel output, which has none.
    */
   readonly variance?: PredictionVariance;
+  /**
+   * What the timestep input's number means; absent leaves it unstated ("index"), which the app
+   * shows as an assumption for a float timestep until the user chooses.
+   */
+  readonly convention?: TimestepConvention;
+  /** σ_data for `sigma` (absent: EDM's 0.5). */
+  readonly sigmaData?: number;
   /** Values fed to the extra inputs, by name (default 0). */
   readonly extraInputValues?: Readonly<Record<string, number>>;
   /** Default [-1, 1]. */
@@ -99,10 +107,13 @@ export function manifestFromDiscovery(discovery: DiscoveryForManifest, choices: 
       `extraInputs: ${stray.map((n) => JSON.stringify(n)).join(', ')} are not extra inputs of the model`,
     );
 
+  const { convention, sigmaData } = choices;
   const timestep: ManifestTimestep = {
     name: roles.timestep.name,
     dtype: roles.timestep.dtype,
-    ...(roles.timestep.rank === 0 && { rank: 0 as const }),
+    ...(roles.timestep.rank !== 1 && { rank: roles.timestep.rank }),
+    ...(convention !== undefined && { convention }),
+    ...(convention === 'sigma' && sigmaData !== undefined && { sigmaData }),
   };
   const perChannel = (v: number) => Array.from({ length: channels }, () => v);
   const preprocessing: ManifestPreprocessing = {
@@ -122,8 +133,9 @@ export function manifestFromDiscovery(discovery: DiscoveryForManifest, choices: 
     input: { name: roles.image.name, channels, height, width, range: choices.range ?? [-1, 1] },
     timestep,
     preprocessing,
+    // EDM's preconditioned output is the clean image (core/timestep/convention.ts).
     prediction: {
-      type: choices.predictionType ?? 'epsilon',
+      type: convention === 'sigma' ? 'sample' : (choices.predictionType ?? 'epsilon'),
       output: prediction.output,
       ...(prediction.learnedVariance && { variance: choices.variance ?? 'learned_range' }),
     },

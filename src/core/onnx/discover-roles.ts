@@ -5,7 +5,8 @@
  */
 import { DiffProbeError } from '../errors';
 import { predictionShapeProblem } from '../manifest/prediction';
-import type { ManifestExtraInput, TensorDtype } from '../manifest/types';
+import type { ManifestExtraInput, TensorDtype, TimestepRank } from '../manifest/types';
+import { findConditions } from './discover-conditions';
 import { type Dim, ElemType, elemTypeName, type OnnxModelInfo, type ValueInfo } from './reader';
 
 export interface ImageRole {
@@ -23,8 +24,8 @@ export interface ImageRole {
 export interface TimestepRole {
   readonly name: string;
   readonly dtype: TensorDtype;
-  /** 1: one timestep per image, [N]; 0: a scalar for the whole batch. */
-  readonly rank: 0 | 1;
+  /** 1: one timestep per image, [N]; 0: a scalar for the whole batch; 2: [N, 1]; 4: [N, 1, 1, 1]. */
+  readonly rank: TimestepRank;
 }
 
 export interface InputRoles {
@@ -75,9 +76,22 @@ const DTYPES: Partial<Record<number, TensorDtype>> = {
   [ElemType.FLOAT16]: 'float16',
 };
 
+/** [N, 1, 1, 1]: a timestep shaped to broadcast against the image, not a 1×1 image. */
+const isBroadcastColumn = (dims: readonly Dim[]) => dims.length === 4 && dims.slice(1).every((d) => d === 1);
 const is4dFloat = (v: ValueInfo) =>
-  (v.elemType === ElemType.FLOAT || v.elemType === ElemType.FLOAT16) && v.dims?.length === 4;
-const isTimestepLike = (v: ValueInfo) => DTYPES[v.elemType] !== undefined && (v.dims?.length ?? 2) <= 1;
+  (v.elemType === ElemType.FLOAT || v.elemType === ElemType.FLOAT16) &&
+  v.dims?.length === 4 &&
+  !isBroadcastColumn(v.dims);
+
+/** The timestep ranks DiffProbe feeds: [], [N], [N, 1] and [N, 1, 1, 1]; null for any other shape. */
+function timestepRank(dims: readonly Dim[] | null): TimestepRank | null {
+  if (!dims) return null;
+  if (dims.length <= 1) return dims.length as 0 | 1;
+  if (dims.length === 2 && dims[1] === 1) return 2;
+  if (isBroadcastColumn(dims)) return 4;
+  return null;
+}
+const isTimestepLike = (v: ValueInfo) => DTYPES[v.elemType] !== undefined && timestepRank(v.dims) !== null;
 /** "t", "timestep(s)", "time", "sigma(s)" as a name or a word of one ("c_noise_t", "time_cond"). */
 const TIMESTEP_NAME = /(^|[^a-z])t($|[^a-z])|time|sigma/i;
 
@@ -119,6 +133,17 @@ function pickImage(inputs: readonly ValueInfo[], imageInput?: string): ValueInfo
   return { ambiguousImage: (imageLike.length ? imageLike : candidates).map((v) => v.name) };
 }
 
+const TIMESTEP_SHAPES = 'a scalar, [N], [N, 1] or [N, 1, 1, 1] tensor of float32, float16, int64 or int32';
+
+/** A timestep-named input whose shape DiffProbe cannot feed (e.g. rank 3): say so, not "no timestep". */
+function badTimestepShape(v: ValueInfo, all: readonly ValueInfo[]): DiffProbeError {
+  const rank = v.dims ? `rank ${v.dims.length}, ${describeDims(v.dims)}` : 'no declared shape';
+  return unsupported(
+    `the timestep input ${JSON.stringify(v.name)} has ${rank}; DiffProbe feeds a timestep as ${TIMESTEP_SHAPES}: re-export the model with t shaped one of those (docs/export.md); found inputs: ${describeInputs(all)}`,
+    { timestepInput: v.name, dims: v.dims },
+  );
+}
+
 function pickTimestep(
   rest: readonly ValueInfo[],
   all: readonly ValueInfo[],
@@ -128,15 +153,24 @@ function pickTimestep(
   const candidates = rest.filter(isTimestepLike);
   if (timestepInput !== undefined) {
     const chosen = candidates.find((v) => v.name === timestepInput);
-    if (!chosen)
+    if (!chosen) {
+      const named = rest.find((v) => v.name === timestepInput);
+      if (named && DTYPES[named.elemType]) throw badTimestepShape(named, all);
       throw unsupported(
-        `${JSON.stringify(timestepInput)} is not a rank-0 or rank-1 float32/float16/int64/int32 input of the model; found inputs: ${describeInputs(all)}`,
+        `${JSON.stringify(timestepInput)} is not a timestep input of the model (${TIMESTEP_SHAPES}); found inputs: ${describeInputs(all)}`,
       );
+    }
     return chosen;
   }
+  // A timestep-named input of a shape DiffProbe cannot feed must not leave the role to a class label.
+  const misshapen = rest.filter(
+    (v) => TIMESTEP_NAME.test(v.name) && DTYPES[v.elemType] && !isTimestepLike(v),
+  );
+  if (misshapen.length && !candidates.some((v) => TIMESTEP_NAME.test(v.name)))
+    throw badTimestepShape(misshapen[0], all);
   if (candidates.length === 0)
     throw unsupported(
-      `the model has no timestep input (a scalar or [N] tensor of float32, float16, int64 or int32); found inputs: ${describeInputs(all)}`,
+      `the model has no timestep input (${TIMESTEP_SHAPES}); found inputs: ${describeInputs(all)}`,
     );
   if (candidates.length === 1) return candidates[0];
   const named = candidates.filter((v) => TIMESTEP_NAME.test(v.name));
@@ -163,9 +197,10 @@ function extraInput(v: ValueInfo, all: readonly ValueInfo[]): ManifestExtraInput
 }
 
 /**
- * The roles of the graph's inputs: the image (a 4-D float32 or float16 input: the only one, or the only one
- * with 1, 3 or 4 channels), the timestep (rank 0 or 1, float32/float16/int64/int32; by name when several
- * could be), the rest as extra inputs fed zeros.
+ * The roles of the graph's inputs: the image (a 4-D float32 or float16 input: the only one, or the
+ * only one with 1, 3 or 4 channels; never [N, 1, 1, 1]), the timestep ([], [N], [N, 1] or
+ * [N, 1, 1, 1], float32/float16/int64/int32; by name when several could be), the rest as extra
+ * inputs fed zeros.
  *
  * @returns `{ ambiguousImage }` when two inputs could be the image: call again with `imageInput`.
  * @throws DiffProbeError('model-unsupported') naming the problem and listing the inputs.
@@ -178,14 +213,19 @@ export function findInputRoles(info: OnnxModelInfo, choices: RoleChoices = {}): 
   const image = imageRole(picked, inputs);
   const rest = inputs.filter((v) => v !== picked);
   const timestep = pickTimestep(rest, inputs, notes, choices.timestepInput);
-  const extras = rest.filter((v) => v !== timestep).map((v) => extraInput(v, inputs));
+  const found = findConditions(
+    info,
+    rest.filter((v) => v !== timestep).map((v) => extraInput(v, inputs)),
+  );
+  const extras = found.extras;
+  notes.push(...found.notes);
   return {
     image,
     imageCandidates: inputs.filter(is4dFloat).map((v) => v.name),
     timestep: {
       name: timestep.name,
       dtype: DTYPES[timestep.elemType]!,
-      rank: timestep.dims?.length === 0 ? 0 : 1,
+      rank: timestepRank(timestep.dims)!,
     },
     extras,
     notes,

@@ -16,7 +16,7 @@ import {
   manifestFromDiscovery,
 } from './discover';
 import { type OnnxModelInfo, readModel, type ValueInfo } from './reader';
-import { syntheticUNet } from './test-models';
+import { syntheticUNet, TEN_CLASS_Y } from './test-models';
 
 function graphWith(inputs: ValueInfo[]): OnnxModelInfo {
   return {
@@ -79,7 +79,10 @@ describe('findInputRoles', () => {
       ]),
     );
     expect(r.timestep).toEqual({ name: 'timestep', dtype: 'int64', rank: 1 });
-    expect(r.notes).toEqual(['timestep: "timestep" by its name, not "class_labels"']);
+    expect(r.notes).toEqual([
+      'timestep: "timestep" by its name, not "class_labels"',
+      'conditioning: "encoder_hidden_states" looks like a text encoder\'s output; it is fed zeros (no prompt) until you give an embedding',
+    ]);
     expect(r.extras).toEqual([
       { name: 'class_labels', dtype: 'int64', shape: [], batched: true, value: 0 },
       { name: 'encoder_hidden_states', dtype: 'float32', shape: [1, 768], batched: true, value: 0 },
@@ -116,6 +119,62 @@ describe('findInputRoles', () => {
     ]);
     expect(roles(twoUnnamed).notes).toEqual(['timestep: "a" as the first candidate, not "b"']);
     expect(roles(twoUnnamed, { timestepInput: 'b' }).timestep.name).toBe('b');
+  });
+
+  it('takes timesteps shaped [N, 1] and [N, 1, 1, 1], and float16 ones', () => {
+    const withT = (t: ValueInfo) => roles(graphWith([{ name: 'x', elemType: F, dims: ['N', 1, 8, 8] }, t]));
+    expect(withT({ name: 't', elemType: F, dims: ['N', 1] }).timestep).toEqual({
+      name: 't',
+      dtype: 'float32',
+      rank: 2,
+    });
+    expect(withT({ name: 'noise_level', elemType: 10, dims: ['N'] }).timestep).toEqual({
+      name: 'noise_level',
+      dtype: 'float16',
+      rank: 1,
+    });
+    // [N, 1, 1, 1] is a timestep column, not a second (1×1) image.
+    const column = withT({ name: 't', elemType: F, dims: ['N', 1, 1, 1] });
+    expect(column.timestep).toEqual({ name: 't', dtype: 'float32', rank: 4 });
+    expect(column.imageCandidates).toEqual(['x']);
+  });
+
+  it("finds class inputs: ADM's y by its label embedding (adm12), a one-hot c by name and shape", () => {
+    const adm = roles(
+      readModel(new Uint8Array(readFileSync('e2e/fixtures/models/adm12/model-with-attention.onnx'))),
+    );
+    expect(adm.extras).toEqual([TEN_CLASS_Y]);
+    expect(adm.notes).toContain('class label: "y" indexes a label embedding of 10 rows (classes 0…9)');
+    const oneHot = roles(
+      graphWith([
+        { name: 'x', elemType: F, dims: ['N', 3, 8, 8] },
+        { name: 'sigma', elemType: F, dims: ['N'] },
+        { name: 'class_labels', elemType: F, dims: ['N', 10] },
+      ]),
+    );
+    expect(oneHot.extras[0]).toEqual({
+      name: 'class_labels',
+      dtype: 'float32',
+      shape: [10],
+      batched: true,
+      value: -1,
+      class: { encoding: 'one-hot', count: 10, feed: 'constant', nullValue: -1 },
+    });
+  });
+
+  it('refuses a timestep of rank 3, saying which shapes work, rather than taking a class label for it', () => {
+    const message = unsupportedMessage(() =>
+      findInputRoles(
+        graphWith([
+          { name: 'x', elemType: F, dims: ['N', 1, 8, 8] },
+          { name: 't', elemType: F, dims: ['N', 1, 1] },
+          { name: 'y', elemType: I64, dims: ['N'] },
+        ]),
+      ),
+    );
+    expect(message).toBe(
+      'the timestep input "t" has rank 3, [N, 1, 1]; DiffProbe feeds a timestep as a scalar, [N], [N, 1] or [N, 1, 1, 1] tensor of float32, float16, int64 or int32: re-export the model with t shaped one of those (docs/export.md); found inputs: x (float [N, 1, 8, 8]), t (float [N, 1, 1]), y (int64 [N])',
+    );
   });
 
   it('reports two possible image inputs instead of guessing, and takes the caller’s choice', () => {
@@ -165,7 +224,7 @@ describe('findInputRoles', () => {
     expect(
       unsupportedMessage(() => findInputRoles(graphWith([{ name: 'x', elemType: F, dims: ['N', 3, 8, 8] }]))),
     ).toBe(
-      'the model has no timestep input (a scalar or [N] tensor of float32, float16, int64 or int32); found inputs: x (float [N, 3, 8, 8])',
+      'the model has no timestep input (a scalar, [N], [N, 1] or [N, 1, 1, 1] tensor of float32, float16, int64 or int32); found inputs: x (float [N, 3, 8, 8])',
     );
     expect(
       unsupportedMessage(() =>

@@ -69,7 +69,8 @@ export function encodeNode(spec: NodeSpec, index: number): ProtoWriter {
   return w;
 }
 
-function valueInfo(spec: ValueSpec): ProtoWriter {
+/** A ValueInfoProto (graph inputs and outputs). */
+export function encodeValueInfo(spec: ValueSpec): ProtoWriter {
   const shape = new ProtoWriter();
   for (const d of spec.dims) {
     const dim = new ProtoWriter();
@@ -97,8 +98,8 @@ export function encodeModel(spec: GraphSpec): Uint8Array {
   });
   g.string(2, spec.name);
   for (const t of spec.initializers ?? []) g.message(5, encodeTensor(t));
-  for (const v of spec.inputs) g.message(11, valueInfo(v));
-  for (const v of spec.outputs) g.message(12, valueInfo(v));
+  for (const v of spec.inputs) g.message(11, encodeValueInfo(v));
+  for (const v of spec.outputs) g.message(12, encodeValueInfo(v));
   const opset = new ProtoWriter().string(1, '').int(2, spec.opset);
   return new ProtoWriter().int(1, 8).string(2, 'diffprobe').message(7, g).message(8, opset).finish();
 }

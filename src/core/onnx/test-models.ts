@@ -3,6 +3,7 @@
  * random weights: each has one trap that discovery must not fall into. Node names follow torch's
  * exporter ("/down_blocks.0/resnets.0/Add", tensors "<node>_output_0"), spaces included once.
  */
+import type { ManifestExtraInput } from '../manifest/types';
 import { createRng, gaussian } from '../rng';
 import {
   type AttributeValue,
@@ -12,6 +13,19 @@ import {
   type NodeSpec,
   type ValueSpec,
 } from './model';
+
+/**
+ * The class input discovery finds in ADM-style graphs with a 10-row label embedding (attentionUNet,
+ * the adm12 fixture): `y`, an int64 index per image, fed class 0 until the user chooses.
+ */
+export const TEN_CLASS_Y: ManifestExtraInput = {
+  name: 'y',
+  dtype: 'int64',
+  shape: [],
+  batched: true,
+  value: 0,
+  class: { encoding: 'index', count: 10, feed: 'constant' },
+};
 
 class GraphBuilder {
   readonly nodes: NodeSpec[] = [];
@@ -50,10 +64,23 @@ class GraphBuilder {
     return output;
   }
 
-  conv(name: string, x: string, cIn: number, cOut: number, attributes: Record<string, AttributeValue> = {}) {
+  conv(
+    name: string,
+    x: string,
+    cIn: number,
+    cOut: number,
+    attributes: Record<string, AttributeValue> = {},
+    output?: string,
+  ) {
     const k = (attributes.kernel_shape as number[] | undefined)?.[0] ?? 3;
     const w = this.weight(`${name}.weight`, [cOut, cIn, k, k]);
-    return this.node(name, 'Conv', [x, w], { kernel_shape: [k, k], pads: [1, 1, 1, 1], ...attributes });
+    return this.node(
+      name,
+      'Conv',
+      [x, w],
+      { kernel_shape: [k, k], pads: [1, 1, 1, 1], ...attributes },
+      output,
+    );
   }
 
   /** Conv → Relu → Conv → Relu ("<prefix>/conv1/Conv" … "<prefix>/Relu_1"): a block without residual. */
@@ -232,6 +259,36 @@ export function twoImageModel(): Uint8Array {
       { name: 'sigma_idx', type: DataType.INT32, dims: [] },
     ],
     [{ name: 'pred', type: DataType.FLOAT, dims: ['N', 3, 8, 8] }],
+  );
+}
+
+/**
+ * A 1×8×8 ε-U-Net conditioned on text: `encoder_hidden_states` [N, sequence, 8] (symbolic length)
+ * is averaged and added to the first feature map, so the embedding fed changes every output.
+ */
+export function textConditionedUNet(): Uint8Array {
+  const g = new GraphBuilder();
+  const h0 = g.conv('/conv_in/Conv', 'sample', 1, 4);
+  const mean = g.node('/cond/ReduceMean', 'ReduceMean', ['encoder_hidden_states'], {
+    axes: [1, 2],
+    keepdims: 1,
+  });
+  const cond = g.node('/cond/Unsqueeze', 'Unsqueeze', [mean, g.ints('axes_3', [3])]);
+  const h1 = g.node('/cond/Add', 'Add', [h0, cond]);
+  const tu = g.node('/time/Unsqueeze', 'Unsqueeze', ['timestep', g.ints('axes_123', [1, 2, 3])]);
+  const scale = g.floats('time_scale', [], [1e-3]);
+  const h2 = g.node('/time/Add', 'Add', [h1, g.node('/time/Mul', 'Mul', [tu, scale])]);
+  const r = g.residual('/down_blocks.0/resnets.0', h2, 4);
+  const r2 = g.residual('/up_blocks.0/resnets.0', r, 4);
+  g.conv('/conv_out/Conv', r2, 4, 1, {}, 'noise_pred');
+  return g.encode(
+    'text-unet',
+    [
+      { name: 'sample', type: DataType.FLOAT, dims: ['N', 1, 8, 8] },
+      { name: 'timestep', type: DataType.FLOAT, dims: ['N'] },
+      { name: 'encoder_hidden_states', type: DataType.FLOAT, dims: ['N', 'sequence', 8] },
+    ],
+    [{ name: 'noise_pred', type: DataType.FLOAT, dims: ['N', 1, 8, 8] }],
   );
 }
 

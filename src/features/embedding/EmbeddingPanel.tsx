@@ -2,9 +2,11 @@ import { schemeTableau10 } from 'd3-scale-chromatic';
 import { type RefObject, useId, useMemo, useRef, useState } from 'react';
 import { Waiting } from '../../app/Waiting';
 import { bundledDataFor, maxT, useStore } from '../../state/store';
+import { ActionButton } from '../../ui/ActionButton';
 import { SaveChartButtons } from '../../ui/SaveChartButtons';
 import { METHOD_NAMES } from '../../worker/embedding/embedder';
 import { POOLINGS } from '../extraction/commands';
+import { NeedsBundledData } from '../images/NeedsBundledData';
 import {
   downloadEmbeddingCsv,
   downloadEmbeddingJson,
@@ -79,7 +81,8 @@ export function EmbeddingPanel() {
     [main?.labels, classes.length, main],
   );
 
-  if (!model || !dataset) return <Waiting otherwise="The embedding needs the model and the bundled data." />;
+  if (!model) return <Waiting otherwise="The embedding needs a model." />;
+  if (!dataset) return <NeedsBundledData what="The embedding" />;
   const maxPoints = dataset.splits.test.count;
   const { settings, errors } = parseEmbeddingForm(form, maxPoints);
   const blocks = model.manifest.blocks.map((b) => b.name);
@@ -193,32 +196,55 @@ export function EmbeddingPanel() {
           )}
         </div>
         <div className="row">
-          <button
-            type="button"
-            disabled={busy || !settings}
+          <ActionButton
+            reason={
+              busy
+                ? 'Another job is running: wait for it, or stop it.'
+                : !settings
+                  ? 'Fix the settings marked above.'
+                  : null
+            }
             onClick={() => settings && void runEmbedding({ ...settings, compare: compareSpec })}
           >
             {runName}
-          </button>
-          <button type="button" aria-label="Stop embedding" disabled={!running} onClick={stopEmbedding}>
+          </ActionButton>
+          <ActionButton
+            label="Stop embedding"
+            reason={running ? null : 'Nothing to stop: no embedding is running.'}
+            quiet
+            onClick={stopEmbedding}
+          >
             Stop
-          </button>
-          <button
-            type="button"
-            aria-label="Resume embedding"
-            disabled={busy || !resumable}
+          </ActionButton>
+          <ActionButton
+            label="Resume embedding"
+            reason={
+              busy
+                ? 'Another job is running.'
+                : !resumable
+                  ? 'Nothing to resume: no embedding was stopped.'
+                  : null
+            }
+            quiet
             onClick={() => void resumeEmbedding()}
           >
             Resume
-          </button>
+          </ActionButton>
           {compareOn && (
-            <button
-              type="button"
-              disabled={!canRunComparison}
+            <ActionButton
+              reason={
+                canRunComparison
+                  ? null
+                  : !compareValid
+                    ? 'Fix the compare timestep.'
+                    : busy
+                      ? 'Another job is running.'
+                      : 'Run the main embedding first: the comparison uses its settings.'
+              }
               onClick={() => compareSpec && void runComparison(compareSpec)}
             >
               Run comparison
-            </button>
+            </ActionButton>
           )}
         </div>
       </div>
@@ -252,14 +278,22 @@ export function EmbeddingPanel() {
                 chart={() => mainPlot.current?.exportSvg()}
                 file={`embedding_${main.method}_${main.blocks.join('+')}_t${main.t}`}
                 label="Save"
-                disabled={!main.coords}
+                disabled={main.coords ? null : 'No layout yet.'}
               />
-              <button type="button" disabled={!main.coords} onClick={() => downloadEmbeddingCsv('main')}>
+              <ActionButton
+                reason={main.coords ? null : 'No layout yet.'}
+                quiet
+                onClick={() => downloadEmbeddingCsv('main')}
+              >
                 Save CSV
-              </button>
-              <button type="button" disabled={!main.coords} onClick={() => downloadEmbeddingJson('main')}>
+              </ActionButton>
+              <ActionButton
+                reason={main.coords ? null : 'No layout yet.'}
+                quiet
+                onClick={() => downloadEmbeddingJson('main')}
+              >
                 Save JSON (with provenance)
-              </button>
+              </ActionButton>
             </div>
             {selectedIds.length > 0 && (
               <SelectionStrip

@@ -1,6 +1,7 @@
 import { useId, useState } from 'react';
-import { bundledDataFor, useStore } from '../../state/store';
+import { bundledDataFor, offersBundledData, useStore } from '../../state/store';
 import type { PoolingId } from '../../state/view';
+import { ActionButton } from '../../ui/ActionButton';
 import { NumberField } from '../../ui/NumberField';
 import { downloadFeatureSet, extractFeatureSet, POOLINGS } from './commands';
 
@@ -12,6 +13,7 @@ export function ExtractControls() {
   const set = useStore((s) => s.featureSet);
   const running = useStore((s) => Boolean(s.jobs.extract));
   const ready = useStore((s) => Boolean(s.model && bundledDataFor(s)));
+  const offered = useStore(offersBundledData);
   const [source, setSource] = useState<'selected' | 'test'>('test');
   const [count, setCount] = useState(1000);
   const [batch, setBatch] = useState(32);
@@ -47,9 +49,20 @@ export function ExtractControls() {
           <option value="selected">Selected images ({selected.length})</option>
         </select>
         {source === 'test' && <NumberField label="N" min={1} max={10000} value={count} onChange={setCount} />}
-        <button type="button" onClick={start} disabled={!ready || running}>
+        <ActionButton
+          onClick={start}
+          reason={
+            running
+              ? 'An extraction is running: Stop it in the progress bar.'
+              : ready
+                ? null
+                : offered
+                  ? 'This model is not fed the bundled images: tick “Use the bundled …” in Images.'
+                  : 'Waiting for the model and the bundled images.'
+          }
+        >
           Extract features
-        </button>
+        </ActionButton>
       </div>
       {set && (
         <div className="row" aria-live="polite">
@@ -59,19 +72,27 @@ export function ExtractControls() {
             {set.spec.blocks.map((b) => `${b} (${set.dims[b] ?? '…'} dims)`).join(', ')} · t = {set.spec.t}
             {set.status === 'stopped' && ` · kept ${set.filledCount}`}
           </span>
-          <button
-            type="button"
+          <ActionButton
             onClick={() => downloadFeatureSet('features')}
-            disabled={set.filledCount === 0}
+            reason={set.filledCount === 0 ? 'No image is extracted yet.' : null}
+            quiet
           >
             Download features (.npy)
-          </button>
-          <button type="button" onClick={() => downloadFeatureSet('labels')} disabled={set.filledCount === 0}>
+          </ActionButton>
+          <ActionButton
+            onClick={() => downloadFeatureSet('labels')}
+            reason={set.filledCount === 0 ? 'No image is extracted yet.' : null}
+            quiet
+          >
             Download labels (.npy)
-          </button>
-          <button type="button" onClick={() => downloadFeatureSet('json')} disabled={set.filledCount === 0}>
+          </ActionButton>
+          <ActionButton
+            onClick={() => downloadFeatureSet('json')}
+            reason={set.filledCount === 0 ? 'No image is extracted yet.' : null}
+            quiet
+          >
             Download features with ids (JSON)
-          </button>
+          </ActionButton>
         </div>
       )}
     </fieldset>

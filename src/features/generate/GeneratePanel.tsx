@@ -1,4 +1,5 @@
 import { useId, useMemo, useState } from 'react';
+import { samplingLabelProblem } from '../../core/conditioning/extra-feeds';
 import { modelInputToHwc8 } from '../../core/image/convert';
 import {
   DEFAULT_SAMPLER_OPTIONS,
@@ -7,6 +8,7 @@ import {
   samplerProblems,
 } from '../../core/sampler/options';
 import { maxT, useStore } from '../../state/store';
+import { ActionButton } from '../../ui/ActionButton';
 import { NumberField } from '../../ui/NumberField';
 import { PixelCanvas } from '../../ui/PixelCanvas';
 import { describeOutOfRange } from '../../ui/value-range';
@@ -66,13 +68,17 @@ export function GeneratePanel() {
         />
         <NumberField label="Number of images" min={1} max={64} value={count} onChange={setCount} />
         <NumberField label="Sample seed" min={0} max={2 ** 31} value={seed} onChange={setSeed} />
-        <button
-          type="button"
+        <ActionButton
           onClick={() => void generateSamples({ count, seed, options })}
-          disabled={running || problems.length > 0}
+          reason={
+            running
+              ? 'Sampling is running (Stop it in the progress bar).'
+              : (samplingLabelProblem(model.manifest.extraInputs, 'under Model…') ??
+                (problems.length > 0 ? 'Correct the sampler settings marked below.' : null))
+          }
         >
           Generate
-        </button>
+        </ActionButton>
       </div>
       <SamplerSettings
         options={options}

@@ -2,6 +2,7 @@ import { type CSSProperties, useEffect, useId, useMemo, useState } from 'react';
 import { showBundledImages } from '../../app/bundled-data';
 import { bundledPixels, missingParts } from '../../data/bundled';
 import { bundledDataFor, offersBundledData, useStore } from '../../state/store';
+import { ActionButton } from '../../ui/ActionButton';
 import { PixelCanvas } from '../../ui/PixelCanvas';
 import { AddImages } from './AddImages';
 import { bundledChoiceLabel } from './bundled-choice';
@@ -104,25 +105,25 @@ export function ImagesPanel() {
         <span className="muted">
           {rows.length} test images · {selected.length} selected
         </span>
-        <button
-          type="button"
-          disabled={page === 0}
+        <ActionButton
+          reason={page === 0 ? 'This is the first page.' : null}
+          quiet
           onClick={() => setPage(page - 1)}
-          aria-label="Previous page of images"
+          label="Previous page of images"
         >
           ‹
-        </button>
+        </ActionButton>
         <span>
           {page + 1}/{pages}
         </span>
-        <button
-          type="button"
-          disabled={page >= pages - 1}
+        <ActionButton
+          reason={page >= pages - 1 ? 'This is the last page.' : null}
+          quiet
           onClick={() => setPage(page + 1)}
-          aria-label="Next page of images"
+          label="Next page of images"
         >
           ›
-        </button>
+        </ActionButton>
       </div>
       <ul className="gallery" aria-label="Bundled images" aria-busy={waiting}>
         {shownIds.map((id) => {

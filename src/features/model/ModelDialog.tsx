@@ -1,13 +1,22 @@
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { toBlock } from '../../core/manifest/block';
-import type { ManifestSchedule, PredictionType, PredictionVariance } from '../../core/manifest/types';
+import type {
+  ManifestExtraInput,
+  ManifestSchedule,
+  PredictionType,
+  PredictionVariance,
+} from '../../core/manifest/types';
 import { formatBytes, WASM_HEAP_BYTES } from '../../core/onnx/memory';
 import { presetSchedule, SCHEDULE_PRESETS, type SchedulePresetId, scheduleSteps } from '../../core/schedule';
+import { EDM_SIGMA_DATA, type TimestepConvention } from '../../core/timestep/convention';
 import { useStore } from '../../state/store';
+import { ActionButton } from '../../ui/ActionButton';
 import type { BlockCandidate, ModelInfo } from '../../worker/jobs';
 import { CandidateGraph } from './CandidateGraph';
 import { findCandidateBlocks, reconfigureModel, saveManifest, saveRewrittenOnnx } from './commands';
+import { ExtraInputsFields } from './ExtraInputs';
 import { editManifest } from './edit-manifest';
+import { ConventionChooser, DenoisingCheckView } from './TimestepConvention';
 
 const PREDICTIONS: { id: PredictionType; label: string }[] = [
   { id: 'epsilon', label: 'ε (noise)' },
@@ -72,10 +81,28 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
   const [prediction, setPrediction] = useState<PredictionType>(manifest.prediction.type);
   const [variance, setVariance] = useState<PredictionVariance | undefined>(manifest.prediction.variance);
   const [view, setView] = useState<(typeof VIEWS)[number]['id']>('table');
-  const [extraValues, setExtraValues] = useState<Record<string, number>>(() =>
-    Object.fromEntries((manifest.extraInputs ?? []).map((e) => [e.name, e.value])),
-  );
-  const ids = { schedule: useId(), steps: useId(), prediction: useId(), variance: useId(), view: useId() };
+  const [convention, setConvention] = useState<TimestepConvention>(manifest.timestep.convention ?? 'index');
+  const [sigmaData, setSigmaData] = useState(manifest.timestep.sigmaData ?? EDM_SIGMA_DATA);
+  const [extras, setExtras] = useState<ManifestExtraInput[]>(() => [...(manifest.extraInputs ?? [])]);
+  /** .npy files picked for inputs, sent with Apply (the worker reads them). */
+  const [inputFiles, setInputFiles] = useState<Record<string, File>>({});
+  const classNames = useStore((s) => s.model?.manifest.classes ?? s.dataset?.index.classes ?? []);
+  const ids = {
+    schedule: useId(),
+    steps: useId(),
+    prediction: useId(),
+    variance: useId(),
+    view: useId(),
+    applyWhy: useId(),
+    stepsWhy: useId(),
+  };
+  const applyReason = busy
+    ? 'Wait until the model is open and its jobs are done.'
+    : picked.size === 0
+      ? 'Pick at least one block.'
+      : picked.size > MAX_BLOCKS
+        ? `Pick at most ${MAX_BLOCKS} blocks (${picked.size} are picked).`
+        : null;
   const schedule: ManifestSchedule =
     scheduleChoice === 'manifest' ? manifest.schedule : presetSchedule(scheduleChoice, Math.max(1, steps));
   const edited = useMemo(
@@ -83,10 +110,30 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
       editManifest(
         manifest,
         candidates,
-        { blocks: [...picked], schedule, prediction, variance, extraValues },
+        {
+          blocks: [...picked],
+          schedule,
+          prediction,
+          variance,
+          extraValues: {},
+          extraInputs: extras,
+          convention,
+          sigmaData,
+        },
         discovery?.skips,
       ),
-    [manifest, candidates, picked, schedule, prediction, variance, extraValues, discovery?.skips],
+    [
+      manifest,
+      candidates,
+      picked,
+      schedule,
+      prediction,
+      variance,
+      extras,
+      convention,
+      sigmaData,
+      discovery?.skips,
+    ],
   );
   const rows: BlockCandidate[] = candidates.length ? candidates : manifest.blocks.map(asCandidate);
   const toggle = (name: string) =>
@@ -101,12 +148,18 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
       className="model-form"
       onSubmit={(e) => {
         e.preventDefault();
-        void reconfigureModel(edited).then((ok) => ok && onDone());
+        const files = Object.entries(inputFiles)
+          .filter(([name, f]) => edited.extraInputs?.some((e) => e.name === name && e.data?.file === f.name))
+          .map(([, f]) => ({ path: f.name, data: f }));
+        void reconfigureModel(edited, files).then((ok) => ok && onDone());
       }}
     >
       <p>
         <strong>{manifest.name}</strong> — {model.fileName}, {manifest.input.channels}×{manifest.input.height}
         ×{manifest.input.width} input, timestep {manifest.timestep.dtype}
+        {manifest.timestep.rank !== undefined && manifest.timestep.rank !== 1
+          ? ` shaped [${manifest.timestep.rank === 0 ? '' : ['N', ...Array(manifest.timestep.rank - 1).fill(1)].join(', ')}]`
+          : ''}
         {model.origin === 'discovered'
           ? '; blocks found in the graph (no manifest)'
           : '; opened with its manifest'}
@@ -127,9 +180,12 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
         </legend>
         {!discovery && (
           <p>
-            <button type="button" disabled={busy} onClick={() => void findCandidateBlocks()}>
+            <ActionButton
+              reason={busy ? 'Wait until the model is open.' : null}
+              onClick={() => void findCandidateBlocks()}
+            >
               Find candidate blocks in the graph
-            </button>{' '}
+            </ActionButton>{' '}
             <span className="muted">lists every tensor of the graph that could be a block (one dry run)</span>
           </p>
         )}
@@ -196,12 +252,20 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
           step={1}
           value={steps}
           disabled={scheduleChoice === 'manifest'}
+          aria-describedby={scheduleChoice === 'manifest' ? ids.stepsWhy : undefined}
           onChange={(e) => setSteps(Math.round(Number(e.target.value)))}
         />
+        {scheduleChoice === 'manifest' && (
+          <span id={ids.stepsWhy} className="muted span-all">
+            T comes with the manifest’s schedule; choose a preset to set it.
+          </span>
+        )}
         <label htmlFor={ids.prediction}>The network predicts</label>
         <select
           id={ids.prediction}
-          value={prediction}
+          value={convention === 'sigma' ? 'sample' : prediction}
+          disabled={convention === 'sigma'}
+          aria-describedby={convention === 'sigma' ? `${ids.prediction}-why` : undefined}
           onChange={(e) => setPrediction(e.target.value as PredictionType)}
         >
           {PREDICTIONS.map((p) => (
@@ -210,6 +274,11 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
             </option>
           ))}
         </select>
+        {convention === 'sigma' && (
+          <span id={`${ids.prediction}-why`} className="muted span-all">
+            Under σ, EDM’s c_skip·x + c_out·F is the clean image: the output is read as x₀.
+          </span>
+        )}
         {variance && (
           <>
             <label htmlFor={ids.variance}>Last C channels (learned variance)</label>
@@ -227,34 +296,59 @@ function ModelForm({ model, busy, onDone }: { model: ModelInfo; busy: boolean; o
           </>
         )}
       </fieldset>
-      {(manifest.extraInputs ?? []).length > 0 && (
-        <fieldset className="form-grid">
-          <legend>Extra inputs (a constant fed on every run)</legend>
-          {(manifest.extraInputs ?? []).map((e) => (
-            <ExtraInputField
-              key={e.name}
-              label={`${e.name} (${e.dtype}, [${e.batched ? 'N, ' : ''}${e.shape.join(', ')}])`}
-              integer={e.dtype !== 'float32'}
-              value={extraValues[e.name] ?? e.value}
-              onChange={(v) => setExtraValues((x) => ({ ...x, [e.name]: v }))}
-            />
-          ))}
-        </fieldset>
+      <fieldset>
+        <legend>Timestep</legend>
+        <ConventionChooser
+          model={model}
+          value={{ convention, sigmaData }}
+          onChange={(v) => {
+            setConvention(v.convention);
+            setSigmaData(v.sigmaData);
+          }}
+        />
+        <DenoisingCheckView
+          model={model}
+          current={convention}
+          onUse={(c, type) => {
+            setConvention(c);
+            if (c !== 'sigma') setPrediction(type);
+          }}
+        />
+      </fieldset>
+      {extras.length > 0 && (
+        <ExtraInputsFields
+          extras={extras}
+          classNames={classNames}
+          onChange={(entry, file) => {
+            setExtras((list) => list.map((e) => (e.name === entry.name ? entry : e)));
+            if (file) setInputFiles((f) => ({ ...f, [entry.name]: file }));
+          }}
+        />
       )}
       <div className="row">
-        <button type="submit" disabled={busy || picked.size === 0 || picked.size > MAX_BLOCKS}>
+        <button
+          type="submit"
+          disabled={applyReason !== null}
+          aria-describedby={applyReason ? ids.applyWhy : undefined}
+        >
           Apply
         </button>
         <button type="button" onClick={() => saveManifest(edited, model.fileName)}>
           Save manifest
         </button>
-        <button type="button" disabled={busy} onClick={() => void saveRewrittenOnnx()}>
+        <ActionButton
+          reason={busy ? 'Wait until the model is open.' : null}
+          quiet
+          onClick={() => void saveRewrittenOnnx()}
+        >
           Save ONNX with block outputs
-        </button>
-        {picked.size === 0 && <span className="error-text">Pick at least one block.</span>}
-        {picked.size > MAX_BLOCKS && (
-          <span className="error-text">
-            Pick at most {MAX_BLOCKS} blocks ({picked.size} are picked).
+        </ActionButton>
+        {applyReason && (
+          <span
+            id={ids.applyWhy}
+            className={picked.size === 0 || picked.size > MAX_BLOCKS ? 'error-text' : 'disabled-reason'}
+          >
+            {applyReason}
           </span>
         )}
       </div>
@@ -313,35 +407,6 @@ function BlockTable({
         </tbody>
       </table>
     </div>
-  );
-}
-
-function ExtraInputField({
-  label,
-  integer,
-  value,
-  onChange,
-}: {
-  label: string;
-  integer: boolean;
-  value: number;
-  onChange: (value: number) => void;
-}) {
-  const id = useId();
-  return (
-    <>
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        type="number"
-        step={integer ? 1 : 'any'}
-        value={value}
-        onChange={(e) => {
-          const v = Number(e.target.value);
-          if (Number.isFinite(v)) onChange(integer ? Math.round(v) : v);
-        }}
-      />
-    </>
   );
 }
 

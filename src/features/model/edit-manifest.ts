@@ -8,10 +8,12 @@ import { toBlock } from '../../core/manifest/block';
 import type {
   Manifest,
   ManifestBlock,
+  ManifestExtraInput,
   ManifestSchedule,
   ManifestSkip,
   PredictionType,
   PredictionVariance,
+  TimestepConvention,
 } from '../../core/manifest/types';
 import { skipsBetween } from '../../core/onnx/discover';
 import type { BlockCandidate, BlockSkip } from '../../worker/jobs';
@@ -28,6 +30,11 @@ export interface ModelEdits {
   variance?: PredictionVariance;
   /** Value fed to each extra input, by input name. */
   extraValues: Readonly<Record<string, number>>;
+  /** Edited extra inputs (class feeds, embeddings), replacing the manifest's entries of the same name. */
+  extraInputs?: readonly ManifestExtraInput[];
+  /** What the timestep input takes (stated explicitly once chosen here); σ_data for `sigma`. */
+  convention?: TimestepConvention;
+  sigmaData?: number;
 }
 
 /**
@@ -59,15 +66,26 @@ export function editManifest(
       skipEdges,
     ),
   );
-  const extraInputs = manifest.extraInputs?.map((e) =>
-    e.name in edits.extraValues ? { ...e, value: edits.extraValues[e.name] } : e,
-  );
+  const replaced = new Map((edits.extraInputs ?? []).map((e) => [e.name, e]));
+  const extraInputs = manifest.extraInputs?.map((original) => {
+    const e = replaced.get(original.name) ?? original;
+    return e.name in edits.extraValues ? { ...e, value: edits.extraValues[e.name] } : e;
+  });
+  const { sigmaData: _, ...timestep } = manifest.timestep;
+  const convention = edits.convention ?? manifest.timestep.convention;
+  const sigmaData = edits.sigmaData ?? manifest.timestep.sigmaData;
   return {
     ...manifest,
     schedule: edits.schedule,
+    timestep: {
+      ...timestep,
+      ...(convention !== undefined && { convention }),
+      ...(convention === 'sigma' && sigmaData !== undefined && { sigmaData }),
+    },
     prediction: {
       ...manifest.prediction,
-      type: edits.prediction,
+      // EDM's preconditioned output is x̂_0 (core/timestep/convention.ts).
+      type: convention === 'sigma' ? 'sample' : edits.prediction,
       ...(edits.variance && manifest.prediction.variance && { variance: edits.variance }),
     },
     blocks,

@@ -5,9 +5,12 @@ import { GRID_SIZES, type GridSize } from '../../core/pooling';
 import { describePooling } from '../../pipeline/feature-spec';
 import { VALIDATION_FRACTION } from '../../pipeline/split';
 import { bundledDataFor, maxT, useShallow, useStore } from '../../state/store';
+import { ActionButton } from '../../ui/ActionButton';
 import { NumberField } from '../../ui/NumberField';
 import { SaveChartButtons } from '../../ui/SaveChartButtons';
 import { POOLINGS } from '../extraction/commands';
+import { NeedsBundledData } from '../images/NeedsBundledData';
+import { LabelLeak } from '../model/ExtraInputs';
 import { trainProbeWithBaselines } from '../results/baselines';
 import { probeFindingText } from '../results/selectors';
 import { parseTimesteps, probePooling, stopProbe } from './commands';
@@ -57,10 +60,20 @@ export function ProbePanel() {
   if (neural && epochs !== null) neural.training.maxEpochs = epochs;
   const pooling = probePooling(neural, POOLINGS[view.pooling].pooling, grid);
   const uploadClasses = new Set(labelled.map((u) => u.className));
+  const trainReason = busy
+    ? 'A probe or an extraction is running: wait for it, or press Stop.'
+    : !timesteps
+      ? `Fix the probe timesteps: whole numbers from 0 to ${maxT(model)}.`
+      : source === 'bundled' && !dataset
+        ? 'The bundled images are not fed to this model: see the note above.'
+        : source === 'uploads' && uploadClasses.size < 2
+          ? `Add labelled images of at least 2 classes in Images (${uploadClasses.size === 1 ? 'one class' : 'none'} so far).`
+          : null;
 
   return (
     <div className="probe analysis">
       <div className="analysis-controls">
+        <LabelLeak />
         <p className="muted">
           Blocks: <strong>{view.blocks.join(' + ')}</strong> (
           {view.blocks.length > 1 ? 'concatenated' : 'one block'}) · pooling:{' '}
@@ -150,10 +163,10 @@ export function ProbePanel() {
             ? `Features at t = ${timesteps.join(', ')}${timesteps.length > 1 ? ', concatenated' : ''}.`
             : `Timesteps must be whole numbers from 0 to ${maxT(model)}, separated by commas.`}
         </p>
+        {source === 'bundled' && !dataset && <NeedsBundledData what="The probe" uploads />}
         <div className="row">
-          <button
-            type="button"
-            disabled={busy || !timesteps || (source === 'bundled' && !dataset)}
+          <ActionButton
+            reason={trainReason}
             onClick={() =>
               timesteps &&
               void trainProbeWithBaselines({
@@ -172,10 +185,14 @@ export function ProbePanel() {
             }
           >
             {neural ? `Train ${HEADS[neural.kind].noun.replace(/^the /, '')}` : 'Train probe'}
-          </button>
-          <button type="button" disabled={!busy} onClick={stopProbe}>
+          </ActionButton>
+          <ActionButton
+            reason={busy ? null : 'Nothing to stop: no probe is running.'}
+            quiet
+            onClick={stopProbe}
+          >
             Stop
-          </button>
+          </ActionButton>
         </div>
         {run?.problems.length ? (
           <div role="alert" className="notice notice-error">

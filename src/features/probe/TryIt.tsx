@@ -1,4 +1,5 @@
 import { inputReady, useStore } from '../../state/store';
+import { ActionButton } from '../../ui/ActionButton';
 import { classifySelected, type ProbeRun } from './commands';
 
 /** "Try it": the trained probe's class probabilities for the selected image (bundled or your own). */
@@ -18,9 +19,20 @@ export function TryIt({ run }: { run: ProbeRun }) {
       <p className="muted">
         Select any image (bundled, or add your own above), then classify it with this probe.
       </p>
-      <button type="button" disabled={!ready || busy} onClick={() => void classifySelected()}>
+      <ActionButton
+        reason={
+          busy
+            ? 'Classifying, or an extraction is running.'
+            : !selected
+              ? 'Select an image first.'
+              : !ready
+                ? 'The selected image is not ready for this model: a bundled image it is not fed, or one of yours still being converted.'
+                : null
+        }
+        onClick={() => void classifySelected()}
+      >
         Classify the selected image
-      </button>
+      </ActionButton>
       {result && (
         <table className="proba" aria-label={`Class probabilities for ${name}`}>
           <tbody>

@@ -10,7 +10,7 @@ import { isDiffProbeError } from '../../core/errors';
 import { blockMaps } from '../../core/heads/layout';
 import { ATTENTION_POOLING, type NeuralHead } from '../../core/heads/spec';
 import type { GridSize, Pooling } from '../../core/pooling';
-import { modelInputFor } from '../../data/model-input';
+import { classLabelsFor, modelInputFor } from '../../data/model-input';
 import type { FeatureSpec } from '../../pipeline/feature-spec';
 import { dataSpec } from '../../pipeline/feature-spec';
 import { extractConcatenated as extractWith } from '../../pipeline/features';
@@ -94,6 +94,12 @@ export function workerRuntime(
   };
 }
 
+/** The class of each of `ids` (for a class input fed each image's own label), as of now. */
+export function imageLabels(ids: readonly string[]): Int32Array | undefined {
+  const s = getState();
+  return classLabelsFor(ids, bundledDataFor(s), s.uploads, s.model?.manifest.classes);
+}
+
 /** The pooling a view's pooling id stands for. */
 export function poolingOf(id: PoolingId): Pooling {
   return POOLINGS[id].pooling;
@@ -134,7 +140,14 @@ export async function extractConcatenated(
     pooling: poolingOf(features?.pooling ?? view.pooling),
   };
   try {
-    return await extractWith(workerRuntime(label, run), spec, ids.length, () => input(ids), label);
+    return await extractWith(
+      workerRuntime(label, run),
+      spec,
+      ids.length,
+      () => input(ids),
+      label,
+      imageLabels(ids),
+    );
   } catch (error) {
     if (!isDiffProbeError(error, 'cancelled')) notifyError(error);
     return null;
@@ -231,6 +244,7 @@ async function trainProbeRun(settings: ProbeSettings, run: AbortSignal): Promise
         maxIter: settings.maxIter,
         head: settings.head ?? null,
         maps: model ? blockMaps(model.manifest) : undefined,
+        classLabels: imageLabels,
         origin: model ? webOrigin(model, getState().env?.webgpu.adapter ?? null) : undefined,
       },
       input,
@@ -263,6 +277,7 @@ export async function classifySelected(): Promise<void> {
       workerRuntime('Try it', undefined, { applyProbe: 'probe-try', applyHead: 'probe-try' }),
       probe,
       input([id]),
+      imageLabels([id])?.[0],
     );
     if (getState().probe === probe) setProbeTry({ id, proba: Array.from(proba) });
   } catch (error) {

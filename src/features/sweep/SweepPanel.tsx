@@ -4,9 +4,12 @@ import { Waiting } from '../../app/Waiting';
 import { defaultHead, HEADS, type HeadKind } from '../../core/heads/spec';
 import { VALIDATION_FRACTION } from '../../pipeline/split';
 import { bundledDataFor, maxT, useStore } from '../../state/store';
+import { ActionButton } from '../../ui/ActionButton';
 import { DataTable } from '../../ui/DataTable';
 import { NumberField } from '../../ui/NumberField';
 import { SaveChartButtons } from '../../ui/SaveChartButtons';
+import { NeedsBundledData } from '../images/NeedsBundledData';
+import { LabelLeak } from '../model/ExtraInputs';
 import { parseTimesteps } from '../probe/commands';
 import { HeadSelect } from '../probe/HeadSelect';
 import { runSweepWithBaselines } from '../results/baselines';
@@ -35,7 +38,8 @@ export function SweepPanel() {
   const heatmap = useRef<SVGSVGElement>(null);
   const lines = useRef<SVGSVGElement>(null);
   const ids = { which: useId(), t: useId(), train: useId(), test: useId() };
-  if (!model || !dataset) return <Waiting otherwise="The sweep needs the model and the bundled data." />;
+  if (!model) return <Waiting otherwise="The sweep needs a model." />;
+  if (!dataset) return <NeedsBundledData what="The sweep" />;
   const timesteps = parseTimesteps(tText, maxT(model));
   const blocks =
     which === 'all'
@@ -51,6 +55,7 @@ export function SweepPanel() {
   return (
     <div className="sweep analysis">
       <div className="analysis-controls">
+        <LabelLeak />
         <div className="form-grid">
           <label htmlFor={ids.which}>Sweep blocks</label>
           <select
@@ -91,9 +96,16 @@ export function SweepPanel() {
           </p>
         )}
         <div className="row">
-          <button
-            type="button"
-            disabled={busy || !timesteps || !blocks.length}
+          <ActionButton
+            reason={
+              busy
+                ? 'Another job is running: wait for it, or stop it.'
+                : !timesteps
+                  ? `Fix the sweep timesteps: whole numbers from 0 to ${maxT(model)}.`
+                  : !blocks.length
+                    ? 'No block is selected: pick blocks in the U-Net drawing, or sweep all blocks.'
+                    : null
+            }
             onClick={() =>
               timesteps &&
               void runSweepWithBaselines({
@@ -112,10 +124,14 @@ export function SweepPanel() {
             }
           >
             Run sweep
-          </button>
-          <button type="button" disabled={!job} onClick={() => job?.cancel()}>
+          </ActionButton>
+          <ActionButton
+            reason={job ? null : 'Nothing to stop: no sweep is running.'}
+            quiet
+            onClick={() => job?.cancel()}
+          >
             Stop sweep
-          </button>
+          </ActionButton>
           <span className="muted">
             {blocks.length} × {timesteps?.length ?? 0}{' '}
             {headKind === 'linear' ? 'probes' : `${HEADS[headKind].noun.replace(/^the /, '')}s`} on {nTrain} +{' '}

@@ -17,7 +17,7 @@ import { runSweep as runSweepPipeline } from '../../pipeline/sweep-run';
 import { bundledDataFor, getState } from '../../state/store';
 import { downloadBytes } from '../../ui/download';
 import { POOLINGS } from '../extraction/commands';
-import { probePooling } from '../probe/commands';
+import { imageLabels, probePooling } from '../probe/commands';
 import { gridToCsv, gridToJson, type SweepGrid } from './sweep-grid';
 
 export interface SweepSettings {
@@ -95,6 +95,7 @@ async function sweepRun(settings: SweepSettings, run: AbortSignal): Promise<void
             maxIter: settings.maxIter,
             head: settings.head ?? null,
             maps: blockMaps(model.manifest),
+            classLabels: imageLabels,
             linearPooling:
               viewPooling.kind === 'grid' || viewPooling.kind === 'raw' ? { kind: 'avg' } : viewPooling,
             origin: webOrigin(model, s.env?.webgpu.adapter ?? null),

@@ -1,5 +1,8 @@
 import { useId } from 'react';
-import { maxT, useStore } from '../../state/store';
+import { describeExtraFeed } from '../../core/conditioning/extra-feeds';
+import type { Manifest } from '../../core/manifest/types';
+import { describeFeed } from '../../core/timestep/convention';
+import { alphasCumprodOf, maxT, useStore } from '../../state/store';
 import { NumberField } from '../../ui/NumberField';
 
 /** Timestep slider + number field, and the noise seed with "New noise". */
@@ -28,6 +31,27 @@ export function TimestepControls() {
       <button type="button" onClick={() => setSeed((seed + 1) >>> 0)}>
         New noise
       </button>
+      {model && <FedLine manifest={model.manifest} t={t} />}
     </div>
+  );
+}
+
+/** What the network is fed for this t under the model's timestep convention. */
+function FedLine({ manifest, t }: { manifest: Manifest; t: number }) {
+  const abar = alphasCumprodOf(manifest);
+  if (t >= abar.length) return null;
+  const { convention = 'index', dtype, sigmaData } = manifest.timestep;
+  const extras = manifest.extraInputs ?? [];
+  return (
+    <>
+      <p className="muted fed-as" data-testid="fed-as">
+        {describeFeed(convention, t, abar.length, abar[t], dtype, sigmaData)}
+      </p>
+      {extras.length > 0 && (
+        <p className="muted fed-as" data-testid="conditioning">
+          Also fed: {extras.map((e) => describeExtraFeed(e, manifest.classes)).join('; ')}.
+        </p>
+      )}
+    </>
   );
 }

@@ -1,5 +1,6 @@
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { subscribe, useStore } from '../../state/store';
+import { ActionButton } from '../../ui/ActionButton';
 import { endTour, nextStep, previousStep } from './commands';
 import { TOUR_STEPS } from './steps';
 
@@ -108,9 +109,9 @@ export function TourCard() {
           </p>
         )}
         <div className="tour-nav">
-          <button type="button" onClick={previousStep} disabled={index === 0}>
+          <ActionButton onClick={previousStep} reason={index === 0 ? 'This is the first step.' : null} quiet>
             ← Back
-          </button>
+          </ActionButton>
           <button type="button" onClick={nextStep}>
             {last ? 'Finish' : 'Next →'}
           </button>

@@ -32,7 +32,7 @@ export async function timeRun(unet: UNetSession, count: number): Promise<number>
   // t = 0: the cost does not depend on t, and every model is finite there.
   const t = new Float32Array(count);
   const started = performance.now();
-  await unet.run(xt, count, t, ['eps']);
+  await unet.run(xt, count, t, ['eps'], { labels: new Int32Array(count) });
   return performance.now() - started;
 }
 

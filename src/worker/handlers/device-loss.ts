@@ -47,7 +47,16 @@ export function recoverOnWasm(model: LoadedModel, reason: string): Promise<void>
 
 async function moveToWasm(model: LoadedModel, reason: string): Promise<void> {
   const old = model.unet;
-  const opened = await openOnBestBackend('wasm', model.sessionBytes, old.manifest, 0, model.externalData);
+  const opened = await openOnBestBackend(
+    'wasm',
+    model.sessionBytes,
+    old.manifest,
+    0,
+    model.externalData,
+    [],
+    {},
+    old.constants,
+  );
   // The extraction sessions ran on the lost device too.
   await releaseBlockSessions(model);
   model.unet = opened.unet;

@@ -89,6 +89,12 @@ export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
       Object.values(chunk.features).map((f) => f.buffer as ArrayBuffer),
     );
 
+  const feedsLabels = (model.unet.manifest.extraInputs ?? []).some((e) => e.class?.feed === 'label');
+  if (params.labels && params.labels.length !== count)
+    throw new DiffProbeError(
+      'internal',
+      `extractFeatures got ${params.labels.length} labels for ${count} images`,
+    );
   const pool = poolingKey(params.pooling);
   const status = pool && params.cache !== false ? await featureCacheStatus() : null;
   const cache = status?.cache ?? null;
@@ -103,7 +109,8 @@ export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
     t: params.t,
     seed: params.seed,
     pooling: pool!,
-    image: hashes[row],
+    // Fed its own label, an image's features depend on the label too.
+    image: feedsLabels && params.labels ? `${hashes[row]}:y${params.labels[row]}` : hashes[row],
   });
   const hits = cache ? await cache.getMany(hashes.map((_, row) => keyOf(row))) : [];
   // A job whose features would take more than a quarter of the cache (a grid of every block of a
@@ -163,7 +170,13 @@ export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
         model.unet,
         x0,
         missRows.length,
-        { ...params, batchSize, blocks: computeBlocks, alphasCumprod: model.alphasCumprod },
+        {
+          ...params,
+          batchSize,
+          blocks: computeBlocks,
+          alphasCumprod: model.alphasCumprod,
+          labels: params.labels && Int32Array.from(missRows, (r) => params.labels![r]),
+        },
         async (batch) => {
           const rows = missRows.slice(batch.start, batch.start + batch.count);
           if (cache && writes) {

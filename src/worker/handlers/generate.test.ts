@@ -1,10 +1,15 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import { isDiffProbeError } from '../../core/errors';
 import type { PredictionType } from '../../core/manifest/types';
 import { predictionTarget } from '../../core/noise';
 import { DEFAULT_SAMPLER_OPTIONS, type SamplerOptions } from '../../core/sampler/options';
 import { scheduleFromManifest } from '../../core/schedule';
+import type { TimestepConvention } from '../../core/timestep/convention';
+import { nodeRuntime } from '../../engine/onnx-node';
 import type { UNetSession } from '../../engine/unet-session';
+import { openBare } from '../../testing/open-bare';
+import { fractionWrapped, sigmaWrapped } from '../../testing/timestep-wrappers';
 import type { JobContext } from '../context';
 import type { LoadedModel } from '../model-state';
 import { generate } from './generate';
@@ -95,6 +100,45 @@ describe('generate: DDIM and DDPM per prediction.type', () => {
       }
     },
   );
+});
+
+describe('generate under each timestep convention', () => {
+  const DEFAULT = new Uint8Array(readFileSync('public/models/fashion-mnist-ddpm/model.onnx'));
+  const runtime = nodeRuntime(1);
+
+  /** DDIM samples of `bytes` opened bare under `convention` (the app's path: discovery, UNetSession). */
+  async function sample(bytes: Uint8Array, convention: TimestepConvention): Promise<Float32Array> {
+    const unet = await openBare(runtime, bytes, convention);
+    try {
+      loaded = { unet, alphasCumprod: unet.alphasCumprod } as unknown as LoadedModel;
+      const result = await generate(
+        { count: 2, seed: 3, options: options({ method: 'ddim', steps: 8, eta: 0 }) },
+        context([]),
+      );
+      return result.images;
+    } finally {
+      await unet.release();
+    }
+  }
+
+  it('the same network taking t/T or EDM’s σ samples the same images as under index', async () => {
+    const plain = await sample(DEFAULT, 'index');
+    const frac = await sample(fractionWrapped(DEFAULT), 'fraction');
+    const abar = scheduleFromManifest(
+      JSON.parse(readFileSync('public/models/fashion-mnist-ddpm/manifest.json', 'utf8')).schedule,
+    ).alphasCumprod;
+    const edm = await sample(sigmaWrapped(DEFAULT, abar), 'sigma');
+    const maxDiff = (a: Float32Array) => a.reduce((m, v, i) => Math.max(m, Math.abs(v - plain[i])), 0);
+    console.log(
+      `samples vs index: fraction ${maxDiff(frac).toExponential(2)}, σ ${maxDiff(edm).toExponential(2)}`,
+    );
+    // Fed under the wrong convention the samples are far off: the comparison can fail.
+    const wrong = await sample(fractionWrapped(DEFAULT), 'index');
+    expect(maxDiff(wrong)).toBeGreaterThan(0.1);
+    expect(maxDiff(frac)).toBeLessThan(1e-4);
+    // σ: x̂_0 through c_skip/c_out, DDIM from x̂_0 instead of ε̂: float32 rounding (1.9e-6 measured).
+    expect(maxDiff(edm)).toBeLessThan(1e-4);
+  }, 120_000);
 });
 
 describe('generate: a learned-σ model', () => {

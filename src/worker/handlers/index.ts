@@ -3,6 +3,7 @@
 import { featureCache } from '../cache/shared';
 import type { Handlers } from '../dispatch';
 import { cka } from './cka';
+import { checkDenoising } from './denoising-check';
 import { embed, resumeEmbedding } from './embed';
 import { environment } from './environment';
 import { extractFeatures } from './extract';
@@ -24,6 +25,7 @@ export const handlers: Handlers = {
   extractFeatures,
   simulateFault,
   generate,
+  denoisingCheck: checkDenoising,
   trainProbe,
   applyProbe: (params) => applyProbe(params),
   trainHead: (params, ctx) => trainHead(params, ctx),

@@ -58,6 +58,7 @@ import { describeDecision, type Measurement, measure, rememberedDecision } from 
 import { watchDeviceLoss } from './device-loss';
 import { discoverInWorker, readGraph } from './discover-model';
 import { environment } from './environment';
+import { resolveInputData } from './input-data';
 import { checkModelSize, fetchBytes, readBlob } from './model-bytes';
 import { type ExternalData, openSession } from './open-session';
 
@@ -102,6 +103,7 @@ interface ReadModel {
   manifest: Manifest | null;
   bytes: Uint8Array;
   fileName: string;
+  /** The graph's external data files, and any .npy for an extra input (resolveInputData sorts them). */
   externalData: ExternalData;
   /** Known already (the loaded model's bytes again): its identity hash and the .onnx file's own. */
   hash?: string;
@@ -170,11 +172,14 @@ async function readSource(
   if (source.kind === 'current') {
     const current = currentModel();
     if (!current) throw new DiffProbeError('model-missing', 'no model is loaded yet');
+    const inputFiles: ExternalData = [];
+    for (const file of source.inputFiles ?? [])
+      inputFiles.push({ path: file.path, data: await readBlob(file.data, file.path, () => {}) });
     return {
       manifest: validateManifest(source.manifest),
       bytes: current.bytes,
       fileName: current.info.fileName,
-      externalData: current.externalData,
+      externalData: [...current.externalData, ...inputFiles],
       hash: current.info.hash,
       fileSha256: current.info.fileSha256,
       files: current.info.files,
@@ -237,6 +242,7 @@ export async function openOnBestBackend(
   externalData: ExternalData = [],
   webgpuUnsupported: readonly string[] = [],
   auto: { model?: string; decisions?: readonly AutoDecision[] } = {},
+  constants: Readonly<Record<string, Float32Array>> = {},
 ): Promise<{
   unet: Awaited<ReturnType<typeof openSession>>;
   backend: Backend;
@@ -256,7 +262,7 @@ export async function openOnBestBackend(
   /** The WebGPU session, or null with fallbackReason set; a broken model throws. */
   const tryWebGpu = async () => {
     try {
-      return await openSession(await webRuntime('webgpu'), bytes, manifest, externalData);
+      return await openSession(await webRuntime('webgpu'), bytes, manifest, externalData, constants);
     } catch (error) {
       // A model that is itself broken fails on WASM too; only backend trouble is worth a fallback.
       if (error instanceof DiffProbeError && error.code !== 'out-of-memory') throw error;
@@ -264,7 +270,8 @@ export async function openOnBestBackend(
       return null;
     }
   };
-  const openWasm = async () => openSession(await webRuntime('wasm'), bytes, manifest, externalData);
+  const openWasm = async () =>
+    openSession(await webRuntime('wasm'), bytes, manifest, externalData, constants);
   const result = (backend: Backend, session: NonNullable<typeof unet>) => ({
     unet: session,
     backend,
@@ -413,6 +420,15 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
   };
   const read = await readSource(params.source, ctx, checkGraph);
   at = lap('readMs', at);
+  // A .npy picked for an extra input is the manifest's, not the graph's: out of the external data
+  // (and of the model's hash; its own sha256 is in the manifest's numbers key).
+  const current = currentModel();
+  const inputs = await resolveInputData(
+    read.manifest,
+    read.externalData,
+    current ? { manifest: current.info.manifest, constants: current.unet.constants } : null,
+  );
+  read.externalData = inputs.rest;
   fileSha256 = read.fileSha256 ?? fileSha256 ?? (await sha256Hex(read.bytes));
   // Weights in external data are part of the model: the same graph with other weights is another
   // model for the cache and for every result.
@@ -485,6 +501,7 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
     read.externalData,
     webgpuUnsupported,
     { model: id, decisions: params.autoDecisions },
+    inputs.constants,
   );
   lap('sessionMs', at);
   const info: ModelInfo = {

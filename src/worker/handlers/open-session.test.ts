@@ -40,7 +40,7 @@ describe('openSession', () => {
     const { bytes, manifest } = await frozenModel();
     // A budget below two images' bytes: what the ImageNet-256 ADM's ~480 MB per image is to 512 MB.
     const budget = Math.floor(1.5 * outputBytesPerImage(manifest, ['eps']));
-    const unet = await openSession(runtime, bytes, manifest, [], budget);
+    const unet = await openSession(runtime, bytes, manifest, [], {}, budget);
     try {
       const { channels, height, width } = manifest.input;
       const out = await unet.run(new Float32Array(channels * height * width).fill(0.5), 1, [10], ['eps']);

@@ -21,6 +21,7 @@ export async function openSession(
   bytes: Uint8Array,
   manifest: Manifest,
   externalData: ExternalData = [],
+  constants: Readonly<Record<string, Float32Array>> = {},
   /** The bytes an extraction batch may take (pipeline/batch-size.ts); tests pass a small one. */
   outputBudget: number = WASM_OUTPUT_BUDGET,
 ): Promise<UNetSession> {
@@ -29,14 +30,16 @@ export async function openSession(
     bytes,
     manifest,
     externalData.length ? { externalData } : undefined,
+    constants,
   );
   const { channels, height, width } = manifest.input;
   const pixels = channels * height * width;
+  // Class inputs fed each image's label get class 0 here: these runs check shapes, not numbers.
   try {
-    await unet.run(new Float32Array(pixels), 1, [0], ['eps', ...unet.blockNames]);
+    await unet.run(new Float32Array(pixels), 1, [0], ['eps', ...unet.blockNames], { labels: [0] });
     if (extractionBatchSize(manifest, ['eps'], 2, outputBudget) < 2) return unet;
     try {
-      await unet.run(new Float32Array(2 * pixels), 2, [0, 0], ['eps']);
+      await unet.run(new Float32Array(2 * pixels), 2, [0, 0], ['eps'], { labels: [0, 0] });
     } catch (error) {
       if (error instanceof DiffProbeError && error.code !== 'model-mismatch') throw error;
       throw new DiffProbeError(

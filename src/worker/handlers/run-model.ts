@@ -65,7 +65,15 @@ export async function forward(params: ForwardParams, _ctx: JobContext): Promise<
   checkTimestep(model, params.t);
   const started = performance.now();
   const { xt, x0Pred, maps } = (await withRecovery(model, () =>
-    forwardOne(model.unet, params.x0, params.t, params.seed, params.blocks, model.alphasCumprod),
+    forwardOne(
+      model.unet,
+      params.x0,
+      params.t,
+      params.seed,
+      params.blocks,
+      model.alphasCumprod,
+      params.label,
+    ),
   ))!;
   const out: ForwardResult['maps'] = {};
   for (const block of params.blocks) {
