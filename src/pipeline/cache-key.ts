@@ -16,6 +16,15 @@ export function poolingKey(p: Pooling): string | null {
 }
 
 /**
+ * The cache key's backend part: 'wasm' (and the CLI's CPU), or 'webgpu:<adapter>'. A GPU kernel
+ * may compute other numbers than the CPU's (a faulty one, wholly other numbers), so features
+ * computed on one are not served to another.
+ */
+export function backendKey(backend: 'wasm' | 'webgpu', adapter?: string | null): string {
+  return backend === 'webgpu' ? `webgpu:${adapter ?? 'unknown adapter'}` : 'wasm';
+}
+
+/**
  * 64-bit content hashes (hex) of `count` images of `pixels` floats. SHA-256, truncated: a 32-bit
  * hash would collide with a few percent probability across 20k images.
  */

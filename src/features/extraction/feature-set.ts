@@ -13,6 +13,8 @@ export interface FeatureSet {
   dims: Record<string, number>;
   filled: Uint8Array;
   filledCount: number;
+  /** What computed the rows (pipeline/cache-key.ts backendKey), in the order first seen. */
+  backends: string[];
   status: 'running' | 'done' | 'stopped' | 'failed';
 }
 
@@ -25,6 +27,7 @@ export function createFeatureSet(spec: FeatureSet['spec'], labels: Int32Array): 
     dims: {},
     filled: new Uint8Array(count),
     filledCount: 0,
+    backends: [],
     status: 'running',
   };
 }
@@ -43,6 +46,7 @@ export function addChunk(set: FeatureSet, chunk: FeatureChunk): FeatureSet {
     if (!set.filled[row]) set.filledCount++;
     set.filled[row] = 1;
   }
+  if (chunk.backend && !set.backends.includes(chunk.backend)) set.backends.push(chunk.backend);
   return set;
 }
 

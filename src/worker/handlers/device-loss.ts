@@ -39,7 +39,13 @@ async function moveToWasm(model: LoadedModel, reason: string): Promise<void> {
   // The extraction sessions ran on the lost device too.
   await releaseBlockSessions(model);
   model.unet = opened.unet;
-  model.info = { ...model.info, backend: 'wasm', threads: opened.threads, fallbackReason: reason };
+  model.info = {
+    ...model.info,
+    backend: 'wasm',
+    adapter: null,
+    threads: opened.threads,
+    fallbackReason: reason,
+  };
   post({ kind: 'event', id: 0, event: { type: 'backend-changed', backend: 'wasm', reason } });
   // Free what the WebGPU session still holds (its weights, buffers, the JS side of the graph).
   // On a lost device release() may throw or reject; the model already runs on WASM either way.

@@ -158,6 +158,8 @@ export async function openOnBestBackend(
   backendReason: string | null;
   /** What 'auto' measured now (null when it did not measure). */
   autoDecision: AutoDecision | null;
+  /** The WebGPU adapter the session runs on (null on WASM). */
+  adapter: string | null;
 }> {
   const env = await environment();
   const threads = configureWasm(env.crossOriginIsolated, env.hardwareConcurrency, wasmThreads);
@@ -165,13 +167,15 @@ export async function openOnBestBackend(
   let backendReason: string | null = null;
   let autoDecision: AutoDecision | null = null;
   let unet: Awaited<ReturnType<typeof openSession>> | null = null;
-  /** The WebGPU session, or null with fallbackReason set; a broken model throws. */
+  /**
+   * The WebGPU session, or null with fallbackReason set. Any failure falls back: a model that is
+   * itself broken fails on WASM too and is refused there, with WASM's own message; one that only
+   * WebGPU cannot build (a kernel, a shader, a buffer limit) still opens.
+   */
   const tryWebGpu = async () => {
     try {
       return await openSession(await webRuntime('webgpu'), bytes, manifest, externalData);
     } catch (error) {
-      // A model that is itself broken fails on WASM too; only backend trouble is worth a fallback.
-      if (error instanceof DiffProbeError && error.code !== 'out-of-memory') throw error;
       fallbackReason = `WebGPU failed: ${error instanceof Error ? error.message : String(error)}`;
       return null;
     }
@@ -184,6 +188,7 @@ export async function openOnBestBackend(
     threads,
     backendReason,
     autoDecision,
+    adapter: backend === 'webgpu' ? (env.webgpu.adapter ?? 'unknown adapter') : null,
   });
   if (choice !== 'wasm') {
     const adapter = env.webgpu.adapter ?? 'unknown adapter';
@@ -385,6 +390,7 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
             : 'discovered',
     discovery,
     backend: opened.backend,
+    adapter: opened.adapter,
     threads: opened.backend === 'wasm' ? opened.threads : 0,
     fallbackReason: opened.fallbackReason,
     backendReason: opened.backendReason,
