@@ -14,7 +14,7 @@ import { type LoadedModel, setCurrentModel } from './model-state';
 
 vi.mock('../engine/onnx-web', () => ({ webgpuDevice: async () => undefined }));
 vi.mock('./post', () => ({ post: () => {} }));
-vi.mock('./handlers/load-model', () => ({ openOnBestBackend: async () => ({}) }));
+vi.mock('./handlers/open-backend', () => ({ openOnBestBackend: async () => ({}) }));
 // The engine helper (a nested worker in the browser) is a second onnxruntime-node runtime here,
 // counting the sessions it creates; `helper.runtime = null` is a machine without one.
 const helper = vi.hoisted(() => ({

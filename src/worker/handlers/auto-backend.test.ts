@@ -53,7 +53,7 @@ vi.mock('./open-session', () => ({
   },
 }));
 
-const { openOnBestBackend } = await import('./load-model');
+const { openOnBestBackend } = await import('./open-backend');
 const { measuredBatch, describeDecision, outputsDiffer, rememberedDecision } = await import('./auto-backend');
 
 const manifest: Manifest = JSON.parse(

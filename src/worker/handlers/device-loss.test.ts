@@ -5,7 +5,7 @@ import type { LoadedModel } from '../model-state';
 const opened = vi.hoisted(() => ({ calls: [] as unknown[][] }));
 vi.mock('../../engine/onnx-web', () => ({ webgpuDevice: async () => null }));
 vi.mock('../post', () => ({ post: vi.fn() }));
-vi.mock('./load-model', () => ({
+vi.mock('./open-backend', () => ({
   openOnBestBackend: async (...args: unknown[]) => {
     opened.calls.push(args);
     return { unet: { name: 'wasm session', release: vi.fn(async () => {}) }, threads: 1 };

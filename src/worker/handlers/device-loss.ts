@@ -7,7 +7,7 @@ import { webgpuDevice } from '../../engine/onnx-web';
 import { releaseBlockSessions } from '../block-sessions';
 import { currentModel, type LoadedModel } from '../model-state';
 import { post } from '../post';
-import { openOnBestBackend } from './load-model';
+import { openOnBestBackend } from './open-backend';
 
 export function watchDeviceLoss(model: LoadedModel): void {
   webgpuDevice()

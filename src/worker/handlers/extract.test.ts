@@ -13,7 +13,7 @@ vi.mock('../../engine/onnx-web', () => ({
   webgpuDevice: async () => (gpu.limits ? { limits: gpu.limits } : undefined),
 }));
 vi.mock('../post', () => ({ post: () => {} }));
-vi.mock('./load-model', () => ({ openOnBestBackend: async () => ({}) }));
+vi.mock('./open-backend', () => ({ openOnBestBackend: async () => ({}) }));
 
 (globalThis as { indexedDB?: IDBFactory }).indexedDB = new IDBFactory();
 const { extractFeatures } = await import('./extract');
