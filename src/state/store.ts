@@ -9,7 +9,6 @@ import { scheduleSteps } from '../core/schedule';
 import type { BundledDataset } from '../data/bundled';
 import { inputKey, type UploadBatch, type UploadedImage } from '../data/uploads';
 import type { EmbeddingRuns } from '../features/embedding/commands';
-import type { FeatureSet } from '../features/extraction/feature-set';
 import type { GeneratedSamples } from '../features/generate/commands';
 import type { ProbeRun } from '../features/probe/commands';
 import type { Baselines } from '../features/results/baselines';
@@ -17,6 +16,7 @@ import type { SweepGrid } from '../features/sweep/sweep-grid';
 import type { CacheStats } from '../worker/cache/feature-cache';
 import type { EnvironmentInfo, ForwardResult, ModelInfo } from '../worker/jobs';
 import type { Progress } from '../worker/protocol';
+import type { FeatureSet } from './feature-set';
 import {
   awaitingConversion,
   bundledDataFor,

@@ -6,10 +6,10 @@ import { runJob, trackRun } from '../../app/commands';
 import { writeNpy } from '../../core/npy';
 import type { Pooling } from '../../core/pooling';
 import { bundledModelInput, parseDatasetId } from '../../data/bundled';
+import { addChunk, completeRows, createFeatureSet, type FeatureSet } from '../../state/feature-set';
 import { bundledDataFor, getState } from '../../state/store';
 import type { PoolingId } from '../../state/view';
 import { downloadBytes } from '../../ui/download';
-import { addChunk, completeRows, createFeatureSet, type FeatureSet } from './feature-set';
 
 export const POOLINGS: Record<PoolingId, { label: string; pooling: Pooling }> = {
   avg: { label: 'Global average', pooling: { kind: 'avg' } },
