@@ -2,7 +2,7 @@
  * @file A growing set of extracted features: rows arrive in any order (cache hits first, then
  * batches), and a cancelled run keeps every row that arrived. Pure data, no React.
  */
-import type { FeatureChunk } from '../../worker/jobs';
+import type { FeatureChunk } from '../worker/jobs';
 
 export interface FeatureSet {
   /** What was asked for. */
