@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../core/manifest/types';
 import type { BundledDataset } from '../data/bundled';
 import { inputKey } from '../data/uploads';
-import type { ProbeRun } from '../features/probe/commands';
 import {
   awaitingConversion,
   backendNotice,
@@ -14,7 +13,6 @@ import {
   type ModelScoped,
   modelChange,
   modelIdentity,
-  NO_RESULTS,
   offersBundledData,
   openLink,
   reconcileCompare,
@@ -24,6 +22,7 @@ import {
   stashResults,
   takeStashed,
 } from './model-change';
+import { NO_RESULTS, type ProbeRun } from './results';
 import { A, B, block, defaultManifest, info, manifest, sdBlocks, upload } from './test-models';
 import { DEFAULT_VIEW, type ViewState } from './view';
 

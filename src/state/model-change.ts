@@ -20,50 +20,35 @@
 import type { Manifest, ManifestSchedule } from '../core/manifest/types';
 import { type BundledDataset, bundledPixels, parseDatasetId } from '../data/bundled';
 import { inputKey, type UploadedImage } from '../data/uploads';
-import type { ModelInfo } from '../worker/jobs';
-import type { AppState } from './store';
+import type { ForwardResult, ModelInfo } from '../worker/jobs';
+import { type ModelResults, NO_RESULTS } from './results';
 import type { ViewState } from './view';
 
-/** The part of the store a model change reads and writes. */
-export type ModelScoped = Pick<
-  AppState,
-  | 'model'
-  | 'modelIsDefault'
-  | 'modelStatus'
-  | 'view'
-  | 'linkPending'
-  | 'compare'
-  | 'forward'
-  | 'compareForward'
-  | 'uploads'
-  | 'modelStash'
-  | keyof ModelResults
->;
-
-/** Results computed with one model: shown only while that model is loaded. */
-export interface ModelResults {
-  featureSet: AppState['featureSet'];
-  probe: AppState['probe'];
-  probeTry: AppState['probeTry'];
-  sweep: AppState['sweep'];
-  embedding: AppState['embedding'];
-  generated: AppState['generated'];
-  /** The comparisons of the probe's and the sweep's findings. */
-  baselines: AppState['baselines'];
-  /** The user's choice to feed the bundled data set to this model (it is made per model). */
-  useBundledData: boolean;
+/**
+ * The part of the store a model change reads and writes (the store's AppState extends it): the
+ * model, the view, what was computed from them, and the results.
+ */
+export interface ModelScoped extends ModelResults {
+  view: ViewState;
+  model: ModelInfo | null;
+  /** The loaded model is the app's default one (the view then names it 'default'). */
+  modelIsDefault: boolean;
+  modelStatus: 'idle' | 'loading' | 'ready' | 'error';
+  /**
+   * A view from a link made with a model that is not loaded, kept (and kept in the address bar)
+   * until that model is opened or the user changes the view; see modelChange.
+   */
+  linkPending: ViewState | null;
+  /** The user's own images, in the order added (never leave the browser; not persisted). */
+  uploads: UploadedImage[];
+  /** The latest single-image forward pass (x_t, x̂_0, every block's map) and what it was for. */
+  forward: { key: string; result: ForwardResult } | null;
+  /** Compare mode: a second (block, t) pair shown beside the first; null when off. */
+  compare: { block: string; t: number } | null;
+  compareForward: { key: string; result: ForwardResult } | null;
+  /** Results of models opened before, by sha256 and manifest, brought back when one is opened again. */
+  modelStash: StashEntry[];
 }
-
-export const NO_RESULTS: ModelResults = {
-  featureSet: null,
-  probe: null,
-  probeTry: null,
-  sweep: null,
-  embedding: { main: null, compare: null },
-  generated: null,
-  baselines: { probe: null, sweep: null },
-  useBundledData: false,
-};
 
 /** One model's results, set aside while another model is loaded. */
 export interface StashEntry {
@@ -172,9 +157,9 @@ export function reconcileView(
 
 /** The compare pane's (block, t) if the model still has both, else null (compare off). */
 export function reconcileCompare(
-  compare: AppState['compare'],
+  compare: ModelScoped['compare'],
   manifest: Pick<Manifest, 'blocks' | 'schedule'>,
-): AppState['compare'] {
+): ModelScoped['compare'] {
   if (!compare) return null;
   const valid =
     manifest.blocks.some((b) => b.name === compare.block) && compare.t <= lastTimestep(manifest.schedule);
@@ -194,7 +179,7 @@ export function sameModel(a: ModelInfo, b: ModelInfo): boolean {
 export function resultsOf(state: ModelResults): ModelResults {
   const settle = <R extends { status: string }>(r: R | null, running: string[]): R | null =>
     r && running.includes(r.status) ? { ...r, status: 'stopped' } : r;
-  const embed = (r: AppState['embedding']['main']) =>
+  const embed = (r: ModelResults['embedding']['main']) =>
     r && { ...settle(r, ['extracting', 'running'])!, resumable: false };
   return {
     featureSet: settle(state.featureSet, ['running']),
@@ -305,7 +290,7 @@ export function modelChange(
   state: ModelScoped,
   next: ModelInfo,
   isDefault: boolean,
-): { patch: Partial<AppState>; notice: NoticeText | null } {
+): { patch: Partial<ModelScoped>; notice: NoticeText | null } {
   const previous = state.model;
   const same = previous !== null && sameModel(previous, next);
   // At start-up (no model yet) the view is the link the page was opened with.
@@ -346,7 +331,7 @@ export function modelChange(
 export function openLink(
   state: Pick<ModelScoped, 'model' | 'modelIsDefault'>,
   link: ViewState,
-): { patch: Partial<AppState>; notice: NoticeText | null } {
+): { patch: Partial<ModelScoped>; notice: NoticeText | null } {
   const { model, modelIsDefault } = state;
   if (!model) return { patch: { view: link, linkPending: null }, notice: null };
   const view = reconcileView(link, model.manifest, modelIdentity(model, modelIsDefault));
@@ -354,7 +339,12 @@ export function openLink(
   return { patch: { view, linkPending: link }, notice: linkNotice(link, model, modelIsDefault) };
 }
 
-type DataState = Pick<AppState, 'dataset' | 'datasetOwner' | 'model' | 'useBundledData'>;
+/** What decides whether the loaded model may use the bundled data set. */
+type DataState = Pick<ModelScoped, 'model' | 'useBundledData'> & {
+  dataset: BundledDataset | null;
+  /** sha256 of the model whose manifest named the data set. */
+  datasetOwner: string | null;
+};
 
 /**
  * The bundled data set when the loaded model may use it: its own (the model whose manifest named
@@ -371,7 +361,7 @@ export function offersBundledData(s: DataState): boolean {
 }
 
 /** True when image `id` can be fed to the loaded model now. */
-export function inputReady(id: string | undefined, s: DataState & Pick<AppState, 'uploads'>): boolean {
+export function inputReady(id: string | undefined, s: DataState & Pick<ModelScoped, 'uploads'>): boolean {
   if (!id || !s.model) return false;
   if (parseDatasetId(id)) {
     const ds = bundledDataFor(s);

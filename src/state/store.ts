@@ -8,26 +8,28 @@ import { useShallow } from 'zustand/react/shallow';
 import { scheduleSteps } from '../core/schedule';
 import type { BundledDataset } from '../data/bundled';
 import { inputKey, type UploadBatch, type UploadedImage } from '../data/uploads';
-import type { EmbeddingRuns } from '../features/embedding/commands';
-import type { GeneratedSamples } from '../features/generate/commands';
-import type { ProbeRun } from '../features/probe/commands';
-import type { Baselines } from '../features/results/baselines';
-import type { SweepGrid } from '../features/sweep/sweep-grid';
 import type { CacheStats } from '../worker/cache/feature-cache';
-import type { EnvironmentInfo, ForwardResult, ModelInfo } from '../worker/jobs';
+import type { EnvironmentInfo, ModelInfo } from '../worker/jobs';
 import type { Progress } from '../worker/protocol';
 import type { FeatureSet } from './feature-set';
 import {
   awaitingConversion,
   bundledDataFor,
   inputReady,
+  type ModelScoped,
   modelChange,
-  NO_RESULTS,
   offersBundledData,
   openLink,
-  type StashEntry,
 } from './model-change';
 import { DEFAULT_PREFERENCES, type Preferences } from './persistence';
+import {
+  type Baselines,
+  type EmbeddingRuns,
+  type GeneratedSamples,
+  type ModelResults,
+  NO_RESULTS,
+  type ProbeRun,
+} from './results';
 import { DEFAULT_VIEW, type PoolingId, type ViewState } from './view';
 
 export type NoticeLevel = 'error' | 'warning' | 'info';
@@ -44,63 +46,27 @@ export interface JobState {
   cancel: () => void;
 }
 
-export interface AppState {
-  view: ViewState;
+/**
+ * The whole store: what a model change reconciles (ModelScoped: model, view, uploads, the
+ * results…, state/model-change.ts and state/results.ts), and the rest.
+ */
+export interface AppState extends ModelScoped {
   prefs: Preferences;
   env: EnvironmentInfo | null;
-  model: ModelInfo | null;
-  /** The loaded model is the app's default one (the view then names it 'default'). */
-  modelIsDefault: boolean;
-  modelStatus: 'idle' | 'loading' | 'ready' | 'error';
-  /**
-   * A view from a link made with a model that is not loaded, kept (and kept in the address bar)
-   * until that model is opened or the user changes the view; see model-change.ts.
-   */
-  linkPending: ViewState | null;
   notices: Notice[];
   jobs: Record<string, JobState>;
   /** The bundled data set of the default model (raw bytes; never persisted). */
   dataset: BundledDataset | null;
   /** sha256 of the model whose manifest named the data set (the only model that uses it unasked). */
   datasetOwner: string | null;
-  /**
-   * The user chose to feed the bundled data set to a model that is not its owner. Runtime state,
-   * not the view/URL: it is a per-model opt-in (it is stashed with that model's results), and a
-   * link opens with the default model first, for which it would mean nothing; a link must not
-   * make that choice for its reader.
-   */
-  useBundledData: boolean;
-  /** The user's own images, in the order added (never leave the browser; not persisted). */
-  uploads: UploadedImage[];
-  /** The batches they were added in (a folder, a pick, a paste), each with its polarity choice. */
+  /** The batches the uploads were added in (a folder, a pick, a paste), each with its polarity choice. */
   uploadBatches: UploadBatch[];
-  /** The latest single-image forward pass (x_t, x̂_0, every block's map) and what it was for. */
-  forward: { key: string; result: ForwardResult } | null;
-  /** Compare mode: a second (block, t) pair shown beside the first; null when off. */
-  compare: { block: string; t: number } | null;
-  compareForward: { key: string; result: ForwardResult } | null;
   /** undefined: not asked yet; null: no IndexedDB here. */
   cacheStats: CacheStats | null | undefined;
-  /** The latest extracted feature set (possibly partial after Stop). */
-  featureSet: FeatureSet | null;
-  /** The current or last probe run: settings, live curve and result. */
-  probe: ProbeRun | null;
-  /** "Try it": class probabilities of the probe for one image. */
-  probeTry: { id: string; proba: number[] } | null;
-  /** The current or last sweep (cells still null are not computed yet or were stopped). */
-  sweep: { grid: SweepGrid; status: 'running' | 'done' | 'stopped' | 'failed' } | null;
-  /** The current or last embedding and its comparison (live layout, result, features for hover). */
-  embedding: EmbeddingRuns;
-  /** The latest DDIM samples (live frame or final), from the loaded model. */
-  generated: GeneratedSamples | null;
-  /** Raw-pixel and shallowest-block probes that the probe's and the sweep's findings compare with. */
-  baselines: Baselines;
   /** The guided tour's current step (0-based), or null when no tour runs. Never persisted. */
   tour: { step: number } | null;
   /** Presenter mode: larger type and thumbnails, only the controls that matter now. */
   presenter: boolean;
-  /** Results of models opened before, by sha256 and manifest, brought back when one is opened again. */
-  modelStash: StashEntry[];
   /** A model whose graph has several 4-D float inputs, waiting for the user to say which is the image. */
   pendingChoice: { files: File[]; imageInputs: string[] } | null;
   /**
@@ -157,6 +123,8 @@ export interface AppState {
   setSweep: (sweep: AppState['sweep']) => void;
   setEmbedding: (patch: Partial<EmbeddingRuns>) => void;
   setBaselines: (patch: Partial<Baselines>) => void;
+  /** Sets one result of the loaded model (any member of ModelResults, state/results.ts). */
+  setResult: <K extends keyof ModelResults>(key: K, value: ModelResults[K]) => void;
   setTour: (tour: AppState['tour']) => void;
   setPresenter: (on: boolean) => void;
   setPendingChoice: (choice: AppState['pendingChoice']) => void;
@@ -173,6 +141,7 @@ const NOT_CONVERTED = {
 };
 
 export const useStore = create<AppState>()((set, get) => ({
+  ...NO_RESULTS,
   view: DEFAULT_VIEW,
   prefs: DEFAULT_PREFERENCES,
   env: null,
@@ -184,20 +153,12 @@ export const useStore = create<AppState>()((set, get) => ({
   jobs: {},
   dataset: null,
   datasetOwner: null,
-  useBundledData: false,
   uploads: [],
   uploadBatches: [],
   forward: null,
   compare: null,
   compareForward: null,
   cacheStats: undefined,
-  featureSet: null,
-  probe: null,
-  probeTry: null,
-  sweep: null,
-  embedding: NO_RESULTS.embedding,
-  generated: null,
-  baselines: { probe: null, sweep: null },
   tour: null,
   presenter: false,
   modelStash: [],
@@ -298,6 +259,7 @@ export const useStore = create<AppState>()((set, get) => ({
   setSweep: (sweep) => set({ sweep }),
   setEmbedding: (patch) => set((s) => ({ embedding: { ...s.embedding, ...patch } })),
   setBaselines: (patch) => set((s) => ({ baselines: { ...s.baselines, ...patch } })),
+  setResult: (key, value) => set({ [key]: value } as Partial<AppState>),
   setTour: (tour) => set({ tour }),
   setPresenter: (presenter) => set({ presenter }),
   setPendingChoice: (pendingChoice) => set({ pendingChoice }),

@@ -1,12 +1,12 @@
 import { schemeTableau10 } from 'd3-scale-chromatic';
 import { type RefObject, useId, useMemo, useRef, useState } from 'react';
+import type { EmbeddingRun } from '../../state/results';
 import { bundledDataFor, maxT, useStore } from '../../state/store';
 import { SaveChartButtons } from '../../ui/SaveChartButtons';
 import { METHOD_NAMES } from '../../worker/embedding/embedder';
 import { POOLINGS } from '../extraction/commands';
 import {
   downloadEmbeddingCsv,
-  type EmbeddingRun,
   resumeEmbedding,
   runComparison,
   runEmbedding,

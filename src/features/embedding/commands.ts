@@ -5,16 +5,14 @@
  */
 import { runJob, trackRun } from '../../app/commands';
 import { parseDatasetId } from '../../data/bundled';
+import type { EmbeddingRun, EmbedSlot } from '../../state/results';
 import { bundledDataFor, getState } from '../../state/store';
-import type { PoolingId } from '../../state/view';
 import { downloadBytes } from '../../ui/download';
 import { METHOD_NAMES } from '../../worker/embedding/embedder';
-import type { EmbedMethod, EmbedOptions, EmbedQuality, EmbedResult, EmbedStep } from '../../worker/jobs';
+import type { EmbedMethod, EmbedOptions, EmbedResult, EmbedStep } from '../../worker/jobs';
 import { extractConcatenated } from '../probe/commands';
 import { embeddingToCsv } from './export';
 import { choosePoints, type PointChoice } from './points';
-
-export type EmbedSlot = 'main' | 'compare';
 
 export interface EmbeddingSettings {
   count: number;
@@ -23,37 +21,6 @@ export interface EmbeddingSettings {
   options: EmbedOptions;
   /** Block and t of the comparison view, or null for none. */
   compare: { block: string; t: number } | null;
-}
-
-export interface EmbeddingRun {
-  slot: EmbedSlot;
-  method: EmbedMethod;
-  options: EmbedOptions;
-  blocks: string[];
-  t: number;
-  pooling: PoolingId;
-  /** Dataset ids of the points ("test:12"), in row order. */
-  ids: string[];
-  labels: Int32Array;
-  /** The n×d features that were embedded (kept for the tooltip's nearest neighbours). */
-  X: Float32Array | null;
-  d: number;
-  coords: Float32Array | null;
-  iter: number;
-  totalIter: number;
-  kl: number | null;
-  phase: string;
-  warnings: string[];
-  quality: EmbedQuality | null;
-  ms: number | null;
-  status: 'extracting' | 'running' | 'done' | 'stopped' | 'failed';
-  /** The worker still holds this run's optimiser (it was stopped mid-run). */
-  resumable: boolean;
-}
-
-export interface EmbeddingRuns {
-  main: EmbeddingRun | null;
-  compare: EmbeddingRun | null;
 }
 
 /** Set by Stop so that a run chain (main, then comparison) does not go on to its next part. */

@@ -6,16 +6,6 @@
 import { runJob } from '../../app/commands';
 import { getState } from '../../state/store';
 
-/** The latest generated batch: a live frame while sampling, then the final images. */
-export interface GeneratedSamples {
-  step: number;
-  steps: number;
-  t: number;
-  /** count × C×H×W model-space floats. */
-  images: Float32Array;
-  final: boolean;
-}
-
 export async function generateSamples(settings: {
   count: number;
   steps: number;

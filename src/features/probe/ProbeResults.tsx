@@ -5,11 +5,12 @@ import { describeHead } from '../../core/heads/spec';
 import { thumbnailFor } from '../../data/thumbnail';
 import { describePooling } from '../../pipeline/feature-spec';
 import { isHeadResult } from '../../pipeline/probe-run';
+import type { ProbeRun } from '../../state/results';
 import { useStore } from '../../state/store';
 import { DataTable } from '../../ui/DataTable';
 import { downloadBytes } from '../../ui/download';
 import { PixelCanvas } from '../../ui/PixelCanvas';
-import { type ProbeRun, probeToJson } from './commands';
+import { probeToJson } from './commands';
 import { TryIt } from './TryIt';
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;

@@ -13,9 +13,10 @@ import { modelInputFor } from '../../data/model-input';
 import type { FeatureSpec } from '../../pipeline/feature-spec';
 import { dataSpec } from '../../pipeline/feature-spec';
 import { extractConcatenated as extractWith } from '../../pipeline/features';
-import { type ProbeRunState, runProbe, tryProbe } from '../../pipeline/probe-run';
+import { runProbe, tryProbe } from '../../pipeline/probe-run';
 import type { PipelineJob, PipelineRuntime } from '../../pipeline/runtime';
 import { bundledSplit, type LabelledSplit, splitLabelled, VALIDATION_FRACTION } from '../../pipeline/split';
+import type { ProbeRun } from '../../state/results';
 import { bundledDataFor, getState, inputReady } from '../../state/store';
 import { POOLINGS } from '../extraction/commands';
 
@@ -55,8 +56,6 @@ export function probePooling(
 }
 
 /** A probe in the store: its spec, settings, live curve and result (pipeline/probe-run.ts). */
-export type ProbeRun = ProbeRunState;
-
 /** Parses "25, 100" into sorted unique valid timesteps. */
 export function parseTimesteps(text: string, maxT: number): number[] | null {
   const parts = text.split(/[\s,]+/).filter(Boolean);
