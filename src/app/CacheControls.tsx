@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
+import { refreshCacheStats } from '../state/jobs';
 import { useStore } from '../state/store';
-import { clearFeatureCache, refreshCacheStats } from './commands';
+import { clearFeatureCache } from './commands';
 
 function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;

@@ -181,13 +181,16 @@ export function resultsOf(state: ModelResults): ModelResults {
     r && running.includes(r.status) ? { ...r, status: 'stopped' } : r;
   const embed = (r: ModelResults['embedding']['main']) =>
     r && { ...settle(r, ['extracting', 'running'])!, resumable: false };
+  // Every result as it is, then those that may be mid-run settled.
+  const results = Object.fromEntries(
+    (Object.keys(NO_RESULTS) as (keyof ModelResults)[]).map((key) => [key, state[key]]),
+  ) as unknown as ModelResults;
   return {
+    ...results,
     featureSet: settle(state.featureSet, ['running']),
     probe: settle(state.probe, ['extracting', 'training']),
-    probeTry: state.probeTry,
     sweep: settle(state.sweep, ['running']),
     embedding: { main: embed(state.embedding.main), compare: embed(state.embedding.compare) },
-    generated: state.generated,
     baselines: {
       probe: state.baselines.probe && {
         ...state.baselines.probe,
@@ -200,21 +203,16 @@ export function resultsOf(state: ModelResults): ModelResults {
         shallow: settle(state.baselines.sweep.shallow, ['running']),
       },
     },
-    useBundledData: state.useBundledData,
   };
 }
 
+/** Anything computed: a result that is not its empty value (an object of nulls is empty too). */
 const hasResults = (r: ModelResults) =>
-  Boolean(
-    r.featureSet ||
-      r.probe ||
-      r.probeTry ||
-      r.sweep ||
-      r.embedding.main ||
-      r.embedding.compare ||
-      r.generated ||
-      r.useBundledData,
-  );
+  (Object.keys(NO_RESULTS) as (keyof ModelResults)[]).some((key) => {
+    const value: unknown = r[key];
+    if (value === null || value === false || value === undefined) return false;
+    return !(typeof value === 'object' && Object.values(value).every((v) => v === null));
+  });
 
 /** The stash with `model`'s results put aside (replacing an older entry for the same model). */
 export function stashResults(

@@ -3,8 +3,9 @@
  * cache) for the selected blocks at t, embed them in the worker with a live layout, Stop (keep
  * the layout), Resume, and the exports. A comparison embeds the same points for another block/t.
  */
-import { runJob, trackRun } from '../../app/commands';
+
 import { parseDatasetId } from '../../data/bundled';
+import { runJob, trackRun } from '../../state/jobs';
 import type { EmbeddingRun, EmbedSlot } from '../../state/results';
 import { bundledDataFor, getState } from '../../state/store';
 import { downloadBytes } from '../../ui/download';

@@ -2,11 +2,12 @@
  * @file Extraction commands: pooled features of many images, streamed into a FeatureSet in the
  * store so that Stop keeps every row already computed.
  */
-import { runJob, trackRun } from '../../app/commands';
+
 import { writeNpy } from '../../core/npy';
 import type { Pooling } from '../../core/pooling';
 import { bundledModelInput, parseDatasetId } from '../../data/bundled';
 import { addChunk, completeRows, createFeatureSet, type FeatureSet } from '../../state/feature-set';
+import { runJob, trackRun } from '../../state/jobs';
 import { bundledDataFor, getState } from '../../state/store';
 import type { PoolingId } from '../../state/view';
 import { downloadBytes } from '../../ui/download';

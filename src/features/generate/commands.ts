@@ -3,7 +3,7 @@
  * The samples live in the store (not in the panel) because they belong to the model that made
  * them: a model change sets them aside with the model's other results (state/model-change.ts).
  */
-import { runJob } from '../../app/commands';
+import { runJob } from '../../state/jobs';
 import { getState } from '../../state/store';
 
 export async function generateSamples(settings: {

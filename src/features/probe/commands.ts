@@ -4,7 +4,7 @@
  * and trains through the compute worker with live curves. "Try it" re-extracts with the probe's
  * own spec.
  */
-import { notifyError, runJobOrThrow, trackRun } from '../../app/commands';
+
 import { isDiffProbeError } from '../../core/errors';
 import { blockMaps } from '../../core/heads/layout';
 import { ATTENTION_POOLING, type NeuralHead } from '../../core/heads/spec';
@@ -16,6 +16,7 @@ import { extractConcatenated as extractWith } from '../../pipeline/features';
 import { runProbe, tryProbe } from '../../pipeline/probe-run';
 import type { PipelineJob, PipelineRuntime } from '../../pipeline/runtime';
 import { bundledSplit, type LabelledSplit, splitLabelled, VALIDATION_FRACTION } from '../../pipeline/split';
+import { notifyError, runJobOrThrow, trackRun } from '../../state/jobs';
 import type { ProbeRun } from '../../state/results';
 import { bundledDataFor, getState, inputReady } from '../../state/store';
 import { POOLINGS } from '../extraction/commands';

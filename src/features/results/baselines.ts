@@ -6,13 +6,14 @@
  * newer probe or sweep never shows an older comparison. They are references, not choices: the
  * sweep has already chosen its cell by validation accuracy when they are tested.
  */
-import { notifyError, trackRun } from '../../app/commands';
+
 import { isDiffProbeError } from '../../core/errors';
 import type { Manifest } from '../../core/manifest/types';
 import { parseDatasetId } from '../../data/bundled';
 import { modelInputFor } from '../../data/model-input';
 import type { FeatureSpec } from '../../pipeline/feature-spec';
 import { extractConcatenated } from '../../pipeline/features';
+import { notifyError, trackRun } from '../../state/jobs';
 import type { BaselineResult, ProbeBaselines, SweepBaselines } from '../../state/results';
 import { bundledDataFor, getState, subscribe } from '../../state/store';
 import { POOLINGS } from '../extraction/commands';

@@ -4,7 +4,6 @@
  * cell by validation accuracy is tested once. Stop keeps every cell already computed.
  */
 
-import { notifyError, trackRun } from '../../app/commands';
 import { compute } from '../../app/compute';
 import { blockMaps } from '../../core/heads/layout';
 import type { NeuralHead } from '../../core/heads/spec';
@@ -14,6 +13,7 @@ import { dataSpec, type FeatureSpec } from '../../pipeline/feature-spec';
 import type { PipelineRuntime } from '../../pipeline/runtime';
 import { bundledSplit, VALIDATION_FRACTION } from '../../pipeline/split';
 import { runSweep as runSweepPipeline } from '../../pipeline/sweep-run';
+import { notifyError, trackRun } from '../../state/jobs';
 import { bundledDataFor, getState } from '../../state/store';
 import { downloadBytes } from '../../ui/download';
 import { POOLINGS } from '../extraction/commands';
