@@ -11,7 +11,8 @@
  * - forward, compareForward: cleared (they are the old model's maps).
  * - featureSet, probe, probeTry, sweep, embedding, generated, baselines, useBundledData: they belong to the
  *   old model, so they are set aside in a small stash keyed by the model's sha256, and brought
- *   back when that same model (same hash, same manifest) is opened again (A → B → A).
+ *   back when that same model (ModelInfo.id: same bytes, same manifest but for cosmetic fields) is
+ *   opened again (A → B → A).
  * - uploads: those converted for another input (size, channels, mean/std, invert…) wait for
  *   conversion again (status 'converting', x0 emptied so no stale input can reach the model).
  *
@@ -52,10 +53,11 @@ export interface ModelScoped extends ModelResults {
 
 /** One model's results, set aside while another model is loaded. */
 export interface StashEntry {
-  /** sha256 of the ONNX file. */
-  hash: string;
-  /** The manifest as JSON: results come back only for the very same blocks, schedule, input… */
-  manifest: string;
+  /**
+   * ModelInfo.id: the bytes and the manifest less its cosmetic fields; results come back only for
+   * the very same blocks, schedule, input, preprocessing…
+   */
+  model: string;
   results: ModelResults;
 }
 
@@ -98,11 +100,11 @@ export function defaultBlockFor(manifest: Pick<Manifest, 'blocks'>): string {
 export function modelIdentity(info: ModelInfo, isDefault: boolean): Pick<ViewState, 'model' | 'modelHash'> {
   return isDefault
     ? { model: 'default', modelHash: '' }
-    : { model: info.manifest.name, modelHash: info.hash.slice(0, 12).toLowerCase() };
+    : { model: info.manifest.name, modelHash: info.id.toLowerCase() };
 }
 
 /**
- * True when a view (a link) was made with this model: by hash prefix when the link has one (names
+ * True when a view (a link) was made with this model: by its identity when the link has one (names
  * are free text and two files can share one), else by name; 'default' means the default model.
  */
 export function linkMatches(
@@ -111,7 +113,8 @@ export function linkMatches(
   isDefault: boolean,
 ) {
   if (view.model === 'default') return isDefault;
-  if (view.modelHash) return info.hash.toLowerCase().startsWith(view.modelHash.toLowerCase());
+  // The identity (bytes and manifest); an older link's bytes prefix is the identity's first part.
+  if (view.modelHash) return info.id.toLowerCase().startsWith(view.modelHash.toLowerCase());
   return !isDefault && view.model === info.manifest.name;
 }
 
@@ -123,7 +126,14 @@ export function linkNotice(link: ViewState, loaded: ModelInfo, loadedIsDefault: 
       title: 'This link was made with the default model',
       text: `This link was made with the default model; the loaded model is ${loadedName}. Reload the page to open the default model and reproduce it.`,
     };
-  const hash = link.modelHash ? ` (sha256 ${link.modelHash}…)` : '';
+  const [bytes, manifestKey] = link.modelHash.split('-');
+  const hash = link.modelHash ? ` (sha256 ${bytes.slice(0, 12)}…)` : '';
+  // The very file, opened with another manifest: say what differs, not "another model".
+  if (manifestKey && loaded.hash.toLowerCase().startsWith(bytes))
+    return {
+      title: 'This link was made with another manifest',
+      text: `This link was made with ${link.model}${hash} under another manifest (schedule, prediction, preprocessing, blocks or inputs); the loaded model is the same file under ${loaded.manifest.name}'s manifest, whose numbers may differ. Open the file with the manifest the link was made with to reproduce it.`,
+    };
   return {
     title: 'This link was made with another model',
     text: `This link was made with model ${link.model}${hash}; the loaded model is ${loadedName}. Open ${link.model} with 'Open model…' to reproduce it.`,
@@ -166,9 +176,9 @@ export function reconcileCompare(
   return valid ? compare : null;
 }
 
-/** Same ONNX file and the same manifest: not a model change (e.g. another backend). */
+/** The same model identity (bytes and manifest): not a model change (e.g. another backend). */
 export function sameModel(a: ModelInfo, b: ModelInfo): boolean {
-  return a.hash === b.hash && JSON.stringify(a.manifest) === JSON.stringify(b.manifest);
+  return a.id === b.id;
 }
 
 /**
@@ -220,10 +230,9 @@ export function stashResults(
   model: ModelInfo,
   results: ModelResults,
 ): StashEntry[] {
-  const manifest = JSON.stringify(model.manifest);
-  const others = stash.filter((e) => !(e.hash === model.hash && e.manifest === manifest));
+  const others = stash.filter((e) => e.model !== model.id);
   if (!hasResults(results)) return others;
-  return [...others, { hash: model.hash, manifest, results }].slice(-STASH_SIZE);
+  return [...others, { model: model.id, results }].slice(-STASH_SIZE);
 }
 
 /** `model`'s stashed results (taken out of the stash), or no results when it has none. */
@@ -231,8 +240,7 @@ export function takeStashed(
   stash: readonly StashEntry[],
   model: ModelInfo,
 ): { results: ModelResults; stash: StashEntry[] } {
-  const manifest = JSON.stringify(model.manifest);
-  const entry = stash.find((e) => e.hash === model.hash && e.manifest === manifest);
+  const entry = stash.find((e) => e.model === model.id);
   if (!entry) return { results: NO_RESULTS, stash: [...stash] };
   return { results: entry.results, stash: stash.filter((e) => e !== entry) };
 }

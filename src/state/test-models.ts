@@ -3,6 +3,7 @@
  * diffusers-style U-Net whose blocks carry ONNX node names. Test-only (imported by *.test.ts).
  */
 import { readFileSync } from 'node:fs';
+import { modelIdentity } from '../core/manifest/numbers-key';
 import type { Manifest, ManifestBlock } from '../core/manifest/types';
 import type { UploadedImage } from '../data/uploads';
 import type { ModelInfo } from '../worker/jobs';
@@ -59,7 +60,7 @@ export function info(
   return {
     hash: hash.padEnd(64, '0'),
     fileSha256: hash.padEnd(64, '0'),
-    id: `${hash.padEnd(64, '0')}:${m.name}`,
+    id: modelIdentity(hash.padEnd(64, '0'), m),
     manifest: m,
     fileName: 'model.onnx',
     origin: 'manifest',
