@@ -8,10 +8,12 @@
  * confusion matrix, iterations, solver, timings), curve.csv (one row per L-BFGS iteration),
  * predictions.csv (each test image: id, label, prediction, confidence) and run.json.
  */
+
 import { DiffProbeError } from '../core/errors';
 import { describeHead, HEADS } from '../core/heads/spec';
 import { summarisePolarity } from '../core/image/polarity';
 import { numbersKey } from '../core/manifest/numbers-key';
+import { POOLING_KINDS, poolingChoices } from '../core/pooling-kinds';
 import { isHeadResult, probeToJson, runProbe } from '../pipeline/probe-run';
 import { defaultBlockFor } from '../state/model-change';
 import { type CommandSpec, int, num, type ParsedArgs, required, timesteps, UsageError } from './args';
@@ -48,7 +50,7 @@ export const PROBE_SPEC: CommandSpec = {
     { name: 't', value: 'T1,T2,…', help: 'timesteps, concatenated', default: '100' },
     {
       name: 'pooling',
-      value: 'avg|max|avg2|avg4|grid8',
+      value: poolingChoices((n) => n !== 'raw' && POOLING_KINDS[n].inApp),
       help: 'pooling (grid8: the map pooled to ≤ 8×8, what --head attention reads)',
       default: 'avg',
     },

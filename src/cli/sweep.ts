@@ -11,11 +11,13 @@
  * highest validation accuracy in t, then block order); that cell is also the best of its own part,
  * whose test accuracy was measured, so the merged files equal a single run's byte for byte.
  */
+
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DiffProbeError } from '../core/errors';
 import { summarisePolarity } from '../core/image/polarity';
 import { numbersKey } from '../core/manifest/numbers-key';
+import { POOLING_KINDS, poolingChoices } from '../core/pooling-kinds';
 import { headAddsText } from '../features/results/findings';
 import { heatmapSvg } from '../features/sweep/heatmap';
 import {
@@ -61,7 +63,7 @@ export const SWEEP_SPEC: CommandSpec = {
     { name: 't', value: 'T1,T2,…', help: 'columns of the grid', default: '0,25,100,200,500' },
     {
       name: 'pooling',
-      value: 'avg|max|avg2|avg4|grid8',
+      value: poolingChoices((n) => n !== 'raw' && POOLING_KINDS[n].inApp),
       help: 'pooling (grid8: the map pooled to ≤ 8×8, what --head attention reads)',
       default: 'avg',
     },

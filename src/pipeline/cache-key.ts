@@ -5,14 +5,20 @@
  * the manifest's numbers key (core/manifest/numbers-key.ts), PIPELINE_VERSION (version.ts), t and
  * seed they name one image's pooled features.
  */
+import { DiffProbeError } from '../core/errors';
 import type { Pooling } from '../core/pooling';
+import { poolingName } from '../core/pooling-kinds';
 import { sha256Hex } from '../core/sha256';
 
-/** Cache key part for a pooling ('avg', 'max', 'avg2', 'avg4', 'grid8'…); raw maps are too large to cache. */
+/**
+ * Cache key part for a pooling: its registered name ('avg', 'max', 'avg2', 'avg4', 'grid8'…,
+ * core/pooling-kinds.ts); null for the raw map (too large to cache).
+ */
 export function poolingKey(p: Pooling): string | null {
   if (p.kind === 'raw') return null;
-  if (p.kind === 'grid') return `grid${p.size}`;
-  return p.kind === 'adaptive' ? `avg${p.size}` : p.kind;
+  const name = poolingName(p);
+  if (!name) throw new DiffProbeError('internal', `no registered pooling is ${JSON.stringify(p)}`);
+  return name;
 }
 
 /**

@@ -2,9 +2,15 @@
  * @file The state that defines a view: what a shared link must reopen. Pure data + defaults +
  * validation, no zustand, so url.ts and its tests can use it anywhere.
  */
+import { POOLING_KINDS, type PoolingName } from '../core/pooling-kinds';
 
-export const POOLINGS = ['avg', 'max', 'avg2', 'avg4', 'grid8', 'raw'] as const;
-export type PoolingId = (typeof POOLINGS)[number];
+/** The poolings the app offers (core/pooling-kinds.ts, those marked inApp), in the registry's order. */
+export const POOLINGS = (Object.keys(POOLING_KINDS) as PoolingName[]).filter(
+  (n): n is PoolingId => POOLING_KINDS[n].inApp,
+);
+export type PoolingId = {
+  [K in PoolingName]: (typeof POOLING_KINDS)[K]['inApp'] extends true ? K : never;
+}[PoolingName];
 
 export interface ViewState {
   /** 'default' for the bundled model, otherwise the name of a model the user opened. */
