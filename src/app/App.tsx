@@ -1,4 +1,5 @@
 import { UNetDiagram } from '../features/blocks/UNetDiagram';
+import { CkaPanel } from '../features/cka/CkaPanel';
 import { EmbeddingPanel } from '../features/embedding/EmbeddingPanel';
 import { ExtractControls } from '../features/extraction/ExtractControls';
 import { FeatureMapsPanel } from '../features/featuremaps/FeatureMapsPanel';
@@ -22,7 +23,7 @@ import { ViewControls } from './ViewControls';
 
 /**
  * The page: the explorer (images, timestep and blocks, feature maps) above, then the embedding,
- * probe and sweep as full-width panels. During the tour, `data-show` names the parts of the page
+ * probe, sweep and CKA as full-width panels. During the tour, `data-show` names the parts of the page
  * the current step is about (presenter mode hides the rest; see app.css).
  */
 export function App() {
@@ -65,6 +66,9 @@ export function App() {
         </Panel>
         <Panel id="sweep" title="Sweep: blocks × timesteps">
           <SweepPanel />
+        </Panel>
+        <Panel id="cka" title="Representational similarity (CKA)">
+          <CkaPanel />
         </Panel>
         <Jobs />
       </main>

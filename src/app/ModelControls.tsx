@@ -1,5 +1,6 @@
 import { useId, useState } from 'react';
 import { ModelDialog } from '../features/model/ModelDialog';
+import { TwinDialog } from '../features/twin/TwinDialog';
 import { getState, useStore } from '../state/store';
 import { FileButton } from '../ui/FileButton';
 import type { BackendChoice } from '../worker/jobs';
@@ -7,7 +8,8 @@ import { loadDefaultModel, openModelFiles, setBackend } from './commands';
 
 /**
  * Backend choice and WASM threads (both persisted), "Open model…" for a user's own ONNX (with or
- * without a manifest) and "Model…" for its blocks, schedule and inputs.
+ * without a manifest), "Model…" for its blocks, schedule and inputs, and "Random twin…" for its
+ * random-weights twin.
  */
 export function ModelControls() {
   const backend = useStore((s) => s.prefs.backend);
@@ -21,6 +23,7 @@ export function ModelControls() {
   const hasModel = useStore((s) => s.model !== null);
   const isDefault = useStore((s) => s.model?.origin === 'bundled');
   const [dialogOpen, setDialogOpen] = useState(false);
+  const [twinOpen, setTwinOpen] = useState(false);
   return (
     <div className="model-controls">
       <label htmlFor={backendId}>Backend</label>
@@ -64,12 +67,16 @@ export function ModelControls() {
       <button type="button" disabled={!hasModel || busy} onClick={() => setDialogOpen(true)}>
         Model…
       </button>
+      <button type="button" disabled={!hasModel || busy} onClick={() => setTwinOpen(true)}>
+        Random twin…
+      </button>
       {hasModel && !isDefault && (
         <button type="button" disabled={busy} onClick={() => void loadDefaultModel()}>
           Default model
         </button>
       )}
       {dialogOpen && <ModelDialog onClose={() => setDialogOpen(false)} />}
+      {twinOpen && <TwinDialog onClose={() => setTwinOpen(false)} />}
     </div>
   );
 }

@@ -45,7 +45,9 @@ export function listenToWorker(): () => void {
   return compute().onEvent((event) => {
     if (event.type !== 'backend-changed') return;
     const { model, setModel, notify } = getState();
-    if (model) setModel({ ...model, backend: event.backend, fallbackReason: event.reason }, 'ready');
+    // About a model that another has replaced since: nothing to relabel or tell.
+    if (model?.id !== event.model) return;
+    setModel({ ...model, backend: event.backend, fallbackReason: event.reason }, 'ready');
     notify(
       'warning',
       `Switched to ${event.backend === 'wasm' ? 'WASM' : 'WebGPU'}`,
@@ -225,6 +227,37 @@ export function sortModelFiles(
       },
     };
   return { onnx: onnxFiles[0], manifest: manifests[0] ?? null, externalData: rest };
+}
+
+/**
+ * Opens the loaded model's random-weights twin (init seed `seed`) as the current model: a model
+ * like any other (its own identity, cache and results); the trained model's results are set aside
+ * and come back when it is opened again.
+ */
+export async function openRandomTwin(seed: number): Promise<boolean> {
+  const model = getState().model;
+  if (!model) return false;
+  return loadModelFrom(
+    async () => ({ kind: 'twin', of: model.id, seed }),
+    `Opening the random-weights twin (init seed ${seed})`,
+    getState().prefs.backend,
+    undefined,
+    { stopsJobs: true, target: 'The random-weights twin' },
+  );
+}
+
+/** Makes a model loaded beside the current one (the trained model of a twin, say) the current one. */
+export async function openLoadedModel(id: string, name: string): Promise<boolean> {
+  return loadModelFrom(
+    async () => ({ kind: 'loaded', id }),
+    `Opening ${name}`,
+    getState().prefs.backend,
+    undefined,
+    {
+      stopsJobs: true,
+      target: name,
+    },
+  );
 }
 
 /** Opens the loaded model again under a new manifest (blocks, schedule, prediction, inputs). */

@@ -75,6 +75,16 @@ export const ERROR_MESSAGES: { [K in ErrorCode]: { title: string; action: string
     title: 'The probe cannot be trained on this data',
     action: 'Add more labelled images as described below.',
   },
+  'cka-data': {
+    title: 'CKA cannot be computed on this data',
+    action:
+      'Use more images, or other blocks or timesteps, as described below; results computed so far are kept.',
+  },
+  'twin-no-weights': {
+    title: 'This model has no weights to re-draw',
+    action:
+      'A random-weights twin re-draws the weights of Conv, ConvTranspose, Gemm and MatMul layers and resets normalisation; this graph has none of them as initializers, so its twin would be the same model.',
+  },
   internal: { title: 'Something went wrong', action: 'Try again; if it persists, reload the page.' },
 };
 
@@ -126,6 +136,8 @@ export const CLI_MESSAGES: { [K in ErrorCode]: { title?: string; action: string 
   'probe-data': {
     action: 'Use more images (--n-train, --n-test) or other data, as described above.',
   },
+  'cka-data': { action: 'Use more images (--count) or other --blocks / --t, as described above.' },
+  'twin-no-weights': { action: 'Run without --random-weights: this model’s twin would be the model itself.' },
   internal: {
     action: 'Run again; if it persists, report it with the command line and this message.',
   },

@@ -11,7 +11,7 @@ import { int, type OptionSpec, type ParsedArgs, required, str, UsageError } from
 import { defaultThreads, digest } from './context';
 import { defaultCacheDir } from './feature-cache';
 import { type ImageSet, INVERT_OPTION } from './images';
-import { type ModelFile, type NodeModel, openModelSession, readModelFile } from './load';
+import { type ModelFile, type NodeModel, openModelSession, readModelFile, twinOfModelFile } from './load';
 
 type Flags = ParsedArgs['flags'];
 
@@ -36,6 +36,11 @@ export const MODEL_OPTIONS: OptionSpec[] = [
     help: 'most images per U-Net run (fewer when the maps would not fit 512 MB)',
     default: '32',
   },
+  {
+    name: 'random-weights',
+    help: 'use the model’s random-weights twin: every learned weight re-drawn as PyTorch initialises that layer, constants kept (a control for “training put it there”)',
+  },
+  { name: 'init-seed', value: 'S', help: 'seed of the twin’s weights (with --random-weights)', default: '0' },
 ];
 
 export const DATA_OPTIONS: OptionSpec[] = [
@@ -96,12 +101,19 @@ export function deviceOf(flags: Flags): NodeDevice {
   return d;
 }
 
-/** Reads --manifest and its ONNX (sha256 checked); options are checked against it before any session. */
-export function openModelFile(flags: Flags, command: string): Promise<ModelFile> {
+/**
+ * Reads --manifest and its ONNX (sha256 checked), or with --random-weights its twin; options are
+ * checked against it before any session.
+ */
+export async function openModelFile(flags: Flags, command: string): Promise<ModelFile> {
   const path = required(flags, 'manifest', command);
   threadsOf(flags);
   deviceOf(flags);
-  return readModelFile(path);
+  if (flags['init-seed'] !== undefined && !flags['random-weights'])
+    throw new UsageError('--init-seed seeds the twin of --random-weights; give both or neither');
+  const initSeed = int(flags, 'init-seed', 0, 0, 0xffffffff);
+  const file = await readModelFile(path);
+  return flags['random-weights'] ? twinOfModelFile(file, initSeed) : file;
 }
 
 /** The U-Net session on --device with --threads. */

@@ -56,13 +56,17 @@ export function modelRecord(model: NodeModel) {
     numbersKey: numbersKey(model.manifest),
     name: model.manifest.name,
     manifest: model.manifest,
+    // A twin: the trained model it was made from, its init seed and what was re-drawn and kept.
+    ...(model.randomWeights ? { randomWeights: model.randomWeights } : {}),
   };
 }
 
 /**
  * The run.json sidecar of every output. `identity` is what the results depend on, by content
  * (model sha256 and numbers key, image digests and selection, settings), not paths or the shard:
- * shards of one run share `run.id`, and `merge` refuses outputs whose ids differ. `body` is the
+ * shards of one run share `run.id`, and `merge` refuses outputs whose ids differ. With a model,
+ * the execution provider (`--device`) joins the identity here, for every command: CPU and CUDA
+ * kernels give other float32 roundings, so shards made on both are not one run. `body` is the
  * record for people: paths, the manifest, the images, the settings.
  */
 export async function runRecord(
@@ -73,13 +77,14 @@ export async function runRecord(
   extra: { shard: Shard | null; model?: NodeModel; started: number },
 ) {
   const { shard, model, started } = extra;
+  const full = model ? { ...identity, device: model.device } : identity;
   return {
     format: 'diffprobe-run',
     version: 1,
     command,
     commandLine: ['diffprobe', ...ctx.argv].map(shellQuote).join(' '),
     run: {
-      id: await runId(command, identity),
+      id: await runId(command, full),
       shard: shard ? { index: shard.index, count: shard.count, from: shard.from } : null,
     },
     ...(model ? { model: modelRecord(model) } : {}),
@@ -92,7 +97,7 @@ export async function runRecord(
       node: process.versions.node,
       platform: `${process.platform}-${process.arch}`,
     },
-    identity,
+    identity: full,
     finishedAt: new Date().toISOString(),
     seconds: Math.round((Date.now() - started) / 100) / 10,
   };

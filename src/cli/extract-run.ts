@@ -99,6 +99,7 @@ export async function extractRows(
         t,
         seed: req.seed,
         pooling: poolingKey(POOLING_BY_NAME[pool])!,
+        device: model.device,
       });
       caches.set(key, c);
     }

@@ -330,7 +330,11 @@ export async function runExtractCommand(ctx: CliContext, flags: Flags, grid: boo
   }
 }
 
-/** labels.npy (uint8, or int32 past 255 classes) when the set has labels, and ids.txt. */
+/**
+ * labels.npy when the set has labels (uint8 for up to 256 classes, else int32), and ids.txt. The
+ * dtype follows the whole set's classes, not the rows written: the shards of a run must agree on it
+ * to merge (a shard of a 300-class folder may hold only classes below 256).
+ */
 export async function writeLabelsAndIds(
   out: Output,
   images: ImageSet,
@@ -338,7 +342,8 @@ export async function writeLabelsAndIds(
 ): Promise<void> {
   if (images.labels) {
     const labels = Int32Array.from(rows, (r) => images.labels![r]);
-    const small = labels.every((l) => l >= 0 && l < 256);
+    let small = (images.classes?.length ?? 0) <= 256;
+    for (const l of images.labels) small &&= l >= 0 && l < 256;
     await out.write('labels.npy', writeNpy(small ? Uint8Array.from(labels) : labels, [labels.length]));
   }
   await out.write('ids.txt', `${rows.map((r) => images.id(r)).join('\n')}\n`);

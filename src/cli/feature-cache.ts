@@ -3,10 +3,13 @@
  * IndexedDB cache (worker/cache/feature-cache.ts), so that a rerun, another shard split or another
  * command over the same images skips the U-Net:
  *
- *   <root>/v1/<model sha256>-<numbers key>-p<PIPELINE_VERSION>/t<t>-s<seed>-<pooling>/<ab>/<image hash>.dpf
+ *   <root>/v1/<model sha256>-<numbers key>-p<PIPELINE_VERSION>-<device>/t<t>-s<seed>-<pooling>/<ab>/<image hash>.dpf
  *
- * with the manifest's numbers key (core/manifest/numbers-key.ts) and the image hash of x_0
- * (pipeline/cache-key.ts). One file per image holds the pooled vectors of the blocks computed for
+ * with the manifest's numbers key (core/manifest/numbers-key.ts), the execution provider and the
+ * image hash of x_0 (pipeline/cache-key.ts). The provider is in the key because CPU and CUDA
+ * kernels round differently (CUDA may also use TF32): features computed on one must not be served
+ * to a run on the other, whose output would then depend on what the cache happened to hold, and
+ * whose shards would no longer merge byte-identical to one run. One file per image holds the pooled vectors of the blocks computed for
  * it; later runs add blocks to it. Files are written under a temporary name and renamed, so
  * concurrent shards on a shared file system never see half a record (the last writer wins; both
  * hold the same numbers). A damaged or unreadable record is a miss, never an error.
@@ -28,6 +31,8 @@ export interface CacheScope {
   seed: number;
   /** poolingKey(pooling). */
   pooling: string;
+  /** The execution provider that computes the features ('cpu', 'cuda'). */
+  device: string;
 }
 
 const MAGIC = [0x44, 0x50, 0x46, 0x31]; // DPF1
@@ -95,7 +100,7 @@ export class NodeFeatureCache {
     this.dir = join(
       root,
       'v1',
-      `${scope.model.toLowerCase()}-${scope.numbers}-p${scope.pipeline}`,
+      `${scope.model.toLowerCase()}-${scope.numbers}-p${scope.pipeline}-${scope.device}`,
       `t${scope.t}-s${scope.seed}-${scope.pooling}`,
     );
   }

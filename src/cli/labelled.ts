@@ -247,6 +247,15 @@ export async function labelledSplitOf(flags: Flags, model: ModelFile): Promise<L
     if (!m) throw new DiffProbeError('internal', `unexpected image id ${JSON.stringify(id)}`);
     return { set: m[1] === 'train' ? train : test, row: Number(m[2]) };
   };
+  // The files of every part by content: two folders that differ in one test or validation image
+  // are two runs, whatever their names (a folder's source names no file).
+  const partFiles = async (set: ImageSet, ids: readonly string[]) =>
+    set.fileHashes ? digest(await set.fileHashes(ids.map((id) => resolve(id).row))) : undefined;
+  const files = {
+    train: await partFiles(train, split.train.ids),
+    validation: await partFiles(train, split.validation.ids),
+    test: await partFiles(test, split.test.ids),
+  };
   const bundled = train.source.kind === 'bundled' && test.source.kind === 'bundled';
   const strip = (s: ImageSet) => {
     const { index: _i, folder: _f, name: _n, ...rest } = s.source as Record<string, unknown>;
@@ -275,9 +284,7 @@ export async function labelledSplitOf(flags: Flags, model: ModelFile): Promise<L
       nTrain,
       nTest,
       splitSeed,
-      ...(train.fileHashes
-        ? { trainFiles: await digest(await train.fileHashes(split.train.ids.map((id) => resolve(id).row))) }
-        : {}),
+      ...(Object.values(files).some(Boolean) ? { files } : {}),
     },
   };
 }

@@ -18,6 +18,8 @@ import { validateManifest } from '../core/manifest/validate';
 import { withBlockOutputs } from '../core/onnx/block-outputs';
 import { readModel } from '../core/onnx/reader';
 import { scheduleFromManifest } from '../core/schedule';
+import { randomTwin, type TwinReport } from '../core/twin/random-twin';
+import { twinManifest } from '../core/twin/twin-manifest';
 import { type NodeDevice, nodeRuntime } from '../engine/onnx-node';
 import { UNetSession } from '../engine/unet-session';
 
@@ -29,6 +31,31 @@ export interface ModelFile {
   sha256: string;
   bytes: Uint8Array;
   alphasCumprod: Float64Array;
+  /** Set for a random-weights twin (--random-weights): what it was made from, and how. */
+  randomWeights?: RandomWeights;
+}
+
+/** The provenance of a twin: the trained model's sha256, the init seed and the twin's report. */
+export interface RandomWeights {
+  of: string;
+  initSeed: number;
+  report: TwinReport;
+}
+
+/**
+ * The random-weights twin of a model file (core/twin): the same graph with its learned weights
+ * re-drawn (seeded by `initSeed`), under the twin's manifest (new sha256 and name).
+ */
+export function twinOfModelFile(file: ModelFile, initSeed: number): ModelFile {
+  const twin = randomTwin(file.bytes, [], { seed: initSeed, timestepInputs: [file.manifest.timestep.name] });
+  const sha256 = createHash('sha256').update(twin.bytes).digest('hex');
+  return {
+    ...file,
+    bytes: twin.bytes,
+    sha256,
+    manifest: twinManifest(file.manifest, { sha256, bytes: twin.bytes.length, seed: initSeed }),
+    randomWeights: { of: file.sha256, initSeed, report: twin.report },
+  };
 }
 
 export interface NodeModel extends ModelFile {

@@ -8,6 +8,7 @@
  */
 import { describeError } from '../app/messages';
 import { type CommandSpec, formatHelp, type ParsedArgs, parseArgs, UsageError } from './args';
+import { CKA_SPEC, runCkaCommand } from './cka';
 import { type CliContext, type CliIO, DIFFPROBE_VERSION } from './context';
 import { PCA_SPEC, runEmbedding, TSNE_SPEC, UMAP_SPEC } from './embed';
 import { EXTRACT_SPEC, FEATURES_SPEC, runExtractCommand } from './extract';
@@ -27,6 +28,7 @@ export const COMMANDS: Command[] = [
   { spec: FEATURES_SPEC, run: (ctx, a) => runExtractCommand(ctx, a.flags, true) },
   { spec: PROBE_SPEC, run: runProbeCommand },
   { spec: SWEEP_SPEC, run: runSweepCommand },
+  { spec: CKA_SPEC, run: runCkaCommand },
   { spec: TSNE_SPEC, run: (ctx, a) => runEmbedding(ctx, a, 'tsne') },
   { spec: PCA_SPEC, run: (ctx, a) => runEmbedding(ctx, a, 'pca') },
   { spec: UMAP_SPEC, run: (ctx, a) => runEmbedding(ctx, a, 'umap') },

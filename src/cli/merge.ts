@@ -125,10 +125,25 @@ export function checkShards(shards: ShardOutput[]): ShardOutput[] {
   return Array.from({ length: count }, (_, i) => byIndex.get(i)!);
 }
 
-/** Top-level keys of two identities that differ ("images, settings"). */
-function differences(a: Record<string, unknown> = {}, b: Record<string, unknown> = {}): string {
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])];
-  return keys.filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).join(', ');
+/**
+ * Where two identities differ, as dotted paths down to the fields ("images.files.test, device"),
+ * at most a few; arrays are compared whole.
+ */
+export function differences(a: unknown = {}, b: unknown = {}, at = ''): string {
+  const isRecord = (v: unknown): v is Record<string, unknown> =>
+    v !== null && typeof v === 'object' && !Array.isArray(v);
+  const paths: string[] = [];
+  const walk = (x: unknown, y: unknown, path: string) => {
+    if (JSON.stringify(x) === JSON.stringify(y)) return;
+    if (!isRecord(x) || !isRecord(y)) {
+      paths.push(path || '(all)');
+      return;
+    }
+    for (const k of [...new Set([...Object.keys(x), ...Object.keys(y)])])
+      walk(x[k], y[k], path ? `${path}.${k}` : k);
+  };
+  walk(a, b, at);
+  return paths.length > 6 ? `${paths.slice(0, 6).join(', ')}, …` : paths.join(', ');
 }
 
 async function listFiles(dir: string, base = dir): Promise<string[]> {
@@ -141,7 +156,7 @@ async function listFiles(dir: string, base = dir): Promise<string[]> {
   return out.sort();
 }
 
-/** Row-wise concatenation of every .npy (and ids.txt) of extraction shards. */
+/** Row-wise concatenation of every .npy (and ids.txt, polarity.tsv) of extraction shards. */
 async function mergeRows(_ctx: CliContext, shards: ShardOutput[], out: Output) {
   const files = await listFiles(shards[0].dir);
   for (const s of shards.slice(1)) {
@@ -175,7 +190,13 @@ async function mergeRows(_ctx: CliContext, shards: ShardOutput[], out: Output) {
     } else if (file.endsWith('.txt')) {
       const texts = await Promise.all(shards.map((s) => readFile(join(s.dir, file), 'utf8')));
       await out.write(file, texts.join(''));
-    } else throw new UsageError(`cannot merge ${file}: not a .npy or .txt of an extraction`);
+    } else if (file.endsWith('.tsv')) {
+      // polarity.tsv: one header line, then a line per image in ids.txt's order.
+      const texts = await Promise.all(shards.map((s) => readFile(join(s.dir, file), 'utf8')));
+      const [header] = texts[0].split('\n', 1);
+      const bodies = texts.map((t) => t.slice(t.indexOf('\n') + 1));
+      await out.write(file, `${header}\n${bodies.join('')}`);
+    } else throw new UsageError(`cannot merge ${file}: not a .npy, .txt or .tsv of an extraction`);
   }
   const rows = shards.reduce((s, sh) => s + (sh.run.images.rows.to - sh.run.images.rows.from), 0);
   return { summary: `merged ${shards.length} shards (${files.length} files, ${rows} images)` };

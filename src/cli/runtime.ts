@@ -13,11 +13,16 @@
 import { DiffProbeError } from '../core/errors';
 import { modelIdentity } from '../core/manifest/numbers-key';
 import type { Pooling } from '../core/pooling';
+import { ortGram } from '../engine/gram';
 import { nodeRuntime } from '../engine/onnx-node';
 import { createOrtDataTerm } from '../engine/probe-objective';
 import { nodeTf } from '../engine/tf-node';
+import { extractionBatchSize, extractionBudgetBytes } from '../pipeline/batch-size';
 import { poolingKey } from '../pipeline/cache-key';
+import { extractFeatures, poolInJs } from '../pipeline/extract';
+import { gramsOfMaps, mapDims } from '../pipeline/grams';
 import type { PipelineJob, PipelineRuntime } from '../pipeline/runtime';
+import { cka } from '../worker/handlers/cka';
 import { applyHead, trainHead } from '../worker/handlers/head';
 import { applyProbe, trainProbe } from '../worker/handlers/probe';
 import type { ExtractParams } from '../worker/jobs';
@@ -87,6 +92,7 @@ export function createNodeRuntime(options: NodeRuntimeOptions): PipelineRuntime 
   const { model } = options;
   const id = cliModelId(model);
   const stats: RuntimeStats = { computed: 0, cached: 0 };
+  const gramRuntime = nodeRuntime(model.threads, 'cpu');
   const dataTerm = async (input: Parameters<typeof createOrtDataTerm>[1]) =>
     createOrtDataTerm(nodeRuntime(model.threads, 'cpu'), input);
   const runtime = {
@@ -141,6 +147,56 @@ export function createNodeRuntime(options: NodeRuntimeOptions): PipelineRuntime 
         return result as JobResult<K>;
       }
       if (job === 'applyProbe') return (await applyProbe(params as JobParams<'applyProbe'>)) as JobResult<K>;
+      if (job === 'extractGrams') {
+        const p = params as JobParams<'extractGrams'>;
+        if (p.model !== undefined && p.model !== id)
+          throw new DiffProbeError('model-changed', `the job is for model ${p.model}, the CLI loaded ${id}`);
+        const n = p.images.count;
+        const progress = options.progress?.(call.label, 100, '%') ?? null;
+        const raw = { kind: 'raw' } as const;
+        const manifest = model.unet.manifest;
+        const result = await gramsOfMaps({
+          n,
+          blocks: p.blocks,
+          dims: mapDims(manifest, p.blocks),
+          estimator: p.estimator,
+          checkpoint: async () => {},
+          progress: (done, total, note) => progress?.update(Math.floor((100 * done) / total), note),
+          gram: (X, rows, dim) => ortGram(gramRuntime, X, rows, dim),
+          extract: async (blocks, onBatch) => {
+            await extractFeatures(
+              model.unet,
+              p.images.data,
+              n,
+              {
+                t: p.t,
+                seed: p.seed,
+                blocks,
+                pooling: raw,
+                batchSize: extractionBatchSize(manifest, blocks, p.batchSize, extractionBudgetBytes('wasm')),
+                alphasCumprod: model.alphasCumprod,
+              },
+              (batch) => onBatch(batch.start, batch.count, batch.features),
+              async () => {},
+              poolInJs(model.unet, blocks, raw),
+            );
+          },
+        });
+        progress?.finish(`${result.passes} U-Net pass${result.passes > 1 ? 'es' : ''}`);
+        return result as JobResult<K>;
+      }
+      if (job === 'cka') {
+        const p = params as JobParams<'cka'>;
+        const progress = options.progress?.(call.label, 100, '%') ?? null;
+        const result = await cka(p, {
+          progress: (done, total, note) => progress?.update(Math.floor((100 * done) / total), note),
+          partial: (cell) => call.onPartial?.(cell as never),
+          checkpoint: async () => {},
+          stopRequested: async () => false,
+        });
+        progress?.finish(`${result.route === 'gram' ? 'through Gram matrices' : 'in feature space'}`);
+        return result as JobResult<K>;
+      }
       if (job === 'trainHead') {
         const p = params as JobParams<'trainHead'>;
         const batches = Math.ceil(p.train.y.length / p.head.training.batchSize);

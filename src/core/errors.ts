@@ -26,6 +26,8 @@ export type ErrorCode =
   | 'out-of-memory'
   | 'device-lost'
   | 'probe-data'
+  | 'cka-data'
+  | 'twin-no-weights'
   | 'internal';
 
 /** All codes, in declaration order (handy for exhaustive tables and tests). */
@@ -48,6 +50,8 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'out-of-memory',
   'device-lost',
   'probe-data',
+  'cka-data',
+  'twin-no-weights',
   'internal',
 ];
 

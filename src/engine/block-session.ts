@@ -13,7 +13,7 @@ import { type BlockExtractionPlan, blockExtractionModel } from '../core/onnx/poo
 import type { OnnxModelInfo } from '../core/onnx/reader';
 import type { Pooling } from '../core/pooling';
 import type { OrtSession, SessionOptions } from './ort-types';
-import { floatData } from './tensor-data';
+import { readOutputs } from './read-outputs';
 import { nonFiniteError, type UNetSession } from './unet-session';
 
 /** One batch's pooled features: a [count, dim] row-major matrix per block. */
@@ -69,14 +69,12 @@ export class BlockSession {
   async run(xt: Float32Array, count: number, t: ArrayLike<number>): Promise<PooledBatch> {
     const { outputs, guards, dims, shapes } = this.plan;
     const fetch = [...new Set([...Object.values(outputs), ...Object.values(guards)])];
-    const results = await this.session.run(this.unet.feeds(xt, count, t), fetch);
+    const read = await readOutputs(await this.session.run(this.unet.feeds(xt, count, t), fetch), fetch);
     const data: Record<string, Float32Array> = {};
     const tensorDims: Record<string, number[]> = {};
     for (const name of fetch) {
-      const tensor = results[name];
-      data[name] = await floatData(tensor);
-      tensorDims[name] = tensor.dims.map(Number);
-      tensor.dispose?.();
+      data[name] = read[name].data;
+      tensorDims[name] = read[name].dims;
     }
     if (!this.shapesChecked) {
       const problems = this.blocks.flatMap((b) => {

@@ -15,7 +15,7 @@ export type NodeDevice = 'cpu' | 'cuda';
 /**
  * Whether onnxruntime-node can use the CUDA execution provider here, and if not, what is missing.
  * The npm package bundles only the CPU provider for linux-x64; its install script downloads the
- * CUDA provider from outside the npm registry, which this project's .npmrc skips.
+ * CUDA provider from outside the npm registry, which this project's package.json denies (`allowScripts`).
  */
 export function cudaAvailability(): { ok: boolean; missing: string | null } {
   if (!ort.listSupportedBackends().some((b) => b.name === 'cuda'))
@@ -37,7 +37,7 @@ export function cudaAvailability(): { ok: boolean; missing: string | null } {
   if (!existsSync(join(binDir, lib)))
     return {
       ok: false,
-      missing: `${lib} is not in ${binDir}: onnxruntime-node was installed without its CUDA provider (the project's .npmrc skips that download). On a machine with CUDA 12 and cuDNN 9, run \`npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12\``,
+      missing: `${lib} is not in ${binDir}: onnxruntime-node was installed without its CUDA provider (the project's package.json denies the install script that downloads it). On a machine with CUDA 12 and cuDNN 9, run \`npm run install:cuda\``,
     };
   return { ok: true, missing: null };
 }

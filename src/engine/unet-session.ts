@@ -7,7 +7,8 @@ import { FLOAT16_MAX } from '../core/float16';
 import { predictionShapeProblem, splitLearnedVariance } from '../core/manifest/prediction';
 import type { Manifest } from '../core/manifest/types';
 import type { OrtRuntime, OrtSession, OrtTensor, SessionOptions } from './ort-types';
-import { floatData, tensorOf } from './tensor-data';
+import { readOutputs } from './read-outputs';
+import { tensorOf } from './tensor-data';
 
 export interface OutputMap {
   data: Float32Array;
@@ -100,13 +101,11 @@ export class UNetSession {
       if (!this.session.outputNames.includes(tensorName(name)))
         throw new DiffProbeError('model-mismatch', `no output ${JSON.stringify(name)} in the model`);
     }
-    const results = await this.session.run(feeds, fetchNames);
-    const raw: Record<string, OutputMap> = {};
-    for (const name of fetchNames) {
-      const tensor = results[name];
-      raw[name] = { data: await floatData(tensor), dims: tensor.dims.map(Number) };
-      tensor.dispose?.();
-    }
+    // Every tensor of the run is disposed, also when a read-back throws (engine/read-outputs.ts).
+    const raw: Record<string, OutputMap> = await readOutputs(
+      await this.session.run(feeds, fetchNames),
+      fetchNames,
+    );
     const out: Record<string, OutputMap> = {};
     const wantsPrediction = outputs.includes(PREDICTION_KEY) || outputs.includes(VARIANCE_KEY);
     const parts = wantsPrediction ? this.predictionParts(raw[prediction.output], count) : undefined;

@@ -9,7 +9,7 @@ import type { JobName, JobParams, JobPartial, JobResult, Progress } from '../wor
 /** The jobs the orchestration sends. */
 export type PipelineJob = Extract<
   JobName,
-  'extractFeatures' | 'trainProbe' | 'applyProbe' | 'trainHead' | 'applyHead'
+  'extractFeatures' | 'trainProbe' | 'applyProbe' | 'trainHead' | 'applyHead' | 'extractGrams' | 'cka'
 >;
 
 export interface PipelineCall<K extends PipelineJob> {

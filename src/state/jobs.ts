@@ -7,6 +7,8 @@
 import { compute } from '../app/compute';
 import { describeError } from '../app/messages';
 import { DiffProbeError } from '../core/errors';
+import { EtaEstimator } from '../core/progress';
+import type { PipelineJob, PipelineRuntime } from '../pipeline/runtime';
 import type { RunOptions } from '../worker/client';
 import type { JobName, JobParams, JobResult } from '../worker/protocol';
 import { getState } from './store';
@@ -74,14 +76,15 @@ export async function runJobOrThrow<K extends JobName>(
   }
 }
 
-/** The long runs a model change asks about (a probe, a sweep, an embedding, an extraction). */
-export type RunKind = 'probe' | 'sweep' | 'embedding' | 'extraction';
+/** The long runs a model change asks about (a probe, a sweep, an embedding, an extraction, CKA). */
+export type RunKind = 'probe' | 'sweep' | 'embedding' | 'extraction' | 'cka';
 
 export const RUN_NAMES: Record<RunKind, string> = {
   probe: 'a probe',
   sweep: 'a sweep',
   embedding: 'an embedding',
   extraction: 'a feature extraction',
+  cka: 'a CKA comparison',
 };
 
 /**
@@ -111,6 +114,42 @@ export async function trackRun<T>(kind: RunKind, work: (signal: AbortSignal) => 
 /** Stops every run in progress (its jobs are cancelled or not started). */
 export function stopRuns(): void {
   for (const run of runs.values()) run.stop();
+}
+
+/**
+ * One progress entry (`key`, with an ETA) and its Stop for a pipeline run (a sweep, a CKA matrix):
+ * `work` gets the pipeline's runtime on the compute worker, whose jobs Stop — or the run's end,
+ * e.g. a model change — cancels, and a progress callback. The entry ends with `work`. Jobs named
+ * in `finishAfterStop` are not cancelled (a head's one test evaluation, as the probe's in JS).
+ */
+export async function withPipelineJob<T>(
+  key: string,
+  label: string,
+  run: AbortSignal,
+  work: (rt: PipelineRuntime, progress: (done: number, total: number, note: string) => void) => Promise<T>,
+  finishAfterStop: readonly PipelineJob[] = [],
+): Promise<T> {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  run.addEventListener('abort', stop, { once: true });
+  const eta = new EtaEstimator();
+  getState().startJob(key, label, stop);
+  const rt: PipelineRuntime = {
+    run: (job, params, call) =>
+      compute().run(job, params, {
+        onPartial: call.onPartial,
+        transfer: call.transfer,
+        signal: finishAfterStop.includes(job) ? undefined : controller.signal,
+      }),
+  };
+  try {
+    return await work(rt, (done, total, note) =>
+      getState().updateJob(key, { done, total, etaMs: eta.update(done, total), note }),
+    );
+  } finally {
+    run.removeEventListener('abort', stop);
+    getState().endJob(key);
+  }
 }
 
 /** Settles when every run in progress has (their results written). */

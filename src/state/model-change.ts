@@ -200,6 +200,8 @@ export function resultsOf(state: ModelResults): ModelResults {
     featureSet: settle(state.featureSet, ['running']),
     probe: settle(state.probe, ['extracting', 'training']),
     sweep: settle(state.sweep, ['running']),
+    twinSweep: settle(state.twinSweep, ['running']),
+    cka: settle(state.cka, ['running']),
     embedding: { main: embed(state.embedding.main), compare: embed(state.embedding.compare) },
     baselines: {
       probe: state.baselines.probe && {
@@ -358,12 +360,17 @@ type DataState = Pick<ModelScoped, 'model' | 'useBundledData'> & {
  */
 export function bundledDataFor(s: DataState): BundledDataset | null {
   if (!s.dataset || !s.model) return null;
-  return s.model.hash === s.datasetOwner || s.useBundledData ? s.dataset : null;
+  return ownsBundledData(s) || s.useBundledData ? s.dataset : null;
+}
+
+/** The loaded model is the data set's owner, or the random-weights twin of its owner (same input). */
+function ownsBundledData(s: DataState): boolean {
+  return s.model !== null && (s.model.hash === s.datasetOwner || s.model.twin?.ofHash === s.datasetOwner);
 }
 
 /** True when the bundled data set is loaded but belongs to another model: the choice is offered. */
 export function offersBundledData(s: DataState): boolean {
-  return Boolean(s.dataset && s.model && s.model.hash !== s.datasetOwner);
+  return Boolean(s.dataset && s.model && !ownsBundledData(s));
 }
 
 /** True when image `id` can be fed to the loaded model now. */

@@ -5,9 +5,17 @@
  * {@link NO_RESULTS}; the store holds it (AppState extends ModelResults), and a model change sets
  * it aside with the model and brings it back (model-change.ts) without naming it.
  */
+import type { CkaMatrix } from '../pipeline/cka-spec';
 import type { ProbeRunState } from '../pipeline/probe-run';
 import type { SweepGrid } from '../pipeline/sweep-grid';
-import type { EmbedMethod, EmbedOptions, EmbedQuality, HeadResult, ProbeResult } from '../worker/jobs';
+import type {
+  EmbedMethod,
+  EmbedOptions,
+  EmbedQuality,
+  HeadResult,
+  ModelInfo,
+  ProbeResult,
+} from '../worker/jobs';
 import type { FeatureSet } from './feature-set';
 import type { PoolingId } from './view';
 
@@ -21,6 +29,19 @@ export interface ModelResults {
   probeTry: { id: string; proba: number[] } | null;
   /** The current or last sweep (cells still null are not computed yet or were stopped). */
   sweep: SweepRun | null;
+  /**
+   * The same sweep on the loaded model's random-weights twin (same images, split and settings),
+   * for "trained − random" per cell.
+   */
+  twinSweep:
+    | (SweepRun & {
+        twin: ModelInfo;
+        /** The trained model's sweep it sits beside (a newer sweep hides it). */
+        trained: SweepGrid['spec'];
+      })
+    | null;
+  /** The current or last CKA matrix (values still null are not computed yet, or undefined). */
+  cka: CkaMatrix | null;
   /** The current or last embedding and its comparison (live layout, result, features for hover). */
   embedding: EmbeddingRuns;
   /** The latest DDIM samples (live frame or final), from the loaded model. */
@@ -42,6 +63,8 @@ export const NO_RESULTS: ModelResults = {
   probe: null,
   probeTry: null,
   sweep: null,
+  twinSweep: null,
+  cka: null,
   embedding: { main: null, compare: null },
   generated: null,
   baselines: { probe: null, sweep: null },

@@ -63,6 +63,8 @@ export interface AppState extends ModelScoped {
   uploadBatches: UploadBatch[];
   /** undefined: not asked yet; null: no IndexedDB here. */
   cacheStats: CacheStats | null | undefined;
+  /** Models loaded beside the current one for comparisons (twins, a second model for CKA). */
+  companions: ModelInfo[];
   /** The guided tour's current step (0-based), or null when no tour runs. Never persisted. */
   tour: { step: number } | null;
   /** Presenter mode: larger type and thumbnails, only the controls that matter now. */
@@ -121,6 +123,10 @@ export interface AppState extends ModelScoped {
   setProbe: (probe: ProbeRun | null) => void;
   setProbeTry: (probeTry: AppState['probeTry']) => void;
   setSweep: (sweep: AppState['sweep']) => void;
+  setTwinSweep: (twinSweep: AppState['twinSweep']) => void;
+  setCka: (cka: AppState['cka']) => void;
+  /** Records a companion the worker loaded (the newest last; at most the worker's two). */
+  addCompanion: (model: ModelInfo) => void;
   setEmbedding: (patch: Partial<EmbeddingRuns>) => void;
   setBaselines: (patch: Partial<Baselines>) => void;
   /** Sets one result of the loaded model (any member of ModelResults, state/results.ts). */
@@ -159,6 +165,7 @@ export const useStore = create<AppState>()((set, get) => ({
   compare: null,
   compareForward: null,
   cacheStats: undefined,
+  companions: [],
   tour: null,
   presenter: false,
   modelStash: [],
@@ -257,6 +264,10 @@ export const useStore = create<AppState>()((set, get) => ({
   setProbe: (probe) => set({ probe, probeTry: null }),
   setProbeTry: (probeTry) => set({ probeTry }),
   setSweep: (sweep) => set({ sweep }),
+  setTwinSweep: (twinSweep) => set({ twinSweep }),
+  setCka: (cka) => set({ cka }),
+  addCompanion: (model) =>
+    set((s) => ({ companions: [...s.companions.filter((c) => c.id !== model.id), model].slice(-2) })),
   setEmbedding: (patch) => set((s) => ({ embedding: { ...s.embedding, ...patch } })),
   setBaselines: (patch) => set((s) => ({ baselines: { ...s.baselines, ...patch } })),
   setResult: (key, value) => set({ [key]: value } as Partial<AppState>),

@@ -4,29 +4,40 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadNodeModel, type NodeModel } from '../cli/load';
 import { createRng, gaussian } from '../core/rng';
-import { nodeRuntime } from '../engine/onnx-node';
-import type { OrtRuntime } from '../engine/ort-types';
 import { extractFeatures as pipelineExtract } from '../pipeline/extract';
+import { type InProcessHelper, inProcessHelper } from '../testing/in-process-helper';
 import { blockRunners, blockSessionCount, MIN_IMAGES, releaseBlockSessions } from './block-sessions';
 import { createJobContext } from './context';
+import { setHelperHost, stopHelper } from './engine-helper/lifecycle';
+import { CALL_LIMITS } from './engine-helper/time-limits';
 import type { FeatureChunk } from './jobs';
 import { type LoadedModel, setCurrentModel } from './model-state';
 
 vi.mock('../engine/onnx-web', () => ({ webgpuDevice: async () => undefined }));
 vi.mock('./post', () => ({ post: () => {} }));
 vi.mock('./handlers/open-backend', () => ({ openOnBestBackend: async () => ({}) }));
-// The engine helper (a nested worker in the browser) is a second onnxruntime-node runtime here,
-// counting the sessions it creates; `helper.runtime = null` is a machine without one.
-const helper = vi.hoisted(() => ({
-  runtime: null as OrtRuntime | null,
-  created: 0,
+// The engine helper (a nested worker in the browser) runs in-process here on onnxruntime-node
+// (testing/in-process-helper.ts), started by the real lifecycle; `helper.none` is a machine
+// without one.
+const helper = {
+  none: false,
   failCreate: false,
-  alive: true,
-}));
-vi.mock('./engine-helper/remote-runtime', () => ({
-  helperRuntime: async () => helper.runtime,
-  helperAlive: () => helper.alive,
-}));
+  spawned: [] as InProcessHelper[],
+  get current() {
+    return this.spawned.at(-1)!;
+  },
+};
+setHelperHost({
+  threads: () => (helper.none ? 0 : 1),
+  spawn: () => {
+    const h = inProcessHelper();
+    h.failCreate = helper.failCreate;
+    helper.spawned.push(h);
+    return h.worker;
+  },
+  limits: CALL_LIMITS,
+  idleMs: 60_000,
+});
 const { extractFeatures } = await import('./handlers/extract');
 
 const MANIFEST = 'public/models/fashion-mnist-ddpm/manifest.json';
@@ -36,15 +47,6 @@ let node: NodeModel;
 let model: LoadedModel;
 beforeAll(async () => {
   node = await loadNodeModel(MANIFEST, 1);
-  const second = nodeRuntime(1);
-  helper.runtime = {
-    ...second,
-    createSession: async (m, o) => {
-      if (helper.failCreate) throw new Error('out of memory in the helper');
-      helper.created++;
-      return second.createSession(m, o);
-    },
-  };
   model = {
     unet: node.unet,
     info: { hash: 'h', id: 'id', manifest: node.manifest, backend: 'wasm', threads: 1, fallbackReason: null },
@@ -58,6 +60,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await releaseBlockSessions(model);
   await node.unet.release();
+  setHelperHost(null);
 });
 
 const count = MIN_IMAGES + 6;
@@ -89,7 +92,8 @@ describe('worker extraction sessions', () => {
     expect(blockSessionCount(model)).toBe(1);
     // The sub-graph also opened in the engine helper, and both took batches.
     expect(result.engines).toBe(2);
-    expect(helper.created).toBe(1);
+    expect(helper.spawned).toHaveLength(1);
+    expect(helper.current.created).toBe(1);
 
     const want: Record<string, Float32Array> = {
       down1_1: new Float32Array(count * 256),
@@ -126,12 +130,12 @@ describe('worker extraction sessions', () => {
   });
 
   it('without a helper, or when it cannot open the sub-graph, extraction runs on one engine', async () => {
-    const saved = helper.runtime;
-    helper.runtime = null;
+    stopHelper('test');
+    helper.none = true;
     try {
       expect(await blockRunners(model, ['down0_0'], { kind: 'avg' }, count)).toHaveLength(1);
     } finally {
-      helper.runtime = saved;
+      helper.none = false;
     }
     helper.failCreate = true;
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
@@ -142,14 +146,39 @@ describe('worker extraction sessions', () => {
       helper.failCreate = false;
       warn.mockRestore();
     }
+    stopHelper('test');
     expect(new Set(await blockRunners(model, ['down1_0'], { kind: 'avg' }, count)).size).toBe(2);
     // A helper that has died: its cached session is left out.
-    helper.alive = false;
+    const warned = vi.spyOn(console, 'warn').mockImplementation(() => {});
+    helper.current.crash('out of memory');
     try {
       expect(await blockRunners(model, ['down1_0'], { kind: 'avg' }, count)).toHaveLength(1);
     } finally {
-      helper.alive = true;
+      warned.mockRestore();
     }
+  });
+
+  it('a helper that ended while idle is started again, with the sub-graph reopened in it', async () => {
+    stopHelper('test');
+    expect(new Set(await blockRunners(model, ['mid'], { kind: 'max' }, count)).size).toBe(2);
+    const first = helper.current;
+    // What the idle timer does (engine-helper/remote-runtime.ts; timed in its own test).
+    stopHelper('idle');
+    expect(first.terminated).toBe(true);
+    expect(new Set(await blockRunners(model, ['mid'], { kind: 'max' }, count)).size).toBe(2);
+    expect(helper.current).not.toBe(first);
+    expect(helper.current.created).toBe(1);
+  });
+
+  it('a change of model ends the helper (its WASM heap with it)', async () => {
+    const running = helper.current;
+    expect(running.terminated).toBe(false);
+    const other = { ...model } as LoadedModel;
+    setCurrentModel(other);
+    await releaseBlockSessions(model);
+    expect(running.terminated).toBe(true);
+    expect(blockSessionCount(model)).toBe(0);
+    setCurrentModel(model);
   });
 
   it('a change of backend drops them (a lost WebGPU device moves the model to WASM)', async () => {

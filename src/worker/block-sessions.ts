@@ -13,16 +13,21 @@
  * On WASM the same sub-graph is also opened in the engine helper (engine-helper/: a second ONNX
  * Runtime instance on the cores the worker's own leaves free), and extraction runs both, each
  * taking the next batch when it is free. Not for models with external data or over
- * {@link LARGE_MODEL_BYTES} (the helper would hold a second copy of their weights).
+ * {@link LARGE_MODEL_BYTES} (the helper would hold a second copy of their weights). Both engines'
+ * times go into the sub-graph's Pace, the yardstick of the helper's time limits. A helper that
+ * ended while idle is started again, and the sub-graph reopened in it, by the next request; a
+ * change of model ends it (engine-helper/lifecycle.ts).
  */
-import { blockExtractionModel } from '../core/onnx/pooling-head';
+import { type BlockExtractionPlan, blockExtractionModel } from '../core/onnx/pooling-head';
 import { type OnnxModelInfo, readModel } from '../core/onnx/reader';
 import type { Pooling } from '../core/pooling';
 import { BlockSession } from '../engine/block-session';
 import type { SessionOptions } from '../engine/ort-types';
 import { poolingKey } from '../pipeline/cache-key';
 import type { BatchRunner } from '../pipeline/extract';
-import { helperAlive, helperRuntime } from './engine-helper/remote-runtime';
+import { helper as startedHelper, stopHelper } from './engine-helper/lifecycle';
+import type { EngineHelper } from './engine-helper/remote-runtime';
+import { Pace } from './engine-helper/time-limits';
 import type { Backend } from './jobs';
 import type { LoadedModel } from './model-state';
 
@@ -42,8 +47,12 @@ interface Cache {
 
 /** One sub-graph's sessions: the worker's own, and the engine helper's when there is one. */
 interface Entry {
+  plan: Promise<BlockExtractionPlan>;
+  pace: Pace;
   main: Promise<BlockSession | null>;
-  helper: Promise<BlockSession | null>;
+  /** Whether the sub-graph may run in the helper (WASM, small enough, no external data). */
+  helped: boolean;
+  helper: Promise<{ engine: EngineHelper; session: BlockSession } | null>;
 }
 
 const caches = new WeakMap<LoadedModel, Cache>();
@@ -54,7 +63,8 @@ function keyOf(blocks: readonly string[], pooling: Pooling): string {
 }
 
 async function releaseAll(entries: Iterable<Entry>): Promise<void> {
-  for (const pending of [...entries].flatMap((e) => [e.main, e.helper])) {
+  const sessions = [...entries].flatMap((e) => [e.main, e.helper.then((h) => h?.session ?? null)]);
+  for (const pending of sessions) {
     try {
       await (await pending)?.release();
     } catch (error) {
@@ -108,18 +118,33 @@ export async function blockRunners(
   }
   const main = await pending.main;
   if (!main) return null;
-  // A helper that died keeps its sessions in this cache, but they would only fail.
-  const helper = useHelper && helperAlive() ? await pending.helper : null;
-  const run =
+  let helper: BlockSession | null = null;
+  if (useHelper && pending.helped) {
+    let opened = await pending.helper;
+    // The helper ended while idle: start another and open the sub-graph there again.
+    if (opened?.engine.stopped) {
+      pending.helper = openInHelper(model, pending, blocks, pooling);
+      opened = await pending.helper;
+    }
+    // One that died or hung keeps its sessions in this cache, but they would only fail.
+    helper = opened && !opened.engine.closed ? opened.session : null;
+  }
+  const { pace } = pending;
+  const timed =
     (session: BlockSession): BatchRunner =>
-    (xt, count, t) =>
-      session.run(xt, count, t);
-  if (!helper) return [run(main)];
+    async (xt, count, t) => {
+      const started = Date.now();
+      const pooled = await session.run(xt, count, t);
+      pace.ran(Date.now() - started, count);
+      return pooled;
+    };
+  if (!helper) return [timed(main)];
   // The helper is listed twice, so that two of its batches are always in flight: the worker's own
   // WASM run blocks this thread for a whole batch, and the helper's queue must not run dry
-  // meanwhile (with one in flight it sat idle until then: 1.3× instead of 1.8×).
-  const remote = run(helper);
-  return [run(main), remote, remote];
+  // meanwhile (with one in flight it sat idle until then: 1.3× instead of 1.8×). Its runs time
+  // themselves (remote-runtime.ts).
+  const remote: BatchRunner = (xt, count, t) => helper.run(xt, count, t);
+  return [timed(main), remote, remote];
 }
 
 function open(model: LoadedModel, cache: Cache, blocks: readonly string[], pooling: Pooling): Entry {
@@ -127,12 +152,18 @@ function open(model: LoadedModel, cache: Cache, blocks: readonly string[], pooli
   if (model.externalData.length) options.externalData = model.externalData;
   // Only the pooled features leave the GPU; ORT downloads them when they are read.
   if (cache.backend === 'webgpu') options.preferredOutputLocation = 'gpu-buffer';
+  const started = Date.now();
+  const pace = new Pace();
   const plan = (async () => {
     cache.info ??= readModel(model.sessionBytes);
     return blockExtractionModel(model.sessionBytes, cache.info, model.unet.manifest, blocks, pooling);
   })();
   const main = plan
     .then((p) => BlockSession.open(model.unet, p, blocks, pooling, options))
+    .then((session) => {
+      pace.created(Date.now() - started);
+      return session;
+    })
     .catch((error) => {
       console.warn(
         `the sub-graph for ${blocks.join(', ')} could not be built; extracting with the whole U-Net`,
@@ -142,26 +173,46 @@ function open(model: LoadedModel, cache: Cache, blocks: readonly string[], pooli
     });
   const helped =
     cache.backend === 'wasm' && !model.externalData.length && model.bytes.byteLength <= LARGE_MODEL_BYTES;
+  const entry: Entry = { plan, pace, main, helped, helper: Promise.resolve(null) };
   // Opened alongside the worker's own (the helper's start and session creation run on its cores).
-  const helper = !helped
-    ? Promise.resolve(null)
-    : (async () => {
-        const runtime = await helperRuntime(model.info.threads);
-        if (!runtime) return null;
-        try {
-          return await BlockSession.open(model.unet, await plan, blocks, pooling, {}, runtime);
-        } catch (error) {
-          // The plan's own failure is reported by the worker's session above.
-          if (await main)
-            console.warn('the engine helper could not open the sub-graph; extracting on one engine', error);
-          return null;
-        }
-      })();
-  return { main, helper };
+  if (helped) entry.helper = openInHelper(model, entry, blocks, pooling);
+  return entry;
 }
 
-/** Releases `model`'s extraction sessions (it was replaced by another model). */
+/** The entry's sub-graph in the engine helper (started if need be), or null without one. */
+async function openInHelper(
+  model: LoadedModel,
+  entry: Entry,
+  blocks: readonly string[],
+  pooling: Pooling,
+): Promise<{ engine: EngineHelper; session: BlockSession } | null> {
+  const engine = await startedHelper(model.info.threads, entry.pace);
+  if (!engine) return null;
+  try {
+    const plan = await entry.plan;
+    const session = await BlockSession.open(
+      model.unet,
+      plan,
+      blocks,
+      pooling,
+      {},
+      engine.runtime(entry.pace),
+    );
+    return { engine, session };
+  } catch (error) {
+    // The plan's own failure is reported by the worker's session.
+    if (await entry.main)
+      console.warn('the engine helper could not open the sub-graph; extracting on one engine', error);
+    return null;
+  }
+}
+
+/**
+ * Releases `model`'s extraction sessions (it was replaced by another model) and ends the engine
+ * helper: its WASM heap stays at the peak of the largest model it ran for as long as it lives.
+ */
 export async function releaseBlockSessions(model: LoadedModel): Promise<void> {
+  stopHelper('the model changed');
   const cache = caches.get(model);
   if (!cache) return;
   caches.delete(model);

@@ -5,6 +5,7 @@
  */
 import { DiffProbeError } from '../core/errors';
 import { createJobContext, type JobContext, type Post } from './context';
+import { enqueue } from './job-queue';
 import type { JobName, JobParams, JobResult, WireError, WorkerRequest } from './protocol';
 
 export type Handler<K extends JobName> = (params: JobParams<K>, ctx: JobContext) => Promise<JobResult<K>>;
@@ -42,9 +43,6 @@ export function transferablesOf(value: unknown, out: Transferable[] = [], depth 
 
 export function createDispatcher(handlers: Handlers, post: Post) {
   const running = new Map<number, AbortController>();
-  // Jobs run one after another: ORT sessions (WASM and WebGPU) fail when two runs overlap, and a
-  // strict queue also makes progress and cancellation easy to reason about.
-  let queue: Promise<void> = Promise.resolve();
 
   return function onMessage(message: WorkerRequest): void {
     if (message.kind === 'cancel') {
@@ -64,7 +62,9 @@ export function createDispatcher(handlers: Handlers, post: Post) {
     running.set(message.id, controller);
     const ctx = createJobContext(message.id, post, controller);
     const handler = handlers[message.job] as Handler<JobName>;
-    queue = queue.then(async () => {
+    // Jobs run one after another (job-queue.ts): ORT sessions fail when two runs overlap, and a
+    // strict queue also makes progress and cancellation easy to reason about.
+    void enqueue(async () => {
       try {
         if (controller.signal.aborted) throw new DiffProbeError('cancelled', `job ${message.id} cancelled`);
         const result = await handler(message.params as JobParams<JobName>, ctx);

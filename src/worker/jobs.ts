@@ -3,6 +3,7 @@
  * streams) its partial results. Adding a job means adding an entry here and a handler in
  * handlers/; the types keep both sides of the protocol in step.
  */
+import type { CkaEstimator } from '../core/cka/linear-cka';
 import type { RowScaling } from '../core/heads/batch';
 import type { HeadLayout } from '../core/heads/layout';
 import type { NeuralHead } from '../core/heads/spec';
@@ -10,6 +11,7 @@ import type { HeadWeights } from '../core/heads/weights';
 import type { Manifest } from '../core/manifest/types';
 import type { MemoryEstimate } from '../core/onnx/memory';
 import type { Pooling } from '../core/pooling';
+import type { TwinReport } from '../core/twin/random-twin';
 import type { CacheStats } from './cache/feature-cache';
 
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
@@ -68,7 +70,25 @@ export type ModelSource =
       imageInput?: string;
     }
   /** The loaded model's bytes again, under a new manifest (other blocks, schedule, inputs…). */
-  | { kind: 'current'; manifest: Manifest };
+  | { kind: 'current'; manifest: Manifest }
+  /**
+   * The random-weights twin of a loaded model (`of`: its ModelInfo.id, the current model or a
+   * companion): every learned weight re-drawn as PyTorch initialises that layer, seeded by `seed`.
+   */
+  | { kind: 'twin'; of: string; seed: number }
+  /** A model loaded already (a companion, or the trained model kept beside its twin), made current. */
+  | { kind: 'loaded'; id: string };
+
+/** What a random-weights twin was made from, and its report (which tensors were re-drawn or kept). */
+export interface TwinInfo {
+  /** ModelInfo.id of the trained model. */
+  of: string;
+  /** Its ModelInfo.hash (the twin uses the trained model's bundled data as its own). */
+  ofHash: string;
+  ofName: string;
+  seed: number;
+  report: TwinReport;
+}
 
 /** A graph node as the "candidates on the graph" view names it. */
 export interface GraphOp {
@@ -169,6 +189,8 @@ export interface ModelInfo {
   memory?: MemoryEstimate;
   /** Where the load time went (reading, hashing, discovery, session, warm-up), ms. */
   timings: Record<string, number>;
+  /** Set for a random-weights twin. */
+  twin?: TwinInfo;
 }
 
 /** A batch of images already converted to the model's input (x_0), NCHW float32. */
@@ -301,6 +323,58 @@ export interface ProbeResult extends ClassifierMetrics {
   ms: number;
 }
 
+/** One representation of n images for CKA: pooled features, or a centred Gram matrix from extractGrams. */
+export type CkaInput =
+  | { kind: 'features'; X: Float32Array; dim: number }
+  | { kind: 'gram'; G: Float32Array; self: number; constant: boolean; estimator: CkaEstimator };
+
+export interface CkaParams {
+  inputs: CkaInput[];
+  n: number;
+  estimator: CkaEstimator;
+  /** Indices into `inputs` of the rows and the columns (the same list: a symmetric matrix). */
+  rows: number[];
+  cols: number[];
+}
+
+/** One value of the matrix: null when CKA is undefined there (`reason`). */
+export interface CkaCell {
+  row: number;
+  col: number;
+  value: number | null;
+  reason: 'constant' | 'not-positive' | null;
+}
+
+export interface CkaResult {
+  /** rows × cols; null where undefined or (after Stop) not computed. */
+  values: (number | null)[][];
+  /** Inputs that are the same for every image (CKA with them is undefined). */
+  constant: boolean[];
+  /** Which route computed it: feature space (n·p·q per pair) or n×n Gram matrices. */
+  route: 'features' | 'gram';
+  stopped: boolean;
+  ms: number;
+}
+
+export interface GramParams extends ForModel {
+  images: ImageBatch;
+  t: number;
+  seed: number;
+  blocks: string[];
+  estimator: CkaEstimator;
+  batchSize: number;
+}
+
+export interface GramResult {
+  /** Per block: the centred (or U-centred) n×n Gram matrix as float32, ⟨G, G⟩, and whether constant. */
+  grams: Record<string, { G: Float32Array; self: number; constant: boolean }>;
+  /** Feature count of each block's map (C·H·W). */
+  dims: Record<string, number>;
+  /** U-Net passes: one per group of blocks that fit the memory budget together. */
+  passes: number;
+  ms: number;
+}
+
 /**
  * A neural head (core/heads) to train on rows of features: like ProbeParams, with the head's
  * settings and the layout of a row (d values: the groups of pooled maps, k classes).
@@ -424,6 +498,11 @@ export interface Jobs {
       wasmThreads?: number;
       /** Decisions "Auto" measured before (any model, any device); the matching one is used. */
       autoDecisions?: AutoDecision[];
+      /**
+       * Load it beside the current model (a twin to sweep beside it, a second model for CKA) instead
+       * of replacing it; jobs name it by its id. A model already loaded comes back at once.
+       */
+      companion?: boolean;
     };
     result: ModelInfo;
   };
@@ -497,6 +576,16 @@ export interface Jobs {
     result: { images: Float32Array; count: number; ms: number };
     partial: { step: number; steps: number; t: number; x0Pred: Float32Array };
   };
+  /**
+   * The centred Gram matrix of each block's full (unpooled) maps over the images, for CKA on maps:
+   * blocks are extracted in groups that fit the memory budget, one U-Net pass per group.
+   */
+  extractGrams: { params: GramParams; result: GramResult };
+  /**
+   * Linear CKA between representations (features or Gram matrices of the same images), every
+   * (row, column) pair; streams each value as it is computed, so Stop keeps them.
+   */
+  cka: { params: CkaParams; result: CkaResult; partial: CkaCell };
   cacheStats: { params: Record<string, never>; result: CacheStats | null };
   clearCache: { params: Record<string, never>; result: CacheStats | null };
 }

@@ -26,6 +26,48 @@ export function currentModel(): LoadedModel | null {
   return current;
 }
 
+/**
+ * Models loaded beside the current one, for comparisons: a random-weights twin swept beside the
+ * trained model, a second model for CKA. Jobs name them by ModelInfo.id like the current one. At
+ * most {@link MAX_COMPANIONS}, the least recently used going first (each holds its own sessions).
+ */
+const companions = new Map<string, LoadedModel>();
+export const MAX_COMPANIONS = 2;
+
+/** The current model or a companion with this id (a companion found moves to the back of the LRU). */
+export function findModel(id: string): LoadedModel | null {
+  if (current?.info.id === id) return current;
+  const companion = companions.get(id);
+  if (companion) {
+    companions.delete(id);
+    companions.set(id, companion);
+  }
+  return companion ?? null;
+}
+
+/** Adds a companion; returns the ones it pushed out (for the caller to release). */
+export function addCompanion(model: LoadedModel): LoadedModel[] {
+  companions.delete(model.info.id);
+  companions.set(model.info.id, model);
+  const evicted: LoadedModel[] = [];
+  while (companions.size > MAX_COMPANIONS) {
+    const [id, oldest] = companions.entries().next().value!;
+    companions.delete(id);
+    evicted.push(oldest);
+  }
+  return evicted;
+}
+
+/** Takes a companion out of the list (it becomes the current model). */
+export function removeCompanion(id: string): void {
+  companions.delete(id);
+}
+
+/** The model is still loaded, as the current one or a companion. */
+export function isLoaded(model: LoadedModel): boolean {
+  return current === model || companions.get(model.info.id) === model;
+}
+
 export function setCurrentModel(model: LoadedModel): LoadedModel | null {
   const previous = current;
   current = model;

@@ -35,8 +35,16 @@ export interface WireError {
   detail?: Record<string, unknown>;
 }
 
-/** Things the worker tells the UI without being asked, e.g. that WebGPU was lost and WASM took over. */
-export type WorkerEvent = { type: 'backend-changed'; backend: 'webgpu' | 'wasm'; reason: string };
+/**
+ * Things the worker tells the UI without being asked, e.g. that WebGPU was lost and WASM took over
+ * for the model whose ModelInfo.id is `model` (the UI ignores it for any other).
+ */
+export type WorkerEvent = {
+  type: 'backend-changed';
+  model: string;
+  backend: 'webgpu' | 'wasm';
+  reason: string;
+};
 
 /** Worker → UI. */
 export type WorkerResponse =

@@ -39,6 +39,30 @@ describe('npm run bench: ratios read from each script’s output', () => {
     expect(parseOutput('infer', 'something else')).toEqual([]);
   });
 
+  it('cka', () => {
+    const rows = parseOutput(
+      'cka',
+      [
+        'CKA 16 × 16 on 1000 images, pooled, biased: browser 0.512 s / numpy 0.0400 s = 12.8× (max |browser − numpy| 2.2e-16)',
+        'CKA 16 × 16 on 500 images, full maps (207200 values per image): wasm 40.10 s / numpy 2.00 s = 20.1×',
+      ].join('\n'),
+    );
+    expect(rows).toEqual([
+      {
+        bench: 'cka',
+        measure: 'CKA time, browser / NumPy, 16 × 16 on 1000 images, pooled, biased',
+        value: '0.512 s / 0.0400 s',
+        ratio: 12.8,
+      },
+      {
+        bench: 'cka',
+        measure: 'CKA time, wasm / NumPy, 16 × 16 on 500 images, full maps (207200 values per image)',
+        value: '40.10 s / 2.00 s',
+        ratio: 20.1,
+      },
+    ]);
+  });
+
   it('writes a dated section, newest first, under one heading', () => {
     const rows = [{ bench: 'probe', measure: 'm', value: '0.41×', ratio: 0.41 }];
     const a = section(new Date('2026-12-01T10:00:00Z'), 'test machine', [0.5, 0.7], rows, [

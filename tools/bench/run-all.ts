@@ -101,6 +101,16 @@ export function parseOutput(bench: string, out: string): Row[] {
         value: `${m[3]} s / ${m[2]} s`,
         ratio: Number(m[4]),
       });
+  } else if (bench === 'cka') {
+    for (const m of out.matchAll(
+      /^CKA (\d+ × \d+ on \d+ images, [^:]+): (browser|wasm|js) ([\d.]+) s \/ numpy ([\d.]+) s = ([\d.]+)×/gm,
+    ))
+      rows.push({
+        bench,
+        measure: `CKA time, ${m[2]} / NumPy, ${m[1]}`,
+        value: `${m[3]} s / ${m[4]} s`,
+        ratio: Number(m[5]),
+      });
   } else if (bench === 'sweep') {
     const m = /^Default sweep \(([^)]*)\): ([\d.]+) s/m.exec(out);
     if (m)

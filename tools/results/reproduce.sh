@@ -98,10 +98,26 @@ dp sweep --manifest "$R" --train "$TRAIN" --test "$TEST" "${SIZES[@]}" --t "$T_R
   --threads "$THREADS" --out "$OUT/sweep-random" --force --quiet
 stamp "baselines done"
 
+# 4b. The default model's random-weights twin (init seed 0): the same graph with every learned
+#     weight re-drawn as PyTorch initialises that layer (`--random-weights`), at T_RANDOM.
+for split in train t10k; do
+  shards "$PARALLEL" features --manifest $M --random-weights --init-seed 0 --data "$D/$split-images-idx3-ubyte.gz" \
+    --t "$T_RANDOM" --pooling avg "${ROWS[@]}" --threads "$THREADS" --out "$OUT/twin-features-$split" --force --quiet
+done
+dp sweep --manifest $M --random-weights --init-seed 0 --train "$TRAIN" --test "$TEST" "${SIZES[@]}" --t "$T_RANDOM" \
+  --pooling avg --threads "$THREADS" --out "$OUT/sweep-twin" --force --quiet
+stamp "random-weights twin done"
+
 # 5. Every block concatenated at the chosen t, tested once.
 BLOCKS=$(node -e "console.log(require('./$M').blocks.map((b) => b.name).join(','))")
 BEST_T=$(node -e 'console.log(require(process.argv[1]).chosen.t)' "$(realpath "$OUT/sweep/sweep.json")")
 dp probe --manifest $M --train "$TRAIN" --test "$TEST" "${SIZES[@]}" --blocks "$BLOCKS" --t "$BEST_T" \
   --threads "$THREADS" --out "$OUT/probe-all-t$BEST_T" --force --quiet
+
+# 6. CKA on 1,000 test images at the chosen t: every block × every block, and the trained model ×
+#    its random-weights twin.
+dp cka --manifest $M --t "$BEST_T" --count 1000 --threads "$THREADS" --out "$OUT/cka-t$BEST_T" --force --quiet
+dp cka --manifest $M --t "$BEST_T" --count 1000 --threads "$THREADS" --versus random-weights \
+  --out "$OUT/cka-twin-t$BEST_T" --force --quiet
 stamp "all done"
-echo "results in $OUT: sweep/, sweep-avg2/, sweep-random/ (sweep.csv, sweep.json, sweep.svg, run.json), pixels/result.json, probe-all-t$BEST_T/" >&2
+echo "results in $OUT: sweep/, sweep-avg2/, sweep-random/, sweep-twin/ (sweep.csv, sweep.json, sweep.svg, run.json), pixels/result.json, probe-all-t$BEST_T/, cka-t$BEST_T/, cka-twin-t$BEST_T/" >&2

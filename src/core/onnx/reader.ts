@@ -379,19 +379,23 @@ function readTensor(r: ProtoReader, externalFiles: Set<string>): InitializerInfo
     else if (r.field === 8) name = r.string();
     else if (r.field === 14) external = r.varint() === 1;
     else if (r.field === 13 && r.wire === Wire.LEN) {
-      // StringStringEntryProto { key = 1; value = 2 }
-      const entry = r.message();
-      let key = '';
-      let value = '';
-      while (entry.next()) {
-        if (entry.field === 1) key = entry.string();
-        else if (entry.field === 2) value = entry.string();
-        else entry.skip();
-      }
+      const [key, value] = readStringEntry(r.message());
       if (key === 'location') externalFiles.add(value);
     } else r.skip();
   }
   return { name, elemType, dims, external };
+}
+
+/** A StringStringEntryProto { key = 1; value = 2 } (a tensor's external_data entries). */
+export function readStringEntry(entry: ProtoReader): [key: string, value: string] {
+  let key = '';
+  let value = '';
+  while (entry.next()) {
+    if (entry.field === 1) key = entry.string();
+    else if (entry.field === 2) value = entry.string();
+    else entry.skip();
+  }
+  return [key, value];
 }
 
 function readValueInfo(r: ProtoReader): ValueInfo {

@@ -2,6 +2,7 @@ import { scaleLinear } from 'd3-scale';
 import { schemeTableau10 } from 'd3-scale-chromatic';
 import { line } from 'd3-shape';
 import { type CSSProperties, forwardRef, type KeyboardEvent, useRef, useState } from 'react';
+import { gridMove } from '../../ui/grid-keys';
 import { type HeatmapText, heatmapLayout } from './heatmap';
 import type { SweepGrid } from './sweep-grid';
 
@@ -42,18 +43,9 @@ export const SweepHeatmap = forwardRef<
     svgRef.current?.querySelector<SVGGElement>(`[data-cell="${i}"]`)?.focus();
   };
   const onKeyDown = (e: KeyboardEvent<SVGSVGElement>) => {
-    const r = Math.floor(current / cols);
-    const c = current % cols;
-    const to: Record<string, number> = {
-      ArrowRight: r * cols + Math.min(cols - 1, c + 1),
-      ArrowLeft: r * cols + Math.max(0, c - 1),
-      ArrowDown: Math.min(rows - 1, r + 1) * cols + c,
-      ArrowUp: Math.max(0, r - 1) * cols + c,
-      Home: r * cols,
-      End: r * cols + cols - 1,
-    };
-    if (e.key in to) {
-      focusCell(to[e.key]);
+    const to = gridMove(e.key, current, rows, cols);
+    if (to !== null) {
+      focusCell(to);
       e.preventDefault();
     } else if ((e.key === 'Enter' || e.key === ' ') && onOpen) {
       const cell = l.cells[current];

@@ -1,6 +1,7 @@
 import { useId, useRef, useState } from 'react';
 import { defaultHead, HEADS, type HeadKind } from '../../core/heads/spec';
 import { VALIDATION_FRACTION } from '../../pipeline/split';
+import { notifyError } from '../../state/jobs';
 import { bundledDataFor, maxT, useStore } from '../../state/store';
 import { DataTable } from '../../ui/DataTable';
 import { NumberField } from '../../ui/NumberField';
@@ -9,6 +10,8 @@ import { parseTimesteps } from '../probe/commands';
 import { HeadSelect } from '../probe/HeadSelect';
 import { runSweepWithBaselines } from '../results/baselines';
 import { sweepFindingText } from '../results/selectors';
+import { runTwinSweep } from '../twin/commands';
+import { TwinSweepFigures, TwinSweepOption } from '../twin/TwinSweep';
 import { downloadSweep, openInExplorer } from './commands';
 import { SweepHeatmap, SweepLines } from './SweepCharts';
 import { bestCell } from './sweep-grid';
@@ -26,6 +29,7 @@ export function SweepPanel() {
   const [tText, setTText] = useState('0, 25, 100, 200, 500');
   const [nTrain, setNTrain] = useState(2000);
   const [nTest, setNTest] = useState(1000);
+  const [twin, setTwin] = useState({ on: false, seed: 0 });
   const [headKind, setHeadKind] = useState<HeadKind>('linear');
   const heatmap = useRef<SVGSVGElement>(null);
   const lines = useRef<SVGSVGElement>(null);
@@ -101,6 +105,8 @@ export function SweepPanel() {
                 C: 1,
                 maxIter: 100,
                 head: headKind === 'linear' ? null : defaultHead(headKind),
+              }).then(() => {
+                if (twin.on) return runTwinSweep(twin.seed).catch(notifyError);
               })
             }
           >
@@ -117,6 +123,7 @@ export function SweepPanel() {
               ' A head trains for up to a few minutes per cell; the linear probe on the chosen cell says what it adds.'}
           </span>
         </div>
+        <TwinSweepOption value={twin} onChange={setTwin} />
         <p className="muted">
           Each cell is judged on a validation part of the training images ({VALIDATION_FRACTION * 100}% of
           each class, about {Math.round(nTrain * VALIDATION_FRACTION)}), and the best cell is chosen by it.
@@ -183,6 +190,7 @@ export function SweepPanel() {
               <SaveChartButtons chart={heatmap} file="sweep-heatmap" label="Heatmap" />
               <SaveChartButtons chart={lines} file="sweep-lines" label="Lines" />
             </div>
+            <TwinSweepFigures />
           </>
         )}
       </div>

@@ -7,13 +7,11 @@
 import { compute } from '../../app/compute';
 import { blockMaps } from '../../core/heads/layout';
 import type { NeuralHead } from '../../core/heads/spec';
-import { EtaEstimator } from '../../core/progress';
 import { bundledModelInput } from '../../data/bundled';
 import { dataSpec, type FeatureSpec } from '../../pipeline/feature-spec';
-import type { PipelineRuntime } from '../../pipeline/runtime';
 import { bundledSplit, VALIDATION_FRACTION } from '../../pipeline/split';
 import { runSweep as runSweepPipeline } from '../../pipeline/sweep-run';
-import { notifyError, trackRun } from '../../state/jobs';
+import { notifyError, trackRun, withPipelineJob } from '../../state/jobs';
 import { bundledDataFor, getState } from '../../state/store';
 import { downloadBytes } from '../../ui/download';
 import { POOLINGS } from '../extraction/commands';
@@ -70,53 +68,45 @@ async function sweepRun(settings: SweepSettings, run: AbortSignal): Promise<void
   const put = (status: SweepStatus) => {
     if (grid && getState().model?.id === spec.model) getState().setSweep({ grid, status });
   };
-  const controller = new AbortController();
-  const stop = () => controller.abort();
-  run.addEventListener('abort', stop, { once: true });
-  const eta = new EtaEstimator();
   const label = `Sweep: ${settings.blocks.length} blocks × ${settings.timesteps.length} timesteps`;
-  s.startJob('sweep', label, stop);
-  const rt: PipelineRuntime = {
-    run: (job, params, call) =>
-      compute().run(job, params, {
-        onPartial: call.onPartial,
-        transfer: call.transfer,
-        // The chosen head's one test evaluation also runs after a Stop (as the probe's does in JS).
-        signal: job === 'applyHead' ? undefined : controller.signal,
-      }),
-  };
   const viewPooling = POOLINGS[view.pooling].pooling;
   try {
-    const out = await runSweepPipeline(
-      rt,
-      {
-        spec,
-        split,
-        C: settings.C,
-        maxIter: settings.maxIter,
-        head: settings.head ?? null,
-        maps: blockMaps(model.manifest),
-        linearPooling:
-          viewPooling.kind === 'grid' || viewPooling.kind === 'raw' ? { kind: 'avg' } : viewPooling,
+    await withPipelineJob(
+      'sweep',
+      label,
+      run,
+      async (rt, onProgress) => {
+        const out = await runSweepPipeline(
+          rt,
+          {
+            spec,
+            split,
+            C: settings.C,
+            maxIter: settings.maxIter,
+            head: settings.head ?? null,
+            maps: blockMaps(model.manifest),
+            linearPooling:
+              viewPooling.kind === 'grid' || viewPooling.kind === 'raw' ? { kind: 'avg' } : viewPooling,
+          },
+          (ids) => bundledModelInput(dataset, ids, model.manifest),
+          {
+            onGrid: (g) => {
+              grid = g;
+              put('running');
+            },
+            onProgress,
+          },
+        );
+        grid = out.grid;
+        put(out.status);
       },
-      (ids) => bundledModelInput(dataset, ids, model.manifest),
-      {
-        onGrid: (g) => {
-          grid = g;
-          put('running');
-        },
-        onProgress: (done, total, note) =>
-          getState().updateJob('sweep', { done, total, etaMs: eta.update(done, total), note }),
-      },
+      // The chosen head's one test evaluation also runs after a Stop (as the probe's does in JS).
+      ['applyHead'],
     );
-    grid = out.grid;
-    put(out.status);
   } catch (error) {
     put('failed');
     notifyError(error);
   } finally {
-    run.removeEventListener('abort', stop);
-    getState().endJob('sweep');
     void compute()
       .run('cacheStats', {})
       .then((st) => getState().setCacheStats(st))

@@ -1,7 +1,9 @@
 // The engine helper's wire layer in-process: the compute worker's EngineHelper talking to the
 // helper's request handler (both real) over a stand-in Worker, with onnxruntime-node as the helper's
 // ONNX Runtime. A sub-graph run through it gives the local session's numbers bit for bit; failures
-// come back as errors; a helper that dies rejects what is pending and everything after.
+// come back as errors; a helper that dies rejects what is pending and everything after; one that
+// hangs is ended after its time limit and its batches go back to the main engine; one left idle
+// ends itself, and the next use starts another.
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadNodeModel, type NodeModel } from '../../cli/load';
@@ -9,43 +11,17 @@ import { blockExtractionModel } from '../../core/onnx/pooling-head';
 import { readModel } from '../../core/onnx/reader';
 import { createRng, gaussian } from '../../core/rng';
 import { BlockSession } from '../../engine/block-session';
-import { nodeRuntime } from '../../engine/onnx-node';
-import { createHelperHandler } from './handler';
-import type { HelperReply, HelperRequest } from './protocol';
-import { EngineHelper, type WorkerLike } from './remote-runtime';
+import { extractFeatures } from '../../pipeline/extract';
+import { inProcessHelper } from '../../testing/in-process-helper';
+import { setHelperHost, helper as startedHelper } from './lifecycle';
+import { EngineHelper } from './remote-runtime';
+import { type CallLimits, limitMs, Pace } from './time-limits';
 
 const MANIFEST = 'public/models/fashion-mnist-ddpm/manifest.json';
 const bytes = new Uint8Array(readFileSync('public/models/fashion-mnist-ddpm/model.onnx'));
 
-/** A Worker whose other side is the helper's handler, with structured clones as postMessage makes. */
-function inProcessWorker() {
-  const handle = createHelperHandler(async (threads) => nodeRuntime(threads));
-  const onMessage: ((event: MessageEvent<HelperReply>) => void)[] = [];
-  const onError: ((event: ErrorEvent) => void)[] = [];
-  let queue = Promise.resolve();
-  let terminated = false;
-  const worker: WorkerLike = {
-    postMessage(message: HelperRequest) {
-      const copy = structuredClone(message);
-      queue = queue.then(async () => {
-        const { reply } = await handle(copy);
-        if (!terminated)
-          for (const l of onMessage) l({ data: structuredClone(reply) } as MessageEvent<HelperReply>);
-      });
-    },
-    addEventListener(type: string, listener: (event: never) => void) {
-      if (type === 'message') onMessage.push(listener as (event: MessageEvent<HelperReply>) => void);
-      if (type === 'error') onError.push(listener as (event: ErrorEvent) => void);
-    },
-    terminate() {
-      terminated = true;
-    },
-  };
-  const crash = (message: string) => {
-    for (const l of onError) l({ message, preventDefault() {} } as ErrorEvent);
-  };
-  return { worker, crash };
-}
+/** Short limits for the tests: 200 ms at least, 4× the pace, 400 ms before any is known. */
+const TEST_LIMITS: CallLimits = { floorMs: 200, factor: 4, unknownMs: 400 };
 
 let node: NodeModel;
 beforeAll(async () => {
@@ -57,7 +33,7 @@ afterAll(async () => {
 
 describe('the engine helper over its wire', () => {
   it('runs a block sub-graph with the local session’s numbers, bit for bit', async () => {
-    const helper = new EngineHelper(inProcessWorker().worker);
+    const helper = new EngineHelper(inProcessHelper().worker);
     await helper.call({ op: 'init', threads: 1 });
     const blocks = ['down1_1', 'mid', 'up1_0'];
     const pooling = { kind: 'adaptive', size: 2 } as const;
@@ -78,7 +54,7 @@ describe('the engine helper over its wire', () => {
   });
 
   it('a graph the helper cannot open fails with its message, and the helper keeps going', async () => {
-    const helper = new EngineHelper(inProcessWorker().worker);
+    const helper = new EngineHelper(inProcessHelper().worker);
     await helper.call({ op: 'init', threads: 1 });
     await expect(helper.runtime().createSession(new Uint8Array([1, 2, 3]))).rejects.toThrow(
       /^engine helper: /,
@@ -88,12 +64,12 @@ describe('the engine helper over its wire', () => {
   });
 
   it('a request before init is refused', async () => {
-    const helper = new EngineHelper(inProcessWorker().worker);
+    const helper = new EngineHelper(inProcessHelper().worker);
     await expect(helper.runtime().createSession(bytes)).rejects.toThrow('not initialised');
   });
 
   it('a helper that dies rejects what is pending and every later call', async () => {
-    const { worker, crash } = inProcessWorker();
+    const { worker, crash } = inProcessHelper();
     const helper = new EngineHelper(worker);
     await helper.call({ op: 'init', threads: 1 });
     const pending = helper.runtime().createSession(bytes);
@@ -101,5 +77,92 @@ describe('the engine helper over its wire', () => {
     await expect(pending).rejects.toThrow('the engine helper stopped: out of memory');
     expect(helper.dead).not.toBeNull();
     await expect(helper.call({ op: 'init', threads: 1 })).rejects.toThrow('stopped');
+  });
+});
+
+describe('a helper that hangs, or idles', () => {
+  it('a run past its time limit ends the helper; its batches go back to the main engine, every row arrives', {
+    timeout: 30_000,
+  }, async () => {
+    const wire = inProcessHelper();
+    const helper = new EngineHelper(wire.worker, { limits: TEST_LIMITS });
+    await helper.call({ op: 'init', threads: 1 });
+    const blocks = ['mid'];
+    const pooling = { kind: 'avg' } as const;
+    const plan = blockExtractionModel(bytes, readModel(bytes), node.unet.manifest, blocks, pooling);
+    const pace = new Pace();
+    const local = await BlockSession.open(node.unet, plan, blocks, pooling);
+    const remote = await BlockSession.open(node.unet, plan, blocks, pooling, {}, helper.runtime(pace));
+    wire.hang = true;
+    const count = 5;
+    const x0 = gaussian(createRng(5), count * 784);
+    const options = { t: 100, seed: 1, blocks, pooling, batchSize: 2, alphasCumprod: node.alphasCumprod };
+    const rows = (into: Float32Array) => (b: { start: number; features: Record<string, Float32Array> }) =>
+      into.set(b.features.mid, b.start * 64);
+    const want = new Float32Array(count * 64);
+    await extractFeatures(node.unet, x0, count, options, rows(want), undefined, (xt, n, t) =>
+      local.run(xt, n, t),
+    );
+    const got = new Float32Array(count * 64);
+    const main = async (xt: Float32Array, n: number, t: Float32Array) => {
+      const started = Date.now();
+      const pooled = await local.run(xt, n, t);
+      pace.ran(Date.now() - started, n);
+      return pooled;
+    };
+    const helped = (xt: Float32Array, n: number, t: Float32Array) => remote.run(xt, n, t);
+    const warn = console.warn;
+    console.warn = () => {};
+    try {
+      await extractFeatures(node.unet, x0, count, options, rows(got), undefined, [main, helped, helped]);
+    } finally {
+      console.warn = warn;
+    }
+    expect(got).toEqual(want);
+    expect(helper.dead?.message).toMatch(/did not answer a run in \d+ s/);
+    expect(wire.terminated).toBe(true);
+    await expect(helper.call({ op: 'init', threads: 1 })).rejects.toThrow('did not answer');
+    await local.release();
+  });
+
+  it('limits follow the measured pace: long on a slow machine, a floor on a fast one', () => {
+    expect(limitMs(null, TEST_LIMITS)).toBe(400);
+    const pace = new Pace();
+    expect(pace.runLimitMs(32, TEST_LIMITS)).toBe(400);
+    pace.ran(3200, 32); // 100 ms an image
+    expect(pace.runLimitMs(32, TEST_LIMITS)).toBe(4 * 3200);
+    pace.ran(10, 32); // a faster batch does not shorten it: the slowest seen counts
+    expect(pace.runLimitMs(8, TEST_LIMITS)).toBe(4 * 800);
+    expect(pace.runLimitMs(1, TEST_LIMITS)).toBe(400);
+    pace.created(5000);
+    expect(pace.createLimitMs(TEST_LIMITS)).toBe(20_000);
+  });
+
+  it('a helper left idle ends itself (its heap goes with it); the next use starts another', async () => {
+    const spawned: ReturnType<typeof inProcessHelper>[] = [];
+    setHelperHost({
+      threads: () => 1,
+      spawn: () => {
+        spawned.push(inProcessHelper());
+        return spawned.at(-1)!.worker;
+      },
+      limits: TEST_LIMITS,
+      idleMs: 100,
+    });
+    try {
+      const first = await startedHelper(1);
+      expect(first).not.toBeNull();
+      expect(await startedHelper(1)).toBe(first);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(first!.stopped).toBe(true);
+      expect(spawned[0].terminated).toBe(true);
+      const second = await startedHelper(1);
+      expect(second).not.toBe(first);
+      expect(second!.closed).toBe(false);
+      expect(spawned).toHaveLength(2);
+    } finally {
+      setHelperHost(null);
+    }
+    expect(spawned[1].terminated).toBe(true);
   });
 });

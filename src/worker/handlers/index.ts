@@ -2,11 +2,13 @@
 
 import { featureCache } from '../cache/shared';
 import type { Handlers } from '../dispatch';
+import { cka } from './cka';
 import { embed, resumeEmbedding } from './embed';
 import { environment } from './environment';
 import { extractFeatures } from './extract';
 import { simulateFault } from './faults';
 import { generate } from './generate';
+import { extractGrams } from './grams';
 import { applyHead, trainHead } from './head';
 import { loadModel } from './load-model';
 import { discoverBlocks, exportModel } from './model-tools';
@@ -28,6 +30,8 @@ export const handlers: Handlers = {
   applyHead: (params) => applyHead(params),
   embed,
   resumeEmbedding,
+  extractGrams,
+  cka,
   cacheStats: async () => (await featureCache())?.stats() ?? null,
   clearCache: async () => {
     const cache = await featureCache();

@@ -14,15 +14,21 @@ import { estimateMemory, fitsWasmHeap, formatBytes, type MemoryEstimate } from '
 import type { OnnxModelInfo } from '../../core/onnx/reader';
 import { scheduleFromManifest } from '../../core/schedule';
 import { sha256Hex } from '../../core/sha256';
+import { randomTwin } from '../../core/twin/random-twin';
+import { twinManifest } from '../../core/twin/twin-manifest';
 import { unsupportedOnWebGpu } from '../../engine/webgpu-ops';
 import { releaseBlockSessions } from '../block-sessions';
 import type { JobContext } from '../context';
-import type { AutoDecision, BackendChoice, ModelDiscovery, ModelInfo, ModelSource } from '../jobs';
+import type { AutoDecision, BackendChoice, ModelDiscovery, ModelInfo, ModelSource, TwinInfo } from '../jobs';
 import {
+  addCompanion,
   currentModel,
+  findModel,
+  isLoaded,
   type LoadedModel,
   rememberedModel,
   rememberModel,
+  removeCompanion,
   setCurrentModel,
 } from '../model-state';
 import { watchDeviceLoss } from './device-loss';
@@ -67,6 +73,8 @@ export function matchExternalData(
 }
 
 interface ReadModel {
+  /** Set for a random-weights twin. */
+  twin?: TwinInfo;
   manifest: Manifest | null;
   bytes: Uint8Array;
   fileName: string;
@@ -77,15 +85,62 @@ interface ReadModel {
   discovery?: ModelDiscovery | null;
 }
 
+/** The random-weights twin of a loaded model: its bytes re-drawn (core/twin), under the twin's manifest. */
+async function readTwin(
+  source: Extract<ModelSource, { kind: 'twin' }>,
+  ctx: JobContext,
+  checkGraph: (bytes: Uint8Array, fileName: string, manifest: Manifest | null) => Promise<void>,
+): Promise<ReadModel> {
+  const base = findModel(source.of);
+  if (!base)
+    throw new DiffProbeError(
+      'model-changed',
+      'the model to make a random-weights twin of is no longer loaded',
+      {
+        of: source.of,
+      },
+    );
+  ctx.progress(0, 1, 're-drawing the weights');
+  const { manifest } = base.info;
+  const twin = randomTwin(base.bytes, base.externalData, {
+    seed: source.seed,
+    timestepInputs: [manifest.timestep.name],
+  });
+  const fileSha256 = await sha256Hex(twin.bytes);
+  const twinManifestFor = twinManifest(manifest, {
+    sha256: fileSha256,
+    bytes: twin.bytes.length,
+    seed: source.seed,
+  });
+  const fileName = base.info.fileName.replace(/(\.onnx)?$/i, `.random-weights-${source.seed}.onnx`);
+  await checkGraph(twin.bytes, fileName, twinManifestFor);
+  return {
+    manifest: twinManifestFor,
+    bytes: twin.bytes,
+    fileName,
+    externalData: twin.externalData,
+    fileSha256,
+    discovery: base.info.discovery,
+    twin: {
+      of: base.info.id,
+      ofHash: base.info.hash,
+      ofName: manifest.name,
+      seed: source.seed,
+      report: twin.report,
+    },
+  };
+}
+
 /**
  * Reads the model's files. `checkGraph` sees the .onnx (and the manifest) before any external data
  * is read: a model that cannot fit is refused before gigabytes of weights are read for nothing.
  */
 async function readSource(
-  source: ModelSource,
+  source: Exclude<ModelSource, { kind: 'loaded' }>,
   ctx: JobContext,
   checkGraph: (bytes: Uint8Array, fileName: string, manifest: Manifest | null) => Promise<void>,
 ): Promise<ReadModel> {
+  if (source.kind === 'twin') return readTwin(source, ctx, checkGraph);
   if (source.kind === 'current') {
     const current = currentModel();
     if (!current) throw new DiffProbeError('model-missing', 'no model is loaded yet');
@@ -160,6 +215,7 @@ type LoadParams = {
   backend: BackendChoice;
   wasmThreads?: number;
   autoDecisions?: AutoDecision[];
+  companion?: boolean;
 };
 
 export async function loadModel(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
@@ -172,6 +228,9 @@ export async function loadModel(params: LoadParams, ctx: JobContext): Promise<Mo
 
 function sourceName(source: ModelSource): string {
   if (source.kind === 'files') return source.modelName;
+  if (source.kind === 'twin')
+    return `the random-weights twin of ${findModel(source.of)?.info.fileName ?? 'the model'}`;
+  if (source.kind === 'loaded') return findModel(source.id)?.info.fileName ?? 'the model';
   if (source.kind === 'current') return currentModel()?.info.fileName ?? 'the model';
   return source.manifestUrl.split('/').pop() ?? source.manifestUrl;
 }
@@ -192,6 +251,7 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
     timings[name] = Math.round(performance.now() - since);
     return performance.now();
   };
+  if (params.source.kind === 'loaded') return promote(params.source.id, params.companion === true);
   let at = performance.now();
   ctx.progress(0, 100, 'reading model');
   let graph: OnnxModelInfo | undefined;
@@ -251,9 +311,14 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
     discovery = { ...found.discovery, webgpuUnsupported };
     at = lap('discoverMs', at);
   }
+  const id = modelIdentity(hash, manifest);
+  // A model loaded already comes back as it is when asked for as a companion, and a twin loaded
+  // beside its model (for a sweep, for CKA) becomes the current one without a second session. (Not
+  // every source: the current model under its own manifest is how a change of backend reopens it.)
+  const loadedAlready = params.companion || params.source.kind === 'twin' ? findModel(id) : null;
+  if (loadedAlready) return params.companion ? loadedAlready.info : promote(id, false);
   ctx.progress(0, 1, 'creating session');
   const sessionBytes = withBlockOutputs(read.bytes, graph, manifest);
-  const id = modelIdentity(hash, manifest);
   const opened = await openOnBestBackend(
     params.backend,
     sessionBytes,
@@ -289,6 +354,7 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
     timings,
     ...(opened.unet.float16 && { float16: true }),
     memory,
+    ...(read.twin ? { twin: read.twin } : {}),
   };
   const loaded: LoadedModel = {
     unet: opened.unet,
@@ -298,14 +364,42 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
     sessionBytes,
     externalData: read.externalData,
   };
-  const previous = setCurrentModel(loaded);
-  // Only what was worked out for a bare file is brought back for it; a manifest speaks for itself.
-  if (info.origin === 'discovered') rememberModel(info);
-  if (previous) await releaseBlockSessions(previous);
-  if (previous && previous.unet !== loaded.unet) await previous.unet.release().catch(() => {});
+  if (params.companion) {
+    for (const evicted of addCompanion(loaded)) await releaseModel(evicted);
+  } else {
+    const previous = setCurrentModel(loaded);
+    // Only what was worked out for a bare file is brought back for it; a manifest speaks for itself.
+    if (info.origin === 'discovered') rememberModel(info);
+    // The trained model stays beside its twin, so that going back to it is instant.
+    if (previous && info.twin?.of === previous.info.id)
+      for (const evicted of addCompanion(previous)) await releaseModel(evicted);
+    // The previous model may live on as a companion (the same id loaded beside it).
+    if (previous && !isLoaded(previous)) await releaseModel(previous, loaded);
+  }
   if (opened.backend === 'webgpu') watchDeviceLoss(loaded);
   ctx.progress(1, 1, 'ready');
   return info;
+}
+
+/**
+ * A model loaded already, made the current one (its sessions as they are); the previous current
+ * model stays beside it as a companion. With `companion`, it is only looked up.
+ */
+async function promote(id: string, companion: boolean): Promise<ModelInfo> {
+  const model = findModel(id);
+  if (!model)
+    throw new DiffProbeError('model-changed', 'that model is no longer loaded; open it again', { id });
+  if (companion || currentModel() === model) return model.info;
+  removeCompanion(id);
+  const previous = setCurrentModel(model);
+  if (previous) for (const evicted of addCompanion(previous)) await releaseModel(evicted);
+  return model.info;
+}
+
+/** Releases a model's extraction sessions and its U-Net session (unless `successor` shares it). */
+async function releaseModel(model: LoadedModel, successor?: LoadedModel): Promise<void> {
+  await releaseBlockSessions(model);
+  if (model.unet !== successor?.unet) await model.unet.release().catch(() => {});
 }
 
 export { currentModel };

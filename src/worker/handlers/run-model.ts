@@ -7,7 +7,7 @@ import { forwardOne } from '../../pipeline/extract';
 import type { JobContext } from '../context';
 import { toWireError } from '../dispatch';
 import type { ForwardParams, ForwardResult } from '../jobs';
-import { currentModel, type LoadedModel } from '../model-state';
+import { currentModel, findModel, type LoadedModel } from '../model-state';
 import { recoverOnWasm } from './device-loss';
 import { takeInjectedFault } from './faults';
 
@@ -18,6 +18,9 @@ import { takeInjectedFault } from './faults';
 export function requireModel(expected?: string): LoadedModel {
   const model = currentModel();
   if (!model) throw new DiffProbeError('model-missing', 'no model is loaded yet');
+  // A companion (a twin or a second model opened for a comparison) answers jobs made for it.
+  const companion = expected !== undefined && expected !== model.info.id ? findModel(expected) : null;
+  if (companion) return companion;
   if (expected !== undefined && expected !== model.info.id)
     throw new DiffProbeError(
       'model-changed',
