@@ -43,10 +43,10 @@ test('Generate samples images with live progress, to the end', async ({ app }) =
   const { page } = app;
   await useBackend(page, 'wasm');
   await openApp(page);
-  await page.getByLabel('DDIM steps').fill('6');
+  await page.getByLabel('Steps', { exact: true }).fill('6');
   await page.getByLabel('Number of images').fill('4');
   await page.getByRole('button', { name: 'Generate', exact: true }).click();
-  await expect(page.getByText('Done: 6 steps.')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByText('Done: 6 DDIM steps.')).toBeVisible({ timeout: 60_000 });
   await expect(page.getByRole('list', { name: 'Generated images' }).getByRole('img')).toHaveCount(4);
 });
 

@@ -74,6 +74,19 @@ test('stopping a sweep keeps the cells computed so far', async ({ app }) => {
   const rows = csv.toString('utf8').trim().split('\n').length - 1;
   expect(rows).toBeGreaterThan(0);
   expect(rows).toBeLessThan(32);
+  // The finding speaks of the cells computed, and the JSON says the grid is partial.
+  await expect(
+    page.getByText(
+      new RegExp(`^Of ${rows} of 32 cells \\(16 blocks × 2 timesteps; the sweep was stopped\\), `),
+    ),
+  ).toBeVisible();
+  const json = JSON.parse(
+    (await download(page, page.getByRole('button', { name: 'Sweep JSON' }))).toString('utf8'),
+  );
+  expect(json).toMatchObject({ complete: false, cells: { computed: rows, total: 32 } });
+  // No comparison runs on a partial grid as if it were the whole one.
+  await expect(page.locator('#sweep .finding')).not.toContainText('raw pixels');
+  await expect(page.getByRole('progressbar', { name: /comparison/i })).toHaveCount(0);
 });
 
 const RGB32 = readFileSync(join(import.meta.dirname, 'fixtures/models/rgb32/model.onnx'));

@@ -53,13 +53,16 @@ export function signOp(): Buffer {
   ]);
 }
 
-/** Finite up to t = 500, NaN after: h = x + x·√(500 − t). */
-export function nanAfter500(): Buffer {
+/**
+ * h = x + x·√d with d computed from t by `dNodes` (from the constants `consts`): finite where
+ * d ≥ 0, NaN where d < 0.
+ */
+function nanWhereNegative(dNodes: NodeSpec[], consts: [string, number][]): Buffer {
   return model(
     residual(
       'x',
       [
-        { op: 'Sub', inputs: ['c500', 't'], outputs: ['d'] },
+        ...dNodes,
         { op: 'Sqrt', inputs: ['d'], outputs: ['r'] },
         { op: 'Reshape', inputs: ['r', 'shape4'], outputs: ['r4'] },
         { op: 'Mul', inputs: ['x', 'r4'], outputs: ['xr'] },
@@ -68,8 +71,31 @@ export function nanAfter500(): Buffer {
     ),
     [image('x'), timestep],
     [
-      { name: 'c500', type: DataType.FLOAT, dims: [], data: Float32Array.of(500) },
+      ...consts.map(([name, v]) => ({ name, type: DataType.FLOAT, dims: [], data: Float32Array.of(v) })),
       { name: 'shape4', type: DataType.INT64, dims: [4], data: BigInt64Array.of(-1n, 1n, 1n, 1n) },
+    ],
+  );
+}
+
+/** Finite up to t = 500, NaN after: h = x + x·√(500 − t). */
+export function nanAfter500(): Buffer {
+  return nanWhereNegative([{ op: 'Sub', inputs: ['c500', 't'], outputs: ['d'] }], [['c500', 500]]);
+}
+
+/**
+ * NaN for 200 < t < 400 and finite elsewhere (t = 0 too, where the loader's dry runs are):
+ * h = x + x·√((t − 200)(t − 400)). A sampler going down from t = 999 gets a few steps in first.
+ */
+export function nanBetween200And400(): Buffer {
+  return nanWhereNegative(
+    [
+      { op: 'Sub', inputs: ['t', 'c200'], outputs: ['a'] },
+      { op: 'Sub', inputs: ['t', 'c400'], outputs: ['b'] },
+      { op: 'Mul', inputs: ['a', 'b'], outputs: ['d'] },
+    ],
+    [
+      ['c200', 200],
+      ['c400', 400],
     ],
   );
 }

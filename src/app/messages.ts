@@ -85,6 +85,10 @@ export const ERROR_MESSAGES: { [K in ErrorCode]: { title: string; action: string
     action:
       'A random-weights twin re-draws the weights of Conv, ConvTranspose, Gemm and MatMul layers and resets normalisation; this graph has none of them as initializers, so its twin would be the same model.',
   },
+  'sampler-options': {
+    title: 'These sampler settings cannot be used',
+    action: 'Change the setting named above (the Generate panel marks it), then generate again.',
+  },
   internal: { title: 'Something went wrong', action: 'Try again; if it persists, reload the page.' },
 };
 
@@ -138,6 +142,7 @@ export const CLI_MESSAGES: { [K in ErrorCode]: { title?: string; action: string 
   },
   'cka-data': { action: 'Use more images (--count) or other --blocks / --t, as described above.' },
   'twin-no-weights': { action: 'Run without --random-weights: this model’s twin would be the model itself.' },
+  'sampler-options': { action: 'Change the option named above and run again.' },
   internal: {
     action: 'Run again; if it persists, report it with the command line and this message.',
   },

@@ -20,6 +20,7 @@ import { gunzipSync } from 'node:zlib';
 import { DiffProbeError } from '../core/errors';
 import { convertHwc, convertRgba, modelInputSpec } from '../core/image/convert';
 import { checkImageFile, decodeImageFile } from '../core/image/decode';
+import { decodeSizeFor } from '../core/image/file';
 import {
   countPolarity,
   INVERT_MODES,
@@ -30,6 +31,7 @@ import {
 import type { Manifest } from '../core/manifest/types';
 import { readNpy } from '../core/npy';
 import { type BundledDataset, bundledModelInput } from '../data/bundled';
+import { nodeJpeg } from '../engine/jpeg-node';
 import { type OptionSpec, type ParsedArgs, str, UsageError } from './args';
 import { loadNodeDataset } from './load';
 
@@ -463,7 +465,7 @@ export async function folderSet(root: string, invert: InvertMode): Promise<Image
       classes: labelled ? classes : [],
       invert,
       decoder:
-        'diffprobe (core/image/decode: fast-png, jpeg-js; EXIF orientation applied; no colour profile)',
+        'diffprobe (core/image/decode: fast-png, libjpeg-turbo 2.0 WASM from @cwasm/jpeg-turbo 0.1.3 with DCT scaling; EXIF orientation applied; no colour profile)',
       ...(skipped.length ? { skipped } : {}),
     },
     notes: [...skipped.map((s) => `skipped ${s.file}: ${s.reason}`), ...notes],
@@ -473,13 +475,15 @@ export async function folderSet(root: string, invert: InvertMode): Promise<Image
     id: (row) => relative(root, files[row].path).split('\\').join('/'),
     async modelInput(rows, manifest) {
       const target = modelInputSpec(manifest, invert);
+      // The browser's size rule (decodeSizeFor), so that both decode a JPEG at the same DCT scale.
+      const atLeast = decodeSizeFor(target);
       const pixels = target.channels * target.height * target.width;
       const out = new Float32Array(rows.length * pixels);
       for (const [i, row] of rows.entries()) {
         const name = relative(root, files[row].path);
         const bytes = await readBytes(files[row].path, 'image');
         hashes.set(files[row].path, sha256(bytes));
-        const { rgba, width, height } = decodeImageFile(bytes, name);
+        const { rgba, width, height } = await decodeImageFile(bytes, name, { jpeg: nodeJpeg, atLeast });
         const { x0, polarity } = convertRgba(rgba, width, height, target);
         decisions.set(row, polarity);
         out.set(x0, i * pixels);

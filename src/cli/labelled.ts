@@ -12,6 +12,7 @@ import { DiffProbeError } from '../core/errors';
 import type { Pooling } from '../core/pooling';
 import { dataSpec, type FeatureSpec } from '../pipeline/feature-spec';
 import type { ImageInput } from '../pipeline/probe-run';
+import type { Provenance } from '../pipeline/provenance';
 import {
   bundledSplit,
   type LabelledSplit,
@@ -287,6 +288,17 @@ export async function labelledSplitOf(flags: Flags, model: ModelFile): Promise<L
       ...(Object.values(files).some(Boolean) ? { files } : {}),
     },
   };
+}
+
+/** A provenance record with the full SHA-256 of each image's file, where the images are files (a folder). */
+export async function withImageFiles(p: Provenance | null | undefined, data: LabelledSplitData) {
+  if (!p) return p ?? null;
+  const files: (string | null)[] = [];
+  for (const id of p.images.ids) {
+    const { set, row } = data.resolve(id);
+    files.push(set.fileHashes ? ((await set.fileHashes([row]))[0]?.sha256 ?? null) : null);
+  }
+  return files.some((f) => f !== null) ? { ...p, images: { ...p.images, files } } : p;
 }
 
 /** The app's FeatureSpec for these settings and this split. */

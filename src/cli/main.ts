@@ -14,6 +14,7 @@ import { PCA_SPEC, runEmbedding, TSNE_SPEC, UMAP_SPEC } from './embed';
 import { EXTRACT_SPEC, FEATURES_SPEC, runExtractCommand } from './extract';
 import { MERGE_SPEC, runMerge } from './merge';
 import { PROBE_SPEC, runProbeCommand } from './probe';
+import { REPRODUCE_SPEC, runReproduce } from './reproduce';
 import { runSweepCommand, SWEEP_SPEC } from './sweep';
 import { runValidate, VALIDATE_SPEC } from './validate';
 
@@ -33,6 +34,7 @@ export const COMMANDS: Command[] = [
   { spec: PCA_SPEC, run: (ctx, a) => runEmbedding(ctx, a, 'pca') },
   { spec: UMAP_SPEC, run: (ctx, a) => runEmbedding(ctx, a, 'umap') },
   { spec: MERGE_SPEC, run: runMerge },
+  { spec: REPRODUCE_SPEC, run: runReproduce },
 ];
 
 export function usage(): string {

@@ -14,7 +14,9 @@ import { describeHead, HEADS } from '../core/heads/spec';
 import { summarisePolarity } from '../core/image/polarity';
 import { numbersKey } from '../core/manifest/numbers-key';
 import { POOLING_KINDS, poolingChoices } from '../core/pooling-kinds';
+import { nodeRuntimeVersion } from '../engine/onnx-node';
 import { isHeadResult, probeToJson, runProbe } from '../pipeline/probe-run';
+import { nodeOrigin } from '../pipeline/provenance';
 import { defaultBlockFor } from '../state/model-change';
 import { type CommandSpec, int, num, type ParsedArgs, required, timesteps, UsageError } from './args';
 import {
@@ -31,7 +33,7 @@ import {
 } from './common';
 import { type CliContext, runRecord } from './context';
 import { blockMaps, HEAD_OPTIONS, headOf, headPoolingName, withHead } from './heads';
-import { featureSpec, LABELLED_OPTIONS, labelledData } from './labelled';
+import { featureSpec, LABELLED_OPTIONS, labelledData, withImageFiles } from './labelled';
 import { Output, withOutput } from './output';
 import { createProgress } from './progress';
 import { createNodeRuntime } from './runtime';
@@ -112,13 +114,24 @@ export async function runProbeCommand(ctx: CliContext, args: ParsedArgs): Promis
       });
       const state = await runProbe(
         rt,
-        { spec, split: data.split, C, maxIter, head, maps: blockMaps(model.manifest) },
+        {
+          spec,
+          split: data.split,
+          C,
+          maxIter,
+          head,
+          maps: blockMaps(model.manifest),
+          origin: nodeOrigin(model, nodeRuntimeVersion()),
+        },
         data.input,
       );
       if (state.status === 'failed' || !state.result)
         throw new DiffProbeError('probe-data', state.problems.join('; ') || 'the probe could not be trained');
       const r = state.result;
-      await out.write('probe.json', probeToJson(state));
+      await out.write(
+        'probe.json',
+        probeToJson({ ...state, provenance: await withImageFiles(state.provenance, data) }),
+      );
       await out.write(
         'result.json',
         `${JSON.stringify(

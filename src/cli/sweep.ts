@@ -18,8 +18,11 @@ import { DiffProbeError } from '../core/errors';
 import { summarisePolarity } from '../core/image/polarity';
 import { numbersKey } from '../core/manifest/numbers-key';
 import { POOLING_KINDS, poolingChoices } from '../core/pooling-kinds';
+import { nodeRuntimeVersion } from '../engine/onnx-node';
 import { headAddsText } from '../features/results/findings';
 import { heatmapSvg } from '../features/sweep/heatmap';
+import { nodeOrigin } from '../pipeline/provenance';
+import { splitIds } from '../pipeline/split';
 import {
   bestCell,
   emptyGrid,
@@ -29,7 +32,7 @@ import {
   type SweepGrid,
   withCell,
 } from '../pipeline/sweep-grid';
-import { runSweep } from '../pipeline/sweep-run';
+import { runSweep, sweepProvenance } from '../pipeline/sweep-run';
 import { type CommandSpec, int, num, type ParsedArgs, required, str, timesteps, UsageError } from './args';
 import {
   blocksOf,
@@ -46,7 +49,7 @@ import {
 } from './common';
 import { type CliContext, runRecord } from './context';
 import { blockMaps, HEAD_OPTIONS, headOf, headPoolingName, withHead } from './heads';
-import { featureSpec, LABELLED_OPTIONS, labelledData } from './labelled';
+import { featureSpec, LABELLED_OPTIONS, labelledData, withImageFiles } from './labelled';
 import { registerMerger, type ShardOutput } from './merge';
 import { Output, withOutput } from './output';
 import { createProgress } from './progress';
@@ -150,7 +153,8 @@ export async function runSweepCommand(ctx: CliContext, args: ParsedArgs): Promis
       let grid: SweepGrid;
       let status: 'done' | 'stopped';
       let cellsFile: ShardCells | null = null;
-      const headReq = { head, maps: blockMaps(model.manifest) };
+      const origin = nodeOrigin(model, nodeRuntimeVersion());
+      const headReq = { head, maps: blockMaps(model.manifest), origin };
       if (!shard) {
         ({ grid, status } = await runSweep(
           rt,
@@ -161,8 +165,16 @@ export async function runSweepCommand(ctx: CliContext, args: ParsedArgs): Promis
           },
         ));
       } else {
-        // One sub-sweep per timestep of this shard, over its blocks there.
-        grid = emptyGrid(spec, { C, maxIter, head });
+        // One sub-sweep per timestep of this shard, over its blocks there; the provenance is the
+        // whole grid's, as a single run's is (merge keeps it).
+        grid = {
+          ...emptyGrid(spec, { C, maxIter, head }),
+          provenance: await sweepProvenance(
+            { spec, split: data.split, C, maxIter, head },
+            origin,
+            data.input(splitIds(data.split)),
+          ),
+        };
         status = 'done';
         cellsFile = { format: 'diffprobe-sweep-cells', version: 1, cells: [], candidates: [] };
         let before = 0;
@@ -176,6 +188,7 @@ export async function runSweepCommand(ctx: CliContext, args: ParsedArgs): Promis
               C,
               maxIter,
               ...headReq,
+              origin: undefined,
             },
             data.input,
             { onProgress: (done, _total, note) => progress.update(before + done, note) },
@@ -200,6 +213,7 @@ export async function runSweepCommand(ctx: CliContext, args: ParsedArgs): Promis
         }
       }
       progress.finish(status);
+      grid = { ...grid, provenance: await withImageFiles(grid.provenance, data) };
       await writeGrid(out, grid);
       if (cellsFile) await out.write('cells.json', `${JSON.stringify(cellsFile, null, 1)}\n`);
       const settings = withHead({ blocks, timesteps: ts, pooling: poolName, seed, C, maxIter }, head);
@@ -261,6 +275,7 @@ async function mergeSweep(_ctx: CliContext, shards: ShardOutput[], out: Output) 
     head: first.head ?? null,
     linearPooling: first.linearPooling,
   });
+  grid = { ...grid, provenance: first.provenance ?? null };
   for (const p of parts)
     for (const { b, j, cell } of p.cells)
       grid = withCell(grid, b, j, {

@@ -28,6 +28,7 @@ export type ErrorCode =
   | 'probe-data'
   | 'cka-data'
   | 'twin-no-weights'
+  | 'sampler-options'
   | 'internal';
 
 /** All codes, in declaration order (handy for exhaustive tables and tests). */
@@ -52,6 +53,7 @@ export const ERROR_CODES: readonly ErrorCode[] = [
   'probe-data',
   'cka-data',
   'twin-no-weights',
+  'sampler-options',
   'internal',
 ];
 

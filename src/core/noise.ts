@@ -1,6 +1,7 @@
 /**
- * @file The DDPM forward process, x̂_0 recovery and DDIM sampling steps on flat float32 images,
- * for the three things a U-Net may predict (`PredictionType`, diffusers' names):
+ * @file The DDPM forward process and x̂_0 / ε̂ recovery on flat float32 images (the sampling
+ * steps are in core/sampler/), for the three things a U-Net may predict (`PredictionType`,
+ * diffusers' names):
  *
  *   epsilon       the noise ε:             x̂_0 = (x_t − √(1−ᾱ)·ε̂)/√ᾱ
  *   sample        the clean image x_0:     ε̂ = (x_t − √ᾱ·x̂_0)/√(1−ᾱ)
@@ -24,7 +25,7 @@ function checkPredictionType(type: PredictionType): void {
 }
 
 /** x̂_0 from one element of x_t and the model output `o`; sa = √ᾱ, sb = √(1−ᾱ). float64. */
-function x0Of(type: PredictionType, xt: number, o: number, sa: number, sb: number): number {
+export function x0Of(type: PredictionType, xt: number, o: number, sa: number, sb: number): number {
   switch (type) {
     case 'epsilon':
       return (xt - sb * o) / sa;
@@ -39,7 +40,7 @@ function x0Of(type: PredictionType, xt: number, o: number, sa: number, sb: numbe
  * ε̂ likewise. For `sample` at ᾱ = 1 (x_t = x_0, no noise in it) ε̂ is undefined; it is taken as 0,
  * which is harmless: DDIM from ᾱ = 1 has ᾱ_prev = 1 too and weights ε̂ by √(1−ᾱ_prev−σ²) = 0.
  */
-function epsOf(type: PredictionType, xt: number, o: number, sa: number, sb: number): number {
+export function epsOf(type: PredictionType, xt: number, o: number, sa: number, sb: number): number {
   switch (type) {
     case 'epsilon':
       return o;
@@ -108,7 +109,8 @@ export interface X0AndEps {
 /**
  * Turn a model output into (x̂_0, ε̂) for its prediction type (formulas in the file comment; these
  * are diffusers' `DDIMScheduler.step` step 3). For `epsilon`, `x0` is exactly `predictX0`.
- * Not clipped, like `predictX0`.
+ * Not clipped, like `predictX0`: the explorer shows the model's own estimate; only sampling
+ * clips or thresholds it (core/sampler/x0.ts).
  *
  * @param output the model's prediction for x_t, same length.
  * @param alphaBar ᾱ_t in (0, 1].
@@ -155,80 +157,5 @@ export function predictionTarget(
   const sb = Math.sqrt(1 - alphaBar);
   const out = new Float32Array(x0.length);
   for (let i = 0; i < x0.length; i++) out[i] = sa * eps[i] - sb * x0[i];
-  return out;
-}
-
-/**
- * One DDIM update (Song et al. 2021, eq. 12) from ᾱ_t to ᾱ_prev:
- *
- *   σ = η·√((1−ᾱ_prev)/(1−ᾱ_t))·√(1−ᾱ_t/ᾱ_prev)
- *   x_prev = √ᾱ_prev·x̂_0 + √(1−ᾱ_prev−σ²)·ε̂ + σ·z
- *
- * with x̂_0 and ε̂ recovered from `modelOut` per `type` in float64 (not via the float32
- * `interpretPrediction`), as diffusers' `DDIMScheduler.step` does. η = 0 is deterministic and
- * needs no `rngGaussian`; η > 0 draws z = rngGaussian(n). For the last step pass abarPrev = 1.
- * With the default `type` ('epsilon') the result is bit-identical to before prediction types.
- *
- * @param modelOut the model's output at x_t (ε̂ for `epsilon`).
- * @param abarT ᾱ at the current timestep; @param abarPrev ᾱ at the next (less noisy) one, ≥ abarT.
- * @param rngGaussian returns n standard normals, e.g. `(n) => gaussian(rng, n)`.
- * @param type what the model predicts (the manifest's `prediction.type`).
- */
-export function ddimStep(
-  xt: Float32Array,
-  modelOut: Float32Array,
-  abarT: number,
-  abarPrev: number,
-  eta: number,
-  rngGaussian?: (n: number) => Float32Array,
-  type: PredictionType = 'epsilon',
-): Float32Array {
-  checkPredictionType(type);
-  checkSameLength(xt, modelOut, 'ddimStep');
-  checkAlphaBar(abarT, 'abarT');
-  checkAlphaBar(abarPrev, 'abarPrev');
-  if (!(eta >= 0)) throw new DiffProbeError('internal', `invalid eta ${quote(eta)}; expected a number ≥ 0`);
-  const sigma =
-    eta > 0 && abarT < 1
-      ? eta * Math.sqrt((1 - abarPrev) / (1 - abarT)) * Math.sqrt(1 - abarT / abarPrev)
-      : 0;
-  let z: Float32Array | undefined;
-  if (sigma > 0) {
-    if (!rngGaussian)
-      throw new DiffProbeError('internal', `ddimStep with eta ${quote(eta)} needs rngGaussian`);
-    z = rngGaussian(xt.length);
-    checkSameLength(xt, z, 'ddimStep noise');
-  }
-  const sa = Math.sqrt(abarT);
-  const sb = Math.sqrt(1 - abarT);
-  const sPrev = Math.sqrt(abarPrev);
-  // max(0, …) guards against −1e-17 from rounding when σ² ≈ 1−ᾱ_prev (η = 1 at the last step).
-  const dirCoef = Math.sqrt(Math.max(0, 1 - abarPrev - sigma * sigma));
-  const out = new Float32Array(xt.length);
-  for (let i = 0; i < xt.length; i++) {
-    const x0 = x0Of(type, xt[i], modelOut[i], sa, sb);
-    const e = epsOf(type, xt[i], modelOut[i], sa, sb);
-    out[i] = sPrev * x0 + dirCoef * e + (z ? sigma * z[i] : 0);
-  }
-  return out;
-}
-
-/**
- * `numSteps` timesteps evenly spaced over 0…T−1, descending and ending at 0, for DDIM sampling.
- * Uses round(i·(T−1)/(numSteps−1)), so the first is T−1 and the last is 0 exactly
- * (numSteps = 1 gives [T−1]).
- *
- * @returns integers, strictly descending, length min(numSteps, T).
- * @example ddimTimesteps(1000, 5) // [999, 749, 500, 250, 0]
- */
-export function ddimTimesteps(T: number, numSteps: number): number[] {
-  if (!Number.isInteger(T) || T < 1) throw new DiffProbeError('internal', `invalid T ${quote(T)}`);
-  if (!Number.isInteger(numSteps) || numSteps < 1)
-    throw new DiffProbeError('internal', `invalid numSteps ${quote(numSteps)}; expected an integer ≥ 1`);
-  const n = Math.min(numSteps, T);
-  // A single step has to start from the noisiest timestep to sample anything at all.
-  if (n === 1) return [T - 1];
-  const out: number[] = [];
-  for (let i = n - 1; i >= 0; i--) out.push(Math.round((i * (T - 1)) / (n - 1)));
   return out;
 }

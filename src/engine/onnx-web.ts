@@ -73,6 +73,12 @@ export async function webRuntime(backend: Backend): Promise<OrtRuntime> {
   };
 }
 
+/** onnxruntime-web's version, as the build for `backend` reports it (for provenance records). */
+export async function webRuntimeVersion(backend: Backend): Promise<string | null> {
+  const ort = await ortFor(backend);
+  return ort.env.versions.web ?? ort.env.versions.common ?? null;
+}
+
 /** The GPUDevice ORT created, once a WebGPU session exists (used to watch for device loss). */
 export async function webgpuDevice(): Promise<GPUDevice | undefined> {
   const gpu = modules.webgpu;

@@ -17,6 +17,8 @@ import { withBlockOutputs } from '../core/onnx/block-outputs';
 import { manifestFromDiscovery } from '../core/onnx/discover';
 import { readModel } from '../core/onnx/reader';
 import { float16Overflow } from '../core/onnx/test-models';
+import { createRng, gaussian } from '../core/rng';
+import { type LearnedVariance, samplerStep } from '../core/sampler/step';
 import { scheduleFromManifest } from '../core/schedule';
 import { BlockSession } from '../engine/block-session';
 import { discoverModel, type ModelDiscoveryResult } from '../engine/discover';
@@ -111,6 +113,53 @@ describe('guided-diffusion’s UNetModel opened bare', () => {
     }
     console.log(
       `adm32 parity vs PyTorch (onnxruntime-node):\n${rows.join('\n')}\nworst ${worst.toExponential(2)}`,
+    );
+    expect(worst).toBeLessThanOrEqual(1e-4);
+  });
+});
+
+describe('its learned σ in a DDPM step (core/sampler)', () => {
+  it('one step from PyTorch’s x_t, as the reference formulas give it from PyTorch’s output', async () => {
+    const fx = JSON.parse(
+      readFileSync(join(import.meta.dirname, '../../tools/model/fixtures/sampler/adm32-ddpm.json'), 'utf8'),
+    ) as { noiseSeed: number; steps: { case: number; t: number; tPrev: number; learned: LearnedVariance }[] };
+    const want = readNpy(
+      new Uint8Array(
+        readFileSync(join(import.meta.dirname, '../../tools/model/fixtures/sampler/adm32-ddpm.npy')),
+      ),
+    ).data as Float32Array;
+    const alphas = scheduleFromManifest(manifest.schedule).alphasCumprod;
+    const xt = npy('x_t').data as Float32Array;
+    const n = 3 * 32 * 32;
+    let worst = 0;
+    for (const [i, s] of fx.steps.entries()) {
+      const x = xt.slice(s.case * n, (s.case + 1) * n);
+      const out = await unet.run(x, 1, [s.t], ['eps', VARIANCE_KEY]);
+      const { x: got } = samplerStep(
+        {
+          xt: x,
+          output: out.eps.data,
+          varianceValues: out[VARIANCE_KEY].data,
+          count: 1,
+          abarT: alphas[s.t],
+          abarPrev: alphas[s.tPrev],
+          last: false,
+          noise: gaussian(createRng(fx.noiseSeed, s.case), n),
+        },
+        {
+          method: 'ddpm',
+          type: 'epsilon',
+          process: { kind: 'clip', range: [-1, 1] },
+          eta: 0,
+          epsFromX0: false,
+          variance: 'small',
+          learned: s.learned,
+        },
+      );
+      worst = Math.max(worst, maxAbsDiff(got, want.subarray(i * n, (i + 1) * n)));
+    }
+    console.info(
+      `adm32 DDPM step with learned σ vs the PyTorch reference: max |diff| ${worst.toExponential(2)}`,
     );
     expect(worst).toBeLessThanOrEqual(1e-4);
   });

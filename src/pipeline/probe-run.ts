@@ -16,6 +16,7 @@ import { imageHashes } from './cache-key';
 import { duplicateProblems, findDuplicates } from './duplicates';
 import { APP_VERSION, type FeatureSpec } from './feature-spec';
 import { extractConcatenated } from './features';
+import { buildProvenance, type Provenance, type ProvenanceOrigin } from './provenance';
 import type { PipelineRuntime } from './runtime';
 import { type LabelledSplit, splitIds } from './split';
 
@@ -29,6 +30,13 @@ export interface ProbeRunState {
   classes: string[];
   /** Labels of spec.data.ids.test, in that order (the order of the result's predictions). */
   testLabels: Int32Array;
+  /**
+   * The labels the probe was trained and tested with, per part in spec.data.ids order: what its
+   * comparisons must use, whatever the user's images are labelled now.
+   */
+  labels: { train: Int32Array; validation: Int32Array; test: Int32Array };
+  /** Where and from what exactly it was computed (null until the images are read, or without an origin). */
+  provenance: Provenance | null;
   d: number;
   /** L-BFGS iterations, or a neural head's epochs. */
   curve: ProbeStep[];
@@ -51,6 +59,8 @@ export interface ProbeRequest {
    * pooled map as tokens, and its memory is checked before anything is extracted.
    */
   maps?: Record<string, readonly [number, number, number]>;
+  /** The model's files and the engine, for the result's provenance record (absent: none is made). */
+  origin?: ProvenanceOrigin;
 }
 
 /** A neural head's result (not the linear probe's). */
@@ -80,6 +90,11 @@ export function specLayout(
 
 /** Model input x_0 of the images `ids`, in order, as a fresh array ([n, C, H, W]). */
 export type ImageInput = (ids: readonly string[]) => Float32Array;
+
+/** The labels of a split's images in splitIds order (train | validation | test). */
+export function splitLabels(split: LabelledSplit): Int32Array {
+  return Int32Array.from([...split.train.labels, ...split.validation.labels, ...split.test.labels]);
+}
 
 /** Problems a split has before any feature is computed (classes and sizes). */
 export function splitProblems(split: LabelledSplit): string[] {
@@ -127,6 +142,8 @@ export async function runProbe(
     head: req.head ?? null,
     classes: split.classes,
     testLabels: split.test.labels,
+    labels: { train: split.train.labels, validation: split.validation.labels, test: split.test.labels },
+    provenance: null,
     d: 0,
     curve: [],
     result: null,
@@ -166,6 +183,14 @@ export async function runProbe(
     let first: Float32Array | null = input(ids);
     const leaks = await leakProblems(split, first);
     if (leaks.length) return update({ problems: leaks, status: 'failed' });
+    if (req.origin)
+      update({
+        provenance: await buildProvenance(
+          req.origin,
+          { ids, x0: first, labels: splitLabels(split), classes: split.classes },
+          { kind: 'probe', spec, C: req.C, maxIter: req.maxIter, head },
+        ),
+      });
     const feats = await extractConcatenated(
       rt,
       spec,
@@ -293,6 +318,7 @@ export function probeToJson(run: ProbeRunState): string {
       version: 2,
       appVersion: APP_VERSION,
       spec: run.spec,
+      provenance: run.provenance,
       C: run.C,
       maxIter: run.maxIter,
       splitSeed: run.spec.data.splitSeed,
@@ -330,6 +356,7 @@ function headToJson(run: ProbeRunState, r: HeadResult): string {
       version: 1,
       appVersion: APP_VERSION,
       spec: run.spec,
+      provenance: run.provenance,
       head: r.head,
       description: describeHead(r.head),
       layout: r.layout,

@@ -60,4 +60,16 @@ describe('sweep grid', () => {
     ]);
     expect(json).not.toHaveProperty('accuracy');
   });
+
+  it('says in the JSON whether the grid is complete, and how many cells it has of how many', () => {
+    const partial = JSON.parse(gridToJson(grid()));
+    expect(partial.complete).toBe(false);
+    expect(partial.cells).toEqual({ computed: 2, total: 4 });
+    let full = grid();
+    full = withCell(full, 1, 0, { validationAccuracy: 0.6, trainAccuracy: 0.7, model: 'model-A' });
+    full = withCell(full, 0, 1, { validationAccuracy: 0.6, trainAccuracy: 0.7, model: 'model-A' });
+    const done = JSON.parse(gridToJson(full));
+    expect(done.complete).toBe(true);
+    expect(done.cells).toEqual({ computed: 4, total: 4 });
+  });
 });

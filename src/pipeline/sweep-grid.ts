@@ -9,6 +9,7 @@
  */
 import { describeHead, type NeuralHead } from '../core/heads/spec';
 import { APP_VERSION, type FeatureSpec } from './feature-spec';
+import type { Provenance } from './provenance';
 
 export interface SweepCell {
   /** On the validation images; null when the split has none. */
@@ -45,6 +46,8 @@ export interface SweepGrid {
   /** cells[b][j] for spec.blocks[b] at spec.timesteps[j]; null until computed. */
   cells: (SweepCell | null)[][];
   chosen: SweepChoice | null;
+  /** Where and from what exactly it was computed (absent until the images are read, or without an origin). */
+  provenance?: Provenance | null;
 }
 
 export function emptyGrid(
@@ -92,6 +95,13 @@ export function computedCells(grid: SweepGrid): number {
   return grid.cells.reduce((s, row) => s + row.filter((c) => c !== null).length, 0);
 }
 
+/** Cells computed of the grid's blocks × timesteps; complete when every one is. */
+export function gridCompletion(grid: SweepGrid): { complete: boolean; computed: number; total: number } {
+  const total = grid.spec.blocks.length * grid.spec.timesteps.length;
+  const computed = computedCells(grid);
+  return { complete: computed === total, computed, total };
+}
+
 const fixed = (v: number | null | undefined) => (v === null || v === undefined ? '' : v.toFixed(6));
 
 /**
@@ -125,12 +135,17 @@ export function gridToCsv(grid: SweepGrid): string {
 export function gridToJson(grid: SweepGrid): string {
   const matrix = (pick: (c: SweepCell) => number | string | null) =>
     grid.cells.map((row) => row.map((c) => (c ? pick(c) : null)));
+  const { complete, computed, total } = gridCompletion(grid);
   return `${JSON.stringify(
     {
       format: 'diffprobe-sweep',
       version: 2,
       appVersion: APP_VERSION,
+      // A stopped sweep's choice is among the cells computed only.
+      complete,
+      cells: { computed, total },
       spec: grid.spec,
+      provenance: grid.provenance ?? null,
       C: grid.C,
       maxIter: grid.maxIter,
       head: grid.head ?? null,

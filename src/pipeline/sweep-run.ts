@@ -12,7 +12,15 @@ import type { Pooling } from '../core/pooling';
 import type { HeadResult, ProbeResult } from '../worker/jobs';
 import type { FeatureSpec } from './feature-spec';
 import { extractAt } from './features';
-import { evaluateProbe, type ImageInput, leakProblems, specLayout, splitProblems } from './probe-run';
+import {
+  evaluateProbe,
+  type ImageInput,
+  leakProblems,
+  specLayout,
+  splitLabels,
+  splitProblems,
+} from './probe-run';
+import { buildProvenance, type Provenance, type ProvenanceOrigin } from './provenance';
 import type { PipelineRuntime } from './runtime';
 import { type LabelledSplit, splitIds } from './split';
 import { emptyGrid, type SweepGrid, withCell } from './sweep-grid';
@@ -30,6 +38,8 @@ export interface SweepRequest {
   maps?: Record<string, readonly [number, number, number]>;
   /** With a head: the pooling of the linear probe it is compared with (default: global average). */
   linearPooling?: Pooling;
+  /** The model's files and the engine, for the grid's provenance record (absent: none is made). */
+  origin?: ProvenanceOrigin;
 }
 
 export interface SweepEvents {
@@ -50,6 +60,28 @@ interface Best {
   probe: Pick<ProbeResult, 'W' | 'b' | 'mean' | 'scale'> | HeadResult;
   X: Float32Array;
   dim: number;
+}
+
+/** The provenance of a sweep of `req` (x₀ of splitIds(req.split) in `x0`): also a sharded sweep's whole grid's. */
+export function sweepProvenance(
+  req: SweepRequest,
+  origin: ProvenanceOrigin,
+  x0: Float32Array,
+): Promise<Provenance> {
+  const { spec, split } = req;
+  const head = req.head ?? null;
+  return buildProvenance(
+    origin,
+    { ids: splitIds(split), x0, labels: splitLabels(split), classes: split.classes },
+    {
+      kind: 'sweep',
+      spec,
+      C: req.C,
+      maxIter: req.maxIter,
+      head,
+      linearPooling: head ? (req.linearPooling ?? { kind: 'avg' }) : null,
+    },
+  );
 }
 
 /**
@@ -167,6 +199,10 @@ export async function runSweep(
     let first: Float32Array | null = input(ids);
     const leaks = await leakProblems(split, first);
     if (leaks.length) throw new DiffProbeError('probe-data', leaks.join(' '));
+    if (req.origin) {
+      grid = { ...grid, provenance: await sweepProvenance(req, req.origin, first) };
+      events.onGrid?.(grid);
+    }
     for (const [j, t] of spec.timesteps.entries()) {
       const extractedBefore = done;
       const { features, dims } = await extractAt(

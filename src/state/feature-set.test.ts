@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addChunk, completeRows, createFeatureSet } from './feature-set';
+import { addChunk, completeRows, createFeatureSet, featureSetToJson } from './feature-set';
 
 const spec = { imageIds: ['a', 'b', 'c', 'd'], t: 0, seed: 0, pooling: 'avg', blocks: ['mid'] };
 
@@ -22,5 +22,19 @@ describe('FeatureSet', () => {
     addChunk(set, chunk);
     addChunk(set, chunk);
     expect(set.filledCount).toBe(1);
+  });
+
+  it('exports a stopped extraction with the id of every row, rows in image order, and says it is partial', () => {
+    const set = createFeatureSet(spec, Int32Array.from([0, 1, 2, 3]));
+    // Rows arrive out of order (cache hits first, then batches), and the run is stopped.
+    addChunk(set, { rows: [3, 1], features: { mid: Float32Array.from([30, 31, 10, 11]) }, dims: { mid: 2 } });
+    const json = JSON.parse(featureSetToJson({ ...set, status: 'stopped' }));
+    expect(json.ids).toEqual(['b', 'd']);
+    expect(json.features.mid).toEqual([
+      [10, 11],
+      [30, 31],
+    ]);
+    expect(json.labels).toEqual([1, 3]);
+    expect(json).toMatchObject({ complete: false, rows: { computed: 2, total: 4 }, t: 0, blocks: ['mid'] });
   });
 });

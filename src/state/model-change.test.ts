@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../core/manifest/types';
+import { DEFAULT_SAMPLER_OPTIONS } from '../core/sampler/options';
 import type { BundledDataset } from '../data/bundled';
 import { inputKey } from '../data/uploads';
 import {
@@ -218,7 +219,16 @@ describe('stash', () => {
     let stash = stashResults([], A, { ...NO_RESULTS, probe: probeRun('done') });
     stash = stashResults(stash, A, {
       ...NO_RESULTS,
-      generated: { step: 1, steps: 1, t: 0, images: new Float32Array(1), final: true },
+      generated: {
+        step: 1,
+        steps: 1,
+        t: 0,
+        images: new Float32Array(1),
+        final: true,
+        run: { model: 'm', count: 1, seed: 0, options: DEFAULT_SAMPLER_OPTIONS },
+        timesteps: [0],
+        stats: [],
+      },
     });
     expect(stash).toHaveLength(1);
     expect(stash[0].results.probe).toBeNull();

@@ -5,8 +5,13 @@
  * {@link NO_RESULTS}; the store holds it (AppState extends ModelResults), and a model change sets
  * it aside with the model and brings it back (model-change.ts) without naming it.
  */
+
+export type { GeneratedSamples } from '../features/generate/samples';
+
+import type { GeneratedSamples } from '../features/generate/samples';
 import type { CkaMatrix } from '../pipeline/cka-spec';
 import type { ProbeRunState } from '../pipeline/probe-run';
+import type { Provenance } from '../pipeline/provenance';
 import type { SweepGrid } from '../pipeline/sweep-grid';
 import type {
   EmbedMethod,
@@ -88,6 +93,8 @@ export interface EmbeddingRun {
   blocks: string[];
   t: number;
   pooling: PoolingId;
+  /** The noise seed its features were computed with (a comparison uses the same, whatever the view says now). */
+  seed: number;
   /** Dataset ids of the points ("test:12"), in row order. */
   ids: string[];
   labels: Int32Array;
@@ -105,21 +112,13 @@ export interface EmbeddingRun {
   status: 'extracting' | 'running' | 'done' | 'stopped' | 'failed';
   /** The worker still holds this run's optimiser (it was stopped mid-run). */
   resumable: boolean;
+  /** Where and from what exactly (null until its images are read). */
+  provenance?: Provenance | null;
 }
 
 export interface EmbeddingRuns {
   main: EmbeddingRun | null;
   compare: EmbeddingRun | null;
-}
-
-/** The latest generated batch: a live frame while sampling, then the final images. */
-export interface GeneratedSamples {
-  step: number;
-  steps: number;
-  t: number;
-  /** count × C×H×W model-space floats. */
-  images: Float32Array;
-  final: boolean;
 }
 
 /** A comparison probe (raw pixels, shallowest block) as it stands: null accuracy until it is done. */

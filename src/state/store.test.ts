@@ -1,4 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { DEFAULT_SAMPLER_OPTIONS } from '../core/sampler/options';
 import { inputKey } from '../data/uploads';
 import { getState, useStore } from './store';
 import { A, B, upload } from './test-models';
@@ -51,7 +52,16 @@ describe('switchModel', () => {
 
   it('brings a model’s results back when it is opened again', () => {
     getState().switchModel(A, true);
-    getState().setGenerated({ step: 3, steps: 3, t: 0, images: new Float32Array(784), final: true });
+    getState().setGenerated({
+      step: 3,
+      steps: 3,
+      t: 0,
+      images: new Float32Array(784),
+      final: true,
+      run: { model: 'm', count: 1, seed: 0, options: DEFAULT_SAMPLER_OPTIONS },
+      timesteps: [2, 1, 0],
+      stats: [],
+    });
     getState().setUseBundledData(true);
     getState().switchModel(B, false);
     expect(getState().generated).toBeNull();

@@ -60,6 +60,8 @@ export function info(
   return {
     hash: hash.padEnd(64, '0'),
     fileSha256: hash.padEnd(64, '0'),
+    files: [{ name: 'model.onnx', bytes: 1, sha256: hash.padEnd(64, '0') }],
+    runtimeVersion: '1.30.0',
     id: modelIdentity(hash.padEnd(64, '0'), m),
     manifest: m,
     fileName: 'model.onnx',

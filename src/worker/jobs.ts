@@ -11,7 +11,10 @@ import type { HeadWeights } from '../core/heads/weights';
 import type { Manifest } from '../core/manifest/types';
 import type { MemoryEstimate } from '../core/onnx/memory';
 import type { Pooling } from '../core/pooling';
+import type { SamplerOptions } from '../core/sampler/options';
+import type { X0Stats } from '../core/sampler/x0';
 import type { TwinReport } from '../core/twin/random-twin';
+import type { ModelFileRecord } from '../pipeline/provenance';
 import type { CacheStats } from './cache/feature-cache';
 
 export type BackendChoice = 'auto' | 'webgpu' | 'wasm';
@@ -157,6 +160,10 @@ export interface ModelInfo {
   hash: string;
   /** sha256 of the .onnx file itself, as a manifest's `model.sha256` gives it. */
   fileSha256: string;
+  /** Every file of the model in full (the .onnx, then its external data), for provenance records. */
+  files: ModelFileRecord[];
+  /** onnxruntime-web's version (null when it could not be read). */
+  runtimeVersion: string | null;
   /**
    * This model as loaded: its bytes and the manifest's numbers (modelIdentity). Jobs that use the
    * model carry it, and the worker refuses one made for another model.
@@ -570,11 +577,21 @@ export interface Jobs {
   embed: { params: EmbedParams; result: EmbedResult; partial: EmbedStep };
   /** Continues the stopped embedding of `slot` ('main' by default) from where it stopped. */
   resumeEmbedding: { params: { slot?: string }; result: EmbedResult; partial: EmbedStep };
-  /** DDIM sampling from pure noise; streams the current x̂_0 after every step so it can be watched. */
+  /**
+   * Sampling from pure noise (DDIM or DDPM, core/sampler/); streams x̂_0 as each step used it, with
+   * the raw x̂_0's range, so it can be watched and a failure keeps what was done.
+   */
   generate: {
-    params: { count: number; steps: number; seed: number; eta: number } & ForModel;
-    result: { images: Float32Array; count: number; ms: number };
-    partial: { step: number; steps: number; t: number; x0Pred: Float32Array };
+    params: { count: number; seed: number; options: SamplerOptions } & ForModel;
+    result: {
+      images: Float32Array;
+      count: number;
+      timesteps: number[];
+      /** Per step: the raw x̂_0's extremes, values outside the data range, whether it was processed. */
+      stats: X0Stats[];
+      ms: number;
+    };
+    partial: { step: number; steps: number; t: number; x0Pred: Float32Array; stats: X0Stats };
   };
   /**
    * The centred Gram matrix of each block's full (unpooled) maps over the images, for CKA on maps:

@@ -5,21 +5,29 @@
  * - before: a build of the code before #26 (createImageBitmap + canvas on the main thread), when
  *   BEFORE_DIST names one (`git archive <commit> | tar -x -C /tmp/before; ln -s $PWD/node_modules
  *   /tmp/before; (cd /tmp/before && npx vite build --outDir /tmp/dist-before)`);
- * - and, for scale, the project's decoder alone in Node (jpeg-js through core/image/decode).
+ * - and, for scale, the decoders alone in Node: jpeg-js (the project's decoder before), libjpeg-turbo
+ *   in WebAssembly at full size and at the DCT scale a 28×28 model asks for (core/image/decode).
  * The photos are N (default 1,000) JPEGs of W×H (default 800×600) drawn and encoded by Chromium.
+ * ADD_FOLDER=0 times the decoders alone (Node and Chromium) and skips the Add-folder runs.
  * Timings are noisy on a shared machine: before and after run in the same script, one after the
  * other; compare their ratio.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { decodeImageFile } from '../../src/core/image/decode';
+import jpegJs from 'jpeg-js';
+import { build as viteBuild } from 'vite';
+import { decodeSizeFor } from '../../src/core/image/file';
+import { nodeJpeg } from '../../src/engine/jpeg-node';
 import { launchChromium, NAME_SHIM } from './browser';
 
-const N = Number(process.env.N ?? 1000);
+// PHOTOS_DIR: a folder of your own JPEG photos instead of the drawn ones (never modified).
+const OWN = process.env.PHOTOS_DIR ? resolve(process.env.PHOTOS_DIR) : null;
+const N = OWN ? readdirSync(OWN).filter((f) => /\.jpe?g$/i.test(f)).length : Number(process.env.N ?? 1000);
 const [W, H] = (process.env.SIZE ?? '800x600').split('x').map(Number);
 const OUT = resolve('build/bench/decode');
-const PHOTOS = join(OUT, `photos-${N}-${W}x${H}`);
+const PHOTOS = OWN ?? join(OUT, `photos-${N}-${W}x${H}`);
 const AFTER_DIST = join(OUT, 'dist');
 
 async function serve(dist: string, port: number): Promise<{ url: string; child: ChildProcess }> {
@@ -60,7 +68,7 @@ async function main() {
     try {
       have = readdirSync(PHOTOS).length;
     } catch {}
-    if (have !== N) {
+    if (!OWN && have !== N) {
       rmSync(PHOTOS, { recursive: true, force: true });
       mkdirSync(PHOTOS, { recursive: true });
       const page = await browser.newPage();
@@ -103,17 +111,98 @@ async function main() {
       }
       await page.close();
     }
-    const files = readdirSync(PHOTOS).sort();
+    const files = readdirSync(PHOTOS)
+      .filter((f) => /\.jpe?g$/i.test(f))
+      .sort();
     const mb = files.reduce((s, f) => s + readFileSync(join(PHOTOS, f)).length, 0) / 2 ** 20;
-    console.log(`${N} JPEG photos of ${W}×${H} (${mb.toFixed(1)} MB) in ${PHOTOS}`);
+    console.log(
+      `${N} JPEG photos ${OWN ? 'of your own' : `of ${W}×${H}`} (${mb.toFixed(1)} MB) in ${PHOTOS}`,
+    );
 
-    // jpeg-js alone, in Node (the decoding the image workers and the CLI run).
+    // The decoders alone, in Node, one thread: jpeg-js (the decoder before this one, full size),
+    // libjpeg-turbo in WebAssembly at full size, and at the DCT scale a 28×28 model asks for.
     {
-      const t0 = performance.now();
       const k = Math.min(N, 100);
-      for (const f of files.slice(0, k)) decodeImageFile(new Uint8Array(readFileSync(join(PHOTOS, f))), f);
-      const s = (performance.now() - t0) / 1000;
-      console.log(`node, core/image/decode (jpeg-js) alone: ${(k / s).toFixed(1)} files/s`);
+      const photos = files.slice(0, k).map((f) => new Uint8Array(readFileSync(join(PHOTOS, f))));
+      const jpeg = await nodeJpeg();
+      const atLeast = decodeSizeFor({ height: 28, width: 28 });
+      const rate = (decode: (bytes: Uint8Array) => unknown) => {
+        decode(photos[0]);
+        const t0 = performance.now();
+        for (const bytes of photos) decode(bytes);
+        return k / ((performance.now() - t0) / 1000);
+      };
+      const js = rate((bytes) => jpegJs.decode(bytes, { useTArray: true, formatAsRGBA: true }));
+      const full = rate((bytes) => jpeg.decode(bytes));
+      const scaled = rate((bytes) => jpeg.decode(bytes, atLeast));
+      console.log(
+        `node, decoding alone: jpeg-js ${js.toFixed(1)} files/s, libjpeg-turbo WASM full size ${full.toFixed(1)} (${(full / js).toFixed(1)}×), at the 28×28 model's DCT scale ${scaled.toFixed(1)} (${(scaled / js).toFixed(1)}×)`,
+      );
+    }
+
+    // The decoders alone in Chromium, on one thread of a blank page: createImageBitmap (+ canvas
+    // read-back, as the app did before) against libjpeg-turbo WASM at full size and at the DCT
+    // scale of a 28×28 model. The app's worker code, bundled for the page by Vite.
+    {
+      const bundle = await viteBuild({
+        configFile: false,
+        logLevel: 'warn',
+        build: {
+          write: false,
+          minify: false,
+          lib: { entry: resolve('tools/bench/decode-page.ts'), formats: ['iife'], name: 'DecodePage' },
+        },
+      });
+      const output = (Array.isArray(bundle) ? bundle[0] : bundle) as { output: { code?: string }[] };
+      const code = output.output[0].code ?? '';
+      const wasm = readFileSync(createRequire(import.meta.url).resolve('@cwasm/jpeg-turbo/jpeg-turbo.wasm'));
+      const k = Math.min(N, 50);
+      const photos = files.slice(0, k).map((f) => readFileSync(join(PHOTOS, f)).toString('base64'));
+      const page = await browser.newPage();
+      await page.addInitScript(NAME_SHIM);
+      await page.goto('about:blank');
+      await page.addScriptTag({ content: code });
+      const rates: Record<string, number> = await page.evaluate(
+        async ({ wasm64, photos64 }) => {
+          const bytes = (b64: string) => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+          const { jpegDecoder, decodeSizeFor } = (
+            globalThis as never as { DecodePage: typeof import('./decode-page') }
+          ).DecodePage;
+          const decoder = jpegDecoder(await WebAssembly.compile(bytes(wasm64)));
+          const files = photos64.map(bytes);
+          const atLeast = decodeSizeFor({ height: 28, width: 28 });
+          const rate = async (decode: (b: Uint8Array) => unknown) => {
+            await decode(files[0]);
+            const t0 = performance.now();
+            for (const b of files) await decode(b);
+            return files.length / ((performance.now() - t0) / 1000);
+          };
+          const bitmap = async (b: Uint8Array) => {
+            const image = await createImageBitmap(new Blob([b as Uint8Array<ArrayBuffer>]));
+            const ctx = new OffscreenCanvas(image.width, image.height).getContext('2d', {
+              willReadFrequently: true,
+            })!;
+            ctx.drawImage(image, 0, 0);
+            ctx.getImageData(0, 0, image.width, image.height);
+            image.close();
+          };
+          const out: Record<string, number> = {};
+          // Twice, alternating, so that a change in the machine's load touches both.
+          for (let round = 0; round < 2; round++) {
+            out[`bitmap${round}`] = await rate(bitmap);
+            out[`full${round}`] = await rate((b) => decoder.decode(b));
+            out[`scaled${round}`] = await rate((b) => decoder.decode(b, atLeast));
+          }
+          return out;
+        },
+        { wasm64: wasm.toString('base64'), photos64: photos },
+      );
+      await page.close();
+      const best = (key: string) => Math.max(rates[`${key}0`], rates[`${key}1`]);
+      const [bitmap, full, scaled] = [best('bitmap'), best('full'), best('scaled')];
+      console.log(
+        `chromium, decoding alone (${k} photos, one thread, best of 2): createImageBitmap + getImageData ${bitmap.toFixed(1)} files/s, libjpeg-turbo WASM full size ${full.toFixed(1)} (${(full / bitmap).toFixed(2)}×), at the 28×28 model's DCT scale ${scaled.toFixed(1)} (${(scaled / bitmap).toFixed(2)}×)`,
+      );
     }
 
     const addFolder = async (label: string, dist: string, port: number) => {
@@ -141,9 +230,10 @@ async function main() {
         child.kill();
       }
     };
+    if (process.env.ADD_FOLDER === '0') return; // the decoders alone
     if (process.env.BEFORE_DIST)
       await addFolder('before (createImageBitmap, main thread)', process.env.BEFORE_DIST, 4391);
-    await addFolder('after (image workers, core/image/decode)', AFTER_DIST, 4392);
+    await addFolder('after (image workers, libjpeg-turbo WASM with DCT scaling)', AFTER_DIST, 4392);
     if (process.env.BEFORE_DIST) await addFolder('before, again', process.env.BEFORE_DIST, 4391);
   } finally {
     await browser.close();

@@ -9,4 +9,6 @@ if ! "$PY" -c 'import torch, onnx, numpy' 2>/dev/null; then
   echo "Install them with: apt-get install -y python3-torch python3-onnx python3-numpy" >&2
   exit 1
 fi
+# tools/model: the sampler's PyTorch reference (sampler_reference.py).
+"$PY" -m unittest discover -s tools/model -p 'test_*.py'
 exec "$PY" -m unittest discover -s tools/export -p 'test_*.py'

@@ -8,7 +8,7 @@
   header says 30,000 x 30,000, a PNG bomb (100,000 x 100,000 declared) and a PNG whose data
   inflates to far more than its 64 x 64 size needs.
 - ref/: what Pillow decodes each odd/ file to (orientation applied, as RGBA PNG): the unit tests'
-  reference for the decoders (PNG exactly; JPEG within jpeg-js's chroma-upsampling differences).
+  reference for the decoders (PNG and JPEG exactly: both decode JPEG with libjpeg-turbo).
 - orientation/: a 5 x 3 PNG tagged with each EXIF orientation 1..8 (eXIf chunk), and what Pillow's
   ImageOps.exif_transpose makes of it (<n>-pillow.png): the unit tests' reference.
 

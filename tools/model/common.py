@@ -73,6 +73,32 @@ def load_net(path: str, weights: str = "ema") -> tuple[UNet, dict]:
     return net, info
 
 
+def net_from_onnx(path: str, ch: int) -> UNet:
+    """The UNet whose weights an exported model.onnx holds (export.py's graph), in eval mode.
+
+    The exporter keeps parameter names as initializer names ("net.<param>"), except GroupNorm's
+    weight and bias, which become anonymous inputs of the Mul and Add after InstanceNormalization;
+    those are found by their nodes' names ("/net/<module path>/Mul", ".../Add").
+    """
+    import numpy as np
+    import onnx
+    from onnx import numpy_helper
+
+    m = onnx.load(path)
+    init = {i.name: numpy_helper.to_array(i) for i in m.graph.initializer}
+    for node in m.graph.node:
+        if node.op_type in ("Mul", "Add") and node.name.endswith(("norm1/Mul", "norm2/Mul", "norm/Mul", "out_norm/Mul",
+                                                                   "norm1/Add", "norm2/Add", "norm/Add", "out_norm/Add")):
+            weight = [i for i in node.input if i in init]
+            key = node.name.strip("/").replace("/", ".")
+            key = key[: -len(".Mul")] + ".weight" if key.endswith(".Mul") else key[: -len(".Add")] + ".bias"
+            init[key] = init[weight[0]].reshape(-1)
+    net = UNet(ch=ch, dropout=0.0)
+    state = {k: torch.from_numpy(np.array(init["net." + k]).reshape(v.shape).copy()) for k, v in net.state_dict().items()}
+    net.load_state_dict(state)
+    return net.eval()
+
+
 def random_net(seed: int, ch: int = 32) -> UNet:
     """An untrained network of the default shape, seeded, as a probing baseline.
 

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
+import { nodeJpeg } from '../../engine/jpeg-node';
 import { convertRgba, type ModelInputSpec } from './convert';
 import { decodeImageFile } from './decode';
-import { convertUpload } from './file';
+import { convertUpload, decodeSizeFor } from './file';
 
 const FIXTURES = resolve(import.meta.dirname, '../../../e2e/fixtures/images');
 const target: ModelInputSpec = {
@@ -20,11 +21,11 @@ describe('convertUpload', () => {
   it('a JPEG: the project’s decoder (the CLI’s x₀), orientation applied, polarity, preview', async () => {
     const bytes = new Uint8Array(readFileSync(`${FIXTURES}/odd/exif-6.jpg`));
     const browser = vi.fn();
-    const c = await convertUpload(request(bytes, 'exif-6.jpg'), browser);
+    const c = await convertUpload(request(bytes, 'exif-6.jpg'), { browser, jpeg: nodeJpeg });
     expect(browser).not.toHaveBeenCalled();
     expect(c.decoder).toBe('diffprobe');
     expect(c.id).toMatch(/^upload:[0-9a-f]{12}$/);
-    const d = decodeImageFile(bytes, 'exif-6.jpg');
+    const d = await decodeImageFile(bytes, 'exif-6.jpg', { jpeg: nodeJpeg, atLeast: decodeSizeFor(target) });
     expect(c.x0).toEqual(convertRgba(d.rgba, d.width, d.height, target).x0);
     expect(c.notes).toEqual(['EXIF orientation 6 applied']);
     expect(c.polarity).toMatchObject({ inverted: true, reason: 'light-background' });
@@ -40,7 +41,7 @@ describe('convertUpload', () => {
       width: 2,
       height: 1,
     }));
-    const c = await convertUpload(request(gif, 'a.gif'), browser);
+    const c = await convertUpload(request(gif, 'a.gif'), { browser, jpeg: nodeJpeg });
     expect(browser).toHaveBeenCalledOnce();
     expect(c.decoder).toBe('browser');
     expect(c.notes[0]).toMatch(
@@ -51,11 +52,15 @@ describe('convertUpload', () => {
   it('refuses from the header before any decoder runs: too large, SVG', async () => {
     const browser = vi.fn();
     const huge = new Uint8Array(readFileSync(`${FIXTURES}/bad/huge-30000.jpg`));
-    await expect(convertUpload(request(huge, 'huge.jpg'), browser)).rejects.toMatchObject({
-      code: 'image-too-large',
-    });
+    await expect(convertUpload(request(huge, 'huge.jpg'), { browser, jpeg: nodeJpeg })).rejects.toMatchObject(
+      {
+        code: 'image-too-large',
+      },
+    );
     const svg = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"/>');
-    await expect(convertUpload(request(svg, 'd.svg'), browser)).rejects.toThrow(/export it as a PNG/);
+    await expect(convertUpload(request(svg, 'd.svg'), { browser, jpeg: nodeJpeg })).rejects.toThrow(
+      /export it as a PNG/,
+    );
     expect(browser).not.toHaveBeenCalled();
   });
 });

@@ -5,15 +5,16 @@
  *
  * PNG and JPEG go through core/image/decode, the same code the CLI runs, so an image gives the
  * same x₀ bit for bit in any browser and in the CLI. Other formats (WebP, AVIF, GIF, BMP) are
- * decoded by the browser (`browserDecode`, given by the caller: core stays DOM-free) and marked
+ * decoded by the browser (`decoders.browser`, given by the caller: core stays DOM-free) and marked
  * browser-decoded: another browser, or the CLI, may not reproduce their pixels.
  */
 import { DiffProbeError, quote } from '../errors';
 import { sha256Hex } from '../sha256';
 import { convertRgba, type ModelInputSpec, modelInputToHwc8 } from './convert';
-import { checkImageSize, decodeImageFile, OWN_DECODERS } from './decode';
+import { checkImageSize, type DisplayedAtLeast, decodeImageFile, OWN_DECODERS } from './decode';
+import type { JpegDecoder } from './decode/turbojpeg';
 import type { PolarityDecision } from './polarity';
-import { resizePlanes } from './resize';
+import { coverSize, resizePlanes } from './resize';
 import { sniffImage } from './sniff';
 
 /** Which decoder read a file: the project's own (reproducible everywhere) or the browser's. */
@@ -49,6 +50,30 @@ export type BrowserDecode = (
   name: string,
 ) => Promise<{ rgba: Uint8Array; width: number; height: number }>;
 
+/** What a file is decoded with: the browser's decoder for other formats, and the JPEG decoder. */
+export interface Decoders {
+  browser: BrowserDecode;
+  /** Loaded when the first JPEG needs it (engine/jpeg-web.ts in the browser, jpeg-node.ts in Node). */
+  jpeg: () => Promise<JpegDecoder>;
+}
+
+/**
+ * How large a JPEG is decoded for this model (DCT scaling, core/image/decode/turbojpeg.ts): large
+ * enough to cover the model input, so the resize only shrinks, and to give a preview of PREVIEW
+ * pixels on its longest side. The browser (convertUpload) and the CLI both decode with this, so
+ * both pick the same scale and get the same x₀; a 4000×3000 photo for a 28×28 model is decoded
+ * at 500×375.
+ */
+export function decodeSizeFor(target: { height: number; width: number }): DisplayedAtLeast {
+  return (width, height) => {
+    const [coverH, coverW] = coverSize(height, width, target.height, target.width);
+    const longest = Math.min(PREVIEW, Math.max(width, height));
+    return width >= height
+      ? { width: Math.max(coverW, longest), height: coverH }
+      : { width: coverW, height: Math.max(coverH, longest) };
+  };
+}
+
 /** The upload's id: from its bytes, not from any model's x₀, so it outlives a model change. */
 export async function uploadId(bytes: Uint8Array): Promise<string> {
   return `upload:${await sha256Hex(bytes, 6)}`;
@@ -75,7 +100,7 @@ function previewOf(rgba: Uint8Array, width: number, height: number): UploadConve
  */
 export async function convertUpload(
   req: UploadConversionRequest,
-  browserDecode: BrowserDecode,
+  decoders: Decoders,
 ): Promise<UploadConversion> {
   const { bytes, name, target, range } = req;
   const header = sniffImage(bytes, name);
@@ -89,12 +114,12 @@ export async function convertUpload(
   let decoded: { rgba: Uint8Array; width: number; height: number };
   let decoder: ImageDecoder;
   if (OWN_DECODERS.includes(header.kind)) {
-    const d = decodeImageFile(bytes, name);
+    const d = await decodeImageFile(bytes, name, { jpeg: decoders.jpeg, atLeast: decodeSizeFor(target) });
     notes.push(...d.notes);
     decoded = d;
     decoder = 'diffprobe';
   } else {
-    decoded = await browserDecode(bytes, name);
+    decoded = await decoders.browser(bytes, name);
     decoder = 'browser';
     notes.push(
       `a ${header.kind.toUpperCase()} file, decoded by this browser: another browser or the CLI may give other pixels`,

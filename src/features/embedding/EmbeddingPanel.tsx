@@ -7,6 +7,7 @@ import { METHOD_NAMES } from '../../worker/embedding/embedder';
 import { POOLINGS } from '../extraction/commands';
 import {
   downloadEmbeddingCsv,
+  downloadEmbeddingJson,
   resumeEmbedding,
   runComparison,
   runEmbedding,
@@ -254,6 +255,9 @@ export function EmbeddingPanel() {
               />
               <button type="button" disabled={!main.coords} onClick={() => downloadEmbeddingCsv('main')}>
                 Save CSV
+              </button>
+              <button type="button" disabled={!main.coords} onClick={() => downloadEmbeddingJson('main')}>
+                Save JSON (with provenance)
               </button>
             </div>
             {selectedIds.length > 0 && (

@@ -5,13 +5,16 @@
  */
 
 import { parseDatasetId } from '../../data/bundled';
+import { modelInputFor } from '../../data/model-input';
+import { APP_VERSION } from '../../pipeline/feature-spec';
+import { buildProvenance, type Provenance, webOrigin } from '../../pipeline/provenance';
 import { runJob, trackRun } from '../../state/jobs';
 import type { EmbeddingRun, EmbedSlot } from '../../state/results';
 import { bundledDataFor, getState } from '../../state/store';
 import { downloadBytes } from '../../ui/download';
 import { METHOD_NAMES } from '../../worker/embedding/embedder';
 import type { EmbedMethod, EmbedOptions, EmbedResult, EmbedStep } from '../../worker/jobs';
-import { extractConcatenated } from '../probe/commands';
+import { extractConcatenated, poolingOf } from '../probe/commands';
 import { embeddingToCsv } from './export';
 import { choosePoints, type PointChoice } from './points';
 
@@ -83,15 +86,17 @@ async function runSlot(
   t: number,
   settings: EmbeddingSettings,
   signal: AbortSignal,
+  /** The noise seed and pooling: the view's for a new run, the main run's for its comparison. */
+  features: Pick<EmbeddingRun, 'seed' | 'pooling'>,
 ): Promise<boolean> {
-  const { view } = getState();
   let run: EmbeddingRun = {
     slot,
     method: settings.method,
     options: settings.options,
     blocks,
     t,
-    pooling: view.pooling,
+    pooling: features.pooling,
+    seed: features.seed,
     ids,
     labels,
     X: null,
@@ -108,12 +113,19 @@ async function runSlot(
     resumable: false,
   };
   put(run);
-  const feats = await extractConcatenated(ids, blocks, [t], 'Embedding', signal);
+  const feats = await extractConcatenated(ids, blocks, [t], 'Embedding', signal, features);
   if (!feats) {
     put({ ...run, status: chainStopped || signal.aborted ? 'stopped' : 'failed' });
     return false;
   }
-  run = { ...run, X: feats.X, d: feats.d, status: 'running', phase: 'starting' };
+  run = {
+    ...run,
+    X: feats.X,
+    d: feats.d,
+    status: 'running',
+    phase: 'starting',
+    provenance: await embeddingProvenance(run),
+  };
   put(run);
   const X = feats.X.slice();
   const result = await runJob(
@@ -163,9 +175,19 @@ async function runEmbeddingChain(settings: EmbeddingSettings, signal: AbortSigna
   const ids = rows.map((r) => `test:${r}`);
   const labels = labelsOf(ids);
   getState().setEmbedding({ compare: null });
-  const ok = await runSlot('main', ids, labels, [...view.blocks], view.t, settings, signal);
+  const features = { seed: view.seed, pooling: view.pooling };
+  const ok = await runSlot('main', ids, labels, [...view.blocks], view.t, settings, signal, features);
   if (ok && settings.compare && !chainStopped && !signal.aborted)
-    await runSlot('compare', ids, labels, [settings.compare.block], settings.compare.t, settings, signal);
+    await runSlot(
+      'compare',
+      ids,
+      labels,
+      [settings.compare.block],
+      settings.compare.t,
+      settings,
+      signal,
+      features,
+    );
 }
 
 /** Embeds the main run's points for another block/t, next to it. */
@@ -193,6 +215,8 @@ async function runComparisonStep(compare: { block: string; t: number }, signal: 
     compare.t,
     { ...settings, method: main.method, options: main.options },
     signal,
+    // The points it is compared with were computed with these, whatever the view says now.
+    { seed: main.seed, pooling: main.pooling },
   );
 }
 
@@ -250,7 +274,60 @@ async function resumeChain(signal: AbortSignal): Promise<void> {
       lastSettings.compare.t,
       lastSettings,
       signal,
+      { seed: after.main.seed, pooling: after.main.pooling },
     );
+}
+
+/** The record of an embedding run's points, computed with the loaded model (null without one). */
+async function embeddingProvenance(run: EmbeddingRun): Promise<Provenance | null> {
+  const s = getState();
+  if (!s.model) return null;
+  return buildProvenance(
+    webOrigin(s.model, s.env?.webgpu.adapter ?? null),
+    {
+      ids: run.ids,
+      x0: modelInputFor(run.ids, s.model.manifest, bundledDataFor(s), s.uploads),
+      labels: run.labels,
+      classes: bundledDataFor(s)?.index.classes,
+    },
+    {
+      kind: 'embedding',
+      method: run.method,
+      blocks: run.blocks,
+      t: run.t,
+      seed: run.seed,
+      pooling: poolingOf(run.pooling),
+      options: { ...run.options },
+    },
+  );
+}
+
+/** An embedding as JSON: its points (id, label, x, y), its settings and its provenance. */
+export function downloadEmbeddingJson(slot: EmbedSlot = 'main'): void {
+  const { embedding, dataset } = getState();
+  const run = embedding[slot];
+  if (!run?.coords) return;
+  const json = {
+    format: 'diffprobe-embedding',
+    version: 1,
+    appVersion: APP_VERSION,
+    method: run.method,
+    options: run.options,
+    blocks: run.blocks,
+    t: run.t,
+    seed: run.seed,
+    pooling: run.pooling,
+    complete: run.status === 'done',
+    iterations: { done: run.iter, total: run.totalIter },
+    classes: dataset?.index.classes ?? null,
+    ids: run.ids,
+    labels: Array.from(run.labels),
+    coords: Array.from(run.coords),
+    note: 'coords are [x0, y0, x1, y1, …], one pair per id',
+    provenance: run.provenance ?? null,
+  };
+  const tag = `${run.method}_${run.blocks.join('+')}_t${run.t}_${run.pooling}`;
+  downloadBytes(`${JSON.stringify(json)}\n`, `embedding_${tag}.json`, 'application/json');
 }
 
 export function downloadEmbeddingCsv(slot: EmbedSlot = 'main'): void {

@@ -69,6 +69,9 @@ export function ExtractControls() {
           <button type="button" onClick={() => downloadFeatureSet('labels')} disabled={set.filledCount === 0}>
             Download labels (.npy)
           </button>
+          <button type="button" onClick={() => downloadFeatureSet('json')} disabled={set.filledCount === 0}>
+            Download features with ids (JSON)
+          </button>
         </div>
       )}
     </fieldset>

@@ -7,7 +7,14 @@ import { writeNpy } from '../../core/npy';
 import type { Pooling } from '../../core/pooling';
 import { POOLING_KINDS } from '../../core/pooling-kinds';
 import { bundledModelInput, parseDatasetId } from '../../data/bundled';
-import { addChunk, completeRows, createFeatureSet, type FeatureSet } from '../../state/feature-set';
+import { buildProvenance, webOrigin } from '../../pipeline/provenance';
+import {
+  addChunk,
+  completeRows,
+  createFeatureSet,
+  type FeatureSet,
+  featureSetToJson,
+} from '../../state/feature-set';
 import { runJob, trackRun } from '../../state/jobs';
 import { bundledDataFor, getState } from '../../state/store';
 import { type PoolingId, POOLINGS as VIEW_POOLINGS } from '../../state/view';
@@ -40,6 +47,22 @@ async function extractRun(imageIds: string[], batchSize: number, run: AbortSigna
   };
   put(set);
   const data = bundledModelInput(dataset, ids, model.manifest);
+  // Before the input is handed to the worker (transferred): the images' x₀ hashes.
+  set = {
+    ...set,
+    provenance: await buildProvenance(
+      webOrigin(model, getState().env?.webgpu.adapter ?? null),
+      { ids, x0: data, labels, classes: dataset.index.classes },
+      {
+        kind: 'features',
+        blocks: spec.blocks,
+        t: spec.t,
+        seed: spec.seed,
+        pooling: POOLINGS[spec.pooling].pooling,
+      },
+    ),
+  };
+  put(set);
   const result = await runJob(
     'extract',
     `Extracting ${spec.blocks.join(' + ')} at t = ${spec.t}`,
@@ -68,10 +91,15 @@ async function extractRun(imageIds: string[], batchSize: number, run: AbortSigna
   });
 }
 
-/** Features of the complete rows, blocks concatenated, as .npy [N, D]; and labels [N]. */
-export function downloadFeatureSet(which: 'features' | 'labels'): void {
+/** Features of the complete rows, blocks concatenated, as .npy [N, D]; labels [N]; or JSON with ids and provenance. */
+export function downloadFeatureSet(which: 'features' | 'labels' | 'json'): void {
   const set = getState().featureSet;
   if (!set) return;
+  if (which === 'json') {
+    const tag = `${set.spec.blocks.join('+')}_t${set.spec.t}_${set.spec.pooling}`;
+    downloadBytes(featureSetToJson(set), `features_${tag}.json`, 'application/json');
+    return;
+  }
   const { rows, features, labels } = completeRows(set);
   const tag = `${set.spec.blocks.join('+')}_t${set.spec.t}_${set.spec.pooling}`;
   if (which === 'labels') {

@@ -6,6 +6,7 @@ import type { UploadedImage } from '../../data/uploads';
 import { bundledDataFor, inputReady, useStore } from '../../state/store';
 import { downloadBytes } from '../../ui/download';
 import { PixelCanvas } from '../../ui/PixelCanvas';
+import { describeOutOfRange } from '../../ui/value-range';
 import { ChannelDetail } from './ChannelDetail';
 import { ComparePane } from './ComparePane';
 import { colormapTable, drawTiles, type TileLayout, tileAspect } from './draw-tiles';
@@ -53,12 +54,13 @@ export function FeatureMapsPanel() {
   const map = forward && block ? forward.result.maps[block] : undefined;
   const inputSpec = model?.manifest.input;
   // Bytes for the x_t and x̂_0 thumbnails, recomputed only when a new forward pass arrives.
-  const [noisy, denoised] = useMemo(() => {
-    if (!forward || !inputSpec) return [null, null];
+  const [noisy, denoised, x0Range] = useMemo(() => {
+    if (!forward || !inputSpec) return [null, null, null];
     const { channels: c, height: h, width: w, range: r } = inputSpec;
     return [
       modelInputToHwc8(forward.result.xt, c, h, w, r),
       modelInputToHwc8(forward.result.x0Pred, c, h, w, r),
+      describeOutOfRange(forward.result.x0Pred, r, 'x̂₀ runs'),
     ];
   }, [forward, inputSpec]);
   // Layout effect: the tiles are drawn before the browser paints the commit that needs them.
@@ -128,12 +130,15 @@ export function FeatureMapsPanel() {
                   height={height}
                   channels={channels}
                   size={84}
-                  label={`Predicted clean image x̂₀: the U-Net's estimate of ${imageName} from t = ${r.t}`}
+                  label={`Predicted clean image x̂₀: the U-Net's estimate of ${imageName} from t = ${r.t}, not clipped`}
                 />
-                <figcaption>x̂₀ (predicted)</figcaption>
+                <figcaption title="The U-Net's own one-step estimate. Only sampling (Generate) clips x̂₀ to the data range.">
+                  x̂₀ (predicted, not clipped)
+                </figcaption>
               </figure>
             </>
           )}
+          {x0Range && <p className="x0-note">{x0Range} Only sampling clips x̂₀.</p>}
         </div>
         <div className="featuremap-controls" data-part="tiles">
           <label htmlFor={ids.cmap}>Colormap</label>

@@ -1,6 +1,7 @@
 import { scaleLinear } from 'd3-scale';
 import { line } from 'd3-shape';
 import type { Ref } from 'react';
+import { BottomAxis } from '../../ui/BottomAxis';
 import { DataTable } from '../../ui/DataTable';
 import type { ProbeStep } from '../../worker/jobs';
 
@@ -58,15 +59,7 @@ export function ProbeCurves({
         aria-label={`Probe training curves: ${unit === 'epoch' ? 'epoch' : 'iteration'} ${last.iter}, loss ${last.loss.toFixed(3)}, train accuracy ${(last.trainAccuracy * 100).toFixed(1)}%, ${validation}`}
       >
         <g fontSize={9} fill={MUTED}>
-          <line x1={M.left} x2={W - M.right} y1={H - M.bottom} y2={H - M.bottom} stroke={MUTED} />
-          {x.ticks(5).map((t) => (
-            <text key={t} x={x(t)} y={H - 10} textAnchor="middle">
-              {t}
-            </text>
-          ))}
-          <text x={(M.left + W - M.right) / 2} y={H - 1} textAnchor="middle">
-            {unit}
-          </text>
+          <BottomAxis x={x} y={H - M.bottom} tickY={H - 10} titleY={H - 1} title={unit} stroke={MUTED} />
           {yLoss.ticks(3).map((t) => (
             <text key={`l${t}`} x={M.left - 4} y={yLoss(t) + 3} textAnchor="end">
               {t}

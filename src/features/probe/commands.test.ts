@@ -3,36 +3,16 @@ import { inputKey } from '../../data/uploads';
 import { getState, useStore } from '../../state/store';
 import { A, upload } from '../../state/test-models';
 import { DEFAULT_VIEW } from '../../state/view';
+import { fakeCompute } from '../../testing/fake-compute';
 
-/** The compute worker, faked: every request is recorded and answered with made-up numbers. */
-const worker = vi.hoisted(() => {
-  const calls: { job: string; params: Record<string, unknown> }[] = [];
-  const run = async (
-    job: string,
-    params: Record<string, unknown>,
-    options: { onPartial?: (p: unknown) => void } = {},
-  ) => {
-    calls.push({ job, params });
-    if (job === 'extractFeatures') {
-      const blocks = params.blocks as string[];
-      const features = Object.fromEntries(blocks.map((b) => [b, Float32Array.from([1, 2])]));
-      const dims = Object.fromEntries(blocks.map((b) => [b, 2]));
-      options.onPartial?.({ rows: [0], features, dims });
-      return { count: 1, dims, cached: 0 };
-    }
-    if (job === 'applyProbe') return { proba: Float64Array.from([0.25, 0.75]) };
-    return null;
-  };
-  return { calls, run };
-});
-vi.mock('../../app/compute', () => ({ compute: () => ({ run: worker.run }) }));
+vi.mock('../../app/compute', () => ({ compute: () => ({ run: fakeCompute.run }) }));
 
 const { classifySelected } = await import('./commands');
 
 const initial = getState();
 beforeEach(() => {
   useStore.setState(initial, true);
-  worker.calls.length = 0;
+  fakeCompute.calls.length = 0;
 });
 
 /** A probe trained on 'mid' at t = 25 with average pooling and noise seed 0. */
@@ -59,6 +39,8 @@ const probe = {
   head: null,
   classes: ['a', 'b'],
   testLabels: new Int32Array(0),
+  labels: { train: new Int32Array(0), validation: new Int32Array(0), test: new Int32Array(0) },
+  provenance: null,
   d: 2,
   curve: [],
   problems: [],
@@ -96,7 +78,7 @@ describe('Try it', () => {
       probe,
     });
     await classifySelected();
-    const extract = worker.calls.find((c) => c.job === 'extractFeatures');
+    const extract = fakeCompute.calls.find((c) => c.job === 'extractFeatures');
     expect(extract?.params).toMatchObject({
       pooling: { kind: 'avg' },
       seed: 0,

@@ -14,11 +14,13 @@ import type { FeatureSpec } from '../../pipeline/feature-spec';
 import { dataSpec } from '../../pipeline/feature-spec';
 import { extractConcatenated as extractWith } from '../../pipeline/features';
 import { runProbe, tryProbe } from '../../pipeline/probe-run';
+import { webOrigin } from '../../pipeline/provenance';
 import type { PipelineJob, PipelineRuntime } from '../../pipeline/runtime';
 import { bundledSplit, type LabelledSplit, splitLabelled, VALIDATION_FRACTION } from '../../pipeline/split';
 import { notifyError, runJobOrThrow, trackRun } from '../../state/jobs';
 import type { ProbeRun } from '../../state/results';
 import { bundledDataFor, getState, inputReady } from '../../state/store';
+import type { PoolingId } from '../../state/view';
 import { POOLINGS } from '../extraction/commands';
 
 export { probeToJson } from '../../pipeline/probe-run';
@@ -85,6 +87,11 @@ export function workerRuntime(
   };
 }
 
+/** The pooling a view's pooling id stands for. */
+export function poolingOf(id: PoolingId): Pooling {
+  return POOLINGS[id].pooling;
+}
+
 /** x_0 of the given ids for the loaded model (bundled images and the user's), as of now. */
 function imageInput(): ((ids: readonly string[]) => Float32Array) | null {
   const s = getState();
@@ -105,6 +112,8 @@ export async function extractConcatenated(
   timesteps: number[],
   label: string,
   run?: AbortSignal,
+  /** Another noise seed and pooling than the view's (a comparison computed like the run it is compared with). */
+  features?: { seed: number; pooling: PoolingId },
 ): Promise<{ X: Float32Array; d: number } | null> {
   const { model, view } = getState();
   const input = imageInput();
@@ -113,8 +122,8 @@ export async function extractConcatenated(
     model: model.id,
     blocks,
     timesteps,
-    seed: view.seed,
-    pooling: POOLINGS[view.pooling].pooling,
+    seed: features?.seed ?? view.seed,
+    pooling: poolingOf(features?.pooling ?? view.pooling),
   };
   try {
     return await extractWith(workerRuntime(label, run), spec, ids.length, () => input(ids), label);
@@ -212,6 +221,7 @@ async function trainProbeRun(settings: ProbeSettings, run: AbortSignal): Promise
         maxIter: settings.maxIter,
         head: settings.head ?? null,
         maps: model ? blockMaps(model.manifest) : undefined,
+        origin: model ? webOrigin(model, getState().env?.webgpu.adapter ?? null) : undefined,
       },
       input,
       putProbe,

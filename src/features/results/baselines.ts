@@ -32,23 +32,38 @@ const settle = (accuracy: number | null): BaselineResult => ({
   status: accuracy === null ? 'stopped' : 'done',
 });
 
-/** The split of a spec as rows: ids in train | validation | test order, and their labels. */
-function specRows(spec: FeatureSpec, classes: readonly string[]) {
+/** The labels of a spec's parts, in spec.data.ids order. */
+export interface PartLabels {
+  train: Int32Array;
+  validation: Int32Array;
+  test: Int32Array;
+}
+
+/**
+ * The split of a spec as rows: ids in train | validation | test order, and the labels the result
+ * was computed with (a probe's own, never the user's images as labelled now).
+ */
+export function specRows(spec: FeatureSpec, labels: PartLabels) {
   const { train, validation, test } = spec.data.ids;
-  const { uploads } = getState();
-  const dataset = bundledDataFor(getState());
-  const byId = new Map(uploads.map((u) => [u.id, u]));
-  const label = (id: string) => {
-    const r = parseDatasetId(id);
-    if (r && dataset) return dataset.splits[r.split].labels[r.row];
-    return classes.indexOf(byId.get(id)?.className ?? '');
-  };
-  const part = (ids: string[]) => Int32Array.from(ids, label);
   return {
     ids: [...train, ...validation, ...test],
     sizes: [train.length, validation.length, test.length] as const,
-    labels: { train: part(train), validation: part(validation), test: part(test) },
+    labels,
   };
+}
+
+/** The bundled data set's labels of a spec's parts (a sweep's: it runs on the bundled data only). */
+function bundledLabels(
+  spec: FeatureSpec,
+  dataset: NonNullable<ReturnType<typeof bundledDataFor>>,
+): PartLabels {
+  const label = (id: string) => {
+    const r = parseDatasetId(id);
+    return r ? dataset.splits[r.split].labels[r.row] : -1;
+  };
+  const part = (ids: string[]) => Int32Array.from(ids, label);
+  const { train, validation, test } = spec.data.ids;
+  return { train: part(train), validation: part(validation), test: part(test) };
 }
 
 /**
@@ -161,7 +176,7 @@ export async function trainProbeWithBaselines(settings: ProbeSettings): Promise<
   const probe = getState().probe;
   const forResult = probe?.result;
   if (!probe || !forResult || probe.status !== 'done') return;
-  const rows = specRows(probe.spec, probe.classes);
+  const rows = specRows(probe.spec, probe.labels);
   const k = probe.classes.length;
   let entry: ProbeBaselines = {
     forResult,
@@ -230,7 +245,9 @@ export async function runSweepWithBaselines(settings: SweepSettings): Promise<vo
   const sweep = s.sweep;
   const dataset = bundledDataFor(s);
   const chosen = sweep?.grid.chosen;
-  if (!sweep || !dataset || !chosen || sweep.status === 'failed') return;
+  // A stopped sweep chose among the cells it computed: its comparisons would dress a partial grid
+  // as a finding about the whole one (the finding says "N of M cells" instead).
+  if (!sweep || !dataset || !chosen || sweep.status !== 'done') return;
   const forGrid = sweep.grid;
   const { spec } = forGrid;
   const shallow = spec.blocks[0];
@@ -245,7 +262,7 @@ export async function runSweepWithBaselines(settings: SweepSettings): Promise<vo
     if (getState().sweep?.grid === forGrid) getState().setBaselines({ sweep: entry });
   };
   put({});
-  const rows = specRows(spec, dataset.index.classes);
+  const rows = specRows(spec, bundledLabels(spec, dataset));
   const k = dataset.index.classes.length;
   await whileLoaded(spec.model, async (run) => {
     const px = pixelsOf(rows.ids);

@@ -85,3 +85,21 @@ describe('sweepFinding', () => {
     );
   });
 });
+
+describe('sweepFinding of a stopped sweep', () => {
+  it('speaks of the N of M cells computed, not of the whole grid', () => {
+    expect(
+      sweepFinding({
+        blocks: 16,
+        timesteps: 5,
+        computed: 1,
+        chosen: { block: 'down0_0', t: 0, validationAccuracy: 0.7, testAccuracy: 0.65 },
+        nTest: 100,
+        pixels: null,
+        shallow: null,
+      }),
+    ).toBe(
+      'Of 1 of 80 cells (16 blocks × 5 timesteps; the sweep was stopped), down0_0 at t = 0 is best on the validation images (70.0%); on 100 test images it scores 65.0%.',
+    );
+  });
+});

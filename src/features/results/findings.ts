@@ -72,6 +72,8 @@ export function probeFinding(p: ProbeFindingInput): string {
 export interface SweepFindingInput {
   blocks: number;
   timesteps: number;
+  /** Cells computed (fewer than blocks × timesteps when the sweep was stopped); absent: all. */
+  computed?: number;
   /** The cell the sweep chose by validation accuracy, and its one test evaluation. */
   chosen: { block: string; t: number; validationAccuracy: number; testAccuracy: number };
   nTest: number;
@@ -87,11 +89,19 @@ export interface SweepFindingInput {
  * // "Of 16 blocks × 2 timesteps, up1_0 at t = 25 is best on the validation images (87.5%); on 150
  * //  test images it scores 86.0%: 5.0 points above raw pixels of the same images (81.0%) and 11.0
  * //  points above the shallowest block, down0_0, at t = 25 (75.0%)."
+ * With `computed: 3` it opens "Of 3 of 32 cells (16 blocks × 2 timesteps; the sweep was stopped), …".
  */
 export function sweepFinding(s: SweepFindingInput): string {
   const { chosen } = s;
+  const total = s.blocks * s.timesteps;
+  const grid = `${s.blocks} block${s.blocks === 1 ? '' : 's'} × ${s.timesteps} timestep${s.timesteps === 1 ? '' : 's'}`;
+  // A stopped sweep speaks of the cells it has, never of the whole grid.
+  const of =
+    s.computed !== undefined && s.computed < total
+      ? `Of ${s.computed} of ${total} cells (${grid}; the sweep was stopped)`
+      : `Of ${grid}`;
   const head =
-    `Of ${s.blocks} block${s.blocks === 1 ? '' : 's'} × ${s.timesteps} timestep${s.timesteps === 1 ? '' : 's'}, ` +
+    `${of}, ` +
     `${chosen.block} at t = ${chosen.t} is best on the validation images (${pct(chosen.validationAccuracy)}); ` +
     `on ${s.nTest} test images it scores ${pct(chosen.testAccuracy)}`;
   const shallowWhat = s.shallow ? `the shallowest block, ${s.shallow.block}, at t = ${chosen.t}` : '';

@@ -2,6 +2,7 @@
  * @file The findings of the probe and the sweep on screen, as sentences (null until there is a
  * result to speak of). The panels and the tour read the same text.
  */
+import { computedCells } from '../../pipeline/sweep-grid';
 import type { AppState } from '../../state/store';
 import { headAddsText, probeFinding, sweepFinding } from './findings';
 
@@ -39,6 +40,7 @@ export function sweepFindingText(s: AppState): string | null {
   const finding = sweepFinding({
     blocks: grid.spec.blocks.length,
     timesteps: grid.spec.timesteps.length,
+    computed: computedCells(grid),
     chosen: { ...chosen, testAccuracy: chosen.testAccuracy },
     nTest: grid.spec.data.sizes.test,
     pixels: baselines?.pixels ?? null,

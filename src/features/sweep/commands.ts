@@ -9,6 +9,7 @@ import { blockMaps } from '../../core/heads/layout';
 import type { NeuralHead } from '../../core/heads/spec';
 import { bundledModelInput } from '../../data/bundled';
 import { dataSpec, type FeatureSpec } from '../../pipeline/feature-spec';
+import { webOrigin } from '../../pipeline/provenance';
 import { bundledSplit, VALIDATION_FRACTION } from '../../pipeline/split';
 import { runSweep as runSweepPipeline } from '../../pipeline/sweep-run';
 import { notifyError, trackRun, withPipelineJob } from '../../state/jobs';
@@ -87,6 +88,7 @@ async function sweepRun(settings: SweepSettings, run: AbortSignal): Promise<void
             maps: blockMaps(model.manifest),
             linearPooling:
               viewPooling.kind === 'grid' || viewPooling.kind === 'raw' ? { kind: 'avg' } : viewPooling,
+            origin: webOrigin(model, s.env?.webgpu.adapter ?? null),
           },
           (ids) => bundledModelInput(dataset, ids, model.manifest),
           {

@@ -16,7 +16,9 @@ import { scheduleFromManifest } from '../../core/schedule';
 import { sha256Hex } from '../../core/sha256';
 import { randomTwin } from '../../core/twin/random-twin';
 import { twinManifest } from '../../core/twin/twin-manifest';
+import { webRuntimeVersion } from '../../engine/onnx-web';
 import { unsupportedOnWebGpu } from '../../engine/webgpu-ops';
+import type { ModelFileRecord } from '../../pipeline/provenance';
 import { releaseBlockSessions } from '../block-sessions';
 import type { JobContext } from '../context';
 import type { AutoDecision, BackendChoice, ModelDiscovery, ModelInfo, ModelSource, TwinInfo } from '../jobs';
@@ -82,6 +84,8 @@ interface ReadModel {
   /** Known already (the loaded model's bytes again): its identity hash and the .onnx file's own. */
   hash?: string;
   fileSha256?: string;
+  /** Known already: every file's digest (ModelInfo.files). */
+  files?: ModelFileRecord[];
   discovery?: ModelDiscovery | null;
 }
 
@@ -151,6 +155,7 @@ async function readSource(
       externalData: current.externalData,
       hash: current.info.hash,
       fileSha256: current.info.fileSha256,
+      files: current.info.files,
       discovery: current.info.discovery,
     };
   }
@@ -272,15 +277,16 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
   fileSha256 = read.fileSha256 ?? fileSha256 ?? (await sha256Hex(read.bytes));
   // Weights in external data are part of the model: the same graph with other weights is another
   // model for the cache and for every result.
+  const externalSha256 = read.files
+    ? read.files.slice(1).map((f) => f.sha256)
+    : await Promise.all(read.externalData.map((d) => sha256Hex(d.data)));
   const hash =
     read.hash ??
     (read.externalData.length
-      ? await sha256Hex(
-          new TextEncoder().encode(
-            [fileSha256, ...(await Promise.all(read.externalData.map((d) => sha256Hex(d.data))))].join(':'),
-          ),
-        )
+      ? await sha256Hex(new TextEncoder().encode([fileSha256, ...externalSha256].join(':')))
       : fileSha256);
+  // Every file in full for the provenance of results (the .onnx first, then its external data).
+  const shaOf = new Map(read.externalData.map((d, i) => [d.data, externalSha256[i]]));
   at = lap('hashMs', at);
   checkSha256(read.manifest, read.fileName, fileSha256);
   await ctx.checkpoint();
@@ -288,6 +294,10 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
   if (!graph) await checkGraph(read.bytes, read.fileName, read.manifest);
   if (!graph || !memory) throw new DiffProbeError('internal', 'the graph was not read');
   read.externalData = matchExternalData(graph.externalFiles, read.externalData, read.fileName);
+  const files: ModelFileRecord[] = [
+    { name: read.fileName, bytes: read.bytes.length, sha256: fileSha256 },
+    ...read.externalData.map((d) => ({ name: d.path, bytes: d.data.length, sha256: shaOf.get(d.data)! })),
+  ];
   const webgpuUnsupported = unsupportedOnWebGpu(graph.nodes);
   let manifest = read.manifest;
   let discovery = read.discovery ?? null;
@@ -332,6 +342,8 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
   const info: ModelInfo = {
     hash,
     fileSha256,
+    files,
+    runtimeVersion: await webRuntimeVersion(opened.backend),
     id,
     manifest,
     fileName: read.fileName,

@@ -2,11 +2,13 @@
 /**
  * @file Entry of an image worker: decodes and converts uploaded files (core/image/file.ts) off
  * the main thread and off the compute worker's queue, so adding a folder neither freezes the page
- * nor waits behind a running extraction. PNG and JPEG use the project's decoders; other formats
- * the browser's, here in the worker (createImageBitmap + OffscreenCanvas).
+ * nor waits behind a running extraction. PNG and JPEG use the project's decoders (JPEG: libjpeg-turbo's
+ * .wasm, fetched with the first JPEG); other formats the browser's, here in the worker
+ * (createImageBitmap + OffscreenCanvas).
  */
 import { DiffProbeError, quote } from '../../core/errors';
 import { convertUpload } from '../../core/image/file';
+import { webJpeg } from '../../engine/jpeg-web';
 import { toWireError } from '../dispatch';
 import type { ImageReply, ImageRequest } from './messages';
 
@@ -38,7 +40,7 @@ const post = (reply: ImageReply, transfer: Transferable[] = []) =>
 self.addEventListener('message', async (event: MessageEvent<ImageRequest>) => {
   const { id, request } = event.data;
   try {
-    const result = await convertUpload(request, browserDecode);
+    const result = await convertUpload(request, { browser: browserDecode, jpeg: webJpeg });
     post({ id, result }, [result.x0.buffer, result.converted.buffer, result.preview.rgba.buffer]);
   } catch (error) {
     post({ id, error: toWireError(error) });

@@ -1,7 +1,9 @@
 /**
  * @file The one decoding path for image files, the same in the browser's image worker and in the
- * CLI: PNG (fast-png) and JPEG (jpeg-js) → 8-bit RGBA, EXIF orientation applied as a viewer shows
- * the photo, no colour profile applied (ICC and gAMA are ignored on both sides; docs/images.md).
+ * CLI: PNG (fast-png) and JPEG (libjpeg-turbo in WebAssembly, turbojpeg.ts) → 8-bit RGBA, EXIF
+ * orientation applied as a viewer shows the photo, no colour profile applied (ICC and gAMA are
+ * ignored on both sides; docs/images.md). A JPEG is decoded straight to the smallest size its
+ * caller can use (DCT scaling, `atLeast`), which is where most of a photo's decoding time went.
  * Sizes are checked from the header before anything is decoded. Other formats (WebP, AVIF, GIF,
  * BMP) are not decoded here: the browser decodes them itself and marks them browser-decoded, and
  * the CLI refuses them (it cannot reproduce a browser's decoder bit for bit).
@@ -10,9 +12,11 @@ import { DiffProbeError, quote } from '../../errors';
 import { MAX_IMAGE_PIXELS } from '../convert';
 import { type ImageHeader, type ImageKind, sniffImage } from '../sniff';
 import { readOrientation } from './exif';
+import type { DecodedPixels } from './jpeg';
 import { checkJpeg, decodeJpeg } from './jpeg';
 import { applyOrientation } from './orientation';
 import { checkPng, decodePng } from './png';
+import type { JpegDecoder } from './turbojpeg';
 
 /** The formats the project decodes itself. */
 export const OWN_DECODERS: readonly ImageKind[] = ['png', 'jpeg'];
@@ -23,6 +27,9 @@ export interface DecodedImage {
   width: number;
   height: number;
   kind: 'png' | 'jpeg';
+  /** The full size stored in the file, as displayed (width, height may be smaller: DCT scaling). */
+  fullWidth: number;
+  fullHeight: number;
   /** The EXIF orientation applied (1: none). */
   orientation: number;
   /** What the user should know: an orientation that was not applied and why. */
@@ -82,15 +89,56 @@ export function checkImageFile(bytes: Uint8Array, name: string): { kind: 'png' |
   return { kind, notes: orientationOf(exif).notes };
 }
 
+/** The smallest displayed size a caller can use, given the full displayed size. */
+export type DisplayedAtLeast = (width: number, height: number) => { width: number; height: number };
+
+export interface DecodeOptions {
+  /** The JPEG decoder, loaded when the first JPEG needs it (engine/jpeg-node.ts, engine/jpeg-web.ts). */
+  jpeg: () => Promise<JpegDecoder>;
+  /**
+   * Decode a JPEG only as large as this (displayed orientation): DCT scaling by n/8. Absent: full
+   * size. PNG is always decoded at full size.
+   */
+  atLeast?: DisplayedAtLeast;
+}
+
 /**
  * Decodes a PNG or JPEG file to displayed RGBA.
  * @throws DiffProbeError 'image-empty' / 'image-type' / 'image-too-large' / 'image-decode', naming the file.
  */
-export function decodeImageFile(bytes: Uint8Array, name: string): DecodedImage {
+export async function decodeImageFile(
+  bytes: Uint8Array,
+  name: string,
+  { jpeg, atLeast }: DecodeOptions,
+): Promise<DecodedImage> {
   const kind = ownKind(bytes, name);
-  const pixels = kind === 'png' ? decodePng(bytes, name) : decodeJpeg(bytes, name);
-  const { orientation, notes } = orientationOf(pixels.exif);
+  let pixels: DecodedPixels;
+  let read: { orientation: number; notes: string[] };
+  let full: [number, number];
+  if (kind === 'png') {
+    pixels = decodePng(bytes, name);
+    read = orientationOf(pixels.exif);
+    full = [pixels.width, pixels.height];
+  } else {
+    // The orientation is read first: `atLeast` is about the displayed image, the decoder works
+    // on the stored one, whose sides are swapped for orientations 5–8.
+    read = orientationOf(checkJpeg(bytes, name));
+    const swap = read.orientation >= 5;
+    const stored =
+      atLeast &&
+      ((w: number, h: number) => {
+        const need = swap ? atLeast(h, w) : atLeast(w, h);
+        return swap ? { width: need.height, height: need.width } : need;
+      });
+    const decoded = decodeJpeg(bytes, name, await jpeg(), stored);
+    if (decoded.warning)
+      read.notes.push(`damaged JPEG data (${decoded.warning}); decoded as far as possible`);
+    pixels = decoded;
+    full = [decoded.fullWidth, decoded.fullHeight];
+  }
+  const { orientation, notes } = read;
   const shown = applyOrientation(pixels.rgba, pixels.width, pixels.height, orientation);
   if (orientation !== 1) notes.push(`EXIF orientation ${orientation} applied`);
-  return { ...shown, kind, orientation, notes };
+  const [fullWidth, fullHeight] = orientation >= 5 ? [full[1], full[0]] : full;
+  return { ...shown, fullWidth, fullHeight, kind, orientation, notes };
 }

@@ -1,12 +1,12 @@
 /**
- * @file JPEG → RGBA with jpeg-js (pure JavaScript, the same code in a Worker and in Node), plus the
- * container checks it does not make: the EXIF block for the orientation, and the end-of-image
- * marker, whose absence means a truncated file (jpeg-js's tolerant mode would fill the missing rows
- * silently). Colour: Y'CbCr → RGB with jpeg-js's JFIF coefficients and nearest-neighbour chroma
- * upsampling; Adobe CMYK/YCCK as jpeg-js converts it; no ICC profile is applied (docs/images.md).
+ * @file JPEG → RGBA with libjpeg-turbo in WebAssembly (turbojpeg.ts), plus the container checks
+ * it does not make: the EXIF block for the orientation, and the end-of-image marker, whose absence
+ * means a truncated file (libjpeg would fill the missing rows with grey and only warn). Colour:
+ * libjpeg's Y'CbCr → RGB with "fancy" chroma upsampling; Adobe CMYK/YCCK as Chromium converts it
+ * (turbojpeg.ts); no ICC profile is applied (docs/images.md).
  */
-import jpeg from 'jpeg-js';
 import { DiffProbeError, quote } from '../../errors';
+import type { AtLeast, JpegDecoder, JpegPixels } from './turbojpeg';
 
 export interface DecodedPixels {
   rgba: Uint8Array;
@@ -67,17 +67,20 @@ export function checkJpeg(bytes: Uint8Array, name: string): Uint8Array | null {
   return exif;
 }
 
-/** Decodes a JPEG file; throws DiffProbeError('image-decode') naming the file. */
-export function decodeJpeg(bytes: Uint8Array, name: string): DecodedPixels {
+/**
+ * Decodes a JPEG file with libjpeg-turbo (turbojpeg.ts), at the smallest DCT scale that is still
+ * `atLeast` (stored orientation) when that is given. Throws DiffProbeError('image-decode') naming
+ * the file; a file libjpeg decodes with a warning (damaged data) comes back with the warning.
+ */
+export function decodeJpeg(
+  bytes: Uint8Array,
+  name: string,
+  decoder: JpegDecoder,
+  atLeast?: AtLeast,
+): DecodedPixels & Omit<JpegPixels, 'rgba'> {
   const exif = checkJpeg(bytes, name);
   try {
-    const img = jpeg.decode(bytes, {
-      useTArray: true,
-      formatAsRGBA: true,
-      maxResolutionInMP: 100,
-      maxMemoryUsageInMB: 1024,
-    });
-    return { rgba: img.data, width: img.width, height: img.height, exif };
+    return { ...decoder.decode(bytes, atLeast), exif };
   } catch (error) {
     throw new DiffProbeError(
       'image-decode',
