@@ -1,7 +1,8 @@
 import { useEffect } from 'react';
+import { refreshCacheStats } from '../state/jobs';
 import { useStore } from '../state/store';
 import { ActionButton } from '../ui/ActionButton';
-import { clearFeatureCache, refreshCacheStats } from './commands';
+import { clearFeatureCache } from './commands';
 
 function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;

@@ -24,7 +24,8 @@ function isDecision(d: unknown): d is AutoDecision {
     (o.backend === 'webgpu' || o.backend === 'wasm') &&
     Number.isFinite(o.wasmMsPerImage) &&
     Number.isFinite(o.webgpuMsPerImage) &&
-    Number.isInteger(o.batch)
+    Number.isInteger(o.batch) &&
+    (o.mismatch == null || typeof o.mismatch === 'string')
   );
 }
 

@@ -30,7 +30,8 @@ const worker = vi.hoisted(() => {
 });
 vi.mock('./compute', () => ({ compute: () => ({ run: worker.run, onEvent: () => () => {} }) }));
 
-const { openModelFiles, runJobOrThrow, trackRun } = await import('./commands');
+const { openModelFiles } = await import('./commands');
+const { runJobOrThrow, trackRun } = await import('../state/jobs');
 
 const initial = getState();
 const file = () => new File([new Uint8Array(8)], 'other.onnx');

@@ -6,6 +6,7 @@ import { DiffProbeError } from '../core/errors';
 import type { Manifest } from '../core/manifest/types';
 import { validateManifest } from '../core/manifest/validate';
 import type { Pooling } from '../core/pooling';
+import { POOLING_KINDS } from '../core/pooling-kinds';
 import type { NodeDevice } from '../engine/onnx-node';
 import { int, type OptionSpec, type ParsedArgs, str, UsageError } from './args';
 import { BARE_MODEL_OPTIONS, BARE_ONLY, conditionsOf } from './bare';
@@ -24,15 +25,12 @@ import {
 
 type Flags = ParsedArgs['flags'];
 
-export const POOLING_BY_NAME: Record<string, Pooling> = {
-  avg: { kind: 'avg' },
-  max: { kind: 'max' },
-  avg2: { kind: 'adaptive', size: 2 },
-  avg4: { kind: 'adaptive', size: 4 },
-  grid4: { kind: 'grid', size: 4 },
-  grid8: { kind: 'grid', size: 8 },
-  grid16: { kind: 'grid', size: 16 },
-};
+/** The CLI's poolings by name: the registry's (core/pooling-kinds.ts) but the raw map. */
+export const POOLING_BY_NAME: Record<string, Pooling> = Object.fromEntries(
+  Object.entries(POOLING_KINDS)
+    .filter(([name]) => name !== 'raw')
+    .map(([name, kind]) => [name, kind.pooling]),
+);
 
 export const MODEL_OPTIONS: OptionSpec[] = [
   {

@@ -7,6 +7,7 @@
  * Writes coords.npy [N, 2] float32, embedding.csv (id,label,x,y; the app's CSV export),
  * embedding.svg (the app's point and legend fragments, its class colours) and run.json.
  */
+
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { scaleLinear } from 'd3-scale';
@@ -14,6 +15,7 @@ import { schemeTableau10 } from 'd3-scale-chromatic';
 import { DiffProbeError } from '../core/errors';
 import { numbersKey } from '../core/manifest/numbers-key';
 import { readNpy, writeNpy } from '../core/npy';
+import { POOLING_KINDS, poolingChoices } from '../core/pooling-kinds';
 import { embeddingToCsv, legendSvgFragment, pointsSvgFragment } from '../features/embedding/export';
 import { fitExtent } from '../features/embedding/points';
 import type { JobContext } from '../worker/context';
@@ -96,7 +98,12 @@ function spec(method: EmbedMethod): CommandSpec {
       { name: 'embed-seed', value: 'S', help: 'seed of the embedding’s random draws', default: '0' },
       { name: 'standardize', help: 'standardise each feature before embedding (off, as in the app)' },
       { name: 't', value: 'T', help: 'with a model: timestep', default: '100' },
-      { name: 'pooling', value: 'avg|max|avg2|avg4', help: 'with a model: pooling', default: 'avg' },
+      {
+        name: 'pooling',
+        value: poolingChoices((n) => POOLING_KINDS[n].pooling.kind !== 'grid' && n !== 'raw'),
+        help: 'with a model: pooling',
+        default: 'avg',
+      },
       {
         name: 'blocks',
         value: 'a,b',

@@ -8,10 +8,12 @@
  * - `features` — the evaluation grid in one pass per t: `<out>/t<T>/<pooling>/<block>.npy`.
  * Both shard (`--shard i/N`: rows), use the feature cache, and write atomically (output.ts).
  */
+
 import { mkdir } from 'node:fs/promises';
 import { DiffProbeError } from '../core/errors';
 import { numbersKey } from '../core/manifest/numbers-key';
 import { writeNpy } from '../core/npy';
+import { poolingChoices } from '../core/pooling-kinds';
 import { type CommandSpec, int, type ParsedArgs, required, str, timesteps, UsageError } from './args';
 import {
   blockFileName,
@@ -68,7 +70,7 @@ export const EXTRACT_SPEC: CommandSpec = {
     { name: 't', value: 'T', help: 'timestep', default: '100' },
     {
       name: 'pooling',
-      value: 'avg|max|avg2|avg4|grid4|grid8|grid16',
+      value: poolingChoices(),
       help: 'pooling of each map (gridS: the map pooled to ≤ S×S)',
       default: 'avg',
     },

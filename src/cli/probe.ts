@@ -13,6 +13,7 @@ import { DiffProbeError } from '../core/errors';
 import { describeHead, HEADS } from '../core/heads/spec';
 import { summarisePolarity } from '../core/image/polarity';
 import { numbersKey } from '../core/manifest/numbers-key';
+import { POOLING_KINDS, poolingChoices } from '../core/pooling-kinds';
 import { nodeRuntimeVersion } from '../engine/onnx-node';
 import { isHeadResult, probeToJson, runProbe } from '../pipeline/probe-run';
 import { nodeOrigin } from '../pipeline/provenance';
@@ -51,7 +52,7 @@ export const PROBE_SPEC: CommandSpec = {
     { name: 't', value: 'T1,T2,…', help: 'timesteps, concatenated', default: '100' },
     {
       name: 'pooling',
-      value: 'avg|max|avg2|avg4|grid8',
+      value: poolingChoices((n) => n !== 'raw' && POOLING_KINDS[n].inApp),
       help: 'pooling (grid8: the map pooled to ≤ 8×8, what --head attention reads)',
       default: 'avg',
     },

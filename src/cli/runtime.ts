@@ -129,13 +129,15 @@ export function createNodeRuntime(options: NodeRuntimeOptions): PipelineRuntime 
               rows: Array.from({ length: chunk.count }, (_, i) => chunk.offset + i),
               features: chunk.features[pool],
               dims: chunk.dims[pool],
+              backend: `node-${model.device}`,
             } as never);
           },
         );
         progress?.finish(result.cached ? `${result.cached} from the cache` : undefined);
         stats.computed += result.computed;
         stats.cached += result.cached;
-        return { count, dims, cached: result.cached } as JobResult<K>;
+        // onnxruntime-node on the CLI's --device (the worker's backendKey for the browser's backends).
+        return { count, dims, cached: result.cached, backends: [`node-${model.device}`] } as JobResult<K>;
       }
       if (job === 'trainProbe') {
         const p = params as JobParams<'trainProbe'>;

@@ -18,6 +18,7 @@ import { labelLeakText } from '../core/conditioning/extra-feeds';
 import { DiffProbeError } from '../core/errors';
 import { summarisePolarity } from '../core/image/polarity';
 import { numbersKey } from '../core/manifest/numbers-key';
+import { POOLING_KINDS, poolingChoices } from '../core/pooling-kinds';
 import { nodeRuntimeVersion } from '../engine/onnx-node';
 import { headAddsText } from '../features/results/findings';
 import { heatmapSvg } from '../features/sweep/heatmap';
@@ -66,7 +67,7 @@ export const SWEEP_SPEC: CommandSpec = {
     { name: 't', value: 'T1,T2,…', help: 'columns of the grid', default: '0,25,100,200,500' },
     {
       name: 'pooling',
-      value: 'avg|max|avg2|avg4|grid8',
+      value: poolingChoices((n) => n !== 'raw' && POOLING_KINDS[n].inApp),
       help: 'pooling (grid8: the map pooled to ≤ 8×8, what --head attention reads)',
       default: 'avg',
     },

@@ -5,14 +5,29 @@
  * the manifest's numbers key (core/manifest/numbers-key.ts), PIPELINE_VERSION (version.ts), t and
  * seed they name one image's pooled features.
  */
+import { DiffProbeError } from '../core/errors';
 import type { Pooling } from '../core/pooling';
+import { poolingName } from '../core/pooling-kinds';
 import { sha256Hex } from '../core/sha256';
 
-/** Cache key part for a pooling ('avg', 'max', 'avg2', 'avg4', 'grid8'…); raw maps are too large to cache. */
+/**
+ * Cache key part for a pooling: its registered name ('avg', 'max', 'avg2', 'avg4', 'grid8'…,
+ * core/pooling-kinds.ts); null for the raw map (too large to cache).
+ */
 export function poolingKey(p: Pooling): string | null {
   if (p.kind === 'raw') return null;
-  if (p.kind === 'grid') return `grid${p.size}`;
-  return p.kind === 'adaptive' ? `avg${p.size}` : p.kind;
+  const name = poolingName(p);
+  if (!name) throw new DiffProbeError('internal', `no registered pooling is ${JSON.stringify(p)}`);
+  return name;
+}
+
+/**
+ * The cache key's backend part: 'wasm' (and the CLI's CPU), or 'webgpu:<adapter>'. A GPU kernel
+ * may compute other numbers than the CPU's (a faulty one, wholly other numbers), so features
+ * computed on one are not served to another.
+ */
+export function backendKey(backend: 'wasm' | 'webgpu', adapter?: string | null): string {
+  return backend === 'webgpu' ? `webgpu:${adapter ?? 'unknown adapter'}` : 'wasm';
 }
 
 /**

@@ -7,7 +7,8 @@
 import type { CkaEstimator } from '../core/cka/linear-cka';
 import type { Manifest } from '../core/manifest/types';
 import type { Pooling } from '../core/pooling';
-import { APP_VERSION, describePooling } from './feature-spec';
+import { describePooling } from '../core/pooling-kinds';
+import { APP_VERSION } from './feature-spec';
 import type { Provenance } from './provenance';
 
 /**

@@ -80,7 +80,12 @@ export function fakeRuntime(
         // The second half first, as cache hits may arrive before computed batches.
         onPartial?.(chunk(Array.from({ length: count - half }, (_, i) => half + i)));
         onPartial?.(chunk(Array.from({ length: half }, (_, i) => i)));
-        return { count, dims: Object.fromEntries(p.blocks.map((b) => [b, per])), cached: 0 } as never;
+        return {
+          count,
+          dims: Object.fromEntries(p.blocks.map((b) => [b, per])),
+          cached: 0,
+          backends: ['wasm'],
+        } as never;
       }
       if (job === 'trainProbe') {
         const onPartial = call.onPartial as ((step: unknown) => void) | undefined;

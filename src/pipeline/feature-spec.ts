@@ -7,6 +7,7 @@
  */
 import { version } from '../../package.json';
 import type { Pooling } from '../core/pooling';
+import { describePooling } from '../core/pooling-kinds';
 import type { LabelledSplit } from './split';
 
 /** The app's version (package.json), written into every export. */
@@ -84,22 +85,6 @@ export function dataSpec(
     ...(isInverted ? { inverted: all.filter(isInverted).sort() } : {}),
     ...(browser.length ? { browserDecoded: browser.sort() } : {}),
   };
-}
-
-/** "global average", "adaptive average 2×2"… */
-export function describePooling(p: Pooling): string {
-  switch (p.kind) {
-    case 'avg':
-      return 'global average';
-    case 'max':
-      return 'global max';
-    case 'adaptive':
-      return `adaptive average ${p.size}×${p.size}`;
-    case 'grid':
-      return `map average-pooled to at most ${p.size}×${p.size}`;
-    case 'raw':
-      return 'raw map (no pooling)';
-  }
 }
 
 /** The spec in one line, for result headings: "up1_0 at t = 25 · global average · noise seed 0 · 1,600 + 400 + 1,000 images". */

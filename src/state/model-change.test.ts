@@ -3,7 +3,6 @@ import type { Manifest } from '../core/manifest/types';
 import { DEFAULT_SAMPLER_OPTIONS } from '../core/sampler/options';
 import type { BundledDataset } from '../data/bundled';
 import { inputKey } from '../data/uploads';
-import type { ProbeRun } from '../features/probe/commands';
 import {
   awaitingConversion,
   backendNotice,
@@ -12,10 +11,10 @@ import {
   inputReady,
   lastTimestep,
   linkMatches,
+  linkNotice,
   type ModelScoped,
   modelChange,
   modelIdentity,
-  NO_RESULTS,
   offersBundledData,
   openLink,
   reconcileCompare,
@@ -25,6 +24,7 @@ import {
   stashResults,
   takeStashed,
 } from './model-change';
+import { NO_RESULTS, type ProbeRun } from './results';
 import { A, B, block, defaultManifest, info, manifest, sdBlocks, upload } from './test-models';
 import { DEFAULT_VIEW, type ViewState } from './view';
 
@@ -150,12 +150,39 @@ describe('reconcileCompare', () => {
 });
 
 describe('model identity in links', () => {
-  it('names the default model "default" and others by name and 12 hex digits', () => {
+  it('names the default model "default" and others by name and identity (bytes and manifest)', () => {
     expect(modelIdentity(A, true)).toEqual({ model: 'default', modelHash: '' });
-    expect(modelIdentity(B, false)).toEqual({ model: 'Other U-Net', modelHash: 'bbbb22220000' });
+    expect(modelIdentity(B, false)).toEqual({ model: 'Other U-Net', modelHash: B.id });
+    expect(B.id).toMatch(/^bbbb222200000000-[0-9a-f]{16}$/);
   });
 
-  it('matches by hash prefix first, by name without one', () => {
+  it('a link made under one manifest does not land on the same bytes opened with another schedule or prediction', () => {
+    const link = modelIdentity(B, false);
+    expect(linkMatches(link, B, false)).toBe(true);
+    const otherSchedule = info(
+      manifest({ schedule: { type: 'linear', betaStart: 1e-4, betaEnd: 0.02, steps: 1000 } }),
+      'bbbb2222',
+    );
+    const otherPrediction = info(
+      manifest({ prediction: { ...B.manifest.prediction, type: 'v_prediction' } }),
+      'bbbb2222',
+    );
+    const otherPreprocessing = info(
+      manifest({ preprocessing: { ...B.manifest.preprocessing, invert: 'always' } }),
+      'bbbb2222',
+    );
+    for (const other of [otherSchedule, otherPrediction, otherPreprocessing]) {
+      expect(other.hash).toBe(B.hash);
+      expect(linkMatches(link, other, false)).toBe(false);
+      expect(linkNotice({ ...DEFAULT_VIEW, ...link }, other, false).title).toBe(
+        'This link was made with another manifest',
+      );
+    }
+    // A cosmetic edit (the name people see) is the same model.
+    expect(linkMatches(link, info(manifest({ name: 'Renamed' }), 'bbbb2222'), false)).toBe(true);
+  });
+
+  it("matches by identity (or an older link's bytes prefix) first, by name without one", () => {
     expect(linkMatches({ model: 'default', modelHash: '' }, A, true)).toBe(true);
     expect(linkMatches({ model: 'default', modelHash: '' }, B, false)).toBe(false);
     expect(linkMatches({ model: 'renamed', modelHash: 'bbbb22220000' }, B, false)).toBe(true);
@@ -166,13 +193,23 @@ describe('model identity in links', () => {
 });
 
 describe('stash', () => {
-  it('sets results aside by model and gives them back for the same hash and manifest only', () => {
+  it('sets results aside by model identity and gives them back for the same bytes and manifest only', () => {
     const results = { ...NO_RESULTS, probe: probeRun('done'), useBundledData: true };
     const stash = stashResults([], A, results);
     expect(takeStashed(stash, B).results).toBe(NO_RESULTS);
     // Same ONNX file under another manifest (other blocks): not the same model.
     const reconfigured = info({ ...defaultManifest, blocks: defaultManifest.blocks.slice(0, 3) }, 'aaaa1111');
     expect(takeStashed(stash, reconfigured).results).toBe(NO_RESULTS);
+    // Same file, another preprocessing: not the same model either.
+    const inverted = info(
+      { ...defaultManifest, preprocessing: { ...defaultManifest.preprocessing, invert: 'always' } },
+      'aaaa1111',
+    );
+    expect(takeStashed(stash, inverted).results).toBe(NO_RESULTS);
+    // A cosmetic edit (name, description) is the same model: its results come back.
+    expect(takeStashed(stash, info({ ...defaultManifest, name: 'renamed' }, 'aaaa1111')).results).toEqual(
+      results,
+    );
     const back = takeStashed(stash, { ...A, backend: 'webgpu' });
     expect(back.results).toEqual(results);
     expect(back.stash).toEqual([]);
@@ -210,7 +247,7 @@ describe('stash', () => {
     for (let i = 0; i < STASH_SIZE + 3; i++)
       stash = stashResults(stash, info(defaultManifest, `f${i}`), { ...NO_RESULTS, useBundledData: true });
     expect(stash).toHaveLength(STASH_SIZE);
-    expect(stash.at(-1)!.hash).toBe(`f${STASH_SIZE + 2}`.padEnd(64, '0'));
+    expect(stash.at(-1)!.model).toBe(info(defaultManifest, `f${STASH_SIZE + 2}`).id);
   });
 
   it('marks what was still running as stopped, and stopped embeddings as no longer resumable', () => {
@@ -319,7 +356,7 @@ describe('modelChange', () => {
     expect(backToA.view.model).toBe('default');
     expect(backToA.view.blocks).toEqual(['up1_0']);
     // B's results are now the ones set aside.
-    expect(backToA.modelStash.map((e) => e.hash)).toEqual([B.hash]);
+    expect(backToA.modelStash.map((e) => e.model)).toEqual([B.id]);
   });
 
   it('is not a model change for the same file and manifest (another backend): everything stays', () => {

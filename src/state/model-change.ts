@@ -11,7 +11,8 @@
  * - forward, compareForward: cleared (they are the old model's maps).
  * - featureSet, probe, probeTry, sweep, embedding, generated, baselines, useBundledData: they belong to the
  *   old model, so they are set aside in a small stash keyed by the model's sha256, and brought
- *   back when that same model (same hash, same manifest) is opened again (A → B → A).
+ *   back when that same model (ModelInfo.id: same bytes, same manifest but for cosmetic fields) is
+ *   opened again (A → B → A).
  * - uploads: those converted for another input (size, channels, mean/std, invert…) wait for
  *   conversion again (status 'converting', x0 emptied so no stale input can reach the model).
  *
@@ -20,61 +21,43 @@
 import type { Manifest, ManifestSchedule } from '../core/manifest/types';
 import { type BundledDataset, bundledPixels, parseDatasetId } from '../data/bundled';
 import { inputKey, type UploadedImage } from '../data/uploads';
-import type { ModelInfo } from '../worker/jobs';
-import type { AppState } from './store';
+import type { ForwardResult, ModelInfo } from '../worker/jobs';
+import { type ModelResults, NO_RESULTS } from './results';
 import type { ViewState } from './view';
 
-/** The part of the store a model change reads and writes. */
-export type ModelScoped = Pick<
-  AppState,
-  | 'model'
-  | 'modelIsDefault'
-  | 'modelStatus'
-  | 'view'
-  | 'linkPending'
-  | 'compare'
-  | 'forward'
-  | 'compareForward'
-  | 'uploads'
-  | 'modelStash'
-  | keyof ModelResults
->;
-
-/** Results computed with one model: shown only while that model is loaded. */
-export interface ModelResults {
-  featureSet: AppState['featureSet'];
-  probe: AppState['probe'];
-  probeTry: AppState['probeTry'];
-  sweep: AppState['sweep'];
-  twinSweep: AppState['twinSweep'];
-  cka: AppState['cka'];
-  embedding: AppState['embedding'];
-  generated: AppState['generated'];
-  /** The comparisons of the probe's and the sweep's findings. */
-  baselines: AppState['baselines'];
-  /** The user's choice to feed the bundled data set to this model (it is made per model). */
-  useBundledData: boolean;
+/**
+ * The part of the store a model change reads and writes (the store's AppState extends it): the
+ * model, the view, what was computed from them, and the results.
+ */
+export interface ModelScoped extends ModelResults {
+  view: ViewState;
+  model: ModelInfo | null;
+  /** The loaded model is the app's default one (the view then names it 'default'). */
+  modelIsDefault: boolean;
+  modelStatus: 'idle' | 'loading' | 'ready' | 'error';
+  /**
+   * A view from a link made with a model that is not loaded, kept (and kept in the address bar)
+   * until that model is opened or the user changes the view; see modelChange.
+   */
+  linkPending: ViewState | null;
+  /** The user's own images, in the order added (never leave the browser; not persisted). */
+  uploads: UploadedImage[];
+  /** The latest single-image forward pass (x_t, x̂_0, every block's map) and what it was for. */
+  forward: { key: string; result: ForwardResult } | null;
+  /** Compare mode: a second (block, t) pair shown beside the first; null when off. */
+  compare: { block: string; t: number } | null;
+  compareForward: { key: string; result: ForwardResult } | null;
+  /** Results of models opened before, by sha256 and manifest, brought back when one is opened again. */
+  modelStash: StashEntry[];
 }
-
-export const NO_RESULTS: ModelResults = {
-  featureSet: null,
-  probe: null,
-  probeTry: null,
-  sweep: null,
-  twinSweep: null,
-  cka: null,
-  embedding: { main: null, compare: null },
-  generated: null,
-  baselines: { probe: null, sweep: null },
-  useBundledData: false,
-};
 
 /** One model's results, set aside while another model is loaded. */
 export interface StashEntry {
-  /** sha256 of the ONNX file. */
-  hash: string;
-  /** The manifest as JSON: results come back only for the very same blocks, schedule, input… */
-  manifest: string;
+  /**
+   * ModelInfo.id: the bytes and the manifest less its cosmetic fields; results come back only for
+   * the very same blocks, schedule, input, preprocessing…
+   */
+  model: string;
   results: ModelResults;
 }
 
@@ -117,11 +100,11 @@ export function defaultBlockFor(manifest: Pick<Manifest, 'blocks'>): string {
 export function modelIdentity(info: ModelInfo, isDefault: boolean): Pick<ViewState, 'model' | 'modelHash'> {
   return isDefault
     ? { model: 'default', modelHash: '' }
-    : { model: info.manifest.name, modelHash: info.hash.slice(0, 12).toLowerCase() };
+    : { model: info.manifest.name, modelHash: info.id.toLowerCase() };
 }
 
 /**
- * True when a view (a link) was made with this model: by hash prefix when the link has one (names
+ * True when a view (a link) was made with this model: by its identity when the link has one (names
  * are free text and two files can share one), else by name; 'default' means the default model.
  */
 export function linkMatches(
@@ -130,7 +113,8 @@ export function linkMatches(
   isDefault: boolean,
 ) {
   if (view.model === 'default') return isDefault;
-  if (view.modelHash) return info.hash.toLowerCase().startsWith(view.modelHash.toLowerCase());
+  // The identity (bytes and manifest); an older link's bytes prefix is the identity's first part.
+  if (view.modelHash) return info.id.toLowerCase().startsWith(view.modelHash.toLowerCase());
   return !isDefault && view.model === info.manifest.name;
 }
 
@@ -142,7 +126,14 @@ export function linkNotice(link: ViewState, loaded: ModelInfo, loadedIsDefault: 
       title: 'This link was made with the default model',
       text: `This link was made with the default model; the loaded model is ${loadedName}. Reload the page to open the default model and reproduce it.`,
     };
-  const hash = link.modelHash ? ` (sha256 ${link.modelHash}…)` : '';
+  const [bytes, manifestKey] = link.modelHash.split('-');
+  const hash = link.modelHash ? ` (sha256 ${bytes.slice(0, 12)}…)` : '';
+  // The very file, opened with another manifest: say what differs, not "another model".
+  if (manifestKey && loaded.hash.toLowerCase().startsWith(bytes))
+    return {
+      title: 'This link was made with another manifest',
+      text: `This link was made with ${link.model}${hash} under another manifest (schedule, prediction, preprocessing, blocks or inputs); the loaded model is the same file under ${loaded.manifest.name}'s manifest, whose numbers may differ. Open the file with the manifest the link was made with to reproduce it.`,
+    };
   return {
     title: 'This link was made with another model',
     text: `This link was made with model ${link.model}${hash}; the loaded model is ${loadedName}. Open ${link.model} with 'Open model…' to reproduce it.`,
@@ -176,18 +167,18 @@ export function reconcileView(
 
 /** The compare pane's (block, t) if the model still has both, else null (compare off). */
 export function reconcileCompare(
-  compare: AppState['compare'],
+  compare: ModelScoped['compare'],
   manifest: Pick<Manifest, 'blocks' | 'schedule'>,
-): AppState['compare'] {
+): ModelScoped['compare'] {
   if (!compare) return null;
   const valid =
     manifest.blocks.some((b) => b.name === compare.block) && compare.t <= lastTimestep(manifest.schedule);
   return valid ? compare : null;
 }
 
-/** Same ONNX file and the same manifest: not a model change (e.g. another backend). */
+/** The same model identity (bytes and manifest): not a model change (e.g. another backend). */
 export function sameModel(a: ModelInfo, b: ModelInfo): boolean {
-  return a.hash === b.hash && JSON.stringify(a.manifest) === JSON.stringify(b.manifest);
+  return a.id === b.id;
 }
 
 /**
@@ -198,17 +189,20 @@ export function sameModel(a: ModelInfo, b: ModelInfo): boolean {
 export function resultsOf(state: ModelResults): ModelResults {
   const settle = <R extends { status: string }>(r: R | null, running: string[]): R | null =>
     r && running.includes(r.status) ? { ...r, status: 'stopped' } : r;
-  const embed = (r: AppState['embedding']['main']) =>
+  const embed = (r: ModelResults['embedding']['main']) =>
     r && { ...settle(r, ['extracting', 'running'])!, resumable: false };
+  // Every result as it is, then those that may be mid-run settled.
+  const results = Object.fromEntries(
+    (Object.keys(NO_RESULTS) as (keyof ModelResults)[]).map((key) => [key, state[key]]),
+  ) as unknown as ModelResults;
   return {
+    ...results,
     featureSet: settle(state.featureSet, ['running']),
     probe: settle(state.probe, ['extracting', 'training']),
-    probeTry: state.probeTry,
     sweep: settle(state.sweep, ['running']),
     twinSweep: settle(state.twinSweep, ['running']),
     cka: settle(state.cka, ['running']),
     embedding: { main: embed(state.embedding.main), compare: embed(state.embedding.compare) },
-    generated: state.generated,
     baselines: {
       probe: state.baselines.probe && {
         ...state.baselines.probe,
@@ -221,23 +215,16 @@ export function resultsOf(state: ModelResults): ModelResults {
         shallow: settle(state.baselines.sweep.shallow, ['running']),
       },
     },
-    useBundledData: state.useBundledData,
   };
 }
 
+/** Anything computed: a result that is not its empty value (an object of nulls is empty too). */
 const hasResults = (r: ModelResults) =>
-  Boolean(
-    r.featureSet ||
-      r.probe ||
-      r.probeTry ||
-      r.sweep ||
-      r.twinSweep ||
-      r.cka ||
-      r.embedding.main ||
-      r.embedding.compare ||
-      r.generated ||
-      r.useBundledData,
-  );
+  (Object.keys(NO_RESULTS) as (keyof ModelResults)[]).some((key) => {
+    const value: unknown = r[key];
+    if (value === null || value === false || value === undefined) return false;
+    return !(typeof value === 'object' && Object.values(value).every((v) => v === null));
+  });
 
 /** The stash with `model`'s results put aside (replacing an older entry for the same model). */
 export function stashResults(
@@ -245,10 +232,9 @@ export function stashResults(
   model: ModelInfo,
   results: ModelResults,
 ): StashEntry[] {
-  const manifest = JSON.stringify(model.manifest);
-  const others = stash.filter((e) => !(e.hash === model.hash && e.manifest === manifest));
+  const others = stash.filter((e) => e.model !== model.id);
   if (!hasResults(results)) return others;
-  return [...others, { hash: model.hash, manifest, results }].slice(-STASH_SIZE);
+  return [...others, { model: model.id, results }].slice(-STASH_SIZE);
 }
 
 /** `model`'s stashed results (taken out of the stash), or no results when it has none. */
@@ -256,8 +242,7 @@ export function takeStashed(
   stash: readonly StashEntry[],
   model: ModelInfo,
 ): { results: ModelResults; stash: StashEntry[] } {
-  const manifest = JSON.stringify(model.manifest);
-  const entry = stash.find((e) => e.hash === model.hash && e.manifest === manifest);
+  const entry = stash.find((e) => e.model === model.id);
   if (!entry) return { results: NO_RESULTS, stash: [...stash] };
   return { results: entry.results, stash: stash.filter((e) => e !== entry) };
 }
@@ -313,7 +298,7 @@ export function modelChange(
   state: ModelScoped,
   next: ModelInfo,
   isDefault: boolean,
-): { patch: Partial<AppState>; notice: NoticeText | null } {
+): { patch: Partial<ModelScoped>; notice: NoticeText | null } {
   const previous = state.model;
   const same = previous !== null && sameModel(previous, next);
   // At start-up (no model yet) the view is the link the page was opened with.
@@ -358,7 +343,7 @@ export function modelChange(
 export function openLink(
   state: Pick<ModelScoped, 'model' | 'modelIsDefault'>,
   link: ViewState,
-): { patch: Partial<AppState>; notice: NoticeText | null } {
+): { patch: Partial<ModelScoped>; notice: NoticeText | null } {
   const { model, modelIsDefault } = state;
   if (!model) return { patch: { view: link, linkPending: null }, notice: null };
   const view = reconcileView(link, model.manifest, modelIdentity(model, modelIsDefault));
@@ -366,7 +351,12 @@ export function openLink(
   return { patch: { view, linkPending: link }, notice: linkNotice(link, model, modelIsDefault) };
 }
 
-type DataState = Pick<AppState, 'dataset' | 'datasetOwner' | 'model' | 'useBundledData'>;
+/** What decides whether the loaded model may use the bundled data set. */
+type DataState = Pick<ModelScoped, 'model' | 'useBundledData'> & {
+  dataset: BundledDataset | null;
+  /** sha256 of the model whose manifest named the data set. */
+  datasetOwner: string | null;
+};
 
 /**
  * The bundled data set when the loaded model may use it: its own (the model whose manifest named
@@ -388,7 +378,7 @@ export function offersBundledData(s: DataState): boolean {
 }
 
 /** True when image `id` can be fed to the loaded model now. */
-export function inputReady(id: string | undefined, s: DataState & Pick<AppState, 'uploads'>): boolean {
+export function inputReady(id: string | undefined, s: DataState & Pick<ModelScoped, 'uploads'>): boolean {
   if (!id || !s.model) return false;
   if (parseDatasetId(id)) {
     const ds = bundledDataFor(s);

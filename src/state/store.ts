@@ -9,29 +9,31 @@ import type { Manifest } from '../core/manifest/types';
 import { scheduleFromManifest, scheduleSteps } from '../core/schedule';
 import type { BundledDataset } from '../data/bundled';
 import { inputKey, type UploadBatch, type UploadedImage } from '../data/uploads';
-import type { EmbeddingRuns } from '../features/embedding/commands';
-import type { FeatureSet } from '../features/extraction/feature-set';
-import type { GeneratedSamples } from '../features/generate/samples';
 import { NO_OFFLINE, type OfflineState } from '../features/offline/state';
-import type { ProbeRun } from '../features/probe/commands';
-import type { Baselines } from '../features/results/baselines';
-import type { SweepGrid } from '../features/sweep/sweep-grid';
-import type { CkaMatrix } from '../pipeline/cka-spec';
 import type { DenoisingCheckResult } from '../pipeline/denoising-check';
 import type { CacheStats } from '../worker/cache/feature-cache';
-import type { EnvironmentInfo, ForwardResult, ModelInfo } from '../worker/jobs';
+import type { EnvironmentInfo, ModelInfo } from '../worker/jobs';
 import type { Progress } from '../worker/protocol';
+import type { FeatureSet } from './feature-set';
 import {
   awaitingConversion,
   bundledDataFor,
   inputReady,
+  type ModelScoped,
   modelChange,
-  NO_RESULTS,
   offersBundledData,
   openLink,
   type StashEntry,
 } from './model-change';
 import { DEFAULT_PREFERENCES, type Preferences } from './persistence';
+import {
+  type Baselines,
+  type EmbeddingRuns,
+  type GeneratedSamples,
+  type ModelResults,
+  NO_RESULTS,
+  type ProbeRun,
+} from './results';
 import { DEFAULT_VIEW, type PoolingId, type ViewState } from './view';
 
 export type NoticeLevel = 'error' | 'warning' | 'info';
@@ -48,80 +50,31 @@ export interface JobState {
   cancel: () => void;
 }
 
-export interface AppState {
-  view: ViewState;
+/**
+ * The whole store: what a model change reconciles (ModelScoped: model, view, uploads, the
+ * results…, state/model-change.ts and state/results.ts), and the rest.
+ */
+export interface AppState extends ModelScoped {
   prefs: Preferences;
   env: EnvironmentInfo | null;
-  model: ModelInfo | null;
-  /** The loaded model is the app's default one (the view then names it 'default'). */
-  modelIsDefault: boolean;
-  modelStatus: 'idle' | 'loading' | 'ready' | 'error';
-  /**
-   * A view from a link made with a model that is not loaded, kept (and kept in the address bar)
-   * until that model is opened or the user changes the view; see model-change.ts.
-   */
-  linkPending: ViewState | null;
   notices: Notice[];
   jobs: Record<string, JobState>;
   /** The bundled data set of the default model (raw bytes; never persisted). */
   dataset: BundledDataset | null;
   /** sha256 of the model whose manifest named the data set (the only model that uses it unasked). */
   datasetOwner: string | null;
-  /**
-   * The user chose to feed the bundled data set to a model that is not its owner. Runtime state,
-   * not the view/URL: it is a per-model opt-in (it is stashed with that model's results), and a
-   * link opens with the default model first, for which it would mean nothing; a link must not
-   * make that choice for its reader.
-   */
-  useBundledData: boolean;
-  /** The user's own images, in the order added (never leave the browser; not persisted). */
-  uploads: UploadedImage[];
-  /** The batches they were added in (a folder, a pick, a paste), each with its polarity choice. */
+  /** The batches the uploads were added in (a folder, a pick, a paste), each with its polarity choice. */
   uploadBatches: UploadBatch[];
-  /** The latest single-image forward pass (x_t, x̂_0, every block's map) and what it was for. */
-  forward: { key: string; result: ForwardResult } | null;
-  /** Compare mode: a second (block, t) pair shown beside the first; null when off. */
-  compare: { block: string; t: number } | null;
-  compareForward: { key: string; result: ForwardResult } | null;
   /** undefined: not asked yet; null: no IndexedDB here. */
   cacheStats: CacheStats | null | undefined;
-  /** The latest extracted feature set (possibly partial after Stop). */
-  featureSet: FeatureSet | null;
-  /** The current or last probe run: settings, live curve and result. */
-  probe: ProbeRun | null;
-  /** "Try it": class probabilities of the probe for one image. */
-  probeTry: { id: string; proba: number[] } | null;
-  /** The current or last sweep (cells still null are not computed yet or were stopped). */
-  sweep: { grid: SweepGrid; status: 'running' | 'done' | 'stopped' | 'failed' } | null;
-  /**
-   * The same sweep on the loaded model's random-weights twin (same images, split and settings),
-   * for "trained − random" per cell.
-   */
-  twinSweep: {
-    grid: SweepGrid;
-    status: 'running' | 'done' | 'stopped' | 'failed';
-    twin: ModelInfo;
-    /** The trained model's sweep it sits beside (a newer sweep hides it). */
-    trained: SweepGrid['spec'];
-  } | null;
-  /** The current or last CKA matrix (values still null are not computed yet, or undefined). */
-  cka: CkaMatrix | null;
   /** Models loaded beside the current one for comparisons (twins, a second model for CKA). */
   companions: ModelInfo[];
-  /** The current or last embedding and its comparison (live layout, result, features for hover). */
-  embedding: EmbeddingRuns;
-  /** The latest DDIM samples (live frame or final), from the loaded model. */
-  generated: GeneratedSamples | null;
-  /** Raw-pixel and shallowest-block probes that the probe's and the sweep's findings compare with. */
-  baselines: Baselines;
   /** Offline use, the service worker and a waiting update (features/offline). */
   offline: OfflineState;
   /** The guided tour's current step (0-based), or null when no tour runs. Never persisted. */
   tour: { step: number } | null;
   /** Presenter mode: larger type and thumbnails, only the controls that matter now. */
   presenter: boolean;
-  /** Results of models opened before, by sha256 and manifest, brought back when one is opened again. */
-  modelStash: StashEntry[];
   /** The latest denoising check (which timestep convention the model takes), for the model with sha256 `model`. */
   timestepCheck: { model: string; result: DenoisingCheckResult; about: string } | null;
   /** A model whose graph has several 4-D float inputs, waiting for the user to say which is the image. */
@@ -184,6 +137,8 @@ export interface AppState {
   addCompanion: (model: ModelInfo) => void;
   setEmbedding: (patch: Partial<EmbeddingRuns>) => void;
   setBaselines: (patch: Partial<Baselines>) => void;
+  /** Sets one result of the loaded model (any member of ModelResults, state/results.ts). */
+  setResult: <K extends keyof ModelResults>(key: K, value: ModelResults[K]) => void;
   setTour: (tour: AppState['tour']) => void;
   setOffline: (patch: Partial<OfflineState>) => void;
   /** Results and added images an update's reload kept (features/offline/session.ts), before the first model. */
@@ -204,6 +159,7 @@ const NOT_CONVERTED = {
 };
 
 export const useStore = create<AppState>()((set, get) => ({
+  ...NO_RESULTS,
   view: DEFAULT_VIEW,
   prefs: DEFAULT_PREFERENCES,
   env: null,
@@ -215,23 +171,13 @@ export const useStore = create<AppState>()((set, get) => ({
   jobs: {},
   dataset: null,
   datasetOwner: null,
-  useBundledData: false,
   uploads: [],
   uploadBatches: [],
   forward: null,
   compare: null,
   compareForward: null,
   cacheStats: undefined,
-  featureSet: null,
-  probe: null,
-  probeTry: null,
-  sweep: null,
-  twinSweep: null,
-  cka: null,
   companions: [],
-  embedding: NO_RESULTS.embedding,
-  generated: null,
-  baselines: { probe: null, sweep: null },
   offline: NO_OFFLINE,
   tour: null,
   presenter: false,
@@ -338,6 +284,7 @@ export const useStore = create<AppState>()((set, get) => ({
     set((s) => ({ companions: [...s.companions.filter((c) => c.id !== model.id), model].slice(-2) })),
   setEmbedding: (patch) => set((s) => ({ embedding: { ...s.embedding, ...patch } })),
   setBaselines: (patch) => set((s) => ({ baselines: { ...s.baselines, ...patch } })),
+  setResult: (key, value) => set({ [key]: value } as Partial<AppState>),
   setTour: (tour) => set({ tour }),
   setOffline: (patch) => set((s) => ({ offline: { ...s.offline, ...patch } })),
   restoreSession: (modelStash, uploads) =>

@@ -3,6 +3,7 @@
  * diffusers-style U-Net whose blocks carry ONNX node names. Test-only (imported by *.test.ts).
  */
 import { readFileSync } from 'node:fs';
+import { modelIdentity } from '../core/manifest/numbers-key';
 import type { Manifest, ManifestBlock } from '../core/manifest/types';
 import type { UploadedImage } from '../data/uploads';
 import type { ModelInfo } from '../worker/jobs';
@@ -61,7 +62,7 @@ export function info(
     fileSha256: hash.padEnd(64, '0'),
     files: [{ name: 'model.onnx', bytes: 1, sha256: hash.padEnd(64, '0') }],
     runtimeVersion: '1.30.0',
-    id: `${hash.padEnd(64, '0')}:${m.name}`,
+    id: modelIdentity(hash.padEnd(64, '0'), m),
     manifest: m,
     fileName: 'model.onnx',
     origin: 'manifest',

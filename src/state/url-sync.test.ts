@@ -53,7 +53,7 @@ afterEach(() => stop?.());
 
 const linkForB = `?${new URLSearchParams([
   ['model', 'Other U-Net'],
-  ['mh', B.hash.slice(0, 12)],
+  ['mh', B.id],
   ['block', '/down_blocks.0/resnets.1/Add'],
   ['block', 'mid block, attn'],
   ['t', '30'],
@@ -112,7 +112,7 @@ describe('url-sync and links made with another model', () => {
     getState().switchModel(B, false);
     const view = decodeView(page.win.location.search);
     expect(view.model).toBe('Other U-Net');
-    expect(view.modelHash).toBe(B.hash.slice(0, 12));
+    expect(view.modelHash).toBe(B.id);
     expect(view.blocks).toEqual(['/up_blocks.1/resnets.0/Add']);
     expect(page.win.location.search).toBe(encodeView(getState().view));
   });

@@ -2,16 +2,25 @@
  * @file The state that defines a view: what a shared link must reopen. Pure data + defaults +
  * validation, no zustand, so url.ts and its tests can use it anywhere.
  */
+import { POOLING_KINDS, type PoolingName } from '../core/pooling-kinds';
 
-export const POOLINGS = ['avg', 'max', 'avg2', 'avg4', 'grid8', 'raw'] as const;
-export type PoolingId = (typeof POOLINGS)[number];
+/** The poolings the app offers (core/pooling-kinds.ts, those marked inApp), in the registry's order. */
+export const POOLINGS = (Object.keys(POOLING_KINDS) as PoolingName[]).filter(
+  (n): n is PoolingId => POOLING_KINDS[n].inApp,
+);
+export type PoolingId = {
+  [K in PoolingName]: (typeof POOLING_KINDS)[K]['inApp'] extends true ? K : never;
+}[PoolingName];
 
 export interface ViewState {
   /** 'default' for the bundled model, otherwise the name of a model the user opened. */
   model: string;
   /**
-   * The first 12 hex digits of the model's sha256 ('' for the default model), so a shared link
-   * says which file it was made with, not only its (freely chosen) name.
+   * The model's identity, ModelInfo.id ('' for the default model): its bytes and its manifest
+   * (core/manifest/numbers-key.ts), so a shared link says which model it was made with, not only
+   * its (freely chosen) name, and does not land on the same file opened with another schedule,
+   * prediction or preprocessing. Links from before carry the first 12 hex digits of the sha256
+   * alone; they still match the bytes.
    */
   modelHash: string;
   /** Selected image ids, e.g. "test:12" (bundled test split, index 12) or "upload:ab12cd34". */
@@ -44,7 +53,8 @@ const ID = /^[A-Za-z0-9_.:-]{1,128}$/;
  */
 const NAME = /^[^\p{Cc}\p{Cs}]{1,256}$/u;
 /** Lowercase hex prefix of a sha256: 6 to 64 digits (links write 12). */
-const HASH = /^[0-9a-f]{6,64}$/;
+/** A model identity (ModelInfo.id: "<sha16>-<key16>"), or a bytes-only prefix from an older link. */
+const HASH = /^(?:[0-9a-f]{6,64}|[0-9a-f]{16}-[0-9a-f]{16})$/;
 
 /** True for a string a block or model name may be (see NAME). */
 export function isValidName(s: unknown): s is string {

@@ -15,7 +15,7 @@ import { type LoadedModel, setCurrentModel } from './model-state';
 
 vi.mock('../engine/onnx-web', () => ({ webgpuDevice: async () => undefined }));
 vi.mock('./post', () => ({ post: () => {} }));
-vi.mock('./handlers/load-model', () => ({ openOnBestBackend: async () => ({}) }));
+vi.mock('./handlers/open-backend', () => ({ openOnBestBackend: async () => ({}) }));
 // The engine helper (a nested worker in the browser) runs in-process here on onnxruntime-node
 // (testing/in-process-helper.ts), started by the real lifecycle; `helper.none` is a machine
 // without one.

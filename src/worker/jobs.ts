@@ -57,6 +57,8 @@ export interface AutoDecision {
   wasmMsPerImage: number;
   webgpuMsPerImage: number;
   batch: number;
+  /** WebGPU's outputs were not WASM's (which output, by how much): WASM was kept whatever the speeds. */
+  mismatch?: string | null;
 }
 
 /**
@@ -190,6 +192,8 @@ export interface ModelInfo {
   /** Candidate blocks of the graph; null until asked for (a model opened with a manifest). */
   discovery: ModelDiscovery | null;
   backend: Backend;
+  /** The WebGPU adapter (EnvironmentInfo.webgpu.adapter) the model runs on; null on WASM. */
+  adapter?: string | null;
   threads: number;
   /** Why the requested or preferred backend was not used, if it was not. */
   fallbackReason: string | null;
@@ -254,6 +258,11 @@ export interface FeatureChunk {
   rows: number[];
   features: Record<string, Float32Array>;
   dims: Record<string, number>;
+  /**
+   * What computed these rows (pipeline/cache-key.ts backendKey; cache hits were computed on it
+   * too, the key holds it), so the features' provenance survives a Stop.
+   */
+  backend?: string;
 }
 
 export interface ForwardParams extends ForModel {
@@ -535,7 +544,9 @@ export interface Jobs {
     /**
      * `cached`: how many images came from the feature cache; `subgraph`: whether the rest ran on
      * the blocks' sub-graph pooled in ONNX (else the whole U-Net, pooled in JavaScript); `engines`:
-     * how many ONNX Runtime instances shared the batches (2 with the engine helper).
+     * how many ONNX Runtime instances shared the batches (2 with the engine helper); `backends`:
+     * what computed the rows (pipeline/cache-key.ts backendKey: 'wasm', 'webgpu:<adapter>'; two
+     * when a lost device moved the job to WASM), for the features' provenance.
      */
     result: {
       count: number;
@@ -543,6 +554,7 @@ export interface Jobs {
       cached: number;
       subgraph: boolean;
       engines: number;
+      backends: string[];
     };
     partial: FeatureChunk;
   };

@@ -103,7 +103,34 @@ describe('numbersKey', () => {
     expect(numbersKey(sigma())).not.toBe(numbersKey(sigma(0.6)));
   });
 
-  it('ignores what does not: name, description, classes, skips, key order, block order and drawing data', () => {
+  it('is a deny-list: preprocessing, the data set and a field added to the manifest later all count', () => {
+    const variants = [
+      edited((m) => {
+        m.preprocessing.invert = 'never';
+      }),
+      edited((m) => {
+        m.preprocessing.mean = [0.25];
+      }),
+      edited((m) => {
+        m.dataset = 'other-data.json';
+      }),
+      // A shared contract landing in another branch (timestep conventions): never escapes the key.
+      edited((m) => {
+        (m.timestep as Record<string, unknown>).convention = 'fraction';
+      }),
+      edited((m) => {
+        (m as Record<string, unknown>).conditioning = { classes: 10 };
+      }),
+      edited((m) => {
+        (m.blocks[2] as Record<string, unknown>).scale = 2;
+      }),
+    ];
+    const keys = variants.map(numbersKey);
+    for (const k of keys) expect(k).not.toBe(base);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it('ignores what does not: name, description, classes, skips, the file entry, key order, block order and drawing data', () => {
     const same = [
       edited((m) => {
         m.description = 'another description';
@@ -112,6 +139,9 @@ describe('numbersKey', () => {
         m.name = 'renamed';
         m.classes = ['a', 'b'];
         delete m.skips;
+      }),
+      edited((m) => {
+        m.model = { ...m.model, file: 'renamed.onnx' };
       }),
       edited((m) => {
         m.blocks.reverse();

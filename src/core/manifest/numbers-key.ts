@@ -1,13 +1,16 @@
 /**
- * @file A digest of the parts of a manifest that change the numbers a model produces, for cache
- * keys: the same ONNX bytes under an edited schedule (ᾱ) or another block → tensor mapping give
- * other features, so a key on the bytes alone would serve stale ones.
+ * @file The model's identity: the bytes of every model file and the whole manifest less a short
+ * list of cosmetic fields. Links, jobs, the stash of results, the feature caches (browser and
+ * CLI), run ids and merge all key on it: the same ONNX bytes under another schedule, block mapping,
+ * preprocessing or any other setting are another model as far as results go.
  *
- * In the digest: the input (name, shape, range), the timestep input and its convention, the extra inputs and their
- * values, the prediction (type and output), the schedule, and each block's name → output tensor.
- * Not in it: name, description, classes, data set, skips, preprocessing (the caches key on the
- * preprocessed x_0 itself), the model file entry (keys hold the bytes' own hash) and the blocks'
- * drawing data (stage, level; resolution and channels are checked against the graph).
+ * The manifest part is a deny-list ({@link COSMETIC_FIELDS}, {@link COSMETIC_BLOCK_FIELDS}): a field
+ * added to the manifest later is part of the identity unless someone decides here that it changes
+ * no number. (It was an allow-list, which a new field silently escaped.) Cosmetic: the name,
+ * description and class names (labels for people), the skip arrows and the blocks' stage and
+ * level (drawing data), and the model file entry (its name; its bytes are the identity's other
+ * half). The order blocks are listed in changes no block's features, so they are sorted; the
+ * timestep's convention is written canonically (absent = index; σ_data written out for sigma).
  *
  * Pure and synchronous, so the worker, Node and tests compute the same key.
  */
@@ -56,17 +59,26 @@ export function fnv1a64(bytes: Uint8Array): string {
   return [h3, h2, h1, h0].map((v) => v.toString(16).padStart(4, '0')).join('');
 }
 
-/** The parts of `manifest` that change the numbers (see the file comment), as one value. */
-function numbersPart(manifest: Manifest) {
-  return {
-    input: manifest.input,
-    timestep: timestepPart(manifest.timestep),
-    extraInputs: manifest.extraInputs ?? [],
-    prediction: manifest.prediction,
-    schedule: manifest.schedule,
-    // Sorted: the order blocks are listed in changes no block's features.
-    blocks: manifest.blocks.map((b) => [b.name, b.output]).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
-  };
+/** Top-level manifest fields that change no number (see the file comment). */
+export const COSMETIC_FIELDS = ['name', 'description', 'classes', 'skips', 'model'] as const;
+/** Block fields that change no number: drawing data. */
+export const COSMETIC_BLOCK_FIELDS = ['stage', 'level'] as const;
+
+const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+/** `manifest` less its cosmetic fields, blocks sorted by name. */
+export function identityPart(manifest: Manifest): Record<string, unknown> {
+  const rest: Record<string, unknown> = { ...manifest };
+  for (const field of COSMETIC_FIELDS) delete rest[field];
+  rest.blocks = manifest.blocks
+    .map((block) => {
+      const b: Record<string, unknown> = { ...block };
+      for (const field of COSMETIC_BLOCK_FIELDS) delete b[field];
+      return b as { name: string };
+    })
+    .sort(byName);
+  rest.timestep = timestepPart(manifest.timestep);
+  return rest;
 }
 
 /**
@@ -85,23 +97,24 @@ function timestepPart(timestep: ManifestTimestep) {
 const memo = new WeakMap<Manifest, string>();
 
 /**
- * 16 hex digits that change whenever a part of the manifest that changes the model's numbers
- * does, and only then. Memoised per manifest object (manifests are not mutated).
+ * The manifest's half of the model identity: 16 hex digits that change whenever any field of the
+ * manifest but the cosmetic ones does. Memoised per manifest object (manifests are not mutated).
  *
  * @example numbersKey(model.unet.manifest) // e.g. "3f1c…", part of the feature cache key
  */
 export function numbersKey(manifest: Manifest): string {
   let key = memo.get(manifest);
   if (key === undefined) {
-    key = fnv1a64(new TextEncoder().encode(canonicalJson(numbersPart(manifest))));
+    key = fnv1a64(new TextEncoder().encode(canonicalJson(identityPart(manifest))));
     memo.set(manifest, key);
   }
   return key;
 }
 
 /**
- * A loaded model's identity: the ONNX bytes' sha256 and the numbers its manifest gives them. The
- * same file under another schedule or block mapping is another model as far as results go.
+ * A loaded model's identity (ModelInfo.id): the first 16 hex digits of the sha256 of its bytes
+ * (with external data, of every file's digest together) and the manifest's key, as
+ * "<sha16>-<key16>". The same file under another manifest is another model as far as results go.
  */
 export function modelIdentity(sha256: string, manifest: Manifest): string {
   return `${sha256.slice(0, 16)}-${numbersKey(manifest)}`;

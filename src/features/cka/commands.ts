@@ -4,7 +4,7 @@
  * of the 'models' view is loaded beside the current one (the random-weights twin, or a model the
  * user opened for it). Stop keeps every value already computed.
  */
-import { notifyError, sortModelFiles, trackRun, withPipelineJob } from '../../app/commands';
+import { sortModelFiles } from '../../app/commands';
 import type { CkaEstimator } from '../../core/cka/linear-cka';
 import { DiffProbeError, isDiffProbeError } from '../../core/errors';
 import { bundledModelInput } from '../../data/bundled';
@@ -12,6 +12,7 @@ import { ckaAxes, runCka } from '../../pipeline/cka-run';
 import { type CkaMatrix, type CkaModel, type CkaSpec, ckaToCsv, ckaToJson } from '../../pipeline/cka-spec';
 import { webOrigin } from '../../pipeline/provenance';
 import { stratifiedSample } from '../../pipeline/split';
+import { notifyError, trackRun, withPipelineJob } from '../../state/jobs';
 import { bundledDataFor, getState } from '../../state/store';
 import { downloadBytes } from '../../ui/download';
 import type { ModelInfo } from '../../worker/jobs';

@@ -1,6 +1,7 @@
 import { schemeTableau10 } from 'd3-scale-chromatic';
 import { type RefObject, useId, useMemo, useRef, useState } from 'react';
 import { Waiting } from '../../app/Waiting';
+import type { EmbeddingRun } from '../../state/results';
 import { bundledDataFor, maxT, useStore } from '../../state/store';
 import { ActionButton } from '../../ui/ActionButton';
 import { SaveChartButtons } from '../../ui/SaveChartButtons';
@@ -10,7 +11,6 @@ import { NeedsBundledData } from '../images/NeedsBundledData';
 import {
   downloadEmbeddingCsv,
   downloadEmbeddingJson,
-  type EmbeddingRun,
   resumeEmbedding,
   runComparison,
   runEmbedding,

@@ -18,7 +18,7 @@ import {
   useState,
 } from 'react';
 import type { BundledDataset } from '../../data/bundled';
-import type { EmbeddingRun } from './commands';
+import type { EmbeddingRun } from '../../state/results';
 import { drawAxes, drawPoints, type PlotArea, screenPositions } from './draw-points';
 import { legendSvgFragment, pointsSvgFragment } from './export';
 import { PointTooltip } from './PointTooltip';

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
+import type { EmbeddingRun } from '../../state/results';
 import { DataTable } from '../../ui/DataTable';
-import type { EmbeddingRun } from './commands';
 import { classCentres } from './points';
 
 /**

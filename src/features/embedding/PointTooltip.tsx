@@ -1,8 +1,8 @@
 import { type CSSProperties, useMemo } from 'react';
 import { featureNeighbors } from '../../core/embedding/quality';
 import { type BundledDataset, bundledPixels } from '../../data/bundled';
+import type { EmbeddingRun } from '../../state/results';
 import { PixelCanvas } from '../../ui/PixelCanvas';
-import type { EmbeddingRun } from './commands';
 
 const NEIGHBORS = 5;
 

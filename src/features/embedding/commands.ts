@@ -4,21 +4,20 @@
  * the layout), Resume, and the exports. A comparison embeds the same points for another block/t.
  */
 import { ensureBundledImages, withBundledImages } from '../../app/bundled-data';
-import { runJob, trackRun } from '../../app/commands';
+
 import { parseDatasetId } from '../../data/bundled';
 import { modelInputFor } from '../../data/model-input';
 import { APP_VERSION } from '../../pipeline/feature-spec';
 import { buildProvenance, type Provenance, webOrigin } from '../../pipeline/provenance';
+import { runJob, trackRun } from '../../state/jobs';
+import type { EmbeddingRun, EmbedSlot } from '../../state/results';
 import { bundledDataFor, getState } from '../../state/store';
-import type { PoolingId } from '../../state/view';
 import { downloadBytes } from '../../ui/download';
 import { METHOD_NAMES } from '../../worker/embedding/embedder';
-import type { EmbedMethod, EmbedOptions, EmbedQuality, EmbedResult, EmbedStep } from '../../worker/jobs';
+import type { EmbedMethod, EmbedOptions, EmbedResult, EmbedStep } from '../../worker/jobs';
 import { extractConcatenated, poolingOf } from '../probe/commands';
 import { embeddingToCsv } from './export';
 import { choosePoints, type PointChoice } from './points';
-
-export type EmbedSlot = 'main' | 'compare';
 
 export interface EmbeddingSettings {
   count: number;
@@ -27,41 +26,6 @@ export interface EmbeddingSettings {
   options: EmbedOptions;
   /** Block and t of the comparison view, or null for none. */
   compare: { block: string; t: number } | null;
-}
-
-export interface EmbeddingRun {
-  slot: EmbedSlot;
-  method: EmbedMethod;
-  options: EmbedOptions;
-  blocks: string[];
-  t: number;
-  pooling: PoolingId;
-  /** The noise seed its features were computed with (a comparison uses the same, whatever the view says now). */
-  seed: number;
-  /** Dataset ids of the points ("test:12"), in row order. */
-  ids: string[];
-  labels: Int32Array;
-  /** The n×d features that were embedded (kept for the tooltip's nearest neighbours). */
-  X: Float32Array | null;
-  d: number;
-  coords: Float32Array | null;
-  iter: number;
-  totalIter: number;
-  kl: number | null;
-  phase: string;
-  warnings: string[];
-  quality: EmbedQuality | null;
-  ms: number | null;
-  status: 'extracting' | 'running' | 'done' | 'stopped' | 'failed';
-  /** The worker still holds this run's optimiser (it was stopped mid-run). */
-  resumable: boolean;
-  /** Where and from what exactly (null until its images are read). */
-  provenance?: Provenance | null;
-}
-
-export interface EmbeddingRuns {
-  main: EmbeddingRun | null;
-  compare: EmbeddingRun | null;
 }
 
 /** Set by Stop so that a run chain (main, then comparison) does not go on to its next part. */

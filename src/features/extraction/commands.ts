@@ -3,24 +3,27 @@
  * store so that Stop keeps every row already computed.
  */
 import { ensureBundledImages, withBundledImages } from '../../app/bundled-data';
-import { runJob, trackRun } from '../../app/commands';
 import { writeNpy } from '../../core/npy';
 import type { Pooling } from '../../core/pooling';
+import { POOLING_KINDS } from '../../core/pooling-kinds';
 import { bundledModelInput, parseDatasetId } from '../../data/bundled';
 import { buildProvenance, webOrigin } from '../../pipeline/provenance';
+import {
+  addChunk,
+  completeRows,
+  createFeatureSet,
+  type FeatureSet,
+  featureSetToJson,
+} from '../../state/feature-set';
+import { runJob, trackRun } from '../../state/jobs';
 import { bundledDataFor, getState } from '../../state/store';
-import type { PoolingId } from '../../state/view';
+import { type PoolingId, POOLINGS as VIEW_POOLINGS } from '../../state/view';
 import { downloadBytes } from '../../ui/download';
-import { addChunk, completeRows, createFeatureSet, type FeatureSet, featureSetToJson } from './feature-set';
 
-export const POOLINGS: Record<PoolingId, { label: string; pooling: Pooling }> = {
-  avg: { label: 'Global average', pooling: { kind: 'avg' } },
-  max: { label: 'Global max', pooling: { kind: 'max' } },
-  avg2: { label: 'Adaptive average 2×2', pooling: { kind: 'adaptive', size: 2 } },
-  avg4: { label: 'Adaptive average 4×4', pooling: { kind: 'adaptive', size: 4 } },
-  grid8: { label: 'Map pooled to ≤ 8×8 (tokens)', pooling: { kind: 'grid', size: 8 } },
-  raw: { label: 'Raw map (no pooling)', pooling: { kind: 'raw' } },
-};
+/** The app's poolings with their labels (core/pooling-kinds.ts). */
+export const POOLINGS = Object.fromEntries(
+  VIEW_POOLINGS.map((id) => [id, { label: POOLING_KINDS[id].label, pooling: POOLING_KINDS[id].pooling }]),
+) as Record<PoolingId, { label: string; pooling: Pooling }>;
 
 /** Extracts the selected blocks for `imageIds` at the view's t, seed and pooling. */
 export function extractFeatureSet(imageIds: string[], batchSize: number): Promise<void> {

@@ -3,9 +3,10 @@
  * step. The samples live in the store (not in the panel) because they belong to the model that made
  * them: a model change sets them aside with the model's other results (state/model-change.ts).
  */
-import { runJob } from '../../app/commands';
+
 import type { SamplerOptions } from '../../core/sampler/options';
 import type { X0Stats } from '../../core/sampler/x0';
+import { runJob } from '../../state/jobs';
 import { getState } from '../../state/store';
 import { downloadBytes } from '../../ui/download';
 import { samplesFileName, samplesToJson } from './export';

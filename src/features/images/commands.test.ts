@@ -2,9 +2,9 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { DiffProbeError } from '../../core/errors';
 import { decidePolarity, type InvertMode } from '../../core/image/polarity';
 import { inputIdentity, inputKey, type UploadedImage } from '../../data/uploads';
+import { createFeatureSet } from '../../state/feature-set';
 import { getState, useStore } from '../../state/store';
 import { A, B, upload } from '../../state/test-models';
-import { createFeatureSet } from '../extraction/feature-set';
 import { batchLabel, reconvertUploads, setBatchInvert } from './commands';
 
 const initial = getState();

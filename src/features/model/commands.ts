@@ -2,8 +2,9 @@
  * @file The "Model" dialog's intents: reopen the loaded model under edited settings, list the
  * graph's candidate blocks, save the manifest or the ONNX with its block outputs added.
  */
-import { reconfigureModel, runJob } from '../../app/commands';
+import { reconfigureModel } from '../../app/commands';
 import type { Manifest } from '../../core/manifest/types';
+import { runJob } from '../../state/jobs';
 import { getState } from '../../state/store';
 import { downloadBytes } from '../../ui/download';
 import { manifestFile } from './edit-manifest';

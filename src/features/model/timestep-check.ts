@@ -4,12 +4,13 @@
  * channel-adapted for the model, as "Use the bundled…" would), or on the user's images when the
  * bundled set is not loaded; what it ran on is said with the result.
  */
-import { reconfigureModel, runJob } from '../../app/commands';
+import { reconfigureModel } from '../../app/commands';
 import type { Manifest, PredictionType } from '../../core/manifest/types';
 import { conventionSpec, type TimestepConvention } from '../../core/timestep/convention';
 import { bundledConversionNote, bundledModelInput } from '../../data/bundled';
 import { modelInputFor } from '../../data/model-input';
 import type { DenoisingCheckResult } from '../../pipeline/denoising-check';
+import { runJob } from '../../state/jobs';
 import { type AppState, getState } from '../../state/store';
 
 /** Images per check: one batch; 4 gave the same verdicts and margins (±20%) as 8 on every test model. */

@@ -5,7 +5,7 @@
  * running, with the results kept across the reload (session.ts).
  */
 import { Workbox } from 'workbox-window';
-import { runningWork } from '../../app/commands';
+import { runningWork } from '../../state/jobs';
 import { getState } from '../../state/store';
 import { isolationSource } from './isolation';
 import { saveSession, snapshot, takeSavedSession } from './session';

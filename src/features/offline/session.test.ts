@@ -1,7 +1,7 @@
 import { IDBFactory } from 'fake-indexeddb';
 import { describe, expect, it } from 'vitest';
 import type { UploadedImage } from '../../data/uploads';
-import { type ModelResults, NO_RESULTS } from '../../state/model-change';
+import { type ModelResults, NO_RESULTS } from '../../state/results';
 import type { ModelInfo } from '../../worker/jobs';
 import { SAVED_FOR_MS, saveSession, snapshot, takeSavedSession } from './session';
 

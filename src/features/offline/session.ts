@@ -6,7 +6,8 @@
  * once.
  */
 import type { UploadedImage } from '../../data/uploads';
-import { type ModelResults, resultsOf, type StashEntry, stashResults } from '../../state/model-change';
+import { resultsOf, type StashEntry, stashResults } from '../../state/model-change';
+import type { ModelResults } from '../../state/results';
 import type { AppState } from '../../state/store';
 
 const DB_NAME = 'diffprobe-session';

@@ -2,7 +2,7 @@ import { useId, useRef, useState } from 'react';
 import { Waiting } from '../../app/Waiting';
 import { defaultHead, HEADS, type HeadKind } from '../../core/heads/spec';
 import { GRID_SIZES, type GridSize } from '../../core/pooling';
-import { describePooling } from '../../pipeline/feature-spec';
+import { describePooling } from '../../core/pooling-kinds';
 import { VALIDATION_FRACTION } from '../../pipeline/split';
 import { bundledDataFor, maxT, useShallow, useStore } from '../../state/store';
 import { ActionButton } from '../../ui/ActionButton';

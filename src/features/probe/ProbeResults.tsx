@@ -2,14 +2,15 @@ import { scaleSequential } from 'd3-scale';
 import { interpolateBlues } from 'd3-scale-chromatic';
 import type { CSSProperties } from 'react';
 import { describeHead } from '../../core/heads/spec';
+import { describePooling } from '../../core/pooling-kinds';
 import { thumbnailFor } from '../../data/thumbnail';
-import { describePooling } from '../../pipeline/feature-spec';
 import { isHeadResult } from '../../pipeline/probe-run';
+import type { ProbeRun } from '../../state/results';
 import { useStore } from '../../state/store';
 import { DataTable } from '../../ui/DataTable';
 import { downloadBytes } from '../../ui/download';
 import { PixelCanvas } from '../../ui/PixelCanvas';
-import { type ProbeRun, probeToJson } from './commands';
+import { probeToJson } from './commands';
 import { TryIt } from './TryIt';
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;

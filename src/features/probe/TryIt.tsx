@@ -1,6 +1,7 @@
+import type { ProbeRun } from '../../state/results';
 import { inputReady, useStore } from '../../state/store';
 import { ActionButton } from '../../ui/ActionButton';
-import { classifySelected, type ProbeRun } from './commands';
+import { classifySelected } from './commands';
 
 /** "Try it": the trained probe's class probabilities for the selected image (bundled or your own). */
 export function TryIt({ run }: { run: ProbeRun }) {

@@ -5,7 +5,6 @@
  * own spec.
  */
 import { ensureBundledImages, withBundledImages } from '../../app/bundled-data';
-import { notifyError, runJobOrThrow, trackRun } from '../../app/commands';
 import { isDiffProbeError } from '../../core/errors';
 import { blockMaps } from '../../core/heads/layout';
 import { ATTENTION_POOLING, type NeuralHead } from '../../core/heads/spec';
@@ -14,7 +13,7 @@ import { classLabelsFor, modelInputFor } from '../../data/model-input';
 import type { FeatureSpec } from '../../pipeline/feature-spec';
 import { dataSpec } from '../../pipeline/feature-spec';
 import { extractConcatenated as extractWith } from '../../pipeline/features';
-import { type ProbeRunState, runProbe, tryProbe } from '../../pipeline/probe-run';
+import { runProbe, tryProbe } from '../../pipeline/probe-run';
 import { webOrigin } from '../../pipeline/provenance';
 import type { PipelineJob, PipelineRuntime } from '../../pipeline/runtime';
 import {
@@ -24,6 +23,8 @@ import {
   splitLabelled,
   VALIDATION_FRACTION,
 } from '../../pipeline/split';
+import { notifyError, runJobOrThrow, trackRun } from '../../state/jobs';
+import type { ProbeRun } from '../../state/results';
 import { bundledDataFor, getState, inputReady } from '../../state/store';
 import type { PoolingId } from '../../state/view';
 import { POOLINGS } from '../extraction/commands';
@@ -64,8 +65,6 @@ export function probePooling(
 }
 
 /** A probe in the store: its spec, settings, live curve and result (pipeline/probe-run.ts). */
-export type ProbeRun = ProbeRunState;
-
 /** Parses "25, 100" into sorted unique valid timesteps. */
 export function parseTimesteps(text: string, maxT: number): number[] | null {
   const parts = text.split(/[\s,]+/).filter(Boolean);

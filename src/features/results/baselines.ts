@@ -7,41 +7,18 @@
  * sweep has already chosen its cell by validation accuracy when they are tested.
  */
 import { ensureBundledImages } from '../../app/bundled-data';
-import { notifyError, trackRun } from '../../app/commands';
 import { isDiffProbeError } from '../../core/errors';
 import type { Manifest } from '../../core/manifest/types';
 import { parseDatasetId } from '../../data/bundled';
 import { modelInputFor } from '../../data/model-input';
 import type { FeatureSpec } from '../../pipeline/feature-spec';
 import { extractConcatenated } from '../../pipeline/features';
-import type { SweepGrid } from '../../pipeline/sweep-grid';
+import { notifyError, trackRun } from '../../state/jobs';
+import type { BaselineResult, ProbeBaselines, SweepBaselines } from '../../state/results';
 import { bundledDataFor, getState, subscribe } from '../../state/store';
-import type { HeadResult, ProbeResult } from '../../worker/jobs';
 import { POOLINGS } from '../extraction/commands';
 import { labelledSplit, type ProbeSettings, probeSpec, trainProbe, workerRuntime } from '../probe/commands';
 import { runSweep, type SweepSettings } from '../sweep/commands';
-import type { BaselineResult } from './findings';
-
-export interface ProbeBaselines {
-  forResult: ProbeResult | HeadResult;
-  /** A neural head's probe: the linear probe on the same blocks and t (null for the linear probe). */
-  linear?: BaselineResult | null;
-  pixels: BaselineResult;
-  /** null when the probe already used the shallowest block. */
-  shallow: (BaselineResult & { block: string }) | null;
-}
-
-export interface SweepBaselines {
-  forGrid: SweepGrid;
-  pixels: BaselineResult;
-  /** The shallowest block swept, at the chosen cell's t; null when that is the chosen cell. */
-  shallow: (BaselineResult & { block: string }) | null;
-}
-
-export interface Baselines {
-  probe: ProbeBaselines | null;
-  sweep: SweepBaselines | null;
-}
 
 /** The first block in the U-Net's forward order: the shallowest, at the input's resolution. */
 export function shallowestBlock(manifest: Manifest): string | null {

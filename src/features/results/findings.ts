@@ -3,12 +3,7 @@
  * probe on the raw pixels of the same images and against the shallowest block. Pure, so the
  * wording is unit-tested; the numbers come from the grid and the baseline probes as they are.
  */
-
-/** A comparison probe (raw pixels, shallowest block) as it stands: null accuracy until it is done. */
-export interface BaselineResult {
-  accuracy: number | null;
-  status: 'running' | 'done' | 'stopped' | 'failed';
-}
+import type { BaselineResult } from '../../state/results';
 
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 

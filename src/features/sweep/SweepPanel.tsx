@@ -1,8 +1,8 @@
 import { useId, useRef, useState } from 'react';
-import { notifyError } from '../../app/commands';
 import { Waiting } from '../../app/Waiting';
 import { defaultHead, HEADS, type HeadKind } from '../../core/heads/spec';
 import { VALIDATION_FRACTION } from '../../pipeline/split';
+import { notifyError } from '../../state/jobs';
 import { bundledDataFor, maxT, useStore } from '../../state/store';
 import { ActionButton } from '../../ui/ActionButton';
 import { DataTable } from '../../ui/DataTable';

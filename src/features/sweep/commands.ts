@@ -5,7 +5,6 @@
  */
 
 import { ensureBundledImages, withBundledImages } from '../../app/bundled-data';
-import { notifyError, trackRun, withPipelineJob } from '../../app/commands';
 import { compute } from '../../app/compute';
 import { blockMaps } from '../../core/heads/layout';
 import type { NeuralHead } from '../../core/heads/spec';
@@ -14,6 +13,7 @@ import { dataSpec, type FeatureSpec } from '../../pipeline/feature-spec';
 import { webOrigin } from '../../pipeline/provenance';
 import { bundledSplit, splitIds, VALIDATION_FRACTION } from '../../pipeline/split';
 import { runSweep as runSweepPipeline } from '../../pipeline/sweep-run';
+import { notifyError, trackRun, withPipelineJob } from '../../state/jobs';
 import { bundledDataFor, getState } from '../../state/store';
 import { downloadBytes } from '../../ui/download';
 import { POOLINGS } from '../extraction/commands';

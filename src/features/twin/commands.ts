@@ -3,13 +3,14 @@
  * as a companion, sweeping it with the trained model's sweep settings for "trained − random" per
  * cell, and its report. Opening the twin as the current model is app/commands.ts's openRandomTwin.
  */
-import { runJobOrThrow, trackRun, withPipelineJob } from '../../app/commands';
+
 import { DiffProbeError, isDiffProbeError } from '../../core/errors';
 import { blockMaps } from '../../core/heads/layout';
 import { bundledModelInput } from '../../data/bundled';
 import type { FeatureSpec } from '../../pipeline/feature-spec';
 import { bundledSplit } from '../../pipeline/split';
 import { runSweep } from '../../pipeline/sweep-run';
+import { runJobOrThrow, trackRun, withPipelineJob } from '../../state/jobs';
 import { bundledDataFor, getState } from '../../state/store';
 import { downloadBytes } from '../../ui/download';
 import type { ModelInfo, ModelSource } from '../../worker/jobs';

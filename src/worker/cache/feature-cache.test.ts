@@ -6,6 +6,7 @@ const key = (image: string, t = 0, numbers = 'n', pipeline = 1): CacheKey => ({
   model: 'm',
   numbers,
   pipeline,
+  backend: 'wasm',
   t,
   seed: 0,
   pooling: 'avg',
@@ -88,6 +89,20 @@ describe('FeatureCache', () => {
     expect(same).not.toBeNull();
     expect(otherManifest).toBeNull();
     expect(otherPipeline).toBeNull();
+  });
+
+  it('keys on the backend: features computed on a WebGPU adapter are not served to WASM or another adapter', async () => {
+    const cache = (await FeatureCache.open(new IDBFactory()))!;
+    const on = (backend: string) => ({ ...key('x'), backend });
+    await cache.putMany([{ key: on('webgpu:nvidia ampere'), features: feats(7) }]);
+    const [same, wasm, otherAdapter] = await cache.getMany([
+      on('webgpu:nvidia ampere'),
+      on('wasm'),
+      on('webgpu:amd rdna3'),
+    ]);
+    expect(same!.features.a[0]).toBe(7);
+    expect(wasm).toBeNull();
+    expect(otherAdapter).toBeNull();
   });
 });
 

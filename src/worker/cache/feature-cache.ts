@@ -2,14 +2,15 @@
  * @file A bounded feature cache in IndexedDB, so reopening the page or re-running a probe or sweep
  * reuses features instead of re-running the U-Net.
  *
- * One record per (model hash, manifest digest, pipeline version, t, seed, pooling, image hash)
+ * One record per (model hash, manifest digest, pipeline version, backend, t, seed, pooling, image hash)
  * holds the pooled features of the blocks computed for it: IndexedDB's cost is per record, not per
  * byte, so blocks computed together are stored together, and blocks computed later are added to
  * the same record. When the total passes `maxBytes`, the
  * oldest records go first.
  *
- * Version 2 of the database added the manifest digest and the pipeline version to the key; the
- * upgrade drops version 1's records (nothing says which manifest or code made them). A tab still
+ * Version 2 of the database added the manifest digest and the pipeline version to the key, version
+ * 3 the backend (and WebGPU adapter) that computed the features; an upgrade drops the older records
+ * (nothing says which manifest, code or backend made them). A tab still
  * holding an older version open blocks the upgrade: after a short wait the cache is reported
  * unavailable, with that reason, rather than leaving the worker's queue waiting on it. An open
  * cache closes itself when a newer version asks to open (another tab with newer code) and then
@@ -23,6 +24,11 @@ export interface CacheKey {
   numbers: string;
   /** PIPELINE_VERSION (pipeline/version.ts): noise, preprocessing and pooling code. */
   pipeline: number;
+  /**
+   * What computed the features (pipeline/cache-key.ts backendKey): 'wasm', or 'webgpu:' and the
+   * adapter. A faulty GPU kernel's features are never served to another backend.
+   */
+  backend: string;
   t: number;
   seed: number;
   pooling: string;
@@ -35,7 +41,7 @@ export interface CachedFeatures {
 }
 
 interface StoredRecord {
-  key: [string, string, number, number, number, string, string];
+  key: [string, string, number, string, number, number, string, string];
   created: number;
   bytes: number;
   blocks: string[];
@@ -50,7 +56,7 @@ export interface CacheStats {
 }
 
 const DB_NAME = 'diffprobe-features';
-const DB_VERSION = 2;
+const DB_VERSION = 3;
 const STORE = 'features';
 const META = 'meta';
 /** How long an upgrade blocked by another tab may wait before the cache is reported unavailable. */
@@ -81,8 +87,9 @@ export async function openFeatureCache(
   }
   request.onupgradeneeded = (event) => {
     const db = request.result;
-    // Version 1's records are keyed without the manifest and pipeline: they cannot be re-keyed.
-    if (event.oldVersion < 2) {
+    // Older records are keyed without the manifest and pipeline (1) or the backend (2): they
+    // cannot be re-keyed.
+    if (event.oldVersion < 3) {
       for (const name of Array.from(db.objectStoreNames)) db.deleteObjectStore(name);
       const store = db.createObjectStore(STORE, { keyPath: 'key' });
       store.createIndex('created', 'created');
@@ -146,6 +153,7 @@ const toKey = (k: CacheKey): StoredRecord['key'] => [
   k.model,
   k.numbers,
   k.pipeline,
+  k.backend,
   k.t,
   k.seed,
   k.pooling,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng, gaussian } from '../../core/rng';
-import { createEmbedder, type Embedder } from './embedder';
+import { createEmbedder } from './embedder';
+import type { Embedder } from './embedder-types';
 
 /** Three well separated clusters in 8-D. */
 function clusters(n: number, seed = 1): { X: Float32Array; labels: Int32Array } {

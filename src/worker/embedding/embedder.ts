@@ -14,6 +14,7 @@ import { PcaFit } from '../../core/embedding/pca';
 import { TSNE } from '../../core/embedding/tsne';
 import { applyStandardizer, fitStandardizer } from '../../core/probe/standardize';
 import type { EmbedMethod, EmbedOptions } from '../jobs';
+import type { Embedder, EmbedderStep } from './embedder-types';
 import { UmapEmbedder } from './umap-embedder';
 
 type Features = Float32Array | Float64Array;
@@ -30,31 +31,6 @@ export const DEFAULT_EMBED_OPTIONS: EmbedOptions = {
 };
 
 export const METHOD_NAMES: Record<EmbedMethod, string> = { tsne: 't-SNE', pca: 'PCA', umap: 'UMAP' };
-
-export interface EmbedderStep {
-  phase: string;
-  /** Iterations (t-SNE) or epochs (UMAP) done; 0 for PCA. */
-  iter: number;
-  kl: number | null;
-  progress: number;
-  done: boolean;
-}
-
-export interface Embedder {
-  readonly method: EmbedMethod;
-  readonly n: number;
-  /** Iterations the run will take at most (0 for PCA). */
-  readonly totalIter: number;
-  /** Messages about the input and any adjusted option; grows as the run finds things. */
-  readonly warnings: string[];
-  /** One bounded piece of work. */
-  step(): EmbedderStep;
-  /** A float32 copy of the current n×2 layout, or null while none exists yet. */
-  coords(): Float32Array | null;
-  /** The latest KL divergence (t-SNE), else null. */
-  readonly kl: number | null;
-  readonly iter: number;
-}
 
 /** Float32 copy of a float64 layout with any non-finite value replaced by 0 (never NaN downstream). */
 export function toFiniteFloat32(Y: ArrayLike<number>): { coords: Float32Array; replaced: number } {

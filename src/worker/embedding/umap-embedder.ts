@@ -9,7 +9,7 @@
 import { UMAP } from 'umap-js';
 import { createRng } from '../../core/rng';
 import type { EmbedOptions } from '../jobs';
-import type { Embedder, EmbedderStep } from './embedder';
+import type { Embedder, EmbedderStep } from './embedder-types';
 
 type Features = Float32Array | Float64Array;
 

@@ -2,6 +2,7 @@
 // status says, with sessions whose speed is set by the test.
 import { readFileSync } from 'node:fs';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { DiffProbeError } from '../../core/errors';
 import type { Manifest } from '../../core/manifest/types';
 import type { UNetSession } from '../../engine/unet-session';
 import type { AutoDecision, EnvironmentInfo } from '../jobs';
@@ -13,7 +14,10 @@ const world = vi.hoisted(() => ({
   opened: [] as string[],
   released: [] as string[],
   runs: [] as [string, number][],
-  webgpuFails: false,
+  clock: 0,
+  webgpuFails: null as Error | null,
+  /** Added to every value WebGPU's session returns for this output (a faulty kernel). */
+  gpuError: null as { output: string; by: number } | null,
 }));
 
 vi.mock('../../engine/onnx-web', () => ({
@@ -24,15 +28,23 @@ vi.mock('../../engine/onnx-web', () => ({
 vi.mock('./environment', () => ({ environment: async () => world.env }));
 vi.mock('./open-session', () => ({
   openSession: async (runtime: { name: 'wasm' | 'webgpu' }, _bytes: Uint8Array, manifest: Manifest) => {
-    if (runtime.name === 'webgpu' && world.webgpuFails) throw new Error('GPUDevice creation failed');
+    if (runtime.name === 'webgpu' && world.webgpuFails) throw world.webgpuFails;
     world.opened.push(runtime.name);
     return {
       name: runtime.name,
       manifest,
-      async run(_xt: Float32Array, count: number) {
+      blockNames: manifest.blocks.map((b) => b.name),
+      async run(xt: Float32Array, count: number, _t: unknown, outputs: string[]) {
         world.runs.push([runtime.name, count]);
-        await new Promise((r) => setTimeout(r, world.speed[runtime.name] * count));
-        return {};
+        // A virtual clock (performance.now is mocked): timings that a loaded machine cannot blur.
+        world.clock += world.speed[runtime.name] * count;
+        // Each output a function of the input, the same on both backends unless a kernel is off.
+        return Object.fromEntries(
+          outputs.map((name, k) => {
+            const off = runtime.name === 'webgpu' && world.gpuError?.output === name ? world.gpuError.by : 0;
+            return [name, { data: xt.map((v) => 3 * v + k + off), dims: [count] }];
+          }),
+        );
       },
       async release() {
         world.released.push(runtime.name);
@@ -41,8 +53,8 @@ vi.mock('./open-session', () => ({
   },
 }));
 
-const { openOnBestBackend } = await import('./load-model');
-const { measuredBatch, describeDecision, rememberedDecision } = await import('./auto-backend');
+const { openOnBestBackend } = await import('./open-backend');
+const { measuredBatch, describeDecision, outputsDiffer, rememberedDecision } = await import('./auto-backend');
 
 const manifest: Manifest = JSON.parse(
   readFileSync(new URL('../../../public/models/fashion-mnist-ddpm/manifest.json', import.meta.url), 'utf8'),
@@ -63,13 +75,16 @@ const open = (choice: 'auto' | 'webgpu' | 'wasm', decisions?: AutoDecision[], un
     decisions,
   });
 
+vi.spyOn(performance, 'now').mockImplementation(() => world.clock);
+
 beforeEach(() => {
   world.env = hardware();
   world.speed = { wasm: 3, webgpu: 1 };
   world.opened = [];
   world.released = [];
   world.runs = [];
-  world.webgpuFails = false;
+  world.webgpuFails = null;
+  world.gpuError = null;
 });
 
 describe('Auto with a hardware adapter', () => {
@@ -85,12 +100,14 @@ describe('Auto with a hardware adapter', () => {
       backend: 'webgpu',
     });
     const d = r.autoDecision!;
-    // WASM at 3 ms an image: a batch of ~250 ms is 32 at most (extraction's batch).
+    // A batch of ~250 ms is 32 at most (extraction's batch).
     expect(d.batch).toBe(32);
     expect(d.wasmMsPerImage).toBeGreaterThan(d.webgpuMsPerImage);
     expect(world.runs).toEqual([
       ['wasm', 2],
       ['wasm', 32],
+      ['webgpu', 2],
+      ['wasm', 2],
       ['webgpu', 2],
       ['webgpu', 32],
       ['webgpu', 32],
@@ -106,7 +123,10 @@ describe('Auto with a hardware adapter', () => {
     const r = await open('auto');
     expect(r.backend).toBe('wasm');
     expect(world.released).toEqual(['webgpu']);
-    expect(world.runs.filter(([b]) => b === 'webgpu')).toEqual([['webgpu', 2]]);
+    expect(world.runs.filter(([b]) => b === 'webgpu')).toEqual([
+      ['webgpu', 2],
+      ['webgpu', 2],
+    ]);
     expect(r.backendReason).toMatch(/^Auto: WASM [\d.]+ ms\/image, WebGPU [\d.]+ ms\/image/);
   });
 
@@ -136,11 +156,69 @@ describe('Auto with a hardware adapter', () => {
   });
 
   it('WebGPU failing to open leaves WASM, with the reason', async () => {
-    world.webgpuFails = true;
+    world.webgpuFails = new Error('GPUDevice creation failed');
     const r = await open('auto');
     expect(r.backend).toBe('wasm');
     expect(r.fallbackReason).toContain('WebGPU failed: GPUDevice creation failed');
     expect(r.autoDecision).toBeNull();
+  });
+
+  it('a WebGPU session that fails to build as a model error falls back to WASM: the load goes on, the measuring WASM session is kept, nothing leaks', async () => {
+    // What UNetSession.create throws when ORT cannot build the graph (here: only on WebGPU).
+    world.webgpuFails = new DiffProbeError('model-corrupt', 'the ONNX file could not be loaded: no kernel');
+    for (const choice of ['auto', 'webgpu'] as const) {
+      world.opened = [];
+      const r = await open(choice);
+      expect(r.backend).toBe('wasm');
+      expect(r.fallbackReason).toContain('WebGPU failed: the ONNX file could not be loaded: no kernel');
+      // One WASM session, the one returned; none opened and dropped.
+      expect(world.opened).toEqual(['wasm']);
+      expect(world.released).toEqual([]);
+      expect(r.unet).toMatchObject({ name: 'wasm' });
+    }
+  });
+
+  it("a faster WebGPU whose outputs differ from WASM's is not used, and the status says which output and by how much", async () => {
+    world.gpuError = { output: 'up1_0', by: 0.5 };
+    const r = await open('auto');
+    expect(r.backend).toBe('wasm');
+    expect(world.released).toEqual(['webgpu']);
+    expect(r.adapter).toBeNull();
+    // Caught on the two images with every block: WebGPU never runs the larger batch.
+    expect(world.runs.filter(([b]) => b === 'webgpu')).toEqual([
+      ['webgpu', 2],
+      ['webgpu', 2],
+    ]);
+    expect(r.autoDecision).toMatchObject({ backend: 'wasm', mismatch: expect.stringContaining('up1_0') });
+    expect(r.backendReason).toMatch(
+      /^Auto: WASM; WebGPU's outputs differ from WASM's \(up1_0 at batch 2: differs by up to 0\.50 .*tolerance .*\), so WebGPU is not used/,
+    );
+    // Remembered, the decision keeps its reason and WebGPU is not opened again.
+    world.opened = [];
+    const again = await open('auto', [r.autoDecision!]);
+    expect(again.backend).toBe('wasm');
+    expect(world.opened).toEqual(['wasm']);
+    expect(again.backendReason).toContain("WebGPU's outputs differ");
+  });
+
+  it('differences within the tolerance (float32 sums in another order) keep the faster WebGPU', async () => {
+    world.gpuError = { output: 'eps', by: 1e-5 };
+    const r = await open('auto');
+    expect(r.backend).toBe('webgpu');
+    expect(r.adapter).toBe('nvidia ampere');
+    expect(r.autoDecision?.mismatch).toBeNull();
+  });
+});
+
+describe('outputsDiffer', () => {
+  const o = (...v: number[]) => ({ eps: { data: Float32Array.from(v) } });
+  it('scales the tolerance with the output and counts a value finite on one side only', () => {
+    expect(outputsDiffer(o(100, 1), o(100.05, 1), 'x')).toBeNull(); // 0.05 ≤ 1e-3·100
+    expect(outputsDiffer(o(1, 1), o(1, 1.01), 'x')).toMatch(/^eps x: differs by up to 0\.010 \(value 1\)/);
+    expect(outputsDiffer(o(1, 1), o(1, Number.NaN), 'x')).toBe('eps x: value 1 is NaN on WebGPU, 1 on WASM');
+    expect(outputsDiffer(o(1, 1), { eps: { data: new Float32Array(1) } }, 'x')).toMatch(
+      /gave 1 values, WASM 2/,
+    );
   });
 });
 

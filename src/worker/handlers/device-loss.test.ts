@@ -7,7 +7,7 @@ const opened = vi.hoisted(() => ({ calls: [] as unknown[][] }));
 const gpu = vi.hoisted(() => ({ device: null as { lost: Promise<GPUDeviceLostInfo> } | null }));
 vi.mock('../../engine/onnx-web', () => ({ webgpuDevice: async () => gpu.device }));
 vi.mock('../post', () => ({ post: vi.fn() }));
-vi.mock('./load-model', () => ({
+vi.mock('./open-backend', () => ({
   openOnBestBackend: async (...args: unknown[]) => {
     opened.calls.push(args);
     return { unet: { name: 'wasm session', release: vi.fn(async () => {}) }, threads: 1 };

@@ -13,7 +13,7 @@ import { releaseBlockSessions } from '../block-sessions';
 import { enqueue } from '../job-queue';
 import { isLoaded, type LoadedModel } from '../model-state';
 import { post } from '../post';
-import { openOnBestBackend } from './load-model';
+import { openOnBestBackend } from './open-backend';
 
 /** Resolves once the recovery `model`'s device loss asked for has run (or was not needed). */
 export function watchDeviceLoss(model: LoadedModel): Promise<void> {
@@ -60,7 +60,13 @@ async function moveToWasm(model: LoadedModel, reason: string): Promise<void> {
   // The extraction sessions ran on the lost device too.
   await releaseBlockSessions(model);
   model.unet = opened.unet;
-  model.info = { ...model.info, backend: 'wasm', threads: opened.threads, fallbackReason: reason };
+  model.info = {
+    ...model.info,
+    backend: 'wasm',
+    adapter: null,
+    threads: opened.threads,
+    fallbackReason: reason,
+  };
   post({
     kind: 'event',
     id: 0,

@@ -12,7 +12,8 @@
 import { knnAccuracyOnRows, qualityRows } from '../../core/embedding/quality';
 import { DiffProbeError } from '../../core/errors';
 import type { JobContext } from '../context';
-import { createEmbedder, type Embedder } from '../embedding/embedder';
+import { createEmbedder } from '../embedding/embedder';
+import type { Embedder } from '../embedding/embedder-types';
 import type { EmbedParams, EmbedQuality, EmbedResult, EmbedStep } from '../jobs';
 
 const PARTIAL_EVERY_MS = 100;

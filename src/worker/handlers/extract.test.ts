@@ -13,7 +13,7 @@ vi.mock('../../engine/onnx-web', () => ({
   webgpuDevice: async () => (gpu.limits ? { limits: gpu.limits } : undefined),
 }));
 vi.mock('../post', () => ({ post: () => {} }));
-vi.mock('./load-model', () => ({ openOnBestBackend: async () => ({}) }));
+vi.mock('./open-backend', () => ({ openOnBestBackend: async () => ({}) }));
 
 (globalThis as { indexedDB?: IDBFactory }).indexedDB = new IDBFactory();
 const { extractFeatures } = await import('./extract');
@@ -29,7 +29,12 @@ interface Call {
 }
 
 /** A model whose "U-Net" returns 2×2 maps filled with the mean of each x_t, and logs its runs. */
-function fakeModel(manifest: Manifest, hash = 'h', backend: 'wasm' | 'webgpu' = 'wasm') {
+function fakeModel(
+  manifest: Manifest,
+  hash = 'h',
+  backend: 'wasm' | 'webgpu' = 'wasm',
+  adapter: string | null = backend === 'webgpu' ? 'nvidia ampere' : null,
+) {
   const calls: Call[] = [];
   const { input } = manifest;
   const pixels = input.channels * input.height * input.width;
@@ -55,7 +60,7 @@ function fakeModel(manifest: Manifest, hash = 'h', backend: 'wasm' | 'webgpu' = 
   } as unknown as UNetSession;
   const model: LoadedModel = {
     unet,
-    info: { hash, manifest, backend, threads: 1, fallbackReason: null, loadMs: 0 },
+    info: { hash, manifest, backend, adapter, threads: 1, fallbackReason: null, loadMs: 0 },
     alphasCumprod: scheduleFromManifest(manifest.schedule).alphasCumprod,
     bytes: new Uint8Array(1),
     sessionBytes: new Uint8Array(1),
@@ -119,6 +124,38 @@ describe('extractFeatures cache keys', () => {
     const { calls } = fakeModel(m2, 'bytes-2');
     expect((await extractFeatures(params(m2, ['mid'], 2, 2), ctx())).cached).toBe(0);
     expect(calls.length).toBe(1);
+  });
+
+  it('features computed on a WebGPU adapter are never served to WASM or another adapter, and every chunk says what computed it', async () => {
+    const m = bundled();
+    const chunks: (string | undefined)[] = [];
+    const listening = () =>
+      createJobContext(
+        1,
+        (msg) => {
+          if (msg.kind === 'partial') chunks.push((msg.partial as { backend?: string }).backend);
+        },
+        new AbortController(),
+      );
+    const gpuRun = fakeModel(m, 'bytes-gpu', 'webgpu');
+    const first = await extractFeatures(params(m, ['mid'], 3, 9), listening());
+    expect(first).toMatchObject({ cached: 0, backends: ['webgpu:nvidia ampere'] });
+    expect(gpuRun.calls.length).toBe(1);
+    // The same adapter: served from the cache, and still said to be its features.
+    expect(await extractFeatures(params(m, ['mid'], 3, 9), listening())).toMatchObject({
+      cached: 3,
+      backends: ['webgpu:nvidia ampere'],
+    });
+    const wasm = fakeModel(m, 'bytes-gpu', 'wasm');
+    expect(await extractFeatures(params(m, ['mid'], 3, 9), listening())).toMatchObject({
+      cached: 0,
+      backends: ['wasm'],
+    });
+    expect(wasm.calls.length).toBe(1);
+    const other = fakeModel(m, 'bytes-gpu', 'webgpu', 'amd rdna3');
+    expect((await extractFeatures(params(m, ['mid'], 3, 9), listening())).cached).toBe(0);
+    expect(other.calls.length).toBe(1);
+    expect(chunks).toEqual(['webgpu:nvidia ampere', 'webgpu:nvidia ampere', 'wasm', 'webgpu:amd rdna3']);
   });
 });
 

@@ -16,7 +16,7 @@ import type { Manifest } from '../../core/manifest/types';
 import { type Pooling, pooledShape } from '../../core/pooling';
 import { webgpuDevice } from '../../engine/onnx-web';
 import { extractionBatchSize, extractionBudgetBytes, type GpuBufferLimits } from '../../pipeline/batch-size';
-import { imageHashes, poolingKey } from '../../pipeline/cache-key';
+import { backendKey, imageHashes, poolingKey } from '../../pipeline/cache-key';
 import { extractFeatures as extract } from '../../pipeline/extract';
 import { PIPELINE_VERSION } from '../../pipeline/version';
 import { blockRunners } from '../block-sessions';
@@ -99,13 +99,17 @@ export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
   const status = pool && params.cache !== false ? await featureCacheStatus() : null;
   const cache = status?.cache ?? null;
   const hashes = cache ? await imageHashes(data, count, pixels) : [];
-  // The same ONNX bytes under another manifest (schedule, block outputs…) or pipeline code give
-  // other numbers: all three are in the key. numbersKey is memoised per manifest object.
+  // The same ONNX bytes under another manifest (schedule, block outputs…), pipeline code or backend
+  // give other numbers: all are in the key. numbersKey is memoised per manifest object.
   const numbers = cache ? numbersKey(model.unet.manifest) : '';
-  const keyOf = (row: number): CacheKey => ({
+  // Read when a row is written: a lost device moves the rest of the job to WASM.
+  const computedOn = () => backendKey(model.info.backend, model.info.adapter);
+  const backends = new Set<string>();
+  const keyOf = (row: number, backend = computedOn()): CacheKey => ({
     model: model.info.hash,
     numbers,
     pipeline: PIPELINE_VERSION,
+    backend,
     t: params.t,
     seed: params.seed,
     pooling: pool!,
@@ -113,6 +117,7 @@ export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
     image: feedsLabels && params.labels ? `${hashes[row]}:y${params.labels[row]}` : hashes[row],
   });
   const hits = cache ? await cache.getMany(hashes.map((_, row) => keyOf(row))) : [];
+  const readFrom = computedOn();
   // A job whose features would take more than a quarter of the cache (a grid of every block of a
   // sweep: ~0.5 GB for 3,000 images of the default model) reads it but does not write: it would
   // only push out what other work cached, for features too big to be kept anyway.
@@ -130,7 +135,8 @@ export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
       params.blocks,
     );
     Object.assign(dims, stacked.dims);
-    send({ rows, ...stacked });
+    send({ rows, ...stacked, backend: readFrom });
+    backends.add(readFrom);
     done += rows.length;
   }
   const off = status?.reason ? ` (feature cache off: ${status.reason})` : '';
@@ -179,9 +185,11 @@ export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
         },
         async (batch) => {
           const rows = missRows.slice(batch.start, batch.start + batch.count);
+          const backend = computedOn();
+          backends.add(backend);
           if (cache && writes) {
             const entries = rows.map((row, i) => ({
-              key: keyOf(row),
+              key: keyOf(row, backend),
               features: Object.fromEntries(
                 computeBlocks.map((b) => [
                   b,
@@ -197,6 +205,7 @@ export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
             rows,
             features: pick(batch.features, params.blocks),
             dims: pick(batch.dims as never, params.blocks) as never,
+            backend,
           });
           for (const r of rows) finished.add(r);
           done += rows.length;
@@ -209,7 +218,7 @@ export async function extractFeatures(params: ExtractParams, ctx: JobContext) {
     if (attempt === 0) await withRecovery(model, run, false);
     else await run();
   }
-  return { count, dims, cached: hitRows.length, subgraph, engines };
+  return { count, dims, cached: hitRows.length, subgraph, engines, backends: [...backends] };
 }
 
 /** Bytes of one image's pooled features of `blocks` (names the manifest does not list count as the input). */

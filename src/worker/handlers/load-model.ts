@@ -23,26 +23,12 @@ import { sha256Hex } from '../../core/sha256';
 import { randomTwin } from '../../core/twin/random-twin';
 import { twinManifest } from '../../core/twin/twin-manifest';
 import { download } from '../../data/download';
-import {
-  configureWasm,
-  startWasm,
-  wasmHeapBytes,
-  webRuntime,
-  webRuntimeVersion,
-} from '../../engine/onnx-web';
+import { configureWasm, startWasm, wasmHeapBytes, webRuntimeVersion } from '../../engine/onnx-web';
 import { unsupportedOnWebGpu } from '../../engine/webgpu-ops';
 import type { ModelFileRecord } from '../../pipeline/provenance';
 import { releaseBlockSessions } from '../block-sessions';
 import type { JobContext } from '../context';
-import type {
-  AutoDecision,
-  Backend,
-  BackendChoice,
-  ModelDiscovery,
-  ModelInfo,
-  ModelSource,
-  TwinInfo,
-} from '../jobs';
+import type { AutoDecision, BackendChoice, ModelDiscovery, ModelInfo, ModelSource, TwinInfo } from '../jobs';
 import {
   addCompanion,
   currentModel,
@@ -54,13 +40,13 @@ import {
   removeCompanion,
   setCurrentModel,
 } from '../model-state';
-import { describeDecision, type Measurement, measure, rememberedDecision } from './auto-backend';
 import { watchDeviceLoss } from './device-loss';
 import { discoverInWorker, readGraph } from './discover-model';
 import { environment } from './environment';
 import { resolveInputData } from './input-data';
 import { checkModelSize, fetchBytes, readBlob } from './model-bytes';
-import { type ExternalData, openSession } from './open-session';
+import { openOnBestBackend } from './open-backend';
+import type { ExternalData } from './open-session';
 
 function parseManifest(text: string): Manifest {
   let json: unknown;
@@ -225,111 +211,6 @@ async function readSource(
     before += file.data.size;
   }
   return { manifest, bytes, fileName: source.modelName, externalData };
-}
-
-/**
- * Opens the model on the backend asked for, recording why it is not that one when it is not.
- * 'webgpu' and 'wasm' are honoured where possible. 'auto' never takes a software WebGPU adapter
- * (SwiftShader, llvmpipe…); with a hardware one it uses the decision remembered for this model
- * (`auto.model`, its ModelInfo.id) and device, or measures one warm batch on each backend and
- * keeps the faster (handlers/auto-backend.ts), returning the measurement for the page to remember.
- */
-export async function openOnBestBackend(
-  choice: BackendChoice,
-  bytes: Uint8Array,
-  manifest: Manifest,
-  wasmThreads = 0,
-  externalData: ExternalData = [],
-  webgpuUnsupported: readonly string[] = [],
-  auto: { model?: string; decisions?: readonly AutoDecision[] } = {},
-  constants: Readonly<Record<string, Float32Array>> = {},
-): Promise<{
-  unet: Awaited<ReturnType<typeof openSession>>;
-  backend: Backend;
-  fallbackReason: string | null;
-  threads: number;
-  /** Why 'auto' chose this backend. */
-  backendReason: string | null;
-  /** What 'auto' measured now (null when it did not measure). */
-  autoDecision: AutoDecision | null;
-}> {
-  const env = await environment();
-  const threads = configureWasm(env.crossOriginIsolated, env.hardwareConcurrency, wasmThreads);
-  let fallbackReason: string | null = null;
-  let backendReason: string | null = null;
-  let autoDecision: AutoDecision | null = null;
-  let unet: Awaited<ReturnType<typeof openSession>> | null = null;
-  /** The WebGPU session, or null with fallbackReason set; a broken model throws. */
-  const tryWebGpu = async () => {
-    try {
-      return await openSession(await webRuntime('webgpu'), bytes, manifest, externalData, constants);
-    } catch (error) {
-      // A model that is itself broken fails on WASM too; only backend trouble is worth a fallback.
-      if (error instanceof DiffProbeError && error.code !== 'out-of-memory') throw error;
-      fallbackReason = `WebGPU failed: ${error instanceof Error ? error.message : String(error)}`;
-      return null;
-    }
-  };
-  const openWasm = async () =>
-    openSession(await webRuntime('wasm'), bytes, manifest, externalData, constants);
-  const result = (backend: Backend, session: NonNullable<typeof unet>) => ({
-    unet: session,
-    backend,
-    fallbackReason,
-    threads,
-    backendReason,
-    autoDecision,
-  });
-  if (choice !== 'wasm') {
-    const adapter = env.webgpu.adapter ?? 'unknown adapter';
-    const known =
-      choice === 'auto' && auto.model
-        ? rememberedDecision(auto.decisions, auto.model, adapter, threads)
-        : undefined;
-    if (!env.webgpu.available) {
-      fallbackReason = env.webgpu.reason;
-    } else if (webgpuUnsupported.length) {
-      // ORT would place these nodes on the CPU silently, copying tensors back and forth each run.
-      fallbackReason = `WebGPU has no kernel for ${webgpuUnsupported.join(', ')} in this model, so it runs on WASM`;
-    } else if (choice === 'auto' && env.webgpu.software) {
-      backendReason = `Auto: WASM; the WebGPU adapter (${adapter}) renders in software, 40–85× slower than WASM, so it was not measured`;
-    } else if (known) {
-      backendReason = describeDecision(known, true);
-      if (known.backend === 'webgpu') {
-        const gpu = await tryWebGpu();
-        if (gpu) return result('webgpu', gpu);
-        backendReason = null;
-      }
-    } else if (choice === 'auto' && auto.model) {
-      const wasm = await openWasm();
-      const gpu = await tryWebGpu();
-      if (gpu) {
-        let measured: Measurement | null = null;
-        try {
-          measured = await measure(wasm, gpu);
-        } catch (error) {
-          fallbackReason = `WebGPU failed while measuring: ${error instanceof Error ? error.message : String(error)}`;
-        }
-        const loser = measured?.backend === 'webgpu' ? wasm : gpu;
-        await loser.release().catch(() => {});
-        if (measured) {
-          const { webgpuEstimated: _, ...numbers } = measured;
-          autoDecision = { model: auto.model, adapter, threads, ...numbers };
-          backendReason = describeDecision(measured, false);
-          if (measured.backend === 'webgpu') return result('webgpu', gpu);
-        }
-      }
-      unet = wasm;
-    } else {
-      const gpu = await tryWebGpu();
-      if (gpu) return result('webgpu', gpu);
-    }
-  }
-  if (!env.crossOriginIsolated) {
-    const why = 'the page is not cross-origin isolated, so WASM runs on one thread';
-    fallbackReason = fallbackReason ? `${fallbackReason}; ${why}` : why;
-  }
-  return result('wasm', unet ?? (await openWasm()));
 }
 
 function checkSha256(manifest: Manifest | null, fileName: string, sha256: string): void {
@@ -522,6 +403,7 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
             : 'discovered',
     discovery,
     backend: opened.backend,
+    adapter: opened.adapter,
     threads: opened.backend === 'wasm' ? opened.threads : 0,
     fallbackReason: opened.fallbackReason,
     backendReason: opened.backendReason,

@@ -2,9 +2,9 @@
  * @file A growing set of extracted features: rows arrive in any order (cache hits first, then
  * batches), and a cancelled run keeps every row that arrived. Pure data, no React.
  */
-import { APP_VERSION } from '../../pipeline/feature-spec';
-import type { Provenance } from '../../pipeline/provenance';
-import type { FeatureChunk } from '../../worker/jobs';
+import { APP_VERSION } from '../pipeline/feature-spec';
+import type { Provenance } from '../pipeline/provenance';
+import type { FeatureChunk } from '../worker/jobs';
 
 export interface FeatureSet {
   /** What was asked for. */
@@ -15,6 +15,8 @@ export interface FeatureSet {
   dims: Record<string, number>;
   filled: Uint8Array;
   filledCount: number;
+  /** What computed the rows (pipeline/cache-key.ts backendKey), in the order first seen. */
+  backends: string[];
   status: 'running' | 'done' | 'stopped' | 'failed';
   /** Where and from what exactly, for every requested image (null until made, or without a model). */
   provenance?: Provenance | null;
@@ -29,6 +31,7 @@ export function createFeatureSet(spec: FeatureSet['spec'], labels: Int32Array): 
     dims: {},
     filled: new Uint8Array(count),
     filledCount: 0,
+    backends: [],
     status: 'running',
   };
 }
@@ -47,6 +50,7 @@ export function addChunk(set: FeatureSet, chunk: FeatureChunk): FeatureSet {
     if (!set.filled[row]) set.filledCount++;
     set.filled[row] = 1;
   }
+  if (chunk.backend && !set.backends.includes(chunk.backend)) set.backends.push(chunk.backend);
   return set;
 }
 
