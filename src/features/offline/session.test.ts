@@ -5,8 +5,8 @@ import { type ModelResults, NO_RESULTS } from '../../state/results';
 import type { ModelInfo } from '../../worker/jobs';
 import { SAVED_FOR_MS, saveSession, snapshot, takeSavedSession } from './session';
 
-const model = { hash: 'h1', manifest: { name: 'm' } } as unknown as ModelInfo;
-const probe = { spec: { model: 'h1' }, curve: Float64Array.of(0.5, 0.7) } as unknown as ModelResults['probe'];
+const model = { id: 'h1-k1', hash: 'h1', manifest: { name: 'm' } } as unknown as ModelInfo;
+const probe = { spec: { model: 'h1-k1' }, curve: Float64Array.of(0.5, 0.7) } as unknown as ModelResults['probe'];
 const embedding = {
   main: { slot: 'main', coords: Float32Array.of(1, 2), resumable: true },
   compare: null,
@@ -23,7 +23,7 @@ describe('results across an update', () => {
     const s = { ...NO_RESULTS, probe, embedding, model, modelStash: [], uploads: [upload] };
     const saved = snapshot(s, 1000);
     expect(saved.stash).toHaveLength(1);
-    expect(saved.stash[0]).toMatchObject({ hash: 'h1', manifest: JSON.stringify(model.manifest) });
+    expect(saved.stash[0]).toMatchObject({ model: model.id });
     expect(saved.stash[0].results.probe).toBe(probe);
     expect(saved.stash[0].results.embedding.main?.resumable).toBe(false);
     expect(saved.uploads).toEqual([upload]);
