@@ -6,7 +6,10 @@ import type { ModelInfo } from '../../worker/jobs';
 import { SAVED_FOR_MS, saveSession, snapshot, takeSavedSession } from './session';
 
 const model = { id: 'h1-k1', hash: 'h1', manifest: { name: 'm' } } as unknown as ModelInfo;
-const probe = { spec: { model: 'h1-k1' }, curve: Float64Array.of(0.5, 0.7) } as unknown as ModelResults['probe'];
+const probe = {
+  spec: { model: 'h1-k1' },
+  curve: Float64Array.of(0.5, 0.7),
+} as unknown as ModelResults['probe'];
 const embedding = {
   main: { slot: 'main', coords: Float32Array.of(1, 2), resumable: true },
   compare: null,
