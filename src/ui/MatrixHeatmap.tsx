@@ -1,6 +1,6 @@
-import { type CSSProperties, forwardRef, type KeyboardEvent, useRef, useState } from 'react';
-import { gridMove } from './grid-keys';
+import { type CSSProperties, forwardRef, useState } from 'react';
 import { type MatrixSpec, type MatrixText, matrixLayout } from './matrix-heatmap';
+import { useSvgGrid } from './use-svg-grid';
 
 /**
  * A labelled matrix as a heatmap (matrix-heatmap.ts's layout, the figure the CLI writes too). The
@@ -15,7 +15,6 @@ export const MatrixHeatmap = forwardRef<SVGSVGElement, { spec: MatrixSpec; class
     const cols = spec.cols.length;
     const [active, setActive] = useState(0);
     const [hover, setHover] = useState<number | null>(null);
-    const svgRef = useRef<SVGSVGElement | null>(null);
     const current = Math.min(active, Math.max(0, l.cells.length - 1));
     const shown = hover ?? current;
     const text = (t: MatrixText, props: Record<string, string> = {}, key?: string) => (
@@ -32,22 +31,7 @@ export const MatrixHeatmap = forwardRef<SVGSVGElement, { spec: MatrixSpec; class
         {t.text}
       </text>
     );
-    const focusCell = (i: number) => {
-      setActive(i);
-      svgRef.current?.querySelector<SVGGElement>(`[data-cell="${i}"]`)?.focus();
-    };
-    const onKeyDown = (e: KeyboardEvent<SVGSVGElement>) => {
-      const to = gridMove(e.key, current, rows, cols);
-      if (to !== null) {
-        focusCell(to);
-        e.preventDefault();
-      }
-    };
-    const setRefs = (el: SVGSVGElement | null) => {
-      svgRef.current = el;
-      if (typeof ref === 'function') ref(el);
-      else if (ref) ref.current = el;
-    };
+    const { setRefs, onKeyDown } = useSvgGrid(ref, { rows, cols, current, setActive });
     const g = l.legend;
     const gradient = `matrix-legend-${spec.legend.replace(/[^A-Za-z0-9]/g, '')}`;
     return (

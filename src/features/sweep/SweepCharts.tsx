@@ -1,8 +1,8 @@
 import { scaleLinear } from 'd3-scale';
 import { schemeTableau10 } from 'd3-scale-chromatic';
 import { line } from 'd3-shape';
-import { type CSSProperties, forwardRef, type KeyboardEvent, useRef, useState } from 'react';
-import { gridMove } from '../../ui/grid-keys';
+import { type CSSProperties, forwardRef, useState } from 'react';
+import { useSvgGrid } from '../../ui/use-svg-grid';
 import { type HeatmapText, heatmapLayout } from './heatmap';
 import type { SweepGrid } from './sweep-grid';
 
@@ -32,32 +32,17 @@ export const SweepHeatmap = forwardRef<
   // The Tab stop: the chosen cell until the user moves (the chosen cell changes as cells come in).
   const [active, setActive] = useState<number | null>(null);
   const current = Math.min(active ?? Math.max(0, bestIndex), Math.max(0, l.cells.length - 1));
-  const svgRef = useRef<SVGSVGElement | null>(null);
   const text = (t: HeatmapText, props: Record<string, string> = {}, key?: string) => (
     <text key={key} x={t.x} y={t.y} fontSize={t.fontSize} textAnchor={t.anchor} fill={t.fill} {...props}>
       {t.text}
     </text>
   );
-  const focusCell = (i: number) => {
-    setActive(i);
-    svgRef.current?.querySelector<SVGGElement>(`[data-cell="${i}"]`)?.focus();
-  };
-  const onKeyDown = (e: KeyboardEvent<SVGSVGElement>) => {
-    const to = gridMove(e.key, current, rows, cols);
-    if (to !== null) {
-      focusCell(to);
-      e.preventDefault();
-    } else if ((e.key === 'Enter' || e.key === ' ') && onOpen) {
-      const cell = l.cells[current];
-      onOpen(cell.block, cell.t);
-      e.preventDefault();
-    }
-  };
-  const setRefs = (el: SVGSVGElement | null) => {
-    svgRef.current = el;
-    if (typeof ref === 'function') ref(el);
-    else if (ref) ref.current = el;
-  };
+  const { setRefs, onKeyDown } = useSvgGrid(ref, { rows, cols, current, setActive }, (e) => {
+    if ((e.key !== 'Enter' && e.key !== ' ') || !onOpen) return false;
+    const cell = l.cells[current];
+    onOpen(cell.block, cell.t);
+    return true;
+  });
   // The figure stays SVG (it is saved as a file, and drawn like the CLI's); ARIA's grid roles make
   // it a table for assistive technology. There are no HTML elements for these roles inside an SVG.
   return (
