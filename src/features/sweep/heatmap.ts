@@ -7,6 +7,7 @@
 import { scaleSequential } from 'd3-scale';
 import { interpolateViridis } from 'd3-scale-chromatic';
 import { bestCell, type SweepGrid } from '../../pipeline/sweep-grid';
+import type { MatrixText } from '../../ui/matrix-heatmap';
 
 const CELL_W = 46;
 const CELL_H = 18;
@@ -15,14 +16,8 @@ const leftFor = (blocks: readonly string[]) =>
   Math.min(240, Math.max(64, 10 + 5.3 * Math.max(0, ...blocks.map((b) => b.length))));
 const TOP = 26;
 
-export interface HeatmapText {
-  x: number;
-  y: number;
-  text: string;
-  fontSize: number;
-  fill: string;
-  anchor: 'start' | 'middle' | 'end';
-}
+/** A text of the figure: the matrix heatmap's (ui/matrix-heatmap.ts), never rotated here. */
+export type HeatmapText = MatrixText;
 
 export interface HeatmapCell {
   key: string;
