@@ -4,6 +4,7 @@
  * of the 'models' view is loaded beside the current one (the random-weights twin, or a model the
  * user opened for it). Stop keeps every value already computed.
  */
+import { ensureBundledImages } from '../../app/bundled-data';
 import { sortModelFiles } from '../../app/commands';
 import type { CkaEstimator } from '../../core/cka/linear-cka';
 import { DiffProbeError, isDiffProbeError } from '../../core/errors';
@@ -86,6 +87,8 @@ async function ckaRun(settings: CkaSettings, run: AbortSignal): Promise<void> {
         settings.count,
         settings.imageSeed,
       );
+      // The test split loads part by part on first use (app/bundled-data.ts): these images first.
+      await ensureBundledImages(ids);
       const infos = new Map<string, ModelInfo>([
         [model.id, model],
         ...(other ? [[other.id, other] as const] : []),
