@@ -55,7 +55,10 @@ function loadPart(
     const next = withPartLoaded(now, ref);
     if (next.loaded?.[ref.split].every(Boolean) && !now.loaded?.[ref.split].every(Boolean))
       await verifyLoadedSplit(next, ref.split);
-    getState().setDataset(next, getState().datasetOwner);
+    // Marked on the data set as it is now: other parts may have landed during the check above, and
+    // writing `next` would drop their marks (their images would read as "not loaded yet").
+    const latest = current(ds.index);
+    if (latest) getState().setDataset(withPartLoaded(latest, ref), getState().datasetOwner);
   })().finally(() => inFlight.delete(key));
   inFlight.set(key, work);
   return work;

@@ -118,11 +118,17 @@ async function ckaRun(settings: CkaSettings, run: AbortSignal): Promise<void> {
       };
       const adapter = getState().env?.webgpu.adapter ?? null;
       put(
-        await runCka(rt, spec, (id) => bundledModelInput(dataset, ids, infos.get(id)!.manifest), {
-          onMatrix: put,
-          onProgress,
-          origins: Object.fromEntries([...infos].map(([id, info]) => [id, webOrigin(info, adapter)])),
-        }),
+        // The data set as it is now, its parts loaded (the `dataset` above predates the loads).
+        await runCka(
+          rt,
+          spec,
+          (id) => bundledModelInput(bundledDataFor(getState()) ?? dataset, ids, infos.get(id)!.manifest),
+          {
+            onMatrix: put,
+            onProgress,
+            origins: Object.fromEntries([...infos].map(([id, info]) => [id, webOrigin(info, adapter)])),
+          },
+        ),
       );
     });
   } catch (error) {

@@ -111,7 +111,7 @@ export function runTwinSweep(seed: number): Promise<void> {
               maps: blockMaps(twin.manifest),
               ...(grid.linearPooling ? { linearPooling: grid.linearPooling } : {}),
             },
-            (ids) => bundledModelInput(dataset, ids, twin.manifest),
+            (ids) => bundledModelInput(bundledDataFor(getState()) ?? dataset, ids, twin.manifest),
             {
               onGrid: (g) => {
                 current = g;
