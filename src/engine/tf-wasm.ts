@@ -23,20 +23,30 @@ import type { TF } from '../core/heads/model';
 type KernelArgs = Parameters<tf.KernelFunc>[0];
 type Info = tf.TensorInfo;
 
+interface WasmBackend {
+  dataIdMap: { get(id: object): { id: number; memoryOffset: number }; set(id: object, d: object): void; delete(id: object): void };
+  dataIdNextNumber: number;
+  wasm: { HEAPF32: Float32Array; tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void } };
+  disposeData(id: unknown): void;
+}
+
 /** Routes transposed 2-D products through an explicit transpose to XNNPACK (see the file comment). */
 function fastMatMul(): void {
   const original = tf.getKernel('BatchMatMul', 'wasm');
   const transpose = tf.getKernel('Transpose', 'wasm');
   if (!original || !transpose) throw new Error('tfjs-backend-wasm has no BatchMatMul or Transpose kernel');
   tf.unregisterKernel('BatchMatMul', 'wasm');
+  const batchOf = (x: Info) => x.shape.slice(0, -2).reduce((p, q) => p * q, 1);
   tf.registerKernel({
     ...original,
     kernelFunc: (args: KernelArgs) => {
       const { a, b } = args.inputs as { a: Info; b: Info };
       const { transposeA, transposeB } = args.attrs as { transposeA: boolean; transposeB: boolean };
-      const batch = (x: Info) => x.shape.slice(0, -2).reduce((p, q) => p * q, 1);
-      if ((!transposeA && !transposeB) || batch(a) !== 1 || batch(b) !== 1) return original.kernelFunc(args);
-      const backend = args.backend as { disposeData(id: unknown): void };
+      const batch = batchOf(a);
+      const plain = !transposeA && !transposeB;
+      if (batch !== batchOf(b) || a.shape.length !== b.shape.length) return original.kernelFunc(args);
+      if (batch === 1 && plain) return original.kernelFunc(args);
+      const backend = args.backend as unknown as WasmBackend;
       const made: Info[] = [];
       const flip = (x: Info) => {
         const r = x.shape.length;
@@ -46,15 +56,71 @@ function fastMatMul(): void {
         made.push(out);
         return out;
       };
-      const out = original.kernelFunc({
-        inputs: { a: transposeA ? flip(a) : a, b: transposeB ? flip(b) : b },
-        backend: args.backend,
-        attrs: { ...args.attrs, transposeA: false, transposeB: false },
-      });
+      const A = transposeA ? flip(a) : a;
+      const B = transposeB ? flip(b) : b;
+      let out: Info;
+      if (batch === 1)
+        out = original.kernelFunc({
+          inputs: { a: A, b: B },
+          backend: args.backend,
+          attrs: { ...args.attrs, transposeA: false, transposeB: false },
+        }) as Info;
+      else out = perItem(backend, original.kernelFunc, args, A, B, batch);
       for (const t of made) backend.disposeData(t.dataId);
       return out;
     },
   } as tf.KernelConfig);
+}
+
+/**
+ * A batched plain product as one XNNPACK product per batch item: each item of A and B is handed
+ * to the 2-D kernel as a view of the operand's memory (no copy), and its result copied into place.
+ */
+function perItem(
+  backend: WasmBackend,
+  kernel: tf.KernelFunc,
+  args: KernelArgs,
+  A: Info,
+  B: Info,
+  batch: number,
+): Info {
+  const r = A.shape.length;
+  const [m, k] = A.shape.slice(-2);
+  const n = B.shape[r - 1];
+  const outShape = [...A.shape.slice(0, -2), m, n];
+  const out = (args.backend as unknown as { makeOutput(s: number[], d: string): Info }).makeOutput(outShape, 'float32');
+  const heap = () => backend.wasm.HEAPF32;
+  const aOff = backend.dataIdMap.get(A.dataId).memoryOffset;
+  const bOff = backend.dataIdMap.get(B.dataId).memoryOffset;
+  const outOff = backend.dataIdMap.get(out.dataId).memoryOffset;
+  const view = (offset: number, shape: number[]): Info => {
+    const id = backend.dataIdNextNumber++;
+    const dataId = { id };
+    const size = shape[1] * shape[2];
+    backend.dataIdMap.set(dataId, { id, memoryOffset: offset, shape, dtype: 'float32', refCount: 1 });
+    backend.wasm.tfjs.registerTensor(id, size, offset);
+    return { dataId, shape, dtype: 'float32' } as Info;
+  };
+  const release = (x: Info) => {
+    backend.wasm.tfjs.disposeData(backend.dataIdMap.get(x.dataId).id);
+    backend.dataIdMap.delete(x.dataId);
+  };
+  for (let i = 0; i < batch; i++) {
+    const ai = view(aOff + 4 * i * m * k, [1, m, k]);
+    const bi = view(bOff + 4 * i * k * n, [1, k, n]);
+    const oi = kernel({
+      inputs: { a: ai, b: bi },
+      backend: args.backend,
+      attrs: { ...args.attrs, transposeA: false, transposeB: false },
+    }) as Info;
+    const from = backend.dataIdMap.get(oi.dataId).memoryOffset / 4;
+    const h = heap();
+    h.copyWithin(outOff / 4 + i * m * n, from, from + m * n);
+    backend.disposeData(oi.dataId);
+    release(ai);
+    release(bi);
+  }
+  return out;
 }
 
 let ready: Promise<TF> | null = null;

@@ -75,21 +75,32 @@ function attentionForward(
   });
   if (a.readout === 'cls') tokens.unshift(tf.tile(tf.reshape(p.cls_token, [1, 1, a.dim]), [B, 1, 1]));
   let x = tokens.length > 1 ? tf.concat(tokens, 1) : tokens[0];
-  // Multi-head self-attention (pre-norm, residual).
-  const qkv = dense(
-    tf,
-    layerNorm(tf, x, p['block.norm1.weight'], p['block.norm1.bias'], [-1]),
-    p['block.attn.qkv.weight'],
-  );
-  const [q, k, v] = tf.split(qkv, 3, -1);
-  const byHead = (t: Tensor) => (H > 1 ? tf.concat(tf.split(t, H, -1), 0) : t);
-  const scores = tf.mul(
-    tf.matMul(byHead(q) as tfc.Tensor3D, byHead(k) as tfc.Tensor3D, false, true),
-    1 / Math.sqrt(a.dim / H),
-  );
-  const heads = tf.matMul(tf.softmax(scores) as tfc.Tensor3D, byHead(v) as tfc.Tensor3D);
-  const attended = H > 1 ? tf.concat(tf.split(heads, H, 0), -1) : heads;
-  x = tf.add(x, dense(tf, attended, p['block.attn.proj.weight'], p['block.attn.proj.bias']));
+  // Multi-head self-attention (pre-norm, residual), one head at a time: head h's q, k and v come
+  // from its own columns of the qkv weight (slices of the small weight, not of the activations:
+  // tfjs-backend-wasm slices and concatenates activations along the last axis slowly), and its
+  // output goes through its own rows of the output projection, the heads' shares summed. The
+  // same products as splitting q·W into heads; 1/√(d/H) is folded into q's weight columns.
+  const dh = a.dim / H;
+  const L = x.shape[1];
+  const xn = tf.reshape(layerNorm(tf, x, p['block.norm1.weight'], p['block.norm1.bias'], [-1]), [-1, a.dim]);
+  const qkvW = p['block.attn.qkv.weight'];
+  const projW = p['block.attn.proj.weight'];
+  const columns = (part: number, h: number, scale = 1) => {
+    const w = tf.slice(qkvW, [0, part * a.dim + h * dh], [a.dim, dh]);
+    return tf.matMul(xn as tfc.Tensor2D, (scale === 1 ? w : tf.mul(w, scale)) as tfc.Tensor2D);
+  };
+  const shares: Tensor[] = [];
+  for (let h = 0; h < H; h++) {
+    const q = tf.reshape(columns(0, h, 1 / Math.sqrt(dh)), [B, L, dh]) as tfc.Tensor3D;
+    const k = tf.reshape(columns(1, h), [B, L, dh]) as tfc.Tensor3D;
+    const v = tf.reshape(columns(2, h), [B, L, dh]) as tfc.Tensor3D;
+    const heads = tf.matMul(tf.softmax(tf.matMul(q, k, false, true)) as tfc.Tensor3D, v);
+    shares.push(
+      tf.matMul(tf.reshape(heads, [-1, dh]) as tfc.Tensor2D, tf.slice(projW, [h * dh, 0], [dh, a.dim]) as tfc.Tensor2D),
+    );
+  }
+  const attended = tf.add(shares.length > 1 ? tf.addN(shares) : shares[0], p['block.attn.proj.bias']);
+  x = tf.add(x, tf.reshape(attended, [B, L, a.dim]));
   // MLP (pre-norm, residual), dropout as timm's Mlp: after the activation and after fc2.
   const h = dense(
     tf,
