@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createRng, gaussian } from '../core/rng';
 import type { TF } from '../core/heads/model';
+import { createRng, gaussian } from '../core/rng';
 import { nodeTf } from './tf-node';
 
 let tf: TF;
@@ -25,7 +25,8 @@ function reference(a: Float32Array, b: Float32Array, batch: number, m: number, k
 function flip(x: Float32Array, batch: number, r: number, c: number): Float32Array {
   const out = new Float32Array(x.length);
   for (let t = 0; t < batch; t++)
-    for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) out[t * r * c + j * r + i] = x[t * r * c + i * c + j];
+    for (let i = 0; i < r; i++)
+      for (let j = 0; j < c; j++) out[t * r * c + j * r + i] = x[t * r * c + i * c + j];
   return out;
 }
 
@@ -44,8 +45,14 @@ describe("the WASM backend's matrix products (engine/tf-wasm.ts routes them to X
           const b = gaussian(rng, batch * k * n);
           const want = reference(a, b, batch, m, k, n);
           const got = tf.tidy(() => {
-            const ta = tf.tensor(transposeA ? flip(a, batch, m, k) : a, [...lead, ...(transposeA ? [k, m] : [m, k])]);
-            const tb = tf.tensor(transposeB ? flip(b, batch, k, n) : b, [...lead, ...(transposeB ? [n, k] : [k, n])]);
+            const ta = tf.tensor(transposeA ? flip(a, batch, m, k) : a, [
+              ...lead,
+              ...(transposeA ? [k, m] : [m, k]),
+            ]);
+            const tb = tf.tensor(transposeB ? flip(b, batch, k, n) : b, [
+              ...lead,
+              ...(transposeB ? [n, k] : [k, n]),
+            ]);
             const out = tf.matMul(ta as never, tb as never, transposeA, transposeB);
             expect(out.shape).toEqual([...lead, m, n]);
             return out.dataSync();

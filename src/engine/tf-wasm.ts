@@ -24,9 +24,16 @@ type KernelArgs = Parameters<tf.KernelFunc>[0];
 type Info = tf.TensorInfo;
 
 interface WasmBackend {
-  dataIdMap: { get(id: object): { id: number; memoryOffset: number }; set(id: object, d: object): void; delete(id: object): void };
+  dataIdMap: {
+    get(id: object): { id: number; memoryOffset: number };
+    set(id: object, d: object): void;
+    delete(id: object): void;
+  };
   dataIdNextNumber: number;
-  wasm: { HEAPF32: Float32Array; tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void } };
+  wasm: {
+    HEAPF32: Float32Array;
+    tfjs: { registerTensor(id: number, size: number, offset: number): void; disposeData(id: number): void };
+  };
   disposeData(id: unknown): void;
 }
 
@@ -88,7 +95,10 @@ function perItem(
   const [m, k] = A.shape.slice(-2);
   const n = B.shape[r - 1];
   const outShape = [...A.shape.slice(0, -2), m, n];
-  const out = (args.backend as unknown as { makeOutput(s: number[], d: string): Info }).makeOutput(outShape, 'float32');
+  const out = (args.backend as unknown as { makeOutput(s: number[], d: string): Info }).makeOutput(
+    outShape,
+    'float32',
+  );
   const heap = () => backend.wasm.HEAPF32;
   const aOff = backend.dataIdMap.get(A.dataId).memoryOffset;
   const bOff = backend.dataIdMap.get(B.dataId).memoryOffset;

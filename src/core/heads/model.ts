@@ -81,7 +81,7 @@ function attentionForward(
   // output goes through its own rows of the output projection, the heads' shares summed. The
   // same products as splitting q·W into heads; 1/√(d/H) is folded into q's weight columns.
   const dh = a.dim / H;
-  const L = x.shape[1];
+  const L = x.shape[1] as number;
   const xn = tf.reshape(layerNorm(tf, x, p['block.norm1.weight'], p['block.norm1.bias'], [-1]), [-1, a.dim]);
   const qkvW = p['block.attn.qkv.weight'];
   const projW = p['block.attn.proj.weight'];
@@ -96,7 +96,10 @@ function attentionForward(
     const v = tf.reshape(columns(2, h), [B, L, dh]) as tfc.Tensor3D;
     const heads = tf.matMul(tf.softmax(tf.matMul(q, k, false, true)) as tfc.Tensor3D, v);
     shares.push(
-      tf.matMul(tf.reshape(heads, [-1, dh]) as tfc.Tensor2D, tf.slice(projW, [h * dh, 0], [dh, a.dim]) as tfc.Tensor2D),
+      tf.matMul(
+        tf.reshape(heads, [-1, dh]) as tfc.Tensor2D,
+        tf.slice(projW, [h * dh, 0], [dh, a.dim]) as tfc.Tensor2D,
+      ),
     );
   }
   const attended = tf.add(shares.length > 1 ? tf.addN(shares) : shares[0], p['block.attn.proj.bias']);

@@ -15,8 +15,9 @@ import { fitStandardizer } from '../probe/standardize';
 import { createRng, fnv1a32 } from '../rng';
 import { sampleIndices } from '../sample';
 import { batchInputs, type RowScaling } from './batch';
+import { flatParams, paramViews, readParams, writeParams } from './flat-params';
 import type { HeadLayout } from './layout';
-import { crossEntropy, type Dropout, headForward, type Params, type Tensor, type TF } from './model';
+import { crossEntropy, type Dropout, headForward, type Params, type TF } from './model';
 import type { NeuralHead } from './spec';
 import { type HeadWeights, initialWeights } from './weights';
 
@@ -68,26 +69,11 @@ function subSeed(seed: number, ...parts: number[]): number {
   return fnv1a32(new Uint8Array(Uint32Array.from([seed >>> 0, ...parts.map((p) => p >>> 0)]).buffer));
 }
 
+/** Numbers the flat variables (tfjs wants every variable's name unique). */
+let trainings = 0;
+
 /** Rows evaluated per forward pass when nothing is trained. */
 const EVAL_BATCH = 256;
-
-function toParams(tf: TF, weights: HeadWeights): Record<string, ReturnType<TF['variable']>> {
-  return Object.fromEntries(
-    Object.entries(weights).map(([name, w]) => [
-      name,
-      tf.variable(tf.tensor(w.data, w.shape), true, `head/${name}`),
-    ]),
-  );
-}
-
-function snapshot(params: Record<string, Tensor>): HeadWeights {
-  return Object.fromEntries(
-    Object.entries(params).map(([name, v]) => [
-      name,
-      { shape: [...v.shape], data: v.dataSync() as Float32Array },
-    ]),
-  ) as HeadWeights;
-}
 
 /** Class probabilities [n, k] (float64) of a head with parameters `params` on raw rows X, without dropout. */
 function predictWith(
@@ -172,8 +158,7 @@ export async function fitHead(
   const t = head.training;
   const scaling: RowScaling | null = head.kind === 'mlp' ? fitStandardizer(train.X, nTrain, d) : null;
   const init = initial ?? initialWeights(head, layout);
-  const vars = toParams(tf, init);
-  const varList = Object.values(vars);
+  const flat = flatParams(tf, init, `head/${++trainings}`);
   const optimizer = tf.train.adam(t.lr, 0.9, 0.999, 1e-8);
   const dropRng = createRng(t.seed, 0xd209);
   const drop: Dropout = (x, rate) => {
@@ -189,8 +174,14 @@ export async function fitHead(
   let best: { epoch: number; accuracy: number; loss: number; weights: HeadWeights } | null = null;
   let stopReason: HeadFit['stopReason'] = 'max-epochs';
   const timings = { setupMs: performance.now() - started, trainMs: 0, validationMs: 0, finishMs: 0 };
-  const evaluate = (rows: HeadRows, n: number) =>
-    scoreRows(predictWith(tf, head, layout, vars, scaling, rows.X, n), rows.y, k);
+  const evaluate = (rows: HeadRows, n: number) => {
+    const params = paramViews(tf, flat);
+    try {
+      return scoreRows(predictWith(tf, head, layout, params, scaling, rows.X, n), rows.y, k);
+    } finally {
+      for (const p of Object.values(params)) p.dispose();
+    }
+  };
   try {
     epochs: for (let epoch = 1; epoch <= t.maxEpochs; epoch++) {
       const epochStart = performance.now();
@@ -212,12 +203,12 @@ export async function fitHead(
             tf.tensor(x.data, x.shape),
           );
           const { value, grads } = tf.variableGrads(() => {
-            const out = headForward(tf, head, layout, vars, inputs, drop);
+            const out = headForward(tf, head, layout, paramViews(tf, flat), inputs, drop);
             step.logits = out.dataSync();
             return crossEntropy(tf, out, labels, k);
-          }, varList);
+          }, [flat.variable]);
           // AdamW: the decay uses the weights before this step, as torch.optim.AdamW does.
-          if (t.weightDecay > 0) for (const v of varList) v.assign(tf.mul(v, 1 - t.lr * t.weightDecay));
+          if (t.weightDecay > 0) flat.variable.assign(tf.mul(flat.variable, 1 - t.lr * t.weightDecay));
           optimizer.applyGradients(grads as never);
           step.loss = value.dataSync()[0];
         });
@@ -252,16 +243,15 @@ export async function fitHead(
           (val.accuracy > best.accuracy || (val.accuracy === best.accuracy && val.loss < best.loss))) ||
         val === null;
       if (better)
-        best = { epoch, accuracy: val?.accuracy ?? 0, loss: val?.loss ?? 0, weights: snapshot(vars) };
+        best = { epoch, accuracy: val?.accuracy ?? 0, loss: val?.loss ?? 0, weights: readParams(flat) };
       if (val !== null && t.patience > 0 && best && epoch - best.epoch >= t.patience) {
         stopReason = 'early-stop';
         break;
       }
     }
     const finishStart = performance.now();
-    const weights = best?.weights ?? snapshot(vars);
-    for (const [name, v] of Object.entries(vars))
-      v.assign(tf.tensor(weights[name].data, weights[name].shape));
+    const weights = best?.weights ?? readParams(flat);
+    writeParams(tf, flat, weights);
     const trainScore = evaluate(train, nTrain);
     const val = nVal ? evaluate(validation, nVal) : null;
     const nTest = test.y.length;
@@ -290,6 +280,6 @@ export async function fitHead(
     };
   } finally {
     optimizer.dispose();
-    for (const v of varList) v.dispose();
+    flat.variable.dispose();
   }
 }
