@@ -82,12 +82,14 @@ interface Side {
 const perEpoch = (s: Side) => s.seconds / s.epochs;
 
 /** One head trained by the worker of the app on `page`; its result and wall time. */
-function train(
+async function train(
   page: Page,
   parts: Record<string, { X: string; y: string }>,
   head: NeuralHead,
   layout: HeadLayout,
 ) {
+  // A page in the background gets its main thread throttled, which stalls the worker's job.
+  await page.bringToFront();
   return page.evaluate(
     async ({ parts, head, layout }) => {
       const decode = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
