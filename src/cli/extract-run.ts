@@ -96,7 +96,7 @@ function labelsOf(images: ImageSet, rows: readonly number[]): Int32Array {
 export async function extractRows(
   req: ExtractRequest,
   onChunk: (chunk: ExtractChunk) => Promise<void>,
-): Promise<{ computed: number; cached: number }> {
+): Promise<{ computed: number; cached: number; subgraph: boolean }> {
   const { model, images, rows, blocks } = req;
   const manifest = model.unet.manifest;
   const feedsLabels = (manifest.extraInputs ?? []).some((e) => e.class?.feed === 'label');
@@ -107,6 +107,7 @@ export async function extractRows(
   let done = 0;
   let computed = 0;
   let cached = 0;
+  let subgraph = false;
   for (let offset = 0; offset < rows.length; offset += CHUNK) {
     const chunkRows = rows.slice(offset, offset + CHUNK);
     const n = chunkRows.length;
@@ -151,15 +152,19 @@ export async function extractRows(
         },
         progress: (finished, _n, { fromCache }) => {
           done = before + finished;
-          req.progress?.update(done, `t=${t}${cached + fromCache ? `, ${cached + fromCache} from cache` : ''}`);
+          req.progress?.update(
+            done,
+            `t=${t}${cached + fromCache ? `, ${cached + fromCache} from cache` : ''}`,
+          );
         },
       });
       cached += result.cached;
       computed += result.computed;
+      subgraph ||= result.subgraph;
       done = before + n;
       await onChunk({ t, offset, count: n, features, dims });
     }
   }
   req.progress?.update(total);
-  return { computed, cached };
+  return { computed, cached, subgraph };
 }

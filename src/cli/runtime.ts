@@ -138,7 +138,12 @@ export function createNodeRuntime(options: NodeRuntimeOptions): PipelineRuntime 
         stats.computed += result.computed;
         stats.cached += result.cached;
         // onnxruntime-node on the CLI's --device (the worker's backendKey for the browser's backends).
-        return { count, dims, cached: result.cached, backends: [nodeBackendKey(model.device)] } as JobResult<K>;
+        return {
+          count,
+          dims,
+          cached: result.cached,
+          backends: [nodeBackendKey(model.device)],
+        } as JobResult<K>;
       }
       if (job === 'trainProbe') {
         const p = params as JobParams<'trainProbe'>;
@@ -166,7 +171,9 @@ export function createNodeRuntime(options: NodeRuntimeOptions): PipelineRuntime 
           gram: (X, rows, dim) => ortGram(gramRuntime, X, rows, dim),
           extract: async (blocks, onBatch) => {
             // The worker's rule: the blocks' sub-graph when it pays, else the U-Net's session.
-            const runners = (await cliBlockRunners(model, blocks, [raw], n))?.map((r) => byBlock(r, raw, blocks));
+            const runners = (await cliBlockRunners(model, blocks, [raw], n))?.map((r) =>
+              byBlock(r, raw, blocks),
+            );
             await extractFeatures(
               model.unet,
               p.images.data,

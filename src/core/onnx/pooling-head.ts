@@ -279,7 +279,11 @@ export function pooledExtractionModel(
   const prefix = freePrefix(info);
   const heads = poolings.map((pooling, j) =>
     // One pooling keeps the prefix itself (the graph the worker has always built).
-    poolingHead(targets, pooling as Exclude<Pooling, { kind: 'raw' }>, poolings.length > 1 ? `${prefix}/p${j}` : prefix),
+    poolingHead(
+      targets,
+      pooling as Exclude<Pooling, { kind: 'raw' }>,
+      poolings.length > 1 ? `${prefix}/p${j}` : prefix,
+    ),
   );
   poolings.forEach((pooling, j) => {
     const head = heads[j];
