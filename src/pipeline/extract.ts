@@ -62,18 +62,7 @@ export type BatchRunner = (
  * sub-graph the blocks need, pooled in ONNX: engine/block-session.ts).
  */
 export function poolInJs(unet: UNetSession, blocks: readonly string[], pooling: Pooling): BatchRunner {
-  return async (xt, count, t, labels) => {
-    const maps = await unet.run(xt, count, t, [...blocks], { labels });
-    const features: Record<string, Float32Array> = {};
-    const dims: Record<string, number> = {};
-    for (const block of blocks) {
-      const { data, dims: shape } = maps[block];
-      const pooled = poolFeatures(data, shape, pooling);
-      features[block] = pooled.data;
-      dims[block] = pooled.dim;
-    }
-    return { features, dims };
-  };
+  return byBlock(poolColumnsInJs(unet, blocks, [pooling]), pooling, blocks);
 }
 
 /**
