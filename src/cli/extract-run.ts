@@ -6,12 +6,15 @@
  * chunks (x_0 of a chunk is made once and serves every t), and each chunk's matrices are handed on
  * in row order, so outputs stream to disk and memory stays bounded at any data-set size.
  */
+import { dirname } from 'node:path';
 import { DiffProbeError } from '../core/errors';
 import { numbersKey } from '../core/manifest/numbers-key';
 import type { Pooling } from '../core/pooling';
+import { BlockSession } from '../engine/block-session';
+import { nodeRuntime } from '../engine/onnx-node';
 import { extractionBudgetBytes } from '../pipeline/batch-size';
-import { BlockSessionPool } from '../pipeline/block-sessions';
-import { nodeBackendKey } from '../pipeline/cache-key';
+import { BlockSessionPool, LARGE_MODEL_BYTES, type SubgraphEntry } from '../pipeline/block-sessions';
+import { featureColumn, nodeBackendKey } from '../pipeline/cache-key';
 import { extractCached } from '../pipeline/cached-extract';
 import type { BatchRunner } from '../pipeline/extract';
 import { POOLING_BY_NAME } from './common';
@@ -52,13 +55,70 @@ export interface ExtractChunk {
 /** Images per chunk: x_0 and the cache lookups are done per chunk. */
 export const CHUNK = 512;
 
-/** Each loaded model's sub-graph sessions, kept across chunks, timesteps and jobs of one process. */
-const pools = new WeakMap<NodeModel['unet'], BlockSessionPool>();
+/** A loaded model's sub-graph sessions, kept across chunks, timesteps and jobs of one process. */
+interface Lanes {
+  pool: BlockSessionPool;
+  /** Each entry's sessions beyond the pool's own. */
+  extra: WeakMap<SubgraphEntry, Promise<BlockSession[]>>;
+}
+const lanesOf = new WeakMap<NodeModel['unet'], Lanes>();
+
+/**
+ * Sessions of one thread each, one per --threads, taking the next batch when free: on the default
+ * model at 2 threads they ran 1.85× as fast as one session of 2 threads (tools/bench/cli-lanes.ts,
+ * 2026-12-06, a busy machine). CPU only, and not for big models (each session holds the weights).
+ */
+function laneCount(model: NodeModel): number {
+  return model.device === 'cpu' && model.bytes.byteLength <= LARGE_MODEL_BYTES ? model.threads : 1;
+}
+
+function lanesFor(model: NodeModel): Lanes {
+  let found = lanesOf.get(model.unet);
+  if (found) return found;
+  const count = laneCount(model);
+  const one = count > 1 ? nodeRuntime(1, 'cpu', { modelDir: dirname(model.modelPath) }) : undefined;
+  const extra = new WeakMap<SubgraphEntry, Promise<BlockSession[]>>();
+  const pool = new BlockSessionPool(
+    {
+      unet: model.unet,
+      // The file's bytes: the sub-graph reaches the block tensors inside the graph (no need for
+      // them to be outputs); external data is read beside the file (engine/onnx-node.ts).
+      sessionBytes: model.bytes,
+      modelBytes: model.bytes.byteLength,
+      runtime: one,
+    },
+    {
+      opened: (entry) => {
+        if (!one) return;
+        const columns = entry.poolings.flatMap((p) => entry.blocks.map((b) => featureColumn(p, b)));
+        const open = async () => {
+          try {
+            return await BlockSession.open(model.unet, await entry.plan, columns, entry.poolings[0], {}, one);
+          } catch {
+            // The main session reports a plan that fails; a lane that fails only leaves fewer lanes.
+            return null;
+          }
+        };
+        extra.set(
+          entry,
+          Promise.all(Array.from({ length: count - 1 }, open)).then((s) =>
+            s.filter((x): x is BlockSession => x !== null),
+          ),
+        );
+      },
+      releasing: async (entry) => {
+        for (const s of (await extra.get(entry)) ?? []) await s.release();
+      },
+    },
+  );
+  found = { pool, extra };
+  lanesOf.set(model.unet, found);
+  return found;
+}
 
 /**
  * The CLI's runners on the blocks' sub-graph (the worker's rule and pool), or null for the U-Net's
- * own session. One lane: onnxruntime-node's own thread pool already runs every core (--threads),
- * where the browser's WASM engine has one thread and a helper for the rest.
+ * own session: one lane per thread (see laneCount).
  */
 export async function cliBlockRunners(
   model: NodeModel,
@@ -66,19 +126,15 @@ export async function cliBlockRunners(
   poolings: readonly Pooling[],
   images: number,
 ): Promise<BatchRunner[] | null> {
-  let pool = pools.get(model.unet);
-  if (!pool) {
-    pool = new BlockSessionPool({
-      unet: model.unet,
-      // The file's bytes: the sub-graph reaches the block tensors inside the graph (no need for
-      // them to be outputs); external data is read beside the file (engine/onnx-node.ts).
-      sessionBytes: model.bytes,
-      modelBytes: model.bytes.byteLength,
-    });
-    pools.set(model.unet, pool);
-  }
+  const { pool, extra } = lanesFor(model);
   const found = await pool.entry(blocks, poolings, images);
-  return found ? [(xt, count, t, labels) => found.session.run(xt, count, t, labels)] : null;
+  if (!found) return null;
+  const sessions = [found.session, ...((await extra.get(found.entry)) ?? [])];
+  return sessions.map(
+    (s): BatchRunner =>
+      (xt, count, t, labels) =>
+        s.run(xt, count, t, labels),
+  );
 }
 
 /** The labels of `rows`, for a class input fed each image's own label; an error when there are none. */

@@ -11,15 +11,15 @@
  * goes first. A sub-graph that fails to build leaves extraction on the U-Net's own session (the
  * path it always had), with a warning in the console.
  *
- * The pool knows one runtime (the U-Net's). The worker adds a second engine per entry (its engine
- * helper: worker/block-sessions.ts) through `hooks`; the CLI runs one native session, whose own
- * thread pool already uses every core.
+ * The pool opens one session per entry (on the U-Net's runtime, or `source.runtime`); more lanes
+ * come through `hooks`: the worker's engine helper (worker/block-sessions.ts), the CLI's further
+ * one-thread native sessions (cli/extract-run.ts).
  */
 import { type BlockExtractionPlan, pooledExtractionModel } from '../core/onnx/pooling-head';
 import { type OnnxModelInfo, readModel } from '../core/onnx/reader';
 import type { Pooling } from '../core/pooling';
 import { BlockSession } from '../engine/block-session';
-import type { SessionOptions } from '../engine/ort-types';
+import type { OrtRuntime, SessionOptions } from '../engine/ort-types';
 import type { UNetSession } from '../engine/unet-session';
 import { featureColumn } from './cache-key';
 
@@ -40,6 +40,8 @@ export interface SubgraphSource {
   modelBytes: number;
   /** WebGPU: only the pooled features leave the GPU (ORT downloads them when read). */
   gpuOutputs?: boolean;
+  /** The runtime of the main sessions, when not the U-Net's (the CLI's one-thread lanes). */
+  runtime?: OrtRuntime;
 }
 
 /** One sub-graph: its plan, and its session on the U-Net's runtime (null when it failed to build). */
@@ -109,7 +111,7 @@ export class BlockSessionPool {
   }
 
   private open(blocks: readonly string[], poolings: readonly Pooling[]): SubgraphEntry {
-    const { unet, sessionBytes, externalData, gpuOutputs } = this.source;
+    const { unet, sessionBytes, externalData, gpuOutputs, runtime } = this.source;
     const options: SessionOptions = {};
     if (externalData?.length) options.externalData = [...externalData];
     if (gpuOutputs) options.preferredOutputLocation = 'gpu-buffer';
@@ -124,7 +126,7 @@ export class BlockSessionPool {
       poolings: [...poolings],
       plan,
       main: plan
-        .then((p) => BlockSession.open(unet, p, columns, poolings[0], options))
+        .then((p) => BlockSession.open(unet, p, columns, poolings[0], options, runtime ?? unet.runtime))
         .then((session) => {
           this.hooks.created?.(entry, Date.now() - started);
           return session;
