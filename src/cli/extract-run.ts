@@ -66,11 +66,17 @@ const lanesOf = new WeakMap<NodeModel['unet'], Lanes>();
 /**
  * Sessions of one thread each, one per --threads, taking the next batch when free: on the default
  * model at 2 threads they ran 1.85× as fast as one session of 2 threads (tools/bench/cli-lanes.ts,
- * 2026-12-06, a busy machine). CPU only, and not for big models (each session holds the weights).
+ * 2026-12-06, a busy machine). CPU only, and each session holds the weights: big models
+ * (over LARGE_MODEL_BYTES) keep one, and all lanes together hold at most LANE_WEIGHT_BYTES.
  */
 function laneCount(model: NodeModel): number {
-  return model.device === 'cpu' && model.bytes.byteLength <= LARGE_MODEL_BYTES ? model.threads : 1;
+  const bytes = model.bytes.byteLength;
+  if (model.device !== 'cpu' || bytes > LARGE_MODEL_BYTES) return 1;
+  return Math.max(1, Math.min(model.threads, Math.floor(LANE_WEIGHT_BYTES / bytes)));
 }
+
+/** The most bytes of weights the CLI's extraction lanes hold together. */
+const LANE_WEIGHT_BYTES = 2 ** 30;
 
 function lanesFor(model: NodeModel): Lanes {
   let found = lanesOf.get(model.unet);
