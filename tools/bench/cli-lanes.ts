@@ -65,7 +65,8 @@ for (let r = 0; r < rounds; r++)
       async () => {},
       runners,
     );
-    (times[name] ??= []).push(performance.now() - started);
+    times[name] ??= [];
+    times[name].push(performance.now() - started);
   }
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const [a, b] = Object.keys(times);
