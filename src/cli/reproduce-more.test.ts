@@ -1,0 +1,235 @@
+/**
+ * `diffprobe reproduce` of CKA matrices and embeddings, in-process on the bundled model: each is
+ * exported by the CLI command that shares the app's code path (pipeline/cka-run.ts and ckaToJson;
+ * the worker's embed handler and embeddingToJson), re-run from the file alone, and every number
+ * agrees; a tampered number makes it exit 1 with the difference printed.
+ */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { base64ToFloat32, float32ToBase64 } from '../core/float32-base64';
+import { main } from './main';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const MANIFEST = join(ROOT, 'public/models/fashion-mnist-ddpm/manifest.json');
+let dir: string;
+
+async function cli(argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(argv, {
+    out: (s) => out.push(s),
+    err: { write: (s: string) => err.push(s), isTTY: false },
+    env: { DIFFPROBE_CACHE_DIR: join(dir, 'cache') },
+  });
+  return { code, out: out.join('\n'), err: err.join('') };
+}
+const base = ['--quiet', '--threads', '1'];
+const read = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
+const reproduce = (file: string, out: string) => cli(['reproduce', file, ...base, '--out', join(dir, out)]);
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'diffprobe-reproduce-more-'));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('reproduce: CKA', () => {
+  it('re-runs blocks × the random-weights twin’s blocks, the twin made again from its seed', async () => {
+    const made = await cli([
+      'cka',
+      '--manifest',
+      MANIFEST,
+      ...base,
+      '--count',
+      '24',
+      '--t',
+      '10',
+      '--blocks',
+      'mid,up1_0',
+      '--versus',
+      'random-weights',
+      '--versus-init-seed',
+      '3',
+      '--out',
+      join(dir, 'twin'),
+    ]);
+    expect(made.code, made.err).toBe(0);
+    const exported = read(join(dir, 'twin', 'cka.json'));
+    const p = exported.provenance;
+    expect(p.settings).toMatchObject({
+      kind: 'cka',
+      view: 'models',
+      estimator: 'biased',
+      features: 'pooled',
+    });
+    expect(p.settings.versus.twin.seed).toBe(3);
+    expect(p.settings.versus.model.files[0].sha256).not.toBe(p.model.files[0].sha256);
+
+    const r = await reproduce(join(dir, 'twin', 'cka.json'), 'twin-again');
+    expect(r.code, r.err + r.out).toBe(0);
+    expect(r.out).toContain('reproduced 4 of 4 numbers within tolerance');
+    expect(r.out).toMatch(/ok {3}mid × up1_0 \(.*init seed 3.*\) at t = 10/);
+
+    // One entry off by 1e-3: found, printed, exit 1.
+    const values = exported.values.map((row: number[]) => [...row]);
+    values[1][0] += 1e-3;
+    writeFileSync(join(dir, 'cka-off.json'), JSON.stringify({ ...exported, values }));
+    const off = await reproduce(join(dir, 'cka-off.json'), 'cka-off');
+    expect(off.code).toBe(1);
+    expect(off.out).toMatch(/DIFF up1_0 × mid .* \(difference 1\.00e-3, tolerance 0\.0001\)/);
+    expect(off.out).toContain('reproduced 3 of 4 numbers within tolerance');
+
+    // Another init seed than the twin's bytes: said, not guessed.
+    const settings = {
+      ...p.settings,
+      versus: { ...p.settings.versus, twin: { ...p.settings.versus.twin, seed: 4 } },
+    };
+    writeFileSync(
+      join(dir, 'cka-seed.json'),
+      JSON.stringify({ ...exported, provenance: { ...p, settings } }),
+    );
+    const seed = await reproduce(join(dir, 'cka-seed.json'), 'cka-seed');
+    expect(seed.code).toBe(1);
+    expect(seed.err).toMatch(/twin made again \(init seed 4\) has sha256 .*; the export's has/);
+  }, 120_000);
+
+  it('re-runs full maps through Gram matrices with the debiased estimator, and t × t', async () => {
+    const made = await cli([
+      'cka',
+      '--manifest',
+      MANIFEST,
+      ...base,
+      '--count',
+      '16',
+      '--t',
+      '10',
+      '--blocks',
+      'down1_0,mid,up2_0',
+      '--maps',
+      '--estimator',
+      'debiased',
+      '--out',
+      join(dir, 'maps'),
+    ]);
+    expect(made.code, made.err).toBe(0);
+    const r = await reproduce(join(dir, 'maps', 'cka.json'), 'maps-again');
+    expect(r.code, r.err + r.out).toBe(0);
+    expect(r.out).toContain('reproduced 9 of 9 numbers within tolerance');
+    expect(r.out).toContain('compared 9 CKA values (debiased, full maps)');
+
+    const t = await cli([
+      'cka',
+      '--manifest',
+      MANIFEST,
+      ...base,
+      '--count',
+      '16',
+      '--t',
+      '0,50',
+      '--blocks',
+      'mid',
+      '--pooling',
+      'max',
+      '--out',
+      join(dir, 'tt'),
+    ]);
+    expect(t.code, t.err).toBe(0);
+    const rt = await reproduce(join(dir, 'tt', 'cka.json'), 'tt-again');
+    expect(rt.code, rt.err + rt.out).toBe(0);
+    expect(rt.out).toContain('reproduced 4 of 4 numbers within tolerance');
+  }, 120_000);
+});
+
+describe('reproduce: embeddings', () => {
+  it('PCA: features value by value, coordinates up to each component’s sign', async () => {
+    const made = await cli([
+      'pca',
+      '--manifest',
+      MANIFEST,
+      ...base,
+      '--count',
+      '40',
+      '--blocks',
+      'mid',
+      '--t',
+      '10',
+      '--out',
+      join(dir, 'pca'),
+    ]);
+    expect(made.code, made.err).toBe(0);
+    const exported = read(join(dir, 'pca', 'embedding.json'));
+    const p = exported.provenance;
+    expect(p.settings).toMatchObject({ kind: 'embedding', method: 'pca', blocks: ['mid'], t: 10, seed: 0 });
+    expect(p.images.ids).toEqual(exported.ids);
+    const [n, d] = exported.features.shape;
+    expect(n).toBe(40);
+
+    const r = await reproduce(join(dir, 'pca', 'embedding.json'), 'pca-again');
+    expect(r.code, r.err + r.out).toBe(0);
+    expect(r.out).toContain(`reproduced ${n * d + 2 * n} of ${n * d + 2 * n} numbers within tolerance`);
+    expect(r.out).toMatch(/compared 80 coordinates up to each component's sign/);
+
+    // A component's sign is arbitrary: the export with the first one flipped still agrees.
+    const flipped = exported.coords.map((v: number, i: number) => (i % 2 === 0 ? -v : v));
+    writeFileSync(join(dir, 'pca-flip.json'), JSON.stringify({ ...exported, coords: flipped }));
+    const flip = await reproduce(join(dir, 'pca-flip.json'), 'pca-flip');
+    expect(flip.code, flip.out).toBe(0);
+    expect(flip.out).toContain('component 1: flipped, component 2: same sign');
+
+    // One feature off by 1e-3.
+    const X = base64ToFloat32(exported.features.data);
+    X[3 * d + 7] += 1e-3;
+    writeFileSync(
+      join(dir, 'pca-off.json'),
+      JSON.stringify({ ...exported, features: { ...exported.features, data: float32ToBase64(X) } }),
+    );
+    const off = await reproduce(join(dir, 'pca-off.json'), 'pca-off');
+    expect(off.code).toBe(1);
+    expect(off.out).toMatch(/DIFF test:3 features\[7\]: export/);
+    expect(off.out).toContain(`reproduced ${n * d + 2 * n - 1} of ${n * d + 2 * n} numbers`);
+  }, 120_000);
+
+  it('t-SNE: features, then what the layout means (10-NN accuracy, trustworthiness)', async () => {
+    const made = await cli([
+      'tsne',
+      '--manifest',
+      MANIFEST,
+      ...base,
+      '--count',
+      '60',
+      '--blocks',
+      'up1_0',
+      '--t',
+      '10',
+      '--iterations',
+      '300',
+      '--perplexity',
+      '10',
+      '--out',
+      join(dir, 'tsne'),
+    ]);
+    expect(made.code, made.err).toBe(0);
+    const exported = read(join(dir, 'tsne', 'embedding.json'));
+    expect(exported.provenance.settings.options).toMatchObject({ perplexity: 10, nIter: 300, seed: 0 });
+    const [n, d] = exported.features.shape;
+    const r = await reproduce(join(dir, 'tsne', 'embedding.json'), 'tsne-again');
+    expect(r.code, r.err + r.out).toBe(0);
+    expect(r.out).toContain(`reproduced ${n * d + 2} of ${n * d + 2} numbers within tolerance`);
+    expect(r.out).toMatch(/ok {3}10-NN accuracy in 2-D \(60 rows\)/);
+    expect(r.out).toMatch(/ok {3}trustworthiness \(k = 10, 60 rows\)/);
+    expect(r.out).toMatch(/perplexity 10, nIter 300, .*seed 0/);
+
+    // A layout that is not the one these features give: the points shuffled.
+    const coords = [...exported.coords];
+    for (let i = 0; i < n; i += 2) {
+      const j = (i * 7 + 13) % n;
+      [coords[2 * i], coords[2 * j]] = [coords[2 * j], coords[2 * i]];
+      [coords[2 * i + 1], coords[2 * j + 1]] = [coords[2 * j + 1], coords[2 * i + 1]];
+    }
+    writeFileSync(join(dir, 'tsne-off.json'), JSON.stringify({ ...exported, coords }));
+    const off = await reproduce(join(dir, 'tsne-off.json'), 'tsne-off');
+    expect(off.code).toBe(1);
+    expect(off.out).toMatch(/DIFF trustworthiness/);
+  }, 120_000);
+});
