@@ -8,13 +8,17 @@
  *   in the 6th digit);
  * - feature: ±1e-4 per value (the browser's WASM and the CLI's native kernels agree to ~3e-6);
  * - cka: ±1e-4 per matrix entry: CKA is a ratio of (centred) inner products of the features, so
- *   a relative change of ε in the features moves it by O(ε); ~1e-6 is seen between browser and
- *   CLI, and the feature tolerance carried through is of the order of 1e-4;
+ *   a relative change of ε in the features moves it by O(ε). Browser (WASM) against CLI: at most
+ *   7.6e-7 over 16 × 16 entries (blocks × blocks, and blocks × the random-weights twin's
+ *   blocks; pooled, 10 images);
  * - pca: ±1e-4·√d per coordinate: a PCA coordinate is the projection of a feature row on a unit
  *   vector, so features within ±1e-4 each move it by at most 1e-4·√d (Cauchy–Schwarz);
- * - neighbourhood: a t-SNE's or UMAP's k-NN accuracy and trustworthiness (k = 10) — what the
- *   layout means, not where its points land: under 1e-5 changes of the input both are chaotic
- *   in their coordinates, and these move by the amounts measured in docs/reproduce.md.
+ * - knnEmbedding, trustworthiness: a t-SNE's or UMAP's 10-NN accuracy in 2-D (two binomial
+ *   standard errors on the rows evaluated, at least ±3 points) and trustworthiness (k = 10,
+ *   ±0.01) — what the layout means, not where its points land: under 1e-5 changes of the input
+ *   their coordinates are chaotic. Measured with tools/reproduce/embedding-sensitivity.ts (the
+ *   app's defaults, up1_0 at t = 100, the input perturbed by ±1e-5 five times): see README,
+ *   "Every export is reproducible from its file".
  */
 export const TOLERANCE = {
   accuracy: 0.005,

@@ -11,8 +11,8 @@
  *   other coordinates for the same settings. What a layout means is compared instead: the
  *   leave-one-out 10-NN accuracy of the classes in 2-D, and the trustworthiness (k = 10) of the
  *   layout against its features — each of the export's layout and of the re-run's, on the same
- *   rows. Under 1e-5 noise in the features both moved by well under their tolerances (measured
- *   in docs/reproduce.md).
+ *   rows. Under 1e-5 noise in the features both moved by a third of their tolerances or less
+ *   (cli/reproduce-compare.ts says by how much).
  */
 
 import { trustworthiness } from '../core/embedding/knn';
@@ -60,6 +60,15 @@ function componentSigns(expected: ArrayLike<number>, got: ArrayLike<number>, n: 
     for (let i = 0; i < n; i++) dot += expected[2 * i + c] * got[2 * i + c];
     return dot < 0 ? -1 : 1;
   });
+}
+
+/**
+ * The tolerance of a layout's 10-NN accuracy on m rows: two binomial standard errors of an
+ * accuracy p on m points, and never under TOLERANCE.knnEmbedding — fewer points, coarser steps.
+ */
+export function knnTolerance(p: number | null, m: number): number {
+  const se = p === null ? 0 : Math.sqrt((p * (1 - p)) / Math.max(1, m));
+  return Math.max(TOLERANCE.knnEmbedding, 2 * se);
 }
 
 /** 10-NN accuracy in 2-D and trustworthiness of a layout on the quality rows. */
@@ -140,7 +149,7 @@ export async function reproduceEmbedding(run: ReproduceRun): Promise<ReproduceOu
           `${QUALITY_K}-NN accuracy in 2-D (${rows.length} rows)`,
           a.knn,
           b.knn,
-          TOLERANCE.knnEmbedding,
+          knnTolerance(a.knn, rows.length),
         ),
         headline: true,
       },
@@ -155,7 +164,7 @@ export async function reproduceEmbedding(run: ReproduceRun): Promise<ReproduceOu
       },
     );
     notes.push(
-      `${settings}; ${METHOD_NAMES[method]} coordinates are chaotic under 1e-5 changes of the features, so what the layout means is compared: its ${QUALITY_K}-NN accuracy (±${100 * TOLERANCE.knnEmbedding} points) and trustworthiness (±${TOLERANCE.trustworthiness})`,
+      `${settings}; ${METHOD_NAMES[method]} coordinates are chaotic under 1e-5 changes of the features, so what the layout means is compared: its ${QUALITY_K}-NN accuracy (±${(100 * knnTolerance(a.knn, rows.length)).toFixed(1)} points: two standard errors on ${rows.length} points, at least ${100 * TOLERANCE.knnEmbedding}) and trustworthiness (±${TOLERANCE.trustworthiness})`,
     );
   }
   await run.out.write(

@@ -190,7 +190,7 @@ describe('reproduce: embeddings', () => {
     expect(off.out).toContain(`reproduced ${n * d + 2 * n - 1} of ${n * d + 2 * n} numbers`);
   }, 120_000);
 
-  it('t-SNE: features, then what the layout means (10-NN accuracy, trustworthiness)', async () => {
+  it('t-SNE and UMAP: features, then what the layout means (10-NN accuracy, trustworthiness)', async () => {
     const made = await cli([
       'tsne',
       '--manifest',
@@ -231,5 +231,28 @@ describe('reproduce: embeddings', () => {
     const off = await reproduce(join(dir, 'tsne-off.json'), 'tsne-off');
     expect(off.code).toBe(1);
     expect(off.out).toMatch(/DIFF trustworthiness/);
+
+    // UMAP, from the same features (cached): its seeded layout's meaning agrees too.
+    const umap = await cli([
+      'umap',
+      '--manifest',
+      MANIFEST,
+      ...base,
+      '--count',
+      '60',
+      '--blocks',
+      'up1_0',
+      '--t',
+      '10',
+      '--iterations',
+      '100',
+      '--out',
+      join(dir, 'umap'),
+    ]);
+    expect(umap.code, umap.err).toBe(0);
+    const u = await reproduce(join(dir, 'umap', 'embedding.json'), 'umap-again');
+    expect(u.code, u.err + u.out).toBe(0);
+    expect(u.out).toMatch(/UMAP with the export's settings \(nNeighbors 15, minDist 0\.1, nIter 100, seed 0/);
+    expect(u.out).toMatch(/ok {3}trustworthiness/);
   }, 120_000);
 });
