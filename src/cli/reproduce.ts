@@ -68,7 +68,10 @@ export const REPRODUCE_SPEC: CommandSpec = {
     ...CACHE_OPTIONS,
     ...OUTPUT_OPTIONS,
   ],
-  details: `Tolerances: accuracies ±0.5 point, features and CKA values ±1e-4, PCA coordinates ±1e-4·√d up to\neach component's sign; t-SNE and UMAP layouts by their 10-NN accuracy (±3 points) and trustworthiness\n(±0.01), as their coordinates are chaotic. Exit 0 when every number is within them, 1 otherwise.
+  details: `Tolerances: accuracies ±0.5 point, features and CKA values ±1e-4, PCA coordinates ±1e-4·√d up to
+each component's sign; t-SNE and UMAP layouts by their 10-NN accuracy (three standard errors, at least
+3 points) and trustworthiness (±0.015), as their coordinates are chaotic.
+Exit 0 when every number is within them, 1 otherwise.
 
 examples:
   diffprobe reproduce diffprobe-probe.json --out again/
