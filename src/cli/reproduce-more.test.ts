@@ -4,11 +4,13 @@
  * the worker's embed handler and embeddingToJson), re-run from the file alone, and every number
  * agrees; a tampered number makes it exit 1 with the difference printed.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import pngjs from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base64ToFloat32, float32ToBase64 } from '../core/float32-base64';
+import { readDatasetSplit } from './load';
 import { main } from './main';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -92,6 +94,60 @@ describe('reproduce: CKA', () => {
     const seed = await reproduce(join(dir, 'cka-seed.json'), 'cka-seed');
     expect(seed.code).toBe(1);
     expect(seed.err).toMatch(/twin made again \(init seed 4\) has sha256 .*; the export's has/);
+  }, 120_000);
+
+  it('re-runs a matrix of your own images: found by content in --images, inverted as they were', async () => {
+    // Light-background PNGs: --invert auto inverts them, and the record must say so.
+    const raw = (await readDatasetSplit(join(ROOT, 'public/data/fashion-mnist/dataset.json'), 'test')).split
+      .images;
+    const data = join(dir, 'mine');
+    const elsewhere = join(dir, 'elsewhere');
+    mkdirSync(join(data, 'all'), { recursive: true });
+    mkdirSync(elsewhere);
+    for (let n = 0; n < 12; n++) {
+      const png = new pngjs.PNG({ width: 28, height: 28 });
+      for (let k = 0; k < 784; k++)
+        png.data.set([255 - raw[n * 784 + k], 255 - raw[n * 784 + k], 255 - raw[n * 784 + k], 255], k * 4);
+      const bytes = pngjs.PNG.sync.write(png);
+      writeFileSync(join(data, 'all', `${n}.png`), bytes);
+      writeFileSync(join(elsewhere, `renamed-${n}.png`), bytes);
+    }
+    const made = await cli([
+      'cka',
+      '--manifest',
+      MANIFEST,
+      ...base,
+      '--data',
+      data,
+      '--count',
+      '12',
+      '--t',
+      '10',
+      '--blocks',
+      'mid,up1_0',
+      '--out',
+      join(dir, 'own'),
+    ]);
+    expect(made.code, made.err).toBe(0);
+    const images = read(join(dir, 'own', 'cka.json')).provenance.images;
+    expect(images.files).toHaveLength(12);
+    expect(images.files[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(images.inverted).toHaveLength(12);
+
+    const missing = await reproduce(join(dir, 'own', 'cka.json'), 'own-missing');
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/give the folder that holds them with --images/);
+    const r = await cli([
+      'reproduce',
+      join(dir, 'own', 'cka.json'),
+      ...base,
+      '--images',
+      elsewhere,
+      '--out',
+      join(dir, 'own-again'),
+    ]);
+    expect(r.code, r.err + r.out).toBe(0);
+    expect(r.out).toContain('reproduced 4 of 4 numbers within tolerance');
   }, 120_000);
 
   it('re-runs full maps through Gram matrices with the debiased estimator, and t × t', async () => {
