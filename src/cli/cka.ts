@@ -125,7 +125,8 @@ function versusBlocks(model: ModelFile, blocks: readonly string[]): string[] {
   return blocks.every((b) => names.includes(b)) ? [...blocks] : names;
 }
 
-function ckaModel(m: ModelFile): CkaModel {
+/** A model of a CKA spec, from its file (a twin: with its trained model and init seed). */
+export function ckaModel(m: ModelFile): CkaModel {
   return {
     name: m.manifest.name,
     sha256: m.sha256,

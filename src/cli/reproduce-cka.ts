@@ -12,6 +12,7 @@ import { type CkaModel, type CkaSpec, ckaToJson } from '../pipeline/cka-spec';
 import { nodeOrigin, type Provenance } from '../pipeline/provenance';
 import type { PipelineRuntime } from '../pipeline/runtime';
 import { str } from './args';
+import { ckaModel } from './cka';
 import { startSession } from './common';
 import type { ModelFile, NodeModel } from './load';
 import { createProgress } from './progress';
@@ -21,15 +22,6 @@ import type { ReproduceOutcome, ReproduceRun } from './reproduce-kind';
 import { createNodeRuntime } from './runtime';
 
 type CkaSettings = Extract<Provenance['settings'], { kind: 'cka' }>;
-
-function ckaModel(m: ModelFile): CkaModel {
-  return {
-    name: m.manifest.name,
-    sha256: m.sha256,
-    manifest: m.manifest,
-    ...(m.randomWeights ? { twin: { of: m.randomWeights.of, seed: m.randomWeights.initSeed } } : {}),
-  };
-}
 
 /** The columns' model of a 'models' view: the twin made again, or another model located by SHA-256. */
 async function versusFile(run: ReproduceRun, s: CkaSettings): Promise<ModelFile | null> {

@@ -7,27 +7,52 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import pngjs from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base64ToFloat32, float32ToBase64 } from '../core/float32-base64';
+import { lightPng } from '../testing/light-png';
+import { runCli } from '../testing/run-cli';
 import { readDatasetSplit } from './load';
-import { main } from './main';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const MANIFEST = join(ROOT, 'public/models/fashion-mnist-ddpm/manifest.json');
 let dir: string;
 
-async function cli(argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(argv, {
-    out: (s) => out.push(s),
-    err: { write: (s: string) => err.push(s), isTTY: false },
-    env: { DIFFPROBE_CACHE_DIR: join(dir, 'cache') },
-  });
-  return { code, out: out.join('\n'), err: err.join('') };
-}
+const cli = (argv: string[]) => runCli(argv, join(dir, 'cache'));
 const base = ['--quiet', '--threads', '1'];
+/** `diffprobe cka` of the bundled model on `count` images at `t` ("0,50": t × t). */
+const cka = (count: number, t: string, blocks: string, out: string, extra: string[] = []) =>
+  cli([
+    'cka',
+    '--manifest',
+    MANIFEST,
+    ...base,
+    '--count',
+    String(count),
+    '--t',
+    t,
+    '--blocks',
+    blocks,
+    ...extra,
+    '--out',
+    join(dir, out),
+  ]);
+/** `diffprobe <method>` of the bundled model's first `count` test images, one block at t = 10. */
+const embedding = (method: string, count: number, block: string, out: string, extra: string[] = []) =>
+  cli([
+    method,
+    '--manifest',
+    MANIFEST,
+    ...base,
+    '--count',
+    String(count),
+    '--blocks',
+    block,
+    '--t',
+    '10',
+    ...extra,
+    '--out',
+    join(dir, out),
+  ]);
 const read = (path: string) => JSON.parse(readFileSync(path, 'utf8'));
 const reproduce = (file: string, out: string) => cli(['reproduce', file, ...base, '--out', join(dir, out)]);
 
@@ -38,23 +63,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('reproduce: CKA', () => {
   it('re-runs blocks × the random-weights twin’s blocks, the twin made again from its seed', async () => {
-    const made = await cli([
-      'cka',
-      '--manifest',
-      MANIFEST,
-      ...base,
-      '--count',
-      '24',
-      '--t',
-      '10',
-      '--blocks',
-      'mid,up1_0',
+    const made = await cka(24, '10', 'mid,up1_0', 'twin', [
       '--versus',
       'random-weights',
       '--versus-init-seed',
       '3',
-      '--out',
-      join(dir, 'twin'),
     ]);
     expect(made.code, made.err).toBe(0);
     const exported = read(join(dir, 'twin', 'cka.json'));
@@ -105,29 +118,11 @@ describe('reproduce: CKA', () => {
     mkdirSync(join(data, 'all'), { recursive: true });
     mkdirSync(elsewhere);
     for (let n = 0; n < 12; n++) {
-      const png = new pngjs.PNG({ width: 28, height: 28 });
-      for (let k = 0; k < 784; k++)
-        png.data.set([255 - raw[n * 784 + k], 255 - raw[n * 784 + k], 255 - raw[n * 784 + k], 255], k * 4);
-      const bytes = pngjs.PNG.sync.write(png);
+      const bytes = lightPng(raw, n);
       writeFileSync(join(data, 'all', `${n}.png`), bytes);
       writeFileSync(join(elsewhere, `renamed-${n}.png`), bytes);
     }
-    const made = await cli([
-      'cka',
-      '--manifest',
-      MANIFEST,
-      ...base,
-      '--data',
-      data,
-      '--count',
-      '12',
-      '--t',
-      '10',
-      '--blocks',
-      'mid,up1_0',
-      '--out',
-      join(dir, 'own'),
-    ]);
+    const made = await cka(12, '10', 'mid,up1_0', 'own', ['--data', data]);
     expect(made.code, made.err).toBe(0);
     const images = read(join(dir, 'own', 'cka.json')).provenance.images;
     expect(images.files).toHaveLength(12);
@@ -151,45 +146,14 @@ describe('reproduce: CKA', () => {
   }, 120_000);
 
   it('re-runs full maps through Gram matrices with the debiased estimator, and t × t', async () => {
-    const made = await cli([
-      'cka',
-      '--manifest',
-      MANIFEST,
-      ...base,
-      '--count',
-      '16',
-      '--t',
-      '10',
-      '--blocks',
-      'down1_0,mid,up2_0',
-      '--maps',
-      '--estimator',
-      'debiased',
-      '--out',
-      join(dir, 'maps'),
-    ]);
+    const made = await cka(16, '10', 'down1_0,mid,up2_0', 'maps', ['--maps', '--estimator', 'debiased']);
     expect(made.code, made.err).toBe(0);
     const r = await reproduce(join(dir, 'maps', 'cka.json'), 'maps-again');
     expect(r.code, r.err + r.out).toBe(0);
     expect(r.out).toContain('reproduced 9 of 9 numbers within tolerance');
     expect(r.out).toContain('compared 9 CKA values (debiased, full maps)');
 
-    const t = await cli([
-      'cka',
-      '--manifest',
-      MANIFEST,
-      ...base,
-      '--count',
-      '16',
-      '--t',
-      '0,50',
-      '--blocks',
-      'mid',
-      '--pooling',
-      'max',
-      '--out',
-      join(dir, 'tt'),
-    ]);
+    const t = await cka(16, '0,50', 'mid', 'tt', ['--pooling', 'max']);
     expect(t.code, t.err).toBe(0);
     const rt = await reproduce(join(dir, 'tt', 'cka.json'), 'tt-again');
     expect(rt.code, rt.err + rt.out).toBe(0);
@@ -199,20 +163,7 @@ describe('reproduce: CKA', () => {
 
 describe('reproduce: embeddings', () => {
   it('PCA: features value by value, coordinates up to each component’s sign', async () => {
-    const made = await cli([
-      'pca',
-      '--manifest',
-      MANIFEST,
-      ...base,
-      '--count',
-      '40',
-      '--blocks',
-      'mid',
-      '--t',
-      '10',
-      '--out',
-      join(dir, 'pca'),
-    ]);
+    const made = await embedding('pca', 40, 'mid', 'pca');
     expect(made.code, made.err).toBe(0);
     const exported = read(join(dir, 'pca', 'embedding.json'));
     const p = exported.provenance;
@@ -247,24 +198,7 @@ describe('reproduce: embeddings', () => {
   }, 120_000);
 
   it('t-SNE and UMAP: features, then what the layout means (10-NN accuracy, trustworthiness)', async () => {
-    const made = await cli([
-      'tsne',
-      '--manifest',
-      MANIFEST,
-      ...base,
-      '--count',
-      '60',
-      '--blocks',
-      'up1_0',
-      '--t',
-      '10',
-      '--iterations',
-      '300',
-      '--perplexity',
-      '10',
-      '--out',
-      join(dir, 'tsne'),
-    ]);
+    const made = await embedding('tsne', 60, 'up1_0', 'tsne', ['--iterations', '300', '--perplexity', '10']);
     expect(made.code, made.err).toBe(0);
     const exported = read(join(dir, 'tsne', 'embedding.json'));
     expect(exported.provenance.settings.options).toMatchObject({ perplexity: 10, nIter: 300, seed: 0 });
@@ -289,22 +223,7 @@ describe('reproduce: embeddings', () => {
     expect(off.out).toMatch(/DIFF trustworthiness/);
 
     // UMAP, from the same features (cached): its seeded layout's meaning agrees too.
-    const umap = await cli([
-      'umap',
-      '--manifest',
-      MANIFEST,
-      ...base,
-      '--count',
-      '60',
-      '--blocks',
-      'up1_0',
-      '--t',
-      '10',
-      '--iterations',
-      '100',
-      '--out',
-      join(dir, 'umap'),
-    ]);
+    const umap = await embedding('umap', 60, 'up1_0', 'umap', ['--iterations', '100']);
     expect(umap.code, umap.err).toBe(0);
     const u = await reproduce(join(dir, 'umap', 'embedding.json'), 'umap-again');
     expect(u.code, u.err + u.out).toBe(0);
