@@ -62,7 +62,7 @@ beforeAll(() => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('reproduce: CKA', () => {
-  it('re-runs blocks × the random-weights twin’s blocks, the twin made again from its seed', async () => {
+  it('re-runs blocks × the random-weights twin’s blocks, and a twin’s own blocks, each twin made again from its seed', async () => {
     const made = await cka(24, '10', 'mid,up1_0', 'twin', [
       '--versus',
       'random-weights',
@@ -107,6 +107,14 @@ describe('reproduce: CKA', () => {
     const seed = await reproduce(join(dir, 'cka-seed.json'), 'cka-seed');
     expect(seed.code).toBe(1);
     expect(seed.err).toMatch(/twin made again \(init seed 4\) has sha256 .*; the export's has/);
+
+    // The rows' model a twin itself (--random-weights): made again from the bundled model.
+    const rows = await cka(12, '10', 'mid,up1_0', 'rows-twin', ['--random-weights', '--init-seed', '2']);
+    expect(rows.code, rows.err).toBe(0);
+    expect(read(join(dir, 'rows-twin', 'cka.json')).provenance.settings.twin).toMatchObject({ seed: 2 });
+    const again = await reproduce(join(dir, 'rows-twin', 'cka.json'), 'rows-twin-again');
+    expect(again.code, again.err + again.out).toBe(0);
+    expect(again.out).toContain('reproduced 4 of 4 numbers within tolerance');
   }, 120_000);
 
   it('re-runs a matrix of your own images: found by content in --images, inverted as they were', async () => {
