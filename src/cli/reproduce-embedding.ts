@@ -22,7 +22,7 @@ import { base64ToFloat32 } from '../core/float32-base64';
 import { embeddingToJson } from '../features/embedding/export';
 import { APP_VERSION } from '../pipeline/feature-spec';
 import { extractConcatenated } from '../pipeline/features';
-import type { Provenance } from '../pipeline/provenance';
+import { buildProvenance, type Provenance } from '../pipeline/provenance';
 import { DEFAULT_EMBED_OPTIONS, METHOD_NAMES } from '../worker/embedding/embedder';
 import { embed } from '../worker/handlers/embed';
 import type { EmbedMethod, EmbedOptions } from '../worker/jobs';
@@ -188,7 +188,17 @@ export async function reproduceEmbedding(run: ReproduceRun): Promise<ReproduceOu
       X,
       d,
       quality: result.quality,
-      provenance: null,
+      // The re-run's own record (this engine), so that it can be reproduced in turn.
+      provenance: await buildProvenance(
+        run.origin,
+        {
+          ids,
+          x0: run.input(ids),
+          labels,
+          ...(p.images.classes ? { classes: p.images.classes } : {}),
+        },
+        s,
+      ),
     }),
   );
   ctx.out(

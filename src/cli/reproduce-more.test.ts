@@ -184,6 +184,9 @@ describe('reproduce: embeddings', () => {
     expect(r.code, r.err + r.out).toBe(0);
     expect(r.out).toContain(`reproduced ${n * d + 2 * n} of ${n * d + 2 * n} numbers within tolerance`);
     expect(r.out).toMatch(/compared 80 coordinates up to each component's sign/);
+    // The re-run's export carries its own record (this engine): it reproduces in turn.
+    const twice = await reproduce(join(dir, 'pca-again', 'embedding.json'), 'pca-twice');
+    expect(twice.code, twice.err + twice.out).toBe(0);
 
     // A component's sign is arbitrary: the export with the first one flipped still agrees.
     const flipped = exported.coords.map((v: number, i: number) => (i % 2 === 0 ? -v : v));
