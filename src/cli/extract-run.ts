@@ -1,18 +1,22 @@
 /**
  * @file The CLI's extraction: pooled features of chosen image rows at one or more t and poolings,
- * through the feature cache, with pipeline/extract.ts doing the work (noise, batching, the U-Net)
- * exactly as in the worker. Rows go in chunks (x_0 of a chunk is made once and serves every t),
- * and each chunk's matrices are handed on in row order, so outputs stream to disk and memory
- * stays bounded at any data-set size.
+ * through the one extraction engine the worker runs (pipeline/cached-extract.ts: the feature cache
+ * and its keys, the blocks' sub-graph pooled in ONNX when it pays, batches sized from their bytes,
+ * the lanes), on onnxruntime-node with the cache in a directory (feature-cache.ts). Rows go in
+ * chunks (x_0 of a chunk is made once and serves every t), and each chunk's matrices are handed on
+ * in row order, so outputs stream to disk and memory stays bounded at any data-set size.
  */
+import { dirname } from 'node:path';
 import { DiffProbeError } from '../core/errors';
 import { numbersKey } from '../core/manifest/numbers-key';
-import { type Pooling, poolFeatures } from '../core/pooling';
-import type { UNetSession } from '../engine/unet-session';
-import { extractionBatchSize, extractionBudgetBytes } from '../pipeline/batch-size';
-import { imageHashes, poolingKey } from '../pipeline/cache-key';
-import { type BatchRunner, extractFeatures } from '../pipeline/extract';
-import { PIPELINE_VERSION } from '../pipeline/version';
+import type { Pooling } from '../core/pooling';
+import { BlockSession } from '../engine/block-session';
+import { nodeRuntime } from '../engine/onnx-node';
+import { extractionBudgetBytes } from '../pipeline/batch-size';
+import { BlockSessionPool, LARGE_MODEL_BYTES, type SubgraphEntry } from '../pipeline/block-sessions';
+import { featureColumn, nodeBackendKey } from '../pipeline/cache-key';
+import { extractCached } from '../pipeline/cached-extract';
+import type { BatchRunner } from '../pipeline/extract';
 import { POOLING_BY_NAME } from './common';
 import { NodeFeatureCache } from './feature-cache';
 import type { ImageSet } from './images';
@@ -51,30 +55,92 @@ export interface ExtractChunk {
 /** Images per chunk: x_0 and the cache lookups are done per chunk. */
 export const CHUNK = 512;
 
-const SEP = '\u0000';
+/** A loaded model's sub-graph sessions, kept across chunks, timesteps and jobs of one process. */
+interface Lanes {
+  pool: BlockSessionPool;
+  /** Each entry's sessions beyond the pool's own. */
+  extra: WeakMap<SubgraphEntry, Promise<BlockSession[]>>;
+}
+const lanesOf = new WeakMap<NodeModel['unet'], Lanes>();
 
 /**
- * A batch runner that runs the U-Net once and pools every block with every pooling: its keys are
- * `pooling\0block`. (The worker's runner, poolInJs, does one pooling; the CLI's `features` grid
- * asks for several in one pass.)
+ * Sessions of one thread each, one per --threads, taking the next batch when free: on the default
+ * model at 2 threads they ran 1.85× as fast as one session of 2 threads (tools/bench/cli-lanes.ts,
+ * 2026-12-06, a busy machine). CPU only, and each session holds the weights: big models
+ * (over LARGE_MODEL_BYTES) keep one, and all lanes together hold at most LANE_WEIGHT_BYTES.
  */
-export function poolManyInJs(
-  unet: UNetSession,
+function laneCount(model: NodeModel): number {
+  const bytes = model.bytes.byteLength;
+  if (model.device !== 'cpu' || bytes > LARGE_MODEL_BYTES) return 1;
+  return Math.max(1, Math.min(model.threads, Math.floor(LANE_WEIGHT_BYTES / bytes)));
+}
+
+/** The most bytes of weights the CLI's extraction lanes hold together. */
+const LANE_WEIGHT_BYTES = 2 ** 30;
+
+function lanesFor(model: NodeModel): Lanes {
+  let found = lanesOf.get(model.unet);
+  if (found) return found;
+  const count = laneCount(model);
+  const one = count > 1 ? nodeRuntime(1, 'cpu', { modelDir: dirname(model.modelPath) }) : undefined;
+  const extra = new WeakMap<SubgraphEntry, Promise<BlockSession[]>>();
+  const pool = new BlockSessionPool(
+    {
+      unet: model.unet,
+      // The file's bytes: the sub-graph reaches the block tensors inside the graph (no need for
+      // them to be outputs); external data is read beside the file (engine/onnx-node.ts).
+      sessionBytes: model.bytes,
+      modelBytes: model.bytes.byteLength,
+      runtime: one,
+    },
+    {
+      opened: (entry) => {
+        if (!one) return;
+        const columns = entry.poolings.flatMap((p) => entry.blocks.map((b) => featureColumn(p, b)));
+        const open = async () => {
+          try {
+            return await BlockSession.open(model.unet, await entry.plan, columns, entry.poolings[0], {}, one);
+          } catch {
+            // The main session reports a plan that fails; a lane that fails only leaves fewer lanes.
+            return null;
+          }
+        };
+        extra.set(
+          entry,
+          Promise.all(Array.from({ length: count - 1 }, open)).then((s) =>
+            s.filter((x): x is BlockSession => x !== null),
+          ),
+        );
+      },
+      releasing: async (entry) => {
+        for (const s of (await extra.get(entry)) ?? []) await s.release();
+      },
+    },
+  );
+  found = { pool, extra };
+  lanesOf.set(model.unet, found);
+  return found;
+}
+
+/**
+ * The CLI's runners on the blocks' sub-graph (the worker's rule and pool), or null for the U-Net's
+ * own session: one lane per thread (see laneCount).
+ */
+export async function cliBlockRunners(
+  model: NodeModel,
   blocks: readonly string[],
-  poolings: Record<string, Pooling>,
-): BatchRunner {
-  return async (xt, count, t, labels) => {
-    const maps = await unet.run(xt, count, t, [...blocks], { labels });
-    const features: Record<string, Float32Array> = {};
-    const dims: Record<string, number> = {};
-    for (const block of blocks)
-      for (const [name, pooling] of Object.entries(poolings)) {
-        const pooled = poolFeatures(maps[block].data, maps[block].dims, pooling);
-        features[`${name}${SEP}${block}`] = pooled.data;
-        dims[`${name}${SEP}${block}`] = pooled.dim;
-      }
-    return { features, dims };
-  };
+  poolings: readonly Pooling[],
+  images: number,
+): Promise<BatchRunner[] | null> {
+  const { pool, extra } = lanesFor(model);
+  const found = await pool.entry(blocks, poolings, images);
+  if (!found) return null;
+  const sessions = [found.session, ...((await extra.get(found.entry)) ?? [])];
+  return sessions.map(
+    (s): BatchRunner =>
+      (xt, count, t, labels) =>
+        s.run(xt, count, t, labels),
+  );
 }
 
 /** The labels of `rows`, for a class input fed each image's own label; an error when there are none. */
@@ -92,46 +158,25 @@ function labelsOf(images: ImageSet, rows: readonly number[]): Int32Array {
 export async function extractRows(
   req: ExtractRequest,
   onChunk: (chunk: ExtractChunk) => Promise<void>,
-): Promise<{ computed: number; cached: number }> {
+): Promise<{ computed: number; cached: number; subgraph: boolean }> {
   const { model, images, rows, blocks } = req;
   const manifest = model.unet.manifest;
-  const pixels = manifest.input.channels * manifest.input.height * manifest.input.width;
-  const batch = extractionBatchSize(manifest, blocks, req.batch, extractionBudgetBytes('wasm'));
-  const numbers = numbersKey(manifest);
-  // A class input fed each image's own label: the labels go with the images, and into the cache key.
   const feedsLabels = (manifest.extraInputs ?? []).some((e) => e.class?.feed === 'label');
-  const caches = new Map<string, NodeFeatureCache>();
-  const cacheFor = (t: number, pool: string) => {
-    if (!req.cacheDir) return null;
-    const key = `${t}/${pool}`;
-    let c = caches.get(key);
-    if (!c) {
-      c = new NodeFeatureCache(req.cacheDir, {
-        model: model.hash,
-        numbers,
-        pipeline: PIPELINE_VERSION,
-        t,
-        seed: req.seed,
-        pooling: poolingKey(POOLING_BY_NAME[pool])!,
-        device: model.device,
-      });
-      caches.set(key, c);
-    }
-    return c;
-  };
+  const poolings = req.poolings.map((p) => POOLING_BY_NAME[p]);
+  const store = req.cacheDir ? new NodeFeatureCache(req.cacheDir) : null;
+  const backend = nodeBackendKey(model.device);
   const total = rows.length * req.timesteps.length;
   let done = 0;
   let computed = 0;
   let cached = 0;
+  let subgraph = false;
   for (let offset = 0; offset < rows.length; offset += CHUNK) {
     const chunkRows = rows.slice(offset, offset + CHUNK);
     const n = chunkRows.length;
     const x0 = await images.modelInput(chunkRows, manifest);
     await req.onModelInput?.(x0, n);
+    // A class input fed each image's own label: the labels go with the images, and into the cache key.
     const labels = feedsLabels ? labelsOf(images, chunkRows) : undefined;
-    const hashes = req.cacheDir
-      ? (await imageHashes(x0, n, pixels)).map((h, i) => (labels ? `${h}-y${labels[i]}` : h))
-      : [];
     for (const t of req.timesteps) {
       const features: ExtractChunk['features'] = {};
       const dims: ExtractChunk['dims'] = {};
@@ -139,72 +184,49 @@ export async function extractRows(
         features[p] = {};
         dims[p] = {};
       }
-      // Rows whose every pooling has every block cached are served; the rest run once for all.
-      const hits = await Promise.all(
-        req.poolings.map((p) => cacheFor(t, p)?.getMany(hashes, blocks) ?? null),
-      );
-      const missing: number[] = [];
-      for (let i = 0; i < n; i++) if (!hits.every((h) => h?.[i])) missing.push(i);
-      const missSet = new Set(missing);
-      const setRow = (p: string, b: string, i: number, v: Float32Array) => {
-        dims[p][b] ??= v.length;
-        features[p][b] ??= new Float32Array(n * v.length);
-        features[p][b].set(v, i * v.length);
-      };
-      for (const [pi, p] of req.poolings.entries())
-        for (let i = 0; i < n; i++)
-          if (!missSet.has(i)) for (const b of blocks) setRow(p, b, i, hits[pi]![i]![b]);
-      cached += n - missing.length;
-      done += n - missing.length;
-      req.progress?.update(done, `t=${t}${cached ? `, ${cached} from cache` : ''}`);
-      if (missing.length) {
-        const xm = new Float32Array(missing.length * pixels);
-        for (const [j, i] of missing.entries()) xm.set(x0.subarray(i * pixels, (i + 1) * pixels), j * pixels);
-        const poolings = Object.fromEntries(req.poolings.map((p) => [p, POOLING_BY_NAME[p]]));
-        const keys = req.poolings.flatMap((p) => blocks.map((b) => `${p}${SEP}${b}`));
-        await extractFeatures(
-          model.unet,
-          xm,
-          missing.length,
-          // The runner pools; `pooling` here only names the default runner's, which is not used.
-          {
-            t,
-            seed: req.seed,
-            blocks: keys,
-            pooling: POOLING_BY_NAME[req.poolings[0]],
-            batchSize: batch,
-            alphasCumprod: model.alphasCumprod,
-            ...(labels && { labels: Int32Array.from(missing, (i) => labels[i]) }),
-          },
-          async (b) => {
-            const entries = new Map<string, { image: string; features: Record<string, Float32Array> }[]>();
-            for (let j = 0; j < b.count; j++) {
-              const i = missing[b.start + j];
-              for (const key of keys) {
-                const [p, block] = key.split(SEP);
-                const dim = b.dims[key];
-                const v = b.features[key].subarray(j * dim, (j + 1) * dim);
-                setRow(p, block, i, v);
-                if (req.cacheDir) {
-                  const list = entries.get(p) ?? [];
-                  if (!entries.has(p)) entries.set(p, list);
-                  if (list[j]?.image !== hashes[i]) list[j] = { image: hashes[i], features: {} };
-                  list[j].features[block] = v.slice();
-                }
-              }
+      const before = done;
+      const result = await extractCached({
+        unet: model.unet,
+        alphasCumprod: model.alphasCumprod,
+        x0,
+        count: n,
+        labels,
+        t,
+        seed: req.seed,
+        blocks,
+        poolings,
+        batchSize: req.batch,
+        // The worker's WASM budget: the outputs land in this process's memory as they do in the worker's.
+        budget: () => extractionBudgetBytes('wasm'),
+        backend: () => backend,
+        cache: store && { store, model: model.hash, numbers: numbersKey(manifest), writes: true },
+        runners: (b, p, count) => cliBlockRunners(model, b, p, count),
+        onRows: (got) => {
+          for (const p of req.poolings)
+            for (const b of blocks) {
+              const dim = got.dims[p][b];
+              dims[p][b] = dim;
+              features[p][b] ??= new Float32Array(n * dim);
+              const m = got.features[p][b];
+              for (const [i, row] of got.rows.entries())
+                features[p][b].set(m.subarray(i * dim, (i + 1) * dim), row * dim);
             }
-            await Promise.all([...entries].map(([p, list]) => cacheFor(t, p)!.putMany(list)));
-            computed += b.count;
-            done += b.count;
-            req.progress?.update(done, `t=${t}${cached ? `, ${cached} from cache` : ''}`);
-          },
-          async () => {},
-          poolManyInJs(model.unet, blocks, poolings),
-        );
-      }
+        },
+        progress: (finished, _n, { fromCache }) => {
+          done = before + finished;
+          req.progress?.update(
+            done,
+            `t=${t}${cached + fromCache ? `, ${cached + fromCache} from cache` : ''}`,
+          );
+        },
+      });
+      cached += result.cached;
+      computed += result.computed;
+      subgraph ||= result.subgraph;
+      done = before + n;
       await onChunk({ t, offset, count: n, features, dims });
     }
   }
   req.progress?.update(total);
-  return { computed, cached };
+  return { computed, cached, subgraph };
 }

@@ -1,12 +1,13 @@
 /**
- * @file The CLI's feature cache: a directory, content-addressed and keyed like the worker's
- * IndexedDB cache (worker/cache/feature-cache.ts), so that a rerun, another shard split or another
- * command over the same images skips the U-Net:
+ * @file The CLI's feature cache: a directory, content-addressed by the key the worker's IndexedDB
+ * cache uses (pipeline/cache-key.ts FeatureKey, made by the one extraction engine:
+ * pipeline/cached-extract.ts), so that a rerun, another shard split or another command over the
+ * same images skips the U-Net:
  *
- *   <root>/v1/<model sha256>-<numbers key>-p<PIPELINE_VERSION>-<device>/t<t>-s<seed>-<pooling>/<ab>/<image hash>.dpf
+ *   <root>/v1/<model>-<numbers key>-p<PIPELINE_VERSION>-<backend>/t<t>-s<seed>-<pooling>/<ab>/<image>.dpf
  *
- * with the manifest's numbers key (core/manifest/numbers-key.ts), the execution provider and the
- * image hash of x_0 (pipeline/cache-key.ts). The provider is in the key because CPU and CUDA
+ * with the manifest's numbers key (core/manifest/numbers-key.ts), the backend (node-cpu, node-cuda:
+ * the execution provider) and the image key of x_0. The provider is in the key because CPU and CUDA
  * kernels round differently (CUDA may also use TF32): features computed on one must not be served
  * to a run on the other, whose output would then depend on what the cache happened to hold, and
  * whose shards would no longer merge byte-identical to one run. One file per image holds the pooled vectors of the blocks computed for
@@ -19,21 +20,9 @@
  */
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
-
-export interface CacheScope {
-  /** SHA-256 of the ONNX bytes. */
-  model: string;
-  /** numbersKey(manifest). */
-  numbers: string;
-  pipeline: number;
-  t: number;
-  seed: number;
-  /** poolingKey(pooling). */
-  pooling: string;
-  /** The execution provider that computes the features ('cpu', 'cuda'). */
-  device: string;
-}
+import { dirname, join } from 'node:path';
+import type { FeatureKey } from '../pipeline/cache-key';
+import type { FeatureStore } from '../pipeline/cached-extract';
 
 const MAGIC = [0x44, 0x50, 0x46, 0x31]; // DPF1
 
@@ -91,60 +80,47 @@ export function decodeRecord(bytes: Uint8Array): Record<string, Float32Array> | 
 
 let tmpCounter = 0;
 
-export class NodeFeatureCache {
-  private readonly dir: string;
-  hits = 0;
-  writes = 0;
+/** The record file of `key` under `root`. */
+export function recordPath(root: string, key: FeatureKey): string {
+  return join(
+    root,
+    'v1',
+    `${key.model.toLowerCase()}-${key.numbers}-p${key.pipeline}-${key.backend}`,
+    `t${key.t}-s${key.seed}-${key.pooling}`,
+    key.image.slice(0, 2),
+    `${key.image}.dpf`,
+  );
+}
 
-  constructor(root: string, scope: CacheScope) {
-    this.dir = join(
-      root,
-      'v1',
-      `${scope.model.toLowerCase()}-${scope.numbers}-p${scope.pipeline}-${scope.device}`,
-      `t${scope.t}-s${scope.seed}-${scope.pooling}`,
-    );
-  }
+/** The feature cache in a directory, as the extraction engine's store. */
+export class NodeFeatureCache implements FeatureStore {
+  constructor(private readonly root: string) {}
 
-  private path(image: string): string {
-    return join(this.dir, image.slice(0, 2), `${image}.dpf`);
-  }
-
-  private async read(image: string): Promise<Record<string, Float32Array> | null> {
+  private async read(key: FeatureKey): Promise<Record<string, Float32Array> | null> {
     try {
-      return decodeRecord(new Uint8Array(await readFile(this.path(image))));
+      return decodeRecord(new Uint8Array(await readFile(recordPath(this.root, key))));
     } catch {
       return null;
     }
   }
 
-  /** Per image: its vectors for every one of `blocks`, or null (a miss, or a record lacking a block). */
-  async getMany(
-    images: readonly string[],
-    blocks: readonly string[],
-  ): Promise<(Record<string, Float32Array> | null)[]> {
-    const out = await Promise.all(images.map((h) => this.read(h)));
-    return out.map((r) => {
-      if (!r || !blocks.every((b) => b in r)) return null;
-      this.hits++;
-      return Object.fromEntries(blocks.map((b) => [b, r[b]]));
-    });
+  /** Per key: the vectors its record holds, or null (no record, or a damaged one). */
+  async getMany(keys: readonly FeatureKey[]): Promise<(Record<string, Float32Array> | null)[]> {
+    return Promise.all(keys.map((k) => this.read(k)));
   }
 
-  /** Stores the vectors of each image, merged into what its record holds (new values win). */
-  async putMany(
-    entries: readonly { image: string; features: Record<string, Float32Array> }[],
-  ): Promise<void> {
-    const dirs = new Set(entries.map((e) => e.image.slice(0, 2)));
-    await Promise.all([...dirs].map((d) => mkdir(join(this.dir, d), { recursive: true })));
+  /** Stores the vectors of each key, merged into what its record holds (new values win). */
+  async putMany(entries: { key: FeatureKey; features: Record<string, Float32Array> }[]): Promise<void> {
+    const dirs = new Set(entries.map((e) => dirname(recordPath(this.root, e.key))));
+    await Promise.all([...dirs].map((d) => mkdir(d, { recursive: true })));
     await Promise.all(
-      entries.map(async ({ image, features }) => {
-        const old = await this.read(image);
-        const path = this.path(image);
+      entries.map(async ({ key, features }) => {
+        const old = await this.read(key);
+        const path = recordPath(this.root, key);
         const tmp = `${path}.${process.pid}.${tmpCounter++}.tmp`;
         try {
           await writeFile(tmp, encodeRecord(old ? { ...old, ...features } : features));
           await rename(tmp, path);
-          this.writes++;
         } catch {
           // A full or read-only cache must not fail the run.
           await rm(tmp, { force: true }).catch(() => {});

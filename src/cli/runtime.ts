@@ -1,8 +1,9 @@
 /**
  * @file The CLI's PipelineRuntime (pipeline/runtime.ts): the jobs the probe and sweep
  * orchestration sends, run in this process instead of the browser's worker.
- * - extractFeatures: the CLI's cached extraction (extract-run.ts: pipeline/extract.ts on
- *   onnxruntime-node, the feature cache directory), streamed as the worker streams its chunks;
+ * - extractFeatures: the worker's extraction engine (pipeline/cached-extract.ts through
+ *   extract-run.ts) on onnxruntime-node with the feature cache directory, streamed as the worker
+ *   streams its chunks;
  * - trainHead / applyHead: the worker's own handlers (worker/handlers/head.ts) on tfjs's WASM
  *   backend in Node (engine/tf-node.ts): the same code, the same numbers as the browser's;
  * - trainProbe / applyProbe: the worker's own handlers (worker/handlers/probe.ts), so the split,
@@ -18,8 +19,8 @@ import { nodeRuntime } from '../engine/onnx-node';
 import { createOrtDataTerm } from '../engine/probe-objective';
 import { nodeTf } from '../engine/tf-node';
 import { extractionBatchSize, extractionBudgetBytes } from '../pipeline/batch-size';
-import { poolingKey } from '../pipeline/cache-key';
-import { extractFeatures, poolInJs } from '../pipeline/extract';
+import { nodeBackendKey, poolingKey } from '../pipeline/cache-key';
+import { byBlock, extractFeatures, poolInJs } from '../pipeline/extract';
 import { gramsOfMaps, mapDims } from '../pipeline/grams';
 import type { PipelineJob, PipelineRuntime } from '../pipeline/runtime';
 import { cka } from '../worker/handlers/cka';
@@ -27,7 +28,7 @@ import { applyHead, trainHead } from '../worker/handlers/head';
 import { applyProbe, trainProbe } from '../worker/handlers/probe';
 import type { ExtractParams } from '../worker/jobs';
 import type { JobParams, JobResult } from '../worker/protocol';
-import { extractRows } from './extract-run';
+import { cliBlockRunners, extractRows } from './extract-run';
 import type { ImageSet } from './images';
 import type { ModelFile, NodeModel } from './load';
 import type { Progress } from './progress';
@@ -129,7 +130,7 @@ export function createNodeRuntime(options: NodeRuntimeOptions): PipelineRuntime 
               rows: Array.from({ length: chunk.count }, (_, i) => chunk.offset + i),
               features: chunk.features[pool],
               dims: chunk.dims[pool],
-              backend: `node-${model.device}`,
+              backend: nodeBackendKey(model.device),
             } as never);
           },
         );
@@ -137,7 +138,12 @@ export function createNodeRuntime(options: NodeRuntimeOptions): PipelineRuntime 
         stats.computed += result.computed;
         stats.cached += result.cached;
         // onnxruntime-node on the CLI's --device (the worker's backendKey for the browser's backends).
-        return { count, dims, cached: result.cached, backends: [`node-${model.device}`] } as JobResult<K>;
+        return {
+          count,
+          dims,
+          cached: result.cached,
+          backends: [nodeBackendKey(model.device)],
+        } as JobResult<K>;
       }
       if (job === 'trainProbe') {
         const p = params as JobParams<'trainProbe'>;
@@ -164,6 +170,10 @@ export function createNodeRuntime(options: NodeRuntimeOptions): PipelineRuntime 
           progress: (done, total, note) => progress?.update(Math.floor((100 * done) / total), note),
           gram: (X, rows, dim) => ortGram(gramRuntime, X, rows, dim),
           extract: async (blocks, onBatch) => {
+            // The worker's rule: the blocks' sub-graph when it pays, else the U-Net's session.
+            const runners = (await cliBlockRunners(model, blocks, [raw], n))?.map((r) =>
+              byBlock(r, raw, blocks),
+            );
             await extractFeatures(
               model.unet,
               p.images.data,
@@ -178,7 +188,7 @@ export function createNodeRuntime(options: NodeRuntimeOptions): PipelineRuntime 
               },
               (batch) => onBatch(batch.start, batch.count, batch.features),
               async () => {},
-              poolInJs(model.unet, blocks, raw),
+              runners ?? poolInJs(model.unet, blocks, raw),
             );
           },
         });

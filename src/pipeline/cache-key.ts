@@ -42,3 +42,54 @@ export async function imageHashes(data: Float32Array, count: number, pixels: num
     );
   return out;
 }
+
+/** The cache key of one backend of onnxruntime-node: 'node-cpu', 'node-cuda' (the CLI's --device). */
+export function nodeBackendKey(device: string): string {
+  return `node-${device}`;
+}
+
+/**
+ * What names one image's pooled features, in the worker's IndexedDB cache and in the CLI's cache
+ * directory alike: the same key from the same function, so a hit means the same thing in both.
+ */
+export interface FeatureKey {
+  /** The model's bytes (ModelInfo.hash, the CLI's ModelFile.hash: SHA-256, with external data). */
+  model: string;
+  /** The manifest's numbers key (core/manifest/numbers-key.ts): schedule, block outputs, inputs… */
+  numbers: string;
+  /** PIPELINE_VERSION (version.ts): noise, preprocessing and pooling code. */
+  pipeline: number;
+  /** What computed the features: {@link backendKey} or {@link nodeBackendKey}. */
+  backend: string;
+  t: number;
+  seed: number;
+  /** {@link poolingKey}. */
+  pooling: string;
+  /** {@link imageKey}. */
+  image: string;
+}
+
+/**
+ * The image part of a key: x_0's content hash, and for a model fed each image's own label, that
+ * label too (the features depend on it).
+ */
+export function imageKey(hash: string, label?: number): string {
+  return label === undefined ? hash : `${hash}-y${label}`;
+}
+
+/** What a cached record answers for `blocks`: their vectors when it holds every one, else null (a miss). */
+export function cacheHit(
+  record: Readonly<Record<string, Float32Array>> | null | undefined,
+  blocks: readonly string[],
+): Record<string, Float32Array> | null {
+  if (!record || !blocks.every((b) => b in record)) return null;
+  return Object.fromEntries(blocks.map((b) => [b, record[b]]));
+}
+
+/**
+ * The name of one (pooling, block) column of an extraction's batches: several poolings of a block
+ * come out of one pass (the CLI's `features` grid).
+ */
+export function featureColumn(pooling: Pooling, block: string): string {
+  return `${poolingKey(pooling) ?? pooling.kind}\u0000${block}`;
+}

@@ -9,6 +9,7 @@ import { type Pooling, poolFeatures } from '../core/pooling';
 import { imageNoise } from '../core/rng';
 import type { PooledBatch } from '../engine/block-session';
 import type { UNetSession } from '../engine/unet-session';
+import { featureColumn } from './cache-key';
 
 export interface ExtractOptions {
   t: number;
@@ -61,15 +62,46 @@ export type BatchRunner = (
  * sub-graph the blocks need, pooled in ONNX: engine/block-session.ts).
  */
 export function poolInJs(unet: UNetSession, blocks: readonly string[], pooling: Pooling): BatchRunner {
+  return byBlock(poolColumnsInJs(unet, blocks, [pooling]), pooling, blocks);
+}
+
+/**
+ * {@link poolInJs} for several poolings of each block from one run, keyed featureColumn(pooling,
+ * block): the fallback of the cached extraction (cached-extract.ts) when the sub-graph does not pay.
+ */
+export function poolColumnsInJs(
+  unet: UNetSession,
+  blocks: readonly string[],
+  poolings: readonly Pooling[],
+): BatchRunner {
   return async (xt, count, t, labels) => {
     const maps = await unet.run(xt, count, t, [...blocks], { labels });
     const features: Record<string, Float32Array> = {};
     const dims: Record<string, number> = {};
+    for (const block of blocks)
+      for (const pooling of poolings) {
+        const pooled = poolFeatures(maps[block].data, maps[block].dims, pooling);
+        const column = featureColumn(pooling, block);
+        features[column] = pooled.data;
+        dims[column] = pooled.dim;
+      }
+    return { features, dims };
+  };
+}
+
+/**
+ * A runner whose features are named featureColumn(pooling, block) (a sub-graph's:
+ * block-sessions.ts) as one named by block, for callers of one pooling (the Gram matrices' raw maps).
+ */
+export function byBlock(runner: BatchRunner, pooling: Pooling, blocks: readonly string[]): BatchRunner {
+  return async (xt, count, t, labels) => {
+    const pooled = await runner(xt, count, t, labels);
+    const features: Record<string, Float32Array> = {};
+    const dims: Record<string, number> = {};
     for (const block of blocks) {
-      const { data, dims: shape } = maps[block];
-      const pooled = poolFeatures(data, shape, pooling);
-      features[block] = pooled.data;
-      dims[block] = pooled.dim;
+      const column = featureColumn(pooling, block);
+      features[block] = pooled.features[column];
+      dims[block] = pooled.dims[column];
     }
     return { features, dims };
   };

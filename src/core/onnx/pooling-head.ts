@@ -227,6 +227,22 @@ export function blockExtractionModel(
   blocks: readonly string[],
   pooling: Pooling,
 ): BlockExtractionPlan {
+  return pooledExtractionModel(bytes, info, manifest, blocks, [pooling], (_, block) => block);
+}
+
+/**
+ * {@link blockExtractionModel} for several poolings in one pass: every block pooled each way, the
+ * plan's entries named `column(pooling, block)`. (The CLI's `features` grid pools each map several
+ * ways; the U-Net runs once.) 'raw' comes alone: its outputs are the block tensors themselves.
+ */
+export function pooledExtractionModel(
+  bytes: Uint8Array,
+  info: OnnxModelInfo,
+  manifest: Pick<Manifest, 'blocks'>,
+  blocks: readonly string[],
+  poolings: readonly Pooling[],
+  column: (pooling: Pooling, block: string) => string,
+): BlockExtractionPlan {
   const byName = new Map(manifest.blocks.map((b) => [b.name, b]));
   const types = inferElemTypes(info);
   const targets = blocks.map((name) => {
@@ -245,26 +261,46 @@ export function blockExtractionModel(
   const guards: Record<string, string> = {};
   const dims: Record<string, number> = {};
   const shapes: Record<string, number[]> = {};
-  if (pooling.kind === 'raw') {
+  if (poolings.some((p) => p.kind === 'raw')) {
+    if (poolings.length !== 1)
+      throw new DiffProbeError('internal', 'raw maps are extracted alone, not beside pooled features');
     // Two blocks may name one tensor: list it once.
     const tensors = [...new Set(targets.map((t) => t.tensor))];
     const sub = extractSubgraph(bytes, tensors, { info });
     blocks.forEach((name, i) => {
       const t = targets[i];
-      outputs[name] = t.tensor;
-      dims[name] = t.channels * t.height * t.width;
-      shapes[name] = [t.channels, t.height, t.width];
+      const key = column(poolings[0], name);
+      outputs[key] = t.tensor;
+      dims[key] = t.channels * t.height * t.width;
+      shapes[key] = [t.channels, t.height, t.width];
     });
     return { bytes: sub.bytes, outputs, guards, dims, shapes, stats: sub.stats };
   }
-  const head = poolingHead(targets, pooling, freePrefix(info));
-  blocks.forEach((name, i) => {
-    const t = targets[i];
-    outputs[name] = head.pooled[i];
-    if (head.guards[i]) guards[name] = head.guards[i]!;
-    dims[name] = head.dims[i];
-    shapes[name] = pooledShape([t.channels, t.height, t.width], pooling);
+  const prefix = freePrefix(info);
+  const heads = poolings.map((pooling, j) =>
+    // One pooling keeps the prefix itself (the graph the worker has always built).
+    poolingHead(
+      targets,
+      pooling as Exclude<Pooling, { kind: 'raw' }>,
+      poolings.length > 1 ? `${prefix}/p${j}` : prefix,
+    ),
+  );
+  poolings.forEach((pooling, j) => {
+    const head = heads[j];
+    blocks.forEach((name, i) => {
+      const t = targets[i];
+      const key = column(pooling, name);
+      outputs[key] = head.pooled[i];
+      if (head.guards[i]) guards[key] = head.guards[i]!;
+      dims[key] = head.dims[i];
+      shapes[key] = pooledShape([t.channels, t.height, t.width], pooling);
+    });
   });
+  const head: GraphHead = {
+    nodes: heads.flatMap((h) => h.nodes),
+    initializers: heads.flatMap((h) => h.initializers ?? []),
+    outputs: heads.flatMap((h) => h.outputs),
+  };
   const sub = extractSubgraph(bytes, [], { info, head });
   return { bytes: sub.bytes, outputs, guards, dims, shapes, stats: sub.stats };
 }

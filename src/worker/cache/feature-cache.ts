@@ -17,23 +17,10 @@
  * answers as an empty cache.
  */
 
-export interface CacheKey {
-  /** SHA-256 of the ONNX bytes. */
-  model: string;
-  /** The manifest's numbers key (core/manifest/numbers-key.ts): schedule, block outputs, inputs… */
-  numbers: string;
-  /** PIPELINE_VERSION (pipeline/version.ts): noise, preprocessing and pooling code. */
-  pipeline: number;
-  /**
-   * What computed the features (pipeline/cache-key.ts backendKey): 'wasm', or 'webgpu:' and the
-   * adapter. A faulty GPU kernel's features are never served to another backend.
-   */
-  backend: string;
-  t: number;
-  seed: number;
-  pooling: string;
-  image: string;
-}
+import type { FeatureKey } from '../../pipeline/cache-key';
+
+/** One image's pooled features: the key both caches use (pipeline/cache-key.ts). */
+export type CacheKey = FeatureKey;
 
 export interface CachedFeatures {
   /** Block name → pooled feature vector. */

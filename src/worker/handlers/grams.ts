@@ -7,7 +7,7 @@ import { ortGram } from '../../engine/gram';
 import { webRuntime } from '../../engine/onnx-web';
 import type { OrtRuntime } from '../../engine/ort-types';
 import { extractionBatchSize, extractionBudgetBytes } from '../../pipeline/batch-size';
-import { extractFeatures as extract } from '../../pipeline/extract';
+import { byBlock, extractFeatures as extract } from '../../pipeline/extract';
 import { gramsOfMaps, mapDims } from '../../pipeline/grams';
 import { blockRunners } from '../block-sessions';
 import type { JobContext } from '../context';
@@ -38,7 +38,7 @@ export async function extractGrams(params: GramParams, ctx: JobContext): Promise
     progress: (done, total, note) => ctx.progress(done, total, note),
     extract: async (blocks, onBatch) => {
       const run = async () => {
-        const runners = await blockRunners(model, blocks, raw, n);
+        const runners = (await blockRunners(model, blocks, raw, n))?.map((r) => byBlock(r, raw, blocks));
         const budget = extractionBudgetBytes(model.info.backend === 'webgpu' ? 'webgpu' : 'wasm');
         await extract(
           model.unet,
