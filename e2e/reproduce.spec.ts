@@ -1,10 +1,12 @@
 /**
- * Every number exported in the browser is reproducible from its file: a probe and a sweep
- * exported by the app (worker on onnxruntime-web WASM) carry a full provenance record, and
+ * Every number exported in the browser is reproducible from its file: a probe, a sweep and a PCA
+ * (its features value by value, its coordinates up to each component's sign) exported by the app
+ * (worker on onnxruntime-web WASM) carry a full provenance record, and
  * `diffprobe reproduce` (the built CLI, onnxruntime-node) re-runs each from that file alone and
  * finds every number within tolerance. Kept small: one block (the shallowest, so that the
  * comparisons need no second block), one t, 80 + 40 images; the sweep reads the probe's features
- * from the cache.
+ * from the cache; PCA of 40 points. A CKA matrix goes through the same worker handlers in Node
+ * (src/cli/reproduce-more.test.ts): its browser export costs more than this spec's budget.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,7 +23,7 @@ test.beforeAll(() => {
 });
 test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-test('a probe and a sweep exported in the browser are reproduced by the CLI', async ({ app }) => {
+test('a probe, a sweep and a PCA exported in the browser are reproduced by the CLI', async ({ app }) => {
   test.setTimeout(120_000);
   const { page } = app;
   const started = Date.now();
@@ -57,12 +59,28 @@ test('a probe and a sweep exported in the browser are reproduced by the CLI', as
   writeFileSync(join(dir, 'sweep.json'), sweep);
   lap('sweep exported');
 
+  const embedding = page.getByRole('region', { name: 'Embedding' });
+  await embedding.getByLabel('Embedding method').selectOption('pca');
+  await embedding.getByLabel('Points', { exact: true }).fill('40');
+  await embedding.getByRole('button', { name: 'Run PCA', exact: true }).click();
+  await expect(embedding.getByText(/^PCA finished in [\d.]+ s\.$/)).toBeVisible({ timeout: 60_000 });
+  writeFileSync(
+    join(dir, 'pca.json'),
+    await download(page, embedding.getByRole('button', { name: 'Save JSON (with provenance)' })),
+  );
+  lap('PCA exported');
+
   const again = runCli(['reproduce', join(dir, 'probe.json'), '--out', join(dir, 'probe-again')]);
   console.log(again.trim());
   expect(again).toContain('reproduced 3 of 3 numbers within tolerance');
   const sweepAgain = runCli(['reproduce', join(dir, 'sweep.json'), '--out', join(dir, 'sweep-again')]);
   console.log(sweepAgain.trim());
   expect(sweepAgain).toContain('reproduced 3 of 3 numbers within tolerance');
-  lap('both reproduced');
+  lap('probe and sweep reproduced');
+  const pcaAgain = runCli(['reproduce', join(dir, 'pca.json'), '--out', join(dir, 'pca-again')]);
+  console.log(pcaAgain.trim().split('\n').slice(-4).join('\n'));
+  // 40 points × 32 features of down0_0, and 40 × 2 coordinates.
+  expect(pcaAgain).toContain('reproduced 1360 of 1360 numbers within tolerance');
+  lap('PCA reproduced');
   expect(app.consoleErrors).toEqual([]);
 });

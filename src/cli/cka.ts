@@ -32,6 +32,7 @@ import {
   startSession,
 } from './common';
 import { type CliContext, modelRecord, runRecord } from './context';
+import { withImageSetRecord } from './image-record';
 import { openImageSet } from './images';
 import { type ModelFile, type NodeModel, readModelFile, twinOfModelFile } from './load';
 import { Output, withOutput } from './output';
@@ -124,7 +125,8 @@ function versusBlocks(model: ModelFile, blocks: readonly string[]): string[] {
   return blocks.every((b) => names.includes(b)) ? [...blocks] : names;
 }
 
-function ckaModel(m: ModelFile): CkaModel {
+/** A model of a CKA spec, from its file (a twin: with its trained model and init seed). */
+export function ckaModel(m: ModelFile): CkaModel {
   return {
     name: m.manifest.name,
     sha256: m.sha256,
@@ -209,7 +211,9 @@ export async function runCkaCommand(ctx: CliContext, args: ParsedArgs): Promise<
       for (const m of opened) inputs.set(cliModelId(m), await images.modelInput(rows, m.manifest));
       const runtimeVersion = nodeRuntimeVersion();
       const origins = Object.fromEntries(opened.map((m) => [cliModelId(m), nodeOrigin(m, runtimeVersion)]));
-      const matrix = await runCka(rt, spec, (model) => inputs.get(model)!.slice(), { origins });
+      const run = await runCka(rt, spec, (model) => inputs.get(model)!.slice(), { origins });
+      // A folder's files and inversions, for `reproduce --images`.
+      const matrix = { ...run, provenance: await withImageSetRecord(run.provenance, images, rows) };
       await out.write('cka.csv', ckaToCsv(matrix));
       await out.write('cka.json', ckaToJson(matrix));
       await out.write('cka.svg', matrixSvg(ckaFigure(matrix)));

@@ -5,6 +5,7 @@
  * (an `extract` output), or are extracted first from a model (--manifest, as `extract`).
  *
  * Writes coords.npy [N, 2] float32, embedding.csv (id,label,x,y; the app's CSV export),
+ * embedding.json (the app's JSON export; with a model, its provenance record: `reproduce` reads it),
  * embedding.svg (the app's point and legend fragments, its class colours) and run.json.
  */
 
@@ -16,8 +17,16 @@ import { DiffProbeError } from '../core/errors';
 import { numbersKey } from '../core/manifest/numbers-key';
 import { readNpy, writeNpy } from '../core/npy';
 import { POOLING_KINDS, poolingChoices } from '../core/pooling-kinds';
-import { embeddingToCsv, legendSvgFragment, pointsSvgFragment } from '../features/embedding/export';
+import { nodeRuntimeVersion } from '../engine/onnx-node';
+import {
+  embeddingToCsv,
+  embeddingToJson,
+  legendSvgFragment,
+  pointsSvgFragment,
+} from '../features/embedding/export';
 import { fitExtent } from '../features/embedding/points';
+import { APP_VERSION } from '../pipeline/feature-spec';
+import { buildProvenance, nodeOrigin, type Provenance } from '../pipeline/provenance';
 import type { JobContext } from '../worker/context';
 import { DEFAULT_EMBED_OPTIONS, METHOD_NAMES } from '../worker/embedding/embedder';
 import { embed } from '../worker/handlers/embed';
@@ -33,12 +42,14 @@ import {
   maxT,
   OUTPUT_OPTIONS,
   openModelFile,
+  POOLING_BY_NAME,
   poolingsOf,
   startSession,
 } from './common';
 import { type CliContext, runRecord, sha256HexSync } from './context';
 import { imagesAndShard } from './extract';
 import { extractRows } from './extract-run';
+import { withImageSetRecord } from './image-record';
 import { Output, withOutput } from './output';
 import { createProgress } from './progress';
 
@@ -142,6 +153,13 @@ interface Features {
   ids: string[];
   identity: Record<string, unknown>;
   record: Record<string, unknown>;
+  /** The export's provenance record, for features extracted from a model (null from a .npy). */
+  provenance: ((method: EmbedMethod, options: EmbedOptions) => Promise<Provenance>) | null;
+  /** The pooling's name (with a model). */
+  pooling: string | null;
+  t: number | null;
+  seed: number | null;
+  blocks: string[] | null;
 }
 
 async function featuresFromFiles(flags: Flags): Promise<Features> {
@@ -214,6 +232,11 @@ async function featuresFromFiles(flags: Flags): Promise<Features> {
     ids,
     identity: { features: hashes.map((h) => h.sha256), labels: labels ? sha256HexSync(labels) : null },
     record: { features: { files: hashes, labels: labels ? labelsPath : null } },
+    provenance: null,
+    pooling: null,
+    t: null,
+    seed: null,
+    blocks: blocks ?? null,
   };
 }
 
@@ -274,7 +297,39 @@ async function featuresFromModel(ctx: CliContext, flags: Flags): Promise<Feature
       o0 += dims[b];
     }
     const settings = { t, pooling, blocks, seed };
+    // After the extraction: a folder's polarity decisions are known by then.
+    const origin = nodeOrigin(model, nodeRuntimeVersion());
+    const x0 = await images.modelInput(rows, model.manifest);
+    const labelRows = images.labels ? Int32Array.from(rows, (r) => images.labels![r]) : undefined;
+    const provenance = async (method: EmbedMethod, options: EmbedOptions) =>
+      withImageSetRecord(
+        await buildProvenance(
+          origin,
+          {
+            ids: rows.map((r) => images.id(r)),
+            x0,
+            ...(labelRows ? { labels: labelRows } : {}),
+            ...(images.classes ? { classes: images.classes } : {}),
+          },
+          {
+            kind: 'embedding',
+            method,
+            blocks,
+            t,
+            seed,
+            pooling: POOLING_BY_NAME[pooling],
+            options: { ...options },
+          },
+        ),
+        images,
+        rows,
+      );
     return {
+      provenance,
+      pooling,
+      t,
+      seed,
+      blocks,
       X,
       n,
       d,
@@ -361,7 +416,7 @@ ${legendSvgFragment(classes, colors, new Set(), W + 6, AREA.y + 4)}
 }
 
 /** A JobContext for a handler run in Node: progress to the terminal, never cancelled. */
-function nodeJobContext(onProgress: (done: number, total: number, note?: string) => void): JobContext {
+export function nodeJobContext(onProgress: (done: number, total: number, note?: string) => void): JobContext {
   return {
     id: 0,
     signal: new AbortController().signal,
@@ -412,6 +467,30 @@ export async function runEmbedding(ctx: CliContext, args: ParsedArgs, method: Em
     await out.write('embedding.csv', embeddingToCsv(f.ids, labels, classes, result.coords));
     const title = `${METHOD_NAMES[method]} of ${f.n} images (${f.d} features)`;
     await out.write('embedding.svg', embeddingSvg(result.coords, labels, classes, title));
+    // The app's JSON export, with its provenance: what `diffprobe reproduce` re-runs.
+    await out.write(
+      'embedding.json',
+      embeddingToJson({
+        appVersion: APP_VERSION,
+        method,
+        options,
+        blocks: f.blocks ?? [],
+        t: f.t ?? 0,
+        seed: f.seed ?? 0,
+        pooling: f.pooling ?? 'features',
+        complete: !result.stopped,
+        iter: result.iter,
+        totalIter: result.totalIter,
+        classes,
+        ids: f.ids,
+        labels,
+        coords: result.coords,
+        X: f.X,
+        d: f.d,
+        quality: result.quality,
+        provenance: f.provenance ? await f.provenance(method, options) : null,
+      }),
+    );
     const record = await runRecord(
       ctx,
       method,

@@ -8,11 +8,11 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import pngjs from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { datasetToModelInput } from '../core/dataset/index-file';
 import { readNpy } from '../core/npy';
 import { buildProvenance, modelRecord } from '../pipeline/provenance';
+import { lightPng } from '../testing/light-png';
 import { readDatasetSplit } from './load';
 import { main } from './main';
 
@@ -123,12 +123,8 @@ describe('reproduce', () => {
     let n = 0;
     for (let i = 0; n < 24; i++) {
       if (labels[i] > 1) continue;
-      const png = new pngjs.PNG({ width: 28, height: 28 });
-      for (let k = 0; k < 784; k++) {
-        // Light background: "auto" inverts these, and reproduce must apply the record's decisions.
-        png.data.set([255 - raw[i * 784 + k], 255 - raw[i * 784 + k], 255 - raw[i * 784 + k], 255], k * 4);
-      }
-      const bytes = pngjs.PNG.sync.write(png);
+      // Light background: "auto" inverts these, and reproduce must apply the record's decisions.
+      const bytes = lightPng(raw, i);
       mkdirSync(join(data, `c${labels[i]}`), { recursive: true });
       writeFileSync(join(data, `c${labels[i]}`, `${n}.png`), bytes);
       writeFileSync(join(elsewhere, `renamed-${n}.png`), bytes);

@@ -69,6 +69,11 @@ export interface ImagesRecord {
    * hold their file's hash.
    */
   files?: (string | null)[];
+  /**
+   * The ids of the user's images that were inverted (light background) before they reached the
+   * model, where the settings hold no data spec that says so (CKA, embeddings); absent: none.
+   */
+  inverted?: string[];
   /** The class of each image as the computation used it (index into `classes`); absent without labels. */
   labels?: number[];
   classes?: string[];

@@ -16,7 +16,7 @@ import { downloadBytes } from '../../ui/download';
 import { METHOD_NAMES } from '../../worker/embedding/embedder';
 import type { EmbedMethod, EmbedOptions, EmbedResult, EmbedStep } from '../../worker/jobs';
 import { extractConcatenated, poolingOf } from '../probe/commands';
-import { embeddingToCsv } from './export';
+import { embeddingToCsv, embeddingToJson } from './export';
 import { choosePoints, type PointChoice } from './points';
 
 export interface EmbeddingSettings {
@@ -304,14 +304,12 @@ async function embeddingProvenance(run: EmbeddingRun): Promise<Provenance | null
   );
 }
 
-/** An embedding as JSON: its points (id, label, x, y), its settings and its provenance. */
+/** An embedding as JSON: its points (id, label, x, y), features, settings and provenance. */
 export function downloadEmbeddingJson(slot: EmbedSlot = 'main'): void {
   const { embedding, dataset } = getState();
   const run = embedding[slot];
   if (!run?.coords) return;
-  const json = {
-    format: 'diffprobe-embedding',
-    version: 1,
+  const json = embeddingToJson({
     appVersion: APP_VERSION,
     method: run.method,
     options: run.options,
@@ -320,16 +318,19 @@ export function downloadEmbeddingJson(slot: EmbedSlot = 'main'): void {
     seed: run.seed,
     pooling: run.pooling,
     complete: run.status === 'done',
-    iterations: { done: run.iter, total: run.totalIter },
+    iter: run.iter,
+    totalIter: run.totalIter,
     classes: dataset?.index.classes ?? null,
     ids: run.ids,
-    labels: Array.from(run.labels),
-    coords: Array.from(run.coords),
-    note: 'coords are [x0, y0, x1, y1, …], one pair per id',
+    labels: run.labels,
+    coords: run.coords,
+    X: run.X,
+    d: run.d,
+    quality: run.quality,
     provenance: run.provenance ?? null,
-  };
+  });
   const tag = `${run.method}_${run.blocks.join('+')}_t${run.t}_${run.pooling}`;
-  downloadBytes(`${JSON.stringify(json)}\n`, `embedding_${tag}.json`, 'application/json');
+  downloadBytes(json, `embedding_${tag}.json`, 'application/json');
 }
 
 export function downloadEmbeddingCsv(slot: EmbedSlot = 'main'): void {

@@ -1,8 +1,69 @@
 /**
- * @file Text exports of an embedding: CSV rows (id,label,x,y), and the SVG fragments (points,
- * legend) that turn the on-screen axes into a self-contained figure. Pure strings, so they can be
- * checked in unit tests; the plot adds them to a clone of its SVG.
+ * @file Text exports of an embedding: the JSON (points, features, settings, provenance; what
+ * `diffprobe reproduce` reads), CSV rows (id,label,x,y), and the SVG fragments (points, legend)
+ * that turn the on-screen axes into a self-contained figure. Pure strings, so they can be checked
+ * in unit tests; the plot adds them to a clone of its SVG. The app and the CLI write the same JSON.
  */
+import { float32ToBase64 } from '../../core/float32-base64';
+import type { Provenance } from '../../pipeline/provenance';
+import type { EmbedMethod, EmbedOptions, EmbedQuality } from '../../worker/jobs';
+
+export const EMBEDDING_FORMAT = 'diffprobe-embedding';
+
+/** What an embedding export holds: a run's points and everything they were computed from. */
+export interface EmbeddingExport {
+  appVersion: string;
+  method: EmbedMethod;
+  options: EmbedOptions;
+  blocks: string[];
+  t: number;
+  seed: number;
+  /** The pooling's name ("avg", "avg2"…); the provenance holds the pooling itself. */
+  pooling: string;
+  complete: boolean;
+  iter: number;
+  totalIter: number;
+  classes: readonly string[] | null;
+  ids: readonly string[];
+  labels: Int32Array;
+  coords: Float32Array;
+  /** The n×d features that were embedded (the blocks' pooled features side by side, in `blocks` order). */
+  X: Float32Array | null;
+  d: number;
+  quality: EmbedQuality | null;
+  provenance: Provenance | null;
+}
+
+/**
+ * The embedding as JSON. The features go as base64 float32 (exact, a third of the size of
+ * printed numbers): reproduce compares them value by value, and they are what a t-SNE's
+ * neighbourhoods are measured against.
+ */
+export function embeddingToJson(e: EmbeddingExport): string {
+  return `${JSON.stringify({
+    format: EMBEDDING_FORMAT,
+    version: 2,
+    appVersion: e.appVersion,
+    method: e.method,
+    options: e.options,
+    blocks: e.blocks,
+    t: e.t,
+    seed: e.seed,
+    pooling: e.pooling,
+    complete: e.complete,
+    iterations: { done: e.iter, total: e.totalIter },
+    classes: e.classes,
+    ids: e.ids,
+    labels: Array.from(e.labels),
+    coords: Array.from(e.coords),
+    note: 'coords are [x0, y0, x1, y1, …], one pair per id; features.data is base64 of little-endian float32 [n, d] (numpy: np.frombuffer(base64.b64decode(data), "<f4").reshape(shape))',
+    features: e.X
+      ? { shape: [e.ids.length, e.d], dtype: 'float32', encoding: 'base64', data: float32ToBase64(e.X) }
+      : null,
+    quality: e.quality,
+    provenance: e.provenance,
+  })}\n`;
+}
 
 function csvField(s: string): string {
   return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
