@@ -57,7 +57,8 @@ export function listenToWorker(): () => void {
 }
 
 export async function detectEnvironment(): Promise<void> {
-  const env = await compute().run('environment', {});
+  const { backend, wasmThreads } = getState().prefs;
+  const env = await compute().run('environment', { prepare: { backend, wasmThreads } });
   getState().setEnv(env);
 }
 

@@ -11,7 +11,7 @@
  * Backend choice is explicit (never ORT's silent fallback) so the status bar can say which
  * backend really runs, and why.
  */
-import { DataType, encodeModel } from '../core/onnx/model';
+import { warmupModel } from '../core/onnx/warmup-graph';
 import type { Backend } from '../worker/jobs';
 import type { OrtRuntime, SessionOptions } from './ort-types';
 
@@ -84,33 +84,36 @@ export function configureWasm(isolated: boolean, hardwareConcurrency: number, re
   return configuredThreads;
 }
 
-/** One Identity node: the smallest session, made only so that ORT initialises its WASM backend. */
-const STARTER = encodeModel({
-  name: 'start-wasm',
-  nodes: [{ op: 'Identity', inputs: ['x'], outputs: ['y'] }],
-  inputs: [{ name: 'x', type: DataType.FLOAT, dims: [1] }],
-  outputs: [{ name: 'y', type: DataType.FLOAT, dims: [1] }],
-  opset: 13,
-});
-
 let wasmStarted: Promise<void> | null = null;
 
 /**
- * Starts ONNX Runtime's WASM backend now: fetches and compiles its .wasm and starts its threads,
- * which ORT otherwise does at the first real session, after the model has been downloaded and
- * read. Called when a model load begins, so the two overlap (on a slow network the compile is
- * hidden entirely). ORT shares one initialisation between sessions, so the model's session simply
- * waits for this one. Call configureWasm() first. Never rejects: a failure here shows again, with
- * its real message, when the model's session is created.
+ * Starts ONNX Runtime's WASM backend now: fetches and compiles its .wasm, starts its threads, and
+ * builds and runs a small graph of the operators U-Nets use (core/onnx/warmup-graph.ts), which ORT
+ * otherwise does at the first real session, after the model has been downloaded and read.
+ * Chromium compiles WebAssembly lazily, function by function at first call, so the warm-up run
+ * is what moves the compilation of the kernels (and of the graph optimiser) off the path to a
+ * ready page: it happens while the model is still downloading. ORT shares one initialisation
+ * between sessions, so the model's session simply waits for this one. Call configureWasm() first.
+ * Never rejects: a failure here shows again, with its real message, when the model's session is
+ * created.
  */
 export function startWasm(): Promise<void> {
   wasmStarted ??= (async () => {
     const ort = await ortFor('wasm');
-    const session = await ort.InferenceSession.create(STARTER, {
+    const session = await ort.InferenceSession.create(warmupModel(), {
       executionProviders: ['wasm'],
+      graphOptimizationLevel: 'all',
       logSeverityLevel: 3,
     });
-    await session.release();
+    try {
+      const x = new Float32Array(32 * 16 * 16).map((_, i) => ((i % 17) - 8) / 8);
+      await session.run({
+        x: new ort.Tensor('float32', x, [1, 32, 16, 16]),
+        t: new ort.Tensor('float32', Float32Array.of(10), [1]),
+      });
+    } finally {
+      await session.release();
+    }
   })().catch(() => {});
   return wasmStarted;
 }

@@ -517,7 +517,15 @@ export interface EmbedResult {
 }
 
 export interface Jobs {
-  environment: { params: Record<string, never>; result: EnvironmentInfo };
+  /**
+   * The page's first job. With `prepare`, the backend and threads the page will load its model
+   * with: unless that is WebGPU alone, ORT's WASM backend starts now, while the page boots and the
+   * model downloads (engine/onnx-web.ts startWasm).
+   */
+  environment: {
+    params: { prepare?: { backend: BackendChoice; wasmThreads: number } };
+    result: EnvironmentInfo;
+  };
   /** `wasmThreads` 0 = automatic; ORT fixes the thread count at the worker's first session. */
   loadModel: {
     params: {

@@ -1,5 +1,5 @@
-import { wasmHeapBytes } from '../../engine/onnx-web';
-import type { EnvironmentInfo } from '../jobs';
+import { configureWasm, startWasm, wasmHeapBytes } from '../../engine/onnx-web';
+import type { BackendChoice, EnvironmentInfo } from '../jobs';
 
 /** Names of software rasterisers as adapters report them (architecture, description, device). */
 const SOFTWARE_RENDERERS = /swiftshader|llvmpipe|lavapipe|softpipe|microsoft basic render|\bwarp\b/i;
@@ -55,4 +55,19 @@ export async function environment(): Promise<EnvironmentInfo> {
     wasmHeapBytes: wasmHeapBytes(),
     webgpu: await cached,
   };
+}
+
+/**
+ * Starts ORT's WASM backend at once when the page will use it (any choice but WebGPU alone: Auto
+ * opens WASM too, and WASM is every fallback), so that its download and compilation overlap the
+ * page's start and the model's download. The thread count is the one the load will ask for.
+ */
+export function prepareWasm({ backend, wasmThreads }: { backend: BackendChoice; wasmThreads: number }): void {
+  if (backend === 'webgpu') return;
+  configureWasm(
+    globalThis.crossOriginIsolated === true,
+    globalThis.navigator?.hardwareConcurrency ?? 1,
+    wasmThreads,
+  );
+  void startWasm();
 }

@@ -5,7 +5,7 @@ import type { Handlers } from '../dispatch';
 import { cka } from './cka';
 import { checkDenoising } from './denoising-check';
 import { embed, resumeEmbedding } from './embed';
-import { environment } from './environment';
+import { environment, prepareWasm } from './environment';
 import { extractFeatures } from './extract';
 import { simulateFault } from './faults';
 import { generate } from './generate';
@@ -17,7 +17,10 @@ import { applyProbe, trainProbe } from './probe';
 import { forward } from './run-model';
 
 export const handlers: Handlers = {
-  environment: () => environment(),
+  environment: (params) => {
+    if (params.prepare) prepareWasm(params.prepare);
+    return environment();
+  },
   loadModel,
   discoverBlocks,
   exportModel: () => exportModel(),

@@ -383,6 +383,8 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
     webgpuUnsupported,
     { model: id, decisions: params.autoDecisions },
     inputs.constants,
+    // The bundled model, byte for byte the one its manifest names (checkSha256 above).
+    params.source.kind === 'url' && manifest === read.manifest && Boolean(manifest.model.sha256),
   );
   lap('sessionMs', at);
   const info: ModelInfo = {

@@ -27,6 +27,8 @@ export async function openOnBestBackend(
   auto: { model?: string; decisions?: readonly AutoDecision[] } = {},
   /** Extra inputs fed from a .npy (an embedding), by input name. */
   constants: Readonly<Record<string, Float32Array>> = {},
+  /** The app's own checksum-checked model: no check runs (open-session.ts). */
+  knownGood = false,
 ): Promise<{
   unet: Awaited<ReturnType<typeof openSession>>;
   backend: Backend;
@@ -52,14 +54,22 @@ export async function openOnBestBackend(
    */
   const tryWebGpu = async () => {
     try {
-      return await openSession(await webRuntime('webgpu'), bytes, manifest, externalData, constants);
+      return await openSession(
+        await webRuntime('webgpu'),
+        bytes,
+        manifest,
+        externalData,
+        constants,
+        undefined,
+        knownGood,
+      );
     } catch (error) {
       fallbackReason = `WebGPU failed: ${error instanceof Error ? error.message : String(error)}`;
       return null;
     }
   };
   const openWasm = async () =>
-    openSession(await webRuntime('wasm'), bytes, manifest, externalData, constants);
+    openSession(await webRuntime('wasm'), bytes, manifest, externalData, constants, undefined, knownGood);
   const result = (backend: Backend, session: NonNullable<typeof unet>) => ({
     unet: session,
     backend,
