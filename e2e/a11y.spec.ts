@@ -1,23 +1,58 @@
 /**
- * Accessibility and results in words: axe-core finds nothing serious on the loaded page nor after a
- * t-SNE, a probe and a sweep have run; every canvas says what it shows; the heatmap is a keyboard
- * grid whose cells open in the explorer; the probe and the sweep each end in one sentence that sets
- * them against raw pixels and the shallowest block; "Copy link" copies the view's URL.
+ * Accessibility, layout and results in words, on one page (the t-SNE, probe and sweep are computed
+ * once for all of it): axe-core finds nothing serious on the loaded page nor after a t-SNE, a probe
+ * and a sweep have run; every canvas says what it shows; the heatmap is a keyboard grid whose cells
+ * open in the explorer; the probe and the sweep each end in one sentence that sets them against raw
+ * pixels and the shallowest block; "Copy link" copies the view's URL.
+ *
+ * The layout from 1024 to 2560 px wide: no sideways scrolling, and no field, button or chart that
+ * sticks out of its panel — with the explorer alone, and with a t-SNE map, a probe and a sweep on
+ * the page. The screenshots at the four sizes are this test's artifacts (test-results/…).
  */
+import type { Page, TestInfo } from '@playwright/test';
 import { expect, openApp, test } from './support/app';
 import { axeViolations, isSerious, summarise } from './support/axe';
 import { useBackend } from './support/backend';
+import { layoutProblems } from './support/layout';
 
-test('axe before and after results; keyboard heatmap; findings; copy link', async ({
+const SIZES = [
+  { width: 1024, height: 768 },
+  { width: 1280, height: 800 },
+  { width: 1920, height: 1080 },
+  { width: 2560, height: 1440 },
+] as const;
+/** Where the accessibility checks run. */
+const A11Y_SIZE = { width: 1280, height: 800 };
+
+/** The layout at every size: with results, the charts fill their columns and a screenshot is kept. */
+async function expectLayoutFits(page: Page, info: TestInfo, withResults: boolean): Promise<void> {
+  for (const size of SIZES) {
+    await page.setViewportSize(size);
+    await page.waitForTimeout(withResults ? 400 : 300);
+    const what = withResults ? 'with results' : 'explorer only';
+    expect(await layoutProblems(page), `${size.width}×${size.height}, ${what}`).toEqual([]);
+    if (!withResults) continue;
+    // The charts grow with their panels: the t-SNE map and the heatmap use most of their column.
+    const plot = await page.locator('.embedding-plot').first().boundingBox();
+    const column = await page.locator('#embedding .analysis-figures').boundingBox();
+    expect(plot!.width / column!.width).toBeGreaterThan(size.width >= 1920 ? 0.55 : 0.75);
+    const path = info.outputPath(`layout-${size.width}x${size.height}.png`);
+    await page.screenshot({ path, fullPage: true });
+    await info.attach(`layout ${size.width}×${size.height}`, { path, contentType: 'image/png' });
+  }
+  await page.setViewportSize(A11Y_SIZE);
+}
+
+test('axe and the layout at 1024–2560 px before and after results; keyboard heatmap; findings; copy link', async ({
   app,
   context,
   baseURL,
-}) => {
-  test.setTimeout(420_000);
+}, info) => {
+  test.setTimeout(480_000);
   const { page } = app;
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   await useBackend(page, 'wasm');
-  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.setViewportSize(A11Y_SIZE);
   await openApp(page, '?img=test:3&block=up1_0&t=25');
   await expect(
     page.getByRole('img', { name: /64 channel maps of block up1_0 at t = 25, for test image 3 \(/ }),
@@ -45,6 +80,8 @@ test('axe before and after results; keyboard heatmap; findings; copy link', asyn
   const copied = await page.evaluate(() => navigator.clipboard.readText());
   expect(copied).toBe(`${baseURL}/?img=test%3A3&t=25`);
 
+  await expectLayoutFits(page, info, false);
+
   // A t-SNE, a probe and a sweep, small.
   await page.getByLabel('Points', { exact: true }).fill('200');
   await page.getByLabel('Iterations', { exact: true }).fill('250');
@@ -63,6 +100,9 @@ test('axe before and after results; keyboard heatmap; findings; copy link', asyn
   console.log(`probe: ${await probeFinding.textContent()}`);
   await page.getByText('Confusion matrix as a table').click();
   await expect(page.getByRole('table', { name: /true class \(rows\)/ }).getByRole('row')).toHaveCount(11);
+  // Closed again: the layout after results is checked as the page opens them.
+  await page.getByText('Confusion matrix as a table').click();
+  await expect(page.getByRole('table', { name: /true class \(rows\)/ })).toBeHidden();
 
   await page.getByLabel('Sweep blocks').selectOption('all');
   await page.getByLabel('Sweep timesteps').fill('25, 250');
@@ -76,10 +116,13 @@ test('axe before and after results; keyboard heatmap; findings; copy link', asyn
     { timeout: 240_000 },
   );
   console.log(`sweep: ${await sweepFinding.textContent()}`);
+  await expect(page.getByText('Done.')).toBeVisible();
 
   const after = await axeViolations(page);
   console.log(`axe after t-SNE, probe and sweep: ${summarise(after)}`);
   expect(after.filter(isSerious), summarise(after)).toEqual([]);
+
+  await expectLayoutFits(page, info, true);
 
   // The heatmap from the keyboard: one Tab stop on the chosen cell, arrows move, Enter opens.
   const grid = page.getByRole('grid', { name: /Sweep heatmap of validation accuracy/ });

@@ -248,16 +248,6 @@ test('bad models without a manifest: a clear message naming the file, and the lo
   expect(app.consoleErrors).toEqual([]);
 });
 
-test('an operator WebGPU lacks: the model runs on WASM, and the operator is named', async ({ app }) => {
-  const { page } = app;
-  await useBackend(page, 'webgpu');
-  await openApp(page);
-  await expect(page.getByRole('status')).toContainText('WebGPU');
-  await openModelFile(page, 'sign.onnx', odd.signOp());
-  await expect(page.getByRole('status')).toContainText(/WASM.*sign/, { timeout: 60_000 });
-  await expect(page.getByRole('note').filter({ hasText: 'Running on WASM' })).toContainText('Sign');
-});
-
 test('an ONNX with external data opens when its .data file is picked with it, and matches the same model in one file', async ({
   app,
 }) => {

@@ -4,7 +4,6 @@
  * the same images, t and seed, and the same probe — the same training, validation and test images
  * for the same sizes and split seed, and the same accuracies.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -14,35 +13,19 @@ import { readNpy } from '../src/core/npy';
 import { maxAbsDiff } from '../src/testing/fixtures';
 import { expect, openApp, test } from './support/app';
 import { decodeFloat32, useBackend } from './support/backend';
+import { ensureCli, runCli } from './support/cli';
 import { download } from './support/download';
 
 const ROOT = resolve(import.meta.dirname, '..');
-const CLI = join(ROOT, 'dist-cli/diffprobe.js');
 const MANIFEST = join(ROOT, 'public/models/fashion-mnist-ddpm/manifest.json');
 let dir: string;
 
 test.beforeAll(() => {
-  // The CLI of this working tree (npm ci builds it too; this keeps it current).
-  execFileSync(
-    process.execPath,
-    [join(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '-c', 'vite.config.cli.ts'],
-    {
-      cwd: ROOT,
-      stdio: 'inherit',
-    },
-  );
+  // The CLI of this working tree, built again only when a source file is newer (npm ci builds it).
+  ensureCli();
   dir = mkdtempSync(join(tmpdir(), 'diffprobe-cli-parity-'));
 });
 test.afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [CLI, ...args, '--no-cache', '--quiet', '--threads', '1'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  expect(r.status, r.stderr).toBe(0);
-  return r.stdout;
-}
 
 test('the app and the CLI give the same features and the same probe', async ({ app }) => {
   test.setTimeout(300_000);
@@ -98,7 +81,7 @@ test('the app and the CLI give the same features and the same probe', async ({ a
     { x0: Array.from(x0), count, blocks },
   );
   // … and by the CLI.
-  cli([
+  runCli([
     'extract',
     '--manifest',
     MANIFEST,
@@ -130,7 +113,7 @@ test('the app and the CLI give the same features and the same probe', async ({ a
   const app_ = JSON.parse(
     (await download(page, page.getByRole('button', { name: 'Download probe (JSON)' }))).toString('utf8'),
   );
-  const out = cli([
+  const out = runCli([
     'probe',
     '--manifest',
     MANIFEST,

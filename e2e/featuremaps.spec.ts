@@ -39,18 +39,10 @@ test('pick an image, move t, pick a block: one tile per channel', async ({ app }
   expect(app.consoleErrors).toEqual([]);
 });
 
-test('Generate samples images with live progress, to the end', async ({ app }) => {
-  const { page } = app;
-  await useBackend(page, 'wasm');
-  await openApp(page);
-  await page.getByLabel('Steps', { exact: true }).fill('6');
-  await page.getByLabel('Number of images').fill('4');
-  await page.getByRole('button', { name: 'Generate', exact: true }).click();
-  await expect(page.getByText('Done: 6 DDIM steps.')).toBeVisible({ timeout: 60_000 });
-  await expect(page.getByRole('list', { name: 'Generated images' }).getByRole('img')).toHaveCount(4);
-});
-
-test('compare mode shows a second (block, t) pair beside the first', async ({ app }) => {
+// Compare and Generate on one page: Generate does not depend on the explorer's view.
+test('compare mode shows a second (block, t) pair beside the first; Generate runs to the end', async ({
+  app,
+}) => {
   const { page } = app;
   await useBackend(page, 'wasm');
   await openApp(page, '?t=50&blocks=up1_0');
@@ -64,4 +56,11 @@ test('compare mode shows a second (block, t) pair beside the first', async ({ ap
     page.getByRole('img', { name: '32 channel maps of block down0_0 at t = 400 (comparison)' }),
   ).toBeVisible({ timeout: 60_000 });
   await expect(page.getByRole('img', { name: '64 channel maps of block up1_0 at t = 50' })).toBeVisible();
+
+  // Generate samples images with live progress, to the end.
+  await page.getByLabel('Steps', { exact: true }).fill('6');
+  await page.getByLabel('Number of images').fill('4');
+  await page.getByRole('button', { name: 'Generate', exact: true }).click();
+  await expect(page.getByText('Done: 6 DDIM steps.')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByRole('list', { name: 'Generated images' }).getByRole('img')).toHaveCount(4);
 });

@@ -92,7 +92,9 @@ test('PNG and JPEG uploads become model inputs; bad files get their own messages
   expect(app.consoleErrors).toEqual([]);
 });
 
-test('a folder of sub-folders becomes a labelled set', async ({ app }) => {
+test('a folder of sub-folders becomes a labelled set; camera permission denied is explained', async ({
+  app,
+}) => {
   const { page } = app;
   await useBackend(page, 'wasm');
   await openApp(page);
@@ -120,12 +122,8 @@ test('a folder of sub-folders becomes a labelled set', async ({ app }) => {
   await page.getByLabel('Polarity of clothes/').selectOption('never');
   await expect(batches).toContainText('clothes/ inverted 0 of 4 images (invert: never)');
   await expect(yours.getByText('not inverted', { exact: true })).toHaveCount(4);
-});
 
-test('camera permission denied: a message, and the app keeps working', async ({ app }) => {
-  const { page } = app;
-  await useBackend(page, 'wasm');
-  await openApp(page);
+  // Camera permission denied (the same page): a message, and the app keeps working.
   await page.getByRole('button', { name: 'Use camera' }).click();
   await expect(
     page.getByRole('alert').filter({ hasText: /Camera permission denied|The camera could not be opened/ }),

@@ -146,7 +146,7 @@ test('the feature cache shows its size and can be cleared', async ({ app }) => {
 
 test('README screenshot', async ({ app }) => {
   const { page } = app;
-  // The full-HD layout (e2e/layout.spec.ts checks it and three other sizes).
+  // The full-HD layout (e2e/a11y.spec.ts checks it and three other sizes).
   await page.setViewportSize({ width: 1920, height: 1080 });
   await useBackend(page, 'wasm');
   await openApp(page, '?img=test:0,test:1&blocks=up1_0&t=100');

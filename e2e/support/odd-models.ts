@@ -45,6 +45,11 @@ export function twoImageInputs(): Buffer {
   return model(residual('a', [], 'b'), [image('a'), image('b'), timestep]);
 }
 
+/** Two Adds and nothing else: every op has a WebGPU kernel, so it opens on WebGPU at once. */
+export function residualAdds(): Buffer {
+  return model(residual('x'), [image('x'), timestep]);
+}
+
 /** Uses Sign, which has no WebGPU kernel in ONNX Runtime Web (it would silently run on the CPU). */
 export function signOp(): Buffer {
   return model(residual('x', [{ op: 'Sign', inputs: ['x'], outputs: ['s'], name: '/sign/Sign' }], 's'), [

@@ -25,10 +25,12 @@ import {
   imagesIdentity,
   MODEL_OPTIONS,
   maxT,
+  OUT_OPTION,
   OUTPUT_OPTIONS,
   openModelFile,
   POOLING_BY_NAME,
   poolingsOf,
+  SEED_OPTION,
   startSession,
 } from './common';
 import { type CliContext, modelRecord, runRecord } from './context';
@@ -45,7 +47,7 @@ export const CKA_SPEC: CommandSpec = {
   name: 'cka',
   summary: 'representational similarity (linear CKA) between blocks, timesteps or two models',
   options: [
-    { name: 'out', value: '<dir>', help: 'output directory' },
+    OUT_OPTION,
     {
       name: 't',
       value: 'T[,T2,…]',
@@ -80,7 +82,7 @@ export const CKA_SPEC: CommandSpec = {
       help: 'HSIC estimator: Kornblith et al. 2019, or the unbiased one of Song et al. 2012',
       default: 'biased',
     },
-    { name: 'seed', value: 'S', help: 'noise seed', default: '0' },
+    SEED_OPTION,
     ...DATA_OPTIONS.filter((o) => o.name !== 'part').map((o) =>
       o.name === 'count' ? { ...o, default: '500' } : o,
     ),

@@ -6,7 +6,7 @@ import { DiffProbeError } from '../core/errors';
 import type { Manifest } from '../core/manifest/types';
 import { validateManifest } from '../core/manifest/validate';
 import type { Pooling } from '../core/pooling';
-import { POOLING_KINDS } from '../core/pooling-kinds';
+import { POOLING_KINDS, poolingChoices } from '../core/pooling-kinds';
 import type { NodeDevice } from '../engine/onnx-node';
 import { int, type OptionSpec, type ParsedArgs, str, UsageError } from './args';
 import { BARE_MODEL_OPTIONS, BARE_ONLY, conditionsOf } from './bare';
@@ -96,10 +96,33 @@ export const CACHE_OPTIONS: OptionSpec[] = [
   { name: 'no-cache', help: 'neither read nor write the feature cache' },
 ];
 
-export const OUTPUT_OPTIONS: OptionSpec[] = [
-  { name: 'force', help: 'replace an existing output' },
-  { name: 'quiet', help: 'no progress on stderr' },
-];
+export const FORCE_OPTION: OptionSpec = { name: 'force', help: 'replace an existing output' };
+export const QUIET_OPTION: OptionSpec = { name: 'quiet', help: 'no progress on stderr' };
+export const OUTPUT_OPTIONS: OptionSpec[] = [FORCE_OPTION, QUIET_OPTION];
+
+// Options several commands declare alike: one definition each, so that their help reads the same.
+// A command that means something more by one spreads it and says so (`{ ...SEED_OPTION, help }`).
+export const OUT_OPTION: OptionSpec = { name: 'out', value: '<dir>', help: 'output directory' };
+export const SEED_OPTION: OptionSpec = { name: 'seed', value: 'S', help: 'noise seed', default: '0' };
+
+/** The poolings a probe trains on: the app's, the raw map aside. */
+export const PROBE_POOLING_OPTION: OptionSpec = {
+  name: 'pooling',
+  value: poolingChoices((n) => n !== 'raw' && POOLING_KINDS[n].inApp),
+  help: 'pooling (grid8: the map pooled to ≤ 8×8, what --head attention reads)',
+  default: 'avg',
+};
+
+/**
+ * The probe's solver settings, C and the L-BFGS cap: `diffprobe probe` trains one probe, a sweep
+ * one per cell (`each` says so in the help) with a lower cap, as the app's panels do.
+ */
+export function solverOptions(maxIter: number, each = ''): OptionSpec[] {
+  return [
+    { name: 'C', value: 'C', help: `inverse L2 strength${each} (scikit-learn’s C)`, default: '1' },
+    { name: 'max-iter', value: 'N', help: `most L-BFGS iterations${each}`, default: String(maxIter) },
+  ];
+}
 
 export function threadsOf(flags: Flags): number {
   return int(flags, 'threads', defaultThreads(), 1, 256);

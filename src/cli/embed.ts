@@ -40,10 +40,12 @@ import {
   imagesIdentity,
   MODEL_OPTIONS,
   maxT,
+  OUT_OPTION,
   OUTPUT_OPTIONS,
   openModelFile,
   POOLING_BY_NAME,
   poolingsOf,
+  SEED_OPTION,
   startSession,
 } from './common';
 import { type CliContext, runRecord, sha256HexSync } from './context';
@@ -99,7 +101,7 @@ function spec(method: EmbedMethod): CommandSpec {
     name: method,
     summary: `${name} of pooled features: coordinates, CSV and an SVG (the app’s ${name})`,
     options: [
-      { name: 'out', value: '<dir>', help: 'output directory' },
+      OUT_OPTION,
       {
         name: 'features',
         value: '<file.npy|dir>',
@@ -120,7 +122,7 @@ function spec(method: EmbedMethod): CommandSpec {
         value: 'a,b',
         help: 'blocks, concatenated per image (with a model, or a --features directory)',
       },
-      { name: 'seed', value: 'S', help: 'with a model: noise seed', default: '0' },
+      { ...SEED_OPTION, help: 'with a model: noise seed' },
       ...MODEL_OPTIONS,
       ...DATA_OPTIONS.map((o) =>
         o.name === 'labels'

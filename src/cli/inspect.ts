@@ -15,7 +15,16 @@ import type { ModelDiscoveryResult } from '../engine/discover';
 import { type DenoisingCheckResult, denoisingCheck } from '../pipeline/denoising-check';
 import { type CommandSpec, int, type ParsedArgs, str, UsageError } from './args';
 import { bareManifest, discoverBare } from './bare';
-import { DATA_OPTIONS, MODEL_OPTIONS, openModelFile, selectRows, startSession, threadsOf } from './common';
+import {
+  DATA_OPTIONS,
+  MODEL_OPTIONS,
+  openModelFile,
+  QUIET_OPTION,
+  SEED_OPTION,
+  selectRows,
+  startSession,
+  threadsOf,
+} from './common';
 import type { CliContext } from './context';
 import { openImageSet } from './images';
 import { loadConstants, type ModelFile, modelHash, readFileBytes } from './load';
@@ -47,8 +56,8 @@ export const INSPECT_SPEC: CommandSpec = {
         ? { ...o, help: `${o.help}: the images --check runs on`, default: 'bundled:test' }
         : o,
     ),
-    { name: 'seed', value: 'S', help: 'noise seed for --check', default: '0' },
-    { name: 'quiet', help: 'no progress on stderr' },
+    { ...SEED_OPTION, help: 'noise seed for --check' },
+    QUIET_OPTION,
   ],
   details: `The roles, the prediction output and every candidate block (● = preselected, as the browser opens
 the model), then the manifest. A float timestep's meaning cannot be read from the graph: the manifest

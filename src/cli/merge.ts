@@ -13,6 +13,7 @@ import { join, relative } from 'node:path';
 import { DiffProbeError } from '../core/errors';
 import { npyHeader, readNpy } from '../core/npy';
 import { type CommandSpec, type ParsedArgs, required, UsageError } from './args';
+import { FORCE_OPTION, OUT_OPTION } from './common';
 import type { CliContext } from './context';
 import { Output, withOutput } from './output';
 
@@ -20,10 +21,7 @@ export const MERGE_SPEC: CommandSpec = {
   name: 'merge',
   summary: 'join the shards of one extract, features or sweep run (byte-identical to a single run)',
   positionals: { name: '<shard dir | dir of shards>...', min: 1, max: 100_000 },
-  options: [
-    { name: 'out', value: '<dir>', help: 'output directory' },
-    { name: 'force', help: 'replace an existing output' },
-  ],
+  options: [OUT_OPTION, FORCE_OPTION],
   details: `Each argument is a shard's output directory (it holds run.json) or a directory holding them
 (shard-*-of-*). Shards of different runs (another model, data, setting or command), a shard given
 twice or a missing one are refused, and nothing is written.

@@ -13,7 +13,6 @@ import { DiffProbeError } from '../core/errors';
 import { describeHead, HEADS } from '../core/heads/spec';
 import { summarisePolarity } from '../core/image/polarity';
 import { numbersKey } from '../core/manifest/numbers-key';
-import { POOLING_KINDS, poolingChoices } from '../core/pooling-kinds';
 import { nodeRuntimeVersion } from '../engine/onnx-node';
 import { isHeadResult, probeToJson, runProbe } from '../pipeline/probe-run';
 import { nodeOrigin } from '../pipeline/provenance';
@@ -25,10 +24,14 @@ import {
   cacheDirOf,
   MODEL_OPTIONS,
   maxT,
+  OUT_OPTION,
   OUTPUT_OPTIONS,
   openModelFile,
   POOLING_BY_NAME,
+  PROBE_POOLING_OPTION,
   poolingsOf,
+  SEED_OPTION,
+  solverOptions,
   startSession,
 } from './common';
 import { type CliContext, runRecord } from './context';
@@ -42,7 +45,7 @@ export const PROBE_SPEC: CommandSpec = {
   name: 'probe',
   summary: 'train the app’s linear probe on block features (same split, solver and numbers as the browser)',
   options: [
-    { name: 'out', value: '<dir>', help: 'output directory' },
+    OUT_OPTION,
     {
       name: 'blocks',
       value: 'a,b',
@@ -50,15 +53,9 @@ export const PROBE_SPEC: CommandSpec = {
       default: 'the mid-decoder block the app opens with',
     },
     { name: 't', value: 'T1,T2,…', help: 'timesteps, concatenated', default: '100' },
-    {
-      name: 'pooling',
-      value: poolingChoices((n) => n !== 'raw' && POOLING_KINDS[n].inApp),
-      help: 'pooling (grid8: the map pooled to ≤ 8×8, what --head attention reads)',
-      default: 'avg',
-    },
-    { name: 'seed', value: 'S', help: 'noise seed', default: '0' },
-    { name: 'C', value: 'C', help: 'inverse L2 strength (scikit-learn’s C)', default: '1' },
-    { name: 'max-iter', value: 'N', help: 'most L-BFGS iterations', default: '200' },
+    PROBE_POOLING_OPTION,
+    SEED_OPTION,
+    ...solverOptions(200),
     ...HEAD_OPTIONS,
     ...LABELLED_OPTIONS,
     ...MODEL_OPTIONS,

@@ -18,7 +18,6 @@ import { labelLeakText } from '../core/conditioning/extra-feeds';
 import { DiffProbeError } from '../core/errors';
 import { summarisePolarity } from '../core/image/polarity';
 import { numbersKey } from '../core/manifest/numbers-key';
-import { POOLING_KINDS, poolingChoices } from '../core/pooling-kinds';
 import { nodeRuntimeVersion } from '../engine/onnx-node';
 import { headAddsText } from '../features/results/findings';
 import { heatmapSvg } from '../features/sweep/heatmap';
@@ -41,11 +40,15 @@ import {
   cacheDirOf,
   MODEL_OPTIONS,
   maxT,
+  OUT_OPTION,
   OUTPUT_OPTIONS,
   openModelFile,
   POOLING_BY_NAME,
+  PROBE_POOLING_OPTION,
   poolingsOf,
+  SEED_OPTION,
   SHARD_OPTIONS,
+  solverOptions,
   startSession,
 } from './common';
 import { type CliContext, runRecord } from './context';
@@ -62,18 +65,12 @@ export const SWEEP_SPEC: CommandSpec = {
   summary:
     'blocks × t: a probe per cell, the best chosen on validation and tested once; CSV, JSON and the app’s heatmap',
   options: [
-    { name: 'out', value: '<dir>', help: 'output directory' },
+    OUT_OPTION,
     { name: 'blocks', value: 'a,b', help: 'rows of the grid', default: 'every block' },
     { name: 't', value: 'T1,T2,…', help: 'columns of the grid', default: '0,25,100,200,500' },
-    {
-      name: 'pooling',
-      value: poolingChoices((n) => n !== 'raw' && POOLING_KINDS[n].inApp),
-      help: 'pooling (grid8: the map pooled to ≤ 8×8, what --head attention reads)',
-      default: 'avg',
-    },
-    { name: 'seed', value: 'S', help: 'noise seed', default: '0' },
-    { name: 'C', value: 'C', help: 'inverse L2 strength of every probe', default: '1' },
-    { name: 'max-iter', value: 'N', help: 'most L-BFGS iterations per probe', default: '100' },
+    PROBE_POOLING_OPTION,
+    SEED_OPTION,
+    ...solverOptions(100, ' per probe'),
     ...HEAD_OPTIONS,
     ...LABELLED_OPTIONS,
     ...MODEL_OPTIONS,

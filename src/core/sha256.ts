@@ -28,11 +28,14 @@ export async function sha256Hex(data: Uint8Array, bytes = 32, safe = WEBCRYPTO_S
   return Array.from(digest.subarray(0, bytes), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-/** SHA-256 of the bytes in slices, yielding between them (what Chromium needs past 2 GiB). */
-export async function sha256Incremental(data: Uint8Array): Promise<Uint8Array> {
+/**
+ * SHA-256 of the bytes in slices of `slice` bytes, yielding between them (what Chromium needs past
+ * 2 GiB); tests pass small slices to cross slice edges without hashing hundreds of MB.
+ */
+export async function sha256Incremental(data: Uint8Array, slice = SLICE_BYTES): Promise<Uint8Array> {
   const hash = sha256.create();
-  for (let at = 0; at < data.byteLength; at += SLICE_BYTES) {
-    hash.update(data.subarray(at, at + SLICE_BYTES));
+  for (let at = 0; at < data.byteLength; at += slice) {
+    hash.update(data.subarray(at, at + slice));
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
   return hash.digest();

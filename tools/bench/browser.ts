@@ -56,8 +56,10 @@ export function launchChromium(): Promise<Browser> {
 export async function withAppInChromium<T>(
   port: number,
   fn: (browser: Browser, url: string) => Promise<T>,
+  /** Another build to serve (a reference build side by side), as for {@link startPreview}. */
+  where: { cwd?: string; outDir?: string } = {},
 ): Promise<T> {
-  const preview = await startPreview(port);
+  const preview = await startPreview(port, where);
   try {
     const browser = await launchChromium();
     try {

@@ -12,7 +12,7 @@
  * Timings are noisy on a shared machine: before and after run in the same script, one after the
  * other; compare their ratio.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
@@ -20,7 +20,7 @@ import jpegJs from 'jpeg-js';
 import { build as viteBuild } from 'vite';
 import { decodeSizeFor } from '../../src/core/image/file';
 import { nodeJpeg } from '../../src/engine/jpeg-node';
-import { launchChromium, NAME_SHIM } from './browser';
+import { launchChromium, NAME_SHIM, withAppInChromium } from './browser';
 
 // PHOTOS_DIR: a folder of your own JPEG photos instead of the drawn ones (never modified).
 const OWN = process.env.PHOTOS_DIR ? resolve(process.env.PHOTOS_DIR) : null;
@@ -29,33 +29,6 @@ const [W, H] = (process.env.SIZE ?? '800x600').split('x').map(Number);
 const OUT = resolve('build/bench/decode');
 const PHOTOS = OWN ?? join(OUT, `photos-${N}-${W}x${H}`);
 const AFTER_DIST = join(OUT, 'dist');
-
-async function serve(dist: string, port: number): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(
-    process.execPath,
-    [
-      'node_modules/vite/bin/vite.js',
-      'preview',
-      '--port',
-      String(port),
-      '--strictPort',
-      '--host',
-      '127.0.0.1',
-      '--outDir',
-      dist,
-    ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
-  );
-  const url = `http://127.0.0.1:${port}/`;
-  for (let i = 0; i < 150; i++) {
-    try {
-      if ((await fetch(url)).ok) return { url, child };
-    } catch {}
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  child.kill();
-  throw new Error(`vite preview did not start on ${url}`);
-}
 
 async function main() {
   execFileSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--outDir', AFTER_DIST], {
@@ -205,31 +178,31 @@ async function main() {
       );
     }
 
-    const addFolder = async (label: string, dist: string, port: number) => {
-      const { url, child } = await serve(dist, port);
-      try {
-        const page = await browser.newPage();
-        await page.addInitScript(NAME_SHIM);
-        await page.addInitScript(() =>
-          window.localStorage.setItem('diffprobe.preferences.v1', JSON.stringify({ backend: 'wasm' })),
-        );
-        await page.goto(url);
-        await page.getByRole('button', { name: /^Test image 0: / }).waitFor({ timeout: 180_000 });
-        const t0 = Date.now();
-        await page.getByLabel('Add folder').setInputFiles(PHOTOS);
-        await page
-          .getByRole('note')
-          .filter({ hasText: `Added ${N} images` })
-          .waitFor({ timeout: 1_800_000 });
-        const s = (Date.now() - t0) / 1000;
-        console.log(
-          `${label}: Add folder of ${N} photos in ${s.toFixed(1)} s, ${(N / s).toFixed(1)} files/s`,
-        );
-        await page.close();
-      } finally {
-        child.kill();
-      }
-    };
+    // Each build served on its own port and opened in a browser of its own.
+    const addFolder = (label: string, dist: string, port: number) =>
+      withAppInChromium(
+        port,
+        async (own, url) => {
+          const page = await own.newPage();
+          await page.addInitScript(NAME_SHIM);
+          await page.addInitScript(() =>
+            window.localStorage.setItem('diffprobe.preferences.v1', JSON.stringify({ backend: 'wasm' })),
+          );
+          await page.goto(url);
+          await page.getByRole('button', { name: /^Test image 0: / }).waitFor({ timeout: 180_000 });
+          const t0 = Date.now();
+          await page.getByLabel('Add folder').setInputFiles(PHOTOS);
+          await page
+            .getByRole('note')
+            .filter({ hasText: `Added ${N} images` })
+            .waitFor({ timeout: 1_800_000 });
+          const s = (Date.now() - t0) / 1000;
+          console.log(
+            `${label}: Add folder of ${N} photos in ${s.toFixed(1)} s, ${(N / s).toFixed(1)} files/s`,
+          );
+        },
+        { outDir: dist },
+      );
     if (process.env.ADD_FOLDER === '0') return; // the decoders alone
     if (process.env.BEFORE_DIST)
       await addFolder('before (createImageBitmap, main thread)', process.env.BEFORE_DIST, 4391);

@@ -24,7 +24,9 @@ from unet_blocks import ExportError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-RUNNER = os.path.join(HERE, "run_onnx.mjs")
+RUNNER = os.path.join(HERE, "run_onnx.ts")
+# tsx runs the TypeScript runner, which imports the app's own float16 and .npy code (src/core).
+TSX = os.path.join(ROOT, "node_modules", ".bin", "tsx")
 
 
 def frozen_batch_suspects(model: onnx.ModelProto, batch: int) -> list[str]:
@@ -77,12 +79,14 @@ def node_runner_available() -> str | None:
         return "node is not on PATH"
     if not os.path.isdir(os.path.join(ROOT, "node_modules", "onnxruntime-node")):
         return "node_modules/onnxruntime-node is missing (npm install)"
+    if not os.path.exists(TSX):
+        return "node_modules/.bin/tsx is missing (npm install)"
     return None
 
 
 def run_cases(onnx_path: str, cases: list[tuple[dict[str, np.ndarray], dict[str, np.ndarray]]],
               tol: float, against: str | None = None) -> dict:
-    """Runs tools/export/run_onnx.mjs on (inputs, reference outputs) cases; returns its JSON report.
+    """Runs tools/export/run_onnx.ts on (inputs, reference outputs) cases; returns its JSON report.
     With ``against`` (another ONNX file) the references are that model's outputs on the same inputs."""
     why = node_runner_available()
     if why:
@@ -101,12 +105,12 @@ def run_cases(onnx_path: str, cases: list[tuple[dict[str, np.ndarray], dict[str,
             with open(os.path.join(cd, "case.json"), "w") as f:
                 json.dump(spec, f)
             dirs.append(cd)
-        p = subprocess.run(["node", RUNNER, onnx_path, *dirs, "--tol", str(tol),
+        p = subprocess.run([TSX, RUNNER, onnx_path, *dirs, "--tol", str(tol),
                             *(["--against", against] if against else [])], capture_output=True, text=True, cwd=ROOT)
     try:
         return json.loads(p.stdout.strip().splitlines()[-1])
     except (IndexError, json.JSONDecodeError):
-        raise ExportError(f"run_onnx.mjs failed (exit {p.returncode}):\n{p.stdout}\n{p.stderr}") from None
+        raise ExportError(f"run_onnx.ts failed (exit {p.returncode}):\n{p.stdout}\n{p.stderr}") from None
 
 
 def validate_manifest(path: str) -> str | None:

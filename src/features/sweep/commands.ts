@@ -12,13 +12,13 @@ import { bundledModelInput } from '../../data/bundled';
 import { dataSpec, type FeatureSpec } from '../../pipeline/feature-spec';
 import { webOrigin } from '../../pipeline/provenance';
 import { bundledSplit, splitIds, VALIDATION_FRACTION } from '../../pipeline/split';
-import { runSweep as runSweepPipeline } from '../../pipeline/sweep-run';
-import { notifyError, trackRun, withPipelineJob } from '../../state/jobs';
+import { notifyError, trackRun } from '../../state/jobs';
 import { bundledDataFor, getState } from '../../state/store';
 import { downloadBytes } from '../../ui/download';
 import { POOLINGS } from '../extraction/commands';
 import { imageLabels, probePooling } from '../probe/commands';
 import { gridToCsv, gridToJson, type SweepGrid } from './sweep-grid';
+import { runSweepJob } from './sweep-job';
 
 export interface SweepSettings {
   blocks: string[];
@@ -34,8 +34,6 @@ export interface SweepSettings {
   /** A neural head in every cell instead of the linear probe (absent or null: the linear probe). */
   head?: NeuralHead | null;
 }
-
-type SweepStatus = 'running' | 'done' | 'stopped' | 'failed';
 
 export function runSweep(settings: SweepSettings): Promise<void> {
   return trackRun('sweep', (run) => sweepRun(settings, run));
@@ -73,50 +71,32 @@ async function sweepRun(settings: SweepSettings, run: AbortSignal): Promise<void
       validationFraction,
     ),
   };
-  let grid: SweepGrid | null = null;
-  // Only while its model is loaded: a sweep's cells never land on another model's results.
-  const put = (status: SweepStatus) => {
-    if (grid && getState().model?.id === spec.model) getState().setSweep({ grid, status });
-  };
   const label = `Sweep: ${settings.blocks.length} blocks × ${settings.timesteps.length} timesteps`;
   const viewPooling = POOLINGS[view.pooling].pooling;
   try {
-    await withPipelineJob(
+    await runSweepJob(
       'sweep',
       label,
       run,
-      async (rt, onProgress) => {
-        const out = await runSweepPipeline(
-          rt,
-          {
-            spec,
-            split,
-            C: settings.C,
-            maxIter: settings.maxIter,
-            head: settings.head ?? null,
-            maps: blockMaps(model.manifest),
-            classLabels: imageLabels,
-            linearPooling:
-              viewPooling.kind === 'grid' || viewPooling.kind === 'raw' ? { kind: 'avg' } : viewPooling,
-            origin: webOrigin(model, s.env?.webgpu.adapter ?? null),
-          },
-          (ids) => bundledModelInput(dataset, ids, model.manifest),
-          {
-            onGrid: (g) => {
-              grid = g;
-              put('running');
-            },
-            onProgress,
-          },
-        );
-        grid = out.grid;
-        put(out.status);
+      {
+        spec,
+        split,
+        C: settings.C,
+        maxIter: settings.maxIter,
+        head: settings.head ?? null,
+        maps: blockMaps(model.manifest),
+        classLabels: imageLabels,
+        linearPooling:
+          viewPooling.kind === 'grid' || viewPooling.kind === 'raw' ? { kind: 'avg' } : viewPooling,
+        origin: webOrigin(model, s.env?.webgpu.adapter ?? null),
       },
-      // The chosen head's one test evaluation also runs after a Stop (as the probe's does in JS).
-      ['applyHead'],
+      (ids) => bundledModelInput(dataset, ids, model.manifest),
+      // Only while its model is loaded: a sweep's cells never land on another model's results.
+      (grid, status) => {
+        if (getState().model?.id === spec.model) getState().setSweep({ grid, status });
+      },
     );
   } catch (error) {
-    put('failed');
     notifyError(error);
   } finally {
     void compute()

@@ -9,12 +9,12 @@ import { blockMaps } from '../../core/heads/layout';
 import { bundledModelInput } from '../../data/bundled';
 import type { FeatureSpec } from '../../pipeline/feature-spec';
 import { bundledSplit } from '../../pipeline/split';
-import { runSweep } from '../../pipeline/sweep-run';
-import { runJobOrThrow, trackRun, withPipelineJob } from '../../state/jobs';
+import { runJobOrThrow, trackRun } from '../../state/jobs';
 import { bundledDataFor, getState } from '../../state/store';
 import { downloadBytes } from '../../ui/download';
 import type { ModelInfo, ModelSource } from '../../worker/jobs';
-import { gridToCsv, type SweepGrid } from '../sweep/sweep-grid';
+import { gridToCsv } from '../sweep/sweep-grid';
+import { runSweepJob } from '../sweep/sweep-job';
 import { differenceCsv } from './difference';
 
 /**
@@ -48,8 +48,6 @@ export function loadTwin(seed: number, run?: AbortSignal): Promise<ModelInfo> {
     run,
   );
 }
-
-type Status = 'running' | 'done' | 'stopped' | 'failed';
 
 /**
  * The last sweep again, on the loaded model's random-weights twin: the same blocks, timesteps,
@@ -87,48 +85,26 @@ export function runTwinSweep(seed: number): Promise<void> {
       },
     );
     const spec: FeatureSpec = { ...grid.spec, model: twin.id, modelName: twin.manifest.name };
-    let current: SweepGrid | null = null;
-    // Only while the trained model is loaded: the twin's cells sit beside its sweep.
-    const put = (status: Status) => {
-      if (current && getState().model?.id === owner)
-        getState().setTwinSweep({ grid: current, status, twin, trained: grid.spec });
-    };
-    const label = `Sweep of the random-weights twin (init seed ${seed})`;
-    try {
-      await withPipelineJob(
-        'twin-sweep',
-        label,
-        run,
-        async (rt, onProgress) => {
-          const out = await runSweep(
-            rt,
-            {
-              spec,
-              split,
-              C: grid.C,
-              maxIter: grid.maxIter,
-              head: grid.head ?? null,
-              maps: blockMaps(twin.manifest),
-              ...(grid.linearPooling ? { linearPooling: grid.linearPooling } : {}),
-            },
-            (ids) => bundledModelInput(bundledDataFor(getState()) ?? dataset, ids, twin.manifest),
-            {
-              onGrid: (g) => {
-                current = g;
-                put('running');
-              },
-              onProgress,
-            },
-          );
-          current = out.grid;
-          put(out.status);
-        },
-        ['applyHead'],
-      );
-    } catch (error) {
-      put('failed');
-      throw error;
-    }
+    await runSweepJob(
+      'twin-sweep',
+      `Sweep of the random-weights twin (init seed ${seed})`,
+      run,
+      {
+        spec,
+        split,
+        C: grid.C,
+        maxIter: grid.maxIter,
+        head: grid.head ?? null,
+        maps: blockMaps(twin.manifest),
+        ...(grid.linearPooling ? { linearPooling: grid.linearPooling } : {}),
+      },
+      (ids) => bundledModelInput(bundledDataFor(getState()) ?? dataset, ids, twin.manifest),
+      // Only while the trained model is loaded: the twin's cells sit beside its sweep.
+      (current, status) => {
+        if (getState().model?.id === owner)
+          getState().setTwinSweep({ grid: current, status, twin, trained: grid.spec });
+      },
+    );
   });
 }
 

@@ -1,9 +1,8 @@
-#!/usr/bin/env node
-// run_onnx.mjs — run one ONNX model in onnxruntime-node on one or more cases and compare every
+// run_onnx.ts — run one ONNX model in onnxruntime-node on one or more cases and compare every
 // listed output with a reference .npy (the PyTorch result). A generalisation of
 // tools/model/check_onnx.mjs: any number of inputs, any of float32 / int64 / int32, named outputs.
 //
-//   node tools/export/run_onnx.mjs <model.onnx> <case-dir> [<case-dir> ...] [--tol 1e-4] [--threads 1]
+//   npx tsx tools/export/run_onnx.ts <model.onnx> <case-dir> [<case-dir> ...] [--tol 1e-4] [--threads 1]
 //                                  [--against <reference.onnx>]
 //
 // With --against, the references are that model's outputs on the same inputs (every output both
@@ -20,53 +19,36 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
+// The app's own float16 and .npy code, so that the exporter's check converts and reads as the app does.
+import { float16Value, toFloat16Bits } from '../../src/core/float16';
+import { readNpy as parseNpy } from '../../src/core/npy';
 
-const DTYPES = { '<f4': 'float32', '<i8': 'int64', '<i4': 'int32', '<f2': 'float16' };
-
-/** A binary16 bit pattern's value (float16 models' inputs and outputs travel as Uint16Array bits). */
-function halfValue(bits) {
-  const sign = bits & 0x8000 ? -1 : 1;
-  const exp = (bits >>> 10) & 0x1f;
-  const mant = bits & 0x3ff;
-  if (exp === 0) return sign * mant * 2 ** -24;
-  if (exp === 0x1f) return mant ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
-}
+const TYPES: Record<string, 'float32' | 'int64' | 'int32'> = {
+  '<f4': 'float32',
+  '<i8': 'int64',
+  '<i4': 'int32',
+};
 
 /** A tensor's values as numbers (float16 decoded from its bits). */
-function values(tensor) {
+function values(tensor: ort.Tensor): ArrayLike<number | bigint> {
   return tensor.type === 'float16' && tensor.data instanceof Uint16Array
-    ? Array.from(tensor.data, halfValue)
-    : tensor.data;
+    ? Array.from(tensor.data, float16Value)
+    : (tensor.data as ArrayLike<number | bigint>);
 }
 
-/** Minimal .npy reader (C order; float32, int64, int32) -> ort.Tensor. */
-function readNpy(file) {
-  const buf = fs.readFileSync(file);
-  if (buf.readUInt8(0) !== 0x93 || buf.toString('latin1', 1, 6) !== 'NUMPY')
-    throw new Error(`${file}: not .npy`);
-  const major = buf.readUInt8(6);
-  const hlen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
-  const hstart = major === 1 ? 10 : 12;
-  const header = buf.toString('latin1', hstart, hstart + hlen);
-  if (/'fortran_order':\s*True/.test(header)) throw new Error(`${file}: fortran order unsupported`);
-  const descr = /'descr':\s*'([^']+)'/.exec(header)?.[1];
-  const type = DTYPES[descr];
-  if (!type) throw new Error(`${file}: dtype ${descr} unsupported`);
-  const shape = (/'shape':\s*\(([^)]*)\)/.exec(header)?.[1] ?? '')
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map(Number);
-  const n = shape.reduce((a, b) => a * b, 1);
-  const width = type === 'int64' ? 8 : type === 'float16' ? 2 : 4;
-  // Copy: the typed array must be aligned, which a view into the file buffer need not be.
-  const bytes = buf.buffer.slice(buf.byteOffset + hstart + hlen, buf.byteOffset + hstart + hlen + n * width);
-  const Ctor = { float32: Float32Array, int64: BigInt64Array, int32: Int32Array, float16: Uint16Array }[type];
-  return new ort.Tensor(type, new Ctor(bytes), shape);
+/** A .npy (float32, int64 or int32; C order) as an ort.Tensor. */
+function readNpy(file: string): ort.Tensor {
+  const { descr, shape, data } = parseNpy(fs.readFileSync(file));
+  const type = TYPES[descr];
+  if (!type) throw new Error(`${file}: dtype ${descr} unsupported (float32, int64 or int32)`);
+  return new ort.Tensor(type, data as Float32Array | BigInt64Array | Int32Array, shape);
 }
 
-function compare(name, got, ref) {
+type Compared =
+  | { name: string; shape: readonly number[]; maxAbsErr: number; maxAbsRef: number }
+  | { name: string; error: string; maxAbsErr?: undefined };
+
+function compare(name: string, got: ort.Tensor | undefined, ref: ort.Tensor): Compared {
   if (!got) return { name, error: 'not a graph output' };
   if (ref.dims.join(',') !== got.dims.join(','))
     return { name, error: `shape [${got.dims}] vs reference [${ref.dims}]` };
@@ -84,54 +66,48 @@ function compare(name, got, ref) {
   return { name, shape: got.dims, maxAbsErr, maxAbsRef };
 }
 
-/** float32 → binary16 bits, round to nearest even (as tools/export/fp16.py's numpy cast). */
-function halfBits(value) {
-  const f = new Float32Array([value]);
-  const x = new Uint32Array(f.buffer)[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  const e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    const half = mant >>> shift;
-    const rest = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    return sign | (half + (rest > mid || (rest === mid && half & 1) ? 1 : 0));
-  }
-  const half = mant >>> 13;
-  const rest = mant & 0x1fff;
-  let bits = (e << 10) | half;
-  if (rest > 0x1000 || (rest === 0x1000 && half & 1)) bits++;
-  return sign | (bits >>> 10 >= 0x1f ? 0x7c00 : bits);
-}
-
 /** Feeds as `session` declares its inputs: float32 tensors become float16 where it takes float16. */
-function feedsFor(session, feeds) {
-  const out = {};
+function feedsFor(
+  session: ort.InferenceSession,
+  feeds: Record<string, ort.Tensor>,
+): Record<string, ort.Tensor> {
+  const out: Record<string, ort.Tensor> = {};
   for (const [name, t] of Object.entries(feeds)) {
-    const want = session.inputMetadata?.find((m) => m.name === name)?.type;
+    const meta = session.inputMetadata?.find((m) => m.name === name);
+    const want = meta?.isTensor ? meta.type : undefined;
     out[name] =
       want === 'float16' && t.type === 'float32'
-        ? new ort.Tensor('float16', Uint16Array.from(t.data, halfBits), t.dims)
+        ? new ort.Tensor('float16', toFloat16Bits(t.data as Float32Array), t.dims)
         : t;
   }
   return out;
 }
 
-async function main() {
+/** case.json: the inputs fed by name and the reference outputs, each a .npy beside it. */
+interface CaseSpec {
+  inputs: { name: string; file: string }[];
+  outputs: { name: string; file: string }[];
+}
+
+interface CaseRow {
+  dir: string;
+  batch: number;
+  ok: boolean;
+  runMs?: number;
+  error?: string;
+  worstAbsErr?: number;
+  outputs?: Compared[];
+}
+
+async function main(): Promise<number> {
   const args = process.argv.slice(2);
   if (args.includes('--help') || args.includes('-h') || args.length < 2) {
     console.log(
-      'usage: node tools/export/run_onnx.mjs <model.onnx> <case-dir>... [--tol 1e-4] [--threads 1]',
+      'usage: npx tsx tools/export/run_onnx.ts <model.onnx> <case-dir>... [--tol 1e-4] [--threads 1] [--against <reference.onnx>]',
     );
     return args.length < 2 && !args.includes('--help') && !args.includes('-h') ? 2 : 0;
   }
-  const opt = (flag, def) => {
+  const opt = (flag: string, def: string | null): string | null => {
     const i = args.indexOf(flag);
     if (i < 0) return def;
     const v = args[i + 1];
@@ -142,19 +118,15 @@ async function main() {
   const threads = Number(opt('--threads', '1'));
   const against = opt('--against', null);
   const [modelPath, ...dirs] = args;
-  const session = await ort.InferenceSession.create(modelPath, {
-    intraOpNumThreads: threads,
-    interOpNumThreads: 1,
-  });
-  const reference = against
-    ? await ort.InferenceSession.create(against, { intraOpNumThreads: threads, interOpNumThreads: 1 })
-    : null;
-  const cases = [];
+  const options = { intraOpNumThreads: threads, interOpNumThreads: 1 };
+  const session = await ort.InferenceSession.create(modelPath, options);
+  const reference = against ? await ort.InferenceSession.create(against, options) : null;
+  const cases: CaseRow[] = [];
   for (const dir of dirs) {
-    const spec = JSON.parse(fs.readFileSync(path.join(dir, 'case.json'), 'utf8'));
+    const spec: CaseSpec = JSON.parse(fs.readFileSync(path.join(dir, 'case.json'), 'utf8'));
     const feeds = Object.fromEntries(spec.inputs.map((i) => [i.name, readNpy(path.join(dir, i.file))]));
     const batch = feeds[spec.inputs[0].name].dims[0];
-    const row = { dir, batch, ok: false };
+    const row: CaseRow = { dir, batch, ok: false };
     try {
       const t0 = performance.now();
       const out = await session.run(feedsFor(session, feeds));
@@ -168,7 +140,7 @@ async function main() {
       row.worstAbsErr = Math.max(...row.outputs.map((r) => r.maxAbsErr ?? Infinity));
       row.ok = row.outputs.every((r) => r.maxAbsErr !== undefined && r.maxAbsErr <= tol);
     } catch (error) {
-      row.error = String(error?.message ?? error);
+      row.error = error instanceof Error ? error.message : String(error);
     }
     cases.push(row);
   }
