@@ -47,14 +47,17 @@ export async function probeWebGpu(): Promise<EnvironmentInfo['webgpu']> {
 
 let cached: Promise<EnvironmentInfo['webgpu']> | null = null;
 
-export async function environment(): Promise<EnvironmentInfo> {
-  cached ??= probeWebGpu();
+/** What this context allows WASM: threads need cross-origin isolation (SharedArrayBuffer). */
+function host(): { crossOriginIsolated: boolean; hardwareConcurrency: number } {
   return {
     crossOriginIsolated: globalThis.crossOriginIsolated === true,
     hardwareConcurrency: globalThis.navigator?.hardwareConcurrency ?? 1,
-    wasmHeapBytes: wasmHeapBytes(),
-    webgpu: await cached,
   };
+}
+
+export async function environment(): Promise<EnvironmentInfo> {
+  cached ??= probeWebGpu();
+  return { ...host(), wasmHeapBytes: wasmHeapBytes(), webgpu: await cached };
 }
 
 /**
@@ -62,12 +65,15 @@ export async function environment(): Promise<EnvironmentInfo> {
  * opens WASM too, and WASM is every fallback), so that its download and compilation overlap the
  * page's start and the model's download. The thread count is the one the load will ask for.
  */
-export function prepareWasm({ backend, wasmThreads }: { backend: BackendChoice; wasmThreads: number }): void {
+export function prepareWasm({
+  backend,
+  wasmThreads,
+}: {
+  backend: BackendChoice;
+  wasmThreads?: number;
+}): void {
   if (backend === 'webgpu') return;
-  configureWasm(
-    globalThis.crossOriginIsolated === true,
-    globalThis.navigator?.hardwareConcurrency ?? 1,
-    wasmThreads,
-  );
+  const { crossOriginIsolated, hardwareConcurrency } = host();
+  configureWasm(crossOriginIsolated, hardwareConcurrency, wasmThreads);
   void startWasm();
 }

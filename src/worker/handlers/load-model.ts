@@ -23,7 +23,7 @@ import { sha256Hex } from '../../core/sha256';
 import { randomTwin } from '../../core/twin/random-twin';
 import { twinManifest } from '../../core/twin/twin-manifest';
 import { download } from '../../data/download';
-import { configureWasm, startWasm, wasmHeapBytes, webRuntimeVersion } from '../../engine/onnx-web';
+import { wasmHeapBytes, webRuntimeVersion } from '../../engine/onnx-web';
 import { unsupportedOnWebGpu } from '../../engine/webgpu-ops';
 import type { ModelFileRecord } from '../../pipeline/provenance';
 import { releaseBlockSessions } from '../block-sessions';
@@ -42,7 +42,7 @@ import {
 } from '../model-state';
 import { watchDeviceLoss } from './device-loss';
 import { discoverInWorker, readGraph } from './discover-model';
-import { environment } from './environment';
+import { prepareWasm } from './environment';
 import { resolveInputData } from './input-data';
 import { checkModelSize, fetchBytes, readBlob } from './model-bytes';
 import { openOnBestBackend } from './open-backend';
@@ -280,12 +280,9 @@ async function load(params: LoadParams, ctx: JobContext): Promise<ModelInfo> {
   if (params.source.kind === 'loaded') return promote(params.source.id, params.companion === true);
   let at = performance.now();
   ctx.progress(0, 100, 'reading model');
-  if (params.backend !== 'webgpu') {
-    // WASM will run (Auto opens it too): its .wasm compiles while the model downloads and is read.
-    const env = await environment();
-    configureWasm(env.crossOriginIsolated, env.hardwareConcurrency, params.wasmThreads);
-    void startWasm();
-  }
+  // WASM will run (Auto opens it too): its .wasm compiles while the model downloads and is read
+  // (started already when the page's first job said which backend it loads with).
+  prepareWasm(params);
   let graph: OnnxModelInfo | undefined;
   let memory: MemoryEstimate | undefined;
   // Said before anything big is read or allocated; a model the WASM heap cannot hold stops here.
