@@ -4,6 +4,7 @@ import { App } from './app/App';
 import { prefetchRemainingData, startBundledDataSync } from './app/bundled-data';
 import { detectEnvironment, listenToWorker, loadDefaultModel } from './app/commands';
 import { exposeConsoleApi } from './app/console-api';
+import { whenFirstViewReady } from './app/first-view';
 import { startForwardSync } from './app/forward';
 import { startKeyboard } from './app/keyboard';
 import { detectIsolation, restoreSavedSession, startServiceWorker } from './features/offline/commands';
@@ -34,9 +35,11 @@ void detectEnvironment()
   // Results an update's reload kept come back with their model (features/offline/session.ts).
   .then(() => restoreSavedSession())
   .then(() => loadDefaultModel())
-  .finally(() => {
-    // Once the explorer is ready (or the load failed): offline use, then the rest of the bundled
-    // images in idle time, so that one visit is enough to work offline.
+  .catch(() => false)
+  // Once the first image's maps are painted (or the load failed): offline use, then the rest of
+  // the bundled images in idle time, so that one visit is enough to work offline.
+  .then((loaded) => whenFirstViewReady(loaded))
+  .then(() => {
     void startServiceWorker();
     void prefetchRemainingData();
   });

@@ -63,6 +63,12 @@ export function findChromium(): string {
  * Launch flags for this closed network: no background traffic (updates, sync, QUIC), no sandbox
  * (root in CI), and --enable-unsafe-webgpu, without which requestAdapter() returns null and the
  * WebGPU path could not be tested (it then runs on Chromium's SwiftShader software adapter).
+ *
+ * Headless Chromium (156 here) builds each new window's omnibox popup as a WebUI page in a renderer
+ * of its own, at once: on two vCPUs that renderer took a third to a half of a core for the first
+ * 4 s of every new context, and so of every cold load we time (tools/bench/load.ts: 4.3 s to ready
+ * with it, 3.7 s without, the same build). A person's browser built it when its window opened, long
+ * before our page; the flags below leave it out of our measurements.
  */
 export const CHROMIUM_ARGS = [
   '--no-sandbox',
@@ -73,4 +79,5 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
   '--disable-dev-shm-usage',
   '--enable-unsafe-webgpu',
+  '--disable-features=PreloadTopChromeWebUI,WebUIOmniboxPopup,WebUIOmniboxAimPopup,WebUIOmniboxFullPopup',
 ];

@@ -26,7 +26,7 @@ export interface DownloadIo {
   fetch(url: string, init: { cache?: RequestCache }): Promise<Response>;
   /** A stored copy, or null (none, evicted, or no Cache Storage here). Never throws. */
   cached(url: string): Promise<Uint8Array | null>;
-  /** Stores checked bytes; a full or missing cache is not an error. */
+  /** Stores checked bytes, copying them before its first await; a full or missing cache is not an error. */
   store(url: string, bytes: Uint8Array): Promise<void>;
   evict(url: string): Promise<void>;
 }
@@ -71,7 +71,10 @@ export async function download(request: DownloadRequest, io: DownloadIo = browse
         { url, expected: sha256, actual },
       );
   }
-  if (sha256) await io.store(url, bytes);
+  // Kept in the background: the caller has its checked bytes now, and writing several MB to Cache
+  // Storage (0.2 s for the model on a two-core laptop) need not hold up the session (store() copies
+  // the bytes before its first await and never throws).
+  if (sha256) void io.store(url, bytes);
   return bytes;
 }
 
@@ -167,7 +170,9 @@ export function browserIo(): DownloadIo {
           'Content-Type': 'application/octet-stream',
           'Content-Length': String(bytes.length),
         };
-        await (await open())?.put(url, new Response(bytes as Uint8Array<ArrayBuffer>, { headers }));
+        // The Response copies the bytes now, so the caller may go on using (or transfer) its own.
+        const response = new Response(bytes as Uint8Array<ArrayBuffer>, { headers });
+        await (await open())?.put(url, response);
       } catch (error) {
         // Over quota or evicting: the next visit downloads the file again, which is all it costs.
         console.info(`DiffProbe: not kept for offline use (${url}): ${String(error)}`);

@@ -41,6 +41,9 @@ export function transferablesOf(value: unknown, out: Transferable[] = [], depth 
   return out;
 }
 
+/** Jobs that read only the worker's own stores (no session, no model state): they need no turn. */
+const OUTSIDE_THE_QUEUE: ReadonlySet<JobName> = new Set<JobName>(['cacheStats']);
+
 export function createDispatcher(handlers: Handlers, post: Post) {
   const running = new Map<number, AbortController>();
 
@@ -63,8 +66,11 @@ export function createDispatcher(handlers: Handlers, post: Post) {
     const ctx = createJobContext(message.id, post, controller);
     const handler = handlers[message.job] as Handler<JobName>;
     // Jobs run one after another (job-queue.ts): ORT sessions fail when two runs overlap, and a
-    // strict queue also makes progress and cancellation easy to reason about.
-    void enqueue(async () => {
+    // strict queue also makes progress and cancellation easy to reason about. A job that never
+    // touches a session runs at once: the cache's size, asked for when the page opens, used to
+    // wait behind (and hold up) the model's load while IndexedDB took its time to open.
+    const schedule = OUTSIDE_THE_QUEUE.has(message.job) ? (task: () => Promise<void>) => task() : enqueue;
+    void schedule(async () => {
       try {
         if (controller.signal.aborted) throw new DiffProbeError('cancelled', `job ${message.id} cancelled`);
         const result = await handler(message.params as JobParams<JobName>, ctx);

@@ -141,4 +141,34 @@ describe('worker protocol', () => {
       DiffProbeError,
     );
   });
+
+  it('runs jobs one at a time, but answers the cache size at once while a load holds the queue', async () => {
+    const order: string[] = [];
+    let release = () => {};
+    const client = wire({
+      loadModel: (async () => {
+        order.push('load started');
+        await new Promise<void>((r) => {
+          release = r;
+        });
+        order.push('load done');
+        return {};
+      }) as unknown as Handlers['loadModel'],
+      forward: (async () => {
+        order.push('forward');
+        return {};
+      }) as unknown as Handlers['forward'],
+      cacheStats: (async () => {
+        order.push('cache stats');
+        return null;
+      }) as unknown as Handlers['cacheStats'],
+    });
+    const load = client.run('loadModel', {} as never);
+    const forward = client.run('forward', {} as never);
+    await client.run('cacheStats', {});
+    expect(order).toEqual(['load started', 'cache stats']);
+    release();
+    await Promise.all([load, forward]);
+    expect(order).toEqual(['load started', 'cache stats', 'load done', 'forward']);
+  });
 });

@@ -15,6 +15,12 @@ describe('warmupModel', () => {
     expect(y.dims).toEqual([1, 8, 16, 16]);
     const data = y.data as Float32Array;
     expect(data.every((v) => Number.isFinite(v) && v >= -1 && v <= 1)).toBe(true);
+    // Row 10 of the timestep table (t = 10): the lookup ran, not a constant folded away.
+    expect(out.lookup.dims).toEqual([1, 32]);
+    const row = Array.from(out.lookup.data as Float32Array);
+    expect(row).toEqual(
+      Array.from({ length: 32 }, (_, i) => Math.fround(0.01 * ((((320 + i) * 7919) % 13) - 6))),
+    );
     await session.release();
   });
 });

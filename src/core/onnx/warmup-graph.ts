@@ -17,6 +17,8 @@ import { DataType, encodeModel, type InitializerSpec, type NodeSpec } from './mo
 
 const C = 32;
 const HW = 16;
+/** Rows of the timestep table; the warm-up's t (10) is one of them. */
+const TABLE_ROWS = 16;
 
 function floats(name: string, dims: number[], value = 0.01): InitializerSpec {
   const n = dims.reduce((a, b) => a * b, 1);
@@ -48,7 +50,7 @@ const node = (
 
 const conv3 = { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1] };
 
-/** The warm-up model: inputs `x` [1, 32, 16, 16] and `t` [1] (float), output `y`. */
+/** The warm-up model: inputs `x` [1, 32, 16, 16] and `t` [1] (float), outputs `y` and `lookup`. */
 export function warmupModel(): Uint8Array {
   const nodes: NodeSpec[] = [
     // Time embedding: sinusoids, Gemm, SiLU, broadcast over the map.
@@ -114,6 +116,12 @@ export function warmupModel(): Uint8Array {
     node('Squeeze', ['h9', 'axis0'], ['h10']),
     node('Cast', ['h10'], ['h11'], { to: DataType.FLOAT }),
     node('Clip', ['h11', 'lo', 'hi'], ['y']),
+    // The timestep looked up in a table (nn.Embedding, or a table of sinusoids): t cast to int64,
+    // then a Gather of rows of an initializer. That gather compiles one of the largest functions in
+    // ORT's .wasm (490 KB of code): the default model's first run used to spend 0.25–0.4 s of its
+    // 0.4–0.5 s compiling it (a page built to time it: 346 ms → 99 ms once this warm-up has it).
+    node('Cast', ['t'], ['t_index'], { to: DataType.INT64 }),
+    node('Gather', ['table', 't_index'], ['lookup'], { axis: 0 }),
   ];
   return encodeModel({
     name: 'diffprobe-warmup',
@@ -122,9 +130,13 @@ export function warmupModel(): Uint8Array {
       { name: 'x', type: DataType.FLOAT, dims: [1, C, HW, HW] },
       { name: 't', type: DataType.FLOAT, dims: [1] },
     ],
-    outputs: [{ name: 'y', type: DataType.FLOAT, dims: [1, 8, HW, HW] }],
+    outputs: [
+      { name: 'y', type: DataType.FLOAT, dims: [1, 8, HW, HW] },
+      { name: 'lookup', type: DataType.FLOAT, dims: [1, C] },
+    ],
     initializers: [
       floats('freqs', [1, 16], 0.1),
+      floats('table', [TABLE_ROWS, C]),
       floats('wt', [C, 32]),
       floats('bt', [C]),
       floats('w1', [C, C, 3, 3]),
