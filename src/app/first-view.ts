@@ -4,8 +4,8 @@
  * images) waits for this, so that it never competes with the page's own start for the network or
  * the CPU (on a two-core laptop it did: precaching began while the first forward pass ran).
  *
- * The moment is also left as a performance mark, {@link FIRST_VIEW_MARK}, so that a benchmark can
- * read it afterwards without watching the page while it loads (tools/bench/load.ts).
+ * The moment is also left as a performance mark, {@link FIRST_VIEW_MARK}: it shows in a DevTools
+ * performance trace, and a script can read it after the load without watching the page meanwhile.
  */
 import { getState, subscribe } from '../state/store';
 
