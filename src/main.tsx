@@ -35,7 +35,12 @@ void detectEnvironment()
   // Results an update's reload kept come back with their model (features/offline/session.ts).
   .then(() => restoreSavedSession())
   .then(() => loadDefaultModel())
-  .catch(() => false)
+  .catch((error: unknown) => {
+    // A start that failed before the model's own load (the worker did not answer): still said in
+    // the console, as the unhandled rejection said it before; the background work goes ahead.
+    console.error('DiffProbe could not start:', error);
+    return false;
+  })
   // Once the first image's maps are painted (or the load failed): offline use, then the rest of
   // the bundled images in idle time, so that one visit is enough to work offline.
   .then((loaded) => whenFirstViewReady(loaded))
